@@ -1,0 +1,74 @@
+// Builds the Koa application from its dependencies: the outer middleware, then every capability.
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Next } from 'koa';
+import type { Deps } from './deps.ts';
+import type { AppContext, AppState } from './http/context.ts';
+import { requestContext } from './http/middleware.ts';
+import { jsonBody } from './http/body.ts';
+import { requireAccount } from './auth/middleware.ts';
+import { authRoutes } from './auth/routes.ts';
+import { organizationRoutes } from './organizations/routes.ts';
+import { invitationRoutes } from './organizations/invitations.ts';
+import { serviceRoutes } from './services/routes.ts';
+import { planRoutes } from './plans/routes.ts';
+import { apiKeyRoutes } from './api-keys/routes.ts';
+import { userDirectoryRoutes } from './users/routes.ts';
+import { passwordPageRoutes } from './users/password-page.ts';
+import { serviceApiRoutes } from './service-api/routes.ts';
+import { opsRoutes } from './ops/routes.ts';
+import type { Metrics } from './ops/metrics.ts';
+
+const BEARER_PREFIXES = ['/api/organizations', '/api/invitations'];
+
+export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => boolean = () => false): Koa<AppState, AppContext> {
+  const app = new Koa<AppState, AppContext>({ proxy: deps.config.trustProxy });
+  app.silent = true; // errors are rendered and logged by requestContext, never printed by Koa
+
+  app.use(requestContext(deps.logger, (ctx, ms) => {
+    metrics.httpDuration.observe({ method: ctx.method, route: String(ctx._matchedRoute ?? 'unmatched'), status: String(ctx.status) }, ms / 1000);
+  }));
+
+  // While draining on SIGTERM, new requests are refused so the load balancer moves on.
+  app.use(async (ctx: AppContext, next: Next) => {
+    if (isShuttingDown() && ctx.path !== '/healthz') {
+      ctx.set('Connection', 'close');
+      ctx.status = 503;
+      ctx.set('Retry-After', '1');
+      ctx.body = { error: 'Server is shutting down', error_code: 'SERVICE_UNAVAILABLE', timestamp: new Date().toISOString(), request_id: ctx.state.requestId };
+      return;
+    }
+    // API responses carry tokens and personal data: never cache them.
+    if (ctx.path.startsWith('/api/')) ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    await next();
+  });
+
+  const account = requireAccount(deps);
+  app.use(async (ctx: AppContext, next: Next) => {
+    if (!ctx.path.startsWith('/api/')) return next();
+    return jsonBody(ctx, async () => {
+      if (BEARER_PREFIXES.some((p) => ctx.path === p || ctx.path.startsWith(`${p}/`))) return account(ctx, next);
+      return next();
+    });
+  });
+
+  const root = new Router<AppState, AppContext>();
+  for (const r of [
+    opsRoutes(deps, metrics, isShuttingDown),
+    authRoutes(deps),
+    organizationRoutes(deps),
+    invitationRoutes(deps),
+    serviceRoutes(deps),
+    planRoutes(deps),
+    apiKeyRoutes(deps),
+    userDirectoryRoutes(deps),
+    passwordPageRoutes(deps),
+    serviceApiRoutes(deps, metrics),
+  ]) {
+    root.use(r.routes());
+  }
+  app.use(root.routes());
+  app.use(root.allowedMethods());
+  return app;
+}

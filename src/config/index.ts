@@ -1,0 +1,97 @@
+// Every setting, validated once at start-up with its documented default (README "Configuration").
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z.string().min(1).default('file:./data/tessera.db'),
+  REDIS_URL: z.string().optional(),
+  TESSERA_SECRET: z.string().min(32, 'TESSERA_SECRET must be at least 32 characters').optional(),
+  TESSERA_ENCRYPTION_KEY: z.string().optional(),
+  TESSERA_REGISTRATION: z.enum(['open', 'closed']).default('open'),
+  TESSERA_MAX_SERVICES_PER_ORG: z.coerce.number().int().min(0).max(100000).default(10),
+  TESSERA_ALLOW_HTTP_ACS: bool.default(false),
+  TESSERA_METRICS_TOKEN: z.string().optional(),
+  TRUST_PROXY: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  publicUrl: string;
+  databaseUrl: string;
+  redisUrl: string | undefined;
+  /** Server secret: HMAC key for API keys and the JWT signing key (derived separately). */
+  secret: string;
+  encryptionKey: string | undefined;
+  registration: 'open' | 'closed';
+  maxServicesPerOrg: number;
+  allowHttpAcs: boolean;
+  metricsToken: string | undefined;
+  trustProxy: boolean;
+  logLevel: string;
+  /** Warnings to log once the logger exists (dev-only defaults in use). */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * In development a random secret is created once in the data folder so keys and tokens survive a
+ * restart; production must be given one.
+ */
+function devSecret(databaseUrl: string): string {
+  const dir = databaseUrl.startsWith('file:') ? dirname(resolve(databaseUrl.slice(5))) : resolve('data');
+  const file = resolve(dir, '.tessera-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const warnings: string[] = [];
+  let secret = e.TESSERA_SECRET;
+  if (!secret) {
+    if (e.NODE_ENV === 'production') throw new ConfigError('TESSERA_SECRET is required when NODE_ENV=production');
+    secret = devSecret(e.DATABASE_URL);
+    warnings.push('TESSERA_SECRET is not set: using a development secret stored next to the database (never do this in production)');
+  }
+  if (e.NODE_ENV === 'production' && !e.TESSERA_ENCRYPTION_KEY) {
+    throw new ConfigError('TESSERA_ENCRYPTION_KEY is required when NODE_ENV=production');
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL || undefined,
+    secret,
+    encryptionKey: e.TESSERA_ENCRYPTION_KEY,
+    registration: e.TESSERA_REGISTRATION,
+    maxServicesPerOrg: e.TESSERA_MAX_SERVICES_PER_ORG,
+    allowHttpAcs: e.TESSERA_ALLOW_HTTP_ACS,
+    metricsToken: e.TESSERA_METRICS_TOKEN || undefined,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    warnings,
+  };
+}

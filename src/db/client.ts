@@ -1,0 +1,77 @@
+// One Prisma client per dialect, chosen from the DATABASE_URL scheme. Both clients are generated from
+// the same schema, so they expose the same model API; the rest of the code sees one `Db` type.
+import { resolve, dirname } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import pg from 'pg';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
+import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
+
+export type Db = SqliteClient;
+export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+export type Dialect = 'sqlite' | 'postgresql';
+
+export interface Database {
+  prisma: Db;
+  dialect: Dialect;
+  /** Runs a trivial query; throws when the database is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SqliteTarget { dialect: 'sqlite'; file: string }
+export interface PostgresTarget { dialect: 'postgresql'; connectionString: string; schema: string | undefined }
+export type DbTarget = SqliteTarget | PostgresTarget;
+
+export function parseDatabaseUrl(url: string): DbTarget {
+  if (url.startsWith('file:')) {
+    const path = url.slice('file:'.length);
+    return { dialect: 'sqlite', file: path === ':memory:' ? path : resolve(path) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get('schema') ?? undefined;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('DATABASE_URL schema must be a plain lower-case identifier');
+    parsed.searchParams.delete('schema');
+    return { dialect: 'postgresql', connectionString: parsed.toString(), schema };
+  }
+  throw new Error('DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)');
+}
+
+export function pgPoolConfig(target: PostgresTarget, max = 10): pg.PoolConfig {
+  return {
+    connectionString: target.connectionString,
+    max,
+    connectionTimeoutMillis: 3000,
+    ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
+  };
+}
+
+export function openDatabase(url: string): Database {
+  const target = parseDatabaseUrl(url);
+  if (target.dialect === 'sqlite') {
+    if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
+    const adapter = new PrismaBetterSqlite3({ url: target.file, timeout: 5000 });
+    const prisma = new SqliteClient({ adapter });
+    return {
+      prisma,
+      dialect: 'sqlite',
+      ping: async () => { await prisma.$queryRaw`SELECT 1`; },
+      close: () => prisma.$disconnect(),
+    };
+  }
+  const pool = new pg.Pool(pgPoolConfig(target));
+  // An idle client losing its connection must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const adapter = new PrismaPg(pool, target.schema ? { schema: target.schema } : undefined);
+  const client = new PostgresClient({ adapter });
+  // Same models, same API: generated from one schema (see scripts/generate.mjs).
+  const prisma = client as unknown as Db;
+  return {
+    prisma,
+    dialect: 'postgresql',
+    ping: async () => { await prisma.$queryRaw`SELECT 1`; },
+    close: async () => { await client.$disconnect(); await pool.end(); },
+  };
+}

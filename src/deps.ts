@@ -1,0 +1,17 @@
+// What every capability receives: built once in app.ts, passed down explicitly (no globals).
+import type { Config } from './config/index.ts';
+import type { Database, Db } from './db/client.ts';
+import type { Logger } from './http/log.ts';
+import type { RateLimits } from './http/rate-limit.ts';
+import type { ApiKeyAuth } from './service-api/auth.ts';
+import type { Redis } from 'ioredis';
+
+export interface Deps {
+  config: Config;
+  database: Database;
+  db: Db;
+  logger: Logger;
+  limits: RateLimits;
+  apiKeys: ApiKeyAuth;
+  redis: Redis | undefined;
+}

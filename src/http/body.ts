@@ -1,0 +1,76 @@
+// Request bodies: at most 1 MiB (413), JSON only where JSON is expected (415), objects only, and no
+// __proto__/constructor/prototype keys anywhere (400) so nothing downstream can be polluted.
+import type { Next } from 'koa';
+import type { AppContext } from './context.ts';
+import { badRequest, payloadTooLarge, unsupportedMediaType } from './errors.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export async function readRawBody(ctx: AppContext, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(ctx.get('content-length') || '0');
+  if (declared > limit) throw payloadTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit) throw payloadTooLarge();
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+function hasBody(ctx: AppContext): boolean {
+  const len = ctx.get('content-length');
+  if (len) return Number(len) > 0;
+  return Boolean(ctx.get('transfer-encoding'));
+}
+
+export function parseJsonObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (key, v: unknown) => {
+      if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError('forbidden key');
+      return v;
+    });
+  } catch (err) {
+    if (err instanceof SyntaxError && err.message === 'forbidden key') {
+      throw badRequest('Request body contains a forbidden key (__proto__, constructor or prototype)');
+    }
+    throw badRequest('Request body is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('Request body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** For JSON endpoints: sets ctx.request.body to the parsed object ({} when there is no body). */
+export async function jsonBody(ctx: AppContext, next: Next): Promise<void> {
+  if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method) && hasBody(ctx)) {
+    if (!ctx.is('application/json')) throw unsupportedMediaType();
+    const raw = await readRawBody(ctx);
+    ctx.request.body = raw.length === 0 ? {} : parseJsonObject(raw.toString('utf8'));
+  } else {
+    ctx.request.body = {};
+  }
+  await next();
+}
+
+/** For hosted HTML forms (application/x-www-form-urlencoded). */
+export async function formBody(ctx: AppContext, next: Next): Promise<void> {
+  if (ctx.method === 'POST') {
+    if (!ctx.is('application/x-www-form-urlencoded')) throw unsupportedMediaType('Content-Type must be application/x-www-form-urlencoded');
+    const raw = await readRawBody(ctx, 256 * 1024);
+    const params = new URLSearchParams(raw.toString('utf8'));
+    const body: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const [k, v] of params) if (!FORBIDDEN_KEYS.has(k)) body[k] = v;
+    ctx.request.body = body;
+  }
+  await next();
+}
+
+declare module 'koa' {
+  interface Request {
+    body?: unknown;
+  }
+}

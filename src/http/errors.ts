@@ -1,0 +1,43 @@
+// The one error hierarchy. Every failure a client sees is an AppError rendered by http/render.ts;
+// anything else becomes a generic 500 carrying only the request id.
+
+export interface ErrorDetail {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: ErrorDetail[] | undefined;
+  readonly headers: Record<string, string>;
+  /** Only exposed errors show their message; others show a generic one. */
+  readonly expose: boolean;
+
+  constructor(status: number, code: string, message: string, opts: { details?: ErrorDetail[]; headers?: Record<string, string>; expose?: boolean } = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = opts.details;
+    this.headers = opts.headers ?? {};
+    this.expose = opts.expose ?? status < 500;
+  }
+}
+
+export const badRequest = (message: string, details?: ErrorDetail[]) =>
+  new AppError(400, 'BAD_REQUEST', message, details ? { details } : {});
+export const unauthorized = (message = 'Authentication required') => new AppError(401, 'UNAUTHORIZED', message);
+export const forbidden = (message = 'You do not have permission to do this') => new AppError(403, 'FORBIDDEN', message);
+export const notFound = (message = 'Not found') => new AppError(404, 'NOT_FOUND', message);
+export const methodNotAllowed = (allow: string) =>
+  new AppError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed', { headers: allow ? { Allow: allow } : {} });
+export const conflict = (message: string) => new AppError(409, 'CONFLICT', message);
+export const payloadTooLarge = (message = 'Request body is larger than 1 MiB') => new AppError(413, 'PAYLOAD_TOO_LARGE', message);
+export const unsupportedMediaType = (message = 'Content-Type must be application/json') =>
+  new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', message);
+export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exceeded') =>
+  new AppError(429, 'RATE_LIMIT_EXCEEDED', message, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
+export const serviceUnavailable = (message = 'Service temporarily unavailable') =>
+  new AppError(503, 'SERVICE_UNAVAILABLE', message, { headers: { 'Retry-After': '5' }, expose: true });
+export const serviceLimitExceeded = (max: number) =>
+  new AppError(403, 'SERVICE_LIMIT_EXCEEDED', `This organization has reached its limit of ${max} services`);

@@ -1,0 +1,71 @@
+// The outermost middleware: request id, security headers, the one error renderer, and the access log.
+import { randomUUID } from 'node:crypto';
+import type { Next } from 'koa';
+import type { AppContext } from './context.ts';
+import { AppError, methodNotAllowed, notFound, serviceUnavailable } from './errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import type { Logger } from './log.ts';
+import { escapeHtml, page } from './html.ts';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export function requestContext(logger: Logger, onFinish?: (ctx: AppContext, ms: number) => void) {
+  return async function requestContextMiddleware(ctx: AppContext, next: Next): Promise<void> {
+    const started = process.hrtime.bigint();
+    const incoming = ctx.get('x-request-id');
+    ctx.state.requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.set('X-Request-Id', ctx.state.requestId);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('X-Frame-Options', 'DENY');
+    if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    try {
+      await next();
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) throw notFound('Route not found');
+        if (ctx.status === 405) throw methodNotAllowed(String(ctx.response.get('Allow') ?? ''));
+      }
+    } catch (err) {
+      renderError(ctx, err, logger);
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      onFinish?.(ctx, ms);
+      logger.info({ reqId: ctx.state.requestId, method: ctx.method, route: String(ctx._matchedRoute ?? 'unmatched'), status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+    }
+  };
+}
+
+function toAppError(err: unknown, ctx: AppContext, logger: Logger): AppError {
+  if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) {
+    logger.error({ reqId: ctx.state.requestId, err: { message: (err as Error).message } }, 'database unavailable');
+    return serviceUnavailable('The database is unavailable; try again shortly');
+  }
+  const e = err as { status?: number; expose?: boolean; message?: string };
+  // Errors raised by Koa itself (e.g. malformed URL) carry a 4xx status.
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.status !== 404) {
+    return new AppError(e.status === 413 ? 413 : 400, e.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', 'Bad request');
+  }
+  logger.error({ reqId: ctx.state.requestId, err }, 'unhandled error');
+  return new AppError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error', { expose: false });
+}
+
+export function renderError(ctx: AppContext, err: unknown, logger: Logger): void {
+  const e = toAppError(err, ctx, logger);
+  ctx.status = e.status;
+  for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
+  const message = e.expose ? e.message : 'Internal server error';
+  if (ctx.state.html && !ctx.accepts('html', 'json')?.toString().includes('json')) {
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = page({ title: 'Something went wrong', body: `<h1>${escapeHtml(message)}</h1><p class="muted">Reference: ${escapeHtml(ctx.state.requestId)}</p>` }).html;
+    return;
+  }
+  ctx.type = 'application/json; charset=utf-8';
+  ctx.body = {
+    error: message,
+    error_code: e.code,
+    timestamp: new Date().toISOString(),
+    request_id: ctx.state.requestId,
+    ...(e.details ? { details: e.details } : {}),
+  };
+}

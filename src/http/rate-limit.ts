@@ -1,0 +1,86 @@
+// Rate limits through rate-limiter-flexible: in process by default, shared through Redis when
+// REDIS_URL is set (then a Redis failure refuses the request: fail closed, logged).
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { AppError, rateLimited, serviceUnavailable } from './errors.ts';
+import type { Logger } from './log.ts';
+
+export interface LimitSpec { points: number; duration: number }
+
+export interface LimitResult { limit: number; remaining: number; reset: number }
+
+export class Limiter {
+  readonly points: number;
+  private readonly impl: RateLimiterAbstract;
+  constructor(private readonly name: string, spec: LimitSpec, redis: Redis | undefined, private readonly logger: Logger) {
+    this.points = spec.points;
+    const opts = { keyPrefix: `tessera:rl:${name}`, points: spec.points, duration: spec.duration };
+    this.impl = redis ? new RateLimiterRedis({ ...opts, storeClient: redis, useRedisPackage: false, rejectIfRedisNotReady: true }) : new RateLimiterMemory(opts);
+  }
+
+  /** Consumes one point; throws 429 (with Retry-After) when exhausted. */
+  async consume(key: string): Promise<LimitResult> {
+    try {
+      const res = await this.impl.consume(key, 1);
+      return this.result(res);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) {
+        const e = rateLimited(err.msBeforeNext / 1000);
+        const r = this.result(err);
+        Object.assign(e.headers, headersFor(r));
+        throw e;
+      }
+      this.logger.error({ limiter: this.name, err: { message: (err as Error)?.message } }, 'rate-limit store unavailable: refusing request (fail closed)');
+      throw serviceUnavailable('Rate limiting is unavailable; try again shortly');
+    }
+  }
+
+  /** Counts a failure without refusing (e.g. failed logins), and tells whether the key is now blocked. */
+  async peek(key: string): Promise<boolean> {
+    const res = await this.impl.get(key).catch(() => null);
+    return res !== null && res.consumedPoints >= this.points;
+  }
+
+  async penalty(key: string): Promise<void> {
+    await this.impl.penalty(key, 1).catch(() => undefined);
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.impl.delete(key).catch(() => undefined);
+  }
+
+  private result(res: RateLimiterRes): LimitResult {
+    return {
+      limit: this.points,
+      remaining: Math.max(0, res.remainingPoints),
+      reset: Math.ceil((Date.now() + res.msBeforeNext) / 1000),
+    };
+  }
+}
+
+export function headersFor(r: LimitResult): Record<string, string> {
+  return { 'X-RateLimit-Limit': String(r.limit), 'X-RateLimit-Remaining': String(r.remaining), 'X-RateLimit-Reset': String(r.reset) };
+}
+
+export interface RateLimits {
+  serviceRead: Limiter;
+  serviceWrite: Limiter;
+  serviceDelete: Limiter;
+  loginIp: Limiter;
+  loginEmail: Limiter;
+}
+
+export function createRateLimits(redis: Redis | undefined, logger: Logger): RateLimits {
+  const make = (name: string, points: number, duration: number) => new Limiter(name, { points, duration }, redis, logger);
+  return {
+    serviceRead: make('svc-read', 100, 60),
+    serviceWrite: make('svc-write', 50, 60),
+    serviceDelete: make('svc-delete', 20, 60),
+    loginIp: make('login-ip', 30, 60),
+    loginEmail: make('login-email', 10, 15 * 60),
+  };
+}
+
+export function isRateLimitError(err: unknown): err is AppError {
+  return err instanceof AppError && err.status === 429;
+}

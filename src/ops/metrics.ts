@@ -1,0 +1,28 @@
+// Prometheus metrics (prom-client), one registry per app instance.
+import client from 'prom-client';
+
+export interface Metrics {
+  registry: client.Registry;
+  httpDuration: client.Histogram<'method' | 'route' | 'status'>;
+  apiKeyFailures: client.Counter;
+  rateLimited: client.Counter<'limiter'>;
+  ssoOutcomes: client.Counter<'outcome'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'tessera_' });
+  return {
+    registry,
+    httpDuration: new client.Histogram({
+      name: 'tessera_http_request_duration_seconds',
+      help: 'HTTP request duration by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    apiKeyFailures: new client.Counter({ name: 'tessera_api_key_auth_failures_total', help: 'Service API requests refused for a missing or invalid key', registers: [registry] }),
+    rateLimited: new client.Counter({ name: 'tessera_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['limiter'], registers: [registry] }),
+    ssoOutcomes: new client.Counter({ name: 'tessera_sso_outcomes_total', help: 'SAML SSO outcomes by reason', labelNames: ['outcome'], registers: [registry] }),
+  };
+}

@@ -1,0 +1,37 @@
+// /healthz (process up), /readyz (database and Redis reachable), /metrics (Prometheus text).
+import Router from '@koa/router';
+import type { Deps } from '../deps.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import { unauthorized } from '../http/errors.ts';
+import { safeEqual } from '../security/random.ts';
+import type { Metrics } from './metrics.ts';
+
+export function opsRoutes(deps: Deps, metrics: Metrics, isShuttingDown: () => boolean): Router<AppState, AppContext> {
+  const router = new Router<AppState, AppContext>();
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  router.get('/readyz', async (ctx) => {
+    const checks: Record<string, 'ok' | 'unavailable'> = {};
+    checks.database = await deps.database.ping().then(() => 'ok' as const, () => 'unavailable' as const);
+    if (deps.redis) checks.redis = await deps.redis.ping().then(() => 'ok' as const, () => 'unavailable' as const);
+    const ready = !isShuttingDown() && Object.values(checks).every((v) => v === 'ok');
+    ctx.status = ready ? 200 : 503;
+    if (!ready) ctx.set('Retry-After', '5');
+    ctx.body = { status: ready ? 'ready' : isShuttingDown() ? 'shutting_down' : 'unavailable', checks };
+  });
+
+  router.get('/metrics', async (ctx) => {
+    const token = deps.config.metricsToken;
+    if (token) {
+      const given = /^Bearer (.+)$/.exec(ctx.get('authorization'))?.[1] ?? '';
+      if (!safeEqual(given, token)) throw unauthorized('A valid metrics token is required');
+    }
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+
+  return router;
+}

@@ -1,0 +1,21 @@
+import { iso } from '../http/present.ts';
+
+export function presentOrganization(o: { id: string; slug: string; name: string; createdAt: Date; updatedAt: Date }) {
+  return { id: o.id, slug: o.slug, name: o.name, created_at: iso(o.createdAt), updated_at: iso(o.updatedAt) };
+}
+
+export function presentMember(m: { role: string; createdAt: Date; account: { id: string; email: string; name: string | null } }) {
+  return { account_id: m.account.id, email: m.account.email, name: m.account.name, role: m.role, joined_at: iso(m.createdAt) };
+}
+
+export function presentInvitation(i: { id: string; email: string; role: string; expiresAt: Date; acceptedAt: Date | null; createdAt: Date }) {
+  return {
+    id: i.id,
+    email: i.email,
+    role: i.role,
+    status: i.acceptedAt ? 'accepted' : i.expiresAt <= new Date() ? 'expired' : 'pending',
+    expires_at: iso(i.expiresAt),
+    accepted_at: i.acceptedAt ? iso(i.acceptedAt) : null,
+    created_at: iso(i.createdAt),
+  };
+}

@@ -1,0 +1,34 @@
+// API key format: sk_{live|test}_{secret}; secret = 32 random bytes in base64url (43 chars, 256 bits)
+// followed by a 6-character checksum (first 4 bytes of SHA-256 over "sk_{env}_{random}", base64url),
+// so a mistyped or made-up key is refused without a database lookup. At rest: HMAC-SHA-256 with a key
+// derived from TESSERA_SECRET.
+import { createHash, randomBytes } from 'node:crypto';
+import { hmacHex } from './random.ts';
+
+export type KeyEnvironment = 'live' | 'test';
+const RANDOM_LEN = 43;
+const CHECK_LEN = 6;
+const KEY_SHAPE = /^sk_(live|test)_([A-Za-z0-9_-]{43})([A-Za-z0-9_-]{6})$/;
+
+function checksum(body: string): string {
+  return createHash('sha256').update(body).digest().subarray(0, 4).toString('base64url').slice(0, CHECK_LEN);
+}
+
+export function generateApiKey(environment: KeyEnvironment): { key: string; prefix: string } {
+  const random = randomBytes(32).toString('base64url');
+  const body = `sk_${environment}_${random}`;
+  const key = body + checksum(body);
+  return { key, prefix: random.slice(0, 12) };
+}
+
+/** True when the key has our shape and its checksum matches. No I/O. */
+export function isWellFormedApiKey(key: string): boolean {
+  const m = KEY_SHAPE.exec(key);
+  if (!m || m[2]?.length !== RANDOM_LEN) return false;
+  return checksum(`sk_${m[1]}_${m[2]}`) === m[3];
+}
+
+export function apiKeyHasher(secret: string): (key: string) => string {
+  const derived = createHash('sha256').update(`tessera/api-key-hmac/${secret}`).digest();
+  return (key) => hmacHex(derived, key);
+}

@@ -1,0 +1,73 @@
+// Start-up: open the database → migrate → connect Redis → build the app → listen. And a graceful stop.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config/index.ts';
+import { openDatabase } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+import { createLogger, type Logger } from './http/log.ts';
+import { createRateLimits } from './http/rate-limit.ts';
+import { ApiKeyAuth } from './service-api/auth.ts';
+import { createMetrics } from './ops/metrics.ts';
+import { createApp } from './app.ts';
+import type { Deps } from './deps.ts';
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  deps: Deps;
+  logger: Logger;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes pools. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startServer(config: Config, opts: { logDestination?: DestinationStream; migrate?: boolean } = {}): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel, opts.logDestination);
+  for (const w of config.warnings) logger.warn(w);
+  if (opts.migrate !== false) {
+    const applied = await migrate(config.databaseUrl);
+    if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
+  }
+  const database = openDatabase(config.databaseUrl);
+  if (database.dialect === 'sqlite') {
+    await database.prisma.$executeRaw`PRAGMA foreign_keys = ON`;
+  }
+  let redis: Redis | undefined;
+  if (config.redisUrl) {
+    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    redis.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'redis error'));
+    await redis.connect();
+  }
+  const apiKeys = new ApiKeyAuth(database.prisma, config.secret, logger, redis);
+  await apiKeys.start();
+  const deps: Deps = { config, database, db: database.prisma, logger, limits: createRateLimits(redis, logger), apiKeys, redis };
+  const metrics = createMetrics();
+  let shuttingDown = false;
+  const app = createApp(deps, metrics, () => shuttingDown);
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 8000) => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => { server.closeAllConnections(); resolve(); }, graceMs);
+        server.close(() => { clearTimeout(timer); resolve(); });
+        server.closeIdleConnections();
+      });
+      await apiKeys.stop();
+      redis?.disconnect();
+      await database.close();
+    })();
+    return closing;
+  };
+  return { url, server, deps, logger, close };
+}

@@ -1,0 +1,128 @@
+// X-API-Key authentication for the Service API. Keys are looked up by keyed hash; the result is
+// cached in process because every backend request pays for it. Deletion invalidates the cache entry
+// at once, and with REDIS_URL the invalidation is broadcast so every instance drops it before the
+// next request it serves. Entries also expire after a short TTL as a backstop.
+import type { Redis } from 'ioredis';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../http/log.ts';
+import { unauthorized } from '../http/errors.ts';
+import { apiKeyHasher, isWellFormedApiKey } from '../security/api-key.ts';
+import { parseStringArray } from '../http/present.ts';
+import { isPermission, type Permission } from '../api-keys/permissions.ts';
+
+export interface KeyPrincipal {
+  keyId: string;
+  keyHash: string;
+  permissions: ReadonlySet<Permission>;
+  expiresAt: number | null;
+  service: { id: string; organizationId: string; name: string; slug: string; serviceType: string; createdAt: Date };
+}
+
+interface Entry { principal: KeyPrincipal | null; cachedAt: number; lastUsedWritten: number }
+
+const CHANNEL = 'tessera:api-key-invalidation';
+const POSITIVE_TTL_MS = 60_000;
+const NEGATIVE_TTL_MS = 10_000;
+const LAST_USED_EVERY_MS = 60_000;
+const MAX_ENTRIES = 50_000;
+
+export const INVALID_KEY_MESSAGE = 'Invalid or missing API key';
+
+export class ApiKeyAuth {
+  readonly hash: (key: string) => string;
+  private readonly cache = new Map<string, Entry>();
+  private subscriber: Redis | undefined;
+
+  constructor(private readonly db: Db, secret: string, private readonly logger: Logger, private readonly redis?: Redis) {
+    this.hash = apiKeyHasher(secret);
+  }
+
+  /** Subscribes to invalidations from other instances (no-op without Redis). */
+  async start(): Promise<void> {
+    if (!this.redis) return;
+    this.subscriber = this.redis.duplicate();
+    this.subscriber.on('error', (err: Error) => this.logger.error({ err: { message: err.message } }, 'api-key invalidation subscriber error'));
+    this.subscriber.on('message', (_channel: string, message: string) => this.applyInvalidation(message));
+    await this.subscriber.subscribe(CHANNEL);
+  }
+
+  async stop(): Promise<void> {
+    if (this.subscriber) this.subscriber.disconnect();
+  }
+
+  async authenticate(rawKey: string | undefined): Promise<KeyPrincipal> {
+    // A malformed key (bad shape or checksum) never reaches the database.
+    if (!rawKey || !isWellFormedApiKey(rawKey)) throw unauthorized(INVALID_KEY_MESSAGE);
+    const keyHash = this.hash(rawKey);
+    const now = Date.now();
+    let entry = this.cache.get(keyHash);
+    if (!entry || now - entry.cachedAt > (entry.principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS)) {
+      entry = { principal: await this.load(keyHash), cachedAt: now, lastUsedWritten: entry?.lastUsedWritten ?? 0 };
+      if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+      this.cache.set(keyHash, entry);
+    }
+    const p = entry.principal;
+    if (!p || (p.expiresAt !== null && p.expiresAt <= now)) throw unauthorized(INVALID_KEY_MESSAGE);
+    if (now - entry.lastUsedWritten > LAST_USED_EVERY_MS) {
+      entry.lastUsedWritten = now;
+      // Off the request path: at most one write per key per minute per instance.
+      this.db.apiKey.updateMany({ where: { id: p.keyId }, data: { lastUsedAt: new Date(now) } })
+        .catch((err: Error) => this.logger.warn({ err: { message: err.message } }, 'could not record api key use'));
+    }
+    return p;
+  }
+
+  private async load(keyHash: string): Promise<KeyPrincipal | null> {
+    const row = await this.db.apiKey.findUnique({ where: { keyHash }, include: { service: true } });
+    if (!row) return null;
+    return {
+      keyId: row.id,
+      keyHash,
+      permissions: new Set(parseStringArray(row.permissions).filter(isPermission)),
+      expiresAt: row.expiresAt ? row.expiresAt.getTime() : null,
+      service: {
+        id: row.service.id,
+        organizationId: row.service.organizationId,
+        name: row.service.name,
+        slug: row.service.slug,
+        serviceType: row.service.serviceType,
+        createdAt: row.service.createdAt,
+      },
+    };
+  }
+
+  /** A key was deleted: drop it here and on every other instance. */
+  async revoke(keyHash: string): Promise<void> {
+    await this.broadcast(`key:${keyHash}`);
+  }
+
+  /** The service changed (renamed, deleted): drop every cached key of it. */
+  invalidateService(serviceId: string): void {
+    void this.broadcast(`service:${serviceId}`);
+  }
+
+  invalidateAll(): void {
+    void this.broadcast('all');
+  }
+
+  private async broadcast(message: string): Promise<void> {
+    this.applyInvalidation(message);
+    if (!this.redis) return;
+    try {
+      await this.redis.publish(CHANNEL, message);
+    } catch (err) {
+      this.logger.error({ err: { message: (err as Error).message } }, 'could not broadcast api-key invalidation; other instances drop it within 60 s');
+    }
+  }
+
+  private applyInvalidation(message: string): void {
+    if (message === 'all') {
+      this.cache.clear();
+    } else if (message.startsWith('key:')) {
+      this.cache.delete(message.slice(4));
+    } else if (message.startsWith('service:')) {
+      const id = message.slice(8);
+      for (const [k, e] of this.cache) if (e.principal?.service.id === id) this.cache.delete(k);
+    }
+  }
+}

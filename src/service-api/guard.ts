@@ -1,0 +1,57 @@
+// The Service API's front door: key in a query string → 400; key → principal (401); rate limit by
+// operation class with headers on every response (429); permission (403).
+import type { Next } from 'koa';
+import type { Deps } from '../deps.ts';
+import type { AppContext } from '../http/context.ts';
+import { AppError, badRequest, forbidden, unauthorized } from '../http/errors.ts';
+import { headersFor, type Limiter } from '../http/rate-limit.ts';
+import type { Permission } from '../api-keys/permissions.ts';
+import type { KeyPrincipal } from './auth.ts';
+import type { Metrics } from '../ops/metrics.ts';
+
+const QUERY_KEY_NAMES = /^(api[_-]?key|x-api-key|key|apikey|access[_-]?key)$/i;
+
+export function principal(ctx: AppContext): KeyPrincipal {
+  const p = ctx.state.principal as KeyPrincipal | undefined;
+  if (!p) throw unauthorized();
+  return p;
+}
+
+function limiterFor(deps: Deps, method: string): Limiter {
+  if (method === 'GET' || method === 'HEAD') return deps.limits.serviceRead;
+  if (method === 'DELETE') return deps.limits.serviceDelete;
+  return deps.limits.serviceWrite;
+}
+
+export function serviceApiGuard(deps: Deps, metrics: Metrics) {
+  return async function serviceApiGuardMiddleware(ctx: AppContext, next: Next): Promise<void> {
+    for (const name of Object.keys(ctx.query)) {
+      if (QUERY_KEY_NAMES.test(name)) throw badRequest('API keys must be sent in the X-API-Key header, never in the URL');
+    }
+    let p: KeyPrincipal;
+    try {
+      p = await deps.apiKeys.authenticate(ctx.get('x-api-key') || undefined);
+    } catch (err) {
+      if (err instanceof AppError && err.status === 401) metrics.apiKeyFailures.inc();
+      throw err;
+    }
+    ctx.state.principal = p;
+    let headers: Record<string, string>;
+    try {
+      headers = headersFor(await limiterFor(deps, ctx.method).consume(p.keyId));
+    } catch (err) {
+      if (err instanceof AppError && err.status === 429) metrics.rateLimited.inc({ limiter: 'service-api' });
+      throw err;
+    }
+    ctx.set(headers);
+    await next();
+  };
+}
+
+/** Route-level permission check. */
+export function need(permission: Permission) {
+  return async function needPermission(ctx: AppContext, next: Next): Promise<void> {
+    if (!principal(ctx).permissions.has(permission)) throw forbidden(`API key lacks ${permission} permission`);
+    await next();
+  };
+}

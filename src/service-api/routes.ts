@@ -1,0 +1,84 @@
+// /api/service/*: the Service API over X-API-Key (seed 000, CONTRACT §9).
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { Deps } from '../deps.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import { Email, Name, pageFrom, validate } from '../http/validate.ts';
+import { iso } from '../http/present.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { need, principal, serviceApiGuard } from './guard.ts';
+import { changeEmail, findLinkedUser, listUsers, presentServiceUser, provisionUser, removeUser } from './users.ts';
+import { CreateSubscription, STATUSES, UpdateSubscription, createSubscription, deleteSubscription, getSubscription, listSubscriptions, updateSubscription } from './subscriptions.ts';
+import { serviceAnalytics } from './analytics.ts';
+
+const CreateUser = z.strictObject({ email: Email });
+const UpdateUser = z.strictObject({ email: Email.optional() });
+const StatusFilter = z.enum(STATUSES, { message: `status must be one of ${STATUSES.join(', ')}` }).optional();
+const UpdateInfo = z.strictObject({ name: Name.optional() });
+
+function presentInfo(s: { id: string; name: string; slug: string; serviceType: string; createdAt: Date }) {
+  return { id: s.id, name: s.name, slug: s.slug, service_type: s.serviceType, created_at: iso(s.createdAt) };
+}
+
+export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState, AppContext> {
+  const { db } = deps;
+  const router = new Router<AppState, AppContext>({ prefix: '/api/service' });
+  router.use(serviceApiGuard(deps, metrics));
+  const svc = (ctx: AppContext) => principal(ctx).service;
+
+  router.get('/users', need('read:users'), async (ctx) => {
+    ctx.body = await listUsers(db, svc(ctx), pageFrom(ctx.query));
+  });
+  router.post('/users', need('write:users'), async (ctx) => {
+    const body = validate(CreateUser, ctx.request.body, 'Invalid email format');
+    ctx.body = presentServiceUser(await provisionUser(db, svc(ctx), body.email));
+  });
+  router.get('/users/:userId', need('read:users'), async (ctx) => {
+    ctx.body = presentServiceUser(await findLinkedUser(db, svc(ctx), ctx.params.userId ?? ''));
+  });
+  router.patch('/users/:userId', need('write:users'), async (ctx) => {
+    const body = validate(UpdateUser, ctx.request.body, 'Invalid email format');
+    ctx.body = presentServiceUser(await changeEmail(db, svc(ctx), ctx.params.userId ?? '', body.email));
+  });
+  router.delete('/users/:userId', need('delete:users'), async (ctx) => {
+    await removeUser(db, svc(ctx), ctx.params.userId ?? '');
+    ctx.status = 204;
+  });
+
+  router.get('/subscriptions', need('read:subscriptions'), async (ctx) => {
+    const status = validate(StatusFilter, Array.isArray(ctx.query.status) ? '' : ctx.query.status, 'Invalid status filter');
+    ctx.body = await listSubscriptions(db, svc(ctx), status, pageFrom(ctx.query));
+  });
+  router.post('/subscriptions', need('write:subscriptions'), async (ctx) => {
+    const body = validate(CreateSubscription, ctx.request.body, 'Invalid subscription');
+    ctx.body = await createSubscription(db, svc(ctx), body);
+  });
+  router.get('/subscriptions/:userId', need('read:subscriptions'), async (ctx) => {
+    ctx.body = await getSubscription(db, svc(ctx), ctx.params.userId ?? '');
+  });
+  router.patch('/subscriptions/:userId', need('write:subscriptions'), async (ctx) => {
+    const body = validate(UpdateSubscription, ctx.request.body, 'Invalid subscription update');
+    ctx.body = await updateSubscription(db, svc(ctx), ctx.params.userId ?? '', body);
+  });
+  router.delete('/subscriptions/:userId', need('delete:subscriptions'), async (ctx) => {
+    await deleteSubscription(db, svc(ctx), ctx.params.userId ?? '');
+    ctx.status = 204;
+  });
+
+  router.get('/analytics', need('read:analytics'), async (ctx) => {
+    ctx.body = await serviceAnalytics(db, svc(ctx).id);
+  });
+
+  router.get('/info', need('read:service'), async (ctx) => {
+    ctx.body = presentInfo(svc(ctx));
+  });
+  router.patch('/info', need('write:service'), async (ctx) => {
+    const body = validate(UpdateInfo, ctx.request.body);
+    const s = svc(ctx);
+    const updated = body.name === undefined ? await db.service.findUniqueOrThrow({ where: { id: s.id } }) : await db.service.update({ where: { id: s.id }, data: { name: body.name } });
+    deps.apiKeys.invalidateService(s.id);
+    ctx.body = presentInfo(updated);
+  });
+
+  return router;
+}

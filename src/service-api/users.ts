@@ -1,0 +1,86 @@
+// Service API users: the organization's users linked to the key's service (seed 000, CONTRACT §9).
+import type { Db } from '../db/client.ts';
+import { badRequest, notFound } from '../http/errors.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { looksLikeId, newId, newToken } from '../security/random.ts';
+import { iso } from '../http/present.ts';
+import type { Page } from '../http/validate.ts';
+
+export const USER_NOT_LINKED = 'User not found or has not authenticated with this service';
+type Scope = { id: string; organizationId: string };
+
+export function presentServiceUser(u: { id: string; email: string; createdAt: Date }) {
+  return { id: u.id, email: u.email, created_at: iso(u.createdAt) };
+}
+
+export async function listUsers(db: Db, service: Scope, page: Page) {
+  const where = { serviceId: service.id };
+  const [links, total] = await Promise.all([
+    db.serviceUser.findMany({ where, include: { user: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
+    db.serviceUser.count({ where }),
+  ]);
+  return { users: links.map((l) => presentServiceUser(l.user)), total };
+}
+
+/** The user when linked to the service; 404 otherwise (including other services' users). */
+export async function findLinkedUser(db: Db, service: Scope, userId: string) {
+  const link = looksLikeId(userId, 'usr') ? await db.serviceUser.findUnique({ where: { serviceId_userId: { serviceId: service.id, userId } }, include: { user: true } }) : null;
+  if (!link) throw notFound(USER_NOT_LINKED);
+  return link.user;
+}
+
+/** Links a directory user to the service (first SSO or provisioning); idempotent. */
+export async function linkUser(db: Db | Parameters<Parameters<Db['$transaction']>[0]>[0], serviceId: string, userId: string): Promise<void> {
+  try {
+    await db.serviceUser.upsert({
+      where: { serviceId_userId: { serviceId, userId } },
+      create: { id: newId('su'), serviceId, userId, persistentNameId: `tsr-${newToken(24)}` },
+      update: {},
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err; // a concurrent request linked it first
+  }
+}
+
+/** Idempotent on email (case-insensitive): returns the existing user or creates one, then links it. */
+export async function provisionUser(db: Db, service: Scope, email: string) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let user = await db.user.findUnique({ where: { organizationId_email: { organizationId: service.organizationId, email } } });
+    try {
+      user ??= await db.user.create({ data: { id: newId('usr'), organizationId: service.organizationId, email } });
+    } catch (err) {
+      if (isUniqueViolation(err)) continue; // created concurrently: read it on the next turn
+      throw err;
+    }
+    await linkUser(db, service.id, user.id);
+    return user;
+  }
+  throw new Error('could not provision user after concurrent retries');
+}
+
+export async function changeEmail(db: Db, service: Scope, userId: string, email: string | undefined) {
+  const user = await findLinkedUser(db, service, userId);
+  if (email === undefined || email === user.email) return user;
+  try {
+    return await db.user.update({ where: { id: user.id }, data: { email } });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw badRequest('Email already taken by another user');
+    throw err;
+  }
+}
+
+/**
+ * Removes what this service holds of the user (link, subscription, login events, SSO session links);
+ * when no other service of the organization knows the user, the user record goes too.
+ */
+export async function removeUser(db: Db, service: Scope, userId: string): Promise<void> {
+  const user = await findLinkedUser(db, service, userId);
+  await db.$transaction(async (tx) => {
+    await tx.subscription.deleteMany({ where: { serviceId: service.id, userId: user.id } });
+    await tx.loginEvent.deleteMany({ where: { serviceId: service.id, userId: user.id } });
+    await tx.idpSessionService.deleteMany({ where: { serviceId: service.id, session: { userId: user.id } } });
+    await tx.serviceUser.delete({ where: { serviceId_userId: { serviceId: service.id, userId: user.id } } });
+    const others = await tx.serviceUser.count({ where: { userId: user.id } });
+    if (others === 0) await tx.user.delete({ where: { id: user.id } });
+  });
+}
