@@ -1,0 +1,97 @@
+// The operations behind `tessera …`, written against the database directly (no server needed).
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../db/client.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { newId, newToken } from '../security/random.ts';
+import { hashPassword } from '../security/passwords.ts';
+import { apiKeyHasher } from '../security/api-key.ts';
+import { Email, Name, Password, Slug, validate } from '../http/validate.ts';
+import { RESERVED_ORG_SLUGS } from '../organizations/routes.ts';
+import { SERVICE_TYPES } from '../services/routes.ts';
+import { CreateApiKey, createApiKey } from '../api-keys/routes.ts';
+import { createPasswordLink } from '../users/password-links.ts';
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) { super(message); }
+}
+
+/** Turns a uniqueness failure into a one-line CLI error (exit code 3); validation errors exit 2 (index.ts). */
+export async function guard<T>(work: () => Promise<T>, conflictMessage = 'already exists'): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new CliError(conflictMessage, 3);
+    throw err;
+  }
+}
+
+export async function createAccount(db: Db, input: { email: string; name?: string; password?: string }) {
+  const email = validate(Email, input.email, 'Invalid email');
+  const generated = input.password === undefined;
+  const password = input.password ?? newToken(18);
+  validate(Password, password, 'Invalid password');
+  const account = await guard(
+    async () => db.account.create({ data: { id: newId('acct'), email, name: input.name ? validate(Name, input.name) : null, passwordHash: await hashPassword(password) } }),
+    `an account with email ${email} already exists`,
+  );
+  return { account, password: generated ? password : undefined };
+}
+
+export async function createOrganization(db: Db, input: { slug: string; name: string; owner: string }) {
+  const slug = validate(Slug, input.slug, 'Invalid slug');
+  if (RESERVED_ORG_SLUGS.has(slug)) throw new CliError(`the slug "${slug}" is reserved`, 2);
+  const owner = await db.account.findUnique({ where: { email: input.owner.trim().toLowerCase() } });
+  if (!owner) throw new CliError(`no account with email ${input.owner}; create it first with: tessera account create --email ${input.owner}`, 2);
+  return guard(() => db.$transaction(async (tx) => {
+    const org = await tx.organization.create({ data: { id: newId('org'), slug, name: validate(Name, input.name) } });
+    await tx.membership.create({ data: { id: newId('mem'), organizationId: org.id, accountId: owner.id, role: 'owner' } });
+    return org;
+  }), `an organization with slug ${slug} already exists`);
+}
+
+async function findOrg(db: Db, slug: string) {
+  const org = await db.organization.findUnique({ where: { slug } });
+  if (!org) throw new CliError(`no organization with slug ${slug}`, 2);
+  return org;
+}
+
+async function findService(db: Db, orgSlug: string, serviceSlug: string) {
+  const org = await findOrg(db, orgSlug);
+  const service = await db.service.findUnique({ where: { organizationId_slug: { organizationId: org.id, slug: serviceSlug } } });
+  if (!service) throw new CliError(`no service ${serviceSlug} in organization ${orgSlug}`, 2);
+  return service;
+}
+
+export async function setMaxServices(db: Db, slug: string, value: string) {
+  const org = await findOrg(db, slug);
+  const max = value === 'default' ? null : Number(value);
+  if (max !== null && (!Number.isInteger(max) || max < 0 || max > 100000)) throw new CliError('max services must be an integer from 0 to 100000, or "default"', 2);
+  return db.organization.update({ where: { id: org.id }, data: { maxServices: max } });
+}
+
+export async function createServiceCli(db: Db, input: { org: string; slug: string; name: string; type: string }) {
+  const org = await findOrg(db, input.org);
+  const slug = validate(Slug, input.slug, 'Invalid slug');
+  if (!(SERVICE_TYPES as readonly string[]).includes(input.type)) throw new CliError(`service type must be one of ${SERVICE_TYPES.join(', ')}`, 2);
+  return guard(() => db.service.create({
+    data: { id: newId('svc'), organizationId: org.id, slug, name: validate(Name, input.name), serviceType: input.type, clientId: randomBytes(16).toString('hex') },
+  }), `a service with slug ${slug} already exists in ${input.org}`);
+}
+
+export async function createApiKeyCli(db: Db, secret: string, input: { org: string; service: string; name: string; permissions: string[]; expiresInDays?: number; environment?: string }) {
+  const service = await findService(db, input.org, input.service);
+  const body = validate(CreateApiKey, {
+    name: input.name,
+    permissions: input.permissions,
+    ...(input.expiresInDays !== undefined ? { expires_in_days: input.expiresInDays } : {}),
+    ...(input.environment !== undefined ? { environment: input.environment } : {}),
+  }, 'Invalid API key');
+  return createApiKey(db, apiKeyHasher(secret), service.id, body);
+}
+
+export async function passwordLinkCli(db: Db, publicUrl: string, input: { org: string; email: string }) {
+  const org = await findOrg(db, input.org);
+  const user = await db.user.findUnique({ where: { organizationId_email: { organizationId: org.id, email: input.email.trim().toLowerCase() } } });
+  if (!user) throw new CliError(`no user ${input.email} in organization ${input.org}`, 2);
+  return createPasswordLink(db, publicUrl, user.id);
+}

@@ -1,0 +1,39 @@
+// Starts a real Tessera HTTP server on a random port against a real, fresh database.
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../../src/config/index.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import type { DatabaseFactory, TestDatabase } from './databases.ts';
+
+export interface TestServer extends RunningServer {
+  db: TestDatabase;
+  /** Every log line written so far (JSON text), for "no secret in a log" checks. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+
+export async function startTestServer(factory: DatabaseFactory, env: Record<string, string> = {}, reuse?: TestDatabase): Promise<TestServer> {
+  const db = reuse ?? (await factory.create());
+  const config: Config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: db.url,
+    TESSERA_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({ write(chunk: Buffer, _enc, cb) { logs.push(chunk.toString('utf8')); cb(); } });
+  const running = await startServer(config, { logDestination: sink });
+  return {
+    ...running,
+    db,
+    logs,
+    stop: async () => {
+      await running.close(2000);
+      if (!reuse) await db.drop();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// Service API test helpers: a service with a plan and an all-permission key, response shapes, and
+// well-formed IDs that do not exist.
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { Client, uniqueEmail, type Json, type Res } from './http.ts';
+import { ALL_PERMISSIONS, createKey, createOrg, createPlan, createService, type Admin } from './fixtures.ts';
+
+export interface ApiUser { id: string; email: string; created_at: string }
+export interface ApiSubscription { id: string; user_id: string; plan_id: string; plan_name: string; status: string; current_period_end: string }
+export interface ApiError { error: string; error_code: string; timestamp: string; request_id: string; details?: { field: string; message: string }[] }
+export interface UserList { users: ApiUser[]; total: number }
+export interface SubscriptionList { subscriptions: ApiSubscription[]; total: number }
+export interface Analytics { total_users: number; total_subscriptions: number; active_subscriptions: number; total_logins_30d: number; unique_users_30d: number }
+export interface ServiceInfo { id: string; name: string; slug: string; service_type: string; created_at: string }
+
+export interface ServiceWorld {
+  admin: Admin;
+  base: string;
+  org: string;
+  service: { slug: string; id: string };
+  planId: string;
+  planName: string;
+  key: string;
+  keyId: string;
+  /** A client carrying the all-permission key. */
+  api: Client;
+}
+
+export const RFC3339_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+export const USER_NOT_LINKED = 'User not found or has not authenticated with this service';
+export const SUB_NOT_FOUND = 'Subscription not found for this user';
+
+/** A service (in a new organization unless `org` is given) with one plan and a fresh all-permission key. */
+export async function serviceWorld(base: string, admin: Admin, opts: { org?: string; permissions?: string[]; planName?: string } = {}): Promise<ServiceWorld> {
+  const org = opts.org ?? (await createOrg(admin));
+  const service = await createService(admin, org);
+  const planName = opts.planName ?? `Plan ${randomBytes(3).toString('hex')}`;
+  const planId = await createPlan(admin, org, service.slug, planName);
+  const { id, key } = await createKey(admin, org, service.slug, opts.permissions ?? ALL_PERMISSIONS);
+  return { admin, base, org, service, planId, planName, key, keyId: id, api: new Client(base).apiKey(key) };
+}
+
+/** Another key for the same service (fresh rate-limit counters). */
+export async function extraKey(w: ServiceWorld, permissions: string[] = ALL_PERMISSIONS, extra: Json = {}): Promise<{ id: string; key: string; api: Client }> {
+  const { id, key } = await createKey(w.admin, w.org, w.service.slug, permissions, extra);
+  return { id, key, api: new Client(w.base).apiKey(key) };
+}
+
+export async function provisionUser(api: Client, email: string = uniqueEmail('svcuser')): Promise<ApiUser> {
+  const res = await api.post<ApiUser>('/api/service/users', { email });
+  expect(res.status, res.text).toBe(200);
+  return res.body;
+}
+
+export async function subscribe(api: Client, userId: string, planId: string, extra: Json = {}): Promise<ApiSubscription> {
+  const res = await api.post<ApiSubscription>('/api/service/subscriptions', { user_id: userId, plan_id: planId, ...extra });
+  expect(res.status, res.text).toBe(200);
+  return res.body;
+}
+
+/** A well-formed ID of the given type that does not exist. */
+export function fakeId(prefix: string): string {
+  return `${prefix}_${randomBytes(20).toString('base64url')}`;
+}
+
+export function asError(res: Res<unknown>): ApiError {
+  return res.body as ApiError;
+}
+
+/** Asserts the contract error shape and returns it. */
+export function expectError(res: Res<unknown>, status: number, code: string, error?: string | RegExp): ApiError {
+  expect(res.status, res.text).toBe(status);
+  const body = asError(res);
+  expect(body.error_code).toBe(code);
+  expect(typeof body.error).toBe('string');
+  expect(body.timestamp).toMatch(RFC3339_Z);
+  expect(body.request_id).toBe(res.headers.get('x-request-id'));
+  if (typeof error === 'string') expect(body.error).toBe(error);
+  else if (error) expect(body.error).toMatch(error);
+  return body;
+}
+
+/** The error body without the fields that legitimately vary per response. */
+export function stableErrorBody(res: Res<unknown>): string {
+  const { timestamp: _t, request_id: _r, ...rest } = asError(res);
+  return JSON.stringify(rest);
+}
+
+export function rateHeaders(res: Res<unknown>): { limit: number; remaining: number; reset: number } {
+  const limit = res.headers.get('x-ratelimit-limit');
+  const remaining = res.headers.get('x-ratelimit-remaining');
+  const reset = res.headers.get('x-ratelimit-reset');
+  expect(limit, 'X-RateLimit-Limit').not.toBeNull();
+  expect(remaining, 'X-RateLimit-Remaining').not.toBeNull();
+  expect(reset, 'X-RateLimit-Reset').not.toBeNull();
+  return { limit: Number(limit), remaining: Number(remaining), reset: Number(reset) };
+}
