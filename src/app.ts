@@ -18,6 +18,10 @@ import { passwordPageRoutes } from './users/password-page.ts';
 import { serviceApiRoutes } from './service-api/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import type { Metrics } from './ops/metrics.ts';
+import { createSamlRuntime } from './saml/runtime.ts';
+import { samlAdminRoutes } from './saml/admin-routes.ts';
+import { samlRoutes } from './saml/routes.ts';
+import { loginRoutes } from './saml/login-page.ts';
 
 const BEARER_PREFIXES = ['/api/organizations', '/api/invitations'];
 
@@ -53,6 +57,7 @@ export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
     });
   });
 
+  const saml = createSamlRuntime(deps);
   const root = new Router<AppState, AppContext>();
   for (const r of [
     opsRoutes(deps, metrics, isShuttingDown),
@@ -65,6 +70,9 @@ export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
     userDirectoryRoutes(deps),
     passwordPageRoutes(deps),
     serviceApiRoutes(deps, metrics),
+    samlAdminRoutes(deps, saml),
+    samlRoutes(deps, saml, metrics),
+    loginRoutes(deps, saml),
   ]) {
     root.use(r.routes());
   }

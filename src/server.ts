@@ -53,6 +53,8 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
+  // PORT=0 (tests, benchmarks) without PUBLIC_URL: the public URL is only known once listening.
+  if (config.port === 0 && config.publicUrl.endsWith(':0')) config.publicUrl = url;
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 8000) => {

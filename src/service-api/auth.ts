@@ -40,9 +40,12 @@ export class ApiKeyAuth {
   /** Subscribes to invalidations from other instances (no-op without Redis). */
   async start(): Promise<void> {
     if (!this.redis) return;
-    this.subscriber = this.redis.duplicate();
+    // The duplicate inherits lazyConnect/enableOfflineQueue:false from the main client, so it must be
+    // connected explicitly before SUBSCRIBE (otherwise start-up fails with "Stream isn't writeable").
+    this.subscriber = this.redis.duplicate({ lazyConnect: true });
     this.subscriber.on('error', (err: Error) => this.logger.error({ err: { message: err.message } }, 'api-key invalidation subscriber error'));
     this.subscriber.on('message', (_channel: string, message: string) => this.applyInvalidation(message));
+    await this.subscriber.connect();
     await this.subscriber.subscribe(CHANNEL);
   }
 
@@ -56,6 +59,10 @@ export class ApiKeyAuth {
     const keyHash = this.hash(rawKey);
     const now = Date.now();
     let entry = this.cache.get(keyHash);
+    if (entry && this.subscriber) {
+      await this.syncInvalidations();
+      entry = this.cache.get(keyHash);
+    }
     if (!entry || now - entry.cachedAt > (entry.principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS)) {
       entry = { principal: await this.load(keyHash), cachedAt: now, lastUsedWritten: entry?.lastUsedWritten ?? 0 };
       if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
@@ -89,6 +96,21 @@ export class ApiKeyAuth {
         createdAt: row.service.createdAt,
       },
     };
+  }
+
+  /**
+   * A barrier before trusting a cached entry: Redis answers a PING on the subscriber connection only
+   * after every message published before it, and ioredis emits them in order, so any invalidation
+   * published before this request (e.g. by the instance that answered the DELETE) is applied by now.
+   * Without it a warm instance could serve a revoked key until the message happened to arrive.
+   */
+  private async syncInvalidations(): Promise<void> {
+    try {
+      await this.subscriber?.ping();
+    } catch (err) {
+      // Redis is down: the rate limiter refuses the request anyway (fail closed); the TTL remains the backstop.
+      this.logger.warn({ err: { message: (err as Error).message } }, 'could not sync api-key invalidations');
+    }
   }
 
   /** A key was deleted: drop it here and on every other instance. */

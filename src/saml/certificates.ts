@@ -1,0 +1,91 @@
+// IdP signing certificates: RSA-2048 via node-forge (which uses Node's native key generation when
+// available), self-signed SHA-256, random serial, subject naming the organization and service, three
+// years. The private key is sealed at rest; decrypted keys are kept as KeyObjects in memory because
+// re-parsing a PEM costs more than the RSA signature itself.
+import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
+import forge from 'node-forge';
+import type { Db, Tx } from '../db/client.ts';
+import type { Sealer } from '../security/encryption.ts';
+import { newId } from '../security/random.ts';
+import { iso } from '../http/present.ts';
+import type { Logger } from '../http/log.ts';
+
+export const CERT_VALIDITY_YEARS = 3;
+
+export interface GeneratedCertificate { id: string; certificatePem: string; encryptedPrivateKey: string; validFrom: Date; validUntil: Date }
+
+export function generateCertificate(sealer: Sealer, subject: { organization: string; service: string }): GeneratedCertificate {
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  // Positive 128-bit serial (leading byte < 0x80).
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] ?? 0) & 0x7f;
+  cert.serialNumber = serial.toString('hex');
+  const validFrom = new Date(Date.now() - 60_000);
+  const validUntil = new Date(validFrom);
+  validUntil.setUTCFullYear(validUntil.getUTCFullYear() + CERT_VALIDITY_YEARS);
+  cert.validity.notBefore = validFrom;
+  cert.validity.notAfter = validUntil;
+  const attrs = [
+    { name: 'commonName', value: `${subject.service} SAML signing` },
+    { name: 'organizationName', value: subject.organization },
+    { shortName: 'OU', value: 'Tessera IdP' },
+  ];
+  cert.setSubject(attrs);
+  cert.setIssuer(attrs);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, nonRepudiation: true },
+  ]);
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  const id = newId('cert');
+  return {
+    id,
+    certificatePem: forge.pki.certificateToPem(cert),
+    encryptedPrivateKey: sealer.seal(forge.pki.privateKeyToPem(keys.privateKey), id),
+    validFrom,
+    validUntil,
+  };
+}
+
+/** Inserts a generated certificate; `active` makes it the only signing certificate of the service. */
+export async function storeCertificate(tx: Tx, serviceId: string, cert: GeneratedCertificate, status: 'active' | 'pending') {
+  if (status === 'active') await tx.samlCertificate.updateMany({ where: { serviceId, status: { in: ['active', 'pending'] } }, data: { status: 'inactive' } });
+  return tx.samlCertificate.create({ data: { id: cert.id, serviceId, certificatePem: cert.certificatePem, encryptedPrivateKey: cert.encryptedPrivateKey, status, validFrom: cert.validFrom, validUntil: cert.validUntil } });
+}
+
+export function presentCertificate(c: { id: string; certificatePem: string; validFrom: Date; validUntil: Date; status: string }) {
+  return { id: c.id, public_key: c.certificatePem, valid_from: iso(c.validFrom), valid_until: iso(c.validUntil), is_active: c.status === 'active', status: c.status };
+}
+
+/** Base64 body of a PEM certificate (what goes into ds:X509Certificate). */
+export function certificateBody(pem: string): string {
+  return pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+}
+
+export interface SigningKey { certId: string; certificatePem: string; key: KeyObject }
+
+/** Decrypted signing keys by certificate id. A certificate's key never changes, so entries never go stale. */
+export class SigningKeys {
+  private readonly keys = new Map<string, KeyObject>();
+  constructor(private readonly db: Db, private readonly sealer: Sealer, private readonly logger: Logger) {}
+
+  /** The active certificate's key, or null when the service has none (or it cannot be decrypted). */
+  async active(serviceId: string): Promise<SigningKey | null> {
+    const cert = await this.db.samlCertificate.findFirst({ where: { serviceId, status: 'active' }, orderBy: { createdAt: 'desc' } });
+    if (!cert) return null;
+    let key = this.keys.get(cert.id);
+    if (!key) {
+      try {
+        key = createPrivateKey(this.sealer.open(cert.encryptedPrivateKey, cert.id));
+      } catch (err) {
+        // Fail closed: never sign with anything else.
+        this.logger.error({ certId: cert.id, err: { message: (err as Error).message } }, 'cannot decrypt the SAML signing key: check TESSERA_ENCRYPTION_KEY');
+        return null;
+      }
+      this.keys.set(cert.id, key);
+    }
+    return { certId: cert.id, certificatePem: cert.certificatePem, key };
+  }
+}

@@ -1,0 +1,78 @@
+// The last step of SSO for a signed-in user: link the user to the service, record the login, choose
+// the NameID, gather attributes, sign the Response and hand the browser an auto-POST page to the
+// registered ACS (never any other URL).
+import type { Deps } from '../deps.ts';
+import type { AppContext } from '../http/context.ts';
+import { serviceUnavailable } from '../http/errors.ts';
+import { escapeHtml, page } from '../http/html.ts';
+import { newId, newToken } from '../security/random.ts';
+import { linkUser } from '../service-api/users.ts';
+import { parseStringArray } from '../http/present.ts';
+import { NAME_ID_FORMATS } from './settings.ts';
+import { buildErrorResponse, buildSuccessResponse, transientNameId, type AssertionSubject, type Signer } from './response.ts';
+import type { SamlRuntime } from './runtime.ts';
+import type { ResolvedService } from './pipeline/types.ts';
+import type { LiveSession } from './session.ts';
+
+async function signer(saml: SamlRuntime, serviceId: string): Promise<Signer> {
+  const key = await saml.keys.active(serviceId);
+  if (!key) throw serviceUnavailable('SAML signing is unavailable for this service');
+  return { key: key.key, certificatePem: key.certificatePem };
+}
+
+async function attributesFor(deps: Deps, serviceId: string, user: LiveSession['user']): Promise<AssertionSubject['attributes']> {
+  const sub = await deps.db.subscription.findUnique({ where: { serviceId_userId: { serviceId, userId: user.id } }, include: { plan: true } });
+  return {
+    id: user.id,
+    email: user.email,
+    created_at: user.createdAt.toISOString(),
+    ...(sub ? { plan_id: sub.planId, plan_name: sub.plan.name, subscription_status: sub.status, features: parseStringArray(sub.plan.features) } : {}),
+  };
+}
+
+export function renderAutoPost(ctx: AppContext, acsUrl: string, samlResponse: string, relayState: string | undefined): void {
+  const p = page({
+    title: 'Signing you in',
+    body: `<h1>Signing you in…</h1><form method="post" action="${escapeHtml(acsUrl)}">`
+      + `<input type="hidden" name="SAMLResponse" value="${escapeHtml(samlResponse)}">`
+      + (relayState !== undefined ? `<input type="hidden" name="RelayState" value="${escapeHtml(relayState)}">` : '')
+      + '<noscript><p>JavaScript is off: press the button to continue.</p></noscript><button type="submit">Continue</button></form>',
+    script: 'document.forms[0].submit();',
+  });
+  ctx.status = 200;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.set('Content-Security-Policy', p.csp);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Pragma', 'no-cache');
+  ctx.body = p.html;
+}
+
+export async function issueResponse(deps: Deps, saml: SamlRuntime, ctx: AppContext, target: ResolvedService, session: LiveSession, inResponseTo: string | undefined, relayState: string | undefined): Promise<void> {
+  const { db } = deps;
+  const sign = await signer(saml, target.service.id);
+  const sessionIndex = `_${newToken(20)}`;
+  const format = target.settings.nameIdFormat;
+  const link = await db.$transaction(async (tx) => {
+    await linkUser(tx, target.service.id, session.user.id);
+    await tx.loginEvent.create({ data: { id: newId('evt'), serviceId: target.service.id, userId: session.user.id } });
+    return tx.serviceUser.findUniqueOrThrow({ where: { serviceId_userId: { serviceId: target.service.id, userId: session.user.id } } });
+  });
+  const nameId = format === NAME_ID_FORMATS.persistent ? link.persistentNameId
+    : format === NAME_ID_FORMATS.transient ? transientNameId()
+    : format === NAME_ID_FORMATS.unspecified ? session.user.id
+    : session.user.email;
+  await db.idpSessionService.create({ data: { id: newId('sss'), sessionId: session.id, serviceId: target.service.id, sessionIndex, nameId } });
+  const xml = buildSuccessResponse(
+    { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() },
+    { nameId, nameIdFormat: format, sessionIndex, authnInstant: session.authnInstant, attributes: await attributesFor(deps, target.service.id, session.user) },
+    sign,
+  );
+  renderAutoPost(ctx, target.settings.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);
+}
+
+/** An error status (e.g. NoPassive) to the verified ACS: signed, and never with an Assertion. */
+export async function issueErrorResponse(saml: SamlRuntime, ctx: AppContext, target: ResolvedService, status: string, message: string, inResponseTo: string | undefined, relayState: string | undefined): Promise<void> {
+  const sign = await signer(saml, target.service.id);
+  const xml = buildErrorResponse({ idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() }, status, message, sign);
+  renderAutoPost(ctx, target.settings.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);
+}

@@ -1,0 +1,26 @@
+import type { Organization, Service } from '../../db/generated/sqlite/client.ts';
+import type { IdpUrls, SamlSettings } from '../settings.ts';
+
+/** A SAML message as it arrived, before anything is trusted. */
+export interface IncomingMessage {
+  binding: 'redirect' | 'post';
+  /** Raw (still URL-encoded) query parameters, for the Redirect-binding signature. */
+  rawParams: Map<string, string>;
+  message: string;
+  relayState: string | undefined;
+}
+
+export interface ResolvedService { org: Organization; service: Service; settings: SamlSettings; urls: IdpUrls }
+
+/** What the SSO flow uses of an AuthnRequest; read only from verified XML when a signature is present. */
+export interface AuthnRequestData {
+  id: string;
+  issueInstant: Date;
+  issuer: string;
+  destination: string | undefined;
+  acsUrl: string | undefined;
+  protocolBinding: string | undefined;
+  forceAuthn: boolean;
+  isPassive: boolean;
+  signed: boolean;
+}

@@ -1,0 +1,68 @@
+// /saml/:org/:service/* — metadata and SP-initiated SSO (CONTRACT §7). Errors before the ACS is
+// verified render locally (HTML, or JSON on Accept: application/json); nothing goes to an ACS.
+import Router from '@koa/router';
+import type { Deps } from '../deps.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import { formBody } from '../http/body.ts';
+import { AppError } from '../http/errors.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { rawQueryParams, decodeQueryComponent } from './xml/signature.ts';
+import { resolveService } from './pipeline/resolve-service.ts';
+import { acceptAuthnRequest, type IncomingMessage } from './pipeline/index.ts';
+import { buildMetadata } from './metadata.ts';
+import { currentSession, storePending } from './session.ts';
+import { issueErrorResponse, issueResponse } from './issue.ts';
+import { STATUS } from './response.ts';
+import type { SamlRuntime } from './runtime.ts';
+
+export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Router<AppState, AppContext> {
+  const { db, config } = deps;
+  const router = new Router<AppState, AppContext>({ prefix: '/saml/:org/:service' });
+  router.use(async (ctx, next) => { ctx.state.html = true; await next(); });
+  const target = (ctx: AppContext) => resolveService(db, config.publicUrl, ctx.params.org ?? '', ctx.params.service ?? '');
+
+  router.get('/metadata', async (ctx) => {
+    const t = await target(ctx);
+    ctx.type = 'application/samlmetadata+xml; charset=utf-8';
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = await buildMetadata(db, t);
+  });
+
+  const sso = async (ctx: AppContext, msg: IncomingMessage) => {
+    const t = await target(ctx);
+    let req;
+    try {
+      req = await acceptAuthnRequest(msg, t, saml);
+    } catch (err) {
+      if (err instanceof AppError) metrics.ssoOutcomes.inc({ outcome: `refused_${err.status}` });
+      throw err;
+    }
+    const session = req.forceAuthn ? null : await currentSession(db, ctx, t.org.id);
+    if (session) {
+      metrics.ssoOutcomes.inc({ outcome: 'success_session' });
+      return issueResponse(deps, saml, ctx, t, session, req.id, msg.relayState);
+    }
+    if (req.isPassive) {
+      metrics.ssoOutcomes.inc({ outcome: 'no_passive' });
+      return issueErrorResponse(saml, ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
+    }
+    const state = await storePending(db, { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn });
+    metrics.ssoOutcomes.inc({ outcome: 'sign_in_required' });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
+  };
+
+  router.get('/sso', async (ctx) => {
+    const rawParams = rawQueryParams(ctx.querystring);
+    const raw = rawParams.get('SAMLRequest');
+    const relay = rawParams.get('RelayState');
+    await sso(ctx, { binding: 'redirect', rawParams, message: raw === undefined ? '' : decodeQueryComponent(raw), relayState: relay === undefined ? undefined : decodeQueryComponent(relay) });
+  });
+
+  router.post('/sso', formBody, async (ctx) => {
+    const body = (ctx.request.body ?? {}) as Record<string, string | undefined>;
+    await sso(ctx, { binding: 'post', rawParams: new Map(), message: body.SAMLRequest ?? '', relayState: body.RelayState });
+  });
+
+  return router;
+}

@@ -1,0 +1,72 @@
+// End-user IdP sessions (hosted sign-in) and pending sign-in requests, both in the database so every
+// instance sees them. The session cookie is per organization: HttpOnly; Secure; SameSite=None (it must
+// ride along the SP's cross-site POST/redirect), 8 hours. A new session id is issued at every sign-in.
+import type { Db } from '../db/client.ts';
+import type { AppContext } from '../http/context.ts';
+import { hashToken, newId, newToken } from '../security/random.ts';
+
+export const SESSION_TTL_MS = 8 * 3600 * 1000;
+const PENDING_TTL_MS = 10 * 60 * 1000;
+
+export function sessionCookieName(orgId: string): string {
+  return `tessera_sso_${hashToken(orgId).slice(0, 12)}`;
+}
+
+export function readCookie(ctx: AppContext, name: string): string | undefined {
+  for (const part of (ctx.get('cookie') || '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+export function setCookie(ctx: AppContext, name: string, value: string, opts: { maxAgeSeconds: number; sameSite: 'None' | 'Strict' | 'Lax'; path?: string }): void {
+  ctx.append('Set-Cookie', `${name}=${value}; Path=${opts.path ?? '/'}; Max-Age=${opts.maxAgeSeconds}; HttpOnly; Secure; SameSite=${opts.sameSite}`);
+}
+
+export interface LiveSession {
+  id: string;
+  authnInstant: Date;
+  user: { id: string; email: string; createdAt: Date };
+}
+
+export async function currentSession(db: Db, ctx: AppContext, orgId: string): Promise<LiveSession | null> {
+  const token = readCookie(ctx, sessionCookieName(orgId));
+  if (!token || token.length > 128) return null;
+  const s = await db.idpSession.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+  if (!s || s.organizationId !== orgId || s.endedAt || s.expiresAt <= new Date() || s.user.disabled || s.user.organizationId !== orgId) return null;
+  return { id: s.id, authnInstant: s.authnInstant, user: { id: s.user.id, email: s.user.email, createdAt: s.user.createdAt } };
+}
+
+/** Starts a fresh session (never reusing any id the browser brought) and sets its cookie. */
+export async function startSession(db: Db, ctx: AppContext, orgId: string, user: LiveSession['user']): Promise<LiveSession> {
+  const token = newToken();
+  const now = new Date();
+  const row = await db.idpSession.create({ data: { id: newId('idps'), tokenHash: hashToken(token), organizationId: orgId, userId: user.id, authnInstant: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) } });
+  setCookie(ctx, sessionCookieName(orgId), token, { maxAgeSeconds: SESSION_TTL_MS / 1000, sameSite: 'None' });
+  return { id: row.id, authnInstant: now, user: { id: user.id, email: user.email, createdAt: user.createdAt } };
+}
+
+export interface PendingInput { serviceId: string; requestId: string | null; relayState: string | undefined; forceAuthn: boolean }
+
+/** Stores a request waiting for sign-in; returns the opaque state for /login?state=. */
+export async function storePending(db: Db, p: PendingInput): Promise<string> {
+  const state = newToken(24);
+  await db.samlPendingRequest.create({
+    data: { id: newId('saml'), stateHash: hashToken(state), serviceId: p.serviceId, requestId: p.requestId, relayState: p.relayState ?? null, forceAuthn: p.forceAuthn, expiresAt: new Date(Date.now() + PENDING_TTL_MS) },
+  });
+  return state;
+}
+
+export async function findPending(db: Db, state: string) {
+  if (!state || state.length > 128) return null;
+  const p = await db.samlPendingRequest.findUnique({ where: { stateHash: hashToken(state) }, include: { service: { include: { organization: true } } } });
+  if (!p || p.consumedAt || p.expiresAt <= new Date()) return null;
+  return p;
+}
+
+/** Single use: true only for the one caller that consumes it. */
+export async function consumePending(db: Db, id: string): Promise<boolean> {
+  const r = await db.samlPendingRequest.updateMany({ where: { id, consumedAt: null, expiresAt: { gt: new Date() } }, data: { consumedAt: new Date() } });
+  return r.count === 1;
+}

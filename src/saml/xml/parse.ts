@@ -1,0 +1,78 @@
+// The only XML parsing entry point for untrusted SAML messages. Refuses DTDs (so no entity expansion
+// and no external fetch), excessive nesting, several roots, and anything the schema does not allow.
+import { DOMParser } from '@xmldom/xmldom';
+import { badRequest } from '../../http/errors.ts';
+import type { SchemaValidator } from './schema.ts';
+
+const MAX_DEPTH = 64;
+
+/** Linear scan for nesting depth, so a 10 000-deep document is refused before a parser walks it. */
+function maxDepth(xml: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = xml.indexOf('<'); i !== -1; i = xml.indexOf('<', i + 1)) {
+    const next = xml.charCodeAt(i + 1);
+    if (next === 47 /* / */) depth--;
+    else if (next !== 33 /* ! */ && next !== 63 /* ? */) {
+      const end = xml.indexOf('>', i);
+      if (end === -1) break;
+      if (xml.charCodeAt(end - 1) !== 47) {
+        depth++;
+        if (depth > max) max = depth;
+        if (max > MAX_DEPTH) return max;
+      }
+    }
+  }
+  return max;
+}
+
+export function parseSamlXml(xml: string, schema: SchemaValidator): Document {
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw badRequest('SAML messages must not contain a DTD');
+  if (maxDepth(xml) > MAX_DEPTH) throw badRequest('SAML message is nested too deeply');
+  const schemaError = schema.validate(xml);
+  if (schemaError) throw badRequest(`SAML message is not schema-valid: ${schemaError}`);
+  let failed: string | undefined;
+  const doc = new DOMParser({
+    locator: {},
+    errorHandler: { warning: () => undefined, error: (m: string) => { failed ??= m; }, fatalError: (m: string) => { failed ??= m; } },
+  }).parseFromString(xml, 'text/xml');
+  if (failed || !doc?.documentElement) throw badRequest('SAML message is not well-formed XML');
+  const roots = Array.from({ length: doc.childNodes.length }, (_, i) => doc.childNodes.item(i)).filter((n) => n?.nodeType === 1);
+  if (roots.length !== 1) throw badRequest('SAML message must have exactly one root element');
+  return doc;
+}
+
+export const NS = {
+  protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
+  assertion: 'urn:oasis:names:tc:SAML:2.0:assertion',
+  dsig: 'http://www.w3.org/2000/09/xmldsig#',
+} as const;
+
+/** Direct element children of `parent` with this namespace and local name. */
+export function children(parent: Element, ns: string, local: string): Element[] {
+  const out: Element[] = [];
+  for (let i = 0; i < parent.childNodes.length; i++) {
+    const n = parent.childNodes.item(i);
+    if (n && n.nodeType === 1) {
+      const e = n as Element;
+      if (e.namespaceURI === ns && e.localName === local) out.push(e);
+    }
+  }
+  return out;
+}
+
+/** The text of a single direct child element, or undefined. Comments inside are ignored, not joined. */
+export function childText(parent: Element, ns: string, local: string): string | undefined {
+  const found = children(parent, ns, local);
+  if (found.length > 1) throw badRequest(`SAML message has more than one ${local}`);
+  const el = found[0];
+  if (!el) return undefined;
+  let text = '';
+  for (let i = 0; i < el.childNodes.length; i++) {
+    const n = el.childNodes.item(i);
+    if (n?.nodeType === 3 || n?.nodeType === 4) text += n.nodeValue ?? '';
+    else if (n?.nodeType === 8 || n?.nodeType === 7) throw badRequest(`${local} must not contain comments or processing instructions`);
+    else if (n?.nodeType === 1) throw badRequest(`${local} must be plain text`);
+  }
+  return text.trim();
+}
