@@ -1,6 +1,7 @@
 // Who may do what in an organization. Every admin-plane route asks here, and only here.
 import type { Db } from '../db/client.ts';
 import { forbidden, notFound } from '../http/errors.ts';
+import { Slug } from '../http/validate.ts';
 
 export const ROLES = ['member', 'admin', 'owner'] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,7 +26,8 @@ export interface OrgAccess {
  * the same 404, so existence never leaks; a member below `required` gets 403.
  */
 export async function requireOrgRole(db: Db, accountId: string, slug: string, required: Role): Promise<OrgAccess> {
-  const org = slug.length <= 50 ? await db.organization.findUnique({ where: { slug } }) : null;
+  // A string that cannot be a slug (too long, NUL bytes, …) is answered 404 without a query.
+  const org = Slug.safeParse(slug).success ? await db.organization.findUnique({ where: { slug } }) : null;
   const membership = org ? await db.membership.findUnique({ where: { organizationId_accountId: { organizationId: org.id, accountId } } }) : null;
   if (!org || !membership || !isRole(membership.role)) throw notFound('Organization not found');
   if (!atLeast(membership.role, required)) throw forbidden(`This action requires the ${required} role`);

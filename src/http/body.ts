@@ -32,12 +32,15 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   try {
     value = JSON.parse(text, (key, v: unknown) => {
       if (FORBIDDEN_KEYS.has(key)) throw new SyntaxError('forbidden key');
+      // PostgreSQL text cannot hold U+0000; refuse it everywhere so both databases behave alike.
+      if (key.includes('\u0000') || (typeof v === 'string' && v.includes('\u0000'))) throw new SyntaxError('nul character');
       return v;
     });
   } catch (err) {
     if (err instanceof SyntaxError && err.message === 'forbidden key') {
       throw badRequest('Request body contains a forbidden key (__proto__, constructor or prototype)');
     }
+    if (err instanceof SyntaxError && err.message === 'nul character') throw badRequest('Request body contains a NUL character');
     throw badRequest('Request body is not valid JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('Request body must be a JSON object');

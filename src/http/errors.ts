@@ -32,7 +32,9 @@ export const notFound = (message = 'Not found') => new AppError(404, 'NOT_FOUND'
 export const methodNotAllowed = (allow: string) =>
   new AppError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed', { headers: allow ? { Allow: allow } : {} });
 export const conflict = (message: string) => new AppError(409, 'CONFLICT', message);
-export const payloadTooLarge = (message = 'Request body is larger than 1 MiB') => new AppError(413, 'PAYLOAD_TOO_LARGE', message);
+// The rest of an oversized body is never read, so the connection cannot carry another request: close it.
+export const payloadTooLarge = (message = 'Request body is larger than 1 MiB') =>
+  new AppError(413, 'PAYLOAD_TOO_LARGE', message, { headers: { Connection: 'close' } });
 export const unsupportedMediaType = (message = 'Content-Type must be application/json') =>
   new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', message);
 export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exceeded') =>

@@ -6,7 +6,7 @@ import type { AppContext, AppState } from '../http/context.ts';
 import { conflict, notFound } from '../http/errors.ts';
 import { Name, Slug, pageFrom, validate } from '../http/validate.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { newId } from '../security/random.ts';
+import { looksLikeId, newId } from '../security/random.ts';
 import { requireOrgRole, ROLES, type Role } from '../authz/roles.ts';
 import { accountId } from '../auth/middleware.ts';
 import { presentMember, presentOrganization } from './present.ts';
@@ -40,8 +40,13 @@ export function organizationRoutes(deps: Deps): Router<AppState, AppContext> {
   });
 
   router.get('/', async (ctx) => {
-    const memberships = await db.membership.findMany({ where: { accountId: accountId(ctx) }, include: { organization: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    ctx.body = { organizations: memberships.map((m) => ({ ...presentOrganization(m.organization), role: m.role })), total: memberships.length };
+    const page = pageFrom(ctx.query);
+    const where = { accountId: accountId(ctx) };
+    const [memberships, total] = await Promise.all([
+      db.membership.findMany({ where, include: { organization: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
+      db.membership.count({ where }),
+    ]);
+    ctx.body = { organizations: memberships.map((m) => ({ ...presentOrganization(m.organization), role: m.role })), total };
   });
 
   router.get('/:org', async (ctx) => {
@@ -99,7 +104,7 @@ class LastOwner extends Error {}
 async function changeRole(deps: Deps, organizationId: string, targetId: string, role: Role) {
   try {
     return await deps.db.$transaction(async (tx) => {
-      const member = await tx.membership.findUnique({ where: { organizationId_accountId: { organizationId, accountId: targetId } } });
+      const member = looksLikeId(targetId, 'acct') ? await tx.membership.findUnique({ where: { organizationId_accountId: { organizationId, accountId: targetId } } }) : null;
       if (!member) throw notFound('Member not found');
       if (member.role === 'owner' && role !== 'owner') {
         const owners = await tx.membership.count({ where: { organizationId, role: 'owner' } });
@@ -116,7 +121,7 @@ async function changeRole(deps: Deps, organizationId: string, targetId: string, 
 async function removeMember(deps: Deps, organizationId: string, targetId: string): Promise<void> {
   try {
     await deps.db.$transaction(async (tx) => {
-      const member = await tx.membership.findUnique({ where: { organizationId_accountId: { organizationId, accountId: targetId } } });
+      const member = looksLikeId(targetId, 'acct') ? await tx.membership.findUnique({ where: { organizationId_accountId: { organizationId, accountId: targetId } } }) : null;
       if (!member) throw notFound('Member not found');
       if (member.role === 'owner') {
         const owners = await tx.membership.count({ where: { organizationId, role: 'owner' } });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { conflict, serviceLimitExceeded } from '../http/errors.ts';
-import { Name, Slug, validate } from '../http/validate.ts';
+import { Name, Slug, pageFrom, validate } from '../http/validate.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { newId } from '../security/random.ts';
 import { requireOrgRole } from '../authz/roles.ts';
@@ -92,8 +92,10 @@ export function serviceRoutes(deps: Deps): Router<AppState, AppContext> {
 
   router.get('/', async (ctx) => {
     const access = await requireOrgRole(db, accountId(ctx), ctx.params.org ?? '', 'member');
-    const services = await db.service.findMany({ where: { organizationId: access.org.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    ctx.body = { services: services.map(presentService), total: services.length, usage: await serviceUsage(deps, access.org) };
+    const page = pageFrom(ctx.query);
+    const services = await db.service.findMany({ where: { organizationId: access.org.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset });
+    const usage = await serviceUsage(deps, access.org);
+    ctx.body = { services: services.map(presentService), total: usage.current_services, usage };
   });
 
   router.get('/:service', async (ctx) => {

@@ -15,7 +15,7 @@ import { createPasswordLink } from './password-links.ts';
 
 const CreateUser = z.strictObject({ email: Email, password: Password.optional() });
 const UpdateUser = z.strictObject({ email: Email.optional(), disabled: z.boolean().optional() });
-const EmailFilter = z.strictObject({ email: z.string().max(254).optional(), limit: z.unknown(), offset: z.unknown() });
+const EmailFilter = z.strictObject({ email: z.string().max(254).refine((e) => !e.includes('\u0000'), 'email must not contain NUL').optional(), limit: z.unknown().optional(), offset: z.unknown().optional() });
 
 export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;

@@ -1,6 +1,7 @@
 // Small helpers shared by the admin-plane suites: the error-shape check and Service API shortcuts.
 import { expect } from 'vitest';
 import { Client, type Res } from './http.ts';
+import type { Admin } from './fixtures.ts';
 
 export const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
@@ -49,4 +50,20 @@ export async function subscribeThroughServiceApi(base: string, key: string, emai
 /** Builds a 1 MiB + 1 KiB JSON object body. */
 export function oversizedJson(): string {
   return JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 1024) });
+}
+
+/** Adds an existing account to another organization (invitation + accept), without a new registration. */
+export async function inviteExisting(owner: Admin, org: string, who: Admin, role: 'member' | 'admin' | 'owner'): Promise<void> {
+  const inv = await owner.client.post<{ token: string }>(`/api/organizations/${org}/invitations`, { email: who.email, role });
+  expect(inv.status).toBe(201);
+  const acc = await who.client.post('/api/invitations/accept', { token: inv.body.token });
+  expect(acc.status).toBe(200);
+}
+
+/**
+ * Waits a few milliseconds. Lists are ordered by created_at (millisecond precision) then by random id, so
+ * tests that assert creation order space their creations out to never produce a tie.
+ */
+export function tick(ms = 3): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,11 +2,13 @@
 import type { Db } from '../../db/client.ts';
 import { notFound } from '../../http/errors.ts';
 import { idpUrls, settingsFrom } from '../settings.ts';
+import { Slug } from '../../http/validate.ts';
 import type { ResolvedService } from './types.ts';
 
 export async function resolveService(db: Db, publicUrl: string, orgSlug: string, serviceSlug: string): Promise<ResolvedService> {
-  const org = orgSlug.length <= 50 ? await db.organization.findUnique({ where: { slug: orgSlug } }) : null;
-  const service = org && serviceSlug.length <= 50 ? await db.service.findUnique({ where: { organizationId_slug: { organizationId: org.id, slug: serviceSlug } }, include: { samlConfig: true } }) : null;
+  const isSlug = (v: string) => Slug.safeParse(v).success;
+  const org = isSlug(orgSlug) ? await db.organization.findUnique({ where: { slug: orgSlug } }) : null;
+  const service = org && isSlug(serviceSlug) ? await db.service.findUnique({ where: { organizationId_slug: { organizationId: org.id, slug: serviceSlug } }, include: { samlConfig: true } }) : null;
   if (!org || !service?.samlConfig?.enabled) throw notFound('No SAML service here');
   const { samlConfig, ...plain } = service;
   return { org, service: plain, settings: settingsFrom(samlConfig), urls: idpUrls(publicUrl, org.slug, plain.slug) };

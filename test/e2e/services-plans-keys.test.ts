@@ -1,0 +1,478 @@
+// Services, plans and API keys through real HTTP (CONTRACT §3, §4, §5).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databases } from '../helpers/databases.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { Client, uniqueEmail } from '../helpers/http.ts';
+import { ALL_PERMISSIONS, addMember, createKey, createOrg, createPlan, createService, registerAdmin, uniqueSlug, type Admin } from '../helpers/fixtures.ts';
+import { RFC3339_UTC, expectError, expectStatus, inviteExisting, subscribeThroughServiceApi, tick } from '../helpers/admin-plane.ts';
+
+interface Service {
+  id: string; organization_id: string; slug: string; name: string; service_type: string; client_id: string;
+  redirect_uris: string[]; created_at: string; updated_at: string;
+}
+interface Plan { id: string; service_id: string; name: string; price_cents: number; currency: string; features: string[]; created_at: string; updated_at: string }
+interface PlanWithCount { plan: Plan; subscription_count: number }
+interface Usage { current_services: number; max_services: number }
+interface CreatedKey { id: string; key: string; prefix: string; name: string; permissions: string[]; environment: string; expires_at: string | null; created_at: string }
+interface KeyView { id: string; prefix: string; name: string; permissions: string[]; environment: string; expires_at: string | null; last_used_at: string | null; created_at: string }
+
+const KEY_FORMAT = /^sk_(live|test)_[A-Za-z0-9_-]{49}$/;
+
+describe.each(databases())('services, plans and API keys on $name', (factory) => {
+  let srv: TestServer;
+  let owner: Admin;
+  let admin: Admin;
+  let member: Admin;
+  let org: string;
+  let orgId: string;
+  beforeAll(async () => {
+    srv = await startTestServer(factory);
+    owner = await registerAdmin(srv.url, 'owner');
+    org = await createOrg(owner);
+    admin = await addMember(owner, org, 'admin', srv.url);
+    member = await addMember(owner, org, 'member', srv.url);
+    const o = await owner.client.get<{ organization: { id: string } }>(`/api/organizations/${org}`);
+    orgId = o.body.organization.id;
+  });
+  afterAll(async () => srv?.stop());
+
+  const svcPath = (slug = '') => `/api/organizations/${org}/services${slug ? `/${slug}` : ''}`;
+
+  describe('services', () => {
+    it('creates a service: 201 {service, client_id}', async () => {
+      const slug = uniqueSlug('web');
+      const res = await admin.client.post<{ service: Service; client_id: string }>(svcPath(), {
+        slug, name: 'Web App', service_type: 'web', redirect_uris: ['https://app.example.com/callback', 'http://localhost:3000/cb'],
+      });
+      expectStatus(res, 201);
+      const s = res.body.service;
+      expect(s.id).toMatch(/^svc_[A-Za-z0-9_-]+$/);
+      expect(s.organization_id).toBe(orgId);
+      expect(s.slug).toBe(slug);
+      expect(s.name).toBe('Web App');
+      expect(s.service_type).toBe('web');
+      expect(s.redirect_uris).toEqual(['https://app.example.com/callback', 'http://localhost:3000/cb']);
+      expect(res.body.client_id).toBeTruthy();
+      expect(s.client_id).toBe(res.body.client_id);
+      expect(s.created_at).toMatch(RFC3339_UTC);
+      expect(s.updated_at).toMatch(RFC3339_UTC);
+      expect(Object.keys(s).sort()).toEqual(['client_id', 'created_at', 'id', 'name', 'organization_id', 'redirect_uris', 'service_type', 'slug', 'updated_at']);
+      // Defaults: no redirect URIs.
+      const bare = await admin.client.post<{ service: Service; client_id: string }>(svcPath(), { slug: uniqueSlug('cli'), name: 'CLI', service_type: 'cli' });
+      expectStatus(bare, 201);
+      expect(bare.body.service.redirect_uris).toEqual([]);
+      expect(bare.body.client_id).not.toBe(res.body.client_id);
+    });
+
+    it('accepts every service_type and rejects others', async () => {
+      for (const t of ['mobile', 'desktop', 'api']) {
+        const r = await owner.client.post<{ service: Service }>(svcPath(), { slug: uniqueSlug(t), name: t, service_type: t });
+        expectStatus(r, 201);
+        expect(r.body.service.service_type).toBe(t);
+        expectStatus(await owner.client.delete(svcPath(r.body.service.slug)), 204);
+      }
+      for (const t of ['server', 'WEB', '', 42, null]) {
+        const err = expectError(await owner.client.post(svcPath(), { slug: uniqueSlug(), name: 'x', service_type: t }), 400, 'BAD_REQUEST');
+        expect(err.details?.some((d) => d.field === 'service_type')).toBe(true);
+      }
+      expectError(await owner.client.post(svcPath(), { slug: uniqueSlug(), name: 'x' }), 400, 'BAD_REQUEST');
+    });
+
+    it('requires absolute redirect URIs', async () => {
+      for (const uri of ['/callback', 'callback', 'app.example.com/cb', '//app.example.com/cb', '', 'javascript:alert(1)']) {
+        const err = expectError(await owner.client.post(svcPath(), { slug: uniqueSlug(), name: 'x', service_type: 'web', redirect_uris: [uri] }), 400, 'BAD_REQUEST');
+        expect(err.details?.some((d) => d.field.startsWith('redirect_uris')), uri).toBe(true);
+      }
+      expectError(await owner.client.post(svcPath(), { slug: uniqueSlug(), name: 'x', service_type: 'web', redirect_uris: 'https://a.example.com' }), 400, 'BAD_REQUEST');
+    });
+
+    it('validates the slug and refuses a slug already taken in the org (409), but not in another org', async () => {
+      expectError(await owner.client.post(svcPath(), { slug: 'No_Good', name: 'x', service_type: 'web' }), 400, 'BAD_REQUEST');
+      expectError(await owner.client.post(svcPath(), { slug: 'ab', name: 'x', service_type: 'web' }), 400, 'BAD_REQUEST');
+      const svc = await createService(owner, org);
+      expectError(await admin.client.post(svcPath(), { slug: svc.slug, name: 'Again', service_type: 'api' }), 409, 'CONFLICT');
+      const other = await createOrg(owner);
+      expectStatus(await owner.client.post(`/api/organizations/${other}/services`, { slug: svc.slug, name: 'Same slug elsewhere', service_type: 'web' }), 201);
+    });
+
+    it('lists services in creation order with usage {current_services, max_services}', async () => {
+      const o = await createOrg(owner);
+      const slugs = [uniqueSlug('zeta'), uniqueSlug('alpha'), uniqueSlug('mid')];
+      for (const s of slugs) {
+        await createService(owner, o, s);
+        await tick();
+      }
+      const res = await member.client.get(`/api/organizations/${o}/services`);
+      expectError(res, 404, 'NOT_FOUND'); // `member` is not a member of this new org
+      const list = await owner.client.get<{ services: Service[]; usage: Usage }>(`/api/organizations/${o}/services`);
+      expectStatus(list, 200);
+      expect(list.body.services.map((s) => s.slug)).toEqual(slugs);
+      expect(list.body.usage).toEqual({ current_services: 3, max_services: 10 });
+      const asMember = await member.client.get<{ services: Service[]; usage: Usage }>(svcPath());
+      expectStatus(asMember, 200);
+      expect(asMember.body.usage.current_services).toBe(asMember.body.services.length);
+    });
+
+    it('GET one returns {service, provider_grants, plans}', async () => {
+      const slug = uniqueSlug('grants');
+      const created = await owner.client.post(svcPath(), { slug, name: 'Grants', service_type: 'web', github_scopes: ['read:user', 'user:email'], google_scopes: ['openid', 'email'] });
+      expectStatus(created, 201);
+      const p1 = await createPlan(owner, org, slug, 'Basic');
+      await tick();
+      const p2 = await createPlan(owner, org, slug, 'Team');
+      const res = await member.client.get<{ service: Service; provider_grants: { provider: string; scopes: string[] }[]; plans: Plan[] }>(svcPath(slug));
+      expectStatus(res, 200);
+      expect(res.body.service.slug).toBe(slug);
+      expect(res.body.provider_grants).toEqual(expect.arrayContaining([
+        expect.objectContaining({ provider: 'github', scopes: ['read:user', 'user:email'] }),
+        expect.objectContaining({ provider: 'google', scopes: ['openid', 'email'] }),
+      ]));
+      expect(res.body.provider_grants.some((g) => g.provider === 'microsoft')).toBe(false);
+      expect(res.body.plans.map((p) => p.id)).toEqual([p1, p2]);
+      expectError(await member.client.get(svcPath('no-such-service')), 404, 'NOT_FOUND');
+    });
+
+    it('PATCH updates name, redirect_uris and scopes (admin); slug and type are not editable', async () => {
+      const svc = await createService(owner, org);
+      const res = await admin.client.patch<{ service: Service }>(svcPath(svc.slug), { name: 'Renamed', redirect_uris: ['https://new.example.com/cb'], microsoft_scopes: ['User.Read'] });
+      expectStatus(res, 200);
+      expect(res.body.service.name).toBe('Renamed');
+      expect(res.body.service.redirect_uris).toEqual(['https://new.example.com/cb']);
+      expect(res.body.service.slug).toBe(svc.slug);
+      const read = await member.client.get<{ service: Service; provider_grants: { provider: string; scopes: string[] }[] }>(svcPath(svc.slug));
+      expect(read.body.service.name).toBe('Renamed');
+      expect(read.body.provider_grants).toContainEqual(expect.objectContaining({ provider: 'microsoft', scopes: ['User.Read'] }));
+      expectError(await admin.client.patch(svcPath(svc.slug), { slug: 'other-slug' }), 400, 'BAD_REQUEST');
+      expectError(await admin.client.patch(svcPath(svc.slug), { service_type: 'api' }), 400, 'BAD_REQUEST');
+      expectError(await admin.client.patch(svcPath(svc.slug), { redirect_uris: ['relative/path'] }), 400, 'BAD_REQUEST');
+      expectError(await admin.client.patch(svcPath(svc.slug), { client_id: 'mine' }), 400, 'BAD_REQUEST');
+      expectError(await member.client.patch(svcPath(svc.slug), { name: 'Nope' }), 403, 'FORBIDDEN');
+      const after = await member.client.get<{ service: Service }>(svcPath(svc.slug));
+      expect(after.body.service.name).toBe('Renamed');
+    });
+
+    it('DELETE is owner-only (admin and member 403) and cascades to plans and keys', async () => {
+      const svc = await createService(owner, org);
+      const planId = await createPlan(owner, org, svc.slug);
+      const key = await createKey(owner, org, svc.slug, ['read:service']);
+      const api = new Client(srv.url).apiKey(key.key);
+      expectStatus(await api.get('/api/service/info'), 200);
+      expectError(await admin.client.delete(svcPath(svc.slug)), 403, 'FORBIDDEN');
+      expectError(await member.client.delete(svcPath(svc.slug)), 403, 'FORBIDDEN');
+      expectStatus(await owner.client.get(svcPath(svc.slug)), 200);
+      const del = await owner.client.delete(svcPath(svc.slug));
+      expectStatus(del, 204);
+      expect(del.text).toBe('');
+      expectError(await owner.client.get(svcPath(svc.slug)), 404, 'NOT_FOUND');
+      expectError(await owner.client.delete(svcPath(svc.slug)), 404, 'NOT_FOUND');
+      expectError(await api.get('/api/service/info'), 401, 'UNAUTHORIZED');
+      expect(await srv.deps.db.plan.count({ where: { id: planId } })).toBe(0);
+      expect(await srv.deps.db.apiKey.count({ where: { id: key.id } })).toBe(0);
+    });
+
+    it('members cannot create services (403)', async () => {
+      expectError(await member.client.post(svcPath(), { slug: uniqueSlug(), name: 'x', service_type: 'web' }), 403, 'FORBIDDEN');
+    });
+  });
+
+  describe('service limit', () => {
+    let limited: TestServer;
+    beforeAll(async () => {
+      limited = await startTestServer(factory, { TESSERA_MAX_SERVICES_PER_ORG: '2' });
+    });
+    afterAll(async () => limited?.stop());
+
+    it('answers 403 SERVICE_LIMIT_EXCEEDED above TESSERA_MAX_SERVICES_PER_ORG; deleting frees a slot', async () => {
+      const o = await registerAdmin(limited.url, 'limited');
+      const lorg = await createOrg(o);
+      const first = await createService(o, lorg);
+      await createService(o, lorg);
+      const over = await o.client.post(`/api/organizations/${lorg}/services`, { slug: uniqueSlug(), name: 'Third', service_type: 'web' });
+      expectError(over, 403, 'SERVICE_LIMIT_EXCEEDED');
+      const usage = await o.client.get<{ services: Service[]; usage: Usage }>(`/api/organizations/${lorg}/services`);
+      expect(usage.body.usage).toEqual({ current_services: 2, max_services: 2 });
+      expect(usage.body.services).toHaveLength(2);
+      const orgView = await o.client.get<{ usage: Usage }>(`/api/organizations/${lorg}`);
+      expect(orgView.body.usage).toEqual({ current_services: 2, max_services: 2 });
+      expectStatus(await o.client.delete(`/api/organizations/${lorg}/services/${first.slug}`), 204);
+      expectStatus(await o.client.post(`/api/organizations/${lorg}/services`, { slug: uniqueSlug(), name: 'Third', service_type: 'web' }), 201);
+      // The limit is per organization.
+      const lorg2 = await createOrg(o);
+      await createService(o, lorg2);
+      await createService(o, lorg2);
+      expectError(await o.client.post(`/api/organizations/${lorg2}/services`, { slug: uniqueSlug(), name: 'x', service_type: 'web' }), 403, 'SERVICE_LIMIT_EXCEEDED');
+    });
+  });
+
+  describe('plans', () => {
+    let org: string; // an organization of its own, so the 10-service default limit is not reached
+    let svc: string;
+    const plansPath = (id = '') => `/api/organizations/${org}/services/${svc}/plans${id ? `/${id}` : ''}`;
+    beforeAll(async () => {
+      org = await createOrg(owner);
+      await inviteExisting(owner, org, admin, 'admin');
+      await inviteExisting(owner, org, member, 'member');
+      svc = (await createService(owner, org)).slug;
+    });
+
+    it('creates a plan: 201 {plan, subscription_count:0}, currency stored lower-case', async () => {
+      const res = await admin.client.post<PlanWithCount>(plansPath(), { name: 'Starter', price_cents: 990, currency: 'EUR', features: ['sso', 'audit-log'] });
+      expectStatus(res, 201);
+      expect(res.body.subscription_count).toBe(0);
+      const p = res.body.plan;
+      expect(p.id).toMatch(/^plan_[A-Za-z0-9_-]+$/);
+      expect(p.name).toBe('Starter');
+      expect(p.price_cents).toBe(990);
+      expect(p.currency).toBe('eur');
+      expect(p.features).toEqual(['sso', 'audit-log']);
+      expect(p.created_at).toMatch(RFC3339_UTC);
+      const read = await member.client.get<PlanWithCount>(plansPath(p.id));
+      expectStatus(read, 200);
+      expect(read.body).toEqual({ plan: p, subscription_count: 0 });
+    });
+
+    it('price_cents is an integer from 0 to 10^10', async () => {
+      const zero = await owner.client.post<PlanWithCount>(plansPath(), { name: 'Free', price_cents: 0, currency: 'usd', features: [] });
+      expectStatus(zero, 201);
+      expect(zero.body.plan.price_cents).toBe(0);
+      const max = await owner.client.post<PlanWithCount>(plansPath(), { name: 'Whale', price_cents: 10_000_000_000, currency: 'usd', features: [] });
+      expectStatus(max, 201);
+      expect(max.body.plan.price_cents).toBe(10_000_000_000);
+      const readMax = await owner.client.get<PlanWithCount>(plansPath(max.body.plan.id));
+      expect(readMax.body.plan.price_cents).toBe(10_000_000_000);
+      for (const price of [-1, 10_000_000_001, 1.5, '100', null]) {
+        const err = expectError(await owner.client.post(plansPath(), { name: `Bad ${String(price)}`, price_cents: price, currency: 'usd', features: [] }), 400, 'BAD_REQUEST');
+        expect(err.details?.some((d) => d.field === 'price_cents')).toBe(true);
+      }
+    });
+
+    it('currency must be a 3-letter code; features must be strings', async () => {
+      for (const currency of ['us', 'euro', '123', '', 'u$d']) {
+        expectError(await owner.client.post(plansPath(), { name: `C ${currency}`, price_cents: 1, currency, features: [] }), 400, 'BAD_REQUEST');
+      }
+      expectError(await owner.client.post(plansPath(), { name: 'F', price_cents: 1, currency: 'usd', features: [1, 2] }), 400, 'BAD_REQUEST');
+      expectError(await owner.client.post(plansPath(), { name: 'F', price_cents: 1, currency: 'usd', features: 'sso' }), 400, 'BAD_REQUEST');
+      expectError(await owner.client.post(plansPath(), { name: '', price_cents: 1, currency: 'usd', features: [] }), 400, 'BAD_REQUEST');
+      expectError(await owner.client.post(plansPath(), { name: 'NoCur', price_cents: 1, features: [] }), 400, 'BAD_REQUEST');
+    });
+
+    it('plan names are unique per service (409), not across services', async () => {
+      await createPlan(owner, org, svc, 'Unique');
+      expectError(await owner.client.post(plansPath(), { name: 'Unique', price_cents: 5, currency: 'usd', features: [] }), 409, 'CONFLICT');
+      const other = await createService(owner, org);
+      await createPlan(owner, org, other.slug, 'Unique');
+      const renameClash = await createPlan(owner, org, svc, 'Clash-Me');
+      expectError(await owner.client.patch(plansPath(renameClash), { name: 'Unique' }), 409, 'CONFLICT');
+    });
+
+    it('lists plans as a bare array of {plan, subscription_count} in creation order', async () => {
+      const s = await createService(owner, org);
+      const ids: string[] = [];
+      for (const name of ['Zed', 'Alpha', 'Mu']) {
+        ids.push(await createPlan(owner, org, s.slug, name));
+        await tick();
+      }
+      const res = await member.client.get<PlanWithCount[]>(`/api/organizations/${org}/services/${s.slug}/plans`);
+      expectStatus(res, 200);
+      expect(Array.isArray(res.body)).toBe(true);
+      expect(res.body.map((x) => x.plan.id)).toEqual(ids);
+      expect(res.body.map((x) => x.plan.name)).toEqual(['Zed', 'Alpha', 'Mu']);
+      expect(res.body.every((x) => x.subscription_count === 0 && x.plan.service_id === s.id)).toBe(true);
+    });
+
+    it('PATCH updates fields (admin), lower-cases currency; members get 403', async () => {
+      const id = await createPlan(owner, org, svc, 'Patchable');
+      const res = await admin.client.patch<PlanWithCount>(plansPath(id), { name: 'Patched', price_cents: 4200, currency: 'GBP', features: ['a'] });
+      expectStatus(res, 200);
+      expect(res.body.plan).toEqual(expect.objectContaining({ id, name: 'Patched', price_cents: 4200, currency: 'gbp', features: ['a'] }));
+      expect(res.body.subscription_count).toBe(0);
+      const partial = await admin.client.patch<PlanWithCount>(plansPath(id), { price_cents: 100 });
+      expect(partial.body.plan).toEqual(expect.objectContaining({ name: 'Patched', price_cents: 100, currency: 'gbp' }));
+      expectError(await admin.client.patch(plansPath(id), { price_cents: -5 }), 400, 'BAD_REQUEST');
+      expectError(await admin.client.patch(plansPath(id), { service_id: 'svc_x' }), 400, 'BAD_REQUEST');
+      expectError(await member.client.patch(plansPath(id), { name: 'Nope' }), 403, 'FORBIDDEN');
+      expectError(await member.client.post(plansPath(), { name: 'Nope', price_cents: 1, currency: 'usd', features: [] }), 403, 'FORBIDDEN');
+      expectError(await member.client.delete(plansPath(id)), 403, 'FORBIDDEN');
+    });
+
+    it('unknown or malformed plan ids are 404', async () => {
+      expectError(await member.client.get(plansPath('plan_doesnotexist000000000')), 404, 'NOT_FOUND');
+      expectError(await member.client.get(plansPath('not-a-plan-id')), 404, 'NOT_FOUND');
+      expectError(await owner.client.patch(plansPath('plan_doesnotexist000000000'), { name: 'x' }), 404, 'NOT_FOUND');
+      expectError(await owner.client.delete(plansPath('plan_doesnotexist000000000')), 404, 'NOT_FOUND');
+    });
+
+    it('DELETE is refused (409) while an active or past_due subscription exists; allowed once cancelled', async () => {
+      const s = await createService(owner, org);
+      const planId = await createPlan(owner, org, s.slug, 'Subscribed');
+      const key = await createKey(owner, org, s.slug, ['write:users', 'write:subscriptions']);
+      const path = `/api/organizations/${org}/services/${s.slug}/plans/${planId}`;
+      const active = await subscribeThroughServiceApi(srv.url, key.key, uniqueEmail('active'), planId, 'active');
+      const pastDue = await subscribeThroughServiceApi(srv.url, key.key, uniqueEmail('pastdue'), planId, 'past_due');
+
+      const withCount = await member.client.get<PlanWithCount>(path);
+      expect(withCount.body.subscription_count).toBe(2);
+      const list = await member.client.get<PlanWithCount[]>(`/api/organizations/${org}/services/${s.slug}/plans`);
+      expect(list.body.find((x) => x.plan.id === planId)?.subscription_count).toBe(2);
+
+      expectError(await admin.client.delete(path), 409, 'CONFLICT');
+      const api = new Client(srv.url).apiKey(key.key);
+      const cancelActive = await api.patch<{ status: string }>(`/api/service/subscriptions/${active}`, { status: 'cancelled' });
+      expectStatus(cancelActive, 200);
+      expect(cancelActive.body.status).toBe('cancelled');
+      // Still one past_due subscription.
+      expectError(await admin.client.delete(path), 409, 'CONFLICT');
+      expectStatus(await api.patch(`/api/service/subscriptions/${pastDue}`, { status: 'cancelled' }), 200);
+      expectStatus(await admin.client.delete(path), 204);
+      expectError(await member.client.get(path), 404, 'NOT_FOUND');
+    });
+
+    it('a plan with no subscriptions is deleted by an admin (204)', async () => {
+      const id = await createPlan(owner, org, svc, 'Ephemeral');
+      expectStatus(await admin.client.delete(plansPath(id)), 204);
+      expectError(await admin.client.delete(plansPath(id)), 404, 'NOT_FOUND');
+    });
+  });
+
+  describe('API keys', () => {
+    let org: string;
+    let svc: { slug: string; id: string };
+    const keysPath = (id = '') => `/api/organizations/${org}/services/${svc.slug}/api-keys${id ? `/${id}` : ''}`;
+    beforeAll(async () => {
+      org = await createOrg(owner);
+      await inviteExisting(owner, org, admin, 'admin');
+      await inviteExisting(owner, org, member, 'member');
+      svc = await createService(owner, org);
+    });
+
+    it('creates a live key: 201 with the documented fields, format and prefix', async () => {
+      const res = await admin.client.post<CreatedKey>(keysPath(), { name: 'Backend', permissions: ['read:users', 'read:service'] });
+      expectStatus(res, 201);
+      const k = res.body;
+      expect(k.key).toMatch(KEY_FORMAT);
+      expect(k.key.startsWith('sk_live_')).toBe(true);
+      expect(k.environment).toBe('live');
+      expect(k.prefix).toBe(k.key.slice('sk_live_'.length, 'sk_live_'.length + 12));
+      expect(k.prefix).toHaveLength(12);
+      expect(k.id).toMatch(/^key_[A-Za-z0-9_-]+$/);
+      expect(k.name).toBe('Backend');
+      expect(k.permissions).toEqual(['read:users', 'read:service']);
+      expect(k.expires_at).toBeNull();
+      expect(k.created_at).toMatch(RFC3339_UTC);
+      expect(Object.keys(k).sort()).toEqual(['created_at', 'environment', 'expires_at', 'id', 'key', 'name', 'permissions', 'prefix']);
+      const info = await new Client(srv.url).apiKey(k.key).get<{ id: string }>('/api/service/info');
+      expectStatus(info, 200);
+      expect(info.body.id).toBe(svc.id);
+    });
+
+    it('creates a test key (sk_test_) and keys are unique', async () => {
+      const res = await admin.client.post<CreatedKey>(keysPath(), { name: 'Test', permissions: ['read:service'], environment: 'test' });
+      expectStatus(res, 201);
+      expect(res.body.key).toMatch(KEY_FORMAT);
+      expect(res.body.key.startsWith('sk_test_')).toBe(true);
+      expect(res.body.environment).toBe('test');
+      expect(res.body.prefix).toBe(res.body.key.slice(8, 20));
+      const again = await createKey(admin, org, svc.slug, ['read:service'], { environment: 'test' });
+      expect(again.key).not.toBe(res.body.key);
+      expectError(await admin.client.post(keysPath(), { name: 'x', permissions: ['read:service'], environment: 'staging' }), 400, 'BAD_REQUEST');
+    });
+
+    it('expires_in_days is 1..3650 or absent', async () => {
+      const one = await admin.client.post<CreatedKey>(keysPath(), { name: 'One day', permissions: ['read:service'], expires_in_days: 1 });
+      expectStatus(one, 201);
+      const hours = ((one.body.expires_at ? Date.parse(one.body.expires_at) : 0) - Date.now()) / 3_600_000;
+      expect(hours).toBeGreaterThan(23.9);
+      expect(hours).toBeLessThanOrEqual(24.01);
+      expect(one.body.expires_at).toMatch(RFC3339_UTC);
+      const max = await admin.client.post<CreatedKey>(keysPath(), { name: 'Ten years', permissions: ['read:service'], expires_in_days: 3650 });
+      expectStatus(max, 201);
+      const days = ((max.body.expires_at ? Date.parse(max.body.expires_at) : 0) - Date.now()) / 86_400_000;
+      expect(Math.round(days)).toBe(3650);
+      for (const v of [0, -1, 3651, 1.5, '30', null]) {
+        const err = expectError(await admin.client.post(keysPath(), { name: 'Bad', permissions: ['read:service'], expires_in_days: v }), 400, 'BAD_REQUEST');
+        expect(err.details?.some((d) => d.field === 'expires_in_days'), String(v)).toBe(true);
+      }
+    });
+
+    it('validates permissions: unknown → 400, empty → 400, missing → 400; all nine are accepted', async () => {
+      const unknown = expectError(await admin.client.post(keysPath(), { name: 'x', permissions: ['read:users', 'admin:everything'] }), 400, 'BAD_REQUEST');
+      expect(unknown.details?.some((d) => d.field.startsWith('permissions'))).toBe(true);
+      expectError(await admin.client.post(keysPath(), { name: 'x', permissions: [] }), 400, 'BAD_REQUEST');
+      expectError(await admin.client.post(keysPath(), { name: 'x' }), 400, 'BAD_REQUEST');
+      expectError(await admin.client.post(keysPath(), { name: 'x', permissions: 'read:users' }), 400, 'BAD_REQUEST');
+      expectError(await admin.client.post(keysPath(), { permissions: ['read:users'] }), 400, 'BAD_REQUEST');
+      const all = await admin.client.post<CreatedKey>(keysPath(), { name: 'All', permissions: ALL_PERMISSIONS });
+      expectStatus(all, 201);
+      expect([...all.body.permissions].sort()).toEqual([...ALL_PERMISSIONS].sort());
+    });
+
+    it('GET list and GET one never contain the key or its hash', async () => {
+      const created = await createKey(admin, org, svc.slug, ['read:users']);
+      const list = await member.client.get<{ api_keys: KeyView[]; total: number }>(keysPath());
+      expectStatus(list, 200);
+      expect(list.body.total).toBe(list.body.api_keys.length);
+      expect(list.body.api_keys.map((k) => k.id)).toContain(created.id);
+      expect(list.text).not.toContain(created.key);
+      expect(list.text).not.toContain(created.key.slice(8));
+      expect(list.text).not.toMatch(/key_hash|keyHash|"key"\s*:/);
+      const row = await srv.deps.db.apiKey.findUniqueOrThrow({ where: { id: created.id } });
+      expect(row.keyHash).not.toBe(created.key);
+      expect(list.text).not.toContain(row.keyHash);
+      const one = await member.client.get<KeyView>(keysPath(created.id));
+      expectStatus(one, 200);
+      expect(Object.keys(one.body).sort()).toEqual(['created_at', 'environment', 'expires_at', 'id', 'last_used_at', 'name', 'permissions', 'prefix']);
+      expect(one.body.prefix).toBe(created.key.slice(8, 20));
+      expect(one.text).not.toContain(created.key);
+      expect(one.text).not.toContain(row.keyHash);
+    });
+
+    it('lists keys in creation order with pagination and total', async () => {
+      const s = await createService(owner, org);
+      const p = (q = '') => `/api/organizations/${org}/services/${s.slug}/api-keys${q}`;
+      const ids = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push((await createKey(owner, org, s.slug, ['read:service'])).id);
+        await tick();
+      }
+      const all = await member.client.get<{ api_keys: KeyView[]; total: number }>(p());
+      expect(all.body.api_keys.map((k) => k.id)).toEqual(ids);
+      expect(all.body.total).toBe(3);
+      const page = await member.client.get<{ api_keys: KeyView[]; total: number }>(p('?limit=1&offset=2'));
+      expect(page.body.api_keys.map((k) => k.id)).toEqual([ids[2]]);
+      expect(page.body.total).toBe(3);
+      expectError(await member.client.get(p('?limit=0')), 400, 'BAD_REQUEST');
+    });
+
+    it('members cannot create or delete keys (403)', async () => {
+      const k = await createKey(admin, org, svc.slug, ['read:service']);
+      expectError(await member.client.post(keysPath(), { name: 'x', permissions: ['read:service'] }), 403, 'FORBIDDEN');
+      expectError(await member.client.delete(keysPath(k.id)), 403, 'FORBIDDEN');
+      expectStatus(await new Client(srv.url).apiKey(k.key).get('/api/service/info'), 200);
+    });
+
+    it('DELETE (204): the key is refused on the very next Service API request (401)', async () => {
+      const k = await createKey(admin, org, svc.slug, ['read:service', 'read:users']);
+      const api = new Client(srv.url).apiKey(k.key);
+      // Warm any cache first.
+      expectStatus(await api.get('/api/service/info'), 200);
+      expectStatus(await api.get('/api/service/users'), 200);
+      const del = await admin.client.delete(keysPath(k.id));
+      expectStatus(del, 204);
+      expect(del.text).toBe('');
+      expectError(await api.get('/api/service/info'), 401, 'UNAUTHORIZED');
+      expectError(await api.get('/api/service/users'), 401, 'UNAUTHORIZED');
+      expectError(await member.client.get(keysPath(k.id)), 404, 'NOT_FOUND');
+      expectError(await admin.client.delete(keysPath(k.id)), 404, 'NOT_FOUND');
+    });
+
+    it('unknown or malformed key ids are 404; a key of another service is 404 here', async () => {
+      expectError(await member.client.get(keysPath('key_doesnotexist000000000')), 404, 'NOT_FOUND');
+      expectError(await member.client.get(keysPath('sk_live_whatever')), 404, 'NOT_FOUND');
+      const other = await createService(owner, org);
+      const foreign = await createKey(owner, org, other.slug, ['read:service']);
+      expectError(await member.client.get(keysPath(foreign.id)), 404, 'NOT_FOUND');
+      expectError(await owner.client.delete(keysPath(foreign.id)), 404, 'NOT_FOUND');
+      expectStatus(await new Client(srv.url).apiKey(foreign.key).get('/api/service/info'), 200);
+    });
+  });
+});
