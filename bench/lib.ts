@@ -8,19 +8,24 @@ export const root = join(import.meta.dirname, '..');
 export interface Measured { name: string; rps: number; p99: number; errors: number; non2xx: number }
 
 export async function startChild(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_PROFILE=dir writes a V8 CPU profile of each server to that folder (see bench/README in the main README).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 60_000);
+    const ready = (u: string) => { clearTimeout(timer); clearInterval(poll); resolve(u); };
     child.stdout?.on('data', (d: Buffer) => {
       buf += d.toString();
-      const m = /LISTENING (\d+)/.exec(buf) ?? /"msg":"tessera is listening"/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1] ? `http://127.0.0.1:${m[1]}` : `http://127.0.0.1:${env.PORT}`);
-      }
+      const m = /LISTENING (\d+)/.exec(buf);
+      if (m) ready(`http://127.0.0.1:${m[1]}`);
     });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    // Tessera (fixed PORT) is ready when /healthz answers.
+    const poll = setInterval(() => {
+      if (!env.PORT || env.PORT === '0') return;
+      fetch(`http://127.0.0.1:${env.PORT}/healthz`).then((r) => { if (r.ok) ready(`http://127.0.0.1:${env.PORT}`); }, () => undefined);
+    }, 200);
+    child.once('exit', (code) => { clearInterval(poll); reject(new Error(`${script} exited with ${code}`)); });
   });
   child.stdout?.resume();
   return { child, url };
@@ -35,13 +40,16 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function load(name: string, url: string, opts: { duration?: number; connections?: number; headers?: () => Record<string, string> } = {}): Promise<Measured> {
+export interface LoadOptions { duration?: number; connections?: number; method?: 'GET' | 'POST'; headers?: () => Record<string, string>; body?: () => string }
+
+export async function load(name: string, url: string, opts: LoadOptions = {}): Promise<Measured> {
   const instance = autocannon({
     url,
     duration: opts.duration ?? 5,
     connections: opts.connections ?? 10,
-    ...(opts.headers
-      ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, ...opts.headers?.() } }) }] }
+    ...(opts.method ? { method: opts.method } : {}),
+    ...(opts.headers || opts.body
+      ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, ...opts.headers?.() }, ...(opts.body ? { body: opts.body() } : {}) }) }] }
       : {}),
   });
   const result = await instance;

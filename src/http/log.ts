@@ -4,7 +4,12 @@ import pino, { type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
 
+/**
+ * Logs go to stdout through an asynchronous destination (sonic-boom): a synchronous write per request
+ * costs more than the request itself. Call flushLogs() before exiting.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const dest = destination ?? pino.destination({ dest: 1, sync: false });
   return pino(
     {
       level,
@@ -16,6 +21,14 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         censor: '[redacted]',
       },
     },
-    destination,
+    dest,
   );
+}
+
+export function flushLogs(logger: Logger): void {
+  try {
+    logger.flush();
+  } catch {
+    // nothing more can be done about a log that cannot be written
+  }
 }

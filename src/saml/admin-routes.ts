@@ -9,8 +9,8 @@ import { looksLikeId } from '../security/random.ts';
 import { accountId } from '../auth/middleware.ts';
 import { requireService } from '../services/load.ts';
 import type { SamlConfig } from '../db/generated/sqlite/client.ts';
-import { ATTRIBUTE_SOURCES, NAME_ID_FORMATS, NAME_ID_FORMAT_VALUES, checkSpCertificate, endpointUrl, idpUrls } from './settings.ts';
-import { generateCertificate, presentCertificate, storeCertificate } from './certificates.ts';
+import { ATTRIBUTE_SOURCES, NAME_ID_FORMATS, type AttributeSource, NAME_ID_FORMAT_VALUES, checkSpCertificate, endpointUrl, idpUrls } from './settings.ts';
+import { generateCertificate, lockSamlConfig, presentCertificate, storeCertificate } from './certificates.ts';
 import type { SamlRuntime } from './runtime.ts';
 
 function payloadSchema(allowHttp: boolean) {
@@ -21,8 +21,14 @@ function payloadSchema(allowHttp: boolean) {
     acs_url: url.optional(),
     slo_url: url.nullable().optional(),
     name_id_format: z.enum(NAME_ID_FORMAT_VALUES).optional(),
-    attribute_mapping: z.partialRecord(z.enum(ATTRIBUTE_SOURCES, { message: `Unknown attribute source; allowed: ${ATTRIBUTE_SOURCES.join(', ')}` }), z.string().trim().min(1, 'Attribute name must not be empty').max(256))
-      .refine((m) => Object.keys(m).length <= 50, 'At most 50 attribute mappings')
+    attribute_mapping: z.record(z.string(), z.string().trim().min(1, 'Attribute name must not be empty').max(256))
+      .superRefine((m, ctx) => {
+        if (Object.keys(m).length > 50) ctx.addIssue({ code: 'custom', message: 'At most 50 attribute mappings' });
+        for (const source of Object.keys(m)) {
+          if (!(ATTRIBUTE_SOURCES as readonly string[]).includes(source)) ctx.addIssue({ code: 'custom', path: [source], message: `Unknown attribute source; allowed: ${ATTRIBUTE_SOURCES.join(', ')}` });
+        }
+      })
+      .transform((m) => m as Partial<Record<AttributeSource, string>>)
       .optional(),
     sign_assertions: z.boolean().optional(),
     sign_response: z.boolean().optional(),
@@ -32,9 +38,23 @@ function payloadSchema(allowHttp: boolean) {
   }).superRefine((p, ctx) => {
     if (p.enabled && !p.entity_id) ctx.addIssue({ code: 'custom', path: ['entity_id'], message: 'entity_id is required when enabled' });
     if (p.enabled && !p.acs_url) ctx.addIssue({ code: 'custom', path: ['acs_url'], message: 'acs_url is required when enabled' });
-    if (p.sign_assertions === false && p.sign_response === false) ctx.addIssue({ code: 'custom', path: ['sign_assertions'], message: 'At least one of sign_assertions and sign_response must be true' });
-    if (p.want_authn_requests_signed && !p.sp_certificate) ctx.addIssue({ code: 'custom', path: ['want_authn_requests_signed'], message: 'want_authn_requests_signed needs sp_certificate' });
   });
+}
+
+const BOTH_UNSIGNED = 'At least one of sign_assertions and sign_response must be true';
+const WANT_NEEDS_CERT = 'want_authn_requests_signed needs sp_certificate';
+
+/**
+ * The payload updates the stored configuration field by field, so the cross-field rules are checked on
+ * the result (payload over stored row over defaults), not on the payload alone.
+ */
+function checkMerged(existing: SamlConfig | null, body: { sign_assertions?: boolean | undefined; sign_response?: boolean | undefined; want_authn_requests_signed?: boolean | undefined }, spCertificate: string | null | undefined): void {
+  const signAssertions = body.sign_assertions ?? existing?.signAssertions ?? true;
+  const signResponse = body.sign_response ?? existing?.signResponse ?? true;
+  if (!signAssertions && !signResponse) throw badRequest(BOTH_UNSIGNED, [{ field: 'sign_assertions', message: BOTH_UNSIGNED }]);
+  const want = body.want_authn_requests_signed ?? existing?.wantAuthnRequestsSigned ?? false;
+  const cert = spCertificate !== undefined ? spCertificate : existing?.spCertificate ?? null;
+  if (want && !cert) throw badRequest(WANT_NEEDS_CERT, [{ field: 'want_authn_requests_signed', message: WANT_NEEDS_CERT }]);
 }
 
 export function presentSamlConfig(row: SamlConfig | null, urls: ReturnType<typeof idpUrls>, hasCertificate: boolean) {
@@ -74,6 +94,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
       if (!checked.ok) throw badRequest(checked.reason, [{ field: 'sp_certificate', message: checked.reason }]);
       spCertificate = checked.pem;
     }
+    checkMerged(await db.samlConfig.findUnique({ where: { serviceId: service.id } }), body, spCertificate);
     // Key generation is CPU work: do it before the transaction, use it only if still needed inside.
     const needsCert = body.enabled && !(await hasActive(service.id));
     const fresh = needsCert ? generateCertificate(saml.sealer, { organization: access.org.name, service: service.name }) : null;
@@ -127,7 +148,10 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
     const cfg = await db.samlConfig.findUnique({ where: { serviceId: service.id } });
     if (!cfg?.enabled) throw badRequest('SAML is not enabled for this service');
     const fresh = generateCertificate(saml.sealer, { organization: access.org.name, service: service.name });
-    const row = await db.$transaction((tx) => storeCertificate(tx, service.id, fresh, body.activate === false ? 'pending' : 'active'));
+    const row = await db.$transaction(async (tx) => {
+      if (!(await lockSamlConfig(tx, service.id, true))) throw badRequest('SAML is not enabled for this service');
+      return storeCertificate(tx, service.id, fresh, body.activate === false ? 'pending' : 'active');
+    });
     ctx.status = 201;
     ctx.body = presentCertificate(row);
   });
@@ -151,6 +175,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
     const cert = looksLikeId(id, 'cert') ? await db.samlCertificate.findFirst({ where: { id, serviceId: service.id } }) : null;
     if (!cert) throw notFound('Certificate not found');
     const updated = await db.$transaction(async (tx) => {
+      await lockSamlConfig(tx, service.id, false);
       await tx.samlCertificate.updateMany({ where: { serviceId: service.id, status: { in: ['active', 'pending'] }, id: { not: cert.id } }, data: { status: 'inactive' } });
       return tx.samlCertificate.update({ where: { id: cert.id }, data: { status: 'active' } });
     });

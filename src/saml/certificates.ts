@@ -49,6 +49,17 @@ export function generateCertificate(sealer: Sealer, subject: { organization: str
   };
 }
 
+/**
+ * Serialises certificate changes of one service: an UPDATE of its SAML configuration row holds that row's
+ * lock until commit, so concurrent rotations/activations run one after the other and each sees what the
+ * previous one committed (otherwise two concurrent rotations both stay active on PostgreSQL).
+ * With `enabledOnly`, false when SAML is not (or no longer) enabled.
+ */
+export async function lockSamlConfig(tx: Tx, serviceId: string, enabledOnly: boolean): Promise<boolean> {
+  const r = await tx.samlConfig.updateMany({ where: { serviceId, ...(enabledOnly ? { enabled: true } : {}) }, data: { updatedAt: new Date() } });
+  return r.count === 1;
+}
+
 /** Inserts a generated certificate; `active` makes it the only signing certificate of the service. */
 export async function storeCertificate(tx: Tx, serviceId: string, cert: GeneratedCertificate, status: 'active' | 'pending') {
   if (status === 'active') await tx.samlCertificate.updateMany({ where: { serviceId, status: { in: ['active', 'pending'] } }, data: { status: 'inactive' } });

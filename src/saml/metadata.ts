@@ -1,5 +1,7 @@
 // IdP metadata: one IDPSSODescriptor with a signing KeyDescriptor for the active and each pending
-// certificate, NameIDFormat, SingleSignOnService for both bindings, WantAuthnRequestsSigned.
+// certificate, NameIDFormat, SingleSignOnService for both bindings, WantAuthnRequestsSigned (elements
+// in the schema's order). SingleLogoutService is published once /slo is served (issue 6), not before:
+// an SP that reads it would otherwise send logouts to a 404.
 import type { Db } from '../db/client.ts';
 import { xmlEscape as x } from './xml/escape.ts';
 import { certificateBody } from './certificates.ts';

@@ -24,6 +24,7 @@ const CHANNEL = 'tessera:api-key-invalidation';
 const POSITIVE_TTL_MS = 60_000;
 const NEGATIVE_TTL_MS = 10_000;
 const LAST_USED_EVERY_MS = 60_000;
+const FLUSH_EVERY_MS = 5_000;
 const MAX_ENTRIES = 50_000;
 
 export const INVALID_KEY_MESSAGE = 'Invalid or missing API key';
@@ -32,6 +33,9 @@ export class ApiKeyAuth {
   readonly hash: (key: string) => string;
   private readonly cache = new Map<string, Entry>();
   private subscriber: Redis | undefined;
+  /** Keys used since the last flush (id → time): written together, off the request path. */
+  private readonly usedSince = new Map<string, number>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: Db, secret: string, private readonly logger: Logger, private readonly redis?: Redis) {
     this.hash = apiKeyHasher(secret);
@@ -39,6 +43,8 @@ export class ApiKeyAuth {
 
   /** Subscribes to invalidations from other instances (no-op without Redis). */
   async start(): Promise<void> {
+    this.flushTimer = setInterval(() => void this.flushLastUsed(), FLUSH_EVERY_MS);
+    this.flushTimer.unref();
     if (!this.redis) return;
     // The duplicate inherits lazyConnect/enableOfflineQueue:false from the main client, so it must be
     // connected explicitly before SUBSCRIBE (otherwise start-up fails with "Stream isn't writeable").
@@ -49,7 +55,21 @@ export class ApiKeyAuth {
     await this.subscriber.subscribe(CHANNEL);
   }
 
+  /** Writes last_used_at for every key used since the last flush, in one transaction. */
+  async flushLastUsed(): Promise<void> {
+    if (this.usedSince.size === 0) return;
+    const batch = [...this.usedSince];
+    this.usedSince.clear();
+    try {
+      await this.db.$transaction(batch.map(([id, at]) => this.db.apiKey.updateMany({ where: { id }, data: { lastUsedAt: new Date(at) } })));
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message } }, 'could not record api key use');
+    }
+  }
+
   async stop(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flushLastUsed();
     if (this.subscriber) this.subscriber.disconnect();
   }
 
@@ -72,9 +92,7 @@ export class ApiKeyAuth {
     if (!p || (p.expiresAt !== null && p.expiresAt <= now)) throw unauthorized(INVALID_KEY_MESSAGE);
     if (now - entry.lastUsedWritten > LAST_USED_EVERY_MS) {
       entry.lastUsedWritten = now;
-      // Off the request path: at most one write per key per minute per instance.
-      this.db.apiKey.updateMany({ where: { id: p.keyId }, data: { lastUsedAt: new Date(now) } })
-        .catch((err: Error) => this.logger.warn({ err: { message: err.message } }, 'could not record api key use'));
+      this.usedSince.set(p.keyId, now);
     }
     return p;
   }

@@ -26,7 +26,12 @@ function maxDepth(xml: string): number {
   return max;
 }
 
+/** Anything outside the XML 1.0 Char production. libxml2 stops reading at a NUL, so the schema would
+ * validate only the part before it while the DOM parser reads on: refuse before either parser runs. */
+const NOT_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
 export function parseSamlXml(xml: string, schema: SchemaValidator): Document {
+  if (NOT_XML_CHAR.test(xml)) throw badRequest('SAML message contains characters XML does not allow');
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw badRequest('SAML messages must not contain a DTD');
   if (maxDepth(xml) > MAX_DEPTH) throw badRequest('SAML message is nested too deeply');
   const schemaError = schema.validate(xml);

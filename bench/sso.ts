@@ -1,0 +1,47 @@
+// SSO benchmark pieces: a SAML-enabled service with a signed-in user (a live IdP session), fresh
+// AuthnRequests per request (the replay cache is on the path), and the RSA signing baseline.
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { newId, newToken, hashToken } from '../src/security/random.ts';
+import { createSealer } from '../src/security/encryption.ts';
+import { generateCertificate } from '../src/saml/certificates.ts';
+import { NAME_ID_FORMATS } from '../src/saml/settings.ts';
+import { sessionCookieName } from '../src/saml/session.ts';
+import type { Db } from '../src/db/client.ts';
+
+export const SP_ENTITY = 'https://sp.bench.example/metadata';
+export const SP_ACS = 'https://sp.bench.example/acs';
+
+export async function seedSso(db: Db, encryptionKey: string, org: { id: string; slug: string }): Promise<{ cookie: string; serviceSlug: string }> {
+  const service = await db.service.create({ data: { id: newId('svc'), organizationId: org.id, slug: 'sso', name: 'SSO Bench', serviceType: 'web', clientId: newToken(16) } });
+  await db.samlConfig.create({
+    data: { serviceId: service.id, enabled: true, entityId: SP_ENTITY, acsUrl: SP_ACS, nameIdFormat: NAME_ID_FORMATS.email, attributeMapping: JSON.stringify({ email: 'email', id: 'uid' }), signAssertions: true, signResponse: true },
+  });
+  const cert = generateCertificate(createSealer(encryptionKey), { organization: 'Bench', service: 'SSO Bench' });
+  await db.samlCertificate.create({ data: { id: cert.id, serviceId: service.id, certificatePem: cert.certificatePem, encryptedPrivateKey: cert.encryptedPrivateKey, status: 'active', validFrom: cert.validFrom, validUntil: cert.validUntil } });
+  const user = await db.user.create({ data: { id: newId('usr'), organizationId: org.id, email: 'signed-in@bench.example' } });
+  const token = newToken();
+  await db.idpSession.create({ data: { id: newId('idps'), tokenHash: hashToken(token), organizationId: org.id, userId: user.id, authnInstant: new Date(), expiresAt: new Date(Date.now() + 8 * 3600_000) } });
+  return { cookie: `${sessionCookieName(org.id)}=${token}`, serviceSlug: service.slug };
+}
+
+let counter = 0;
+/** A form body with a fresh AuthnRequest (new ID, current IssueInstant) for the HTTP-POST binding. */
+export function authnRequestForm(ssoUrl: string): string {
+  counter += 1;
+  const xml = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_bench${process.pid}x${counter}x${Date.now()}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${ssoUrl}" AssertionConsumerServiceURL="${SP_ACS}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>${SP_ENTITY}</saml:Issuer></samlp:AuthnRequest>`;
+  return `SAMLRequest=${encodeURIComponent(Buffer.from(xml).toString('base64'))}&RelayState=bench`;
+}
+
+/** RSA-2048 SHA-256 signatures per second with a pre-parsed KeyObject (the crypto ceiling). */
+export function rsaSignaturesPerSecond(durationMs = 2000): number {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const data = Buffer.alloc(512, 7);
+  for (let i = 0; i < 50; i++) sign('sha256', data, privateKey);
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < durationMs) {
+    sign('sha256', data, privateKey);
+    n++;
+  }
+  return n / ((performance.now() - start) / 1000);
+}

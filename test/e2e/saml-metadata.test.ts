@@ -1,0 +1,176 @@
+// GET /saml/:org/:service/metadata (CONTRACT §7): the IdP metadata an SP imports. No SAML metadata XSD
+// ships in node_modules, so the document is checked for well-formedness, for the schema's element order
+// inside IDPSSODescriptor, and read back by an independent implementation (samlify).
+import * as samlify from 'samlify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databases } from '../helpers/databases.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { Client } from '../helpers/http.ts';
+import { createOrg, createService, registerAdmin, type Admin } from '../helpers/fixtures.ts';
+import { expectError, expectStatus } from '../helpers/admin-plane.ts';
+import { SP_ACS, SP_ENTITY } from '../helpers/saml.ts';
+import { BINDING, NAME_ID, NS, all, childrenOf, one, parseXml, pemBody, rsaCertificate, text } from '../helpers/saml-xml.ts';
+
+interface Urls { idp_entity_id: string; metadata_url: string; sso_url: string; slo_url_idp: string }
+interface Cert { id: string; public_key: string; status: string }
+
+const ENABLE = { enabled: true, entity_id: SP_ENTITY, acs_url: SP_ACS };
+const SP_CERT = rsaCertificate(2048);
+
+describe.each(databases())('IdP metadata on $name', (factory) => {
+  let srv: TestServer;
+  let owner: Admin;
+  let org: string;
+
+  const samlPath = (o: string, s: string, rest = '') => `/api/organizations/${o}/services/${s}/saml${rest}`;
+  /** A service of `org` configured with `config`; returns its slug, URLs and active certificate. */
+  const configured = async (config: Record<string, unknown> = ENABLE, o = org) => {
+    const slug = (await createService(owner, o)).slug;
+    expectStatus(await owner.client.post(samlPath(o, slug), config), 200);
+    const urls = (await owner.client.get<Urls>(samlPath(o, slug))).body;
+    const cert = await owner.client.get<Cert>(samlPath(o, slug, '/certificate'));
+    return { slug, urls, cert: cert.body };
+  };
+  const metadata = async (url: string) => {
+    const res = await fetch(url);
+    const body = await res.text();
+    return { res, body };
+  };
+  const descriptor = (xml: string): Element => one(parseXml(xml), NS.metadata, 'IDPSSODescriptor');
+
+  beforeAll(async () => {
+    srv = await startTestServer(factory);
+    owner = await registerAdmin(srv.url, 'owner');
+    org = await createOrg(owner);
+  });
+  afterAll(async () => srv?.stop());
+
+  it('application/samlmetadata+xml; entityID {PUBLIC_URL}/saml/:org/:service/metadata; one IDPSSODescriptor with both SSO bindings, NameIDFormat and the signing certificate, and no SLO endpoint until /slo is served', async () => {
+    const t = await configured();
+    const expectedEntity = `${srv.url}/saml/${org}/${t.slug}/metadata`;
+    expect(t.urls.idp_entity_id).toBe(expectedEntity);
+    expect(t.urls.metadata_url).toBe(expectedEntity);
+
+    const { res, body } = await metadata(t.urls.metadata_url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type') ?? '').toMatch(/^application\/samlmetadata\+xml(;|$)/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(body).not.toMatch(/PRIVATE KEY|<!DOCTYPE/);
+
+    const doc = parseXml(body);
+    const root = doc.documentElement as Element;
+    expect(root.namespaceURI).toBe(NS.metadata);
+    expect(root.localName).toBe('EntityDescriptor');
+    expect(root.getAttribute('entityID')).toBe(expectedEntity);
+    expect(all(doc, NS.metadata, 'IDPSSODescriptor')).toHaveLength(1);
+    expect(all(doc, NS.metadata, 'SPSSODescriptor')).toHaveLength(0);
+    const idp = one(doc, NS.metadata, 'IDPSSODescriptor');
+    expect(idp.parentNode === root, "IDPSSODescriptor is a child of EntityDescriptor").toBe(true);
+    expect((idp.getAttribute('protocolSupportEnumeration') ?? '').split(/\s+/)).toContain(NS.protocol);
+    expect(idp.getAttribute('WantAuthnRequestsSigned')).toBe('false');
+
+    // Child order as saml-schema-metadata-2.0 requires (SSODescriptorType, then IDPSSODescriptorType).
+    const order = Array.from({ length: idp.childNodes.length }, (_, i) => idp.childNodes.item(i))
+      .filter((n): n is Element => n?.nodeType === 1)
+      .map((e) => { expect(e.namespaceURI).toBe(NS.metadata); return e.localName; })
+      .join(' ');
+    expect(order).toMatch(/^(KeyDescriptor )*(SingleLogoutService )*(NameIDFormat )*(SingleSignOnService ?)+$/);
+
+    const sso = childrenOf(idp, NS.metadata, 'SingleSignOnService').map((e) => [e.getAttribute('Binding'), e.getAttribute('Location')]);
+    expect(sso).toHaveLength(2);
+    expect(sso).toEqual(expect.arrayContaining([[BINDING.redirect, t.urls.sso_url], [BINDING.post, t.urls.sso_url]]));
+    expect(t.urls.sso_url).toBe(`${srv.url}/saml/${org}/${t.slug}/sso`);
+    const slo = childrenOf(idp, NS.metadata, 'SingleLogoutService').map((e) => [e.getAttribute('Binding'), e.getAttribute('Location')]);
+    expect(slo).toEqual([]);
+    expect(childrenOf(idp, NS.metadata, 'NameIDFormat').map(text)).toEqual([NAME_ID.email]);
+
+    const keys = childrenOf(idp, NS.metadata, 'KeyDescriptor');
+    expect(keys).toHaveLength(1);
+    const key = keys[0] as Element;
+    expect(key.getAttribute('use')).toBe('signing');
+    const x509 = one(key, NS.dsig, 'X509Certificate');
+    expect(((x509.parentNode as Element).localName)).toBe('X509Data');
+    expect(text(x509)).toBe(pemBody(t.cert.public_key));
+  });
+
+  it('samlify reads the entity ID, both SSO locations, NameIDFormat, WantAuthnRequestsSigned and the signing certificate', async () => {
+    const t = await configured({ ...ENABLE, name_id_format: NAME_ID.persistent, sp_certificate: SP_CERT, want_authn_requests_signed: true });
+    const { res, body } = await metadata(t.urls.metadata_url);
+    expect(res.status).toBe(200);
+    const idp = samlify.IdentityProvider({ metadata: body });
+    const meta = idp.entityMeta;
+    expect(meta.getEntityID()).toBe(t.urls.idp_entity_id);
+    expect(meta.getSingleSignOnService('redirect')).toBe(t.urls.sso_url);
+    expect(meta.getSingleSignOnService('post')).toBe(t.urls.sso_url);
+    expect(meta.isWantAuthnRequestsSigned()).toBe(true);
+    expect(([] as string[]).concat(meta.getNameIDFormat())).toEqual([NAME_ID.persistent]);
+    expect(meta.getX509Certificate('signing')).toBe(pemBody(t.cert.public_key));
+  });
+
+  it('WantAuthnRequestsSigned and NameIDFormat follow the configuration as it changes', async () => {
+    const t = await configured({ ...ENABLE, name_id_format: NAME_ID.transient, sp_certificate: SP_CERT, want_authn_requests_signed: true });
+    let idp = descriptor((await metadata(t.urls.metadata_url)).body);
+    expect(idp.getAttribute('WantAuthnRequestsSigned')).toBe('true');
+    expect(childrenOf(idp, NS.metadata, 'NameIDFormat').map(text)).toEqual([NAME_ID.transient]);
+
+    expectStatus(await owner.client.post(samlPath(org, t.slug), { ...ENABLE, name_id_format: NAME_ID.unspecified, want_authn_requests_signed: false }), 200);
+    idp = descriptor((await metadata(t.urls.metadata_url)).body);
+    expect(idp.getAttribute('WantAuthnRequestsSigned')).toBe('false');
+    expect(childrenOf(idp, NS.metadata, 'NameIDFormat').map(text)).toEqual([NAME_ID.unspecified]);
+  });
+
+  it('publishes the active and each pending certificate as signing keys, never an inactive one', async () => {
+    const t = await configured();
+    const pending = await owner.client.post<Cert>(samlPath(org, t.slug, '/certificate'), { activate: false });
+    expectStatus(pending, 201);
+    let body = (await metadata(t.urls.metadata_url)).body;
+    const keys = () => childrenOf(descriptor(body), NS.metadata, 'KeyDescriptor').map((k) => {
+      expect(k.getAttribute('use')).toBe('signing');
+      return text(one(k, NS.dsig, 'X509Certificate'));
+    });
+    expect(keys()).toEqual([pemBody(t.cert.public_key), pemBody(pending.body.public_key)]);
+    expect(samlify.IdentityProvider({ metadata: body }).entityMeta.getX509Certificate('signing')).toEqual([pemBody(t.cert.public_key), pemBody(pending.body.public_key)]);
+
+    const rotated = await owner.client.post<Cert>(samlPath(org, t.slug, '/certificate'));
+    expectStatus(rotated, 201);
+    body = (await metadata(t.urls.metadata_url)).body;
+    expect(keys()).toEqual([pemBody(rotated.body.public_key)]);
+  });
+
+  it('404 for an unknown organization, an unknown service, another organization\'s service, malformed slugs, SAML never configured, disabled or deleted', async () => {
+    const live = await configured();
+    const base = `${srv.url}/saml`;
+    const otherOrg = await createOrg(owner);
+    const never = (await createService(owner, org)).slug;
+    const disabled = await configured();
+    expectStatus(await owner.client.post(samlPath(org, disabled.slug), { enabled: false }), 200);
+    const deleted = await configured();
+    expectStatus(await owner.client.delete(samlPath(org, deleted.slug)), 200);
+
+    expect((await metadata(`${base}/${org}/${live.slug}/metadata`)).res.status).toBe(200);
+    const missing = [
+      `${base}/no-such-org-anywhere/${live.slug}/metadata`,
+      `${base}/${org}/no-such-service-here/metadata`,
+      `${base}/${otherOrg}/${live.slug}/metadata`,
+      `${base}/${org.toUpperCase()}/${live.slug}/metadata`,
+      `${base}/${org}/${'x'.repeat(300)}/metadata`,
+      `${base}/${org}/%2e%2e/metadata`,
+      `${base}/${org}/${never}/metadata`,
+      `${base}/${org}/${disabled.slug}/metadata`,
+      `${base}/${org}/${deleted.slug}/metadata`,
+    ];
+    for (const url of missing) {
+      const { res, body } = await metadata(url);
+      expect(res.status, url).toBe(404);
+      expect(body).not.toContain('EntityDescriptor');
+      expect(body).not.toMatch(/BEGIN CERTIFICATE|X509Certificate/);
+    }
+    // With Accept: application/json the 404 has the contract's error shape.
+    const json = await new Client(srv.url).get(`/saml/${org}/${disabled.slug}/metadata`, { accept: 'application/json' });
+    expectError(json, 404, 'NOT_FOUND');
+
+    // Re-enabling publishes it again.
+    expectStatus(await owner.client.post(samlPath(org, disabled.slug), ENABLE), 200);
+    expect((await metadata(disabled.urls.metadata_url)).res.status).toBe(200);
+  });
+});
