@@ -1,6 +1,8 @@
 // Shared benchmark plumbing: child-process servers, autocannon runs, result formatting.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import autocannon from 'autocannon';
 
 export const root = join(import.meta.dirname, '..');
@@ -10,7 +12,11 @@ export interface Measured { name: string; rps: number; p99: number; errors: numb
 export async function startChild(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   // BENCH_PROFILE=dir writes a V8 CPU profile of each server to that folder (see bench/README in the main README).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The server logs to a file, as in production (a collector or journald), not to a pipe this process
+  // would have to drain while it is busy generating load.
+  const logFd = openSync(join(tmpdir(), `tessera-bench-${process.pid}-${script.replace(/\W+/g, '_')}.log`), 'w');
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', script.includes('bare-koa') ? 'pipe' : logFd, 'inherit'] });
+  child.once('exit', () => closeSync(logFd));
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 60_000);
@@ -40,15 +46,26 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export interface LoadOptions { duration?: number; connections?: number; method?: 'GET' | 'POST'; headers?: () => Record<string, string>; body?: () => string }
+export interface LoadOptions {
+  duration?: number;
+  /** Total requests instead of a duration (e.g. to walk every pre-built request once per connection). */
+  amount?: number;
+  connections?: number;
+  method?: 'GET' | 'POST';
+  /** Pre-built header sets, cycled by every connection (serialised once: the client stays cheap). */
+  headerSets?: Record<string, string>[];
+  headers?: () => Record<string, string>;
+  body?: () => string;
+}
 
 export async function load(name: string, url: string, opts: LoadOptions = {}): Promise<Measured> {
   const instance = autocannon({
     url,
-    duration: opts.duration ?? 5,
+    ...(opts.amount ? { amount: opts.amount } : { duration: opts.duration ?? 5 }),
     connections: opts.connections ?? 10,
     ...(opts.method ? { method: opts.method } : {}),
-    ...(opts.headers || opts.body
+    ...(opts.headerSets ? { requests: opts.headerSets.map((headers) => ({ headers })) } : {}),
+    ...(!opts.headerSets && (opts.headers || opts.body)
       ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, ...opts.headers?.() }, ...(opts.body ? { body: opts.body() } : {}) }) }] }
       : {}),
   });

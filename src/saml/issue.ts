@@ -52,16 +52,18 @@ export async function issueResponse(deps: Deps, saml: SamlRuntime, ctx: AppConte
   const sign = await signer(saml, target.service.id);
   const sessionIndex = `_${newToken(20)}`;
   const format = target.settings.nameIdFormat;
-  const link = await db.$transaction(async (tx) => {
-    await linkUser(tx, target.service.id, session.user.id);
-    await tx.loginEvent.create({ data: { id: newId('evt'), serviceId: target.service.id, userId: session.user.id } });
-    return tx.serviceUser.findUniqueOrThrow({ where: { serviceId_userId: { serviceId: target.service.id, userId: session.user.id } } });
-  });
-  const nameId = format === NAME_ID_FORMATS.persistent ? link.persistentNameId
+  const nameIdFor = (persistent: string) => (format === NAME_ID_FORMATS.persistent ? persistent
     : format === NAME_ID_FORMATS.transient ? transientNameId()
     : format === NAME_ID_FORMATS.unspecified ? session.user.id
-    : session.user.email;
-  await db.idpSessionService.create({ data: { id: newId('sss'), sessionId: session.id, serviceId: target.service.id, sessionIndex, nameId } });
+    : session.user.email);
+  // One commit: link (first login), login event, and the session's record of this service (for SLO).
+  const nameId = await db.$transaction(async (tx) => {
+    const link = await linkUser(tx, target.service.id, session.user.id);
+    const value = nameIdFor(link.persistentNameId);
+    await tx.loginEvent.create({ data: { id: newId('evt'), serviceId: target.service.id, userId: session.user.id } });
+    await tx.idpSessionService.create({ data: { id: newId('sss'), sessionId: session.id, serviceId: target.service.id, sessionIndex, nameId: value } });
+    return value;
+  });
   const xml = buildSuccessResponse(
     { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() },
     { nameId, nameIdFormat: format, sessionIndex, authnInstant: session.authnInstant, attributes: await attributesFor(deps, target.service.id, session.user) },

@@ -29,16 +29,15 @@ export async function findLinkedUser(db: Db, service: Scope, userId: string) {
   return link.user;
 }
 
-/** Links a directory user to the service (first SSO or provisioning); idempotent. */
-export async function linkUser(db: Db | Parameters<Parameters<Db['$transaction']>[0]>[0], serviceId: string, userId: string): Promise<void> {
+/** Links a directory user to the service (first SSO or provisioning); idempotent. Returns the link. */
+export async function linkUser(db: Db | Parameters<Parameters<Db['$transaction']>[0]>[0], serviceId: string, userId: string) {
+  const where = { serviceId_userId: { serviceId, userId } };
   try {
-    await db.serviceUser.upsert({
-      where: { serviceId_userId: { serviceId, userId } },
-      create: { id: newId('su'), serviceId, userId, persistentNameId: `tsr-${newToken(24)}` },
-      update: {},
-    });
+    return await db.serviceUser.upsert({ where, create: { id: newId('su'), serviceId, userId, persistentNameId: `tsr-${newToken(24)}` }, update: {} });
   } catch (err) {
-    if (!isUniqueViolation(err)) throw err; // a concurrent request linked it first
+    if (!isUniqueViolation(err)) throw err;
+    // A concurrent request linked it first.
+    return db.serviceUser.findUniqueOrThrow({ where });
   }
 }
 

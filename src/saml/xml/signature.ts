@@ -110,9 +110,24 @@ export function verifyRedirectSignature(params: Map<string, string>, messagePara
   if (!ok) throw badRequest('Signature verification failed');
 }
 
+// KeyInfo content per certificate, built once: xml-crypto would otherwise re-parse the PEM as an
+// X.509 certificate on every signature.
+const keyInfoCache = new Map<string, string>();
+function keyInfoFor(certificatePem: string): string {
+  let content = keyInfoCache.get(certificatePem);
+  if (!content) {
+    const body = certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+    content = `<ds:X509Data><ds:X509Certificate>${body}</ds:X509Certificate></ds:X509Data>`;
+    if (keyInfoCache.size > 1000) keyInfoCache.clear();
+    keyInfoCache.set(certificatePem, content);
+  }
+  return content;
+}
+
 /** Signs the element named `local` (the root or a child found by XPath) with an enveloped signature after its Issuer. */
 export function signEnveloped(xml: string, local: 'Assertion' | 'Response' | 'LogoutRequest' | 'LogoutResponse', key: KeyObject, certificatePem: string): string {
-  const sx = new SignedXml({ privateKey: key, publicCert: certificatePem, signatureAlgorithm: ALG.rsaSha256, canonicalizationAlgorithm: ALG.excC14n });
+  const keyInfo = keyInfoFor(certificatePem);
+  const sx = new SignedXml({ privateKey: key, signatureAlgorithm: ALG.rsaSha256, canonicalizationAlgorithm: ALG.excC14n, getKeyInfoContent: () => keyInfo });
   const path = `/*[local-name(.)='${local}']`;
   sx.addReference({ xpath: path, transforms: [ALG.enveloped, ALG.excC14n], digestAlgorithm: ALG.sha256 });
   sx.computeSignature(xml, { prefix: 'ds', location: { reference: `${path}/*[local-name(.)='Issuer']`, action: 'after' } });
