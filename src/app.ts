@@ -23,6 +23,12 @@ import { samlAdminRoutes } from './saml/admin-routes.ts';
 import { samlRoutes } from './saml/routes.ts';
 import { loginRoutes } from './saml/login-page.ts';
 
+type Middleware = (ctx: AppContext, next: Next) => Promise<unknown>;
+/** @koa/router types its middleware for its own context type; at runtime it is a plain Koa middleware. */
+function asMiddleware(mw: unknown): Middleware {
+  return mw as Middleware;
+}
+
 const BEARER_PREFIXES = ['/api/organizations', '/api/invitations'];
 
 export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => boolean = () => false): Koa<AppState, AppContext> {
@@ -69,14 +75,22 @@ export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
     apiKeyRoutes(deps),
     userDirectoryRoutes(deps),
     passwordPageRoutes(deps),
-    serviceApiRoutes(deps, metrics),
     samlAdminRoutes(deps, saml),
     samlRoutes(deps, saml, metrics),
     loginRoutes(deps, saml),
   ]) {
     root.use(r.routes());
   }
-  app.use(root.routes());
-  app.use(root.allowedMethods());
+  // The Service API is called by backends on every request of their own: its requests go straight to
+  // its router instead of being matched against every admin-plane and SAML route first.
+  const serviceApi = serviceApiRoutes(deps, metrics);
+  const serviceApiDispatch = asMiddleware(serviceApi.routes());
+  const serviceApiMethods = asMiddleware(serviceApi.allowedMethods());
+  const rootDispatch = asMiddleware(root.routes());
+  const rootMethods = asMiddleware(root.allowedMethods());
+  app.use((ctx: AppContext, next: Next) => {
+    if (ctx.path.startsWith('/api/service/')) return serviceApiDispatch(ctx, () => serviceApiMethods(ctx, next));
+    return rootDispatch(ctx, () => rootMethods(ctx, next));
+  });
   return app;
 }
