@@ -64,8 +64,11 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
     closing ??= (async () => {
       shuttingDown = true;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => { server.closeAllConnections(); resolve(); }, graceMs);
-        server.close(() => { clearTimeout(timer); resolve(); });
+        // Connections go idle as their in-flight requests finish: close them as they do, rather than
+        // waiting for keep-alive timeouts; whatever is still busy at the grace limit is cut.
+        const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+        const timer = setTimeout(() => { clearInterval(sweeper); server.closeAllConnections(); resolve(); }, graceMs);
+        server.close(() => { clearInterval(sweeper); clearTimeout(timer); resolve(); });
         server.closeIdleConnections();
       });
       await apiKeys.stop();

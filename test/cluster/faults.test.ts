@@ -1,0 +1,101 @@
+// Faults a real process must survive (SECURITY 36–38, issue 7): SIGTERM drains in-flight requests and
+// exits 0; kill -9 during a burst of writes leaves no half-written rows; losing Redis fails closed
+// (503, with a log line) and recovers by itself.
+import { afterAll, describe, expect, it } from 'vitest';
+import { databases } from '../helpers/databases.ts';
+import { startProcessServer } from '../helpers/process-server.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { Client, uniqueEmail } from '../helpers/http.ts';
+import { PASSWORD, createKey, createOrg, createService, registerAdmin, uniqueSlug } from '../helpers/fixtures.ts';
+import { openDatabase } from '../../src/db/client.ts';
+
+const redisUrl = process.env.TEST_REDIS_URL;
+
+describe.each(databases())('process faults on $name', (factory) => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterAll(async () => { for (const c of cleanups.reverse()) await c(); });
+
+  it('SIGTERM: in-flight requests finish, new ones are refused, exit code 0 within 10 s', async () => {
+    const db = await factory.create();
+    cleanups.push(() => db.drop());
+    const srv = await startProcessServer({ DATABASE_URL: db.url });
+    const anon = new Client(srv.url);
+    // Registrations hash with argon2 (~150 ms each): several are still running when the signal lands.
+    const inflight = Array.from({ length: 4 }, () => anon.post('/api/auth/register', { email: uniqueEmail('drain'), password: PASSWORD }));
+    await new Promise((r) => setTimeout(r, 40));
+    const started = Date.now();
+    const exited = srv.stop('SIGTERM');
+    const results = await Promise.all(inflight);
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await expect(fetch(`${srv.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('kill -9 during a burst of writes leaves no half-written organization', async () => {
+    const db = await factory.create();
+    cleanups.push(() => db.drop());
+    const srv = await startProcessServer({ DATABASE_URL: db.url });
+    const admin = await registerAdmin(srv.url);
+    let stop = false;
+    const burst = Array.from({ length: 8 }, async () => {
+      while (!stop) await admin.client.post('/api/organizations', { slug: uniqueSlug('burst'), name: 'Burst' }).catch(() => undefined);
+    });
+    await new Promise((r) => setTimeout(r, 600));
+    await srv.stop('SIGKILL');
+    stop = true;
+    await Promise.all(burst);
+    // Every organization row has its owner membership: each was written in one transaction.
+    const database = openDatabase(db.url);
+    try {
+      const orgs = await database.prisma.organization.findMany({ include: { memberships: true } });
+      expect(orgs.length).toBeGreaterThan(0);
+      for (const o of orgs) expect(o.memberships.map((m) => m.role)).toEqual(['owner']);
+    } finally {
+      await database.close();
+    }
+    // And the database still opens and serves after the crash.
+    const again = await startProcessServer({ DATABASE_URL: db.url });
+    cleanups.push(() => again.stop());
+    expect((await new Client(again.url).get('/readyz')).status).toBe(200);
+  });
+});
+
+describe.runIf(redisUrl)('Redis outage', () => {
+  it('fails closed for rate-limited requests (503 with Retry-After, readiness 503), logs why, and recovers', async () => {
+    const [factory] = databases();
+    if (!factory || !redisUrl) return;
+    const db = await factory.create();
+    const target = new URL(redisUrl);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    const srv = await startProcessServer({ DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+    try {
+      const admin = await registerAdmin(srv.url);
+      const org = await createOrg(admin);
+      const svc = await createService(admin, org);
+      const key = await createKey(admin, org, svc.slug, ['read:service']);
+      const api = new Client(srv.url).apiKey(key.key);
+      expect((await api.get('/api/service/info')).status).toBe(200);
+      await proxy.cut();
+      const down = await api.get('/api/service/info');
+      expect(down.status).toBe(503);
+      expect(down.body.error_code).toBe('SERVICE_UNAVAILABLE');
+      expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await new Client(srv.url).get('/readyz')).status).toBe(503);
+      // Logs are flushed every 250 ms.
+      for (let i = 0; i < 20 && !srv.output().includes('fail closed'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(srv.output()).toContain('fail closed');
+      await proxy.restore();
+      let status = 0;
+      for (let i = 0; i < 60 && status !== 200; i++) {
+        status = (await api.get('/api/service/info')).status;
+        if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(status).toBe(200);
+    } finally {
+      await srv.stop();
+      await proxy.close();
+      await db.drop();
+    }
+  });
+});
