@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startDemoSp, type DemoSp } from '../helpers/demo-sp.ts';
+import { startDemoSp, type DemoSp } from '../../scripts/demo-sp.ts';
 import { createOrg, createService, registerAdmin } from '../helpers/fixtures.ts';
 import { USER_PASSWORD } from '../helpers/saml.ts';
 import { uniqueEmail } from '../helpers/http.ts';

@@ -8,7 +8,7 @@ export interface DemoSp { url: string; acsUrl: string; entityId: string; configu
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export async function startDemoSp(host = 'localhost'): Promise<DemoSp> {
+export async function startDemoSp(host = 'localhost', port = 0): Promise<DemoSp> {
   let saml: SAML | undefined;
   let acsUrl = '';
   const entityId = 'https://demo-sp.example.com/metadata';
@@ -19,7 +19,7 @@ export async function startDemoSp(host = 'localhost'): Promise<DemoSp> {
         res.end(`<!doctype html><html><head><title>Demo SP</title></head><body>${body}</body></html>`);
       };
       if (!saml) return page(503, '<p>Not configured</p>');
-      if (req.method === 'GET' && req.url === '/') return page(200, '<h1>Demo Service Provider</h1><a id="signin" href="/signin">Sign in with Tessera</a>');
+      if (req.method === 'GET' && req.url === '/') return page(200, '<h1>Demo Service Provider</h1><p>This page stands for any SaaS application that trusts Tessera.</p><a id="signin" href="/signin">Sign in with Tessera</a>');
       if (req.method === 'GET' && req.url === '/signin') {
         res.writeHead(302, { location: await saml.getAuthorizeUrlAsync('/', undefined, {}) });
         return res.end();
@@ -39,9 +39,8 @@ export async function startDemoSp(host = 'localhost'): Promise<DemoSp> {
       page(404, '<p>Not found</p>');
     })().catch(() => { res.writeHead(500); res.end(); });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host}:${port}`;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   acsUrl = `${url}/acs`;
   return {
     url,
