@@ -10,6 +10,7 @@ import { RESERVED_ORG_SLUGS } from '../organizations/routes.ts';
 import { SERVICE_TYPES } from '../services/routes.ts';
 import { CreateApiKey, createApiKey } from '../api-keys/routes.ts';
 import { createPasswordLink } from '../users/password-links.ts';
+import { createSealer } from '../security/encryption.ts';
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) { super(message); }
@@ -94,4 +95,35 @@ export async function passwordLinkCli(db: Db, publicUrl: string, input: { org: s
   const user = await db.user.findUnique({ where: { organizationId_email: { organizationId: org.id, email: input.email.trim().toLowerCase() } } });
   if (!user) throw new CliError(`no user ${input.email} in organization ${input.org}`, 2);
   return createPasswordLink(db, publicUrl, user.id);
+}
+
+/**
+ * Re-encrypts every SAML private key from the old TESSERA_ENCRYPTION_KEY (given in `oldKey`) to the
+ * current one, in one transaction: either every row is re-sealed or none is. Rows that already open
+ * with the new key are left alone, so an interrupted rotation can simply be run again.
+ */
+export async function rotateEncryptionKey(db: Db, oldKey: string | undefined, newKey: string | undefined) {
+  if (!newKey) throw new CliError('set TESSERA_ENCRYPTION_KEY to the new key', 2);
+  const oldSealer = createSealer(oldKey);
+  const newSealer = createSealer(newKey);
+  const certs = await db.samlCertificate.findMany({ select: { id: true, encryptedPrivateKey: true } });
+  const updates: { id: string; sealed: string }[] = [];
+  let already = 0;
+  for (const c of certs) {
+    let plain: string;
+    try {
+      plain = oldSealer.open(c.encryptedPrivateKey, c.id);
+    } catch {
+      try {
+        newSealer.open(c.encryptedPrivateKey, c.id);
+        already++;
+        continue;
+      } catch {
+        throw new CliError(`certificate ${c.id} opens with neither the old nor the new key; nothing was changed`, 1);
+      }
+    }
+    updates.push({ id: c.id, sealed: newSealer.seal(plain, c.id) });
+  }
+  await db.$transaction(updates.map((u) => db.samlCertificate.update({ where: { id: u.id }, data: { encryptedPrivateKey: u.sealed } })));
+  return { rotated: updates.length, already };
 }

@@ -6,7 +6,7 @@ import { openDatabase, type Db } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { PERMISSIONS } from '../api-keys/permissions.ts';
 import { AppError } from '../http/errors.ts';
-import { CliError, createAccount, createApiKeyCli, createOrganization, createServiceCli, passwordLinkCli, setMaxServices } from './commands.ts';
+import { CliError, createAccount, createApiKeyCli, createOrganization, createServiceCli, passwordLinkCli, rotateEncryptionKey, setMaxServices } from './commands.ts';
 
 async function withDb<T>(work: (db: Db, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -94,6 +94,13 @@ program.command('user').description('the organization user directory').command('
   .action(async (o: { org: string; email: string }) => withDb(async (db, config) => {
     const link = await passwordLinkCli(db, config.publicUrl, o);
     console.log(`single-use link (until ${link.expires_at}): ${link.url}`);
+  }));
+
+program.command('encryption-key').description('the key that encrypts SAML private keys at rest').command('rotate')
+  .description('re-encrypt every SAML private key from TESSERA_OLD_ENCRYPTION_KEY to TESSERA_ENCRYPTION_KEY (keys are read from the environment, never from arguments)')
+  .action(async () => withDb(async (db, config) => {
+    const result = await rotateEncryptionKey(db, process.env.TESSERA_OLD_ENCRYPTION_KEY || undefined, config.encryptionKey);
+    console.log(`re-encrypted ${result.rotated} private key(s); ${result.already} already used the new key`);
   }));
 
 try {

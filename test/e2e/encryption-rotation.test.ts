@@ -1,0 +1,67 @@
+// Rotating TESSERA_ENCRYPTION_KEY with `tessera encryption-key rotate`: every SAML private key is
+// re-sealed under the new key; a server with the new key signs, one with the old key fails closed.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { databases } from '../helpers/databases.ts';
+import { startTestServer, TEST_SECRET } from '../helpers/server.ts';
+import { CookieJar, browserFetch, completeSignIn, samlWorld, type SamlWorld } from '../helpers/saml.ts';
+import { authnRequest, redirectQuery } from '../helpers/saml-attacks.ts';
+
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'tessera.mjs');
+const NEW_KEY = 'a-new-production-encryption-key-0123456789';
+
+describe.each(databases())('encryption key rotation on $name', (factory) => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterAll(async () => { for (const c of cleanups.reverse()) await c(); });
+
+  const cli = async (env: Record<string, string>) => {
+    // Only the keys this call names: nothing inherited from the test process's environment.
+    const { TESSERA_OLD_ENCRYPTION_KEY: _old, TESSERA_ENCRYPTION_KEY: _new, ...inherited } = process.env;
+    try {
+      const { stdout } = await run(process.execPath, [bin, 'encryption-key', 'rotate'], { env: { ...inherited, TESSERA_SECRET: TEST_SECRET, NODE_ENV: 'test', ...env } });
+      return { code: 0, out: stdout };
+    } catch (err) {
+      const x = err as { code: number; stderr: string };
+      return { code: x.code, out: x.stderr };
+    }
+  };
+
+  const signIn = async (base: string, world: SamlWorld) => {
+    const sso = `${base}/saml/${world.org}/${world.svc.slug}/sso`;
+    const jar = new CookieJar();
+    const first = await browserFetch(jar, `${sso}?${redirectQuery(authnRequest(sso))}`);
+    return completeSignIn({ ...world, base }, jar, first);
+  };
+
+  it('re-seals every private key from the development key to a new key, once', async () => {
+    const db = await factory.create();
+    cleanups.push(() => db.drop());
+    const before = await startTestServer(factory, {}, db); // development key
+    const world = await samlWorld(before.url);
+    await before.close(1000);
+
+    const first = await cli({ DATABASE_URL: db.url, TESSERA_ENCRYPTION_KEY: NEW_KEY });
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('re-encrypted 1 private key(s); 0 already');
+    const again = await cli({ DATABASE_URL: db.url, TESSERA_ENCRYPTION_KEY: NEW_KEY });
+    expect(again.out).toContain('re-encrypted 0 private key(s); 1 already');
+    const wrongOld = await cli({ DATABASE_URL: db.url, TESSERA_ENCRYPTION_KEY: 'yet-another-key-0123456789', TESSERA_OLD_ENCRYPTION_KEY: 'not-the-old-key' });
+    expect(wrongOld.code).toBe(1);
+    expect(wrongOld.out).toContain('nothing was changed');
+
+    const rotated = await startTestServer(factory, { TESSERA_ENCRYPTION_KEY: NEW_KEY }, db);
+    cleanups.push(() => rotated.close(1000));
+    const ok = await signIn(rotated.url, world);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('name="SAMLResponse"');
+
+    const stale = await startTestServer(factory, {}, db); // still on the development key
+    cleanups.push(() => stale.close(1000));
+    const refused = await signIn(stale.url, world);
+    expect(refused.status).toBe(503);
+    expect(refused.text).not.toContain('SAMLResponse');
+  });
+});
