@@ -45,7 +45,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   const apiKeys = new ApiKeyAuth(database.prisma, config.secret, logger, redis);
   await apiKeys.start();
   const deps: Deps = { config, database, db: database.prisma, logger, limits: createRateLimits(redis, logger), apiKeys, redis };
-  const metrics = createMetrics();
+  const metrics = createMetrics(() => database.poolStats());
   let shuttingDown = false;
   const app = createApp(deps, metrics, () => shuttingDown);
   const server = createServer(app.callback());

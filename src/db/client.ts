@@ -17,6 +17,8 @@ export interface Database {
   dialect: Dialect;
   /** Runs a trivial query; throws when the database is unreachable. */
   ping(): Promise<void>;
+  /** Connection-pool figures (PostgreSQL); null for the embedded SQLite file. */
+  poolStats(): { total: number; idle: number; waiting: number } | null;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export function openDatabase(url: string): Database {
       prisma,
       dialect: 'sqlite',
       ping: async () => { await prisma.$queryRaw`SELECT 1`; },
+      poolStats: () => null,
       close: () => prisma.$disconnect(),
     };
   }
@@ -72,6 +75,7 @@ export function openDatabase(url: string): Database {
     prisma,
     dialect: 'postgresql',
     ping: async () => { await prisma.$queryRaw`SELECT 1`; },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => { await client.$disconnect(); await pool.end(); },
   };
 }

@@ -9,9 +9,22 @@ export interface Metrics {
   ssoOutcomes: client.Counter<'outcome'>;
 }
 
-export function createMetrics(): Metrics {
+export function createMetrics(poolStats: () => { total: number; idle: number; waiting: number } | null = () => null): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'tessera_' });
+  new client.Gauge({
+    name: 'tessera_db_pool_connections',
+    help: 'PostgreSQL pool connections by state (absent for SQLite)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const s = poolStats();
+      if (!s) return;
+      this.set({ state: 'total' }, s.total);
+      this.set({ state: 'idle' }, s.idle);
+      this.set({ state: 'waiting' }, s.waiting);
+    },
+  });
   return {
     registry,
     httpDuration: new client.Histogram({
