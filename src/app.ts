@@ -17,10 +17,12 @@ import { userDirectoryRoutes } from './users/routes.ts';
 import { passwordPageRoutes } from './users/password-page.ts';
 import { serviceApiRoutes } from './service-api/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
+import { docsRoutes } from './ops/docs-routes.ts';
 import type { Metrics } from './ops/metrics.ts';
 import { createSamlRuntime } from './saml/runtime.ts';
 import { samlAdminRoutes } from './saml/admin-routes.ts';
 import { samlRoutes } from './saml/routes.ts';
+import { sloRoutes } from './saml/slo-routes.ts';
 import { loginRoutes } from './saml/login-page.ts';
 
 type Middleware = (ctx: AppContext, next: Next) => Promise<unknown>;
@@ -67,6 +69,7 @@ export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
   const root = new Router<AppState, AppContext>();
   for (const r of [
     opsRoutes(deps, metrics, isShuttingDown),
+    docsRoutes(deps, () => [root, serviceApi]),
     authRoutes(deps),
     organizationRoutes(deps),
     invitationRoutes(deps),
@@ -77,6 +80,7 @@ export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
     passwordPageRoutes(deps),
     samlAdminRoutes(deps, saml),
     samlRoutes(deps, saml, metrics),
+    sloRoutes(deps, saml),
     loginRoutes(deps, saml),
   ]) {
     root.use(r.routes());

@@ -13,9 +13,9 @@ import { clientIp } from '../http/client-ip.ts';
 import { endSession, jwtKey, rotateRefresh, startSession } from './sessions.ts';
 import { accountId, requireAccount } from './middleware.ts';
 
-const RegisterBody = z.strictObject({ email: Email, password: Password, name: Name.optional() });
-const LoginBody = z.strictObject({ email: z.string().max(254), password: z.string().max(256) });
-const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(512) });
+export const RegisterBody = z.strictObject({ email: Email, password: Password, name: Name.optional() });
+export const LoginBody = z.strictObject({ email: z.string().max(254), password: z.string().max(256) });
+export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(512) });
 
 export function presentAccount(a: { id: string; email: string; name: string | null; createdAt: Date }) {
   return { id: a.id, email: a.email, name: a.name, created_at: iso(a.createdAt) };

@@ -12,8 +12,8 @@ import { accountId } from '../auth/middleware.ts';
 import { presentInvitation, presentOrganization } from './present.ts';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
-const CreateInvitation = z.strictObject({ email: Email, role: z.enum(ROLES) });
-const AcceptInvitation = z.strictObject({ token: z.string().min(1).max(256) });
+export const CreateInvitation = z.strictObject({ email: Email, role: z.enum(ROLES) });
+export const AcceptInvitation = z.strictObject({ token: z.string().min(1).max(256) });
 
 export function invitationRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;

@@ -14,9 +14,9 @@ import { serviceUsage } from './usage.ts';
 
 export const RESERVED_ORG_SLUGS = new Set(['api', 'admin', 'saml', 'login', 'static', 'assets', 'health', 'metrics', 'docs', 'www']);
 
-const CreateOrg = z.strictObject({ slug: Slug.refine((s) => !RESERVED_ORG_SLUGS.has(s), 'This slug is reserved'), name: Name });
-const UpdateOrg = z.strictObject({ name: Name.optional() });
-const UpdateMember = z.strictObject({ role: z.enum(ROLES) });
+export const CreateOrg = z.strictObject({ slug: Slug.refine((s) => !RESERVED_ORG_SLUGS.has(s), 'This slug is reserved'), name: Name });
+export const UpdateOrg = z.strictObject({ name: Name.optional() });
+export const UpdateMember = z.strictObject({ role: z.enum(ROLES) });
 
 export function organizationRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;

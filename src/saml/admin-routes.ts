@@ -12,8 +12,9 @@ import type { SamlConfig } from '../db/generated/sqlite/client.ts';
 import { ATTRIBUTE_SOURCES, NAME_ID_FORMATS, type AttributeSource, NAME_ID_FORMAT_VALUES, checkSpCertificate, endpointUrl, idpUrls } from './settings.ts';
 import { generateCertificate, lockSamlConfig, presentCertificate, storeCertificate } from './certificates.ts';
 import type { SamlRuntime } from './runtime.ts';
+import { MAX_SP_METADATA_BYTES, applySpMetadata } from './sp-metadata.ts';
 
-function payloadSchema(allowHttp: boolean) {
+export function payloadSchema(allowHttp: boolean) {
   const url = endpointUrl(allowHttp);
   return z.strictObject({
     enabled: z.boolean(),
@@ -35,6 +36,8 @@ function payloadSchema(allowHttp: boolean) {
     sp_certificate: z.string().max(20_000).nullable().optional(),
     want_authn_requests_signed: z.boolean().optional(),
     allow_idp_initiated: z.boolean().optional(),
+    // Read (and removed) by applySpMetadata before this schema runs; listed so the payload documents it.
+    sp_metadata_xml: z.string().max(MAX_SP_METADATA_BYTES).optional(),
   }).superRefine((p, ctx) => {
     if (p.enabled && !p.entity_id) ctx.addIssue({ code: 'custom', path: ['entity_id'], message: 'entity_id is required when enabled' });
     if (p.enabled && !p.acs_url) ctx.addIssue({ code: 'custom', path: ['acs_url'], message: 'acs_url is required when enabled' });
@@ -56,6 +59,9 @@ function checkMerged(existing: SamlConfig | null, body: { sign_assertions?: bool
   const cert = spCertificate !== undefined ? spCertificate : existing?.spCertificate ?? null;
   if (want && !cert) throw badRequest(WANT_NEEDS_CERT, [{ field: 'want_authn_requests_signed', message: WANT_NEEDS_CERT }]);
 }
+
+/** POST …/saml/certificate: `activate:false` stages a pending certificate. */
+export const CreateCertificate = z.strictObject({ activate: z.boolean().optional() });
 
 export function presentSamlConfig(row: SamlConfig | null, urls: ReturnType<typeof idpUrls>, hasCertificate: boolean) {
   return {
@@ -87,7 +93,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
 
   const configure = async (ctx: AppContext) => {
     const { access, service } = await load(ctx, 'admin');
-    const body = validate(Payload, ctx.request.body, 'Invalid SAML configuration');
+    const body = validate(Payload, applySpMetadata(ctx.request.body, config.allowHttpAcs), 'Invalid SAML configuration');
     let spCertificate: string | null | undefined = body.sp_certificate;
     if (typeof spCertificate === 'string') {
       const checked = checkSpCertificate(spCertificate);
@@ -141,10 +147,9 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
     ctx.body = { message: 'SAML disabled and every certificate deactivated' };
   });
 
-  const CreateCert = z.strictObject({ activate: z.boolean().optional() });
   router.post('/certificate', async (ctx) => {
     const { access, service } = await load(ctx, 'admin');
-    const body = validate(CreateCert, ctx.request.body);
+    const body = validate(CreateCertificate, ctx.request.body);
     const cfg = await db.samlConfig.findUnique({ where: { serviceId: service.id } });
     if (!cfg?.enabled) throw badRequest('SAML is not enabled for this service');
     const fresh = generateCertificate(saml.sealer, { organization: access.org.name, service: service.name });

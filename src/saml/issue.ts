@@ -7,6 +7,7 @@ import { serviceUnavailable } from '../http/errors.ts';
 import { escapeHtml, page } from '../http/html.ts';
 import { newId, newToken } from '../security/random.ts';
 import { linkUser } from '../service-api/users.ts';
+import { recordLogin } from '../service-api/logins.ts';
 import { parseStringArray } from '../http/present.ts';
 import { NAME_ID_FORMATS } from './settings.ts';
 import { buildErrorResponse, buildSuccessResponse, transientNameId, type AssertionSubject, type Signer } from './response.ts';
@@ -14,7 +15,8 @@ import type { SamlRuntime } from './runtime.ts';
 import type { ResolvedService } from './pipeline/types.ts';
 import type { LiveSession } from './session.ts';
 
-async function signer(saml: SamlRuntime, serviceId: string): Promise<Signer> {
+/** The service's active signing key; 503 when it has none (never sign with anything else). */
+export async function signer(saml: SamlRuntime, serviceId: string): Promise<Signer> {
   const key = await saml.keys.active(serviceId);
   if (!key) throw serviceUnavailable('SAML signing is unavailable for this service');
   return { key: key.key, certificatePem: key.certificatePem };
@@ -31,11 +33,16 @@ async function attributesFor(deps: Deps, serviceId: string, user: LiveSession['u
 }
 
 export function renderAutoPost(ctx: AppContext, acsUrl: string, samlResponse: string, relayState: string | undefined): void {
+  renderAutoPostForm(ctx, { url: acsUrl, field: 'SAMLResponse', value: samlResponse, relayState, title: 'Signing you in' });
+}
+
+/** The HTTP-POST binding: an auto-submitting form (nonce'd script, no-store) to a verified URL only. */
+export function renderAutoPostForm(ctx: AppContext, form: { url: string; field: 'SAMLRequest' | 'SAMLResponse'; value: string; relayState: string | undefined; title: string }): void {
   const p = page({
-    title: 'Signing you in',
-    body: `<h1>Signing you in…</h1><form method="post" action="${escapeHtml(acsUrl)}">`
-      + `<input type="hidden" name="SAMLResponse" value="${escapeHtml(samlResponse)}">`
-      + (relayState !== undefined ? `<input type="hidden" name="RelayState" value="${escapeHtml(relayState)}">` : '')
+    title: form.title,
+    body: `<h1>${escapeHtml(form.title)}…</h1><form method="post" action="${escapeHtml(form.url)}">`
+      + `<input type="hidden" name="${form.field}" value="${escapeHtml(form.value)}">`
+      + (form.relayState !== undefined ? `<input type="hidden" name="RelayState" value="${escapeHtml(form.relayState)}">` : '')
       + '<noscript><p>JavaScript is off: press the button to continue.</p></noscript><button type="submit">Continue</button></form>',
     script: 'document.forms[0].submit();',
   });
@@ -60,7 +67,7 @@ export async function issueResponse(deps: Deps, saml: SamlRuntime, ctx: AppConte
   const nameId = await db.$transaction(async (tx) => {
     const link = await linkUser(tx, target.service.id, session.user.id);
     const value = nameIdFor(link.persistentNameId);
-    await tx.loginEvent.create({ data: { id: newId('evt'), serviceId: target.service.id, userId: session.user.id } });
+    await recordLogin(tx, target.service.id, session.user.id);
     await tx.idpSessionService.create({ data: { id: newId('sss'), sessionId: session.id, serviceId: target.service.id, sessionIndex, nameId: value } });
     return value;
   });

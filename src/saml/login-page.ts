@@ -82,7 +82,8 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     await saml.loginLimits.email.reset(`${orgId}:${email}`);
     const session = await startSession(db, ctx, orgId, user);
     const cfg = await db.samlConfig.findUnique({ where: { serviceId: pending.serviceId } });
-    if (!cfg?.enabled) return render(ctx, 400, EXPIRED);
+    // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it.
+    if (!cfg?.enabled || (pending.requestId === null && !cfg.allowIdpInitiated)) return render(ctx, 400, EXPIRED);
     const target: ResolvedService = {
       org: pending.service.organization,
       service: pending.service,

@@ -1,7 +1,7 @@
 // IdP metadata: one IDPSSODescriptor with a signing KeyDescriptor for the active and each pending
-// certificate, NameIDFormat, SingleSignOnService for both bindings, WantAuthnRequestsSigned (elements
-// in the schema's order). SingleLogoutService is published once /slo is served (issue 6), not before:
-// an SP that reads it would otherwise send logouts to a 404.
+// certificate, SingleLogoutService and SingleSignOnService for both bindings, NameIDFormat,
+// WantAuthnRequestsSigned (elements in the schema's order: KeyDescriptor, SingleLogoutService,
+// NameIDFormat, SingleSignOnService).
 import type { Db } from '../db/client.ts';
 import { xmlEscape as x } from './xml/escape.ts';
 import { certificateBody } from './certificates.ts';
@@ -20,6 +20,8 @@ export async function buildMetadata(db: Db, target: ResolvedService): Promise<st
     + `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${x(urls.entityId)}">`
     + `<md:IDPSSODescriptor WantAuthnRequestsSigned="${settings.wantAuthnRequestsSigned}" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">`
     + keys
+    + `<md:SingleLogoutService Binding="${BINDING.redirect}" Location="${x(urls.slo)}"/>`
+    + `<md:SingleLogoutService Binding="${BINDING.post}" Location="${x(urls.slo)}"/>`
     + `<md:NameIDFormat>${x(settings.nameIdFormat)}</md:NameIDFormat>`
     + `<md:SingleSignOnService Binding="${BINDING.redirect}" Location="${x(urls.sso)}"/>`
     + `<md:SingleSignOnService Binding="${BINDING.post}" Location="${x(urls.sso)}"/>`

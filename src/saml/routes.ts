@@ -1,10 +1,10 @@
-// /saml/:org/:service/* — metadata and SP-initiated SSO (CONTRACT §7). Errors before the ACS is
+// /saml/:org/:service/* — metadata, SP-initiated and IdP-initiated SSO (CONTRACT §7). Errors before the ACS is
 // verified render locally (HTML, or JSON on Accept: application/json); nothing goes to an ACS.
 import Router from '@koa/router';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError, badRequest, notFound } from '../http/errors.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { rawQueryParams, decodeQueryComponent } from './xml/signature.ts';
 import { resolveService } from './pipeline/resolve-service.ts';
@@ -13,6 +13,7 @@ import { buildMetadata } from './metadata.ts';
 import { currentSession, storePending } from './session.ts';
 import { issueErrorResponse, issueResponse } from './issue.ts';
 import { STATUS } from './response.ts';
+import { MAX_RELAY_STATE_BYTES } from './pipeline/decode.ts';
 import type { SamlRuntime } from './runtime.ts';
 
 export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Router<AppState, AppContext> {
@@ -62,6 +63,26 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
   router.post('/sso', formBody, async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, string | undefined>;
     await sso(ctx, { binding: 'post', rawParams: new Map(), message: body.SAMLRequest ?? '', relayState: body.RelayState });
+  });
+
+  // IdP-initiated SSO: an unsolicited Response (no InResponseTo) to the registered ACS, nowhere else.
+  router.get('/init', async (ctx) => {
+    const t = await target(ctx);
+    if (!t.settings.allowIdpInitiated) throw notFound('IdP-initiated sign-in is not enabled for this service');
+    const raw = ctx.query.RelayState;
+    if (Array.isArray(raw)) throw badRequest('RelayState must appear at most once');
+    const relay = raw || undefined; // an empty RelayState carries nothing: leave it out of the form
+    if (relay !== undefined && Buffer.byteLength(relay, 'utf8') > MAX_RELAY_STATE_BYTES) throw badRequest('RelayState must be at most 80 bytes');
+    const session = await currentSession(db, ctx, t.org.id);
+    if (session) {
+      metrics.ssoOutcomes.inc({ outcome: 'idp_initiated_session' });
+      return issueResponse(deps, saml, ctx, t, session, undefined, relay);
+    }
+    // No request ID to answer: after sign-in the flow resumes with an unsolicited Response.
+    const state = await storePending(db, { serviceId: t.service.id, requestId: null, relayState: relay, forceAuthn: false });
+    metrics.ssoOutcomes.inc({ outcome: 'idp_initiated_sign_in' });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
   });
 
   return router;

@@ -11,10 +11,10 @@ import { changeEmail, findLinkedUser, listUsers, presentServiceUser, provisionUs
 import { CreateSubscription, STATUSES, UpdateSubscription, createSubscription, deleteSubscription, getSubscription, listSubscriptions, updateSubscription } from './subscriptions.ts';
 import { serviceAnalytics } from './analytics.ts';
 
-const CreateUser = z.strictObject({ email: Email });
-const UpdateUser = z.strictObject({ email: Email.optional() });
-const StatusFilter = z.enum(STATUSES, { message: `status must be one of ${STATUSES.join(', ')}` }).optional();
-const UpdateInfo = z.strictObject({ name: Name.optional() });
+export const CreateUser = z.strictObject({ email: Email });
+export const UpdateUser = z.strictObject({ email: Email.optional() });
+export const StatusFilter = z.enum(STATUSES, { message: `status must be one of ${STATUSES.join(', ')}` }).optional();
+export const UpdateInfo = z.strictObject({ name: Name.optional() });
 
 function presentInfo(s: { id: string; name: string; slug: string; serviceType: string; createdAt: Date }) {
   return { id: s.id, name: s.name, slug: s.slug, service_type: s.serviceType, created_at: iso(s.createdAt) };

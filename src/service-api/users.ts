@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import { looksLikeId, newId, newToken } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
+import { forgetLogins } from './logins.ts';
 
 export const USER_NOT_LINKED = 'User not found or has not authenticated with this service';
 type Scope = { id: string; organizationId: string };
@@ -76,7 +77,7 @@ export async function removeUser(db: Db, service: Scope, userId: string): Promis
   const user = await findLinkedUser(db, service, userId);
   await db.$transaction(async (tx) => {
     await tx.subscription.deleteMany({ where: { serviceId: service.id, userId: user.id } });
-    await tx.loginEvent.deleteMany({ where: { serviceId: service.id, userId: user.id } });
+    await forgetLogins(tx, service.id, user.id);
     await tx.idpSessionService.deleteMany({ where: { serviceId: service.id, session: { userId: user.id } } });
     await tx.serviceUser.delete({ where: { serviceId_userId: { serviceId: service.id, userId: user.id } } });
     const others = await tx.serviceUser.count({ where: { userId: user.id } });

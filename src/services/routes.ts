@@ -33,7 +33,7 @@ const Editable = {
   google_scopes: Scopes,
   microsoft_scopes: Scopes,
 };
-const CreateService = z.strictObject({
+export const CreateService = z.strictObject({
   slug: Slug,
   name: Editable.name,
   service_type: z.enum(SERVICE_TYPES),
@@ -42,7 +42,7 @@ const CreateService = z.strictObject({
   google_scopes: Scopes.optional(),
   microsoft_scopes: Scopes.optional(),
 });
-const UpdateService = z.strictObject({
+export const UpdateService = z.strictObject({
   name: Editable.name.optional(),
   redirect_uris: Editable.redirect_uris.optional(),
   github_scopes: Scopes.nullable().optional(),

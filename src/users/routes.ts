@@ -12,10 +12,11 @@ import { requireOrgRole } from '../authz/roles.ts';
 import { accountId } from '../auth/middleware.ts';
 import { presentDirectoryUser } from './present.ts';
 import { createPasswordLink } from './password-links.ts';
+import { forgetLogins } from '../service-api/logins.ts';
 
-const CreateUser = z.strictObject({ email: Email, password: Password.optional() });
-const UpdateUser = z.strictObject({ email: Email.optional(), disabled: z.boolean().optional() });
-const EmailFilter = z.strictObject({ email: z.string().max(254).refine((e) => !e.includes('\u0000'), 'email must not contain NUL').optional(), limit: z.unknown().optional(), offset: z.unknown().optional() });
+export const CreateUser = z.strictObject({ email: Email, password: Password.optional() });
+export const UpdateUser = z.strictObject({ email: Email.optional(), disabled: z.boolean().optional() });
+export const EmailFilter = z.strictObject({ email: z.string().max(254).refine((e) => !e.includes('\u0000'), 'email must not contain NUL').optional(), limit: z.unknown().optional(), offset: z.unknown().optional() });
 
 export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;
@@ -80,7 +81,12 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   router.delete('/:userId', async (ctx) => {
     const access = await requireOrgRole(db, accountId(ctx), ctx.params.org ?? '', 'admin');
     const user = await findUser(access.org.id, ctx.params.userId ?? '');
-    await db.user.delete({ where: { id: user.id } });
+    await db.$transaction(async (tx) => {
+      // The cascade would drop the login events but not the services' hourly counters.
+      const links = await tx.serviceUser.findMany({ where: { userId: user.id }, select: { serviceId: true } });
+      for (const l of links) await forgetLogins(tx, l.serviceId, user.id);
+      await tx.user.delete({ where: { id: user.id } });
+    });
     ctx.status = 204;
   });
 

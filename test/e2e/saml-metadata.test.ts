@@ -45,7 +45,7 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
   });
   afterAll(async () => srv?.stop());
 
-  it('application/samlmetadata+xml; entityID {PUBLIC_URL}/saml/:org/:service/metadata; one IDPSSODescriptor with both SSO bindings, NameIDFormat and the signing certificate, and no SLO endpoint until /slo is served', async () => {
+  it('application/samlmetadata+xml; entityID {PUBLIC_URL}/saml/:org/:service/metadata; one IDPSSODescriptor with both SSO bindings, both SLO bindings, NameIDFormat and the signing certificate', async () => {
     const t = await configured();
     const expectedEntity = `${srv.url}/saml/${org}/${t.slug}/metadata`;
     expect(t.urls.idp_entity_id).toBe(expectedEntity);
@@ -81,7 +81,9 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
     expect(sso).toEqual(expect.arrayContaining([[BINDING.redirect, t.urls.sso_url], [BINDING.post, t.urls.sso_url]]));
     expect(t.urls.sso_url).toBe(`${srv.url}/saml/${org}/${t.slug}/sso`);
     const slo = childrenOf(idp, NS.metadata, 'SingleLogoutService').map((e) => [e.getAttribute('Binding'), e.getAttribute('Location')]);
-    expect(slo).toEqual([]);
+    expect(slo).toHaveLength(2);
+    expect(slo).toEqual(expect.arrayContaining([[BINDING.redirect, t.urls.slo_url_idp], [BINDING.post, t.urls.slo_url_idp]]));
+    expect(t.urls.slo_url_idp).toBe(`${srv.url}/saml/${org}/${t.slug}/slo`);
     expect(childrenOf(idp, NS.metadata, 'NameIDFormat').map(text)).toEqual([NAME_ID.email]);
 
     const keys = childrenOf(idp, NS.metadata, 'KeyDescriptor');
@@ -93,7 +95,7 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
     expect(text(x509)).toBe(pemBody(t.cert.public_key));
   });
 
-  it('samlify reads the entity ID, both SSO locations, NameIDFormat, WantAuthnRequestsSigned and the signing certificate', async () => {
+  it('samlify reads the entity ID, both SSO and SLO locations, NameIDFormat, WantAuthnRequestsSigned and the signing certificate', async () => {
     const t = await configured({ ...ENABLE, name_id_format: NAME_ID.persistent, sp_certificate: SP_CERT, want_authn_requests_signed: true });
     const { res, body } = await metadata(t.urls.metadata_url);
     expect(res.status).toBe(200);
@@ -102,6 +104,8 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
     expect(meta.getEntityID()).toBe(t.urls.idp_entity_id);
     expect(meta.getSingleSignOnService('redirect')).toBe(t.urls.sso_url);
     expect(meta.getSingleSignOnService('post')).toBe(t.urls.sso_url);
+    expect(meta.getSingleLogoutService('redirect')).toBe(t.urls.slo_url_idp);
+    expect(meta.getSingleLogoutService('post')).toBe(t.urls.slo_url_idp);
     expect(meta.isWantAuthnRequestsSigned()).toBe(true);
     expect(([] as string[]).concat(meta.getNameIDFormat())).toEqual([NAME_ID.persistent]);
     expect(meta.getX509Certificate('signing')).toBe(pemBody(t.cert.public_key));

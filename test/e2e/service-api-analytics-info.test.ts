@@ -4,6 +4,8 @@ import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { Client } from '../helpers/http.ts';
 import { registerAdmin, type Admin } from '../helpers/fixtures.ts';
+import { recordLogin } from '../../src/service-api/logins.ts';
+import type { Db } from '../../src/db/client.ts';
 import {
   RFC3339_Z, expectError, extraKey, fakeId, provisionUser, serviceWorld, subscribe,
   type Analytics, type ServiceInfo,
@@ -24,6 +26,11 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
   const events = (serviceId: string, userId: string, agesMs: number[]) => {
     const now = Date.now();
     return agesMs.map((age) => ({ id: fakeId('evt'), serviceId, userId, createdAt: new Date(now - age) }));
+  };
+
+  // Logins are seeded through the product's own write path (event, hourly counter, last login).
+  const seedLogins = async (db: Db, list: { serviceId: string; userId: string; createdAt: Date }[]) => {
+    for (const e of list) await db.$transaction((tx) => recordLogin(tx, e.serviceId, e.userId, e.createdAt));
   };
 
   describe('GET /api/service/analytics', () => {
@@ -61,8 +68,7 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
       const e1 = await provisionUser(elsewhere.api);
       await subscribe(elsewhere.api, e1.id, elsewhere.planId);
 
-      await db.loginEvent.createMany({
-        data: [
+      await seedLogins(db, [
           // u1: three inside the window (one 29.5 days ago), one outside.
           ...events(w.service.id, u1.id, [MINUTE, DAY, 29.5 * DAY, 30.5 * DAY]),
           // u2: one inside.
@@ -76,8 +82,7 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
           ...events(sibling.service.id, u4.id, [MINUTE]),
           ...events(sibling.service.id, s1.id, [MINUTE, 3 * DAY]),
           ...events(elsewhere.service.id, e1.id, [MINUTE, DAY, 2 * DAY]),
-        ],
-      });
+      ]);
 
       const res = await w.api.get<Analytics>('/api/service/analytics');
       expect(res.status).toBe(200);
@@ -107,11 +112,11 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
     it('counts a login event exactly once per event and a user once however often it logs in', async () => {
       const w = await serviceWorld(srv.url, admin);
       const u = await provisionUser(w.api);
-      await srv.deps.db.loginEvent.createMany({ data: events(w.service.id, u.id, Array.from({ length: 25 }, (_, i) => (i + 1) * DAY)) });
+      await seedLogins(srv.deps.db, events(w.service.id, u.id, Array.from({ length: 25 }, (_, i) => (i + 1) * DAY)));
       const res = await w.api.get<Analytics>('/api/service/analytics');
       // Ages 1..25 days: every event is inside the window.
       expect(res.body).toEqual({ total_users: 1, total_subscriptions: 0, active_subscriptions: 0, total_logins_30d: 25, unique_users_30d: 1 });
-      await srv.deps.db.loginEvent.create({ data: { id: fakeId('evt'), serviceId: w.service.id, userId: u.id, createdAt: new Date(Date.now() - 40 * DAY) } });
+      await seedLogins(srv.deps.db, events(w.service.id, u.id, [40 * DAY]));
       expect((await w.api.get<Analytics>('/api/service/analytics')).body.total_logins_30d).toBe(25);
     });
   });

@@ -6,7 +6,7 @@ import type { IncomingMessage } from './types.ts';
 export const MAX_RELAY_STATE_BYTES = 80;
 
 export function decodeMessage(msg: IncomingMessage): string {
-  if (!msg.message) throw badRequest('Missing SAMLRequest');
+  if (!msg.message) throw badRequest('Missing SAML message');
   if (msg.relayState !== undefined && Buffer.byteLength(msg.relayState, 'utf8') > MAX_RELAY_STATE_BYTES) throw badRequest('RelayState must be at most 80 bytes');
   return msg.binding === 'redirect' ? decodeRedirect(msg.message) : decodePost(msg.message);
 }

@@ -13,3 +13,11 @@ export async function resolveService(db: Db, publicUrl: string, orgSlug: string,
   const { samlConfig, ...plain } = service;
   return { org, service: plain, settings: settingsFrom(samlConfig), urls: idpUrls(publicUrl, org.slug, plain.slug) };
 }
+
+/** The same for a service known by id (a logout participant): null when it is gone or SAML is disabled. */
+export async function loadServiceById(db: Db, publicUrl: string, serviceId: string): Promise<ResolvedService | null> {
+  const service = await db.service.findUnique({ where: { id: serviceId }, include: { samlConfig: true, organization: true } });
+  if (!service?.samlConfig?.enabled) return null;
+  const { samlConfig, organization, ...plain } = service;
+  return { org: organization, service: plain, settings: settingsFrom(samlConfig), urls: idpUrls(publicUrl, organization.slug, plain.slug) };
+}

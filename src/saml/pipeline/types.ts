@@ -24,3 +24,26 @@ export interface AuthnRequestData {
   isPassive: boolean;
   signed: boolean;
 }
+
+/** What Single Logout uses of a LogoutRequest (read only from verified XML when signed). */
+export interface LogoutRequestData {
+  id: string;
+  issueInstant: Date;
+  issuer: string;
+  destination: string | undefined;
+  notOnOrAfter: Date | undefined;
+  nameId: string;
+  sessionIndexes: string[];
+  signed: boolean;
+}
+
+/** What the logout chain uses of a LogoutResponse coming back from a participant. */
+export interface LogoutResponseData {
+  id: string;
+  issueInstant: Date;
+  issuer: string;
+  destination: string | undefined;
+  inResponseTo: string;
+  success: boolean;
+  signed: boolean;
+}

@@ -30,21 +30,31 @@ function maxDepth(xml: string): number {
  * validate only the part before it while the DOM parser reads on: refuse before either parser runs. */
 const NOT_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
-export function parseSamlXml(xml: string, schema: SchemaValidator): Document {
-  if (NOT_XML_CHAR.test(xml)) throw badRequest('SAML message contains characters XML does not allow');
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw badRequest('SAML messages must not contain a DTD');
-  if (maxDepth(xml) > MAX_DEPTH) throw badRequest('SAML message is nested too deeply');
-  const schemaError = schema.validate(xml);
-  if (schemaError) throw badRequest(`SAML message is not schema-valid: ${schemaError}`);
+/** Checks that need no parser: characters, DTD, nesting depth. `what` names the document in errors. */
+export function preflightXml(xml: string, what = 'SAML message'): void {
+  if (NOT_XML_CHAR.test(xml)) throw badRequest(`${what} contains characters XML does not allow`);
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw badRequest(`${what} must not contain a DTD`);
+  if (maxDepth(xml) > MAX_DEPTH) throw badRequest(`${what} is nested too deeply`);
+}
+
+/** xmldom parse that fails on any error and on anything but exactly one root element. */
+export function parseDom(xml: string, what = 'SAML message'): Document {
   let failed: string | undefined;
   const doc = new DOMParser({
     locator: {},
     errorHandler: { warning: () => undefined, error: (m: string) => { failed ??= m; }, fatalError: (m: string) => { failed ??= m; } },
   }).parseFromString(xml, 'text/xml');
-  if (failed || !doc?.documentElement) throw badRequest('SAML message is not well-formed XML');
+  if (failed || !doc?.documentElement) throw badRequest(`${what} is not well-formed XML`);
   const roots = Array.from({ length: doc.childNodes.length }, (_, i) => doc.childNodes.item(i)).filter((n) => n?.nodeType === 1);
-  if (roots.length !== 1) throw badRequest('SAML message must have exactly one root element');
+  if (roots.length !== 1) throw badRequest(`${what} must have exactly one root element`);
   return doc;
+}
+
+export function parseSamlXml(xml: string, schema: SchemaValidator): Document {
+  preflightXml(xml);
+  const schemaError = schema.validate(xml);
+  if (schemaError) throw badRequest(`SAML message is not schema-valid: ${schemaError}`);
+  return parseDom(xml);
 }
 
 export const NS = {
@@ -71,7 +81,13 @@ export function childText(parent: Element, ns: string, local: string): string | 
   const found = children(parent, ns, local);
   if (found.length > 1) throw badRequest(`SAML message has more than one ${local}`);
   const el = found[0];
-  if (!el) return undefined;
+  return el ? plainText(el) : undefined;
+}
+
+/** The trimmed text of an element that must hold text only: a comment or processing instruction
+ * inside (`alice@x.com<!---->.evil.com`) is refused rather than skipped, so no two readers disagree. */
+export function plainText(el: Element): string {
+  const local = el.localName;
   let text = '';
   for (let i = 0; i < el.childNodes.length; i++) {
     const n = el.childNodes.item(i);

@@ -1,0 +1,110 @@
+// npm run bench:scale — PostgreSQL at scale: 100 000 users linked to a service, 1 000 000 login
+// events over 90 days, 50 000 subscriptions. Times, through HTTP against a running Tessera:
+// GET /api/service/analytics, a deep GET /api/service/users page, and API-key authentication
+// (first use = database lookup, then cached). Target: analytics < 50 ms.
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus } from 'node:os';
+import pg from 'pg';
+import { migrate } from '../src/db/migrate.ts';
+import { parseDatabaseUrl, pgPoolConfig } from '../src/db/client.ts';
+import { apiKeyHasher, generateApiKey } from '../src/security/api-key.ts';
+import { root, startChild, stopChild } from './lib.ts';
+
+const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+const BASE = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const USERS = 100_000;
+const EVENTS = 1_000_000;
+
+async function seed(client: pg.Client): Promise<string[]> {
+  const q = (sql: string, params: unknown[] = []) => client.query(sql, params);
+  await q(`INSERT INTO organizations (id, slug, name, created_at, updated_at) VALUES ('org_scale', 'scale', 'Scale', now(), now())`);
+  await q(`INSERT INTO services (id, organization_id, slug, name, service_type, client_id, redirect_uris, created_at, updated_at) VALUES ('svc_scale', 'org_scale', 'app', 'Scale App', 'web', 'scale', '[]', now(), now())`);
+  await q(`INSERT INTO plans (id, service_id, name, price_cents, currency, features, created_at, updated_at) VALUES ('plan_scale', 'svc_scale', 'Pro', 1900, 'usd', '["a"]', now(), now())`);
+  await q(`INSERT INTO users (id, organization_id, email, disabled, created_at, updated_at)
+           SELECT 'usr_scale' || g, 'org_scale', 'user' || g || '@scale.example', false, now() - (g || ' seconds')::interval, now() FROM generate_series(1, $1) g`, [USERS]);
+  await q(`INSERT INTO service_users (id, service_id, user_id, persistent_name_id, created_at)
+           SELECT 'su_scale' || g, 'svc_scale', 'usr_scale' || g, 'tsr-scale-' || g, now() - (g || ' seconds')::interval FROM generate_series(1, $1) g`, [USERS]);
+  await q(`INSERT INTO subscriptions (id, service_id, user_id, plan_id, status, current_period_end, created_at, updated_at)
+           SELECT 'sub_scale' || g, 'svc_scale', 'usr_scale' || g, 'plan_scale', CASE WHEN g % 5 = 0 THEN 'cancelled' ELSE 'active' END, now() + interval '30 days', now(), now()
+           FROM generate_series(1, $1) g`, [USERS / 2]);
+  await q(`INSERT INTO login_events (id, service_id, user_id, created_at)
+           SELECT 'evt_scale' || g, 'svc_scale', 'usr_scale' || (1 + (g::bigint * 7919) % $2), now() - ((g % (90 * 24 * 60)) || ' minutes')::interval FROM generate_series(1, $1) g`, [EVENTS, USERS]);
+  // What recordLogin would have kept alongside those events: hourly counters and each user's last login.
+  await q(`INSERT INTO login_counts (service_id, hour, count) SELECT service_id, date_trunc('hour', created_at), COUNT(*) FROM login_events GROUP BY 1, 2`);
+  await q(`UPDATE service_users su SET last_login_at = l.at FROM (SELECT user_id, MAX(created_at) AS at FROM login_events GROUP BY user_id) l WHERE su.user_id = l.user_id`);
+  const hash = apiKeyHasher(SECRET);
+  const keys: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const { key, prefix } = generateApiKey('live');
+    keys.push(key);
+    await q(`INSERT INTO api_keys (id, service_id, name, prefix, environment, key_hash, permissions, created_at) VALUES ($1, 'svc_scale', $2, $3, 'live', $4, $5, now())`,
+      [`key_scale${i}`, `k${i}`, prefix, hash(key), JSON.stringify(['read:users', 'read:analytics', 'read:service'])]);
+  }
+  await q('VACUUM ANALYZE');
+  return keys;
+}
+
+async function timed(url: string, key: string): Promise<number> {
+  const t = performance.now();
+  const res = await fetch(url, { headers: { 'x-api-key': key } });
+  await res.text();
+  if (!res.ok) throw new Error(`${url} → ${res.status}`);
+  return performance.now() - t;
+}
+
+const stats = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
+  return { median_ms: Number(at(0.5).toFixed(2)), p95_ms: Number(at(0.95).toFixed(2)), n: s.length };
+};
+
+async function main(): Promise<void> {
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const url = new URL(BASE);
+  url.searchParams.set('schema', schema);
+  const databaseUrl = url.toString();
+  await migrate(databaseUrl);
+  const client = new pg.Client(pgPoolConfig(parseDatabaseUrl(databaseUrl) as Parameters<typeof pgPoolConfig>[0]));
+  await client.connect();
+  const results: Record<string, ReturnType<typeof stats>> = {};
+  try {
+    console.log(`seeding ${USERS} users and ${EVENTS} login events into PostgreSQL schema ${schema} …`);
+    const t0 = performance.now();
+    const keys = await seed(client);
+    console.log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const port = String(30000 + Math.floor(Math.random() * 20000));
+    const tessera = await startChild('src/main.ts', { PORT: port, HOST: '127.0.0.1', DATABASE_URL: databaseUrl, TESSERA_SECRET: SECRET, NODE_ENV: 'production', TESSERA_ENCRYPTION_KEY: 'bench-only', LOG_LEVEL: 'warn' });
+    try {
+      const base = tessera.url;
+      const cold: number[] = [];
+      const warm: number[] = [];
+      for (const k of keys.slice(20)) {
+        cold.push(await timed(`${base}/api/service/info`, k));
+        warm.push(await timed(`${base}/api/service/info`, k));
+      }
+      results['API-key auth, first use (database lookup) + GET /info'] = stats(cold);
+      results['API-key auth, cached + GET /info'] = stats(warm);
+      const analytics: number[] = [];
+      const page: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const k = keys[i % 20] ?? '';
+        analytics.push(await timed(`${base}/api/service/analytics`, k));
+        page.push(await timed(`${base}/api/service/users?limit=50&offset=${50_000 + i * 50}`, k));
+      }
+      results['GET /api/service/analytics'] = stats(analytics);
+      results['GET /api/service/users?limit=50&offset=50000'] = stats(page);
+    } finally {
+      await stopChild(tessera.child);
+    }
+  } finally {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await client.end();
+  }
+  console.log(`\nTessera scale benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} — PostgreSQL, ${USERS} users, ${EVENTS} login events`);
+  for (const [name, s] of Object.entries(results)) console.log(`${name.padEnd(52)} median ${String(s.median_ms).padStart(8)} ms   p95 ${String(s.p95_ms).padStart(8)} ms`);
+  writeFileSync(join(root, 'bench', 'scale-results.json'), JSON.stringify({ date: new Date().toISOString(), users: USERS, events: EVENTS, results }, null, 2));
+}
+
+await main();

@@ -1,0 +1,59 @@
+// /saml/:org/:service/slo — Single Logout, HTTP-Redirect (GET) and HTTP-POST (CONTRACT §7).
+// A LogoutRequest from this service's SP ends the matching IdP session and starts the logout chain;
+// a LogoutResponse is a participant answering the LogoutRequest the chain sent it. Anything that fails
+// verification is a local 400 page: nothing is sent to any SP for an unverified message.
+import Router from '@koa/router';
+import type { Deps } from '../deps.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import { formBody } from '../http/body.ts';
+import { badRequest } from '../http/errors.ts';
+import { rawQueryParams, decodeQueryComponent } from './xml/signature.ts';
+import { resolveService } from './pipeline/resolve-service.ts';
+import { acceptLogoutRequest, acceptLogoutResponse } from './pipeline/logout.ts';
+import type { IncomingMessage } from './pipeline/types.ts';
+import { clearSessionCookie, matchLogoutSessions } from './logout-session.ts';
+import { answerInitiator, resumeLogout, startLogout } from './logout-chain.ts';
+import type { SamlRuntime } from './runtime.ts';
+
+interface SloMessage { binding: IncomingMessage['binding']; rawParams: Map<string, string>; request: string | undefined; response: string | undefined; relayState: string | undefined }
+
+export function sloRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, AppContext> {
+  const { db, config } = deps;
+  const router = new Router<AppState, AppContext>({ prefix: '/saml/:org/:service' });
+  router.use(async (ctx, next) => { ctx.state.html = true; await next(); });
+
+  const slo = async (ctx: AppContext, m: SloMessage) => {
+    const target = await resolveService(db, config.publicUrl, ctx.params.org ?? '', ctx.params.service ?? '');
+    if ((m.request === undefined) === (m.response === undefined)) throw badRequest('Send exactly one SAML message (a request or a response)');
+    ctx.set('Cache-Control', 'no-store');
+    if (m.response !== undefined) {
+      const res = await acceptLogoutResponse({ binding: m.binding, rawParams: m.rawParams, message: m.response, relayState: m.relayState }, target, saml);
+      return resumeLogout(deps, saml, ctx, target, res);
+    }
+    const req = await acceptLogoutRequest({ binding: m.binding, rawParams: m.rawParams, message: m.request ?? '', relayState: m.relayState }, target, saml);
+    const match = await matchLogoutSessions(db, ctx, target, req);
+    const initiator = { target, requestId: req.id, relayState: m.relayState };
+    // A verified SP asking for a principal or session it does not hold: a non-success answer, no effect.
+    if (!match.known) return answerInitiator(saml, ctx, initiator, 'unknown_principal');
+    clearSessionCookie(ctx, target.org.id);
+    // Already ended (a repeated logout): nothing left to end, and logging out is idempotent.
+    if (!match.live.length) return answerInitiator(saml, ctx, initiator, 'success');
+    return startLogout(deps, saml, ctx, target, req, m.relayState, match.live);
+  };
+
+  router.get('/slo', async (ctx) => {
+    const rawParams = rawQueryParams(ctx.querystring);
+    const raw = (name: string) => {
+      const v = rawParams.get(name);
+      return v === undefined ? undefined : decodeQueryComponent(v);
+    };
+    await slo(ctx, { binding: 'redirect', rawParams, request: raw('SAMLRequest'), response: raw('SAMLResponse'), relayState: raw('RelayState') });
+  });
+
+  router.post('/slo', formBody, async (ctx) => {
+    const body = (ctx.request.body ?? {}) as Record<string, string | undefined>;
+    await slo(ctx, { binding: 'post', rawParams: new Map(), request: body.SAMLRequest, response: body.SAMLResponse, relayState: body.RelayState });
+  });
+
+  return router;
+}

@@ -1,0 +1,113 @@
+// SP metadata import for POST …/saml (`sp_metadata_xml`): an SP's EntityDescriptor gives the entity
+// ID, the HTTP-POST AssertionConsumerService, the SingleLogoutService, the signing certificate,
+// AuthnRequestsSigned and the NameIDFormat. It is untrusted text: bounded, no DTD, bounded depth,
+// parsed by xmldom only, and read namespace-aware. Every refusal is a 400 naming what is wrong.
+import { AppError, badRequest } from '../http/errors.ts';
+import { children, parseDom, plainText, preflightXml } from './xml/parse.ts';
+import { NAME_ID_FORMAT_VALUES, checkSpCertificate, endpointUrl } from './settings.ts';
+
+export const MAX_SP_METADATA_BYTES = 256 * 1024;
+const FIELD = 'sp_metadata_xml';
+const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
+const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
+const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
+const HTTP_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
+const HTTP_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+
+/** What the metadata says, in the admin payload's own field names. */
+export interface SpMetadataFields {
+  entity_id: string;
+  acs_url: string;
+  slo_url?: string;
+  sp_certificate?: string;
+  want_authn_requests_signed?: boolean;
+  name_id_format?: string;
+}
+
+const refuse = (reason: string) => badRequest(`Invalid SP metadata: ${reason}`, [{ field: FIELD, message: reason }]);
+
+function parse(xml: string): Document {
+  if (Buffer.byteLength(xml, 'utf8') > MAX_SP_METADATA_BYTES) throw refuse('larger than 256 KiB');
+  try {
+    preflightXml(xml, 'the document');
+    return parseDom(xml, 'the document');
+  } catch (err) {
+    if (err instanceof AppError) throw refuse(err.message);
+    throw err;
+  }
+}
+
+/** The endpoint of a binding, preferring isDefault="true", then the lowest index, then document order. */
+function endpoint(descriptor: Element, local: string, bindings: string[]): string | undefined {
+  for (const binding of bindings) {
+    const found = children(descriptor, MD, local).filter((e) => e.getAttribute('Binding') === binding && e.getAttribute('Location'));
+    const index = (e: Element) => (e.hasAttribute('index') ? Number(e.getAttribute('index')) : NaN) || Number.MAX_SAFE_INTEGER;
+    const best = found.find((e) => e.getAttribute('isDefault') === 'true') ?? [...found].sort((a, b) => index(a) - index(b))[0];
+    if (best) return (best.getAttribute('Location') ?? '').trim();
+  }
+  return undefined;
+}
+
+/** The first signing certificate (use="signing" or no use), checked like sp_certificate. */
+function signingCertificate(descriptor: Element): string | undefined {
+  const key = children(descriptor, MD, 'KeyDescriptor').find((k) => !k.hasAttribute('use') || k.getAttribute('use') === 'signing');
+  const x509 = key?.getElementsByTagNameNS(DSIG, 'X509Certificate').item(0);
+  if (!key || !x509) return undefined;
+  const body = plainText(x509).replace(/\s+/g, '');
+  const pem = `-----BEGIN CERTIFICATE-----\n${(body.match(/.{1,64}/g) ?? []).join('\n')}\n-----END CERTIFICATE-----\n`;
+  const checked = checkSpCertificate(pem);
+  if (!checked.ok) throw refuse(`signing certificate: ${checked.reason.replace(/^sp_certificate /, '')}`);
+  return checked.pem;
+}
+
+function spDescriptor(root: Element): Element {
+  if (root.namespaceURI !== MD || root.localName !== 'EntityDescriptor') throw refuse('the root element must be an md:EntityDescriptor');
+  const validUntil = root.getAttribute('validUntil');
+  if (validUntil && new Date(validUntil).getTime() < Date.now()) throw refuse('the metadata has expired (validUntil)');
+  const descriptors = children(root, MD, 'SPSSODescriptor');
+  if (descriptors.length !== 1) throw refuse(descriptors.length ? 'more than one SPSSODescriptor' : 'no SPSSODescriptor');
+  const descriptor = descriptors[0] as Element;
+  if (!(descriptor.getAttribute('protocolSupportEnumeration') ?? '').split(/\s+/).includes(PROTOCOL)) throw refuse('the SPSSODescriptor does not support SAML 2.0');
+  return descriptor;
+}
+
+export function readSpMetadata(xml: string): SpMetadataFields {
+  const root = parse(xml).documentElement as Element;
+  const descriptor = spDescriptor(root);
+  const entityId = (root.getAttribute('entityID') ?? '').trim();
+  if (!entityId || entityId.length > 1024) throw refuse('entityID is missing or longer than 1024 characters');
+  const acs = endpoint(descriptor, 'AssertionConsumerService', [HTTP_POST]);
+  if (!acs) throw refuse('no AssertionConsumerService with the HTTP-POST binding');
+  // Tessera sends logout messages by HTTP-POST; an SP that lists only Redirect usually serves both there.
+  const slo = endpoint(descriptor, 'SingleLogoutService', [HTTP_POST, HTTP_REDIRECT]);
+  const certificate = signingCertificate(descriptor);
+  const signedAttr = descriptor.getAttribute('AuthnRequestsSigned');
+  const signed = signedAttr === 'true' || signedAttr === '1' ? true : signedAttr === 'false' || signedAttr === '0' ? false : undefined;
+  if (signed && !certificate) throw refuse('AuthnRequestsSigned is true but there is no signing certificate');
+  const format = children(descriptor, MD, 'NameIDFormat').map(plainText)[0];
+  return {
+    entity_id: entityId,
+    acs_url: acs,
+    ...(slo ? { slo_url: slo } : {}),
+    ...(certificate ? { sp_certificate: certificate } : {}),
+    ...(signed !== undefined ? { want_authn_requests_signed: signed } : {}),
+    ...(format && NAME_ID_FORMAT_VALUES.includes(format) ? { name_id_format: format } : {}),
+  };
+}
+
+/**
+ * The admin payload with the metadata's values filled in; fields given explicitly in the payload win.
+ * A metadata URL that will be used must satisfy the same URL rule as acs_url/slo_url.
+ */
+export function applySpMetadata(body: unknown, allowHttp: boolean): unknown {
+  if (body === null || typeof body !== 'object' || !(FIELD in body)) return body;
+  const { [FIELD]: xml, ...explicit } = body as Record<string, unknown>;
+  if (typeof xml !== 'string') throw refuse('must be a string holding an EntityDescriptor');
+  const derived: Record<string, unknown> = { ...readSpMetadata(xml) };
+  const url = endpointUrl(allowHttp);
+  for (const [field, what] of [['acs_url', 'AssertionConsumerService'], ['slo_url', 'SingleLogoutService']] as const) {
+    if (field in explicit || derived[field] === undefined) continue;
+    if (!url.safeParse(derived[field]).success) throw refuse(`the ${what} Location must be an absolute https URL (http only for localhost)`);
+  }
+  return { ...derived, ...explicit };
+}
