@@ -1,4 +1,5 @@
-// Generates both Prisma clients (SQLite and PostgreSQL) from the one schema in prisma/schema.prisma.
+// Generates both Prisma clients (SQLite and PostgreSQL) from the one schema in prisma/schema.prisma,
+// into prisma/.generated/client/{sqlite,postgres} (generated code stays out of src/ and out of git).
 // The Prisma CLI wants a native schema engine it would download; generation does not use it, so an
 // empty stand-in file satisfies the check (see DESIGN.md, "Facts learned on these machines").
 import { execFileSync } from 'node:child_process';
@@ -14,7 +15,7 @@ mkdirSync(outDir, { recursive: true });
 export function postgresSchema(text) {
   return text
     .replace('provider = "sqlite"', 'provider = "postgresql"')
-    .replace('"../src/db/generated/sqlite"', '"../../src/db/generated/postgres"');
+    .replace('".generated/client/sqlite"', '"client/postgres"');
 }
 
 const schemaText = readFileSync(source, 'utf8');

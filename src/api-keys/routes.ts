@@ -11,7 +11,7 @@ import { generateApiKey } from '../security/api-key.ts';
 import { accountId } from '../auth/middleware.ts';
 import { requireService } from '../services/load.ts';
 import { PERMISSIONS } from './permissions.ts';
-import type { ApiKey } from '../db/generated/sqlite/client.ts';
+import type { ApiKey } from '../db/models.ts';
 import type { Db } from '../db/client.ts';
 
 export const CreateApiKey = z.strictObject({

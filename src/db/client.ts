@@ -5,8 +5,8 @@ import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
-import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
+import { PrismaClient as SqliteClient } from '../../prisma/.generated/client/sqlite/client.ts';
+import { PrismaClient as PostgresClient } from '../../prisma/.generated/client/postgres/client.ts';
 
 export type Db = SqliteClient;
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];

@@ -1,5 +1,5 @@
 import { iso, parseStringArray } from '../http/present.ts';
-import type { Plan } from '../db/generated/sqlite/client.ts';
+import type { Plan } from '../db/models.ts';
 
 export function presentPlan(p: Plan) {
   return {

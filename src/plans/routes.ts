@@ -11,7 +11,7 @@ import { looksLikeId, newId } from '../security/random.ts';
 import { accountId } from '../auth/middleware.ts';
 import { requireService } from '../services/load.ts';
 import { presentPlan } from './present.ts';
-import type { Plan } from '../db/generated/sqlite/client.ts';
+import type { Plan } from '../db/models.ts';
 
 const PlanName = z.string().trim().min(1, 'Name must not be empty').max(100);
 const PriceCents = z.number().int('price_cents must be an integer').min(0).max(10_000_000_000);

@@ -8,7 +8,7 @@ import { validate } from '../http/validate.ts';
 import { looksLikeId } from '../security/random.ts';
 import { accountId } from '../auth/middleware.ts';
 import { requireService } from '../services/load.ts';
-import type { SamlConfig } from '../db/generated/sqlite/client.ts';
+import type { SamlConfig } from '../db/models.ts';
 import { ATTRIBUTE_SOURCES, NAME_ID_FORMATS, type AttributeSource, NAME_ID_FORMAT_VALUES, checkSpCertificate, endpointUrl, idpUrls } from './settings.ts';
 import { generateCertificate, lockSamlConfig, presentCertificate, storeCertificate } from './certificates.ts';
 import type { SamlRuntime } from './runtime.ts';

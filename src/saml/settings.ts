@@ -2,7 +2,7 @@
 // and the URLs Tessera publishes for a service.
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import type { SamlConfig } from '../db/generated/sqlite/client.ts';
+import type { SamlConfig } from '../db/models.ts';
 
 export const NAME_ID_FORMATS = {
   email: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',

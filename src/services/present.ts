@@ -1,5 +1,5 @@
 import { iso, parseStringArray } from '../http/present.ts';
-import type { Service } from '../db/generated/sqlite/client.ts';
+import type { Service } from '../db/models.ts';
 
 export function presentService(s: Service) {
   return {

@@ -1,5 +1,5 @@
 import { iso } from '../http/present.ts';
-import type { User } from '../db/generated/sqlite/client.ts';
+import type { User } from '../db/models.ts';
 
 export function presentDirectoryUser(u: User) {
   return { id: u.id, email: u.email, disabled: u.disabled, has_password: u.passwordHash !== null, created_at: iso(u.createdAt), updated_at: iso(u.updatedAt) };

@@ -1,4 +1,4 @@
-import type { Organization, Service } from '../../db/generated/sqlite/client.ts';
+import type { Organization, Service } from '../../db/models.ts';
 import type { IdpUrls, SamlSettings } from '../settings.ts';
 
 /** A SAML message as it arrived, before anything is trusted. */
