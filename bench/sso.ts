@@ -45,3 +45,33 @@ export function rsaSignaturesPerSecond(durationMs = 2000): number {
   }
   return n / ((performance.now() - start) / 1000);
 }
+
+/**
+ * Building and signing one Response (Assertion + Response signatures) in process, nothing else: the
+ * figure comparable to "samlify's login response ~200/s" (DESIGN.md), next to the same RSA ceiling.
+ */
+export async function responsesPerSecond(durationMs = 2000): Promise<number> {
+  const { buildSuccessResponse } = await import('../src/saml/response.ts');
+  const { createPrivateKey } = await import('node:crypto');
+  const sealer = createSealer('bench-only-key-material');
+  const cert = generateCertificate(sealer, { organization: 'Bench', service: 'SSO Bench' });
+  const key = createPrivateKey(sealer.open(cert.encryptedPrivateKey, cert.id));
+  const settings = {
+    serviceId: 'svc_bench', enabled: true, entityId: SP_ENTITY, acsUrl: SP_ACS, sloUrl: null, nameIdFormat: NAME_ID_FORMATS.email,
+    attributeMapping: [['email', 'email'], ['id', 'uid']] as [('email' | 'id'), string][], signAssertions: true, signResponse: true,
+    spCertificate: null, wantAuthnRequestsSigned: false, allowIdpInitiated: true,
+  };
+  const build = () => buildSuccessResponse(
+    { idpEntityId: 'https://idp.bench.example/saml/bench/sso/metadata', settings, inResponseTo: '_req', now: new Date() },
+    { nameId: 'user@bench.example', nameIdFormat: NAME_ID_FORMATS.email, sessionIndex: '_s', authnInstant: new Date(), attributes: { email: 'user@bench.example', id: 'usr_1' } },
+    { key, certificatePem: cert.certificatePem },
+  );
+  for (let i = 0; i < 20; i++) build();
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < durationMs) {
+    build();
+    n++;
+  }
+  return n / ((performance.now() - start) / 1000);
+}

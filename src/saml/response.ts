@@ -1,11 +1,11 @@
 // Builds the SAML Response for a signed-in user: Assertion (NameID per format, bearer confirmation,
 // conditions, authn statement, mapped attributes), signed as configured with RSA-SHA256 and exclusive
-// c14n, the Signature right after the Issuer. Templates are plain strings with every value escaped;
-// xml-crypto signs with a pre-parsed KeyObject.
+// c14n, the Signature right after the Issuer. Templates are plain strings in canonical form with every
+// value escaped; they are digested as written and signed with a pre-parsed KeyObject.
 import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { xmlEscape as x, samlId, samlTime } from './xml/escape.ts';
-import { signEnveloped } from './xml/signature.ts';
+import { samlId, samlTime } from './xml/escape.ts';
+import { c14nAttr as a, c14nText as t, signCanonical } from './xml/canonical-sign.ts';
 import type { AttributeSource, SamlSettings } from './settings.ts';
 
 export const STATUS = {
@@ -16,7 +16,6 @@ export const STATUS = {
   authnFailed: 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed',
 } as const;
 
-const NS_DECL = 'xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"';
 const PASSWORD_PROTECTED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
 const ATTR_URI = 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri';
 const ATTR_BASIC = 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic';
@@ -38,6 +37,13 @@ export interface ResponseInput {
   now: Date;
 }
 
+// Every template below is written in exclusive-canonical form (see xml/canonical-sign.ts): attributes
+// in canonical order (unqualified ones by local name), empty elements expanded, canonical escaping, and
+// each namespace declared on the first element that uses it. Keep it that way when editing: the
+// interop tests (node-saml, xmlsec1) fail on any difference.
+const SAML_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
+const SAMLP_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
+
 function attributeStatement(settings: SamlSettings, values: AssertionSubject['attributes']): string {
   const parts: string[] = [];
   for (const [source, name] of settings.attributeMapping) {
@@ -45,50 +51,56 @@ function attributeStatement(settings: SamlSettings, values: AssertionSubject['at
     if (v === undefined) continue;
     const list = Array.isArray(v) ? v : [v];
     const format = /^[a-z][a-z0-9+.-]*:/i.test(name) ? ATTR_URI : ATTR_BASIC;
-    parts.push(`<saml:Attribute Name="${x(name)}" NameFormat="${format}">${list.map((s) => `<saml:AttributeValue xsi:type="xs:string">${x(s)}</saml:AttributeValue>`).join('')}</saml:Attribute>`);
+    parts.push(`<saml:Attribute Name="${a(name)}" NameFormat="${format}">${list.map((s) => `<saml:AttributeValue>${t(s)}</saml:AttributeValue>`).join('')}</saml:Attribute>`);
   }
   return parts.length ? `<saml:AttributeStatement>${parts.join('')}</saml:AttributeStatement>` : '';
 }
 
-export function buildAssertion(input: ResponseInput, subject: AssertionSubject): string {
+/** The Assertion (canonical form) and its ID. */
+export function buildAssertion(input: ResponseInput, subject: AssertionSubject): { id: string; xml: string } {
   const { settings, now } = input;
+  const id = samlId();
   const notBefore = samlTime(new Date(now.getTime() - 60_000));
   const notOnOrAfter = samlTime(new Date(now.getTime() + 5 * 60_000));
-  const irt = input.inResponseTo ? ` InResponseTo="${x(input.inResponseTo)}"` : '';
-  const spnq = subject.nameIdFormat.endsWith(':persistent') || subject.nameIdFormat.endsWith(':transient') ? ` SPNameQualifier="${x(settings.entityId)}" NameQualifier="${x(input.idpEntityId)}"` : '';
-  return `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="${samlId()}" Version="2.0" IssueInstant="${samlTime(now)}">`
-    + `<saml:Issuer>${x(input.idpEntityId)}</saml:Issuer>`
-    + `<saml:Subject><saml:NameID Format="${x(subject.nameIdFormat)}"${spnq}>${x(subject.nameId)}</saml:NameID>`
-    + `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${irt} NotOnOrAfter="${notOnOrAfter}" Recipient="${x(settings.acsUrl)}"/></saml:SubjectConfirmation></saml:Subject>`
-    + `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${x(settings.entityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>`
-    + `<saml:AuthnStatement AuthnInstant="${samlTime(subject.authnInstant)}" SessionIndex="${x(subject.sessionIndex)}"><saml:AuthnContext><saml:AuthnContextClassRef>${PASSWORD_PROTECTED}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`
+  const irt = input.inResponseTo ? ` InResponseTo="${a(input.inResponseTo)}"` : '';
+  const qualifiers = subject.nameIdFormat.endsWith(':persistent') || subject.nameIdFormat.endsWith(':transient') ? ` NameQualifier="${a(input.idpEntityId)}" SPNameQualifier="${a(settings.entityId)}"` : '';
+  const xml = `<saml:Assertion xmlns:saml="${SAML_NS}" ID="${id}" IssueInstant="${samlTime(now)}" Version="2.0">`
+    + `<saml:Issuer>${t(input.idpEntityId)}</saml:Issuer>`
+    + `<saml:Subject><saml:NameID Format="${a(subject.nameIdFormat)}"${qualifiers}>${t(subject.nameId)}</saml:NameID>`
+    + `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${irt} NotOnOrAfter="${notOnOrAfter}" Recipient="${a(settings.acsUrl)}"></saml:SubjectConfirmationData></saml:SubjectConfirmation></saml:Subject>`
+    + `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${t(settings.entityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>`
+    + `<saml:AuthnStatement AuthnInstant="${samlTime(subject.authnInstant)}" SessionIndex="${a(subject.sessionIndex)}"><saml:AuthnContext><saml:AuthnContextClassRef>${PASSWORD_PROTECTED}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`
     + attributeStatement(settings, subject.attributes)
     + '</saml:Assertion>';
+  return { id, xml };
 }
 
-function responseEnvelope(input: ResponseInput, status: string, inner: string, message?: string): string {
-  const irt = input.inResponseTo ? ` InResponseTo="${x(input.inResponseTo)}"` : '';
+function responseEnvelope(input: ResponseInput, status: string, inner: string, message?: string): { id: string; xml: string } {
+  const id = samlId();
+  const irt = input.inResponseTo ? ` InResponseTo="${a(input.inResponseTo)}"` : '';
   const statusCode = status === STATUS.success
-    ? `<samlp:StatusCode Value="${status}"/>`
-    : `<samlp:StatusCode Value="${status === STATUS.noPassive || status === STATUS.authnFailed ? STATUS.responder : STATUS.requester}"><samlp:StatusCode Value="${status}"/></samlp:StatusCode>`;
-  return `<samlp:Response ${NS_DECL} ID="${samlId()}" Version="2.0" IssueInstant="${samlTime(input.now)}" Destination="${x(input.settings.acsUrl)}"${irt}>`
-    + `<saml:Issuer>${x(input.idpEntityId)}</saml:Issuer>`
-    + `<samlp:Status>${statusCode}${message ? `<samlp:StatusMessage>${x(message)}</samlp:StatusMessage>` : ''}</samlp:Status>`
+    ? `<samlp:StatusCode Value="${status}"></samlp:StatusCode>`
+    : `<samlp:StatusCode Value="${status === STATUS.noPassive || status === STATUS.authnFailed ? STATUS.responder : STATUS.requester}"><samlp:StatusCode Value="${status}"></samlp:StatusCode></samlp:StatusCode>`;
+  const xml = `<samlp:Response xmlns:samlp="${SAMLP_NS}" Destination="${a(input.settings.acsUrl)}" ID="${id}"${irt} IssueInstant="${samlTime(input.now)}" Version="2.0">`
+    + `<saml:Issuer xmlns:saml="${SAML_NS}">${t(input.idpEntityId)}</saml:Issuer>`
+    + `<samlp:Status>${statusCode}${message ? `<samlp:StatusMessage>${t(message)}</samlp:StatusMessage>` : ''}</samlp:Status>`
     + inner
     + '</samlp:Response>';
+  return { id, xml };
 }
 
 /** A successful Response with one Assertion, signed as the SP asked (at least one signature always). */
 export function buildSuccessResponse(input: ResponseInput, subject: AssertionSubject, signer: Signer): string {
-  let assertion = buildAssertion(input, subject);
-  if (input.settings.signAssertions) assertion = signEnveloped(assertion, 'Assertion', signer.key, signer.certificatePem);
-  const response = responseEnvelope(input, STATUS.success, assertion);
-  return input.settings.signResponse || !input.settings.signAssertions ? signEnveloped(response, 'Response', signer.key, signer.certificatePem) : response;
+  const assertion = buildAssertion(input, subject);
+  const assertionXml = input.settings.signAssertions ? signCanonical(assertion.xml, assertion.id, signer.key, signer.certificatePem) : assertion.xml;
+  const response = responseEnvelope(input, STATUS.success, assertionXml);
+  return input.settings.signResponse || !input.settings.signAssertions ? signCanonical(response.xml, response.id, signer.key, signer.certificatePem) : response.xml;
 }
 
 /** An error Response (e.g. NoPassive): never an Assertion, always signed. */
 export function buildErrorResponse(input: ResponseInput, status: string, message: string, signer: Signer): string {
-  return signEnveloped(responseEnvelope(input, status, '', message), 'Response', signer.key, signer.certificatePem);
+  const response = responseEnvelope(input, status, '', message);
+  return signCanonical(response.xml, response.id, signer.key, signer.certificatePem);
 }
 
 export function transientNameId(): string {

@@ -146,6 +146,24 @@ describe.each(databases())('node-saml SP against Tessera on $name', (factory) =>
     if (signAssertions) expect(xmlsecVerify(resp.xml, world.idpCertPem, 'Assertion')).toBe('');
   });
 
+  it('values with XML-special and whitespace characters are escaped canonically and still verify', async () => {
+    const world = await samlWorld(srv.url);
+    const tricky = 'Gold & "Co" <b>\'x\'</b>\ttab\nline\rcr >';
+    const planId = await createPlan(world.admin, world.org, world.svc.slug, tricky, ['a&b', '<script>', 'q"uote', 'tab\there', 'new\nline']);
+    const key = await createKey(world.admin, world.org, world.svc.slug, ['write:users', 'write:subscriptions']);
+    const api = new Client(srv.url).apiKey(key.key);
+    expect((await api.post('/api/service/users', { email: world.userEmail })).status).toBe(200);
+    expect((await api.post('/api/service/subscriptions', { user_id: world.userId, plan_id: planId })).status).toBe(200);
+    const saml = sp(world);
+    const resp = await redirectLogin(world, saml, new CookieJar(), 'r&"<>');
+    expect(resp.RelayState).toBe('r&"<>');
+    const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: resp.SAMLResponse });
+    expect(profile?.plan).toBe(tricky.replace(/\r/g, '\r'));
+    expect(profile?.features).toEqual(['a&b', '<script>', 'q"uote', 'tab\there', 'new\nline']);
+    expect(xmlsecVerify(resp.xml, world.idpCertPem, 'Response')).toBe('');
+    expect(xmlsecVerify(resp.xml, world.idpCertPem, 'Assertion')).toBe('');
+  });
+
   it('rotation: after POST …/saml/certificate only the new certificate signs', async () => {
     const world = await samlWorld(srv.url);
     const rotated = await world.admin.client.post<{ public_key: string; status: string }>(`/api/organizations/${world.org}/services/${world.svc.slug}/saml/certificate`);
