@@ -28,7 +28,7 @@ describe.each(databases())('process faults on $name', (factory) => {
     const results = await Promise.all(inflight);
     expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
     expect(await exited).toBe(0);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     await expect(fetch(`${srv.url}/healthz`)).rejects.toThrow();
   });
 
