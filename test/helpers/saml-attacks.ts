@@ -181,10 +181,11 @@ export function signedRedirectQuery(xml: string, key: KeyObject, opts: { relaySt
   return `${signedText}&Signature=${encodeURIComponent(signText(signedText, key, opts.hash ?? 'sha256'))}`;
 }
 
-const ROOT_XPATH = "/*[local-name(.)='AuthnRequest']";
+export interface RootSignOptions { certPem?: string; signatureAlgorithm?: string; digestAlgorithm?: string; references?: number }
 
-/** An enveloped signature of the root (exc-c14n, enveloped + exc-c14n transforms), placed after Issuer. */
-export function signAuthnRequest(xml: string, key: KeyObject, opts: { certPem?: string; signatureAlgorithm?: string; digestAlgorithm?: string; references?: number } = {}): string {
+/** An enveloped signature of the root element `root` (exc-c14n, enveloped + exc-c14n transforms), placed after its Issuer. */
+export function signRoot(xml: string, root: 'AuthnRequest' | 'LogoutRequest', key: KeyObject, opts: RootSignOptions = {}): string {
+  const rootXpath = `/*[local-name(.)='${root}']`;
   const sx = new SignedXml({
     privateKey: key,
     ...(opts.certPem ? { publicCert: opts.certPem } : {}),
@@ -192,10 +193,14 @@ export function signAuthnRequest(xml: string, key: KeyObject, opts: { certPem?: 
     canonicalizationAlgorithm: ALG.excC14n,
   });
   for (let i = 0; i < (opts.references ?? 1); i++) {
-    sx.addReference({ xpath: ROOT_XPATH, transforms: [ALG.enveloped, ALG.excC14n], digestAlgorithm: opts.digestAlgorithm ?? ALG.sha256 });
+    sx.addReference({ xpath: rootXpath, transforms: [ALG.enveloped, ALG.excC14n], digestAlgorithm: opts.digestAlgorithm ?? ALG.sha256 });
   }
-  sx.computeSignature(xml, { prefix: 'ds', location: { reference: `${ROOT_XPATH}/*[local-name(.)='Issuer']`, action: 'after' } });
+  sx.computeSignature(xml, { prefix: 'ds', location: { reference: `${rootXpath}/*[local-name(.)='Issuer']`, action: 'after' } });
   return sx.getSignedXml();
+}
+
+export function signAuthnRequest(xml: string, key: KeyObject, opts: RootSignOptions = {}): string {
+  return signRoot(xml, 'AuthnRequest', key, opts);
 }
 
 /** Changes the SignedInfo of a signed message, then computes a fresh, valid SignatureValue for it. */

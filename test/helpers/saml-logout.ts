@@ -3,9 +3,8 @@
 // LogoutRequest root, a sign-in that returns the NameID and SessionIndex the SP was given, and checks
 // on the IdP session and on the signed LogoutResponse the IdP sends back.
 import type { KeyObject } from 'node:crypto';
-import { SignedXml } from 'xml-crypto';
 import { expect } from 'vitest';
-import { ALG, NS, authnRequest, newRequestId, redirectQuery, sendRedirect } from './saml-attacks.ts';
+import { NS, authnRequest, newRequestId, redirectQuery, sendRedirect, signRoot, type RootSignOptions } from './saml-attacks.ts';
 import { CookieJar, SP_ACS, SP_ENTITY, USER_PASSWORD, completeSignIn, samlResponseFrom, type FetchResult, type SamlWorld } from './saml.ts';
 import { all, one, parseXml, text, verifiesWith } from './saml-xml.ts';
 import type { TestServer } from './server.ts';
@@ -111,21 +110,9 @@ export function logoutRequest(slo: string, who: Principal, o: LogoutOptions = {}
     + '</samlp:LogoutRequest>';
 }
 
-const ROOT_XPATH = "/*[local-name(.)='LogoutRequest']";
-
-/** An enveloped signature of the LogoutRequest root (exc-c14n, enveloped + exc-c14n transforms), after the Issuer. */
-export function signLogoutRequest(xml: string, key: KeyObject, opts: { certPem?: string; signatureAlgorithm?: string; digestAlgorithm?: string; references?: number } = {}): string {
-  const sx = new SignedXml({
-    privateKey: key,
-    ...(opts.certPem ? { publicCert: opts.certPem } : {}),
-    signatureAlgorithm: opts.signatureAlgorithm ?? ALG.rsaSha256,
-    canonicalizationAlgorithm: ALG.excC14n,
-  });
-  for (let i = 0; i < (opts.references ?? 1); i++) {
-    sx.addReference({ xpath: ROOT_XPATH, transforms: [ALG.enveloped, ALG.excC14n], digestAlgorithm: opts.digestAlgorithm ?? ALG.sha256 });
-  }
-  sx.computeSignature(xml, { prefix: 'ds', location: { reference: `${ROOT_XPATH}/*[local-name(.)='Issuer']`, action: 'after' } });
-  return sx.getSignedXml();
+/** An enveloped signature of the LogoutRequest root, placed after the Issuer. */
+export function signLogoutRequest(xml: string, key: KeyObject, opts: RootSignOptions = {}): string {
+  return signRoot(xml, 'LogoutRequest', key, opts);
 }
 
 export interface LogoutAnswer { root: Element; codes: (string | null)[]; relayState: string | undefined }
