@@ -8,6 +8,15 @@ export function escapeHtml(value: string): string {
 
 export interface Page { html: string; csp: string }
 
+/** Sends a hosted page: HTML, its nonce CSP, never cached. */
+export function sendPage(ctx: { status: number; type: string; body: unknown; set(field: string, value: string): void }, status: number, p: Page): void {
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.set('Content-Security-Policy', p.csp);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = p.html;
+}
+
 export function page(opts: { title: string; body: string; script?: string }): Page {
   const nonce = randomBytes(16).toString('base64');
   const csp = `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; form-action 'self' https: http:; base-uri 'none'; frame-ancestors 'none'`;

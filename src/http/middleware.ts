@@ -5,7 +5,7 @@ import type { AppContext } from './context.ts';
 import { AppError, methodNotAllowed, notFound, serviceUnavailable } from './errors.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { Logger } from './log.ts';
-import { escapeHtml, page } from './html.ts';
+import { escapeHtml, page, sendPage } from './html.ts';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -56,8 +56,7 @@ export function renderError(ctx: AppContext, err: unknown, logger: Logger): void
   for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
   const message = e.expose ? e.message : 'Internal server error';
   if (ctx.state.html && !ctx.accepts('html', 'json')?.toString().includes('json')) {
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.body = page({ title: 'Something went wrong', body: `<h1>${escapeHtml(message)}</h1><p class="muted">Reference: ${escapeHtml(ctx.state.requestId)}</p>` }).html;
+    sendPage(ctx, e.status, page({ title: 'Something went wrong', body: `<h1>${escapeHtml(message)}</h1><p class="muted">Reference: ${escapeHtml(ctx.state.requestId)}</p>` }));
     return;
   }
   ctx.type = 'application/json; charset=utf-8';

@@ -35,16 +35,6 @@ export class Limiter {
     }
   }
 
-  /** Counts a failure without refusing (e.g. failed logins), and tells whether the key is now blocked. */
-  async peek(key: string): Promise<boolean> {
-    const res = await this.impl.get(key).catch(() => null);
-    return res !== null && res.consumedPoints >= this.points;
-  }
-
-  async penalty(key: string): Promise<void> {
-    await this.impl.penalty(key, 1).catch(() => undefined);
-  }
-
   async reset(key: string): Promise<void> {
     await this.impl.delete(key).catch(() => undefined);
   }
@@ -68,6 +58,9 @@ export interface RateLimits {
   serviceDelete: Limiter;
   loginIp: Limiter;
   loginEmail: Limiter;
+  /** The hosted SAML sign-in page (per IP; per organization and email). */
+  ssoLoginIp: Limiter;
+  ssoLoginEmail: Limiter;
 }
 
 export function createRateLimits(redis: Redis | undefined, logger: Logger): RateLimits {
@@ -78,6 +71,8 @@ export function createRateLimits(redis: Redis | undefined, logger: Logger): Rate
     serviceDelete: make('svc-delete', 20, 60),
     loginIp: make('login-ip', 30, 60),
     loginEmail: make('login-email', 10, 15 * 60),
+    ssoLoginIp: make('sso-login-ip', 30, 60),
+    ssoLoginEmail: make('sso-login-email', 10, 15 * 60),
   };
 }
 

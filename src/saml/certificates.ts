@@ -70,10 +70,7 @@ export function presentCertificate(c: { id: string; certificatePem: string; vali
   return { id: c.id, public_key: c.certificatePem, valid_from: iso(c.validFrom), valid_until: iso(c.validUntil), is_active: c.status === 'active', status: c.status };
 }
 
-/** Base64 body of a PEM certificate (what goes into ds:X509Certificate). */
-export function certificateBody(pem: string): string {
-  return pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-}
+export { certificateBody } from './xml/canonical-sign.ts';
 
 export interface SigningKey { certId: string; certificatePem: string; key: KeyObject }
 

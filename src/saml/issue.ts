@@ -4,7 +4,7 @@
 import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
 import { serviceUnavailable } from '../http/errors.ts';
-import { escapeHtml, page } from '../http/html.ts';
+import { escapeHtml, page, sendPage } from '../http/html.ts';
 import { newId, newToken } from '../security/random.ts';
 import { linkUser } from '../service-api/users.ts';
 import { recordLogin } from '../service-api/logins.ts';
@@ -46,12 +46,8 @@ export function renderAutoPostForm(ctx: AppContext, form: { url: string; field: 
       + '<noscript><p>JavaScript is off: press the button to continue.</p></noscript><button type="submit">Continue</button></form>',
     script: 'document.forms[0].submit();',
   });
-  ctx.status = 200;
-  ctx.type = 'text/html; charset=utf-8';
-  ctx.set('Content-Security-Policy', p.csp);
-  ctx.set('Cache-Control', 'no-store');
+  sendPage(ctx, 200, p);
   ctx.set('Pragma', 'no-cache');
-  ctx.body = p.html;
 }
 
 export async function issueResponse(deps: Deps, saml: SamlRuntime, ctx: AppContext, target: ResolvedService, session: LiveSession, inResponseTo: string | undefined, relayState: string | undefined): Promise<void> {

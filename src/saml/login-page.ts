@@ -6,7 +6,7 @@ import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { forbidden, badRequest } from '../http/errors.ts';
 import { formBody } from '../http/body.ts';
-import { escapeHtml, page } from '../http/html.ts';
+import { escapeHtml, page, sendPage } from '../http/html.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { newToken, safeEqual } from '../security/random.ts';
 import { verifyPassword } from '../security/passwords.ts';
@@ -21,12 +21,7 @@ const FAILURE = 'The email or password is incorrect.';
 const EXPIRED = '<h1>This sign-in request has expired</h1><p>Go back to the application and start again.</p>';
 
 function render(ctx: AppContext, status: number, body: string): void {
-  const p = page({ title: 'Sign in', body });
-  ctx.status = status;
-  ctx.type = 'text/html; charset=utf-8';
-  ctx.set('Content-Security-Policy', p.csp);
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = p.html;
+  sendPage(ctx, status, page({ title: 'Sign in', body }));
 }
 
 function form(state: string, csrf: string, orgName: string, serviceName: string, email = '', error?: string): string {
@@ -69,8 +64,8 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     const email = (body.email ?? '').trim().toLowerCase().slice(0, 254);
     const password = (body.password ?? '').slice(0, 256);
     if (!email || !password) throw badRequest('Email and password are required');
-    await saml.loginLimits.ip.consume(clientIp(ctx, config.trustProxy));
-    await saml.loginLimits.email.consume(`${pending.service.organizationId}:${email}`);
+    await deps.limits.ssoLoginIp.consume(clientIp(ctx, config.trustProxy));
+    await deps.limits.ssoLoginEmail.consume(`${pending.service.organizationId}:${email}`);
 
     const orgId = pending.service.organizationId;
     const user = await db.user.findUnique({ where: { organizationId_email: { organizationId: orgId, email } } });
@@ -79,7 +74,7 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
       return render(ctx, 401, form(state, freshCsrf(ctx), pending.service.organization.name, pending.service.name, email, FAILURE));
     }
     if (!(await consumePending(db, pending.id))) return render(ctx, 400, EXPIRED);
-    await saml.loginLimits.email.reset(`${orgId}:${email}`);
+    await deps.limits.ssoLoginEmail.reset(`${orgId}:${email}`);
     const session = await startSession(db, ctx, orgId, user);
     const cfg = await db.samlConfig.findUnique({ where: { serviceId: pending.serviceId } });
     // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it.

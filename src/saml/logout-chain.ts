@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
 import { badRequest } from '../http/errors.ts';
-import { page } from '../http/html.ts';
+import { page, sendPage } from '../http/html.ts';
 import { newId } from '../security/random.ts';
 import { buildLogoutRequest, buildLogoutResponse, type LogoutOutcome } from './logout-messages.ts';
 import { renderAutoPostForm, signer } from './issue.ts';
@@ -25,12 +25,7 @@ interface Initiator { target: ResolvedService | null; requestId: string; relaySt
 const base64 = (xml: string) => Buffer.from(xml, 'utf8').toString('base64');
 
 function signedOutPage(ctx: AppContext): void {
-  const p = page({ title: 'Signed out', body: '<h1>You are signed out</h1><p>You can close this window.</p>' });
-  ctx.status = 200;
-  ctx.type = 'text/html; charset=utf-8';
-  ctx.set('Content-Security-Policy', p.csp);
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = p.html;
+  sendPage(ctx, 200, page({ title: 'Signed out', body: '<h1>You are signed out</h1><p>You can close this window.</p>' }));
 }
 
 /**

@@ -5,14 +5,12 @@ import { createSealer, type Sealer } from '../security/encryption.ts';
 import { SigningKeys } from './certificates.ts';
 import { loadSamlSchemas, type SchemaValidator } from './xml/schema.ts';
 import { ReplayCache } from './replay.ts';
-import { createRateLimitsForLogin, type LoginLimits } from './login-limits.ts';
 
 export interface SamlRuntime {
   sealer: Sealer;
   keys: SigningKeys;
   schema: SchemaValidator;
   replay: ReplayCache;
-  loginLimits: LoginLimits;
 }
 
 export function createSamlRuntime(deps: Deps): SamlRuntime {
@@ -26,6 +24,5 @@ export function createSamlRuntime(deps: Deps): SamlRuntime {
     keys: new SigningKeys(deps.db, sealer, deps.logger),
     schema,
     replay: new ReplayCache(deps),
-    loginLimits: createRateLimitsForLogin(deps),
   };
 }

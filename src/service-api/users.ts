@@ -1,5 +1,5 @@
 // Service API users: the organization's users linked to the key's service (seed 000, CONTRACT §9).
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { looksLikeId, newId, newToken } from '../security/random.ts';
@@ -31,7 +31,7 @@ export async function findLinkedUser(db: Db, service: Scope, userId: string) {
 }
 
 /** Links a directory user to the service (first SSO or provisioning); idempotent. Returns the link. */
-export async function linkUser(db: Db | Parameters<Parameters<Db['$transaction']>[0]>[0], serviceId: string, userId: string) {
+export async function linkUser(db: Db | Tx, serviceId: string, userId: string) {
   const where = { serviceId_userId: { serviceId, userId } };
   try {
     return await db.serviceUser.upsert({ where, create: { id: newId('su'), serviceId, userId, persistentNameId: `tsr-${newToken(24)}` }, update: {} });

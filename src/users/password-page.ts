@@ -4,16 +4,11 @@ import Router from '@koa/router';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
-import { escapeHtml, page } from '../http/html.ts';
+import { escapeHtml, page, sendPage } from '../http/html.ts';
 import { findUsableLink, usePasswordLink } from './password-links.ts';
 
 function render(ctx: AppContext, status: number, title: string, body: string): void {
-  const p = page({ title, body });
-  ctx.status = status;
-  ctx.set('Content-Security-Policy', p.csp);
-  ctx.set('Cache-Control', 'no-store');
-  ctx.type = 'text/html; charset=utf-8';
-  ctx.body = p.html;
+  sendPage(ctx, status, page({ title, body }));
 }
 
 function form(token: string, email: string, error?: string): string {

@@ -20,7 +20,8 @@ export function c14nAttr(value: string): string {
 }
 
 const bodies = new Map<string, string>();
-function certificateBody(pem: string): string {
+/** Base64 body of a PEM certificate (what goes into ds:X509Certificate), computed once per certificate. */
+export function certificateBody(pem: string): string {
   let body = bodies.get(pem);
   if (!body) {
     body = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');

@@ -6,6 +6,7 @@ import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { badRequest } from '../../http/errors.ts';
 import { NS } from './parse.ts';
+import { certificateBody } from './canonical-sign.ts';
 
 export const ALG = {
   rsaSha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
@@ -110,23 +111,9 @@ export function verifyRedirectSignature(params: Map<string, string>, messagePara
   if (!ok) throw badRequest('Signature verification failed');
 }
 
-// KeyInfo content per certificate, built once: xml-crypto would otherwise re-parse the PEM as an
-// X.509 certificate on every signature.
-const keyInfoCache = new Map<string, string>();
-function keyInfoFor(certificatePem: string): string {
-  let content = keyInfoCache.get(certificatePem);
-  if (!content) {
-    const body = certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-    content = `<ds:X509Data><ds:X509Certificate>${body}</ds:X509Certificate></ds:X509Data>`;
-    if (keyInfoCache.size > 1000) keyInfoCache.clear();
-    keyInfoCache.set(certificatePem, content);
-  }
-  return content;
-}
-
 /** Signs the element named `local` (the root or a child found by XPath) with an enveloped signature after its Issuer. */
 export function signEnveloped(xml: string, local: 'Assertion' | 'Response' | 'LogoutRequest' | 'LogoutResponse', key: KeyObject, certificatePem: string): string {
-  const keyInfo = keyInfoFor(certificatePem);
+  const keyInfo = `<ds:X509Data><ds:X509Certificate>${certificateBody(certificatePem)}</ds:X509Certificate></ds:X509Data>`;
   const sx = new SignedXml({ privateKey: key, signatureAlgorithm: ALG.rsaSha256, canonicalizationAlgorithm: ALG.excC14n, getKeyInfoContent: () => keyInfo });
   const path = `/*[local-name(.)='${local}']`;
   sx.addReference({ xpath: path, transforms: [ALG.enveloped, ALG.excC14n], digestAlgorithm: ALG.sha256 });
