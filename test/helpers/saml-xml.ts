@@ -2,14 +2,13 @@
 // lookups in issued Responses and metadata, signature checks pinned to a given certificate, and
 // X.509 certificates with chosen key sizes and exponents (node-forge).
 import { deflateRawSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import forge from 'node-forge';
-import libxml from 'libxmljs2';
 
 export const NS = {
   protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
@@ -162,10 +161,13 @@ export function rsaCertificate(bits: number, e = 0x10001, commonName = 'sp.examp
  * Validates a SAML protocol message (Response, AuthnRequest, …) against the OASIS protocol schema that
  * ships with @authenio/samlify-xsd-schema-validator (assertion, xmldsig and xenc imported). null = valid.
  */
+/**
+ * Schema errors of an issued message, from the `xmllint` command line (Debian libxml2-utils): a
+ * validator independent of the one Tessera uses for incoming messages.
+ */
 export function protocolSchemaError(xml: string): string | null {
-  const dir = join(dirname(createRequire(import.meta.url).resolve('@authenio/samlify-xsd-schema-validator/package.json')), 'schemas') + '/';
-  const xsd = libxml.parseXml(readFileSync(join(dir, 'saml-schema-protocol-2.0.xsd'), 'utf8'), { baseUrl: dir, nonet: true });
-  const doc = libxml.parseXml(xml, { nonet: true });
-  if (doc.validate(xsd)) return null;
-  return doc.validationErrors.map((e) => e.message.trim()).join('; ') || 'invalid';
+  const dir = join(dirname(createRequire(import.meta.url).resolve('@authenio/samlify-xsd-schema-validator/package.json')), 'schemas');
+  const run = spawnSync('xmllint', ['--noout', '--nonet', '--schema', join(dir, 'saml-schema-protocol-2.0.xsd'), '-'], { input: xml, encoding: 'utf8' });
+  if (run.error) throw run.error;
+  return run.status === 0 ? null : run.stderr.trim() || `xmllint exited with ${run.status}`;
 }
