@@ -72,7 +72,3 @@ export async function load(name: string, url: string, opts: LoadOptions = {}): P
   const result = await instance;
   return { name, rps: result.requests.average, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
 }
-
-export function ratio(x: number, base: number): string {
-  return `${((x / base) * 100).toFixed(1)} %`;
-}

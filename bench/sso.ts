@@ -6,7 +6,9 @@ import { createSealer } from '../src/security/encryption.ts';
 import { generateCertificate } from '../src/saml/certificates.ts';
 import { NAME_ID_FORMATS } from '../src/saml/settings.ts';
 import { sessionCookieName } from '../src/saml/session.ts';
-import type { Db } from '../src/db/client.ts';
+import { openDatabase, type Db } from '../src/db/client.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { SignInRecorder } from '../src/saml/sign-in-record.ts';
 
 export const SP_ENTITY = 'https://sp.bench.example/metadata';
 export const SP_ACS = 'https://sp.bench.example/acs';
@@ -74,4 +76,30 @@ export async function responsesPerSecond(durationMs = 2000): Promise<number> {
     n++;
   }
   return n / ((performance.now() - start) / 1000);
+}
+
+/**
+ * What recording one sign-in costs (link, login event and counter, the session's service record, the
+ * subscription read; one transaction) through Prisma's client and through the direct SQLite
+ * connection of src/db/statements.ts, on the same fresh database: the reason the SSO path has both.
+ */
+export async function signInWriteMicros(databaseUrl: string, rounds = 1500): Promise<{ prisma: number; direct: number }> {
+  await migrate(databaseUrl);
+  const database = openDatabase(databaseUrl);
+  const db = database.prisma;
+  const org = await db.organization.create({ data: { id: newId('org'), slug: 'micro', name: 'Micro' } });
+  const service = await db.service.create({ data: { id: newId('svc'), organizationId: org.id, slug: 'micro', name: 'Micro', serviceType: 'web', clientId: newToken(16) } });
+  const user = await db.user.create({ data: { id: newId('usr'), organizationId: org.id, email: 'micro@bench.example' } });
+  const session = await db.idpSession.create({ data: { id: newId('idps'), tokenHash: hashToken(newToken()), organizationId: org.id, userId: user.id, authnInstant: new Date(), expiresAt: new Date(Date.now() + 3600_000) } });
+  const time = async (recorder: SignInRecorder) => {
+    const one = () => recorder.record({ serviceId: service.id, userId: user.id, sessionId: session.id, sessionIndex: `_${newToken(20)}`, nameId: 'micro@bench.example', at: new Date() });
+    for (let i = 0; i < 100; i++) await one();
+    const start = performance.now();
+    for (let i = 0; i < rounds; i++) await one();
+    return ((performance.now() - start) / rounds) * 1000;
+  };
+  const prisma = await time(new SignInRecorder({ ...database, direct: null }));
+  const direct = await time(new SignInRecorder(database));
+  await database.close();
+  return { prisma, direct };
 }

@@ -65,7 +65,7 @@ export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
     });
   });
 
-  const saml = createSamlRuntime(deps);
+  const saml = createSamlRuntime(deps, metrics);
   const root = new Router<AppState, AppContext>();
   for (const r of [
     opsRoutes(deps, metrics, isShuttingDown),

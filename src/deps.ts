@@ -5,6 +5,7 @@ import type { Logger } from './http/log.ts';
 import type { RateLimits } from './http/rate-limit.ts';
 import type { ApiKeyAuth } from './service-api/auth.ts';
 import type { Redis } from 'ioredis';
+import type { InvalidationBus } from './db/invalidation.ts';
 
 export interface Deps {
   config: Config;
@@ -13,5 +14,7 @@ export interface Deps {
   logger: Logger;
   limits: RateLimits;
   apiKeys: ApiKeyAuth;
+  /** Tells this instance's caches (and, with Redis, every instance's) that rows changed. */
+  invalidation: InvalidationBus;
   redis: Redis | undefined;
 }

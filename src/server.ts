@@ -9,6 +9,7 @@ import { migrate } from './db/migrate.ts';
 import { createLogger, flushLogs, type Logger } from './http/log.ts';
 import { createRateLimits } from './http/rate-limit.ts';
 import { ApiKeyAuth } from './service-api/auth.ts';
+import { InvalidationBus } from './db/invalidation.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { createApp } from './app.ts';
 import type { Deps } from './deps.ts';
@@ -42,9 +43,11 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
     redis.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'redis error'));
     await redis.connect();
   }
-  const apiKeys = new ApiKeyAuth(database.prisma, config.secret, logger, redis);
-  await apiKeys.start();
-  const deps: Deps = { config, database, db: database.prisma, logger, limits: createRateLimits(redis, logger), apiKeys, redis };
+  const invalidation = new InvalidationBus(redis, logger);
+  await invalidation.start();
+  const apiKeys = new ApiKeyAuth(database.prisma, config.secret, logger, invalidation);
+  apiKeys.start();
+  const deps: Deps = { config, database, db: database.prisma, logger, limits: createRateLimits(redis, logger), apiKeys, invalidation, redis };
   const metrics = createMetrics(() => database.poolStats());
   let shuttingDown = false;
   const app = createApp(deps, metrics, () => shuttingDown);
@@ -72,6 +75,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
         server.closeIdleConnections();
       });
       await apiKeys.stop();
+      invalidation.stop();
       redis?.disconnect();
       await database.close();
       flushLogs(logger);

@@ -1,8 +1,7 @@
 // The operations behind `tessera …`, written against the database directly (no server needed).
-import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { newId, newToken } from '../security/random.ts';
+import { newId, newToken, secureRandom } from '../security/random.ts';
 import { hashPassword } from '../security/passwords.ts';
 import { apiKeyHasher } from '../security/api-key.ts';
 import { Email, Name, Password, Slug, validate } from '../http/validate.ts';
@@ -75,7 +74,7 @@ export async function createServiceCli(db: Db, input: { org: string; slug: strin
   const slug = validate(Slug, input.slug, 'Invalid slug');
   if (!(SERVICE_TYPES as readonly string[]).includes(input.type)) throw new CliError(`service type must be one of ${SERVICE_TYPES.join(', ')}`, 2);
   return guard(() => db.service.create({
-    data: { id: newId('svc'), organizationId: org.id, slug, name: validate(Name, input.name), serviceType: input.type, clientId: randomBytes(16).toString('hex') },
+    data: { id: newId('svc'), organizationId: org.id, slug, name: validate(Name, input.name), serviceType: input.type, clientId: secureRandom(16).toString('hex') },
   }), `a service with slug ${slug} already exists in ${input.org}`);
 }
 

@@ -5,16 +5,22 @@ import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient as SqliteClient } from '../../prisma/.generated/client/sqlite/client.ts';
+import { PrismaClient as SqliteClient, Prisma } from '../../prisma/.generated/client/sqlite/client.ts';
 import { PrismaClient as PostgresClient } from '../../prisma/.generated/client/postgres/client.ts';
+import { SqliteDirect } from './statements.ts';
 
 export type Db = SqliteClient;
+/** Tagged SQL fragments (values become bound parameters) and their joining, for multi-row raw statements. */
+export const sql = Prisma.sql;
+export const join = Prisma.join;
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 export type Dialect = 'sqlite' | 'postgresql';
 
 export interface Database {
   prisma: Db;
   dialect: Dialect;
+  /** SQLite only (not :memory:): a second connection for the hot-path statements (src/db/statements.ts). */
+  direct: SqliteDirect | null;
   /** Runs a trivial query; throws when the database is unreachable. */
   ping(): Promise<void>;
   /** Connection-pool figures (PostgreSQL); null for the embedded SQLite file. */
@@ -56,12 +62,14 @@ export function openDatabase(url: string): Database {
     if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
     const adapter = new PrismaBetterSqlite3({ url: target.file, timeout: 5000 });
     const prisma = new SqliteClient({ adapter });
+    const direct = target.file === ':memory:' ? null : new SqliteDirect(target.file);
     return {
       prisma,
       dialect: 'sqlite',
+      direct,
       ping: async () => { await prisma.$queryRaw`SELECT 1`; },
       poolStats: () => null,
-      close: () => prisma.$disconnect(),
+      close: async () => { direct?.close(); await prisma.$disconnect(); },
     };
   }
   const pool = new pg.Pool(pgPoolConfig(target));
@@ -74,6 +82,7 @@ export function openDatabase(url: string): Database {
   return {
     prisma,
     dialect: 'postgresql',
+    direct: null,
     ping: async () => { await prisma.$queryRaw`SELECT 1`; },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => { await client.$disconnect(); await pool.end(); },

@@ -1,6 +1,6 @@
 // Minimal server-rendered pages for hosted flows. Every page gets a fresh CSP nonce; only nonce'd
 // inline styles/scripts run, and no page may be framed.
-import { randomBytes } from 'node:crypto';
+import { secureRandom } from '../security/random.ts';
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -18,7 +18,7 @@ export function sendPage(ctx: { status: number; type: string; body: unknown; set
 }
 
 export function page(opts: { title: string; body: string; script?: string }): Page {
-  const nonce = randomBytes(16).toString('base64');
+  const nonce = secureRandom(16).toString('base64');
   const csp = `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; form-action 'self' https: http:; base-uri 'none'; frame-ancestors 'none'`;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

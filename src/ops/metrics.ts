@@ -7,6 +7,7 @@ export interface Metrics {
   apiKeyFailures: client.Counter;
   rateLimited: client.Counter<'limiter'>;
   ssoOutcomes: client.Counter<'outcome'>;
+  groupCommitBatch: client.Histogram<'writer'>;
 }
 
 export function createMetrics(poolStats: () => { total: number; idle: number; waiting: number } | null = () => null): Metrics {
@@ -37,5 +38,12 @@ export function createMetrics(poolStats: () => { total: number; idle: number; wa
     apiKeyFailures: new client.Counter({ name: 'tessera_api_key_auth_failures_total', help: 'Service API requests refused for a missing or invalid key', registers: [registry] }),
     rateLimited: new client.Counter({ name: 'tessera_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['limiter'], registers: [registry] }),
     ssoOutcomes: new client.Counter({ name: 'tessera_sso_outcomes_total', help: 'SAML SSO outcomes by reason', labelNames: ['outcome'], registers: [registry] }),
+    groupCommitBatch: new client.Histogram({
+      name: 'tessera_group_commit_batch_size',
+      help: 'Writes committed together in one transaction, by writer (sign_in, replay)',
+      labelNames: ['writer'],
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers: [registry],
+    }),
   };
 }

@@ -58,6 +58,7 @@ export function organizationRoutes(deps: Deps): Router<AppState, AppContext> {
     const access = await requireOrgRole(db, accountId(ctx), ctx.params.org ?? '', 'admin');
     const body = validate(UpdateOrg, ctx.request.body);
     const org = await db.organization.update({ where: { id: access.org.id }, data: { ...(body.name !== undefined ? { name: body.name } : {}) } });
+    await deps.invalidation.publish({ kind: 'org', id: org.id });
     ctx.body = { organization: { ...presentOrganization(org), role: access.role } };
   });
 
@@ -65,7 +66,7 @@ export function organizationRoutes(deps: Deps): Router<AppState, AppContext> {
     const access = await requireOrgRole(db, accountId(ctx), ctx.params.org ?? '', 'owner');
     // Foreign keys cascade to services, plans, keys, users, subscriptions, SAML and sessions.
     await db.organization.delete({ where: { id: access.org.id } });
-    deps.apiKeys.invalidateAll();
+    await deps.invalidation.publish({ kind: 'org', id: access.org.id });
     ctx.status = 204;
   });
 

@@ -90,6 +90,9 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
   const Payload = payloadSchema(config.allowHttpAcs);
   const load = (ctx: AppContext, role: 'member' | 'admin') => requireService(db, accountId(ctx), ctx.params.org ?? '', ctx.params.service ?? '', role);
   const hasActive = async (serviceId: string) => (await db.samlCertificate.count({ where: { serviceId, status: 'active' } })) > 0;
+  // Every change below is committed first, then every instance's SAML directory drops the service, so
+  // the next SSO anywhere reads the new settings and signs with the new key.
+  const changed = (serviceId: string) => deps.invalidation.publish({ kind: 'service', id: serviceId });
 
   const configure = async (ctx: AppContext) => {
     const { access, service } = await load(ctx, 'admin');
@@ -127,6 +130,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
         await storeCertificate(tx, service.id, fresh, 'active');
       }
     });
+    await changed(service.id);
     ctx.body = { message: 'SAML configuration updated successfully' };
   };
   router.post('/', configure);
@@ -144,6 +148,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
       await tx.samlConfig.updateMany({ where: { serviceId: service.id }, data: { enabled: false } });
       await tx.samlCertificate.updateMany({ where: { serviceId: service.id, status: { in: ['active', 'pending'] } }, data: { status: 'inactive' } });
     });
+    await changed(service.id);
     ctx.body = { message: 'SAML disabled and every certificate deactivated' };
   });
 
@@ -157,6 +162,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
       if (!(await lockSamlConfig(tx, service.id, true))) throw badRequest('SAML is not enabled for this service');
       return storeCertificate(tx, service.id, fresh, body.activate === false ? 'pending' : 'active');
     });
+    await changed(service.id);
     ctx.status = 201;
     ctx.body = presentCertificate(row);
   });
@@ -184,6 +190,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
       await tx.samlCertificate.updateMany({ where: { serviceId: service.id, status: { in: ['active', 'pending'] }, id: { not: cert.id } }, data: { status: 'inactive' } });
       return tx.samlCertificate.update({ where: { id: cert.id }, data: { status: 'active' } });
     });
+    await changed(service.id);
     ctx.body = presentCertificate(updated);
   });
 

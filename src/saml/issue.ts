@@ -1,34 +1,31 @@
 // The last step of SSO for a signed-in user: link the user to the service, record the login, choose
 // the NameID, gather attributes, sign the Response and hand the browser an auto-POST page to the
 // registered ACS (never any other URL).
-import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
 import { serviceUnavailable } from '../http/errors.ts';
 import { escapeHtml, page, sendPage } from '../http/html.ts';
-import { newId, newToken } from '../security/random.ts';
-import { linkUser } from '../service-api/users.ts';
-import { recordLogin } from '../service-api/logins.ts';
+import { sortableToken } from '../security/random.ts';
+import type { SubscriptionFacts } from './sign-in-record.ts';
+import type { SamlRuntime } from './runtime.ts';
 import { parseStringArray } from '../http/present.ts';
 import { NAME_ID_FORMATS } from './settings.ts';
 import { buildErrorResponse, buildSuccessResponse, transientNameId, type AssertionSubject, type Signer } from './response.ts';
-import type { SamlRuntime } from './runtime.ts';
 import type { ResolvedService } from './pipeline/types.ts';
 import type { LiveSession } from './session.ts';
 
 /** The service's active signing key; 503 when it has none (never sign with anything else). */
-export async function signer(saml: SamlRuntime, serviceId: string): Promise<Signer> {
-  const key = await saml.keys.active(serviceId);
+export function signer(target: ResolvedService): Signer {
+  const key = target.signingKey;
   if (!key) throw serviceUnavailable('SAML signing is unavailable for this service');
   return { key: key.key, certificatePem: key.certificatePem };
 }
 
-async function attributesFor(deps: Deps, serviceId: string, user: LiveSession['user']): Promise<AssertionSubject['attributes']> {
-  const sub = await deps.db.subscription.findUnique({ where: { serviceId_userId: { serviceId, userId: user.id } }, include: { plan: true } });
+function attributesFor(user: LiveSession['user'], sub: SubscriptionFacts | undefined): AssertionSubject['attributes'] {
   return {
     id: user.id,
     email: user.email,
     created_at: user.createdAt.toISOString(),
-    ...(sub ? { plan_id: sub.planId, plan_name: sub.plan.name, subscription_status: sub.status, features: parseStringArray(sub.plan.features) } : {}),
+    ...(sub ? { plan_id: sub.plan_id, plan_name: sub.plan_name, subscription_status: sub.status, features: parseStringArray(sub.features) } : {}),
   };
 }
 
@@ -50,34 +47,28 @@ export function renderAutoPostForm(ctx: AppContext, form: { url: string; field: 
   ctx.set('Pragma', 'no-cache');
 }
 
-export async function issueResponse(deps: Deps, saml: SamlRuntime, ctx: AppContext, target: ResolvedService, session: LiveSession, inResponseTo: string | undefined, relayState: string | undefined): Promise<void> {
-  const { db } = deps;
-  const sign = await signer(saml, target.service.id);
-  const sessionIndex = `_${newToken(20)}`;
+export async function issueResponse(saml: SamlRuntime, ctx: AppContext, target: ResolvedService, session: LiveSession, inResponseTo: string | undefined, relayState: string | undefined): Promise<void> {
+  const sign = signer(target);
+  // Unguessable, and time-ordered so its unique index takes inserts at one edge (see sortableToken).
+  const sessionIndex = `_${sortableToken()}`;
   const format = target.settings.nameIdFormat;
-  const nameIdFor = (persistent: string) => (format === NAME_ID_FORMATS.persistent ? persistent
+  const chosen = format === NAME_ID_FORMATS.persistent ? null
     : format === NAME_ID_FORMATS.transient ? transientNameId()
     : format === NAME_ID_FORMATS.unspecified ? session.user.id
-    : session.user.email);
-  // One commit: link (first login), login event, and the session's record of this service (for SLO).
-  const nameId = await db.$transaction(async (tx) => {
-    const link = await linkUser(tx, target.service.id, session.user.id);
-    const value = nameIdFor(link.persistentNameId);
-    await recordLogin(tx, target.service.id, session.user.id);
-    await tx.idpSessionService.create({ data: { id: newId('sss'), sessionId: session.id, serviceId: target.service.id, sessionIndex, nameId: value } });
-    return value;
-  });
+    : session.user.email;
+  // One commit: link (first login), login records, and the session's record of this service (for SLO).
+  const record = await saml.signIns.record({ serviceId: target.service.id, userId: session.user.id, sessionId: session.id, sessionIndex, nameId: chosen, at: new Date() });
   const xml = buildSuccessResponse(
     { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() },
-    { nameId, nameIdFormat: format, sessionIndex, authnInstant: session.authnInstant, attributes: await attributesFor(deps, target.service.id, session.user) },
+    { nameId: chosen ?? record.persistentNameId, nameIdFormat: format, sessionIndex, authnInstant: session.authnInstant, attributes: attributesFor(session.user, record.subscription) },
     sign,
   );
   renderAutoPost(ctx, target.settings.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);
 }
 
 /** An error status (e.g. NoPassive) to the verified ACS: signed, and never with an Assertion. */
-export async function issueErrorResponse(saml: SamlRuntime, ctx: AppContext, target: ResolvedService, status: string, message: string, inResponseTo: string | undefined, relayState: string | undefined): Promise<void> {
-  const sign = await signer(saml, target.service.id);
+export async function issueErrorResponse(ctx: AppContext, target: ResolvedService, status: string, message: string, inResponseTo: string | undefined, relayState: string | undefined): Promise<void> {
+  const sign = signer(target);
   const xml = buildErrorResponse({ idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() }, status, message, sign);
   renderAutoPost(ctx, target.settings.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);
 }

@@ -10,11 +10,9 @@ import { escapeHtml, page, sendPage } from '../http/html.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { newToken, safeEqual } from '../security/random.ts';
 import { verifyPassword } from '../security/passwords.ts';
-import { idpUrls, settingsFrom } from './settings.ts';
 import { consumePending, findPending, readCookie, setCookie, startSession } from './session.ts';
 import { issueResponse } from './issue.ts';
 import type { SamlRuntime } from './runtime.ts';
-import type { ResolvedService } from './pipeline/types.ts';
 
 const CSRF_COOKIE = 'tessera_csrf';
 const FAILURE = 'The email or password is incorrect.';
@@ -76,16 +74,10 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     if (!(await consumePending(db, pending.id))) return render(ctx, 400, EXPIRED);
     await deps.limits.ssoLoginEmail.reset(`${orgId}:${email}`);
     const session = await startSession(db, ctx, orgId, user);
-    const cfg = await db.samlConfig.findUnique({ where: { serviceId: pending.serviceId } });
+    const target = await saml.directory.byId(pending.serviceId);
     // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it.
-    if (!cfg?.enabled || (pending.requestId === null && !cfg.allowIdpInitiated)) return render(ctx, 400, EXPIRED);
-    const target: ResolvedService = {
-      org: pending.service.organization,
-      service: pending.service,
-      settings: settingsFrom(cfg),
-      urls: idpUrls(config.publicUrl, pending.service.organization.slug, pending.service.slug),
-    };
-    await issueResponse(deps, saml, ctx, target, session, pending.requestId ?? undefined, pending.relayState ?? undefined);
+    if (!target || (pending.requestId === null && !target.settings.allowIdpInitiated)) return render(ctx, 400, EXPIRED);
+    await issueResponse(saml, ctx, target, session, pending.requestId ?? undefined, pending.relayState ?? undefined);
   });
 
   return router;

@@ -11,7 +11,6 @@ import { page, sendPage } from '../http/html.ts';
 import { newId } from '../security/random.ts';
 import { buildLogoutRequest, buildLogoutResponse, type LogoutOutcome } from './logout-messages.ts';
 import { renderAutoPostForm, signer } from './issue.ts';
-import { loadServiceById } from './pipeline/resolve-service.ts';
 import { endSessions, participantsOf, type Participant } from './logout-session.ts';
 import type { SamlRuntime } from './runtime.ts';
 import type { LogoutRequestData, LogoutResponseData, ResolvedService } from './pipeline/types.ts';
@@ -32,13 +31,13 @@ function signedOutPage(ctx: AppContext): void {
  * The LogoutResponse to the SP that asked, at its registered slo_url. Without one (or when its SAML
  * was disabled meanwhile) a success ends on a local page and a failure is a local 400.
  */
-export async function answerInitiator(saml: SamlRuntime, ctx: AppContext, who: Initiator, outcome: LogoutOutcome): Promise<void> {
+export async function answerInitiator(ctx: AppContext, who: Initiator, outcome: LogoutOutcome): Promise<void> {
   const sloUrl = who.target?.settings.sloUrl;
   if (!who.target || !sloUrl) {
     if (outcome === 'unknown_principal') throw badRequest('No session matches this LogoutRequest');
     return signedOutPage(ctx);
   }
-  const xml = buildLogoutResponse({ idpEntityId: who.target.urls.entityId, destination: sloUrl, inResponseTo: who.requestId, outcome, now: new Date() }, await signer(saml, who.target.service.id));
+  const xml = buildLogoutResponse({ idpEntityId: who.target.urls.entityId, destination: sloUrl, inResponseTo: who.requestId, outcome, now: new Date() }, signer(who.target));
   renderAutoPostForm(ctx, { url: sloUrl, field: 'SAMLResponse', value: base64(xml), relayState: who.relayState, title: SIGNING_OUT });
 }
 
@@ -57,7 +56,7 @@ export async function startLogout(deps: Deps, saml: SamlRuntime, ctx: AppContext
     });
     return row.id;
   });
-  if (chainId === null) return answerInitiator(saml, ctx, { target, requestId: req.id, relayState }, 'success');
+  if (chainId === null) return answerInitiator(ctx, { target, requestId: req.id, relayState }, 'success');
   void db.samlLogoutChain.deleteMany({ where: { expiresAt: { lt: new Date() } } }).catch(() => undefined);
   await continueLogout(deps, saml, ctx, chainId);
 }
@@ -79,14 +78,14 @@ export async function resumeLogout(deps: Deps, saml: SamlRuntime, ctx: AppContex
 
 /** Sends the next reachable participant its LogoutRequest, or finishes with the initiator's answer. */
 async function continueLogout(deps: Deps, saml: SamlRuntime, ctx: AppContext, chainId: string): Promise<void> {
-  const { db, config } = deps;
+  const { db } = deps;
   const chain = await db.samlLogoutChain.findUnique({ where: { id: chainId } });
   if (!chain || chain.completedAt) throw badRequest('This logout has already finished');
   const remaining: Participant[] = Participants.parse(JSON.parse(chain.remaining));
   let partial = chain.partial;
   for (let next = remaining.shift(); next; next = remaining.shift()) {
-    const t = await loadServiceById(db, config.publicUrl, next.serviceId);
-    const key = t?.settings.sloUrl ? await saml.keys.active(t.service.id) : null;
+    const t = await saml.directory.byId(next.serviceId);
+    const key = t?.settings.sloUrl ? t.signingKey : null;
     if (!t?.settings.sloUrl || !key) {
       partial = true; // its SAML, SLO URL or signing key went away since it signed in
       continue;
@@ -96,6 +95,6 @@ async function continueLogout(deps: Deps, saml: SamlRuntime, ctx: AppContext, ch
     return renderAutoPostForm(ctx, { url: t.settings.sloUrl, field: 'SAMLRequest', value: base64(msg.xml), relayState: undefined, title: SIGNING_OUT });
   }
   await db.samlLogoutChain.update({ where: { id: chainId }, data: { remaining: '[]', partial, completedAt: new Date() } });
-  const initiator = await loadServiceById(db, config.publicUrl, chain.serviceId);
-  await answerInitiator(saml, ctx, { target: initiator, requestId: chain.requestId, relayState: chain.relayState ?? undefined }, partial ? 'partial' : 'success');
+  const initiator = await saml.directory.byId(chain.serviceId);
+  await answerInitiator(ctx, { target: initiator, requestId: chain.requestId, relayState: chain.relayState ?? undefined }, partial ? 'partial' : 'success');
 }

@@ -1,12 +1,33 @@
 // Seen request IDs per service, shared by every instance: in Redis (SET NX PX) when REDIS_URL is set,
-// else in the database (a primary-key insert that fails for a repeat). Redis down → refuse (fail closed).
+// else in the database, where a primary-key insert does nothing for a repeat. Database inserts of
+// requests arriving together are group-committed: one multi-row INSERT … ON CONFLICT DO NOTHING
+// RETURNING tells each request whether its ID was new. Redis down → refuse (fail closed).
 import type { Deps } from '../deps.ts';
-import { isUniqueViolation } from '../db/errors.ts';
+import type { Database } from '../db/client.ts';
+import { sql, join } from '../db/client.ts';
+import { runBatch, text } from '../db/statements.ts';
+import { GroupCommit } from '../db/group-commit.ts';
 import { badRequest, serviceUnavailable } from '../http/errors.ts';
+
+interface Seen { key: string; expiresAt: Date }
+
+/** true for each key inserted now; false for a key already there (or repeated earlier in the batch). */
+async function insertSeen(database: Database, batch: Seen[]): Promise<boolean[]> {
+  const first = new Map<string, Seen>();
+  for (const s of batch) if (!first.has(s.key)) first.set(s.key, s);
+  const [rows = []] = await runBatch(database.prisma, database.direct, [sql`INSERT INTO "saml_replay_cache" ("key", "expires_at")
+    VALUES ${join([...first.values()].map((s) => sql`(${s.key}, ${s.expiresAt})`))}
+    ON CONFLICT ("key") DO NOTHING RETURNING "key"`]);
+  const inserted = new Set(rows.map((r) => text(r, 'key')));
+  return batch.map((s) => first.get(s.key) === s && inserted.has(s.key));
+}
 
 export class ReplayCache {
   private lastPurge = 0;
-  constructor(private readonly deps: Deps) {}
+  private readonly group: GroupCommit<Seen, boolean>;
+  constructor(private readonly deps: Deps, onBatch?: (size: number) => void) {
+    this.group = new GroupCommit((batch) => insertSeen(deps.database, batch), onBatch);
+  }
 
   /** Records the ID; throws 400 when it was seen before (until `expiresAt`). */
   async remember(serviceId: string, requestId: string, expiresAt: Date): Promise<void> {
@@ -23,15 +44,8 @@ export class ReplayCache {
       if (set !== 'OK') throw badRequest('This request was already used (replay)');
       return;
     }
-    try {
-      await db.samlReplay.create({ data: { key, expiresAt } });
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      const row = await db.samlReplay.findUnique({ where: { key } });
-      if (row && row.expiresAt > new Date()) throw badRequest('This request was already used (replay)');
-      // An expired entry for the same ID: the request is refused by the IssueInstant window anyway.
-      throw badRequest('This request was already used (replay)');
-    }
+    // An expired entry for the same ID is refused too: the IssueInstant window refuses such a request anyway.
+    if (!(await this.group.submit({ key, expiresAt }))) throw badRequest('This request was already used (replay)');
     if (Date.now() - this.lastPurge > 60_000) {
       this.lastPurge = Date.now();
       void db.samlReplay.deleteMany({ where: { expiresAt: { lt: new Date() } } }).catch(() => undefined);

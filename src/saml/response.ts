@@ -2,7 +2,7 @@
 // conditions, authn statement, mapped attributes), signed as configured with RSA-SHA256 and exclusive
 // c14n, the Signature right after the Issuer. Templates are plain strings in canonical form with every
 // value escaped; they are digested as written and signed with a pre-parsed KeyObject.
-import { randomBytes } from 'node:crypto';
+import { secureRandom } from '../security/random.ts';
 import type { KeyObject } from 'node:crypto';
 import { samlId, samlTime } from './xml/escape.ts';
 import { c14nAttr as a, c14nText as t, signCanonical } from './xml/canonical-sign.ts';
@@ -104,5 +104,5 @@ export function buildErrorResponse(input: ResponseInput, status: string, message
 }
 
 export function transientNameId(): string {
-  return `_${randomBytes(20).toString('hex')}`;
+  return `_${secureRandom(20).toString('hex')}`;
 }

@@ -7,7 +7,6 @@ import { formBody } from '../http/body.ts';
 import { AppError, badRequest, notFound } from '../http/errors.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { rawQueryParams, decodeQueryComponent } from './xml/signature.ts';
-import { resolveService } from './pipeline/resolve-service.ts';
 import { acceptAuthnRequest, type IncomingMessage } from './pipeline/index.ts';
 import { buildMetadata } from './metadata.ts';
 import { currentSession, storePending } from './session.ts';
@@ -17,10 +16,10 @@ import { MAX_RELAY_STATE_BYTES } from './pipeline/decode.ts';
 import type { SamlRuntime } from './runtime.ts';
 
 export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Router<AppState, AppContext> {
-  const { db, config } = deps;
+  const { db } = deps;
   const router = new Router<AppState, AppContext>({ prefix: '/saml/:org/:service' });
   router.use(async (ctx, next) => { ctx.state.html = true; await next(); });
-  const target = (ctx: AppContext) => resolveService(db, config.publicUrl, ctx.params.org ?? '', ctx.params.service ?? '');
+  const target = (ctx: AppContext) => saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
 
   router.get('/metadata', async (ctx) => {
     const t = await target(ctx);
@@ -38,14 +37,14 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
       if (err instanceof AppError) metrics.ssoOutcomes.inc({ outcome: `refused_${err.status}` });
       throw err;
     }
-    const session = req.forceAuthn ? null : await currentSession(db, ctx, t.org.id);
+    const session = req.forceAuthn ? null : await currentSession(deps.database, ctx, t.org.id);
     if (session) {
       metrics.ssoOutcomes.inc({ outcome: 'success_session' });
-      return issueResponse(deps, saml, ctx, t, session, req.id, msg.relayState);
+      return issueResponse(saml, ctx, t, session, req.id, msg.relayState);
     }
     if (req.isPassive) {
       metrics.ssoOutcomes.inc({ outcome: 'no_passive' });
-      return issueErrorResponse(saml, ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
+      return issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
     }
     const state = await storePending(db, { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn });
     metrics.ssoOutcomes.inc({ outcome: 'sign_in_required' });
@@ -73,10 +72,10 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     if (Array.isArray(raw)) throw badRequest('RelayState must appear at most once');
     const relay = raw || undefined; // an empty RelayState carries nothing: leave it out of the form
     if (relay !== undefined && Buffer.byteLength(relay, 'utf8') > MAX_RELAY_STATE_BYTES) throw badRequest('RelayState must be at most 80 bytes');
-    const session = await currentSession(db, ctx, t.org.id);
+    const session = await currentSession(deps.database, ctx, t.org.id);
     if (session) {
       metrics.ssoOutcomes.inc({ outcome: 'idp_initiated_session' });
-      return issueResponse(deps, saml, ctx, t, session, undefined, relay);
+      return issueResponse(saml, ctx, t, session, undefined, relay);
     }
     // No request ID to answer: after sign-in the flow resumes with an unsolicited Response.
     const state = await storePending(db, { serviceId: t.service.id, requestId: null, relayState: relay, forceAuthn: false });

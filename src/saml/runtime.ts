@@ -1,19 +1,25 @@
 // What the SAML side needs beyond the common dependencies, built once at start-up.
 import * as samlify from 'samlify';
 import type { Deps } from '../deps.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { createSealer, type Sealer } from '../security/encryption.ts';
 import { SigningKeys } from './certificates.ts';
+import { SamlDirectory } from './directory.ts';
 import { loadSamlSchemas, type SchemaValidator } from './xml/schema.ts';
 import { ReplayCache } from './replay.ts';
+import { SignInRecorder } from './sign-in-record.ts';
 
 export interface SamlRuntime {
   sealer: Sealer;
-  keys: SigningKeys;
+  /** Services by URL slugs or id, with settings and signing key, cached with explicit invalidation. */
+  directory: SamlDirectory;
   schema: SchemaValidator;
   replay: ReplayCache;
+  /** Group-committed sign-in records (link, login event and counter, session's service, subscription). */
+  signIns: SignInRecorder;
 }
 
-export function createSamlRuntime(deps: Deps): SamlRuntime {
+export function createSamlRuntime(deps: Deps, metrics?: Pick<Metrics, 'groupCommitBatch'>): SamlRuntime {
   const sealer = createSealer(deps.config.encryptionKey);
   if (sealer.development) deps.logger.warn('TESSERA_ENCRYPTION_KEY is not set: SAML private keys are encrypted with the public development key in certs-dev/ (never do this in production)');
   const schema = loadSamlSchemas();
@@ -21,8 +27,9 @@ export function createSamlRuntime(deps: Deps): SamlRuntime {
   samlify.setSchemaValidator({ validate: async (xml: string) => { const err = schema.validate(xml); if (err) throw new Error(err); return 'valid'; } });
   return {
     sealer,
-    keys: new SigningKeys(deps.db, sealer, deps.logger),
+    directory: new SamlDirectory(deps.db, deps.config, new SigningKeys(deps.db, sealer, deps.logger), deps.invalidation),
     schema,
-    replay: new ReplayCache(deps),
+    replay: new ReplayCache(deps, (n) => metrics?.groupCommitBatch.observe({ writer: 'replay' }, n)),
+    signIns: new SignInRecorder(deps.database, (n) => metrics?.groupCommitBatch.observe({ writer: 'sign_in' }, n)),
   };
 }

@@ -1,7 +1,9 @@
 // End-user IdP sessions (hosted sign-in) and pending sign-in requests, both in the database so every
 // instance sees them. The session cookie is per organization: HttpOnly; Secure; SameSite=None (it must
 // ride along the SP's cross-site POST/redirect), 8 hours. A new session id is issued at every sign-in.
-import type { Db } from '../db/client.ts';
+import type { Database, Db } from '../db/client.ts';
+import { sql } from '../db/client.ts';
+import { bool, date, dateOrNull, runRead, text } from '../db/statements.ts';
 import type { AppContext } from '../http/context.ts';
 import { hashToken, newId, newToken } from '../security/random.ts';
 
@@ -30,12 +32,17 @@ export interface LiveSession {
   user: { id: string; email: string; createdAt: Date };
 }
 
-export async function currentSession(db: Db, ctx: AppContext, orgId: string): Promise<LiveSession | null> {
+/** The browser's live session with this organization, if any: one indexed read, session and user together. */
+export async function currentSession(database: Database, ctx: AppContext, orgId: string): Promise<LiveSession | null> {
   const token = readCookie(ctx, sessionCookieName(orgId));
   if (!token || token.length > 128) return null;
-  const s = await db.idpSession.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
-  if (!s || s.organizationId !== orgId || s.endedAt || s.expiresAt <= new Date() || s.user.disabled || s.user.organizationId !== orgId) return null;
-  return { id: s.id, authnInstant: s.authnInstant, user: { id: s.user.id, email: s.user.email, createdAt: s.user.createdAt } };
+  const [s] = await runRead(database.prisma, database.direct, sql`SELECT s."id", s."organization_id", s."authn_instant", s."expires_at", s."ended_at",
+      u."id" AS "user_id", u."email", u."disabled", u."organization_id" AS "user_organization_id", u."created_at" AS "user_created_at"
+    FROM "idp_sessions" s JOIN "users" u ON u."id" = s."user_id" WHERE s."token_hash" = ${hashToken(token)}`);
+  if (!s) return null;
+  const live = text(s, 'organization_id') === orgId && text(s, 'user_organization_id') === orgId
+    && dateOrNull(s, 'ended_at') === null && date(s, 'expires_at') > new Date() && !bool(s, 'disabled');
+  return live ? { id: text(s, 'id'), authnInstant: date(s, 'authn_instant'), user: { id: text(s, 'user_id'), email: text(s, 'email'), createdAt: date(s, 'user_created_at') } } : null;
 }
 
 /** Starts a fresh session (never reusing any id the browser brought) and sets its cookie. */

@@ -8,7 +8,6 @@ import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
 import { badRequest } from '../http/errors.ts';
 import { rawQueryParams, decodeQueryComponent } from './xml/signature.ts';
-import { resolveService } from './pipeline/resolve-service.ts';
 import { acceptLogoutRequest, acceptLogoutResponse } from './pipeline/logout.ts';
 import type { IncomingMessage } from './pipeline/types.ts';
 import { clearSessionCookie, matchLogoutSessions } from './logout-session.ts';
@@ -18,12 +17,12 @@ import type { SamlRuntime } from './runtime.ts';
 interface SloMessage { binding: IncomingMessage['binding']; rawParams: Map<string, string>; request: string | undefined; response: string | undefined; relayState: string | undefined }
 
 export function sloRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, AppContext> {
-  const { db, config } = deps;
+  const { db } = deps;
   const router = new Router<AppState, AppContext>({ prefix: '/saml/:org/:service' });
   router.use(async (ctx, next) => { ctx.state.html = true; await next(); });
 
   const slo = async (ctx: AppContext, m: SloMessage) => {
-    const target = await resolveService(db, config.publicUrl, ctx.params.org ?? '', ctx.params.service ?? '');
+    const target = await saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
     if ((m.request === undefined) === (m.response === undefined)) throw badRequest('Send exactly one SAML message (a request or a response)');
     ctx.set('Cache-Control', 'no-store');
     if (m.response !== undefined) {
@@ -34,10 +33,10 @@ export function sloRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, AppCo
     const match = await matchLogoutSessions(db, ctx, target, req);
     const initiator = { target, requestId: req.id, relayState: m.relayState };
     // A verified SP asking for a principal or session it does not hold: a non-success answer, no effect.
-    if (!match.known) return answerInitiator(saml, ctx, initiator, 'unknown_principal');
+    if (!match.known) return answerInitiator(ctx, initiator, 'unknown_principal');
     clearSessionCookie(ctx, target.org.id);
     // Already ended (a repeated logout): nothing left to end, and logging out is idempotent.
-    if (!match.live.length) return answerInitiator(saml, ctx, initiator, 'success');
+    if (!match.live.length) return answerInitiator(ctx, initiator, 'success');
     return startLogout(deps, saml, ctx, target, req, m.relayState, match.live);
   };
 

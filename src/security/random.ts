@@ -1,11 +1,46 @@
 // The only place random identifiers and tokens are made, and secrets compared.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 export type IdPrefix = 'org' | 'svc' | 'plan' | 'key' | 'usr' | 'sub' | 'cert' | 'acct' | 'mem' | 'inv' | 'sess' | 'rt' | 'pwl' | 'su' | 'evt' | 'saml' | 'idps' | 'sss';
 
+// Random bytes come from the CSPRNG in 8 KiB refills handed out once each (as Node does for
+// randomUUID): an SSO needs about ten identifiers, and a randomBytes() call per identifier costs a
+// system call and ~5 µs here, against ~0.2 µs from the pool.
+const POOL_BYTES = 8192;
+let pool = Buffer.alloc(0);
+let offset = 0;
+
+/** `n` fresh random bytes (a copy: nothing else ever sees them). */
+export function secureRandom(n: number): Buffer {
+  if (n > POOL_BYTES / 4) return randomFillSync(Buffer.alloc(n));
+  if (offset + n > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafe(POOL_BYTES));
+    offset = 0;
+  }
+  const out = Buffer.from(pool.subarray(offset, offset + n));
+  pool.fill(0, offset, offset + n);
+  offset += n;
+  return out;
+}
+
 /** `prefix_` + 20 random bytes in base64url (160 bits): opaque, URL-safe, unguessable. */
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${randomBytes(20).toString('base64url')}`;
+  return `${prefix}_${secureRandom(20).toString('base64url')}`;
+}
+
+/**
+ * The same shape for rows written on every sign-in and never shown to anyone (login events, the
+ * session's services): 48 bits of milliseconds in hex, then 128 random bits. Ids that grow with time
+ * are appended at the right edge of the primary-key index instead of landing on a random page of it,
+ * so a batch of inserts dirties one page there instead of one page per row.
+ */
+export function newSortableId(prefix: IdPrefix): string {
+  return `${prefix}_${sortableToken()}`;
+}
+
+/** 48 bits of milliseconds (hex) then 128 random bits (base64url): unguessable, and growing with time. */
+export function sortableToken(): string {
+  return `${Date.now().toString(16).padStart(12, '0')}${secureRandom(16).toString('base64url')}`;
 }
 
 const ID_SHAPE = /^[a-z]{2,5}_[A-Za-z0-9_-]{10,64}$/;
@@ -16,7 +51,7 @@ export function looksLikeId(value: string, prefix: IdPrefix): boolean {
 
 /** A bearer-style secret token (refresh tokens, invitations, password links): 256 bits. */
 export function newToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  return secureRandom(bytes).toString('base64url');
 }
 
 /** Tokens are stored as SHA-256: they carry 256 bits of entropy, so no key stretching is needed. */

@@ -76,7 +76,7 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
     const body = validate(UpdateInfo, ctx.request.body);
     const s = svc(ctx);
     const updated = body.name === undefined ? await db.service.findUniqueOrThrow({ where: { id: s.id } }) : await db.service.update({ where: { id: s.id }, data: { name: body.name } });
-    deps.apiKeys.invalidateService(s.id);
+    await deps.invalidation.publish({ kind: 'service', id: s.id });
     ctx.body = presentInfo(updated);
   });
 

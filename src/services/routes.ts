@@ -1,5 +1,4 @@
 // /api/organizations/:org/services (CONTRACT §3).
-import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
@@ -7,7 +6,7 @@ import type { AppContext, AppState } from '../http/context.ts';
 import { conflict, serviceLimitExceeded } from '../http/errors.ts';
 import { Name, Slug, pageFrom, validate } from '../http/validate.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { newId } from '../security/random.ts';
+import { newId, secureRandom } from '../security/random.ts';
 import { requireOrgRole } from '../authz/roles.ts';
 import { accountId } from '../auth/middleware.ts';
 import { maxServicesFor, serviceUsage } from '../organizations/usage.ts';
@@ -73,7 +72,7 @@ export function serviceRoutes(deps: Deps): Router<AppState, AppContext> {
             slug: body.slug,
             name: body.name,
             serviceType: body.service_type,
-            clientId: randomBytes(16).toString('hex'),
+            clientId: secureRandom(16).toString('hex'),
             redirectUris: JSON.stringify(body.redirect_uris ?? []),
             githubScopes: json(body.github_scopes) ?? null,
             googleScopes: json(body.google_scopes) ?? null,
@@ -117,7 +116,7 @@ export function serviceRoutes(deps: Deps): Router<AppState, AppContext> {
         ...(body.microsoft_scopes !== undefined ? { microsoftScopes: json(body.microsoft_scopes) } : {}),
       },
     });
-    deps.apiKeys.invalidateService(service.id);
+    await deps.invalidation.publish({ kind: 'service', id: service.id });
     ctx.body = { service: presentService(updated) };
   });
 
@@ -125,7 +124,7 @@ export function serviceRoutes(deps: Deps): Router<AppState, AppContext> {
     const { service } = await requireService(db, accountId(ctx), ctx.params.org ?? '', ctx.params.service ?? '', 'owner');
     // Foreign keys cascade to plans, subscriptions, API keys, SAML configuration and certificates.
     await db.service.delete({ where: { id: service.id } });
-    deps.apiKeys.invalidateService(service.id);
+    await deps.invalidation.publish({ kind: 'service', id: service.id });
     ctx.status = 204;
   });
 

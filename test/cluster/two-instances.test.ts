@@ -7,6 +7,7 @@ import { Client, uniqueEmail } from '../helpers/http.ts';
 import { createKey, createOrg, createPlan, createService, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { CookieJar, USER_PASSWORD, browserFetch, configureSaml, hiddenInput, samlResponseFrom } from '../helpers/saml.ts';
 import { authnRequest, redirectQuery } from '../helpers/saml-attacks.ts';
+import { parseXml, verifiesWith } from '../helpers/saml-xml.ts';
 
 const pgFactory = databases().find((d) => d.name === 'postgresql');
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -98,5 +99,30 @@ describe.runIf(pgFactory && redisUrl)('two instances on one PostgreSQL and one R
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => new Client(i % 2 ? b.url : a.url).apiKey(key.key).post('/api/service/subscriptions', { user_id: user.body.id, plan_id: planId })));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(5);
+  });
+
+  it('a certificate rotated on instance 1 signs on instance 2 from its next Response', async () => {
+    const samlApi = `/api/organizations/${org}/services/${svc}/saml`;
+    const oldCert = (await admin.client.get<{ public_key: string }>(`${samlApi}/certificate`)).body.public_key;
+    const jar = new CookieJar();
+    const first = await browserFetch(jar, `${onA(ssoPath())}?${redirectQuery(authnRequest(PUBLIC + ssoPath()))}`);
+    const login = await browserFetch(jar, onA(first.headers.get('location') ?? ''));
+    await browserFetch(jar, onA('/login'), { form: { state: hiddenInput(login.text, 'state') ?? '', csrf: hiddenInput(login.text, 'csrf') ?? '', email, password: USER_PASSWORD }, headers: { origin: PUBLIC } });
+    const signedBy = async () => {
+      const page = await browserFetch(jar, `${onB(ssoPath())}?${redirectQuery(authnRequest(PUBLIC + ssoPath()))}`);
+      const { xml } = samlResponseFrom(page);
+      const root = parseXml(xml).documentElement as Element;
+      return { old: verifiesWith(xml, root, oldCert), xml, root };
+    };
+    expect((await signedBy()).old).toBe(true); // B now holds the service and its key in its directory
+    const rotated = await admin.client.post<{ public_key: string }>(`${samlApi}/certificate`);
+    expect(rotated.status).toBe(201);
+    const next = await signedBy();
+    expect(next.old).toBe(false);
+    expect(verifiesWith(next.xml, next.root, rotated.body.public_key)).toBe(true);
+
+    expect((await admin.client.delete(samlApi)).status).toBe(200);
+    expect((await browserFetch(jar, `${onB(ssoPath())}?${redirectQuery(authnRequest(PUBLIC + ssoPath()))}`)).status).toBe(404);
+    await configureSaml(admin, org, svc);
   });
 });

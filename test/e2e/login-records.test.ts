@@ -22,7 +22,7 @@ describe.each(databases())('login records on $name', (factory) => {
     const users = await Promise.all(Array.from({ length: 5 }, (_, i) => db.user.create({ data: { id: newId('usr'), organizationId: organization.id, email: `c${i}.${Date.now()}@example.com` } })));
     for (const u of users) await linkUser(db, svc.id, u.id);
     const at = new Date();
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => db.$transaction((tx) => recordLogin(tx, svc.id, users[i % 5]?.id ?? '', at))));
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => recordLogin(db, svc.id, users[i % 5]?.id ?? '', at)));
     expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason).slice(0, 200))).toEqual([]);
     const counts = await db.loginCount.findMany({ where: { serviceId: svc.id } });
     expect(counts.reduce((n, c) => n + c.count, 0)).toBe(20);

@@ -30,7 +30,7 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
 
   // Logins are seeded through the product's own write path (event, hourly counter, last login).
   const seedLogins = async (db: Db, list: { serviceId: string; userId: string; createdAt: Date }[]) => {
-    for (const e of list) await db.$transaction((tx) => recordLogin(tx, e.serviceId, e.userId, e.createdAt));
+    for (const e of list) await recordLogin(db, e.serviceId, e.userId, e.createdAt);
   };
 
   describe('GET /api/service/analytics', () => {

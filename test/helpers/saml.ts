@@ -1,7 +1,7 @@
 // SAML test plumbing: a service configured for SAML through the admin API, a directory user with a
 // password, a browser-like cookie jar, and the sign-in walk (redirect → /login → auto-POST page).
 import { expect } from 'vitest';
-import { Client, uniqueEmail, type Json } from './http.ts';
+import { uniqueEmail, type Json } from './http.ts';
 import { createOrg, createService, registerAdmin, type Admin } from './fixtures.ts';
 
 export const USER_PASSWORD = 'user password 12345';

@@ -166,11 +166,16 @@ describe.each(databases())('node-saml SP against Tessera on $name', (factory) =>
 
   it('rotation: after POST …/saml/certificate only the new certificate signs', async () => {
     const world = await samlWorld(srv.url);
+    // A Response before the rotation: the service (and its key) is now in the instance's SAML directory.
+    const jar = new CookieJar();
+    const first = sp(world);
+    const before = await redirectLogin(world, first, jar);
+    await expect(first.validatePostResponseAsync({ SAMLResponse: before.SAMLResponse })).resolves.toBeTruthy();
     const rotated = await world.admin.client.post<{ public_key: string; status: string }>(`/api/organizations/${world.org}/services/${world.svc.slug}/saml/certificate`);
     expect(rotated.status).toBe(201);
     expect(rotated.body.status).toBe('active');
     const saml = sp({ ...world, idpCertPem: rotated.body.public_key });
-    const resp = await redirectLogin(world, saml, new CookieJar());
+    const resp = await redirectLogin(world, saml, jar);
     await expect(saml.validatePostResponseAsync({ SAMLResponse: resp.SAMLResponse })).resolves.toBeTruthy();
     const oldSp = sp(world);
     await expect(oldSp.validatePostResponseAsync({ SAMLResponse: resp.SAMLResponse })).rejects.toThrow();

@@ -10,6 +10,8 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/deps.ts';
 import { createSamlRuntime } from '../../src/saml/runtime.ts';
+import { InvalidationBus } from '../../src/db/invalidation.ts';
+import type { Logger } from '../../src/http/log.ts';
 import { checkSpCertificate } from '../../src/saml/settings.ts';
 import { loadSamlSchemas } from '../../src/saml/xml/schema.ts';
 
@@ -417,11 +419,14 @@ describe('dependency floor: XML schema validation', () => {
 
   it('after createSamlRuntime, samlify itself refuses invalid XML and accepts a valid AuthnRequest', async () => {
     // The runtime touches only these at construction; nothing here reaches a database or Redis.
+    const logger = { warn: () => undefined, error: () => undefined, info: () => undefined } as unknown as Logger;
     const deps = {
       config: { encryptionKey: 'dependency-floor-test-encryption-key-0123456789' },
       db: {},
+      database: {},
+      invalidation: new InvalidationBus(undefined, logger),
       redis: undefined,
-      logger: { warn: () => undefined, error: () => undefined, info: () => undefined },
+      logger,
     } as unknown as Deps;
     createSamlRuntime(deps);
     await expect(samlify.SamlLib.isValidXml(VALID_AUTHN_REQUEST)).resolves.toBeDefined();

@@ -1,5 +1,6 @@
 import type { Organization, Service } from '../../db/models.ts';
 import type { IdpUrls, SamlSettings } from '../settings.ts';
+import type { SigningKey } from '../certificates.ts';
 
 /** A SAML message as it arrived, before anything is trusted. */
 export interface IncomingMessage {
@@ -10,7 +11,8 @@ export interface IncomingMessage {
   relayState: string | undefined;
 }
 
-export interface ResolvedService { org: Organization; service: Service; settings: SamlSettings; urls: IdpUrls }
+/** A SAML-enabled service as the IdP sees it (src/saml/directory.ts); `signingKey` null when it has none usable. */
+export interface ResolvedService { org: Organization; service: Service; settings: SamlSettings; urls: IdpUrls; signingKey: SigningKey | null }
 
 /** What the SSO flow uses of an AuthnRequest; read only from verified XML when a signature is present. */
 export interface AuthnRequestData {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { secureRandom } from '../../security/random.ts';
 
 /** Escapes text and attribute values for XML. Every value placed in a SAML template goes through here. */
 export function xmlEscape(value: string): string {
@@ -7,7 +7,7 @@ export function xmlEscape(value: string): string {
 
 /** A fresh xs:ID: starts with a letter or underscore; 160 random bits. */
 export function samlId(): string {
-  return `_${randomBytes(20).toString('hex')}`;
+  return `_${secureRandom(20).toString('hex')}`;
 }
 
 /** xs:dateTime in UTC with second precision and Z, as SPs compare them. */

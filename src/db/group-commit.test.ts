@@ -1,0 +1,59 @@
+// The group-commit scheduler on its own: who shares a batch, results in order, and one bad input
+// failing only its own caller. (Its use on the SSO path is tested through HTTP in saml-hot-path.)
+import { describe, expect, it } from 'vitest';
+import { GroupCommit } from './group-commit.ts';
+
+describe('GroupCommit', () => {
+  it('writes what arrives in one turn of the event loop as one batch, and answers each caller in order', async () => {
+    const batches: number[][] = [];
+    const g = new GroupCommit<number, string>(async (batch) => { batches.push(batch); return batch.map((n) => `r${n}`); });
+    const first = await Promise.all([1, 2, 3].map((n) => g.submit(n)));
+    expect(first).toEqual(['r1', 'r2', 'r3']);
+    expect(await g.submit(4)).toBe('r4');
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('queues what arrives while a batch is being written for the next batch', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => { release = r; });
+    const g = new GroupCommit<number, number>(async (batch) => {
+      batches.push(batch);
+      if (batches.length === 1) await gate;
+      return batch;
+    });
+    const a = g.submit(1);
+    await new Promise((r) => setImmediate(r));
+    const later = [g.submit(2), g.submit(3)];
+    release();
+    expect(await Promise.all([a, ...later])).toEqual([1, 2, 3]);
+    expect(batches).toEqual([[1], [2, 3]]);
+  });
+
+  it('when a batch fails, retries its inputs one by one so only the bad one fails', async () => {
+    const g = new GroupCommit<number, number>(async (batch) => {
+      if (batch.includes(13)) throw new Error('bad input');
+      return batch.map((n) => n * 2);
+    });
+    const results = await Promise.allSettled([1, 13, 3].map((n) => g.submit(n)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(results[0]).toMatchObject({ value: 2 });
+    expect(results[2]).toMatchObject({ value: 6 });
+  });
+
+  it('refuses a write that answers a different number of results than inputs', async () => {
+    const g = new GroupCommit<number, number>(async () => [1]);
+    const results = await Promise.allSettled([1, 2].map((n) => g.submit(n)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']); // retried alone: one result each
+    const h = new GroupCommit<number, number>(async () => []);
+    await expect(h.submit(1)).rejects.toThrow(/0 results for 1 inputs/);
+  });
+
+  it('reports each batch size', async () => {
+    const sizes: number[] = [];
+    const g = new GroupCommit<number, number>(async (batch) => batch, (n) => sizes.push(n));
+    await Promise.all([1, 2].map((n) => g.submit(n)));
+    await g.submit(3);
+    expect(sizes).toEqual([2, 1]);
+  });
+});

@@ -1,0 +1,104 @@
+// Keeps in-process copies of database rows (API keys, SAML service settings and signing keys) coherent
+// across instances. A change is applied to this instance's caches at once and, with REDIS_URL, published
+// on one pub/sub channel that every instance subscribes to.
+//
+// Messages name what changed: `key:<hash>` (an API key was deleted), `service:<id>` (a service, its SAML
+// configuration or certificates changed, or it was deleted), `org:<id>` (an organization changed or was
+// deleted), `all`.
+import type { Redis } from 'ioredis';
+import type { Logger } from '../http/log.ts';
+
+const CHANNEL = 'tessera:cache-invalidation';
+
+export type Invalidation = { kind: 'key'; id: string } | { kind: 'service'; id: string } | { kind: 'org'; id: string } | { kind: 'all' };
+
+function encode(m: Invalidation): string {
+  return m.kind === 'all' ? 'all' : `${m.kind}:${m.id}`;
+}
+
+function decode(text: string): Invalidation | null {
+  if (text === 'all') return { kind: 'all' };
+  const colon = text.indexOf(':');
+  const kind = text.slice(0, colon);
+  const id = text.slice(colon + 1);
+  if (colon < 1 || !id) return null;
+  return kind === 'key' || kind === 'service' || kind === 'org' ? { kind, id } : null;
+}
+
+export class InvalidationBus {
+  private subscriber: Redis | undefined;
+  private readonly handlers: ((m: Invalidation) => void)[] = [];
+  /** Bumped by every invalidation: a load that started before one must not fill a cache with its result. */
+  private generation = 0;
+
+  constructor(private readonly redis: Redis | undefined, private readonly logger: Logger) {}
+
+  /** True when other instances are told (Redis): only then may caches trust entries without a TTL. */
+  get shared(): boolean {
+    return this.redis !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (!this.redis) return;
+    // The duplicate inherits lazyConnect/enableOfflineQueue:false from the main client, so it must be
+    // connected explicitly before SUBSCRIBE (otherwise start-up fails with "Stream isn't writeable").
+    this.subscriber = this.redis.duplicate({ lazyConnect: true });
+    this.subscriber.on('error', (err: Error) => this.logger.error({ err: { message: err.message } }, 'cache invalidation subscriber error'));
+    this.subscriber.on('message', (_channel: string, text: string) => {
+      const m = decode(text);
+      if (m) this.apply(m);
+    });
+    await this.subscriber.connect();
+    await this.subscriber.subscribe(CHANNEL);
+  }
+
+  stop(): void {
+    this.subscriber?.disconnect();
+  }
+
+  onInvalidate(handler: (m: Invalidation) => void): void {
+    this.handlers.push(handler);
+  }
+
+  /** The current generation: pass it to `unchangedSince` after a load to know whether it may be cached. */
+  mark(): number {
+    return this.generation;
+  }
+
+  unchangedSince(mark: number): boolean {
+    return this.generation === mark;
+  }
+
+  /** Applies the change here, then tells every other instance. Resolves once Redis has it (or failed). */
+  async publish(m: Invalidation): Promise<void> {
+    this.apply(m);
+    if (!this.redis) return;
+    try {
+      await this.redis.publish(CHANNEL, encode(m));
+    } catch (err) {
+      this.logger.error({ err: { message: (err as Error).message } }, 'could not broadcast a cache invalidation; other instances drop the entry when its TTL ends');
+    }
+  }
+
+  /**
+   * A barrier before trusting a cached entry: Redis answers a PING on the subscriber connection only
+   * after every message published before it, and ioredis emits them in order, so any invalidation
+   * published before this call (e.g. by the instance that answered an admin's DELETE) is applied by
+   * the time it resolves. Without it a warm instance could serve a revoked key or sign with a
+   * replaced certificate until the message happened to arrive.
+   */
+  async sync(): Promise<void> {
+    if (!this.subscriber) return;
+    try {
+      await this.subscriber.ping();
+    } catch (err) {
+      // Redis is down: the request fails closed elsewhere (rate limits, replay cache); TTLs remain the backstop.
+      this.logger.warn({ err: { message: (err as Error).message } }, 'could not sync cache invalidations');
+    }
+  }
+
+  private apply(m: Invalidation): void {
+    this.generation++;
+    for (const h of this.handlers) h(m);
+  }
+}

@@ -1,0 +1,63 @@
+// What one SSO for a signed-in user writes and reads: the link to the service (first sign-in) with the
+// last login stamped, the login event and hourly counter, the session's record of this service (what
+// Single Logout later matches), and the user's subscription for the attributes. Sign-ins arriving
+// together are group-committed (src/db/group-commit.ts): one transaction of five multi-row
+// statements for the whole batch, and each request answers only after it committed.
+import type { Database } from '../db/client.ts';
+import { sql, join } from '../db/client.ts';
+import { runBatch, text, type Row } from '../db/statements.ts';
+import { GroupCommit } from '../db/group-commit.ts';
+import { newSortableId } from '../security/random.ts';
+import { countLogins, insertEvents, linkAndStamp, pairKey } from '../service-api/logins.ts';
+
+export interface SignInInput {
+  serviceId: string;
+  userId: string;
+  sessionId: string;
+  sessionIndex: string;
+  /** The NameID sent, or null for the persistent format: then the link's stored value is used. */
+  nameId: string | null;
+  at: Date;
+}
+
+export interface SubscriptionFacts { plan_id: string; plan_name: string; status: string; features: string }
+
+export interface SignInRecord { persistentNameId: string; subscription: SubscriptionFacts | undefined }
+
+async function writeSignIns(database: Database, batch: SignInInput[]): Promise<SignInRecord[]> {
+  const persistentOf = (r: SignInInput) => sql`(SELECT "persistent_name_id" FROM "service_users" WHERE "service_id" = ${r.serviceId} AND "user_id" = ${r.userId})`;
+  const pairs = [...new Map(batch.map((r) => [pairKey(r), r])).values()];
+  const [links = [], , , , subscriptions = []] = await runBatch(database.prisma, database.direct, [
+    linkAndStamp(batch),
+    insertEvents(batch),
+    countLogins(batch),
+    sql`INSERT INTO "idp_session_services" ("id", "session_id", "service_id", "session_index", "name_id", "created_at")
+      VALUES ${join(batch.map((r) => sql`(${newSortableId('sss')}, ${r.sessionId}, ${r.serviceId}, ${r.sessionIndex}, ${r.nameId ?? persistentOf(r)}, ${r.at})`))}`,
+    sql`SELECT s."service_id", s."user_id", s."plan_id", s."status", p."name" AS "plan_name", p."features"
+      FROM "subscriptions" s JOIN "plans" p ON p."id" = s."plan_id"
+      WHERE ${join(pairs.map((r) => sql`(s."service_id" = ${r.serviceId} AND s."user_id" = ${r.userId})`), ' OR ')}`,
+  ]);
+  const byPair = (rows: Row[]) => new Map(rows.map((row) => [pairKey({ serviceId: text(row, 'service_id'), userId: text(row, 'user_id') }), row]));
+  const nameIds = byPair(links);
+  const subs = byPair(subscriptions);
+  return batch.map((r) => {
+    const link = nameIds.get(pairKey(r));
+    if (!link) throw new Error('the service link was not written');
+    const sub = subs.get(pairKey(r));
+    return {
+      persistentNameId: text(link, 'persistent_name_id'),
+      subscription: sub && { plan_id: text(sub, 'plan_id'), plan_name: text(sub, 'plan_name'), status: text(sub, 'status'), features: text(sub, 'features') },
+    };
+  });
+}
+
+export class SignInRecorder {
+  private readonly group: GroupCommit<SignInInput, SignInRecord>;
+  constructor(database: Database, onBatch?: (size: number) => void) {
+    this.group = new GroupCommit((batch) => writeSignIns(database, batch), onBatch);
+  }
+
+  record(input: SignInInput): Promise<SignInRecord> {
+    return this.group.submit(input);
+  }
+}
