@@ -5,6 +5,7 @@ import type { Next } from 'koa';
 import type { Deps } from './deps.ts';
 import type { AppContext, AppState } from './http/context.ts';
 import { requestContext } from './http/middleware.ts';
+import { fastRoutes } from './http/route-table.ts';
 import { jsonBody } from './http/body.ts';
 import { requireAccount } from './auth/middleware.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -37,32 +38,13 @@ export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
   const app = new Koa<AppState, AppContext>({ proxy: deps.config.trustProxy });
   app.silent = true; // errors are rendered and logged by requestContext, never printed by Koa
 
-  app.use(requestContext(deps.logger, (ctx, ms) => {
-    metrics.httpDuration.observe({ method: ctx.method, route: String(ctx._matchedRoute ?? 'unmatched'), status: String(ctx.status) }, ms / 1000);
-  }));
-
-  // While draining on SIGTERM, new requests are refused so the load balancer moves on.
-  app.use(async (ctx: AppContext, next: Next) => {
-    if (isShuttingDown() && ctx.path !== '/healthz') {
-      ctx.set('Connection', 'close');
-      ctx.status = 503;
-      ctx.set('Retry-After', '1');
-      ctx.body = { error: 'Server is shutting down', error_code: 'SERVICE_UNAVAILABLE', timestamp: new Date().toISOString(), request_id: ctx.state.requestId };
-      return;
-    }
-    // API responses carry tokens and personal data: never cache them.
-    if (ctx.path.startsWith('/api/')) ctx.set('Cache-Control', 'no-store');
-    ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-    await next();
-  });
+  app.use(requestContext(deps.logger, (ctx, ms) => metrics.observeRequest(ctx.method, String(ctx._matchedRoute ?? 'unmatched'), ctx.status, ms), { isShuttingDown }));
 
   const account = requireAccount(deps);
-  app.use(async (ctx: AppContext, next: Next) => {
+  const needsAccount = (path: string) => BEARER_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
+  app.use((ctx: AppContext, next: Next) => {
     if (!ctx.path.startsWith('/api/')) return next();
-    return jsonBody(ctx, async () => {
-      if (BEARER_PREFIXES.some((p) => ctx.path === p || ctx.path.startsWith(`${p}/`))) return account(ctx, next);
-      return next();
-    });
+    return jsonBody(ctx, needsAccount(ctx.path) ? () => account(ctx, next) : next);
   });
 
   const saml = createSamlRuntime(deps, metrics);
@@ -86,11 +68,12 @@ export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
     root.use(r.routes());
   }
   // The Service API is called by backends on every request of their own: its requests go straight to
-  // its router instead of being matched against every admin-plane and SAML route first.
+  // its router instead of being matched against every admin-plane and SAML route first. Routes without
+  // parameters are served from chains composed once (http/route-table.ts).
   const serviceApi = serviceApiRoutes(deps, metrics);
-  const serviceApiDispatch = asMiddleware(serviceApi.routes());
+  const serviceApiDispatch = fastRoutes(serviceApi);
   const serviceApiMethods = asMiddleware(serviceApi.allowedMethods());
-  const rootDispatch = asMiddleware(root.routes());
+  const rootDispatch = fastRoutes(root);
   const rootMethods = asMiddleware(root.allowedMethods());
   app.use((ctx: AppContext, next: Next) => {
     if (ctx.path.startsWith('/api/service/')) return serviceApiDispatch(ctx, () => serviceApiMethods(ctx, next));

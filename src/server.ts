@@ -45,7 +45,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   }
   const invalidation = new InvalidationBus(redis, logger);
   await invalidation.start();
-  const apiKeys = new ApiKeyAuth(database.prisma, config.secret, logger, invalidation);
+  const apiKeys = new ApiKeyAuth(database, config.secret, logger, invalidation);
   apiKeys.start();
   const deps: Deps = { config, database, db: database.prisma, logger, limits: createRateLimits(redis, logger), apiKeys, invalidation, redis };
   const metrics = createMetrics(() => database.poolStats());

@@ -48,15 +48,20 @@ export function parseJsonObject(text: string): Record<string, unknown> {
 }
 
 /** For JSON endpoints: sets ctx.request.body to the parsed object ({} when there is no body). */
-export async function jsonBody(ctx: AppContext, next: Next): Promise<void> {
-  if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method) && hasBody(ctx)) {
-    if (!ctx.is('application/json')) throw unsupportedMediaType();
-    const raw = await readRawBody(ctx);
-    ctx.request.body = raw.length === 0 ? {} : parseJsonObject(raw.toString('utf8'));
-  } else {
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function jsonBody(ctx: AppContext, next: Next): Promise<unknown> {
+  if (!BODY_METHODS.has(ctx.method) || !hasBody(ctx)) {
     ctx.request.body = {};
+    return next();
   }
-  await next();
+  return readJsonBody(ctx).then(next);
+}
+
+async function readJsonBody(ctx: AppContext): Promise<void> {
+  if (!ctx.is('application/json')) throw unsupportedMediaType();
+  const raw = await readRawBody(ctx);
+  ctx.request.body = raw.length === 0 ? {} : parseJsonObject(raw.toString('utf8'));
 }
 
 /** For hosted HTML forms (application/x-www-form-urlencoded). */

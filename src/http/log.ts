@@ -1,13 +1,15 @@
 // pino JSON logs. Nothing here ever receives a body, a header value or a query string: request logs
 // carry the route template, never the raw URL (which may hold ?state= or ?token=). Tests capture every
 // log line of full flows and grep them for passwords, tokens, keys and SAML messages.
+import { fstatSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import pino, { type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
 
 /**
- * Logs go to stdout through an asynchronous destination (sonic-boom): a synchronous write per request
- * costs more than the request itself. Call flushLogs() before exiting.
+ * Logs go to stdout, batched: a write per request costs more than the request itself. Call
+ * flushLogs() before exiting.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const dest = destination ?? bufferedStdout();
@@ -21,28 +23,82 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
+/** True when stdout is a regular file (or /dev/null): a write there never waits for a reader. */
+function stdoutIsFile(): boolean {
+  try {
+    const s = fstatSync(1);
+    return s.isFile() || (s.isCharacterDevice() && !isatty(1));
+  } catch {
+    return false;
+  }
+}
+
+const BATCH_CHARS = 8 * 1024;
+const FLUSH_EVERY_MS = 250;
+
 /**
- * stdout in 8 KiB batches, flushed at least every 250 ms: one write per batch instead of one per
- * request, and a log line is never more than a quarter second late.
+ * stdout as a regular file: lines are gathered in memory and written together, in place, once 8 KiB
+ * have gathered or a quarter second has passed. A write to a file cannot block on a reader, so
+ * nothing is gained by handing it to the thread pool (that costs more than the write), and gathering
+ * lines in an array avoids sonic-boom's re-measuring of its growing buffer string on every line
+ * (~2.5 µs and ~4.6 KB of garbage per request on the Service API path, by a sampling heap profile).
  */
-function bufferedStdout(): DestinationStream {
-  const boom = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 });
+class FileLines implements DestinationStream {
+  private lines: string[] = [];
+  private chars = 0;
+  private failed = false;
+
+  constructor(private readonly fd: number) {}
+
+  write(line: string): void {
+    this.lines.push(line);
+    this.chars += line.length;
+    if (this.chars >= BATCH_CHARS) this.flushSync();
+  }
+
+  flush(cb?: (err?: Error) => void): void {
+    this.flushSync();
+    cb?.();
+  }
+
+  flushSync(): void {
+    if (this.lines.length === 0) return;
+    const bytes = Buffer.from(this.lines.join(''), 'utf8');
+    this.lines = [];
+    this.chars = 0;
+    try {
+      for (let off = 0; off < bytes.length;) off += writeSync(this.fd, bytes, off);
+    } catch (err) {
+      // A full disk must not take requests down with it: say so once on stderr and keep serving.
+      if (!this.failed) process.stderr.write(`tessera: cannot write logs: ${(err as Error).message}\n`);
+      this.failed = true;
+    }
+  }
+}
+
+/**
+ * stdout in batches, flushed at least every 250 ms: one write per batch instead of one per request,
+ * and a log line is never more than a quarter second late. To a file, FileLines; to a pipe or a
+ * terminal, sonic-boom asynchronously, so a slow reader can never stall requests.
+ */
+function bufferedStdout(): DestinationStream & { flushSync(): void; flush(): void } {
+  const dest = stdoutIsFile() ? new FileLines(1) : pino.destination({ dest: 1, sync: false, minLength: BATCH_CHARS });
   const timer = setInterval(() => {
     try {
-      boom.flush();
+      dest.flush();
     } catch {
       // flushing while a write is in progress: the next tick catches up
     }
-  }, 250);
+  }, FLUSH_EVERY_MS);
   timer.unref();
   process.once('exit', () => {
     try {
-      boom.flushSync();
+      dest.flushSync();
     } catch {
       // nothing more can be done at exit
     }
   });
-  return boom;
+  return dest;
 }
 
 export function flushLogs(logger: Logger): void {

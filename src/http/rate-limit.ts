@@ -52,6 +52,13 @@ export function headersFor(r: LimitResult): Record<string, string> {
   return { 'X-RateLimit-Limit': String(r.limit), 'X-RateLimit-Remaining': String(r.remaining), 'X-RateLimit-Reset': String(r.reset) };
 }
 
+/** The same three headers straight onto Node's response (every Service API request sets them). */
+export function setLimitHeaders(res: { setHeader(name: string, value: string): unknown }, r: LimitResult): void {
+  res.setHeader('X-RateLimit-Limit', String(r.limit));
+  res.setHeader('X-RateLimit-Remaining', String(r.remaining));
+  res.setHeader('X-RateLimit-Reset', String(r.reset));
+}
+
 export interface RateLimits {
   serviceRead: Limiter;
   serviceWrite: Limiter;

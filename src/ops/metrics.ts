@@ -4,6 +4,8 @@ import client from 'prom-client';
 export interface Metrics {
   registry: client.Registry;
   httpDuration: client.Histogram<'method' | 'route' | 'status'>;
+  /** One request into httpDuration (label children are kept, so a request does not re-hash its labels). */
+  observeRequest(method: string, route: string, status: number, ms: number): void;
   apiKeyFailures: client.Counter;
   rateLimited: client.Counter<'limiter'>;
   ssoOutcomes: client.Counter<'outcome'>;
@@ -26,15 +28,27 @@ export function createMetrics(poolStats: () => { total: number; idle: number; wa
       this.set({ state: 'waiting' }, s.waiting);
     },
   });
+  const httpDuration = new client.Histogram({
+    name: 'tessera_http_request_duration_seconds',
+    help: 'HTTP request duration by route template and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  // Route templates, methods and statuses are few (unmatched paths share one label), so this stays small.
+  const children = new Map<string, client.Histogram.Internal<'method' | 'route' | 'status'>>();
   return {
     registry,
-    httpDuration: new client.Histogram({
-      name: 'tessera_http_request_duration_seconds',
-      help: 'HTTP request duration by route template and status',
-      labelNames: ['method', 'route', 'status'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
+    httpDuration,
+    observeRequest(method, route, status, ms) {
+      const key = `${method} ${status} ${route}`;
+      let child = children.get(key);
+      if (!child) {
+        child = httpDuration.labels({ method, route, status: String(status) });
+        children.set(key, child);
+      }
+      child.observe(ms / 1000);
+    },
     apiKeyFailures: new client.Counter({ name: 'tessera_api_key_auth_failures_total', help: 'Service API requests refused for a missing or invalid key', registers: [registry] }),
     rateLimited: new client.Counter({ name: 'tessera_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['limiter'], registers: [registry] }),
     ssoOutcomes: new client.Counter({ name: 'tessera_sso_outcomes_total', help: 'SAML SSO outcomes by reason', labelNames: ['outcome'], registers: [registry] }),

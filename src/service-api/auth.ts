@@ -2,7 +2,9 @@
 // cached in process because every backend request pays for it. Deletion invalidates the cache entry
 // at once, and with REDIS_URL the invalidation is broadcast (src/db/invalidation.ts) so every instance
 // drops it before the next request it serves. Entries also expire after a short TTL as a backstop.
-import type { Db } from '../db/client.ts';
+import type { Database, Db } from '../db/client.ts';
+import { join, sql } from '../db/client.ts';
+import { runBatch } from '../db/statements.ts';
 import type { Logger } from '../http/log.ts';
 import type { Invalidation, InvalidationBus } from '../db/invalidation.ts';
 import { unauthorized } from '../http/errors.ts';
@@ -35,7 +37,9 @@ export class ApiKeyAuth {
   private readonly usedSince = new Map<string, number>();
   private flushTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly db: Db, secret: string, private readonly logger: Logger, private readonly bus: InvalidationBus) {
+  private readonly db: Db;
+  constructor(private readonly database: Database, secret: string, private readonly logger: Logger, private readonly bus: InvalidationBus) {
+    this.db = database.prisma;
     this.hash = apiKeyHasher(secret);
     bus.onInvalidate((m) => this.applyInvalidation(m));
   }
@@ -45,16 +49,16 @@ export class ApiKeyAuth {
     this.flushTimer.unref();
   }
 
-  /** Writes last_used_at for every key used since the last flush: one statement per 500 keys. */
+  /** Writes last_used_at for every key used since the last flush: one transaction, 500 keys a statement. */
   async flushLastUsed(): Promise<void> {
     if (this.usedSince.size === 0) return;
     const ids = [...this.usedSince.keys()];
     const at = new Date(Math.max(...this.usedSince.values()));
     this.usedSince.clear();
+    const statements = [];
+    for (let i = 0; i < ids.length; i += 500) statements.push(sql`UPDATE "api_keys" SET "last_used_at" = ${at} WHERE "id" IN (${join(ids.slice(i, i + 500))})`);
     try {
-      for (let i = 0; i < ids.length; i += 500) {
-        await this.db.apiKey.updateMany({ where: { id: { in: ids.slice(i, i + 500) } }, data: { lastUsedAt: at } });
-      }
+      await runBatch(this.db, this.database.direct, statements);
     } catch (err) {
       this.logger.warn({ err: { message: (err as Error).message } }, 'could not record api key use');
     }

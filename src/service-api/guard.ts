@@ -4,7 +4,7 @@ import type { Next } from 'koa';
 import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
 import { AppError, badRequest, forbidden, unauthorized } from '../http/errors.ts';
-import { headersFor, type Limiter } from '../http/rate-limit.ts';
+import { setLimitHeaders, type LimitResult, type Limiter } from '../http/rate-limit.ts';
 import type { Permission } from '../api-keys/permissions.ts';
 import type { KeyPrincipal } from './auth.ts';
 import type { Metrics } from '../ops/metrics.ts';
@@ -25,8 +25,10 @@ function limiterFor(deps: Deps, method: string): Limiter {
 
 export function serviceApiGuard(deps: Deps, metrics: Metrics) {
   return async function serviceApiGuardMiddleware(ctx: AppContext, next: Next): Promise<void> {
-    for (const name of Object.keys(ctx.query)) {
-      if (QUERY_KEY_NAMES.test(name)) throw badRequest('API keys must be sent in the X-API-Key header, never in the URL');
+    if (ctx.querystring) {
+      for (const name of Object.keys(ctx.query)) {
+        if (QUERY_KEY_NAMES.test(name)) throw badRequest('API keys must be sent in the X-API-Key header, never in the URL');
+      }
     }
     let p: KeyPrincipal;
     try {
@@ -36,14 +38,14 @@ export function serviceApiGuard(deps: Deps, metrics: Metrics) {
       throw err;
     }
     ctx.state.principal = p;
-    let headers: Record<string, string>;
+    let limit: LimitResult;
     try {
-      headers = headersFor(await limiterFor(deps, ctx.method).consume(p.keyId));
+      limit = await limiterFor(deps, ctx.method).consume(p.keyId);
     } catch (err) {
       if (err instanceof AppError && err.status === 429) metrics.rateLimited.inc({ limiter: 'service-api' });
       throw err;
     }
-    ctx.set(headers);
+    setLimitHeaders(ctx.res, limit);
     await next();
   };
 }

@@ -132,6 +132,25 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
     });
   });
 
+  describe('last_used_at', () => {
+    it('is written off the request path, at most once a minute per key, and shows in the admin API', async () => {
+      const w = await serviceWorld(srv.url, admin);
+      const view = async () => (await admin.client.get<{ last_used_at: string | null }>(`/api/organizations/${w.org}/services/${w.service.slug}/api-keys/${w.keyId}`)).body.last_used_at;
+      expect(await view()).toBeNull();
+      const before = Date.now();
+      expect((await w.api.get('/api/service/info')).status).toBe(200);
+      await srv.deps.apiKeys.flushLastUsed();
+      const first = await view();
+      expect(first).toMatch(RFC3339_Z);
+      expect(Date.parse(first ?? '')).toBeGreaterThanOrEqual(before - 5);
+      expect(Date.parse(first ?? '')).toBeLessThanOrEqual(Date.now());
+      // A second use within the minute is not written again.
+      expect((await w.api.get('/api/service/info')).status).toBe(200);
+      await srv.deps.apiKeys.flushLastUsed();
+      expect(await view()).toBe(first);
+    });
+  });
+
   describe('PATCH /api/service/info', () => {
     it('renames the service; the next GET /info (and other keys, and the admin API) see the new name', async () => {
       const w = await serviceWorld(srv.url, admin);
