@@ -34,7 +34,7 @@ function setFixedHeaders(ctx: AppContext, requestId: string): void {
 
 export function requestContext(logger: Logger, onFinish?: (ctx: AppContext, ms: number) => void, policy: RequestPolicy = { isShuttingDown: () => false }) {
   return async function requestContextMiddleware(ctx: AppContext, next: Next): Promise<void> {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const incoming = ctx.get('x-request-id');
     const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
@@ -49,7 +49,7 @@ export function requestContext(logger: Logger, onFinish?: (ctx: AppContext, ms: 
     } catch (err) {
       renderError(ctx, err, logger);
     } finally {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const ms = performance.now() - started;
       onFinish?.(ctx, ms);
       logger.info({ reqId: ctx.state.requestId, method: ctx.method, route: String(ctx._matchedRoute ?? 'unmatched'), status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
     }

@@ -2,7 +2,7 @@
 // followed by a 6-character checksum (first 4 bytes of SHA-256 over "sk_{env}_{random}", base64url),
 // so a mistyped or made-up key is refused without a database lookup. At rest: HMAC-SHA-256 with a key
 // derived from TESSERA_SECRET.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 import { hmacHex } from './random.ts';
 
 export type KeyEnvironment = 'live' | 'test';
@@ -26,6 +26,15 @@ export function isWellFormedApiKey(key: string): boolean {
   const m = KEY_SHAPE.exec(key);
   if (!m || m[2]?.length !== RANDOM_LEN) return false;
   return checksum(`sk_${m[1]}_${m[2]}`) === m[3];
+}
+
+/**
+ * The in-process cache's key for a presented API key: SHA-256 (one call, no HMAC object). The key
+ * itself carries 256 random bits, so a plain hash is enough to look it up in memory; what is stored in
+ * the database stays the HMAC below, which a stolen database cannot reverse or test guesses against.
+ */
+export function apiKeyCacheKey(key: string): string {
+  return hash('sha256', key, 'base64');
 }
 
 export function apiKeyHasher(secret: string): (key: string) => string {

@@ -4,11 +4,11 @@
 // drops it before the next request it serves. Entries also expire after a short TTL as a backstop.
 import type { Database, Db } from '../db/client.ts';
 import { join, sql } from '../db/client.ts';
-import { runBatch } from '../db/statements.ts';
+import { date, dateOrNull, runBatch, runRead, text } from '../db/statements.ts';
 import type { Logger } from '../http/log.ts';
 import type { Invalidation, InvalidationBus } from '../db/invalidation.ts';
 import { unauthorized } from '../http/errors.ts';
-import { apiKeyHasher, isWellFormedApiKey } from '../security/api-key.ts';
+import { apiKeyCacheKey, apiKeyHasher, isWellFormedApiKey } from '../security/api-key.ts';
 import { parseStringArray } from '../http/present.ts';
 import { isPermission, type Permission } from '../api-keys/permissions.ts';
 
@@ -20,10 +20,10 @@ export interface KeyPrincipal {
   service: { id: string; organizationId: string; name: string; slug: string; serviceType: string; createdAt: Date };
 }
 
-interface Entry { principal: KeyPrincipal | null; cachedAt: number; lastUsedWritten: number }
+interface Entry { principal: KeyPrincipal | null; staleAt: number; lastUsedWritten: number }
 
-const POSITIVE_TTL_MS = 60_000;
-const NEGATIVE_TTL_MS = 10_000;
+const POSITIVE_TTL_MS = 48_000; // × 0.75–1.25: an entry lives at most 60 s
+const NEGATIVE_TTL_MS = 8_000; // at most 10 s
 const LAST_USED_EVERY_MS = 60_000;
 const FLUSH_EVERY_MS = 5_000;
 const MAX_ENTRIES = 50_000;
@@ -32,7 +32,9 @@ export const INVALID_KEY_MESSAGE = 'Invalid or missing API key';
 
 export class ApiKeyAuth {
   readonly hash: (key: string) => string;
+  /** By apiKeyCacheKey(raw key); cacheKeyOf finds an entry from the stored HMAC (for revocation). */
   private readonly cache = new Map<string, Entry>();
+  private readonly cacheKeyOf = new Map<string, string>();
   /** Keys used since the last flush (id → time): written together, off the request path. */
   private readonly usedSince = new Map<string, number>();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -71,23 +73,28 @@ export class ApiKeyAuth {
 
   async authenticate(rawKey: string | undefined): Promise<KeyPrincipal> {
     if (!rawKey || rawKey.length > 128) throw unauthorized(INVALID_KEY_MESSAGE);
-    const keyHash = this.hash(rawKey);
+    const cacheKey = apiKeyCacheKey(rawKey);
     const now = Date.now();
-    let entry = this.cache.get(keyHash);
+    let entry = this.cache.get(cacheKey);
     // A malformed key (bad shape or checksum) never reaches the database. A cached entry was stored
-    // for a well-formed key with this very HMAC, so the checksum is only needed before a lookup.
+    // for a well-formed key with this very digest, so the checksum is only needed before a lookup.
     if (!entry && !isWellFormedApiKey(rawKey)) throw unauthorized(INVALID_KEY_MESSAGE);
     if (entry && this.bus.shared) {
       await this.bus.sync();
-      entry = this.cache.get(keyHash);
+      entry = this.cache.get(cacheKey);
     }
-    if (!entry || now - entry.cachedAt > (entry.principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS)) {
+    if (!entry || now > entry.staleAt) {
       const mark = this.bus.mark();
-      entry = { principal: await this.load(keyHash), cachedAt: now, lastUsedWritten: entry?.lastUsedWritten ?? 0 };
+      const principal = await this.load(this.hash(rawKey));
+      // The TTL is only a backstop (invalidation is explicit); spread by ±25 % so keys cached together
+      // are not all reloaded in the same second.
+      const ttl = (principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) * (0.75 + Math.random() / 2);
+      entry = { principal, staleAt: now + ttl, lastUsedWritten: entry?.lastUsedWritten ?? 0 };
       // An invalidation that arrived while loading may concern this very key: use the row, don't keep it.
       if (this.bus.unchangedSince(mark)) {
-        if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
-        this.cache.set(keyHash, entry);
+        if (this.cache.size >= MAX_ENTRIES) this.clearCache();
+        this.cache.set(cacheKey, entry);
+        if (entry.principal) this.cacheKeyOf.set(entry.principal.keyHash, cacheKey);
       }
     }
     const p = entry.principal;
@@ -99,21 +106,24 @@ export class ApiKeyAuth {
     return p;
   }
 
+  /** One indexed read (key and its service together), on the direct connection when there is one. */
   private async load(keyHash: string): Promise<KeyPrincipal | null> {
-    const row = await this.db.apiKey.findUnique({ where: { keyHash }, include: { service: true } });
+    const [row] = await runRead(this.db, this.database.direct, sql`SELECT k."id", k."permissions", k."expires_at",
+        s."id" AS "service_id", s."organization_id", s."name", s."slug", s."service_type", s."created_at"
+      FROM "api_keys" k JOIN "services" s ON s."id" = k."service_id" WHERE k."key_hash" = ${keyHash}`);
     if (!row) return null;
     return {
-      keyId: row.id,
+      keyId: text(row, 'id'),
       keyHash,
-      permissions: new Set(parseStringArray(row.permissions).filter(isPermission)),
-      expiresAt: row.expiresAt ? row.expiresAt.getTime() : null,
+      permissions: new Set(parseStringArray(text(row, 'permissions')).filter(isPermission)),
+      expiresAt: dateOrNull(row, 'expires_at')?.getTime() ?? null,
       service: {
-        id: row.service.id,
-        organizationId: row.service.organizationId,
-        name: row.service.name,
-        slug: row.service.slug,
-        serviceType: row.service.serviceType,
-        createdAt: row.service.createdAt,
+        id: text(row, 'service_id'),
+        organizationId: text(row, 'organization_id'),
+        name: text(row, 'name'),
+        slug: text(row, 'slug'),
+        serviceType: text(row, 'service_type'),
+        createdAt: date(row, 'created_at'),
       },
     };
   }
@@ -123,14 +133,26 @@ export class ApiKeyAuth {
     return this.bus.publish({ kind: 'key', id: keyHash });
   }
 
+  private clearCache(): void {
+    this.cache.clear();
+    this.cacheKeyOf.clear();
+  }
+
   private applyInvalidation(m: Invalidation): void {
     if (m.kind === 'all') {
-      this.cache.clear();
+      this.clearCache();
     } else if (m.kind === 'key') {
-      this.cache.delete(m.id);
+      const k = this.cacheKeyOf.get(m.id);
+      if (k !== undefined) this.cache.delete(k);
+      this.cacheKeyOf.delete(m.id);
     } else {
       const matches = m.kind === 'service' ? (p: KeyPrincipal) => p.service.id === m.id : (p: KeyPrincipal) => p.service.organizationId === m.id;
-      for (const [k, e] of this.cache) if (e.principal && matches(e.principal)) this.cache.delete(k);
+      for (const [k, e] of this.cache) {
+        if (e.principal && matches(e.principal)) {
+          this.cache.delete(k);
+          this.cacheKeyOf.delete(e.principal.keyHash);
+        }
+      }
     }
   }
 }

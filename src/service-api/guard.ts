@@ -50,10 +50,10 @@ export function serviceApiGuard(deps: Deps, metrics: Metrics) {
   };
 }
 
-/** Route-level permission check. */
+/** Route-level permission check (synchronous: koa-compose turns a throw into a rejection). */
 export function need(permission: Permission) {
-  return async function needPermission(ctx: AppContext, next: Next): Promise<void> {
+  return function needPermission(ctx: AppContext, next: Next): Promise<unknown> {
     if (!principal(ctx).permissions.has(permission)) throw forbidden(`API key lacks ${permission} permission`);
-    await next();
+    return next();
   };
 }

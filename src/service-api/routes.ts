@@ -69,7 +69,7 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
     ctx.body = await serviceAnalytics(db, svc(ctx).id);
   });
 
-  router.get('/info', need('read:service'), async (ctx) => {
+  router.get('/info', need('read:service'), (ctx) => {
     ctx.body = presentInfo(svc(ctx));
   });
   router.patch('/info', need('write:service'), async (ctx) => {
