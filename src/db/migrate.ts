@@ -60,9 +60,10 @@ async function migratePostgres(target: ReturnType<typeof parseDatabaseUrl> & { d
   const client = new pg.Client(pgPoolConfig(target));
   await client.connect();
   try {
-    if (target.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${target.schema}"`);
-    // One migrator at a time across instances starting together.
+    // One migrator at a time across instances starting together. The lock comes first: even
+    // CREATE SCHEMA IF NOT EXISTS races (a unique violation on pg_namespace) when two run at once.
     await client.query('SELECT pg_advisory_lock(74657373)');
+    if (target.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${target.schema}"`);
     await client.query('CREATE TABLE IF NOT EXISTS "_tessera_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TIMESTAMPTZ NOT NULL)');
     const { rows } = await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM "_tessera_migrations"');
     const pending = checkHistory(new Map(rows.map((r) => [r.name, r.checksum])), loadMigrations('postgresql'));

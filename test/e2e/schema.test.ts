@@ -57,6 +57,21 @@ describe.each(databases())('migrated $name database matches the Prisma schema', 
     }
   });
 
+  it('migrators started together on a fresh database: one applies everything, the others nothing, none fails', async () => {
+    // Several rounds: the race (a schema created twice at once) only shows when the starts coincide.
+    for (let round = 0; round < 3; round++) {
+      const db = await factory.create();
+      try {
+        const results = await Promise.all(Array.from({ length: 6 }, () => migrate(db.url)));
+        expect(results.filter((r) => r.length > 0)).toHaveLength(1);
+        expect(results.filter((r) => r.length === 0)).toHaveLength(5);
+        expect(await migrate(db.url)).toEqual([]);
+      } finally {
+        await db.drop();
+      }
+    }
+  }, 60_000);
+
   it('keeps the hot-path indexes: API key by hash, users by (organization, email), login events by (service, time)', async () => {
     const db = await factory.create();
     try {
