@@ -3,10 +3,11 @@
 //   Service API: GET /api/service/info, GET /api/service/users?limit=50 (10 000 users seeded).
 //   SSO: POST /saml/…/sso for a signed-in user, against crypto.sign RSA-2048 in the same round.
 //
-// The machine is shared and its speed drifts by tens of percent over a minute, so every figure is
-// measured in ROUNDS: each round measures the baseline and then the paths right after it (and the RSA
-// ceiling right before the SSO load), each ratio is taken within its round, and the median round is
-// reported. A ratio is therefore never a fast baseline divided by a slow target or the reverse.
+// The machine is shared and its speed drifts by tens of percent within a minute, so every figure is
+// measured in ROUNDS, and within a round each path is measured between two baseline loads (bare,
+// path, bare, next path, bare, …; the RSA ceiling right before and after the SSO load). Each ratio is
+// the path against the mean of the two baselines around it, and the median round is reported. A ratio
+// is therefore never a fast baseline divided by a slow target or the reverse.
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,8 @@ const USERS = 10_000;
 // Enough keys that no key passes its 100 reads per minute over every round: the real limiter stays
 // on the path without refusing.
 const KEYS = 5_000;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SLICE_SECONDS = 3;
 // BENCH_ONLY=info,users,sso,healthz limits the run (for profiling one path at a time).
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
@@ -55,7 +57,8 @@ async function seed(databaseUrl: string): Promise<{ keys: string[]; cookie: stri
   return { keys, cookie: sso.cookie, ssoPath: `/saml/${org.slug}/${sso.serviceSlug}/sso` };
 }
 
-interface Round { measured: Measured[]; rsa: number; sso: Measured | undefined }
+interface Paired extends Measured { baseline: number }
+interface Round { bare: Measured[]; measured: Paired[]; rsa: number; sso: Measured | undefined }
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -94,19 +97,23 @@ async function main(): Promise<void> {
       if (wanted('sso')) await load('warm-up', ssoUrl, { duration: 2, ...ssoLoad });
       for (let r = 1; r <= ROUNDS; r++) {
         console.log(`round ${r} of ${ROUNDS} …`);
-        const measured = [await load('bare Koa {}', bare.url, { headerSets })];
-        if (wanted('healthz')) measured.push(await load('GET /healthz (middleware floor)', `${tessera.url}/healthz`, { headerSets }));
-        if (wanted('info')) measured.push(await load('GET /api/service/info', `${tessera.url}/api/service/info`, { headerSets }));
-        if (wanted('users')) measured.push(await load('GET /api/service/users?limit=50', `${tessera.url}/api/service/users?limit=50`, { headerSets }));
+        const slice = { headerSets, duration: SLICE_SECONDS };
+        const bareRuns = [await load('bare Koa {}', bare.url, slice)];
+        const measured: Paired[] = [];
+        for (const [name, path] of [['GET /healthz (middleware floor)', '/healthz', 'healthz'], ['GET /api/service/info', '/api/service/info', 'info'], ['GET /api/service/users?limit=50', '/api/service/users?limit=50', 'users']].filter((t) => wanted(t[2] ?? '')) as [string, string][]) {
+          const m = await load(name, tessera.url + path, slice);
+          const after = await load('bare Koa {}', bare.url, slice);
+          measured.push({ ...m, baseline: ((bareRuns.at(-1)?.rps ?? 0) + after.rps) / 2 });
+          bareRuns.push(after);
+        }
         let rsa = 0;
         let sso: Measured | undefined;
         if (wanted('sso')) {
           rsa = rsaSignaturesPerSecond(1500);
           sso = await load('POST /saml/…/sso (live session, 2 signatures)', ssoUrl, ssoLoad);
           rsa = (rsa + rsaSignaturesPerSecond(1500)) / 2;
-          measured.push(sso);
         }
-        rounds.push({ measured, rsa, sso });
+        rounds.push({ bare: bareRuns, measured, rsa, sso });
       }
     } finally {
       await stopChild(bare.child);
@@ -118,19 +125,27 @@ async function main(): Promise<void> {
 
   const names = rounds[0]?.measured.map((m) => m.name) ?? [];
   const ratiosOf = (name: string) => rounds.map((r) => {
-    const base = r.measured[0];
     const m = r.measured.find((x) => x.name === name);
-    return base && m ? m.rps / base.rps : 0;
+    return m && m.baseline > 0 ? m.rps / m.baseline : 0;
   });
+  const bareRps = rounds.flatMap((r) => r.bare.map((b) => b.rps));
   const ssoRatios = rounds.filter((r) => r.sso).map((r) => ((r.sso?.rps ?? 0) * 2) / r.rsa);
   console.log(`\nTessera benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} — ${rounds.length} rounds, median shown`);
-  console.log('name'.padEnd(48) + 'req/s'.padStart(9) + 'p99 ms'.padStart(8) + 'vs baseline'.padStart(13) + '   per round'.padEnd(30) + 'errors'.padStart(7));
+  console.log('name'.padEnd(48) + 'req/s'.padStart(9) + 'p99 ms'.padStart(8) + 'vs baseline'.padStart(13) + '   per round'.padEnd(46) + 'errors'.padStart(7));
+  const bareErrors = rounds.reduce((n, r) => n + r.bare.reduce((k, b) => k + b.errors + b.non2xx, 0), 0);
+  console.log('bare Koa {} (baseline)'.padEnd(48) + median(bareRps).toFixed(0).padStart(9) + String(median(rounds.flatMap((r) => r.bare.map((b) => b.p99)))).padStart(8)
+    + '100.0 %'.padStart(13) + `   ${bareRps.length} loads, ${Math.min(...bareRps).toFixed(0)}–${Math.max(...bareRps).toFixed(0)} req/s`.padEnd(46) + String(bareErrors).padStart(7));
   for (const name of names) {
     const per = rounds.map((r) => r.measured.find((x) => x.name === name));
     const ratios = ratiosOf(name);
     const errors = per.reduce((n, m) => n + (m ? m.errors + m.non2xx : 0), 0);
     console.log(name.padEnd(48) + median(per.map((m) => m?.rps ?? 0)).toFixed(0).padStart(9) + String(median(per.map((m) => m?.p99 ?? 0))).padStart(8)
-      + pct(median(ratios)).padStart(13) + `   ${ratios.map(pct).join(', ')}`.padEnd(30) + String(errors).padStart(7));
+      + pct(median(ratios)).padStart(13) + `   ${ratios.map(pct).join(', ')}`.padEnd(46) + String(errors).padStart(7));
+  }
+  const sso = rounds.map((r) => r.sso).filter((s): s is Measured => s !== undefined);
+  if (sso.length) {
+    const ssoErrors = sso.reduce((n, s) => n + s.errors + s.non2xx, 0);
+    console.log((sso[0]?.name ?? 'SSO').padEnd(48) + median(sso.map((s) => s.rps)).toFixed(0).padStart(9) + String(median(sso.map((s) => s.p99))).padStart(8) + '(see below)'.padStart(13) + ''.padEnd(46) + String(ssoErrors).padStart(7));
   }
   if (ssoRatios.length) {
     const rsa = median(rounds.map((r) => r.rsa));
@@ -144,10 +159,12 @@ async function main(): Promise<void> {
     sso_signing_efficiency: median(ssoRatios), sso_signing_efficiency_per_round: ssoRatios,
     responses_built_per_second: built, build_signing_efficiency: (built * 2) / builtRsa,
     sign_in_write_micros: writes,
+    baseline_rps: bareRps,
     results: names.map((name) => ({ name, ratio_to_baseline: median(ratiosOf(name)), per_round: rounds.map((r) => r.measured.find((x) => x.name === name)) })),
+    sso_per_round: sso,
     rsa_signatures_per_second_per_round: rounds.map((r) => r.rsa),
   }, null, 2));
-  if (rounds.some((r) => r.measured.some((m) => m.errors + m.non2xx > 0))) {
+  if (rounds.some((r) => [...r.bare, ...r.measured, ...(r.sso ? [r.sso] : [])].some((m) => m.errors + m.non2xx > 0))) {
     console.error('some requests failed: the figures above are not valid');
     process.exitCode = 1;
   }
