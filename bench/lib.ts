@@ -1,13 +1,29 @@
 // Shared benchmark plumbing: child-process servers, autocannon runs, result formatting.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import autocannon from 'autocannon';
 
 export const root = join(import.meta.dirname, '..');
 
-export interface Measured { name: string; rps: number; p99: number; errors: number; non2xx: number }
+export interface Measured {
+  name: string; rps: number; p99: number; errors: number; non2xx: number;
+  /** The server's CPU time per request (µs, user and kernel), when its pid was given. */
+  cpu?: { user: number; sys: number };
+}
+
+/** utime and stime of a process in µs, from /proc (Linux only; undefined elsewhere). */
+function cpuTimes(pid: number): { user: number; sys: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const tick = 1e6 / 100; // USER_HZ is 100 on Linux
+    return { user: Number(fields[11]) * tick, sys: Number(fields[12]) * tick };
+  } catch {
+    return undefined;
+  }
+}
 
 export async function startChild(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   // BENCH_PROFILE=dir writes a V8 CPU profile of each server to that folder (see bench/README in the main README).
@@ -56,6 +72,8 @@ export interface LoadOptions {
   headerSets?: Record<string, string>[];
   headers?: () => Record<string, string>;
   body?: () => string;
+  /** The server's pid: its CPU time per request is reported too. */
+  pid?: number;
 }
 
 export async function load(name: string, url: string, opts: LoadOptions = {}): Promise<Measured> {
@@ -69,6 +87,11 @@ export async function load(name: string, url: string, opts: LoadOptions = {}): P
       ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, ...opts.headers?.() }, ...(opts.body ? { body: opts.body() } : {}) }) }] }
       : {}),
   });
+  const before = opts.pid ? cpuTimes(opts.pid) : undefined;
   const result = await instance;
-  return { name, rps: result.requests.average, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+  const after = opts.pid ? cpuTimes(opts.pid) : undefined;
+  const measured: Measured = { name, rps: result.requests.average, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+  const requests = result.requests.total;
+  if (before && after && requests > 0) measured.cpu = { user: (after.user - before.user) / requests, sys: (after.sys - before.sys) / requests };
+  return measured;
 }

@@ -65,6 +65,11 @@ const median = (xs: number[]): number => {
   return ((s[(s.length - 1) >> 1] ?? 0) + (s[s.length >> 1] ?? 0)) / 2;
 };
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+/** Median server CPU per request as "user+sys" µs. */
+const cpuOf = (ms: (Measured | undefined)[]): string => {
+  const c = ms.map((m) => m?.cpu).filter((x): x is { user: number; sys: number } => x !== undefined);
+  return c.length ? `${median(c.map((x) => x.user)).toFixed(0)}+${median(c.map((x) => x.sys)).toFixed(0)}` : '–';
+};
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
@@ -98,11 +103,13 @@ async function main(): Promise<void> {
       for (let r = 1; r <= ROUNDS; r++) {
         console.log(`round ${r} of ${ROUNDS} …`);
         const slice = { headerSets, duration: SLICE_SECONDS };
-        const bareRuns = [await load('bare Koa {}', bare.url, slice)];
+        const barePid = { pid: bare.child.pid ?? 0 };
+        const tesseraPid = { pid: tessera.child.pid ?? 0 };
+        const bareRuns = [await load('bare Koa {}', bare.url, { ...slice, ...barePid })];
         const measured: Paired[] = [];
         for (const [name, path] of [['GET /healthz (middleware floor)', '/healthz', 'healthz'], ['GET /api/service/info', '/api/service/info', 'info'], ['GET /api/service/users?limit=50', '/api/service/users?limit=50', 'users']].filter((t) => wanted(t[2] ?? '')) as [string, string][]) {
-          const m = await load(name, tessera.url + path, slice);
-          const after = await load('bare Koa {}', bare.url, slice);
+          const m = await load(name, tessera.url + path, { ...slice, ...tesseraPid });
+          const after = await load('bare Koa {}', bare.url, { ...slice, ...barePid });
           measured.push({ ...m, baseline: ((bareRuns.at(-1)?.rps ?? 0) + after.rps) / 2 });
           bareRuns.push(after);
         }
@@ -110,7 +117,7 @@ async function main(): Promise<void> {
         let sso: Measured | undefined;
         if (wanted('sso')) {
           rsa = rsaSignaturesPerSecond(1500);
-          sso = await load('POST /saml/…/sso (live session, 2 signatures)', ssoUrl, ssoLoad);
+          sso = await load('POST /saml/…/sso (live session, 2 signatures)', ssoUrl, { ...ssoLoad, ...tesseraPid });
           rsa = (rsa + rsaSignaturesPerSecond(1500)) / 2;
         }
         rounds.push({ bare: bareRuns, measured, rsa, sso });
@@ -131,21 +138,21 @@ async function main(): Promise<void> {
   const bareRps = rounds.flatMap((r) => r.bare.map((b) => b.rps));
   const ssoRatios = rounds.filter((r) => r.sso).map((r) => ((r.sso?.rps ?? 0) * 2) / r.rsa);
   console.log(`\nTessera benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} — ${rounds.length} rounds, median shown`);
-  console.log('name'.padEnd(48) + 'req/s'.padStart(9) + 'p99 ms'.padStart(8) + 'vs baseline'.padStart(13) + '   per round'.padEnd(46) + 'errors'.padStart(7));
+  console.log('name'.padEnd(48) + 'req/s'.padStart(9) + 'p99 ms'.padStart(8) + 'vs baseline'.padStart(13) + '   per round'.padEnd(46) + 'errors'.padStart(7) + 'server µs/req (user+sys)'.padStart(26));
   const bareErrors = rounds.reduce((n, r) => n + r.bare.reduce((k, b) => k + b.errors + b.non2xx, 0), 0);
   console.log('bare Koa {} (baseline)'.padEnd(48) + median(bareRps).toFixed(0).padStart(9) + String(median(rounds.flatMap((r) => r.bare.map((b) => b.p99)))).padStart(8)
-    + '100.0 %'.padStart(13) + `   ${bareRps.length} loads, ${Math.min(...bareRps).toFixed(0)}–${Math.max(...bareRps).toFixed(0)} req/s`.padEnd(46) + String(bareErrors).padStart(7));
+    + '100.0 %'.padStart(13) + `   ${bareRps.length} loads, ${Math.min(...bareRps).toFixed(0)}–${Math.max(...bareRps).toFixed(0)} req/s`.padEnd(46) + String(bareErrors).padStart(7) + cpuOf(rounds.flatMap((r) => r.bare)).padStart(26));
   for (const name of names) {
     const per = rounds.map((r) => r.measured.find((x) => x.name === name));
     const ratios = ratiosOf(name);
     const errors = per.reduce((n, m) => n + (m ? m.errors + m.non2xx : 0), 0);
     console.log(name.padEnd(48) + median(per.map((m) => m?.rps ?? 0)).toFixed(0).padStart(9) + String(median(per.map((m) => m?.p99 ?? 0))).padStart(8)
-      + pct(median(ratios)).padStart(13) + `   ${ratios.map(pct).join(', ')}`.padEnd(46) + String(errors).padStart(7));
+      + pct(median(ratios)).padStart(13) + `   ${ratios.map(pct).join(', ')}`.padEnd(46) + String(errors).padStart(7) + cpuOf(per).padStart(26));
   }
   const sso = rounds.map((r) => r.sso).filter((s): s is Measured => s !== undefined);
   if (sso.length) {
     const ssoErrors = sso.reduce((n, s) => n + s.errors + s.non2xx, 0);
-    console.log((sso[0]?.name ?? 'SSO').padEnd(48) + median(sso.map((s) => s.rps)).toFixed(0).padStart(9) + String(median(sso.map((s) => s.p99))).padStart(8) + '(see below)'.padStart(13) + ''.padEnd(46) + String(ssoErrors).padStart(7));
+    console.log((sso[0]?.name ?? 'SSO').padEnd(48) + median(sso.map((s) => s.rps)).toFixed(0).padStart(9) + String(median(sso.map((s) => s.p99))).padStart(8) + '(see below)'.padStart(13) + ''.padEnd(46) + String(ssoErrors).padStart(7) + cpuOf(sso).padStart(26));
   }
   if (ssoRatios.length) {
     const rsa = median(rounds.map((r) => r.rsa));
