@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../http/log.ts';
 
 const CHANNEL = 'tessera:cache-invalidation';
+const SYNC_WARNING_EVERY_MS = 10_000;
 
 export type Invalidation = { kind: 'key'; id: string } | { kind: 'service'; id: string } | { kind: 'org'; id: string } | { kind: 'all' };
 
@@ -30,10 +31,13 @@ export class InvalidationBus {
   private readonly handlers: ((m: Invalidation) => void)[] = [];
   /** Bumped by every invalidation: a load that started before one must not fill a cache with its result. */
   private generation = 0;
+  private lastSyncWarning = 0;
+  /** Subscribed and receiving: false from a lost connection until the subscription is back. */
+  private live = false;
 
   constructor(private readonly redis: Redis | undefined, private readonly logger: Logger) {}
 
-  /** True when other instances are told (Redis): only then may caches trust entries without a TTL. */
+  /** True when instances share invalidations over Redis: then a cached entry is trusted only after `sync()`. */
   get shared(): boolean {
     return this.redis !== undefined;
   }
@@ -48,8 +52,25 @@ export class InvalidationBus {
       const m = decode(text);
       if (m) this.apply(m);
     });
+    // Messages published while the subscriber is away are lost for good (pub/sub keeps nothing): drop
+    // everything cached when the connection goes, trust nothing until it is subscribed again, then drop
+    // everything once more. ioredis re-subscribes right after 'ready'; a PING queued behind that
+    // SUBSCRIBE answers only once it has taken effect.
+    this.subscriber.on('close', () => {
+      this.live = false;
+      this.apply({ kind: 'all' });
+    });
+    this.subscriber.on('ready', () => {
+      process.nextTick(() => {
+        this.subscriber?.ping().then(() => {
+          this.apply({ kind: 'all' });
+          this.live = true;
+        }, () => undefined); // lost again: the next 'ready' tries again
+      });
+    });
     await this.subscriber.connect();
     await this.subscriber.subscribe(CHANNEL);
+    this.live = true;
   }
 
   stop(): void {
@@ -85,15 +106,24 @@ export class InvalidationBus {
    * after every message published before it, and ioredis emits them in order, so any invalidation
    * published before this call (e.g. by the instance that answered an admin's DELETE) is applied by
    * the time it resolves. Without it a warm instance could serve a revoked key or sign with a
-   * replaced certificate until the message happened to arrive.
+   * replaced certificate until the message happened to arrive. False when Redis could not answer:
+   * then no cached entry may be trusted.
    */
-  async sync(): Promise<void> {
-    if (!this.subscriber) return;
+  async sync(): Promise<boolean> {
+    if (!this.subscriber) return true;
+    if (!this.live) return false;
     try {
       await this.subscriber.ping();
+      return true;
     } catch (err) {
-      // Redis is down: the request fails closed elsewhere (rate limits, replay cache); TTLs remain the backstop.
-      this.logger.warn({ err: { message: (err as Error).message } }, 'could not sync cache invalidations');
+      // Redis is away: invalidations may be missed, so callers read the database instead of their
+      // cache. Said once per interval, not once per request.
+      const now = Date.now();
+      if (now - this.lastSyncWarning > SYNC_WARNING_EVERY_MS) {
+        this.lastSyncWarning = now;
+        this.logger.warn({ err: { message: (err as Error).message } }, 'could not sync cache invalidations: reading from the database until Redis is back');
+      }
+      return false;
     }
   }
 

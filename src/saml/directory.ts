@@ -31,8 +31,8 @@ export class SamlDirectory {
   async resolve(orgSlug: string, serviceSlug: string): Promise<ResolvedService> {
     if (!isSlug(orgSlug) || !isSlug(serviceSlug)) throw notFound('No SAML service here');
     const slugs = `${orgSlug}/${serviceSlug}`;
-    await this.bus.sync();
-    const hit = this.fresh(this.bySlugs.get(slugs));
+    const trusted = await this.bus.sync();
+    const hit = trusted ? this.fresh(this.bySlugs.get(slugs)) : null;
     if (hit) return hit;
     const mark = this.bus.mark();
     const org = await this.db.organization.findUnique({ where: { slug: orgSlug } });
@@ -44,10 +44,11 @@ export class SamlDirectory {
 
   /** The same for a service known by id (a logout participant, a pending sign-in): null when gone or disabled. */
   async byId(serviceId: string): Promise<ResolvedService | null> {
-    await this.bus.sync();
+    const trusted = await this.bus.sync();
     const slugs = this.slugsById.get(serviceId);
-    const hit = slugs === undefined ? null : this.fresh(this.bySlugs.get(slugs));
-    if (hit) return hit;
+    const hit = slugs === undefined || !trusted ? null : this.fresh(this.bySlugs.get(slugs));
+    // The slugs may have passed to another service since (renamed or deleted and re-created).
+    if (hit && hit.service.id === serviceId) return hit;
     const mark = this.bus.mark();
     const service = await this.db.service.findUnique({ where: { id: serviceId }, include: { samlConfig: true, organization: true } });
     if (!service?.samlConfig?.enabled) return null;
@@ -63,6 +64,8 @@ export class SamlDirectory {
   private keep(slugs: string, mark: number, target: ResolvedService): ResolvedService {
     if (target.signingKey && this.bus.unchangedSince(mark)) {
       if (this.bySlugs.size >= MAX_ENTRIES) this.drop({ kind: 'all' });
+      const previous = this.bySlugs.get(slugs)?.target.service.id;
+      if (previous !== undefined && previous !== target.service.id) this.slugsById.delete(previous);
       this.bySlugs.set(slugs, { target, cachedAt: Date.now() });
       this.slugsById.set(target.service.id, slugs);
     }

@@ -79,11 +79,14 @@ export class ApiKeyAuth {
     // A malformed key (bad shape or checksum) never reaches the database. A cached entry was stored
     // for a well-formed key with this very digest, so the checksum is only needed before a lookup.
     if (!entry && !isWellFormedApiKey(rawKey)) throw unauthorized(INVALID_KEY_MESSAGE);
+    // On a shared deployment a cached entry counts only once the invalidations published before this
+    // request have arrived; when that cannot be known (Redis away), the row is read again.
+    let trusted = true;
     if (entry && this.bus.shared) {
-      await this.bus.sync();
+      trusted = await this.bus.sync();
       entry = this.cache.get(cacheKey);
     }
-    if (!entry || now > entry.staleAt) {
+    if (!entry || !trusted || now > entry.staleAt) {
       const mark = this.bus.mark();
       const principal = await this.load(this.hash(rawKey));
       // The TTL is only a backstop (invalidation is explicit); spread by ±25 % so keys cached together
