@@ -1,12 +1,15 @@
-// The group-commit scheduler on its own: who shares a batch, results in order, and one bad input
-// failing only its own caller. (Its use on the SSO path is tested through HTTP in saml-hot-path.)
+// The group-commit scheduler on its own: who shares a batch, results in order, one bad input failing
+// only its own caller, and a committed batch never written twice. (Its use on the SSO path is tested
+// through HTTP in saml-hot-path.)
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from './group-commit.ts';
+
+const same = <T>(c: T[]): T[] => c;
 
 describe('GroupCommit', () => {
   it('writes what arrives in one turn of the event loop as one batch, and answers each caller in order', async () => {
     const batches: number[][] = [];
-    const g = new GroupCommit<number, string>(async (batch) => { batches.push(batch); return batch.map((n) => `r${n}`); });
+    const g = new GroupCommit<number, string, string[]>(async (batch) => { batches.push(batch); return batch.map((n) => `r${n}`); }, same);
     const first = await Promise.all([1, 2, 3].map((n) => g.submit(n)));
     expect(first).toEqual(['r1', 'r2', 'r3']);
     expect(await g.submit(4)).toBe('r4');
@@ -17,11 +20,11 @@ describe('GroupCommit', () => {
     const batches: number[][] = [];
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => { release = r; });
-    const g = new GroupCommit<number, number>(async (batch) => {
+    const g = new GroupCommit<number, number, number[]>(async (batch) => {
       batches.push(batch);
       if (batches.length === 1) await gate;
       return batch;
-    });
+    }, same);
     const a = g.submit(1);
     await new Promise((r) => setImmediate(r));
     const later = [g.submit(2), g.submit(3)];
@@ -30,28 +33,44 @@ describe('GroupCommit', () => {
     expect(batches).toEqual([[1], [2, 3]]);
   });
 
-  it('when a batch fails, retries its inputs one by one so only the bad one fails', async () => {
-    const g = new GroupCommit<number, number>(async (batch) => {
+  it('when a commit fails, retries its inputs one by one so only the bad one fails', async () => {
+    const commits: number[][] = [];
+    const g = new GroupCommit<number, number, number[]>(async (batch) => {
+      commits.push(batch);
       if (batch.includes(13)) throw new Error('bad input');
       return batch.map((n) => n * 2);
-    });
+    }, same);
     const results = await Promise.allSettled([1, 13, 3].map((n) => g.submit(n)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(results[0]).toMatchObject({ value: 2 });
     expect(results[2]).toMatchObject({ value: 6 });
+    expect(commits).toEqual([[1, 13, 3], [1], [13], [3]]);
   });
 
-  it('refuses a write that answers a different number of results than inputs', async () => {
-    const g = new GroupCommit<number, number>(async () => [1]);
+  it('never writes a committed batch again: a failure after the commit fails each of its callers', async () => {
+    const commits: number[][] = [];
+    const g = new GroupCommit<number, number, number[]>(async (batch) => { commits.push(batch); return batch; }, (c) => {
+      if (c.includes(13)) throw new Error('could not read the rows back');
+      return c;
+    });
+    const results = await Promise.allSettled([1, 13, 3].map((n) => g.submit(n)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(commits).toEqual([[1, 13, 3]]);
+  });
+
+  it('refuses a committed batch that yields a different number of results than inputs, without writing it again', async () => {
+    const commits: number[][] = [];
+    const g = new GroupCommit<number, number, number[]>(async (batch) => { commits.push(batch); return batch; }, () => [1]);
     const results = await Promise.allSettled([1, 2].map((n) => g.submit(n)));
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']); // retried alone: one result each
-    const h = new GroupCommit<number, number>(async () => []);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(commits).toEqual([[1, 2]]);
+    const h = new GroupCommit<number, number, number[]>(async (batch) => batch, () => []);
     await expect(h.submit(1)).rejects.toThrow(/0 results for 1 inputs/);
   });
 
   it('reports each batch size', async () => {
     const sizes: number[] = [];
-    const g = new GroupCommit<number, number>(async (batch) => batch, (n) => sizes.push(n));
+    const g = new GroupCommit<number, number, number[]>(async (batch) => batch, same, (n) => sizes.push(n));
     await Promise.all([1, 2].map((n) => g.submit(n)));
     await g.submit(3);
     expect(sizes).toEqual([2, 1]);

@@ -3,16 +3,25 @@
 // after that transaction committed, exactly as if it had committed alone. Under load one commit
 // serves many sign-ins; a lone request waits for nothing but its own write (one setImmediate).
 //
-// `write` receives the batch and returns one result per input, in order. If a batch fails, its inputs
-// are retried one by one, so one bad input (say, a user deleted meanwhile) fails only its own caller.
+// Two steps: `commit` writes the batch (one transaction) and returns what it read back; `interpret`
+// turns that into one result per input, in order. If the commit fails, nothing was written, and its
+// inputs are retried one by one so one bad input (say, a user deleted meanwhile) fails only its own
+// caller. If interpreting fails, the batch has already committed: writing it again would duplicate
+// it, so every caller of that batch gets the error instead.
 
 interface Waiting<I, O> { input: I; resolve: (o: O) => void; reject: (e: unknown) => void }
 
-export class GroupCommit<I, O> {
+export class GroupCommit<I, O, C> {
   private queue: Waiting<I, O>[] = [];
   private draining = false;
+
   /** `onBatch` hears each batch's size (a metrics histogram). */
-  constructor(private readonly write: (batch: I[]) => Promise<O[]>, private readonly onBatch: (size: number) => void = () => undefined, private readonly maxBatch = 64) {}
+  constructor(
+    private readonly commit: (batch: I[]) => Promise<C>,
+    private readonly interpret: (committed: C, batch: I[]) => O[],
+    private readonly onBatch: (size: number) => void = () => undefined,
+    private readonly maxBatch = 64,
+  ) {}
 
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -28,24 +37,40 @@ export class GroupCommit<I, O> {
     while (this.queue.length) {
       const batch = this.queue.splice(0, this.maxBatch);
       this.onBatch(batch.length);
+      let committed: C;
       try {
-        const out = await this.write(batch.map((w) => w.input));
-        if (out.length !== batch.length) throw new Error(`group commit: ${out.length} results for ${batch.length} inputs`);
-        batch.forEach((w, i) => w.resolve(out[i] as O));
+        committed = await this.commit(batch.map((w) => w.input));
       } catch (err) {
         if (batch.length === 1) batch[0]?.reject(err);
         else for (const w of batch) await this.alone(w);
+        continue;
       }
+      this.answer(batch, committed);
     }
     this.draining = false;
   }
 
   private async alone(w: Waiting<I, O>): Promise<void> {
+    let committed: C;
     try {
-      const [o] = await this.write([w.input]);
-      w.resolve(o as O);
+      committed = await this.commit([w.input]);
     } catch (err) {
       w.reject(err);
+      return;
     }
+    this.answer([w], committed);
+  }
+
+  /** Once committed, each caller gets its result, or all of them the error: never a second write. */
+  private answer(batch: Waiting<I, O>[], committed: C): void {
+    let out: O[];
+    try {
+      out = this.interpret(committed, batch.map((w) => w.input));
+      if (out.length !== batch.length) throw new Error(`group commit: ${out.length} results for ${batch.length} inputs`);
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(out[i] as O));
   }
 }

@@ -28,14 +28,17 @@ function toSqlite(v: unknown): unknown {
   return v;
 }
 
+/** SQLITE_BUSY, SQLITE_LOCKED and their extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED_SHAREDCACHE, …). */
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
 export class SqliteDirect {
   private conn: Database.Database | undefined;
   private readonly prepared = new Map<string, Prepared>();
+  /** Once closed (shutdown), never reopened: what still runs goes through Prisma, which is closed too. */
+  private closed = false;
 
   constructor(private readonly file: string) {}
 
@@ -79,8 +82,9 @@ export class SqliteDirect {
     return rows;
   }
 
-  /** The statements in one transaction; null (nothing done) when another writer holds the lock. */
+  /** The statements in one transaction; null (nothing done) when another writer holds the lock, or once closed. */
   transaction(statements: Sql[]): Row[][] | null {
+    if (this.closed) return null;
     const conn = this.connection();
     try {
       this.prepare('BEGIN IMMEDIATE').stmt.run();
@@ -99,8 +103,9 @@ export class SqliteDirect {
     }
   }
 
-  /** One read outside any transaction (WAL readers never wait on the writer); null when busy. */
+  /** One read outside any transaction (WAL readers never wait on the writer); null when busy or closed. */
   read(statement: Sql): Row[] | null {
+    if (this.closed) return null;
     try {
       return this.exec(statement);
     } catch (err) {
@@ -110,11 +115,18 @@ export class SqliteDirect {
   }
 
   close(): void {
+    this.closed = true;
     this.conn?.close();
     this.conn = undefined;
     this.prepared.clear();
   }
 }
+
+/**
+ * Multi-row upserts lock their rows in VALUES order: on PostgreSQL two instances' batches that take
+ * the same rows in different orders could deadlock, so every batch takes them in key order.
+ */
+export const byKey = <T>(a: [string, T], b: [string, T]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 /** Runs the statements as one transaction and returns each one's rows ([] for writes without RETURNING). */
 export async function runBatch(db: Db, direct: SqliteDirect | null, statements: Sql[]): Promise<Row[][]> {

@@ -5,28 +5,39 @@
 import type { Deps } from '../deps.ts';
 import type { Database } from '../db/client.ts';
 import { sql, join } from '../db/client.ts';
-import { runBatch, text } from '../db/statements.ts';
+import { byKey, runBatch, text, type Row } from '../db/statements.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { badRequest, serviceUnavailable } from '../http/errors.ts';
 
 interface Seen { key: string; expiresAt: Date }
 
-/** true for each key inserted now; false for a key already there (or repeated earlier in the batch). */
-async function insertSeen(database: Database, batch: Seen[]): Promise<boolean[]> {
+/** The first occurrence of each key in the batch: only it can be new. */
+function firstOf(batch: Seen[]): Map<string, Seen> {
   const first = new Map<string, Seen>();
   for (const s of batch) if (!first.has(s.key)) first.set(s.key, s);
+  return first;
+}
+
+/** Inserts the batch's keys; returns the rows of the keys that were new. */
+async function insertSeen(database: Database, batch: Seen[]): Promise<Row[]> {
   const [rows = []] = await runBatch(database.prisma, database.direct, [sql`INSERT INTO "saml_replay_cache" ("key", "expires_at")
-    VALUES ${join([...first.values()].map((s) => sql`(${s.key}, ${s.expiresAt})`))}
+    VALUES ${join([...firstOf(batch).entries()].sort(byKey).map(([, s]) => sql`(${s.key}, ${s.expiresAt})`))}
     ON CONFLICT ("key") DO NOTHING RETURNING "key"`]);
+  return rows;
+}
+
+/** true for each key inserted now; false for a key already there (or repeated earlier in the batch). */
+function newlySeen(rows: Row[], batch: Seen[]): boolean[] {
+  const first = firstOf(batch);
   const inserted = new Set(rows.map((r) => text(r, 'key')));
   return batch.map((s) => first.get(s.key) === s && inserted.has(s.key));
 }
 
 export class ReplayCache {
   private lastPurge = 0;
-  private readonly group: GroupCommit<Seen, boolean>;
+  private readonly group: GroupCommit<Seen, boolean, Row[]>;
   constructor(private readonly deps: Deps, onBatch?: (size: number) => void) {
-    this.group = new GroupCommit((batch) => insertSeen(deps.database, batch), onBatch);
+    this.group = new GroupCommit((batch) => insertSeen(deps.database, batch), newlySeen, onBatch);
   }
 
   /** Records the ID; throws 400 when it was seen before (until `expiresAt`). */

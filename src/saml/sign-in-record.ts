@@ -24,10 +24,11 @@ export interface SubscriptionFacts { plan_id: string; plan_name: string; status:
 
 export interface SignInRecord { persistentNameId: string; subscription: SubscriptionFacts | undefined }
 
-async function writeSignIns(database: Database, batch: SignInInput[]): Promise<SignInRecord[]> {
+/** Writes the batch in one transaction; returns the rows read back (links, then subscriptions). */
+async function commitSignIns(database: Database, batch: SignInInput[]): Promise<Row[][]> {
   const persistentOf = (r: SignInInput) => sql`(SELECT "persistent_name_id" FROM "service_users" WHERE "service_id" = ${r.serviceId} AND "user_id" = ${r.userId})`;
   const pairs = [...new Map(batch.map((r) => [pairKey(r), r])).values()];
-  const [links = [], , , , subscriptions = []] = await runBatch(database.prisma, database.direct, [
+  return runBatch(database.prisma, database.direct, [
     linkAndStamp(batch),
     insertEvents(batch),
     countLogins(batch),
@@ -37,6 +38,11 @@ async function writeSignIns(database: Database, batch: SignInInput[]): Promise<S
       FROM "subscriptions" s JOIN "plans" p ON p."id" = s."plan_id"
       WHERE ${join(pairs.map((r) => sql`(s."service_id" = ${r.serviceId} AND s."user_id" = ${r.userId})`), ' OR ')}`,
   ]);
+}
+
+/** Each sign-in's persistent NameID and subscription, from the committed batch's rows. */
+function interpretSignIns(results: Row[][], batch: SignInInput[]): SignInRecord[] {
+  const [links = [], , , , subscriptions = []] = results;
   const byPair = (rows: Row[]) => new Map(rows.map((row) => [pairKey({ serviceId: text(row, 'service_id'), userId: text(row, 'user_id') }), row]));
   const nameIds = byPair(links);
   const subs = byPair(subscriptions);
@@ -52,9 +58,9 @@ async function writeSignIns(database: Database, batch: SignInInput[]): Promise<S
 }
 
 export class SignInRecorder {
-  private readonly group: GroupCommit<SignInInput, SignInRecord>;
+  private readonly group: GroupCommit<SignInInput, SignInRecord, Row[][]>;
   constructor(database: Database, onBatch?: (size: number) => void) {
-    this.group = new GroupCommit((batch) => writeSignIns(database, batch), onBatch);
+    this.group = new GroupCommit((batch) => commitSignIns(database, batch), interpretSignIns, onBatch);
   }
 
   record(input: SignInInput): Promise<SignInRecord> {

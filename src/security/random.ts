@@ -54,6 +54,11 @@ export function newToken(bytes = 32): string {
   return secureRandom(bytes).toString('base64url');
 }
 
+/** A persistent SAML NameID: opaque, stable per (user, service) once stored, never derived from the user. */
+export function newPersistentNameId(): string {
+  return `tsr-${newToken(24)}`;
+}
+
 /** Tokens are stored as SHA-256: they carry 256 bits of entropy, so no key stretching is needed. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');

@@ -7,8 +7,8 @@
 // group-committed (src/saml/sign-in-record.ts), so one statement writes every login of a batch.
 import type { Db, Tx } from '../db/client.ts';
 import { sql, join } from '../db/client.ts';
-import { runBatch, type Sql } from '../db/statements.ts';
-import { newId, newSortableId, newToken } from '../security/random.ts';
+import { byKey, runBatch, type Sql } from '../db/statements.ts';
+import { newId, newPersistentNameId, newSortableId } from '../security/random.ts';
 
 const HOUR_MS = 3_600_000;
 export const floorHour = (d: Date): Date => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
@@ -36,7 +36,7 @@ export function countLogins(logins: Login[]): Sql {
     else perHour.set(k, { serviceId: l.serviceId, hour, n: 1 });
   }
   return sql`INSERT INTO "login_counts" ("service_id", "hour", "count")
-    VALUES ${join([...perHour.values()].map((c) => sql`(${c.serviceId}, ${c.hour}, ${c.n})`))}
+    VALUES ${join([...perHour.entries()].sort(byKey).map(([, c]) => sql`(${c.serviceId}, ${c.hour}, ${c.n})`))}
     ON CONFLICT ("service_id", "hour") DO UPDATE SET "count" = "login_counts"."count" + EXCLUDED."count"`;
 }
 
@@ -47,7 +47,7 @@ function latestPerUser(logins: Login[]): Login[] {
     const prev = latest.get(pairKey(l));
     if (!prev || prev.at < l.at) latest.set(pairKey(l), l);
   }
-  return [...latest.values()];
+  return [...latest.entries()].sort(byKey).map(([, l]) => l);
 }
 
 /**
@@ -58,7 +58,7 @@ function latestPerUser(logins: Login[]): Login[] {
 export function linkAndStamp(logins: Login[]): Sql {
   return sql`INSERT INTO "service_users"
       ("id", "service_id", "user_id", "persistent_name_id", "created_at", "last_login_at")
-    VALUES ${join(latestPerUser(logins).map((l) => sql`(${newId('su')}, ${l.serviceId}, ${l.userId}, ${`tsr-${newToken(24)}`}, ${l.at}, ${l.at})`))}
+    VALUES ${join(latestPerUser(logins).map((l) => sql`(${newId('su')}, ${l.serviceId}, ${l.userId}, ${newPersistentNameId()}, ${l.at}, ${l.at})`))}
     ON CONFLICT ("service_id", "user_id") DO UPDATE SET "last_login_at" = CASE
       WHEN "service_users"."last_login_at" IS NULL OR "service_users"."last_login_at" < EXCLUDED."last_login_at" THEN EXCLUDED."last_login_at"
       ELSE "service_users"."last_login_at" END

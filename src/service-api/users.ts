@@ -2,7 +2,7 @@
 import type { Db, Tx } from '../db/client.ts';
 import { badRequest, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { looksLikeId, newId, newToken } from '../security/random.ts';
+import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
 import { forgetLogins } from './logins.ts';
@@ -34,7 +34,7 @@ export async function findLinkedUser(db: Db, service: Scope, userId: string) {
 export async function linkUser(db: Db | Tx, serviceId: string, userId: string) {
   const where = { serviceId_userId: { serviceId, userId } };
   try {
-    return await db.serviceUser.upsert({ where, create: { id: newId('su'), serviceId, userId, persistentNameId: `tsr-${newToken(24)}` }, update: {} });
+    return await db.serviceUser.upsert({ where, create: { id: newId('su'), serviceId, userId, persistentNameId: newPersistentNameId() }, update: {} });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // A concurrent request linked it first.
