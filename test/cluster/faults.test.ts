@@ -1,6 +1,7 @@
 // Faults a real process must survive (SECURITY 36–38, issue 7): SIGTERM drains in-flight requests and
 // exits 0; kill -9 during a burst of writes leaves no half-written rows; losing Redis fails closed
 // (503, with a log line) and recovers by itself.
+import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { startProcessServer } from '../helpers/process-server.ts';
@@ -11,6 +12,20 @@ import { openDatabase } from '../../src/db/client.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 
+/** A POST whose headers and first half of the body are sent now; `finish` sends the rest and gives the status. */
+async function heldPost(base: string, path: string, body: string): Promise<{ finish(): Promise<number> }> {
+  const bytes = Buffer.from(body);
+  const half = bytes.length >> 1;
+  const req = request(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(bytes.length) } });
+  const status = new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+    req.on('error', reject);
+  });
+  req.flushHeaders();
+  await new Promise<void>((resolve, reject) => req.write(bytes.subarray(0, half), (err) => (err ? reject(err) : resolve())));
+  return { finish: () => { req.end(bytes.subarray(half)); return status; } };
+}
+
 describe.each(databases())('process faults on $name', (factory) => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterAll(async () => { for (const c of cleanups.reverse()) await c(); });
@@ -19,14 +34,18 @@ describe.each(databases())('process faults on $name', (factory) => {
     const db = await factory.create();
     cleanups.push(() => db.drop());
     const srv = await startProcessServer({ DATABASE_URL: db.url });
-    const anon = new Client(srv.url);
-    // Registrations hash with argon2 (~150 ms each): several are still running when the signal lands.
-    const inflight = Array.from({ length: 4 }, () => anon.post('/api/auth/register', { email: uniqueEmail('drain'), password: PASSWORD }));
-    await new Promise((r) => setTimeout(r, 40));
+    // Four registrations are under way when the signal lands: their headers are in and their bodies
+    // only half sent, so none can finish early however slow the machine, and each must still be
+    // answered in full after SIGTERM. A request that starts after the signal is refused.
+    const held = await Promise.all(Array.from({ length: 4 }, () => heldPost(srv.url, '/api/auth/register', JSON.stringify({ email: uniqueEmail('drain'), password: PASSWORD }))));
+    await new Promise((r) => setTimeout(r, 500));
     const started = Date.now();
     const exited = srv.stop('SIGTERM');
-    const results = await Promise.all(inflight);
-    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    await new Promise((r) => setTimeout(r, 200));
+    const late = await fetch(`${srv.url}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.status, () => 'refused');
+    expect([503, 'refused']).toContain(late);
+    const results = await Promise.all(held.map((h) => h.finish()));
+    expect(results).toEqual([201, 201, 201, 201]);
     expect(await exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     await expect(fetch(`${srv.url}/healthz`)).rejects.toThrow();
