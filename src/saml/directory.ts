@@ -39,7 +39,7 @@ export class SamlDirectory {
     const service = org ? await this.db.service.findUnique({ where: { organizationId_slug: { organizationId: org.id, slug: serviceSlug } }, include: { samlConfig: true } }) : null;
     if (!org || !service?.samlConfig?.enabled) throw notFound('No SAML service here');
     const { samlConfig, ...plain } = service;
-    return this.keep(slugs, mark, { org, service: plain, settings: settingsFrom(samlConfig), urls: idpUrls(this.config.publicUrl, org.slug, plain.slug), signingKey: await this.keys.active(plain.id) });
+    return this.keep(mark, await this.build(org, plain, samlConfig));
   }
 
   /** The same for a service known by id (a logout participant, a pending sign-in): null when gone or disabled. */
@@ -53,15 +53,20 @@ export class SamlDirectory {
     const service = await this.db.service.findUnique({ where: { id: serviceId }, include: { samlConfig: true, organization: true } });
     if (!service?.samlConfig?.enabled) return null;
     const { samlConfig, organization, ...plain } = service;
-    return this.keep(`${organization.slug}/${plain.slug}`, mark, { org: organization, service: plain, settings: settingsFrom(samlConfig), urls: idpUrls(this.config.publicUrl, organization.slug, plain.slug), signingKey: await this.keys.active(plain.id) });
+    return this.keep(mark, await this.build(organization, plain, samlConfig));
   }
 
   private fresh(e: Entry | undefined): ResolvedService | null {
     return e && Date.now() - e.cachedAt <= TTL_MS ? e.target : null;
   }
 
+  private async build(org: ResolvedService['org'], service: ResolvedService['service'], samlConfig: Parameters<typeof settingsFrom>[0]): Promise<ResolvedService> {
+    return { org, service, settings: settingsFrom(samlConfig), urls: idpUrls(this.config.publicUrl, org.slug, service.slug), signingKey: await this.keys.active(service.id) };
+  }
+
   /** Cached only when nothing was invalidated while loading, and only with a usable signing key. */
-  private keep(slugs: string, mark: number, target: ResolvedService): ResolvedService {
+  private keep(mark: number, target: ResolvedService): ResolvedService {
+    const slugs = `${target.org.slug}/${target.service.slug}`;
     if (target.signingKey && this.bus.unchangedSince(mark)) {
       if (this.bySlugs.size >= MAX_ENTRIES) this.drop({ kind: 'all' });
       const previous = this.bySlugs.get(slugs)?.target.service.id;
