@@ -9,3 +9,5 @@ const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   const addr = server.address();
   if (addr && typeof addr === 'object') process.stdout.write(`LISTENING ${addr.port}\n`);
 });
+// Exit through process.exit so a CPU profile (BENCH_PROFILE) is written.
+process.once('SIGTERM', () => process.exit(0));

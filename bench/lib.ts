@@ -1,5 +1,5 @@
 // Shared benchmark plumbing: child-process servers, autocannon runs, result formatting.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,13 +25,26 @@ function cpuTimes(pid: number): { user: number; sys: number } | undefined {
   }
 }
 
+/**
+ * The load generator's main thread runs on CPU 0 and each server's main thread on CPU 1
+ * (BENCH_PIN=0 turns this off). Unpinned, the scheduler now and then puts the server and autocannon on
+ * one core for a while, and a round's ratio swings by 20 points with it; pinned, both sides of every
+ * ratio run under the same conditions. Helper threads (GC, libuv pool) stay unpinned.
+ */
+export const PINNED = process.env.BENCH_PIN !== '0';
+export function pinMainThread(pid: number, cpu: number): void {
+  if (PINNED) spawnSync('taskset', ['-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
 export async function startChild(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  // BENCH_PROFILE=dir writes a V8 CPU profile of each server to that folder (see bench/README in the main README).
+  // BENCH_PROFILE=dir writes a V8 CPU profile of each server to that folder; BENCH_NODE_FLAGS adds
+  // Node flags to both servers (e.g. --trace-gc).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   // The server logs to a file, as in production (a collector or journald), not to a pipe this process
   // would have to drain while it is busy generating load.
   const logFd = openSync(join(tmpdir(), `tessera-bench-${process.pid}-${script.replace(/\W+/g, '_')}.log`), 'w');
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', script.includes('bare-koa') ? 'pipe' : logFd, 'inherit'] });
+  const extra = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, ...profile, '--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', script.includes('bare-koa') ? 'pipe' : logFd, 'inherit'] });
   child.once('exit', () => closeSync(logFd));
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
@@ -50,6 +63,7 @@ export async function startChild(script: string, env: Record<string, string>): P
     child.once('exit', (code) => { clearInterval(poll); reject(new Error(`${script} exited with ${code}`)); });
   });
   child.stdout?.resume();
+  if (child.pid) pinMainThread(child.pid, 1);
   return { child, url };
 }
 
