@@ -5,6 +5,7 @@ import type { Next } from 'koa';
 import type { Deps } from './deps.ts';
 import type { AppContext, AppState } from './http/context.ts';
 import { requestContext } from './http/middleware.ts';
+import type { RequestRecords } from './http/request-records.ts';
 import { fastRoutes } from './http/route-table.ts';
 import { jsonBody } from './http/body.ts';
 import { requireAccount } from './auth/middleware.ts';
@@ -32,20 +33,21 @@ function asMiddleware(mw: unknown): Middleware {
   return mw as Middleware;
 }
 
+/** A router's dispatch, then its allowedMethods (405/501) for what no route answered. */
+function throughRouter(dispatch: Middleware, methods: Middleware): Middleware {
+  return (ctx, next) => dispatch(ctx, () => methods(ctx, next));
+}
+
 const BEARER_PREFIXES = ['/api/organizations', '/api/invitations'];
 
-export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => boolean = () => false): Koa<AppState, AppContext> {
+export function createApp(deps: Deps, metrics: Metrics, records: RequestRecords, isShuttingDown: () => boolean = () => false): Koa<AppState, AppContext> {
   const app = new Koa<AppState, AppContext>({ proxy: deps.config.trustProxy });
   app.silent = true; // errors are rendered and logged by requestContext, never printed by Koa
 
-  app.use(requestContext(deps.logger, (ctx, ms) => metrics.observeRequest(ctx.method, String(ctx._matchedRoute ?? 'unmatched'), ctx.status, ms), { isShuttingDown }));
+  app.use(requestContext(deps.logger, records, { isShuttingDown }));
 
   const account = requireAccount(deps);
   const needsAccount = (path: string) => BEARER_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
-  app.use((ctx: AppContext, next: Next) => {
-    if (!ctx.path.startsWith('/api/')) return next();
-    return jsonBody(ctx, needsAccount(ctx.path) ? () => account(ctx, next) : next);
-  });
 
   const saml = createSamlRuntime(deps, metrics);
   const root = new Router<AppState, AppContext>();
@@ -69,15 +71,18 @@ export function createApp(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
   }
   // The Service API is called by backends on every request of their own: its requests go straight to
   // its router instead of being matched against every admin-plane and SAML route first. Routes without
-  // parameters are served from chains composed once (http/route-table.ts).
+  // parameters are served from chains composed once (http/route-table.ts). Everything under /api/
+  // takes JSON bodies only; the admin plane's organization routes need a bearer token first.
   const serviceApi = serviceApiRoutes(deps, metrics);
-  const serviceApiDispatch = fastRoutes(serviceApi);
-  const serviceApiMethods = asMiddleware(serviceApi.allowedMethods());
-  const rootDispatch = fastRoutes(root);
-  const rootMethods = asMiddleware(root.allowedMethods());
+  const serviceApiRoute = throughRouter(fastRoutes(serviceApi), asMiddleware(serviceApi.allowedMethods()));
+  const rootRoute = throughRouter(fastRoutes(root), asMiddleware(root.allowedMethods()));
+  // Per-request closures stay anonymous: tsx keeps function names, which costs a defineProperty for
+  // every named closure created.
   app.use((ctx: AppContext, next: Next) => {
-    if (ctx.path.startsWith('/api/service/')) return serviceApiDispatch(ctx, () => serviceApiMethods(ctx, next));
-    return rootDispatch(ctx, () => rootMethods(ctx, next));
+    const path = ctx.path;
+    if (path.startsWith('/api/service/')) return jsonBody(ctx, () => serviceApiRoute(ctx, next));
+    if (!path.startsWith('/api/')) return rootRoute(ctx, next);
+    return jsonBody(ctx, needsAccount(path) ? () => account(ctx, () => rootRoute(ctx, next)) : () => rootRoute(ctx, next));
   });
   return app;
 }

@@ -12,6 +12,7 @@ import { ApiKeyAuth } from './service-api/auth.ts';
 import { InvalidationBus } from './db/invalidation.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { createApp } from './app.ts';
+import { RequestRecords } from './http/request-records.ts';
 import type { Deps } from './deps.ts';
 
 export interface RunningServer {
@@ -50,7 +51,8 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   const deps: Deps = { config, database, db: database.prisma, logger, limits: createRateLimits(redis, logger), apiKeys, invalidation, redis };
   const metrics = createMetrics(() => database.poolStats());
   let shuttingDown = false;
-  const app = createApp(deps, metrics, () => shuttingDown);
+  const records = new RequestRecords(logger, (r, ms) => metrics.observeRequest(r.method, r.route, r.status, ms));
+  const app = createApp(deps, metrics, records, () => shuttingDown);
   const server = createServer(app.callback());
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
@@ -78,6 +80,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
       invalidation.stop();
       redis?.disconnect();
       await database.close();
+      records.flush();
       flushLogs(logger);
     })();
     return closing;

@@ -17,10 +17,27 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     {
       level,
       base: { service: 'tessera' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeEachMillisecond(),
     },
     dest,
   );
+}
+
+/**
+ * pino's ISO-8601 `time`, formatted once per millisecond: under load most lines share a millisecond,
+ * and formatting a Date is a third of the cost of an access line.
+ */
+function isoTimeEachMillisecond(): () => string {
+  let lastMs = -1;
+  let last = '';
+  return () => {
+    const now = Date.now();
+    if (now !== lastMs) {
+      lastMs = now;
+      last = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return last;
+  };
 }
 
 /** True when stdout is a regular file (or /dev/null): a write there never waits for a reader. */

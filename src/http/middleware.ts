@@ -1,10 +1,12 @@
-// The outermost middleware: request id, security headers, the one error renderer, and the access log.
+// The outermost middleware: request id, security headers, the one error renderer, and the access log
+// (written just after the response: see request-records.ts).
 import { randomUUID } from 'node:crypto';
 import type { Next } from 'koa';
 import type { AppContext } from './context.ts';
 import { AppError, methodNotAllowed, notFound, serviceUnavailable } from './errors.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { Logger } from './log.ts';
+import type { RequestRecords } from './request-records.ts';
 import { escapeHtml, page, sendPage } from './html.ts';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -32,7 +34,7 @@ function setFixedHeaders(ctx: AppContext, requestId: string): void {
   if (ctx.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
 }
 
-export function requestContext(logger: Logger, onFinish?: (ctx: AppContext, ms: number) => void, policy: RequestPolicy = { isShuttingDown: () => false }) {
+export function requestContext(logger: Logger, records: RequestRecords, policy: RequestPolicy = { isShuttingDown: () => false }) {
   return async function requestContextMiddleware(ctx: AppContext, next: Next): Promise<void> {
     const started = performance.now();
     const incoming = ctx.get('x-request-id');
@@ -49,9 +51,7 @@ export function requestContext(logger: Logger, onFinish?: (ctx: AppContext, ms: 
     } catch (err) {
       renderError(ctx, err, logger);
     } finally {
-      const ms = performance.now() - started;
-      onFinish?.(ctx, ms);
-      logger.info({ reqId: ctx.state.requestId, method: ctx.method, route: String(ctx._matchedRoute ?? 'unmatched'), status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+      records.add(ctx.state.requestId, ctx.method, String(ctx._matchedRoute ?? 'unmatched'), ctx.status, performance.now() - started);
     }
   };
 }

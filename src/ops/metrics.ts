@@ -35,18 +35,20 @@ export function createMetrics(poolStats: () => { total: number; idle: number; wa
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  // Route templates, methods and statuses are few (unmatched paths share one label), so this stays small.
-  const children = new Map<string, client.Histogram.Internal<'method' | 'route' | 'status'>>();
+  // Route templates, methods and statuses are few (unmatched paths share one label), so this stays
+  // small; looked up by route, then method and status, without building a key string per request.
+  type Child = client.Histogram.Internal<'method' | 'route' | 'status'>;
+  const children = new Map<string, Map<string, Map<number, Child>>>();
   return {
     registry,
     httpDuration,
     observeRequest(method, route, status, ms) {
-      const key = `${method} ${status} ${route}`;
-      let child = children.get(key);
-      if (!child) {
-        child = httpDuration.labels({ method, route, status: String(status) });
-        children.set(key, child);
-      }
+      let byMethod = children.get(route);
+      if (!byMethod) children.set(route, (byMethod = new Map()));
+      let byStatus = byMethod.get(method);
+      if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+      let child = byStatus.get(status);
+      if (!child) byStatus.set(status, (child = httpDuration.labels({ method, route, status: String(status) })));
       child.observe(ms / 1000);
     },
     apiKeyFailures: new client.Counter({ name: 'tessera_api_key_auth_failures_total', help: 'Service API requests refused for a missing or invalid key', registers: [registry] }),
