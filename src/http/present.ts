@@ -1,4 +1,14 @@
 // Shared presenter helpers: field formats live here so every capability prints them alike.
+import type { Context } from 'koa';
+
+/**
+ * A body already serialised as JSON. Its Content-Type goes straight onto Node's response: Koa's type
+ * setter looks the MIME type up again on every call.
+ */
+export function sendJsonText(ctx: Pick<Context, 'res' | 'body'>, json: string): void {
+  ctx.res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  ctx.body = json;
+}
 export const iso = (d: Date): string => d.toISOString();
 export const isoOrNull = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 

@@ -18,22 +18,22 @@ export class Limiter {
     this.impl = redis ? new RateLimiterRedis({ ...opts, storeClient: redis, useRedisPackage: false, rejectIfRedisNotReady: true }) : new RateLimiterMemory(opts);
   }
 
-  /** Consumes one point; throws 429 (with Retry-After) when exhausted. */
-  async consume(key: string): Promise<LimitResult> {
-    try {
-      const res = await this.impl.consume(key, 1);
-      return this.result(res);
-    } catch (err) {
-      if (err instanceof RateLimiterRes) {
-        const e = rateLimited(err.msBeforeNext / 1000);
-        const r = this.result(err);
-        Object.assign(e.headers, headersFor(r));
-        throw e;
-      }
-      this.logger.error({ limiter: this.name, err: { message: (err as Error)?.message } }, 'rate-limit store unavailable: refusing request (fail closed)');
-      throw serviceUnavailable('Rate limiting is unavailable; try again shortly');
-    }
+  /** Consumes one point; rejects with 429 (with Retry-After) when exhausted. */
+  consume(key: string): Promise<LimitResult> {
+    return this.impl.consume(key, 1).then(this.admitted, this.refused);
   }
+
+  private readonly admitted = (res: RateLimiterRes): LimitResult => this.result(res);
+
+  private readonly refused = (err: unknown): never => {
+    if (err instanceof RateLimiterRes) {
+      const e = rateLimited(err.msBeforeNext / 1000);
+      Object.assign(e.headers, headersFor(this.result(err)));
+      throw e;
+    }
+    this.logger.error({ limiter: this.name, err: { message: (err as Error)?.message } }, 'rate-limit store unavailable: refusing request (fail closed)');
+    throw serviceUnavailable('Rate limiting is unavailable; try again shortly');
+  };
 
   async reset(key: string): Promise<void> {
     await this.impl.delete(key).catch(() => undefined);

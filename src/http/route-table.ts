@@ -10,14 +10,23 @@ import type { Next } from 'koa';
 import type { AppContext, AppState } from './context.ts';
 
 type Middleware = (ctx: AppContext, next: Next) => Promise<unknown> | unknown;
+/** A composed chain (koa-compose and the router both answer with a promise). */
+type Dispatch = (ctx: AppContext, next: Next) => Promise<unknown>;
 type AppRouter = Router<AppState, AppContext>;
 type Layer = AppRouter['stack'][number];
 
-/** What the router sets on the context before running a layer (see its _buildMiddlewareChain). */
-function enterLayer(layer: Layer, path: string, captures: string[]): Middleware {
+/**
+ * What the router leaves on the context once it reaches the route's own handlers (see its
+ * _buildMiddlewareChain). The router sets these again before each matched layer; set once, to the
+ * last layer's values, they are what every handler and the access log read.
+ */
+function enterRoute(router: AppRouter, matched: Layer[], layer: Layer, path: string, captures: string[]): Middleware {
   return (ctx, next) => {
-    const c = ctx as AppContext & { captures: string[]; routerPath: string; routerName: string | undefined; _matchedRouteName?: string; request: { params: Record<string, string> } };
+    const c = ctx as AppContext & { matched: Layer[]; router: AppRouter; routeMatched: boolean; captures: string[]; routerPath: string; routerName: string | undefined; _matchedRouteName?: string; request: { params: Record<string, string> } };
     const params: Record<string, string> = {};
+    c.matched = matched.slice();
+    c.router = router;
+    c.routeMatched = true;
     c.captures = captures;
     c.request.params = params;
     c.params = params;
@@ -30,37 +39,30 @@ function enterLayer(layer: Layer, path: string, captures: string[]): Middleware 
 }
 
 /** `METHOD path` → the composed chain the router would run for it, for every parameterless route. */
-export function precomposedRoutes(router: AppRouter): Map<string, Middleware> {
-  const table = new Map<string, Middleware>();
+export function precomposedRoutes(router: AppRouter): Map<string, Dispatch> {
+  const table = new Map<string, Dispatch>();
   for (const route of router.stack) {
     if (route.methods.length === 0 || typeof route.path !== 'string') continue;
     for (const method of route.methods) {
       const path = route.path;
       const matched = router.match(path, method);
       const layers = matched.pathAndMethod;
-      if (!matched.route || layers.some((l) => typeof l.path !== 'string')) continue;
+      const last = layers.at(-1);
+      if (!matched.route || !last || layers.some((l) => typeof l.path !== 'string')) continue;
       // Only when no matched layer takes anything from the path: then its params are {} every time.
       const captures = layers.map((l) => l.captures(path));
       if (layers.some((l, i) => Object.keys(l.params(path, captures[i] ?? [], {})).length > 0)) continue;
-      const chain: Middleware[] = [];
-      layers.forEach((l, i) => chain.push(enterLayer(l, String(l.path), captures[i] ?? []), ...(l.stack as Middleware[])));
-      const composed = compose(chain as compose.Middleware<AppContext>[]);
-      const matchedPath = matched.path;
-      table.set(`${method} ${path}`, (ctx, next) => {
-        const c = ctx as AppContext & { matched: Layer[]; router: AppRouter; routeMatched: boolean };
-        c.matched = matchedPath.slice();
-        c.router = router;
-        c.routeMatched = true;
-        return composed(ctx, next);
-      });
+      // One entry step, then every matched layer's middleware in order, in a single composed chain.
+      const chain = [enterRoute(router, matched.path, last, String(last.path), captures.at(-1) ?? []), ...layers.flatMap((l) => l.stack as Middleware[])];
+      table.set(`${method} ${path}`, compose(chain as compose.Middleware<AppContext>[]) as Dispatch);
     }
   }
   return table;
 }
 
 /** Dispatches to the precomposed chain when there is one, else to the router's own middleware. */
-export function fastRoutes(router: AppRouter): Middleware {
+export function fastRoutes(router: AppRouter): Dispatch {
   const table = precomposedRoutes(router);
-  const dispatch = router.routes() as unknown as Middleware;
+  const dispatch = router.routes() as unknown as Dispatch;
   return (ctx, next) => (table.get(`${ctx.method} ${ctx.path}`) ?? dispatch)(ctx, next);
 }

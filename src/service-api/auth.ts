@@ -71,14 +71,24 @@ export class ApiKeyAuth {
     await this.flushLastUsed();
   }
 
-  async authenticate(rawKey: string | undefined): Promise<KeyPrincipal> {
+  /**
+   * The key's principal, or a 401. A fresh cache entry on a single instance (the common case) is
+   * answered synchronously, without a promise; anything else reads the row (loadEntry).
+   */
+  authenticate(rawKey: string | undefined): KeyPrincipal | Promise<KeyPrincipal> {
     if (!rawKey || rawKey.length > 128) throw unauthorized(INVALID_KEY_MESSAGE);
     const cacheKey = apiKeyCacheKey(rawKey);
     const now = Date.now();
-    let entry = this.cache.get(cacheKey);
+    const entry = this.cache.get(cacheKey);
+    if (entry && !this.bus.shared && now <= entry.staleAt) return this.admit(entry, now);
     // A malformed key (bad shape or checksum) never reaches the database. A cached entry was stored
     // for a well-formed key with this very digest, so the checksum is only needed before a lookup.
     if (!entry && !isWellFormedApiKey(rawKey)) throw unauthorized(INVALID_KEY_MESSAGE);
+    return this.loadEntry(rawKey, cacheKey, entry, now).then((e) => this.admit(e, now));
+  }
+
+  private async loadEntry(rawKey: string, cacheKey: string, cached: Entry | undefined, now: number): Promise<Entry> {
+    let entry = cached;
     // On a shared deployment a cached entry counts only once the invalidations published before this
     // request have arrived; when that cannot be known (Redis away), the row is read again.
     let trusted = true;
@@ -86,20 +96,24 @@ export class ApiKeyAuth {
       trusted = await this.bus.sync();
       entry = this.cache.get(cacheKey);
     }
-    if (!entry || !trusted || now > entry.staleAt) {
-      const mark = this.bus.mark();
-      const principal = await this.load(this.hash(rawKey));
-      // The TTL is only a backstop (invalidation is explicit); spread by ±25 % so keys cached together
-      // are not all reloaded in the same second.
-      const ttl = (principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) * (0.75 + Math.random() / 2);
-      entry = { principal, staleAt: now + ttl, lastUsedWritten: entry?.lastUsedWritten ?? 0 };
-      // An invalidation that arrived while loading may concern this very key: use the row, don't keep it.
-      if (this.bus.unchangedSince(mark)) {
-        if (this.cache.size >= MAX_ENTRIES) this.clearCache();
-        this.cache.set(cacheKey, entry);
-        if (entry.principal) this.cacheKeyOf.set(entry.principal.keyHash, cacheKey);
-      }
+    if (entry && trusted && now <= entry.staleAt) return entry;
+    const mark = this.bus.mark();
+    const principal = await this.load(this.hash(rawKey));
+    // The TTL is only a backstop (invalidation is explicit); spread by ±25 % so keys cached together
+    // are not all reloaded in the same second.
+    const ttl = (principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) * (0.75 + Math.random() / 2);
+    const loaded = { principal, staleAt: now + ttl, lastUsedWritten: entry?.lastUsedWritten ?? 0 };
+    // An invalidation that arrived while loading may concern this very key: use the row, don't keep it.
+    if (this.bus.unchangedSince(mark)) {
+      if (this.cache.size >= MAX_ENTRIES) this.clearCache();
+      this.cache.set(cacheKey, loaded);
+      if (loaded.principal) this.cacheKeyOf.set(loaded.principal.keyHash, cacheKey);
     }
+    return loaded;
+  }
+
+  /** A known key: refused when revoked or expired; its use noted for last_used_at (once a minute). */
+  private admit(entry: Entry, now: number): KeyPrincipal {
     const p = entry.principal;
     if (!p || (p.expiresAt !== null && p.expiresAt <= now)) throw unauthorized(INVALID_KEY_MESSAGE);
     if (now - entry.lastUsedWritten > LAST_USED_EVERY_MS) {

@@ -4,7 +4,7 @@ import type { Next } from 'koa';
 import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
 import { AppError, badRequest, forbidden, unauthorized } from '../http/errors.ts';
-import { setLimitHeaders, type LimitResult, type Limiter } from '../http/rate-limit.ts';
+import { setLimitHeaders, type Limiter } from '../http/rate-limit.ts';
 import type { Permission } from '../api-keys/permissions.ts';
 import type { KeyPrincipal } from './auth.ts';
 import type { Metrics } from '../ops/metrics.ts';
@@ -24,7 +24,11 @@ function limiterFor(deps: Deps, method: string): Limiter {
 }
 
 export function serviceApiGuard(deps: Deps, metrics: Metrics) {
-  return async function serviceApiGuardMiddleware(ctx: AppContext, next: Next): Promise<void> {
+  const countRefusal = (err: unknown): never => {
+    if (err instanceof AppError && err.status === 429) metrics.rateLimited.inc({ limiter: 'service-api' });
+    throw err;
+  };
+  return async function serviceApiGuardMiddleware(ctx: AppContext, next: Next): Promise<unknown> {
     if (ctx.querystring) {
       for (const name of Object.keys(ctx.query)) {
         if (QUERY_KEY_NAMES.test(name)) throw badRequest('API keys must be sent in the X-API-Key header, never in the URL');
@@ -32,21 +36,16 @@ export function serviceApiGuard(deps: Deps, metrics: Metrics) {
     }
     let p: KeyPrincipal;
     try {
-      p = await deps.apiKeys.authenticate(ctx.get('x-api-key') || undefined);
+      // Synchronous for a cached key: no promise to wait on in the common case.
+      const found = deps.apiKeys.authenticate(ctx.get('x-api-key') || undefined);
+      p = found instanceof Promise ? await found : found;
     } catch (err) {
       if (err instanceof AppError && err.status === 401) metrics.apiKeyFailures.inc();
       throw err;
     }
     ctx.state.principal = p;
-    let limit: LimitResult;
-    try {
-      limit = await limiterFor(deps, ctx.method).consume(p.keyId);
-    } catch (err) {
-      if (err instanceof AppError && err.status === 429) metrics.rateLimited.inc({ limiter: 'service-api' });
-      throw err;
-    }
-    setLimitHeaders(ctx.res, limit);
-    await next();
+    setLimitHeaders(ctx.res, await limiterFor(deps, ctx.method).consume(p.keyId).catch(countRefusal));
+    return next();
   };
 }
 

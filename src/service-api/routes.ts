@@ -4,9 +4,10 @@ import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { Email, Name, pageFrom, validate } from '../http/validate.ts';
-import { iso } from '../http/present.ts';
+import { iso, sendJsonText } from '../http/present.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { need, principal, serviceApiGuard } from './guard.ts';
+import type { KeyPrincipal } from './auth.ts';
 import { changeEmail, findLinkedUser, listUsers, presentServiceUser, provisionUser, removeUser } from './users.ts';
 import { CreateSubscription, STATUSES, UpdateSubscription, createSubscription, deleteSubscription, getSubscription, listSubscriptions, updateSubscription } from './subscriptions.ts';
 import { serviceAnalytics } from './analytics.ts';
@@ -69,8 +70,13 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
     ctx.body = await serviceAnalytics(db, svc(ctx).id);
   });
 
+  // /info is a pure function of the service row cached with the key: its JSON is built once per row.
+  const infoJson = new WeakMap<KeyPrincipal['service'], string>();
   router.get('/info', need('read:service'), (ctx) => {
-    ctx.body = presentInfo(svc(ctx));
+    const s = svc(ctx);
+    let json = infoJson.get(s);
+    if (json === undefined) infoJson.set(s, (json = JSON.stringify(presentInfo(s))));
+    sendJsonText(ctx, json);
   });
   router.patch('/info', need('write:service'), async (ctx) => {
     const body = validate(UpdateInfo, ctx.request.body);
