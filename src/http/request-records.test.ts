@@ -1,0 +1,48 @@
+// Access-log records are queued as requests finish and written together at the end of the turn.
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './log.ts';
+import { RequestRecords } from './request-records.ts';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const dest = new Writable({ write(chunk: Buffer, _enc, cb) { for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>); cb(); } });
+  return { lines, logger: createLogger('info', dest) };
+}
+
+describe('request records', () => {
+  it('writes every record of a turn once, after the turn, with the rounded time in the log and the exact one observed', async () => {
+    const { lines, logger } = capture();
+    const observed: [string, number, number][] = [];
+    const records = new RequestRecords(logger, (r, ms) => observed.push([r.reqId, r.status, ms]));
+    records.add('req-1', 'GET', '/api/service/info', 200, 0.123456);
+    records.add('req-2', 'POST', 'unmatched', 404, 12.349);
+    expect(lines).toHaveLength(0);
+    expect(observed).toHaveLength(0);
+    await new Promise((r) => setImmediate(r));
+    expect(observed).toEqual([['req-1', 200, 0.123456], ['req-2', 404, 12.349]]);
+    expect(lines.map((l) => [l.msg, l.reqId, l.method, l.route, l.status, l.ms])).toEqual([
+      ['request', 'req-1', 'GET', '/api/service/info', 200, 0.1],
+      ['request', 'req-2', 'POST', 'unmatched', 404, 12.3],
+    ]);
+    expect(typeof lines[0]?.time).toBe('string');
+    await new Promise((r) => setImmediate(r));
+    expect(lines).toHaveLength(2); // nothing written twice
+  });
+
+  it('flush() writes what is queued at once (shutdown)', () => {
+    const { lines, logger } = capture();
+    const records = new RequestRecords(logger);
+    records.add('req-3', 'GET', '/healthz', 200, 1);
+    records.flush();
+    expect(lines.map((l) => l.reqId)).toEqual(['req-3']);
+  });
+
+  it('writes nothing below the info level', async () => {
+    const lines: string[] = [];
+    const records = new RequestRecords(createLogger('warn', new Writable({ write(chunk: Buffer, _e, cb) { lines.push(chunk.toString()); cb(); } })));
+    records.add('req-4', 'GET', '/healthz', 200, 1);
+    await new Promise((r) => setImmediate(r));
+    expect(lines).toEqual([]);
+  });
+});
