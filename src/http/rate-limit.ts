@@ -23,6 +23,14 @@ export class Limiter {
     return this.impl.consume(key, 1).then(this.admitted, this.refused);
   }
 
+  /**
+   * consume() for a request whose response carries the limits: the X-RateLimit-* headers go onto
+   * Node's response, in the one promise step every Service API request takes.
+   */
+  consumeFor(key: string, response: HeaderTarget): Promise<void> {
+    return this.impl.consume(key, 1).then((res) => setLimitHeaders(response, this.result(res)), this.refused);
+  }
+
   private readonly admitted = (res: RateLimiterRes): LimitResult => this.result(res);
 
   private readonly refused = (err: unknown): never => {
@@ -52,8 +60,10 @@ export function headersFor(r: LimitResult): Record<string, string> {
   return { 'X-RateLimit-Limit': String(r.limit), 'X-RateLimit-Remaining': String(r.remaining), 'X-RateLimit-Reset': String(r.reset) };
 }
 
+interface HeaderTarget { setHeader(name: string, value: string): unknown }
+
 /** The same three headers straight onto Node's response (every Service API request sets them). */
-export function setLimitHeaders(res: { setHeader(name: string, value: string): unknown }, r: LimitResult): void {
+function setLimitHeaders(res: HeaderTarget, r: LimitResult): void {
   res.setHeader('X-RateLimit-Limit', String(r.limit));
   res.setHeader('X-RateLimit-Remaining', String(r.remaining));
   res.setHeader('X-RateLimit-Reset', String(r.reset));

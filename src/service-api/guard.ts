@@ -4,7 +4,7 @@ import type { Next } from 'koa';
 import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
 import { AppError, badRequest, forbidden, unauthorized } from '../http/errors.ts';
-import { setLimitHeaders, type Limiter } from '../http/rate-limit.ts';
+import type { Limiter } from '../http/rate-limit.ts';
 import type { Permission } from '../api-keys/permissions.ts';
 import type { KeyPrincipal } from './auth.ts';
 import type { Metrics } from '../ops/metrics.ts';
@@ -24,28 +24,33 @@ function limiterFor(deps: Deps, method: string): Limiter {
 }
 
 export function serviceApiGuard(deps: Deps, metrics: Metrics) {
+  const countAuthFailure = (err: unknown): never => {
+    if (err instanceof AppError && err.status === 401) metrics.apiKeyFailures.inc();
+    throw err;
+  };
   const countRefusal = (err: unknown): never => {
     if (err instanceof AppError && err.status === 429) metrics.rateLimited.inc({ limiter: 'service-api' });
     throw err;
   };
-  return async function serviceApiGuardMiddleware(ctx: AppContext, next: Next): Promise<unknown> {
+  // A known key: its rate limit (headers on every response), then on to the route.
+  const admit = (ctx: AppContext, p: KeyPrincipal, next: Next): Promise<unknown> => {
+    ctx.state.principal = p;
+    return limiterFor(deps, ctx.method).consumeFor(p.keyId, ctx.res).then(() => next(), countRefusal);
+  };
+  // Not async: a cached key is known synchronously, so the limiter's promise is the only one waited on.
+  return function serviceApiGuardMiddleware(ctx: AppContext, next: Next): Promise<unknown> {
     if (ctx.querystring) {
       for (const name of Object.keys(ctx.query)) {
         if (QUERY_KEY_NAMES.test(name)) throw badRequest('API keys must be sent in the X-API-Key header, never in the URL');
       }
     }
-    let p: KeyPrincipal;
+    let found: KeyPrincipal | Promise<KeyPrincipal>;
     try {
-      // Synchronous for a cached key: no promise to wait on in the common case.
-      const found = deps.apiKeys.authenticate(ctx.get('x-api-key') || undefined);
-      p = found instanceof Promise ? await found : found;
+      found = deps.apiKeys.authenticate(ctx.get('x-api-key') || undefined);
     } catch (err) {
-      if (err instanceof AppError && err.status === 401) metrics.apiKeyFailures.inc();
-      throw err;
+      return countAuthFailure(err);
     }
-    ctx.state.principal = p;
-    setLimitHeaders(ctx.res, await limiterFor(deps, ctx.method).consume(p.keyId).catch(countRefusal));
-    return next();
+    return found instanceof Promise ? found.then((p) => admit(ctx, p, next), countAuthFailure) : admit(ctx, found, next);
   };
 }
 
