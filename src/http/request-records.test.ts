@@ -46,3 +46,26 @@ describe('request records', () => {
     expect(lines).toEqual([]);
   });
 });
+
+describe('the access line', () => {
+  it('is byte for byte what pino writes for logger.info(record, "request"), but for the time', () => {
+    const { logger } = capture();
+    const raw: string[] = [];
+    const pinoLogger = createLogger('info', new Writable({ write(chunk: Buffer, _e, cb) { raw.push(chunk.toString()); cb(); } }));
+    const records = new RequestRecords(logger);
+    const samples = [
+      { reqId: '3b5a3c5e-0d4e-4a57-9f53-8a7d86d2b1c9', method: 'GET', route: '/api/service/info', status: 200, ms: 0.2 },
+      { reqId: 'client.supplied:id-123', method: 'DELETE', route: '/api/service/users/:userId', status: 204, ms: 12 },
+      { reqId: 'abcdefgh', method: 'POST', route: 'unmatched', status: 404, ms: 1234.5 },
+      { reqId: 'abcdefgh', method: 'GET', route: '/odd "route" \\ with\ttab and é', status: 500, ms: 0 },
+    ];
+    const noTime = (line: string) => line.replace(/,"time":"[^"]*"/, '');
+    for (const r of samples) {
+      pinoLogger.info(r, 'request');
+      const ours = records.line(r);
+      expect(noTime(ours)).toBe(noTime(raw.at(-1) ?? ''));
+      expect(ours).toMatch(/^\{"level":30,"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","service":"tessera",/);
+      expect(JSON.parse(ours)).toMatchObject({ ...r, msg: 'request' });
+    }
+  });
+});
