@@ -36,6 +36,25 @@ export function pinMainThread(pid: number, cpu: number): void {
   if (PINNED) spawnSync('taskset', ['-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
+/** The servers' core (see pinMainThread). */
+export const SERVER_CPU = 1;
+/** The load generator's core. */
+export const LOAD_CPU = 0;
+
+/**
+ * Runs a CPU-bound measurement in this process on the servers' core, then moves back: a ceiling that a
+ * server's rate is divided by must be measured where that server runs (on this VM one core at times
+ * runs much slower than the other).
+ */
+export function onServerCore<T>(measure: () => T): T {
+  pinMainThread(process.pid, SERVER_CPU);
+  try {
+    return measure();
+  } finally {
+    pinMainThread(process.pid, LOAD_CPU);
+  }
+}
+
 export async function startChild(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   // BENCH_PROFILE=dir writes a V8 CPU profile of each server to that folder; BENCH_NODE_FLAGS adds
   // Node flags to both servers (e.g. --trace-gc).
@@ -63,7 +82,7 @@ export async function startChild(script: string, env: Record<string, string>): P
     child.once('exit', (code) => { clearInterval(poll); reject(new Error(`${script} exited with ${code}`)); });
   });
   child.stdout?.resume();
-  if (child.pid) pinMainThread(child.pid, 1);
+  if (child.pid) pinMainThread(child.pid, SERVER_CPU);
   return { child, url };
 }
 

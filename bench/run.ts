@@ -16,7 +16,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { newId, newToken } from '../src/security/random.ts';
 import { apiKeyHasher, generateApiKey } from '../src/security/api-key.ts';
-import { PINNED, load, pinMainThread, root, startChild, stopChild, type Measured } from './lib.ts';
+import { LOAD_CPU, PINNED, load, onServerCore, pinMainThread, root, startChild, stopChild, type Measured } from './lib.ts';
 import { authnRequestForm, responsesPerSecond, rsaSignaturesPerSecond, seedSso, signInWriteMicros } from './sso.ts';
 
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -72,7 +72,7 @@ const cpuOf = (ms: (Measured | undefined)[]): string => {
 };
 
 async function main(): Promise<void> {
-  pinMainThread(process.pid, 0);
+  pinMainThread(process.pid, LOAD_CPU);
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   const databaseUrl = `file:${join(dir, 'bench.db')}`;
   const rounds: Round[] = [];
@@ -118,9 +118,10 @@ async function main(): Promise<void> {
         let rsa = 0;
         let sso: Measured | undefined;
         if (wanted('sso')) {
-          rsa = rsaSignaturesPerSecond(1500);
+          // The signature ceiling on the server's core, right before and after the SSO load.
+          rsa = onServerCore(() => rsaSignaturesPerSecond(1500));
           sso = await load('POST /saml/…/sso (live session, 2 signatures)', ssoUrl, { ...ssoLoad, ...tesseraPid });
-          rsa = (rsa + rsaSignaturesPerSecond(1500)) / 2;
+          rsa = (rsa + onServerCore(() => rsaSignaturesPerSecond(1500))) / 2;
         }
         rounds.push({ bare: bareRuns, measured, rsa, sso });
       }
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
   }
   if (ssoRatios.length) {
     const rsa = median(rounds.map((r) => r.rsa));
-    console.log(`\ncrypto.sign RSA-2048 SHA-256 (KeyObject), measured around each SSO load: ${rsa.toFixed(0)} signatures/s (median)`);
+    console.log(`\ncrypto.sign RSA-2048 SHA-256 (KeyObject), on the server's core around each SSO load: ${rsa.toFixed(0)} signatures/s (median)`);
     console.log(`SSO signing efficiency, whole HTTP sign-in (Responses/s × 2 ÷ signatures/s): ${pct(median(ssoRatios))} (rounds: ${ssoRatios.map(pct).join(', ')})`);
   }
   console.log(`Response building alone (in process): ${built.toFixed(0)} Responses/s × 2 ÷ ${builtRsa.toFixed(0)} = ${pct((built * 2) / builtRsa)}`);
