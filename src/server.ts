@@ -51,7 +51,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   const deps: Deps = { config, database, db: database.prisma, logger, limits: createRateLimits(redis, logger), apiKeys, invalidation, redis };
   const metrics = createMetrics(() => database.poolStats());
   let shuttingDown = false;
-  const records = new RequestRecords(logger, (r, ms) => metrics.observeRequest(r.method, r.route, r.status, ms));
+  const records = new RequestRecords(logger, (r) => metrics.observeRequest(r.method, r.route, r.status, r.ms));
   const app = createApp(deps, metrics, records, () => shuttingDown);
   const server = createServer(app.callback());
   server.keepAliveTimeout = 5000;

@@ -14,7 +14,7 @@ describe('request records', () => {
   it('writes every record of a turn once, after the turn, with the rounded time in the log and the exact one observed', async () => {
     const { lines, logger } = capture();
     const observed: [string, number, number][] = [];
-    const records = new RequestRecords(logger, (r, ms) => observed.push([r.reqId, r.status, ms]));
+    const records = new RequestRecords(logger, (r) => observed.push([r.reqId, r.status, r.ms]));
     records.add('req-1', 'GET', '/api/service/info', 200, 0.123456);
     records.add('req-2', 'POST', 'unmatched', 404, 12.349);
     expect(lines).toHaveLength(0);

@@ -12,7 +12,7 @@
 import pino from 'pino';
 import type { Logger } from './log.ts';
 
-/** What the access log says of one request: route templates only, never a raw URL. */
+/** What the access log says of one request: route templates only, never a raw URL; `ms` exact. */
 export interface RequestRecord { reqId: string; method: string; route: string; status: number; ms: number }
 
 const INFO = pino.levels.values.info ?? 30;
@@ -29,38 +29,33 @@ function lineParts(logger: Logger): { prefix: () => string; bindings: string; wr
 
 export class RequestRecords {
   private records: RequestRecord[] = [];
-  /** Exact durations (ms) beside the records, whose `ms` is rounded for the log. */
-  private durations: number[] = [];
   private readonly parts: ReturnType<typeof lineParts>;
   /** `,"route":"…"` per route template (they are few: unmatched paths share one). */
   private readonly routeFields = new Map<string, string>();
 
-  constructor(private readonly logger: Logger, private readonly observe?: (record: RequestRecord, ms: number) => void) {
+  constructor(private readonly logger: Logger, private readonly observe?: (record: RequestRecord) => void) {
     this.parts = lineParts(logger);
   }
 
   add(reqId: string, method: string, route: string, status: number, ms: number): void {
-    if (this.records.push({ reqId, method, route, status, ms: Math.round(ms * 10) / 10 }) === 1) setImmediate(this.flush);
-    this.durations.push(ms);
+    if (this.records.push({ reqId, method, route, status, ms }) === 1) setImmediate(this.flush);
   }
 
   /** Writes and observes everything queued (also called on shutdown). */
   readonly flush = (): void => {
     const records = this.records;
-    const durations = this.durations;
     if (records.length === 0) return;
     this.records = [];
-    this.durations = [];
-    for (let i = 0; i < records.length; i++) this.observe?.(records[i] as RequestRecord, durations[i] ?? 0);
+    if (this.observe) for (const r of records) this.observe(r);
     if (!this.logger.isLevelEnabled('info')) return;
     // One line per write, as pino itself writes: destinations may rely on it.
     for (const r of records) this.parts.write(this.line(r));
   };
 
-  /** `logger.info(r, 'request')`, byte for byte. */
+  /** `logger.info({ ...r, ms: <r.ms to 0.1 ms> }, 'request')`, byte for byte. */
   line(r: RequestRecord): string {
     let route = this.routeFields.get(r.route);
     if (route === undefined) this.routeFields.set(r.route, (route = `,"route":${JSON.stringify(r.route)}`));
-    return `${this.parts.prefix()}${this.parts.bindings},"reqId":${JSON.stringify(r.reqId)},"method":${JSON.stringify(r.method)}${route},"status":${r.status},"ms":${r.ms},"msg":"request"}\n`;
+    return `${this.parts.prefix()}${this.parts.bindings},"reqId":${JSON.stringify(r.reqId)},"method":${JSON.stringify(r.method)}${route},"status":${r.status},"ms":${Math.round(r.ms * 10) / 10},"msg":"request"}\n`;
   }
 }
