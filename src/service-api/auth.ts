@@ -4,7 +4,7 @@
 // drops it before the next request it serves. Entries also expire after a short TTL as a backstop.
 import type { Database, Db } from '../db/client.ts';
 import { join, sql } from '../db/client.ts';
-import { date, dateOrNull, runBatch, runRead, text } from '../db/statements.ts';
+import { date, dateOrNull, runBatch, runRead, text, type Row } from '../db/statements.ts';
 import type { Logger } from '../http/log.ts';
 import type { Invalidation, InvalidationBus } from '../db/invalidation.ts';
 import { unauthorized } from '../http/errors.ts';
@@ -27,6 +27,21 @@ const NEGATIVE_TTL_MS = 8_000; // at most 10 s
 const LAST_USED_EVERY_MS = 60_000;
 const FLUSH_EVERY_MS = 5_000;
 const MAX_ENTRIES = 50_000;
+/** Lookups waiting at once are read together, this many hashes a statement at most. */
+const MAX_BATCH = 256;
+
+interface Waiting { resolve(p: KeyPrincipal | null): void; reject(err: unknown): void; promise: Promise<KeyPrincipal | null> }
+
+/**
+ * The IN list padded to the next power of two (with repeats of its first hash), so SQLite prepares
+ * at most nine statement texts for every batch size up to MAX_BATCH.
+ */
+function padded(hashes: string[]): string[] {
+  let size = 1;
+  while (size < hashes.length) size *= 2;
+  const first = hashes[0] ?? '';
+  return size === hashes.length ? hashes : [...hashes, ...Array<string>(size - hashes.length).fill(first)];
+}
 
 export const INVALID_KEY_MESSAGE = 'Invalid or missing API key';
 
@@ -38,6 +53,8 @@ export class ApiKeyAuth {
   /** Keys used since the last flush (id → time): written together, off the request path. */
   private readonly usedSince = new Map<string, number>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Key hashes to read in the next batch, each with the one promise every request for it awaits. */
+  private waiting = new Map<string, Waiting>();
 
   private readonly db: Db;
   constructor(private readonly database: Database, secret: string, private readonly logger: Logger, private readonly bus: InvalidationBus) {
@@ -123,26 +140,44 @@ export class ApiKeyAuth {
     return p;
   }
 
-  /** One indexed read (key and its service together), on the direct connection when there is one. */
-  private async load(keyHash: string): Promise<KeyPrincipal | null> {
-    const [row] = await runRead(this.db, this.database.direct, sql`SELECT k."id", k."permissions", k."expires_at",
-        s."id" AS "service_id", s."organization_id", s."name", s."slug", s."service_type", s."created_at"
-      FROM "api_keys" k JOIN "services" s ON s."id" = k."service_id" WHERE k."key_hash" = ${keyHash}`);
-    if (!row) return null;
-    return {
-      keyId: text(row, 'id'),
-      keyHash,
-      permissions: new Set(parseStringArray(text(row, 'permissions')).filter(isPermission)),
-      expiresAt: dateOrNull(row, 'expires_at')?.getTime() ?? null,
-      service: {
-        id: text(row, 'service_id'),
-        organizationId: text(row, 'organization_id'),
-        name: text(row, 'name'),
-        slug: text(row, 'slug'),
-        serviceType: text(row, 'service_type'),
-        createdAt: date(row, 'created_at'),
-      },
-    };
+  /**
+   * The key's row, read together with every other lookup that arrives before the event loop's check
+   * phase: the requests of one socket read share one statement (`key_hash IN (…)`, the same unique
+   * index), and concurrent requests with the same key share one row. A batch is taken whole before its
+   * read starts, so a lookup never joins a read already under way: the row is always read after the
+   * caller's `bus.mark()`, as loadEntry's invalidation check requires.
+   */
+  private load(keyHash: string): Promise<KeyPrincipal | null> {
+    const pending = this.waiting.get(keyHash);
+    if (pending) return pending.promise;
+    let resolve!: Waiting['resolve'];
+    let reject!: Waiting['reject'];
+    const promise = new Promise<KeyPrincipal | null>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    if (this.waiting.size === 0) setImmediate(() => void this.readWaiting());
+    this.waiting.set(keyHash, { resolve, reject, promise });
+    return promise;
+  }
+
+  private async readWaiting(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = new Map();
+    const hashes = [...batch.keys()];
+    for (let i = 0; i < hashes.length; i += MAX_BATCH) {
+      const part = hashes.slice(i, i + MAX_BATCH);
+      try {
+        const rows = await runRead(this.db, this.database.direct, sql`SELECT k."key_hash", k."id", k."permissions", k."expires_at",
+            s."id" AS "service_id", s."organization_id", s."name", s."slug", s."service_type", s."created_at"
+          FROM "api_keys" k JOIN "services" s ON s."id" = k."service_id" WHERE k."key_hash" IN (${join(padded(part))})`);
+        const found = new Map<string, KeyPrincipal>();
+        for (const row of rows) found.set(text(row, 'key_hash'), principalOf(row));
+        for (const h of part) batch.get(h)?.resolve(found.get(h) ?? null);
+      } catch (err) {
+        for (const h of part) batch.get(h)?.reject(err);
+      }
+    }
   }
 
   /** A key was deleted: drop it here and on every other instance. */
@@ -172,4 +207,22 @@ export class ApiKeyAuth {
       }
     }
   }
+}
+
+/** A key row joined with its service (readWaiting's columns). */
+function principalOf(row: Row): KeyPrincipal {
+  return {
+    keyId: text(row, 'id'),
+    keyHash: text(row, 'key_hash'),
+    permissions: new Set(parseStringArray(text(row, 'permissions')).filter(isPermission)),
+    expiresAt: dateOrNull(row, 'expires_at')?.getTime() ?? null,
+    service: {
+      id: text(row, 'service_id'),
+      organizationId: text(row, 'organization_id'),
+      name: text(row, 'name'),
+      slug: text(row, 'slug'),
+      serviceType: text(row, 'service_type'),
+      createdAt: date(row, 'created_at'),
+    },
+  };
 }

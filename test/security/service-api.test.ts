@@ -140,6 +140,9 @@ describe.each(databases())('service API security on $name', (factory) => {
         const lookedUp = await client.get('/api/service/info', { 'x-api-key': generateApiKey('live').key });
         expect(lookedUp.status).toBeGreaterThanOrEqual(500);
         expect(lookedUp.text).not.toMatch(/api_keys|SELECT|prisma/i);
+        // Lookups read together fail together, and none of them is left waiting.
+        const together = await Promise.all([1, 2, 3].map(() => client.get('/api/service/info', { 'x-api-key': generateApiKey('live').key })));
+        for (const r of together) expect(r.status).toBeGreaterThanOrEqual(500);
         // …while malformed ones never get that far.
         for (const key of ['garbage', flipLast(w.key), flipLast(generateApiKey('test').key), 'sk_live_']) {
           expectInvalidKey(await client.get('/api/service/info', { 'x-api-key': key }), reference);
@@ -149,6 +152,47 @@ describe.each(databases())('service API security on $name', (factory) => {
       } finally {
         await own.stop();
       }
+    });
+
+    it('lookups made together are read together, and each key still gets its own answer', async () => {
+      const a = await serviceWorld(srv.url, admin);
+      const b = await serviceWorld(srv.url, admin);
+      const narrow = await extraKey(b, ['read:users']);
+      const revoked = await extraKey(a, ['read:service']);
+      await deleteKey(admin, a, revoked.id);
+      const expired = await extraKey(b, ['read:service'], { expires_in_days: 1 });
+      await srv.deps.db.apiKey.update({ where: { id: expired.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      const unknown = generateApiKey('live').key;
+
+      // Called in one tick, these first uses wait for the same batch read.
+      const auth = srv.deps.apiKeys;
+      const keys = [a.key, b.key, narrow.key, a.key, revoked.key, expired.key, unknown, b.key];
+      const answers = await Promise.allSettled(keys.map(async (k) => auth.authenticate(k)));
+      const principal = (i: number) => {
+        const r = answers[i];
+        if (r?.status !== 'fulfilled') throw new Error(`key ${i} was refused`);
+        return r.value;
+      };
+      expect(principal(0).service.id).toBe(a.service.id);
+      expect(principal(1).service.id).toBe(b.service.id);
+      expect(principal(2).service.id).toBe(b.service.id);
+      expect([...principal(2).permissions]).toEqual(['read:users']);
+      expect(principal(2).keyId).toBe(narrow.id);
+      // The same key twice in one batch is one row read.
+      expect(principal(3)).toBe(principal(0));
+      expect(principal(7)).toBe(principal(1));
+      for (const i of [4, 5, 6]) expect(answers[i]?.status, keys[i]).toBe('rejected');
+
+      // The same through HTTP, all at once: every answer belongs to its own key.
+      const reference = expectInvalidKey(await anon.get('/api/service/info'));
+      const fresh = await Promise.all([extraKey(a, ['read:service']), extraKey(b, ['read:service']), extraKey(a, ['read:users'])]);
+      const calls = [...fresh, ...fresh].map((k) => k.api.get<ServiceInfo>('/api/service/info'));
+      calls.push(anon.get('/api/service/info', { 'x-api-key': revoked.key }), anon.get('/api/service/info', { 'x-api-key': unknown }));
+      const res = await Promise.all(calls);
+      for (const i of [0, 3]) expect(res[i]?.body.id).toBe(a.service.id);
+      for (const i of [1, 4]) expect(res[i]?.body.id).toBe(b.service.id);
+      for (const i of [2, 5]) expectError(res[i] as Res<unknown>, 403, 'FORBIDDEN');
+      for (const i of [6, 7]) expectInvalidKey(res[i] as Res<unknown>, reference);
     });
 
     it('an expired key is refused even though its row still exists', async () => {
