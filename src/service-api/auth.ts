@@ -1,7 +1,8 @@
 // X-API-Key authentication for the Service API. Keys are looked up by keyed hash; the result is
 // cached in process because every backend request pays for it. Deletion invalidates the cache entry
 // at once, and with REDIS_URL the invalidation is broadcast (src/db/invalidation.ts) so every instance
-// drops it before the next request it serves. Entries also expire after a short TTL as a backstop.
+// drops it before the next request it serves. Entries also expire after a short TTL as a backstop;
+// keys in steady use are read again in batches before they do (refreshSoonStale), off the request path.
 import type { Database, Db } from '../db/client.ts';
 import { join, sql } from '../db/client.ts';
 import { date, dateOrNull, runBatch, runRead, text, type Row } from '../db/statements.ts';
@@ -20,12 +21,18 @@ export interface KeyPrincipal {
   service: { id: string; organizationId: string; name: string; slug: string; serviceType: string; createdAt: Date };
 }
 
-interface Entry { principal: KeyPrincipal | null; staleAt: number; lastUsedWritten: number }
+/** `used`: served since its row was last read (what the refresh sweep renews; idle keys just expire). */
+interface Entry { principal: KeyPrincipal | null; staleAt: number; lastUsedWritten: number; used: boolean }
 
 const POSITIVE_TTL_MS = 48_000; // × 0.75–1.25: an entry lives at most 60 s
 const NEGATIVE_TTL_MS = 8_000; // at most 10 s
 const LAST_USED_EVERY_MS = 60_000;
 const FLUSH_EVERY_MS = 5_000;
+/**
+ * Every FLUSH_EVERY_MS, the keys in use that go stale within this horizon are read again, together, off
+ * the request path: a key in steady use never waits on the database for its TTL.
+ */
+const REFRESH_AHEAD_MS = 12_000;
 const MAX_ENTRIES = 50_000;
 /** Lookups waiting at once are read together, this many hashes a statement at most. */
 const MAX_BATCH = 256;
@@ -55,6 +62,7 @@ export class ApiKeyAuth {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Key hashes to read in the next batch, each with the one promise every request for it awaits. */
   private waiting = new Map<string, Waiting>();
+  private refreshing: Promise<void> | undefined;
 
   private readonly db: Db;
   constructor(private readonly database: Database, secret: string, private readonly logger: Logger, private readonly bus: InvalidationBus) {
@@ -64,7 +72,10 @@ export class ApiKeyAuth {
   }
 
   start(): void {
-    this.flushTimer = setInterval(() => void this.flushLastUsed(), FLUSH_EVERY_MS);
+    this.flushTimer = setInterval(() => {
+      void this.flushLastUsed();
+      this.refreshing ??= this.refreshSoonStale().finally(() => { this.refreshing = undefined; });
+    }, FLUSH_EVERY_MS);
     this.flushTimer.unref();
   }
 
@@ -85,6 +96,7 @@ export class ApiKeyAuth {
 
   async stop(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.refreshing;
     await this.flushLastUsed();
   }
 
@@ -116,10 +128,8 @@ export class ApiKeyAuth {
     if (entry && trusted && now <= entry.staleAt) return entry;
     const mark = this.bus.mark();
     const principal = await this.load(this.hash(rawKey));
-    // The TTL is only a backstop (invalidation is explicit); spread by ±25 % so keys cached together
-    // are not all reloaded in the same second.
-    const ttl = (principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) * (0.75 + Math.random() / 2);
-    const loaded = { principal, staleAt: now + ttl, lastUsedWritten: entry?.lastUsedWritten ?? 0 };
+    const ttl = jittered(principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS);
+    const loaded = { principal, staleAt: now + ttl, lastUsedWritten: entry?.lastUsedWritten ?? 0, used: false };
     // An invalidation that arrived while loading may concern this very key: use the row, don't keep it.
     if (this.bus.unchangedSince(mark)) {
       if (this.cache.size >= MAX_ENTRIES) this.clearCache();
@@ -133,6 +143,7 @@ export class ApiKeyAuth {
   private admit(entry: Entry, now: number): KeyPrincipal {
     const p = entry.principal;
     if (!p || (p.expiresAt !== null && p.expiresAt <= now)) throw unauthorized(INVALID_KEY_MESSAGE);
+    entry.used = true;
     if (now - entry.lastUsedWritten > LAST_USED_EVERY_MS) {
       entry.lastUsedWritten = now;
       this.usedSince.set(p.keyId, now);
@@ -164,18 +175,67 @@ export class ApiKeyAuth {
   private async readWaiting(): Promise<void> {
     const batch = this.waiting;
     this.waiting = new Map();
-    const hashes = [...batch.keys()];
+    try {
+      const found = await this.readRows([...batch.keys()]);
+      for (const [h, w] of batch) w.resolve(found.get(h) ?? null);
+    } catch (err) {
+      for (const w of batch.values()) w.reject(err);
+    }
+  }
+
+  /** The rows of these key hashes (absent: no such key), MAX_BATCH hashes a statement. */
+  private async readRows(hashes: string[]): Promise<Map<string, KeyPrincipal>> {
+    const found = new Map<string, KeyPrincipal>();
     for (let i = 0; i < hashes.length; i += MAX_BATCH) {
-      const part = hashes.slice(i, i + MAX_BATCH);
-      try {
-        const rows = await runRead(this.db, this.database.direct, sql`SELECT k."key_hash", k."id", k."permissions", k."expires_at",
-            s."id" AS "service_id", s."organization_id", s."name", s."slug", s."service_type", s."created_at"
-          FROM "api_keys" k JOIN "services" s ON s."id" = k."service_id" WHERE k."key_hash" IN (${join(padded(part))})`);
-        const found = new Map<string, KeyPrincipal>();
-        for (const row of rows) found.set(text(row, 'key_hash'), principalOf(row));
-        for (const h of part) batch.get(h)?.resolve(found.get(h) ?? null);
-      } catch (err) {
-        for (const h of part) batch.get(h)?.reject(err);
+      // A long list (a refresh of many keys) lets requests run between its statements.
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const rows = await runRead(this.db, this.database.direct, sql`SELECT k."key_hash", k."id", k."permissions", k."expires_at",
+          s."id" AS "service_id", s."organization_id", s."name", s."slug", s."service_type", s."created_at"
+        FROM "api_keys" k JOIN "services" s ON s."id" = k."service_id" WHERE k."key_hash" IN (${join(padded(hashes.slice(i, i + MAX_BATCH)))})`);
+      for (const row of rows) found.set(text(row, 'key_hash'), principalOf(row));
+    }
+    return found;
+  }
+
+  /**
+   * Reads again, in batches, every key served since its row was last read whose entry goes stale within
+   * `horizonMs`, and renews those entries in place (a key whose row is gone is dropped). The TTL stays
+   * the backstop it was: each renewal is a fresh read of the row. Results are kept only when no
+   * invalidation arrived while reading (it may concern one of these keys), and only for entries still
+   * in the cache as they were.
+   */
+  async refreshSoonStale(horizonMs = REFRESH_AHEAD_MS): Promise<void> {
+    const now = Date.now();
+    // Each with the principal it had, to know it unchanged after the read. A use from now on counts
+    // towards the next sweep.
+    const due: [string, KeyPrincipal][] = [];
+    for (const [cacheKey, e] of this.cache) {
+      if (e.principal && e.used && e.staleAt - now <= horizonMs) {
+        due.push([cacheKey, e.principal]);
+        e.used = false;
+      }
+    }
+    if (due.length === 0) return;
+    const mark = this.bus.mark();
+    const readFrom = Date.now();
+    let found: Map<string, KeyPrincipal>;
+    try {
+      found = await this.readRows(due.map(([, p]) => p.keyHash));
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message } }, 'could not refresh cached api keys');
+      return;
+    }
+    if (!this.bus.unchangedSince(mark)) return;
+    for (const [cacheKey, seen] of due) {
+      const entry = this.cache.get(cacheKey);
+      if (!entry || entry.principal !== seen) continue;
+      const principal = found.get(seen.keyHash);
+      if (principal) {
+        entry.principal = principal;
+        entry.staleAt = readFrom + jittered(POSITIVE_TTL_MS);
+      } else {
+        this.cache.delete(cacheKey);
+        this.cacheKeyOf.delete(seen.keyHash);
       }
     }
   }
@@ -207,6 +267,11 @@ export class ApiKeyAuth {
       }
     }
   }
+}
+
+/** The TTL is only a backstop (invalidation is explicit); spread by ±25 % so keys cached together are not all reloaded in the same second. */
+function jittered(ms: number): number {
+  return ms * (0.75 + Math.random() / 2);
 }
 
 /** A key row joined with its service (readWaiting's columns). */

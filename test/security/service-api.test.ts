@@ -233,6 +233,44 @@ describe.each(databases())('service API security on $name', (factory) => {
     });
   });
 
+  describe('keys in use are read again before they go stale', () => {
+    it('a refresh applies row changes made behind the cache\'s back, drops vanished keys and leaves idle ones alone', async () => {
+      const w = await serviceWorld(srv.url, admin);
+      const busy = await extraKey(w, ['read:service', 'read:users']);
+      const gone = await extraKey(w, ['read:service']);
+      const idle = await extraKey(w, ['read:service']);
+      for (const k of [busy, gone, idle]) expect((await k.api.get('/api/service/info')).status).toBe(200);
+      // Changed straight in the database: no invalidation, so the cache still answers from the old rows.
+      await srv.deps.db.apiKey.update({ where: { id: busy.id }, data: { permissions: JSON.stringify(['read:users']) } });
+      await srv.deps.db.apiKey.delete({ where: { id: gone.id } });
+      await srv.deps.db.apiKey.update({ where: { id: idle.id }, data: { permissions: JSON.stringify(['read:users']) } });
+      expect((await busy.api.get('/api/service/info')).status).toBe(200);
+      expect((await gone.api.get('/api/service/info')).status).toBe(200);
+      const auth = srv.deps.apiKeys;
+
+      // The first sweep renews every key served since its read (all three, once each).
+      await auth.refreshSoonStale(Number.MAX_SAFE_INTEGER);
+      expectError(await busy.api.get('/api/service/info'), 403, 'FORBIDDEN', 'API key lacks read:service permission');
+      expect((await busy.api.get('/api/service/users')).status).toBe(200);
+      expectInvalidKey(await gone.api.get('/api/service/info'));
+      await srv.deps.db.apiKey.update({ where: { id: busy.id }, data: { permissions: JSON.stringify(['read:service']) } });
+      await srv.deps.db.apiKey.update({ where: { id: idle.id }, data: { permissions: JSON.stringify(['read:service']) } });
+
+      // The second renews the key used since the first; the idle key is not read again (it keeps the
+      // row of the first sweep until it is used and renewed, or expires).
+      await auth.refreshSoonStale(Number.MAX_SAFE_INTEGER);
+      expect((await busy.api.get('/api/service/info')).status).toBe(200);
+      expectError(await idle.api.get('/api/service/info'), 403, 'FORBIDDEN', 'API key lacks read:service permission');
+      // Nothing is near stale with the real horizon, right after a read.
+      await srv.deps.db.apiKey.update({ where: { id: busy.id }, data: { permissions: JSON.stringify(['read:users']) } });
+      await auth.refreshSoonStale();
+      expect((await busy.api.get('/api/service/info')).status).toBe(200);
+      // Deleting through the API still refuses at once, refreshed or not.
+      await deleteKey(admin, w, busy.id);
+      expectInvalidKey(await busy.api.get('/api/service/info'));
+    });
+  });
+
   describe('SECURITY 28: permission matrix', () => {
     it.each(ALL_PERMISSIONS)('a key with only %s opens exactly its endpoints', async (permission) => {
       const w = await serviceWorld(srv.url, admin);
