@@ -153,8 +153,8 @@ export class ApiKeyAuth {
 
   /**
    * The key's row, read together with every other lookup that arrives before the event loop's check
-   * phase: the requests of one socket read share one statement (`key_hash IN (…)`, the same unique
-   * index), and concurrent requests with the same key share one row. A batch is taken whole before its
+   * phase: the requests parsed in one turn of the loop share one statement (`key_hash IN (…)`, the same
+   * unique index), and concurrent requests with the same key share one row. A batch is taken whole before its
    * read starts, so a lookup never joins a read already under way: the row is always read after the
    * caller's `bus.mark()`, as loadEntry's invalidation check requires.
    */
