@@ -200,9 +200,11 @@ export class ApiKeyAuth {
   /**
    * Reads again, in batches, every key served since its row was last read whose entry goes stale within
    * `horizonMs`, and renews those entries in place (a key whose row is gone is dropped). The TTL stays
-   * the backstop it was: each renewal is a fresh read of the row. Results are kept only when no
-   * invalidation arrived while reading (it may concern one of these keys), and only for entries still
-   * in the cache as they were.
+   * the backstop it was: each renewal is a fresh read of the row. Only entries still in the cache as
+   * they were are renewed: an invalidation that arrives during the read removes every entry it
+   * concerns, and a load after it makes a new principal, so a row read before a change can never
+   * outlive that change's invalidation. (Unlike loadEntry, nothing here needs the bus's mark, and a
+   * busy bus does not throw a whole sweep away.)
    */
   async refreshSoonStale(horizonMs = REFRESH_AHEAD_MS): Promise<void> {
     const now = Date.now();
@@ -216,7 +218,6 @@ export class ApiKeyAuth {
       }
     }
     if (due.length === 0) return;
-    const mark = this.bus.mark();
     const readFrom = Date.now();
     let found: Map<string, KeyPrincipal>;
     try {
@@ -225,7 +226,6 @@ export class ApiKeyAuth {
       this.logger.warn({ err: { message: (err as Error).message } }, 'could not refresh cached api keys');
       return;
     }
-    if (!this.bus.unchangedSince(mark)) return;
     for (const [cacheKey, seen] of due) {
       const entry = this.cache.get(cacheKey);
       if (!entry || entry.principal !== seen) continue;

@@ -265,6 +265,15 @@ describe.each(databases())('service API security on $name', (factory) => {
       await srv.deps.db.apiKey.update({ where: { id: busy.id }, data: { permissions: JSON.stringify(['read:users']) } });
       await auth.refreshSoonStale();
       expect((await busy.api.get('/api/service/info')).status).toBe(200);
+      // An invalidation that lands while a sweep is reading wins: the entry it removed is not renewed
+      // from the row read before it, so the next request reads the row again.
+      const raced = await extraKey(w, ['read:service']);
+      expect((await raced.api.get('/api/service/info')).status).toBe(200);
+      const sweep = auth.refreshSoonStale(Number.MAX_SAFE_INTEGER);
+      await srv.deps.invalidation.publish({ kind: 'service', id: w.service.id });
+      await sweep;
+      await srv.deps.db.apiKey.update({ where: { id: raced.id }, data: { permissions: JSON.stringify(['read:users']) } });
+      expectError(await raced.api.get('/api/service/info'), 403, 'FORBIDDEN', 'API key lacks read:service permission');
       // Deleting through the API still refuses at once, refreshed or not.
       await deleteKey(admin, w, busy.id);
       expectInvalidKey(await busy.api.get('/api/service/info'));
