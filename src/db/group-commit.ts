@@ -8,6 +8,9 @@
 // inputs are retried one by one so one bad input (say, a user deleted meanwhile) fails only its own
 // caller. If interpreting fails, the batch has already committed: writing it again would duplicate
 // it, so every caller of that batch gets the error instead.
+//
+// Reads batch the same way: the API-key cache's first-use lookups (src/service-api/auth.ts) pass a
+// read as `commit`, and a failed read is retried key by key like a failed write.
 
 interface Waiting<I, O> { input: I; resolve: (o: O) => void; reject: (e: unknown) => void }
 

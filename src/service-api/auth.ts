@@ -7,6 +7,7 @@ import type { Database, Db } from '../db/client.ts';
 import { join, sql } from '../db/client.ts';
 import { date, dateOrNull, runBatch, runRead, text, type Row } from '../db/statements.ts';
 import type { Logger } from '../http/log.ts';
+import { GroupCommit } from '../db/group-commit.ts';
 import type { Invalidation, InvalidationBus } from '../db/invalidation.ts';
 import { unauthorized } from '../http/errors.ts';
 import { apiKeyCacheKey, apiKeyHasher, isWellFormedApiKey } from '../security/api-key.ts';
@@ -34,10 +35,8 @@ const FLUSH_EVERY_MS = 5_000;
  */
 const REFRESH_AHEAD_MS = 12_000;
 const MAX_ENTRIES = 50_000;
-/** Lookups waiting at once are read together, this many hashes a statement at most. */
+/** Keys read together, this many hashes a statement at most. */
 const MAX_BATCH = 256;
-
-interface Waiting { resolve(p: KeyPrincipal | null): void; reject(err: unknown): void; promise: Promise<KeyPrincipal | null> }
 
 /**
  * The IN list padded to the next power of two (with repeats of its first hash), so SQLite prepares
@@ -60,14 +59,21 @@ export class ApiKeyAuth {
   /** Keys used since the last flush (id → time): written together, off the request path. */
   private readonly usedSince = new Map<string, number>();
   private flushTimer: NodeJS.Timeout | undefined;
-  /** Key hashes to read in the next batch, each with the one promise every request for it awaits. */
-  private waiting = new Map<string, Waiting>();
+  /**
+   * First-use lookups: the ones made in one turn of the event loop are read with one statement
+   * (`key_hash IN (…)`, the same unique index), one row per key however many requests wait on it. A
+   * batch is taken whole before its read starts, so a lookup never joins a read already under way: the
+   * row is always read after the caller's `bus.mark()`, as loadEntry's invalidation check requires. A
+   * batch that fails is read again key by key, so one key's failure stays its own.
+   */
+  private readonly lookups: GroupCommit<string, KeyPrincipal | null, Map<string, KeyPrincipal>>;
   private refreshing: Promise<void> | undefined;
 
   private readonly db: Db;
   constructor(private readonly database: Database, secret: string, private readonly logger: Logger, private readonly bus: InvalidationBus) {
     this.db = database.prisma;
     this.hash = apiKeyHasher(secret);
+    this.lookups = new GroupCommit((hashes) => this.readRows([...new Set(hashes)]), (found, hashes) => hashes.map((h) => found.get(h) ?? null), undefined, MAX_BATCH);
     bus.onInvalidate((m) => this.applyInvalidation(m));
   }
 
@@ -127,7 +133,7 @@ export class ApiKeyAuth {
     }
     if (entry && trusted && now <= entry.staleAt) return entry;
     const mark = this.bus.mark();
-    const principal = await this.load(this.hash(rawKey));
+    const principal = await this.lookups.submit(this.hash(rawKey));
     const ttl = jittered(principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS);
     const loaded = { principal, staleAt: now + ttl, lastUsedWritten: entry?.lastUsedWritten ?? 0, used: false };
     // An invalidation that arrived while loading may concern this very key: use the row, don't keep it.
@@ -149,38 +155,6 @@ export class ApiKeyAuth {
       this.usedSince.set(p.keyId, now);
     }
     return p;
-  }
-
-  /**
-   * The key's row, read together with every other lookup that arrives before the event loop's check
-   * phase: the requests parsed in one turn of the loop share one statement (`key_hash IN (…)`, the same
-   * unique index), and concurrent requests with the same key share one row. A batch is taken whole before its
-   * read starts, so a lookup never joins a read already under way: the row is always read after the
-   * caller's `bus.mark()`, as loadEntry's invalidation check requires.
-   */
-  private load(keyHash: string): Promise<KeyPrincipal | null> {
-    const pending = this.waiting.get(keyHash);
-    if (pending) return pending.promise;
-    let resolve!: Waiting['resolve'];
-    let reject!: Waiting['reject'];
-    const promise = new Promise<KeyPrincipal | null>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    if (this.waiting.size === 0) setImmediate(() => void this.readWaiting());
-    this.waiting.set(keyHash, { resolve, reject, promise });
-    return promise;
-  }
-
-  private async readWaiting(): Promise<void> {
-    const batch = this.waiting;
-    this.waiting = new Map();
-    try {
-      const found = await this.readRows([...batch.keys()]);
-      for (const [h, w] of batch) w.resolve(found.get(h) ?? null);
-    } catch (err) {
-      for (const w of batch.values()) w.reject(err);
-    }
   }
 
   /** The rows of these key hashes (absent: no such key), MAX_BATCH hashes a statement. */
@@ -218,7 +192,6 @@ export class ApiKeyAuth {
       }
     }
     if (due.length === 0) return;
-    const readFrom = Date.now();
     let found: Map<string, KeyPrincipal>;
     try {
       found = await this.readRows(due.map(([, p]) => p.keyHash));
@@ -232,7 +205,7 @@ export class ApiKeyAuth {
       const principal = found.get(seen.keyHash);
       if (principal) {
         entry.principal = principal;
-        entry.staleAt = readFrom + jittered(POSITIVE_TTL_MS);
+        entry.staleAt = now + jittered(POSITIVE_TTL_MS);
       } else {
         this.cache.delete(cacheKey);
         this.cacheKeyOf.delete(seen.keyHash);
@@ -269,12 +242,15 @@ export class ApiKeyAuth {
   }
 }
 
-/** The TTL is only a backstop (invalidation is explicit); spread by ±25 % so keys cached together are not all reloaded in the same second. */
+/**
+ * The TTL is only a backstop (invalidation is explicit); spread by ±25 % so keys cached together are
+ * not all reloaded in the same second.
+ */
 function jittered(ms: number): number {
   return ms * (0.75 + Math.random() / 2);
 }
 
-/** A key row joined with its service (readWaiting's columns). */
+/** A key row joined with its service (readRows' columns). */
 function principalOf(row: Row): KeyPrincipal {
   return {
     keyId: text(row, 'id'),
