@@ -8,6 +8,7 @@ import { requestContext } from './http/middleware.ts';
 import type { RequestRecords } from './http/request-records.ts';
 import { fastRoutes } from './http/route-table.ts';
 import { jsonBody } from './http/body.ts';
+import { refuseKeyInUrl } from './http/query-keys.ts';
 import { requireAccount } from './auth/middleware.ts';
 import { authRoutes } from './auth/routes.ts';
 import { organizationRoutes } from './organizations/routes.ts';
@@ -72,7 +73,8 @@ export function createApp(deps: Deps, metrics: Metrics, records: RequestRecords,
   // The Service API is called by backends on every request of their own: its requests go straight to
   // its router instead of being matched against every admin-plane and SAML route first. Routes without
   // parameters are served from chains composed once (http/route-table.ts). Everything under /api/
-  // takes JSON bodies only; the admin plane's organization routes need a bearer token first.
+  // takes JSON bodies only; the admin plane's organization routes need a bearer token first. No /api/
+  // route takes an API key in its URL (http/query-keys.ts): refused before any of them runs.
   const serviceApi = serviceApiRoutes(deps, metrics);
   const serviceApiRoute = throughRouter(fastRoutes(serviceApi), asMiddleware(serviceApi.allowedMethods()));
   const rootRoute = throughRouter(fastRoutes(root), asMiddleware(root.allowedMethods()));
@@ -80,6 +82,7 @@ export function createApp(deps: Deps, metrics: Metrics, records: RequestRecords,
   // every named closure created.
   app.use((ctx: AppContext, next: Next) => {
     const path = ctx.path;
+    if (path.startsWith('/api/') && ctx.querystring) refuseKeyInUrl(ctx.querystring);
     if (path.startsWith('/api/service/')) return jsonBody(ctx, () => serviceApiRoute(ctx, next));
     if (!path.startsWith('/api/')) return rootRoute(ctx, next);
     return jsonBody(ctx, needsAccount(path) ? () => account(ctx, () => rootRoute(ctx, next)) : () => rootRoute(ctx, next));

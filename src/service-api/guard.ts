@@ -1,15 +1,13 @@
-// The Service API's front door: key in a query string → 400; key → principal (401); rate limit by
-// operation class with headers on every response (429); permission (403).
+// The Service API's front door (a key in the URL was already refused by app.ts): key → principal
+// (401); rate limit by operation class with headers on every response (429); permission (403).
 import type { Next } from 'koa';
 import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
-import { AppError, badRequest, forbidden, unauthorized } from '../http/errors.ts';
+import { AppError, forbidden, unauthorized } from '../http/errors.ts';
 import type { Limiter } from '../http/rate-limit.ts';
 import type { Permission } from '../api-keys/permissions.ts';
 import type { KeyPrincipal } from './auth.ts';
 import type { Metrics } from '../ops/metrics.ts';
-
-const QUERY_KEY_NAMES = /^(api[_-]?key|x-api-key|key|apikey|access[_-]?key)$/i;
 
 export function principal(ctx: AppContext): KeyPrincipal {
   const p = ctx.state.principal as KeyPrincipal | undefined;
@@ -39,11 +37,6 @@ export function serviceApiGuard(deps: Deps, metrics: Metrics) {
   };
   // Not async: a cached key is known synchronously, so the limiter's promise is the only one waited on.
   return function serviceApiGuardMiddleware(ctx: AppContext, next: Next): Promise<unknown> {
-    if (ctx.querystring) {
-      for (const name of Object.keys(ctx.query)) {
-        if (QUERY_KEY_NAMES.test(name)) throw badRequest('API keys must be sent in the X-API-Key header, never in the URL');
-      }
-    }
     let found: KeyPrincipal | Promise<KeyPrincipal>;
     try {
       found = deps.apiKeys.authenticate(ctx.get('x-api-key') || undefined);
