@@ -1,6 +1,6 @@
 // Service API users: the organization's users linked to the key's service (seed 000, CONTRACT §9).
 import type { Db, Tx } from '../db/client.ts';
-import { badRequest, notFound } from '../http/errors.ts';
+import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
@@ -42,12 +42,26 @@ export async function linkUser(db: Db | Tx, serviceId: string, userId: string) {
   }
 }
 
+/**
+ * A user this service may change or delete as a whole: one its own key created, that no other service is
+ * linked to, and that has no password (nor, once they exist, second factors). Everyone else is the
+ * organization's shared sign-in identity: renaming or deleting it through one service's key would let
+ * that key decide who signs in as whom at every other service (CONTRACT §9). One Prisma filter, so the
+ * check and the write are one statement and a concurrent link or password cannot slip between them.
+ */
+function ownedAlone(serviceId: string, userId: string) {
+  return { id: userId, createdByServiceId: serviceId, passwordHash: null, serviceLinks: { none: { serviceId: { not: serviceId } } } };
+}
+
+export const SHARED_IDENTITY =
+  "This user is the organization's shared sign-in identity (created elsewhere, linked to another service, or with a password); change it in the organization directory";
+
 /** Idempotent on email (case-insensitive): returns the existing user or creates one, then links it. */
 export async function provisionUser(db: Db, service: Scope, email: string) {
   for (let attempt = 0; attempt < 3; attempt++) {
     let user = await db.user.findUnique({ where: { organizationId_email: { organizationId: service.organizationId, email } } });
     try {
-      user ??= await db.user.create({ data: { id: newId('usr'), organizationId: service.organizationId, email } });
+      user ??= await db.user.create({ data: { id: newId('usr'), organizationId: service.organizationId, email, createdByServiceId: service.id } });
     } catch (err) {
       if (isUniqueViolation(err)) continue; // created concurrently: read it on the next turn
       throw err;
@@ -58,20 +72,25 @@ export async function provisionUser(db: Db, service: Scope, email: string) {
   throw new Error('could not provision user after concurrent retries');
 }
 
+/** PATCH {email}: only for a user this service owns alone (ownedAlone); otherwise 409. */
 export async function changeEmail(db: Db, service: Scope, userId: string, email: string | undefined) {
   const user = await findLinkedUser(db, service, userId);
   if (email === undefined || email === user.email) return user;
+  let changed;
   try {
-    return await db.user.update({ where: { id: user.id }, data: { email } });
+    changed = await db.user.updateMany({ where: ownedAlone(service.id, user.id), data: { email } });
   } catch (err) {
     if (isUniqueViolation(err)) throw badRequest('Email already taken by another user');
     throw err;
   }
+  if (changed.count !== 1) throw conflict(SHARED_IDENTITY);
+  return findLinkedUser(db, service, userId);
 }
 
 /**
- * Removes what this service holds of the user (link, subscription, login events, SSO session links);
- * when no other service of the organization knows the user, the user record goes too.
+ * Removes what this service holds of the user (link, subscription, login events, SSO session links).
+ * The user record goes too only when this service owned it alone (ownedAlone); a shared directory user
+ * stays exactly as it was for the organization and its other services.
  */
 export async function removeUser(db: Db, service: Scope, userId: string): Promise<void> {
   const user = await findLinkedUser(db, service, userId);
@@ -80,7 +99,6 @@ export async function removeUser(db: Db, service: Scope, userId: string): Promis
     await forgetLogins(tx, service.id, user.id);
     await tx.idpSessionService.deleteMany({ where: { serviceId: service.id, session: { userId: user.id } } });
     await tx.serviceUser.delete({ where: { serviceId_userId: { serviceId: service.id, userId: user.id } } });
-    const others = await tx.serviceUser.count({ where: { userId: user.id } });
-    if (others === 0) await tx.user.delete({ where: { id: user.id } });
+    await tx.user.deleteMany({ where: ownedAlone(service.id, user.id) });
   });
 }
