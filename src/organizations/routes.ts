@@ -11,6 +11,8 @@ import { requireOrgRole, ROLES, type Role } from '../authz/roles.ts';
 import { accountId } from '../auth/middleware.ts';
 import { presentMember, presentOrganization } from './present.ts';
 import { serviceUsage } from './usage.ts';
+import { lockOrganization } from './lock.ts';
+import type { Tx } from '../db/client.ts';
 
 export const RESERVED_ORG_SLUGS = new Set(['api', 'admin', 'saml', 'login', 'static', 'assets', 'health', 'metrics', 'docs', 'www']);
 
@@ -102,9 +104,18 @@ export function organizationRoutes(deps: Deps): Router<AppState, AppContext> {
 
 class LastOwner extends Error {}
 
+/**
+ * Two owners demoting or removing each other at once would each count two owners and leave none: the
+ * organization row lock makes the second wait for the first and count again (lock.ts).
+ */
+async function lockForOwnerCheck(deps: Deps, tx: Tx, organizationId: string): Promise<void> {
+  if (!(await lockOrganization(tx, deps.database.dialect, organizationId))) throw notFound('Organization not found');
+}
+
 async function changeRole(deps: Deps, organizationId: string, targetId: string, role: Role) {
   try {
     return await deps.db.$transaction(async (tx) => {
+      await lockForOwnerCheck(deps, tx, organizationId);
       const member = looksLikeId(targetId, 'acct') ? await tx.membership.findUnique({ where: { organizationId_accountId: { organizationId, accountId: targetId } } }) : null;
       if (!member) throw notFound('Member not found');
       if (member.role === 'owner' && role !== 'owner') {
@@ -122,6 +133,7 @@ async function changeRole(deps: Deps, organizationId: string, targetId: string, 
 async function removeMember(deps: Deps, organizationId: string, targetId: string): Promise<void> {
   try {
     await deps.db.$transaction(async (tx) => {
+      await lockForOwnerCheck(deps, tx, organizationId);
       const member = looksLikeId(targetId, 'acct') ? await tx.membership.findUnique({ where: { organizationId_accountId: { organizationId, accountId: targetId } } }) : null;
       if (!member) throw notFound('Member not found');
       if (member.role === 'owner') {

@@ -3,13 +3,14 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
-import { conflict, serviceLimitExceeded } from '../http/errors.ts';
+import { conflict, notFound, serviceLimitExceeded } from '../http/errors.ts';
 import { Name, Slug, pageFrom, validate } from '../http/validate.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { newId, secureRandom } from '../security/random.ts';
 import { requireOrgRole } from '../authz/roles.ts';
 import { accountId } from '../auth/middleware.ts';
 import { maxServicesFor, serviceUsage } from '../organizations/usage.ts';
+import { lockOrganization } from '../organizations/lock.ts';
 import { presentService, providerGrants } from './present.ts';
 import { requireService } from './load.ts';
 import { presentPlan } from '../plans/present.ts';
@@ -60,9 +61,12 @@ export function serviceRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post('/', async (ctx) => {
     const access = await requireOrgRole(db, accountId(ctx), ctx.params.org ?? '', 'admin');
     const body = validate(CreateService, ctx.request.body);
-    const max = maxServicesFor(deps, access.org);
     try {
       const service = await db.$transaction(async (tx) => {
+        // Concurrent creates take turns here, so each counts the ones committed before it (lock.ts).
+        const locked = await lockOrganization(tx, deps.database.dialect, access.org.id);
+        if (!locked) throw notFound('Organization not found');
+        const max = maxServicesFor(deps, locked);
         const count = await tx.service.count({ where: { organizationId: access.org.id } });
         if (count >= max) throw new LimitReached(max);
         return tx.service.create({
