@@ -48,7 +48,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   await invalidation.start();
   const apiKeys = new ApiKeyAuth(database, config.secret, logger, invalidation);
   apiKeys.start();
-  const deps: Deps = { config, database, db: database.prisma, logger, limits: createRateLimits(redis, logger), apiKeys, invalidation, redis };
+  const deps: Deps = { config, database, db: database.prisma, logger, limits: createRateLimits(redis, logger, config.registerLimit), apiKeys, invalidation, redis };
   const metrics = createMetrics(() => database.poolStats());
   let shuttingDown = false;
   const records = new RequestRecords(logger, (r) => metrics.observeRequest(r.method, r.route, r.status, r.ms));

@@ -28,6 +28,8 @@ export function authRoutes(deps: Deps): Router<AppState, AppContext> {
 
   router.post('/register', async (ctx) => {
     if (config.registration === 'closed') throw forbidden('Registration is closed on this server');
+    // Counted before anything else: every attempt costs the server, valid or not.
+    await limits.registerIp.consume(clientIp(ctx, config.trustProxy));
     const body = validate(RegisterBody, ctx.request.body);
     const passwordHash = await hashPassword(body.password);
     let account;

@@ -16,6 +16,7 @@ const EnvSchema = z.object({
   TESSERA_SECRET: z.string().min(32, 'TESSERA_SECRET must be at least 32 characters').optional(),
   TESSERA_ENCRYPTION_KEY: z.string().optional(),
   TESSERA_REGISTRATION: z.enum(['open', 'closed']).default('open'),
+  TESSERA_REGISTER_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
   TESSERA_MAX_SERVICES_PER_ORG: z.coerce.number().int().min(0).max(100000).default(10),
   TESSERA_ALLOW_HTTP_ACS: bool.default(false),
   TESSERA_METRICS_TOKEN: z.string().optional(),
@@ -34,6 +35,8 @@ export interface Config {
   secret: string;
   encryptionKey: string | undefined;
   registration: 'open' | 'closed';
+  /** Account registrations per client IP per hour (POST /api/auth/register). */
+  registerLimit: number;
   maxServicesPerOrg: number;
   allowHttpAcs: boolean;
   metricsToken: string | undefined;
@@ -53,7 +56,8 @@ function devSecret(databaseUrl: string): string {
   const dir = databaseUrl.startsWith('file:') ? dirname(resolve(databaseUrl.slice(5))) : resolve('data');
   const file = resolve(dir, '.tessera-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dir, { recursive: true });
+  // Owner-only, like the secret and the database file that go in it (db/client.ts createSqliteFile).
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
@@ -87,6 +91,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     secret,
     encryptionKey: e.TESSERA_ENCRYPTION_KEY,
     registration: e.TESSERA_REGISTRATION,
+    registerLimit: e.TESSERA_REGISTER_LIMIT,
     maxServicesPerOrg: e.TESSERA_MAX_SERVICES_PER_ORG,
     allowHttpAcs: e.TESSERA_ALLOW_HTTP_ACS,
     metricsToken: e.TESSERA_METRICS_TOKEN || undefined,

@@ -75,12 +75,14 @@ export interface RateLimits {
   serviceDelete: Limiter;
   loginIp: Limiter;
   loginEmail: Limiter;
+  /** Account registrations per client IP (each one is an argon2 hash and a new account). */
+  registerIp: Limiter;
   /** The hosted SAML sign-in page (per IP; per organization and email). */
   ssoLoginIp: Limiter;
   ssoLoginEmail: Limiter;
 }
 
-export function createRateLimits(redis: Redis | undefined, logger: Logger): RateLimits {
+export function createRateLimits(redis: Redis | undefined, logger: Logger, registerPerHour = 10): RateLimits {
   const make = (name: string, points: number, duration: number) => new Limiter(name, { points, duration }, redis, logger);
   return {
     serviceRead: make('svc-read', 100, 60),
@@ -88,6 +90,7 @@ export function createRateLimits(redis: Redis | undefined, logger: Logger): Rate
     serviceDelete: make('svc-delete', 20, 60),
     loginIp: make('login-ip', 30, 60),
     loginEmail: make('login-email', 10, 15 * 60),
+    registerIp: make('register-ip', registerPerHour, 3600),
     ssoLoginIp: make('sso-login-ip', 30, 60),
     ssoLoginEmail: make('sso-login-email', 10, 15 * 60),
   };

@@ -25,7 +25,7 @@ export async function startProcessServer(env: Record<string, string>): Promise<P
   let out = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, TESSERA_SECRET: TEST_SECRET, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: url, TESSERA_SECRET: TEST_SECRET, LOG_LEVEL: 'info', TESSERA_REGISTER_LIMIT: '100000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
