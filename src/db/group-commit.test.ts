@@ -1,6 +1,7 @@
 // The group-commit scheduler on its own: who shares a batch, results in order, one bad input failing
-// only its own caller, and a committed batch never written twice. (Its use on the SSO path is tested
-// through HTTP in saml-hot-path.)
+// only its own caller, an outage failing the whole batch at once, and a committed batch never written
+// twice. (Its use on the SSO path is tested through HTTP in saml-hot-path, and an outage of the API-key
+// lookups in test/e2e/outages.)
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from './group-commit.ts';
 
@@ -45,6 +46,18 @@ describe('GroupCommit', () => {
     expect(results[0]).toMatchObject({ value: 2 });
     expect(results[2]).toMatchObject({ value: 6 });
     expect(commits).toEqual([[1, 13, 3], [1], [13], [3]]);
+  });
+
+  it('when the database is unavailable, fails every caller of the batch at once with that error, retrying none', async () => {
+    const commits: number[][] = [];
+    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const g = new GroupCommit<number, number, number[]>(async (batch) => {
+      commits.push(batch);
+      throw outage;
+    }, same);
+    const results = await Promise.allSettled([1, 2, 3].map((n) => g.submit(n)));
+    expect(results).toEqual([1, 2, 3].map(() => ({ status: 'rejected', reason: outage })));
+    expect(commits).toEqual([[1, 2, 3]]);
   });
 
   it('never writes a committed batch again: a failure after the commit fails each of its callers', async () => {

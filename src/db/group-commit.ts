@@ -6,11 +6,16 @@
 // Two steps: `commit` writes the batch (one transaction) and returns what it read back; `interpret`
 // turns that into one result per input, in order. If the commit fails, nothing was written, and its
 // inputs are retried one by one so one bad input (say, a user deleted meanwhile) fails only its own
-// caller. If interpreting fails, the batch has already committed: writing it again would duplicate
-// it, so every caller of that batch gets the error instead.
+// caller. Unless the database itself is unavailable: then no input is to blame, each retry would only
+// wait out the same connect timeout (one timeout per caller, one after the other), so every caller of
+// the batch gets that error at once (503 with Retry-After). If interpreting fails, the batch has
+// already committed: writing it again would duplicate it, so every caller of that batch gets the
+// error instead.
 //
 // Reads batch the same way: the API-key cache's first-use lookups (src/service-api/auth.ts) pass a
 // read as `commit`, and a failed read is retried key by key like a failed write.
+
+import { isDatabaseUnavailable } from './errors.ts';
 
 interface Waiting<I, O> { input: I; resolve: (o: O) => void; reject: (e: unknown) => void }
 
@@ -44,7 +49,7 @@ export class GroupCommit<I, O, C> {
       try {
         committed = await this.commit(batch.map((w) => w.input));
       } catch (err) {
-        if (batch.length === 1) batch[0]?.reject(err);
+        if (batch.length === 1 || isDatabaseUnavailable(err)) for (const w of batch) w.reject(err);
         else for (const w of batch) await this.alone(w);
         continue;
       }

@@ -1,7 +1,7 @@
 // Service API subscriptions: one per user per service (seed 000, CONTRACT §9).
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { looksLikeId, newId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
@@ -36,10 +36,18 @@ export async function listSubscriptions(db: Db, service: Scope, status: string |
   return { subscriptions: rows.map(presentSubscription), total };
 }
 
+/**
+ * Only the lookup's own not-found is reworded, as this endpoint words it; anything else (the database
+ * being away) stays what it is and is answered as such (503), never as a missing user.
+ */
+function userNotFound(err: unknown): never {
+  if (err instanceof AppError && err.status === 404) throw notFound('User not found');
+  throw err;
+}
+
 export async function createSubscription(db: Db, service: Scope, input: z.output<typeof CreateSubscription>) {
   if (!looksLikeId(input.user_id, 'usr') || !looksLikeId(input.plan_id, 'plan')) throw badRequest('Invalid plan_id or user_id');
-  const user = await findLinkedUser(db, service, input.user_id).catch(() => null);
-  if (!user) throw notFound('User not found');
+  const user = await findLinkedUser(db, service, input.user_id).catch(userNotFound);
   const plan = await db.plan.findUnique({ where: { id: input.plan_id } });
   if (!plan) throw notFound('Plan not found');
   if (plan.serviceId !== service.id) throw forbidden('Plan does not belong to this service');
