@@ -1,6 +1,7 @@
-// The invalidation bus against a real Redis: messages cross instances, and a subscriber that loses
-// its connection drops everything it caches and trusts nothing until it is subscribed again (pub/sub
-// keeps no messages for an absent subscriber).
+// The invalidation bus against a real Redis: messages cross instances, a publisher that loses its
+// connection sends what it could not publish once it is back, and a subscriber that loses its
+// connection drops everything it caches and trusts nothing until it is subscribed again (pub/sub keeps
+// no messages for an absent subscriber).
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -17,13 +18,21 @@ async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promis
   }
 }
 
+/** Cuts an instance's connections (found by name) from the server side, as a Redis restart or a network blip would. */
+async function killConnections(admin: Redis, name: string): Promise<void> {
+  const list = String(await admin.client('LIST'));
+  const ids = list.split('\n').filter((l) => l.includes(` name=${name} `)).map((l) => /id=(\d+)/.exec(l)?.[1]).filter((x): x is string => !!x);
+  expect(ids.length).toBeGreaterThan(0);
+  for (const id of ids) await admin.client('KILL', 'ID', id);
+}
+
 describe.runIf(redisUrl)('InvalidationBus over Redis', () => {
   const open: { bus: InvalidationBus; redis: Redis }[] = [];
   afterEach(() => {
     for (const o of open.splice(0)) { o.bus.stop(); o.redis.disconnect(); }
   });
 
-  async function instance(name: string): Promise<{ bus: InvalidationBus; seen: Invalidation[] }> {
+  async function instance(name: string): Promise<{ bus: InvalidationBus; seen: Invalidation[]; redis: Redis }> {
     // The app's own client options; the subscriber inherits them (and the name, which lets the test find it).
     // Reconnecting after 300 ms leaves a window the test can see (ioredis starts at 50 ms).
     const redis = new Redis(redisUrl ?? '', { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, connectionName: name, retryStrategy: () => 300 });
@@ -33,7 +42,7 @@ describe.runIf(redisUrl)('InvalidationBus over Redis', () => {
     bus.onInvalidate((m) => seen.push(m));
     await bus.start();
     open.push({ bus, redis });
-    return { bus, seen };
+    return { bus, seen, redis };
   }
 
   it('a change published on one instance is applied on the other by the time its sync() resolves', async () => {
@@ -42,6 +51,22 @@ describe.runIf(redisUrl)('InvalidationBus over Redis', () => {
     await a.bus.publish({ kind: 'key', id: 'k1' });
     expect(await b.bus.sync()).toBe(true);
     expect(b.seen).toContainEqual({ kind: 'key', id: 'k1' });
+  });
+
+  it('a change that could not be published is published again once Redis takes it', async () => {
+    const name = `inv-retry-${randomBytes(4).toString('hex')}`;
+    const a = await instance(name);
+    const b = await instance(`inv-hear-${randomBytes(4).toString('hex')}`);
+    const admin = new Redis(redisUrl ?? '');
+    try {
+      await killConnections(admin, name);
+      await until(() => a.redis.status !== 'ready'); // reconnecting: a PUBLISH now fails at once
+      await a.bus.publish({ kind: 'key', id: 'k-retried' }); // resolves: the failure is the bus's to handle
+      expect(b.seen).not.toContainEqual({ kind: 'key', id: 'k-retried' });
+      await until(async () => (await b.bus.sync()) && b.seen.some((m) => m.kind === 'key' && m.id === 'k-retried'));
+    } finally {
+      admin.disconnect();
+    }
   });
 
   it('a subscriber that loses its connection drops everything, is not trusted until re-subscribed, then receives again', async () => {
@@ -56,10 +81,7 @@ describe.runIf(redisUrl)('InvalidationBus over Redis', () => {
       const before = alls();
       const mark = b.bus.mark();
       // Cut b's connections from the server side, as a Redis restart or a network blip would.
-      const list = String(await admin.client('LIST'));
-      const ids = list.split('\n').filter((l) => l.includes(` name=${name} `)).map((l) => /id=(\d+)/.exec(l)?.[1]).filter((x): x is string => !!x);
-      expect(ids.length).toBeGreaterThan(0);
-      for (const id of ids) await admin.client('KILL', 'ID', id);
+      await killConnections(admin, name);
       await until(() => alls() > before);
       expect(b.bus.unchangedSince(mark)).toBe(false); // a load under way must not be cached
       // Until the subscription is back nothing cached may be trusted; once it is, everything was dropped again.

@@ -1,6 +1,8 @@
 // Keeps in-process copies of database rows (API keys, SAML service settings and signing keys) coherent
 // across instances. A change is applied to this instance's caches at once and, with REDIS_URL, published
-// on one pub/sub channel that every instance subscribes to.
+// on one pub/sub channel that every instance subscribes to. A publish that fails is sent again in the
+// background until Redis takes it, so a blip on this instance's Redis connection does not leave other
+// instances serving a revoked key for a whole cache TTL.
 //
 // Messages name what changed: `key:<hash>` (an API key was deleted), `service:<id>` (a service, its SAML
 // configuration or certificates changed, or it was deleted), `org:<id>` (an organization changed or was
@@ -10,6 +12,17 @@ import type { Logger } from '../http/log.ts';
 
 const CHANNEL = 'tessera:cache-invalidation';
 const SYNC_WARNING_EVERY_MS = 10_000;
+/**
+ * How long one PUBLISH may take. A broken connection rejects at once (no offline queue), but a Redis
+ * that accepts and does not answer (paused, overloaded, a half-open connection) would hold the
+ * admin's request, and every retry behind it, indefinitely.
+ */
+const PUBLISH_TIMEOUT_MS = 1000;
+/** Retries of undelivered invalidations: 250 ms, doubling, then every 2 s until they land. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 2000;
+/** Past this many undelivered messages they are replaced by one `all`: memory stays bounded. */
+const MAX_UNDELIVERED = 1000;
 
 export type Invalidation = { kind: 'key'; id: string } | { kind: 'service'; id: string } | { kind: 'org'; id: string } | { kind: 'all' };
 
@@ -34,6 +47,12 @@ export class InvalidationBus {
   private lastSyncWarning = 0;
   /** Subscribed and receiving: false from a lost connection until the subscription is back. */
   private live = false;
+  /** Encoded messages whose PUBLISH failed, sent again in the background until Redis takes them. */
+  private readonly undelivered = new Set<string>();
+  private redelivering: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wakeRetry: (() => void) | undefined;
+  private stopped = false;
 
   constructor(private readonly redis: Redis | undefined, private readonly logger: Logger) {}
 
@@ -74,6 +93,10 @@ export class InvalidationBus {
   }
 
   stop(): void {
+    this.stopped = true;
+    if (this.undelivered.size) this.logger.error({ undelivered: this.undelivered.size }, 'stopping with cache invalidations not yet broadcast; other instances drop those entries when their TTL ends');
+    clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
     this.subscriber?.disconnect();
   }
 
@@ -90,15 +113,77 @@ export class InvalidationBus {
     return this.generation === mark;
   }
 
-  /** Applies the change here, then tells every other instance. Resolves once Redis has it (or failed). */
+  /**
+   * Applies the change here, then tells every other instance. Resolves once Redis has it, or once the
+   * first attempt failed (within PUBLISH_TIMEOUT_MS): the change itself is committed, so the caller's
+   * answer does not depend on the broadcast. A failed broadcast is not dropped: other instances would
+   * keep serving what changed (a revoked key) until their cache TTL ends, so it is sent again in the
+   * background until it lands.
+   */
   async publish(m: Invalidation): Promise<void> {
     this.apply(m);
     if (!this.redis) return;
+    const text = encode(m);
     try {
-      await this.redis.publish(CHANNEL, encode(m));
+      await this.send(text);
     } catch (err) {
-      this.logger.error({ err: { message: (err as Error).message } }, 'could not broadcast a cache invalidation; other instances drop the entry when its TTL ends');
+      this.logger.error({ err: { message: (err as Error).message } }, 'could not broadcast a cache invalidation; retrying in the background until Redis takes it');
+      this.redeliverLater(text);
     }
+  }
+
+  /** One PUBLISH, bounded in time. A late answer to a PUBLISH given up on is harmless: a repeat drops nothing more. */
+  private send(text: string): Promise<void> {
+    const redis = this.redis;
+    if (!redis) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Redis did not take the PUBLISH within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
+      redis.publish(CHANNEL, text).then(
+        () => { clearTimeout(timer); resolve(); },
+        (err: unknown) => { clearTimeout(timer); reject(err); },
+      );
+    });
+  }
+
+  private redeliverLater(text: string): void {
+    if (this.stopped) return;
+    if (this.undelivered.size >= MAX_UNDELIVERED && !this.undelivered.has(text)) {
+      // Everything is dropped everywhere: coarser, but covers every message it replaces.
+      this.undelivered.clear();
+      this.undelivered.add(encode({ kind: 'all' }));
+    } else {
+      this.undelivered.add(text);
+    }
+    this.redelivering ??= this.redeliver().finally(() => { this.redelivering = undefined; });
+  }
+
+  /** Sends the undelivered messages again, backing off while Redis refuses, until none is left or the bus stops. */
+  private async redeliver(): Promise<void> {
+    let delay = RETRY_FIRST_MS;
+    let attempts = 0;
+    while (this.undelivered.size && !this.stopped) {
+      await this.pause(delay);
+      attempts++;
+      try {
+        for (const text of [...this.undelivered]) {
+          if (this.stopped) return;
+          await this.send(text);
+          this.undelivered.delete(text);
+        }
+      } catch {
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
+      }
+    }
+    if (!this.stopped) this.logger.info({ attempts }, 'delayed cache invalidations broadcast');
+  }
+
+  /** A timer that stop() cuts short, and that does not keep the process alive on its own. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wakeRetry = resolve;
+      this.retryTimer = setTimeout(resolve, ms);
+      this.retryTimer.unref();
+    });
   }
 
   /**
