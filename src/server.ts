@@ -24,6 +24,11 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** A public URL ending in the placeholder port `:0` gets the port actually bound (PORT=0). */
+export function withListeningPort(publicUrl: string, port: number): string {
+  return publicUrl.endsWith(':0') ? `${publicUrl.slice(0, -2)}:${port}` : publicUrl;
+}
+
 export async function startServer(config: Config, opts: { logDestination?: DestinationStream; migrate?: boolean } = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, opts.logDestination);
   for (const w of config.warnings) logger.warn(w);
@@ -48,12 +53,9 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   await invalidation.start();
   const apiKeys = new ApiKeyAuth(database, config.secret, logger, invalidation);
   apiKeys.start();
-  const deps: Deps = { config, database, db: database.prisma, logger, limits: createRateLimits(redis, logger, config.registerLimit), apiKeys, invalidation, redis };
-  const metrics = createMetrics(() => database.poolStats());
-  let shuttingDown = false;
-  const records = new RequestRecords(logger, (r) => metrics.observeRequest(r.method, r.route, r.status, r.ms));
-  const app = createApp(deps, metrics, records, () => shuttingDown);
-  const server = createServer(app.callback());
+  // The port is bound before the app exists: with PORT=0 (tests, benchmarks) the public URL is known
+  // only then, and the config every capability receives is final from the start (never mutated).
+  const server = createServer();
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -61,8 +63,14 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
-  // PORT=0 (tests, benchmarks) without PUBLIC_URL: the public URL is only known once listening.
-  if (config.port === 0 && config.publicUrl.endsWith(':0')) config.publicUrl = url;
+  const finalConfig: Config = { ...config, publicUrl: withListeningPort(config.publicUrl, port) };
+  const deps: Deps = { config: finalConfig, database, db: database.prisma, logger, limits: createRateLimits(redis, logger, config.registerLimit), apiKeys, invalidation, redis };
+  const metrics = createMetrics(() => database.poolStats());
+  let shuttingDown = false;
+  const records = new RequestRecords(logger, (r) => metrics.observeRequest(r.method, r.route, r.status, r.ms));
+  const app = createApp(deps, metrics, records, () => shuttingDown);
+  // Attached in the same turn as the listen callback's continuation: no request is read before it.
+  server.on('request', app.callback());
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 8000) => {

@@ -80,7 +80,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && !e.TESSERA_ENCRYPTION_KEY) {
     throw new ConfigError('TESSERA_ENCRYPTION_KEY is required when NODE_ENV=production');
   }
-  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  // PORT=0 binds any free port: `:0` stays a placeholder that the server fills in once listening, on
+  // 127.0.0.1 (what a test or benchmark on this machine can reach) unless PUBLIC_URL names a host.
+  const publicUrl = (e.PUBLIC_URL ?? `http://${e.PORT === 0 ? '127.0.0.1' : 'localhost'}:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
     host: e.HOST,

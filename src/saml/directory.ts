@@ -22,7 +22,6 @@ export class SamlDirectory {
   private readonly bySlugs = new Map<string, Entry>();
   private readonly slugsById = new Map<string, string>();
 
-  /** `config.publicUrl` is read at each load: with PORT=0 it is only known once the server listens. */
   constructor(private readonly db: Db, private readonly config: { publicUrl: string }, private readonly keys: SigningKeys, private readonly bus: InvalidationBus) {
     bus.onInvalidate((m) => this.drop(m));
   }

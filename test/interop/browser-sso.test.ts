@@ -24,9 +24,9 @@ describe.runIf(existsSync(CHROMIUM) && sqlite)('SSO in headless Chromium', () =>
 
   beforeAll(async () => {
     if (!sqlite) return;
-    srv = await startTestServer(sqlite);
-    // Browsers accept Secure cookies on http://localhost only: address Tessera by that name.
-    srv.deps.config.publicUrl = srv.url.replace('127.0.0.1', 'localhost');
+    // Browsers accept Secure cookies on http://localhost only: address Tessera by that name (`:0` is
+    // replaced by the port the server binds).
+    srv = await startTestServer(sqlite, { PUBLIC_URL: 'http://localhost:0' });
     sp = await startDemoSp('localhost');
     const admin = await registerAdmin(srv.url);
     const org = await createOrg(admin);
