@@ -79,7 +79,8 @@ export async function verifyAccess(db: Db, key: Uint8Array, token: string): Prom
   let accountId: string;
   let sessionId: string;
   try {
-    const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
+    // jose checks `exp` only when present: a token without one would never expire, so it is required.
+    const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new Error('claims');
     accountId = payload.sub;
     sessionId = payload.sid;

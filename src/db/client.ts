@@ -1,7 +1,7 @@
 // One Prisma client per dialect, chosen from the DATABASE_URL scheme. Both clients are generated from
 // the same schema, so they expose the same model API; the rest of the code sees one `Db` type.
 import { resolve, dirname } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -56,10 +56,28 @@ export function pgPoolConfig(target: PostgresTarget, max = 10): pg.PoolConfig {
   };
 }
 
+/**
+ * The SQLite file holds everything Tessera keeps (key hashes, sessions, encrypted SAML keys): it is
+ * created owner-only (0600), and any folder missing above it 0700, before SQLite opens it. An empty
+ * file is a valid new database. The -wal and -shm files need nothing more: SQLite creates them with
+ * the main file's permissions. (A 0077 umask around the open would also work, but the umask is
+ * process-wide and would leak onto whatever else the process creates meanwhile.) An existing file or
+ * folder keeps the permissions its owner gave it.
+ */
+export function createSqliteFile(file: string): void {
+  if (file === ':memory:') return;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, '', { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
 export function openDatabase(url: string): Database {
   const target = parseDatabaseUrl(url);
   if (target.dialect === 'sqlite') {
-    if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
+    createSqliteFile(target.file);
     const adapter = new PrismaBetterSqlite3({ url: target.file, timeout: 5000 });
     const prisma = new SqliteClient({ adapter });
     const direct = target.file === ':memory:' ? null : new SqliteDirect(target.file);

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
-import { parseDatabaseUrl, pgPoolConfig } from './client.ts';
+import { createSqliteFile, parseDatabaseUrl, pgPoolConfig } from './client.ts';
 
 const root = join(import.meta.dirname, '..', '..', 'prisma');
 
@@ -36,6 +36,7 @@ function checkHistory(applied: Map<string, string>, migrations: Migration[]): Mi
 }
 
 function migrateSqlite(file: string): string[] {
+  createSqliteFile(file);
   const db = new Sqlite(file);
   try {
     if (file !== ':memory:') db.pragma('journal_mode = WAL');

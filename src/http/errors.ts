@@ -26,7 +26,15 @@ export class AppError extends Error {
 
 export const badRequest = (message: string, details?: ErrorDetail[]) =>
   new AppError(400, 'BAD_REQUEST', message, details ? { details } : {});
-export const unauthorized = (message = 'Authentication required') => new AppError(401, 'UNAUTHORIZED', message);
+/**
+ * RFC 7235: a 401 names the scheme that would work. The admin plane takes bearer tokens (RFC 6750); the
+ * Service API takes a key in a header, for which no registered scheme exists, so it gets a descriptive one.
+ */
+export const BEARER_CHALLENGE = 'Bearer realm="tessera"';
+export const BEARER_REFUSED_CHALLENGE = 'Bearer realm="tessera", error="invalid_token"';
+export const API_KEY_CHALLENGE = 'ApiKey header="X-API-Key"';
+export const unauthorized = (message = 'Authentication required', challenge?: string) =>
+  new AppError(401, 'UNAUTHORIZED', message, challenge ? { headers: { 'WWW-Authenticate': challenge } } : {});
 export const forbidden = (message = 'You do not have permission to do this') => new AppError(403, 'FORBIDDEN', message);
 export const notFound = (message = 'Not found') => new AppError(404, 'NOT_FOUND', message);
 export const methodNotAllowed = (allow: string) =>

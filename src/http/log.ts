@@ -1,11 +1,36 @@
 // pino JSON logs. Nothing here ever receives a body, a header value or a query string: request logs
 // carry the route template, never the raw URL (which may hold ?state= or ?token=). Tests capture every
-// log line of full flows and grep them for passwords, tokens, keys and SAML messages.
+// log line of full flows and grep them for passwords, tokens, keys and SAML messages; redaction of
+// secret-named fields (REDACT_PATHS) catches what a future log call might still pass in.
 import { fstatSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import pino, { type Logger, type DestinationStream } from 'pino';
 
 export type { Logger };
+
+/** Field names whose values are credentials or protocol messages that carry them. */
+const SECRET_FIELDS = [
+  // Node lower-cases header names; HTTP client libraries keep them as written.
+  'authorization', 'Authorization', 'cookie', 'Cookie', 'set-cookie', 'Set-Cookie', 'x-api-key', 'X-API-Key',
+  'apiKey', 'api_key', 'password', 'passwordHash', 'password_hash', 'newPassword', 'new_password',
+  'token', 'access_token', 'refresh_token', 'accessToken', 'refreshToken', 'secret', 'encryptionKey',
+  'privateKey', 'private_key', 'SAMLResponse', 'SAMLRequest',
+];
+const field = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `["${name}"]`);
+
+/**
+ * Redaction is the second line of defence (the first: nothing above logs a body, header or query
+ * string). A secret field is censored at the top of a logged object and up to three objects down, which
+ * covers the shapes that can reach a log: an error's own fields (`err.config.headers…` once the err
+ * serializer has copied them) and pino's `req.headers` / `res.headers`. The access line never passes
+ * through here (request-records.ts writes it from a template of fixed fields).
+ */
+export const REDACT_PATHS: string[] = SECRET_FIELDS.flatMap((name) => [
+  field(name).replace(/^\./, ''),
+  `*${field(name)}`,
+  `*.*${field(name)}`,
+  `*.*.*${field(name)}`,
+]);
 
 /**
  * Logs go to stdout, batched: a write per request costs more than the request itself. Call
@@ -18,6 +43,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { service: 'tessera' },
       timestamp: isoTimeEachMillisecond(),
+      redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
     },
     dest,
   );

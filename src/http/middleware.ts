@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Next } from 'koa';
 import type { AppContext } from './context.ts';
-import { AppError, methodNotAllowed, notFound, serviceUnavailable } from './errors.ts';
+import { API_KEY_CHALLENGE, AppError, BEARER_CHALLENGE, methodNotAllowed, notFound, serviceUnavailable } from './errors.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { Logger } from './log.ts';
 import type { RequestRecords } from './request-records.ts';
@@ -62,19 +62,61 @@ function toAppError(err: unknown, ctx: AppContext, logger: Logger): AppError {
     logger.error({ reqId: ctx.state.requestId, err: { message: (err as Error).message } }, 'database unavailable');
     return serviceUnavailable('The database is unavailable; try again shortly');
   }
-  const e = err as { status?: number; expose?: boolean; message?: string };
-  // Errors raised by Koa itself (e.g. malformed URL) carry a 4xx status.
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.status !== 404) {
-    return new AppError(e.status === 413 ? 413 : 400, e.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', 'Bad request');
-  }
+  const clientError = fromHttpError(err);
+  if (clientError) return clientError;
   logger.error({ reqId: ctx.state.requestId, err }, 'unhandled error');
   return new AppError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error', { expose: false });
+}
+
+/** The contract's code for each 4xx status it names, and the message shown when the error's is not exposed. */
+const CLIENT_ERRORS: Record<number, [code: string, message: string]> = {
+  400: ['BAD_REQUEST', 'Bad request'],
+  401: ['UNAUTHORIZED', 'Authentication required'],
+  403: ['FORBIDDEN', 'You do not have permission to do this'],
+  404: ['NOT_FOUND', 'Not found'],
+  405: ['METHOD_NOT_ALLOWED', 'Method not allowed'],
+  409: ['CONFLICT', 'Conflict'],
+  413: ['PAYLOAD_TOO_LARGE', 'Request body is larger than 1 MiB'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type'],
+  429: ['RATE_LIMIT_EXCEEDED', 'Rate limit exceeded'],
+};
+
+/**
+ * An error thrown by Koa or a library in the http-errors shape (`ctx.throw(404)`, `createError(…)`):
+ * a numeric 4xx `status`, and `expose` when its message was written for the client. It is the
+ * client's fault, so it keeps its status under the contract's code, not a 500; its message is shown
+ * only when exposed.
+ */
+function fromHttpError(err: unknown): AppError | undefined {
+  const e = err as { status?: unknown; expose?: unknown; message?: unknown; headers?: unknown } | null;
+  if (typeof e?.status !== 'number' || e.status < 400 || e.status > 499) return undefined;
+  // A 4xx the contract has no code for (418, 422, …) is reported as the 400 it is closest to.
+  const known = CLIENT_ERRORS[e.status];
+  const status = known ? e.status : 400;
+  const [code, generic] = known ?? ['BAD_REQUEST', 'Bad request'];
+  const exposed = e.expose === true;
+  const message = exposed && typeof e.message === 'string' && e.message ? e.message : generic;
+  const headers: Record<string, string> = {};
+  if (exposed && e.headers && typeof e.headers === 'object') {
+    for (const [k, v] of Object.entries(e.headers)) if (typeof v === 'string') headers[k] = v;
+  }
+  if (status === 429) headers['Retry-After'] ??= '1';
+  return new AppError(status, code, message, { headers });
+}
+
+/**
+ * RFC 7235: every 401 names the scheme that would succeed. The places that check credentials set
+ * their own challenge; this covers any other 401 (a failed sign-in, the metrics token).
+ */
+function challengeFor(ctx: AppContext): string {
+  return ctx.path.startsWith('/api/service/') ? API_KEY_CHALLENGE : BEARER_CHALLENGE;
 }
 
 export function renderError(ctx: AppContext, err: unknown, logger: Logger): void {
   const e = toAppError(err, ctx, logger);
   ctx.status = e.status;
   for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
+  if (e.status === 401 && !ctx.response.get('WWW-Authenticate')) ctx.set('WWW-Authenticate', challengeFor(ctx));
   const message = e.expose ? e.message : 'Internal server error';
   if (ctx.state.html && !ctx.accepts('html', 'json')?.toString().includes('json')) {
     sendPage(ctx, e.status, page({ title: 'Something went wrong', body: `<h1>${escapeHtml(message)}</h1><p class="muted">Reference: ${escapeHtml(ctx.state.requestId)}</p>` }));

@@ -1,18 +1,29 @@
 import { z } from 'zod';
 import { badRequest, type ErrorDetail } from './errors.ts';
 
+/** A type or enum mismatch whose input was undefined: the field was not sent (JSON has no undefined). */
+function isAbsent(issue: z.core.$ZodIssue): boolean {
+  return (issue.code === 'invalid_type' || issue.code === 'invalid_value') && 'input' in issue && issue.input === undefined;
+}
+
 function details(error: z.ZodError): ErrorDetail[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return { field: issue.keys.join(','), message: `Unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}` };
     }
-    return { field: issue.path.map(String).join('.') || '(body)', message: issue.message };
+    const field = issue.path.map(String).join('.') || '(body)';
+    // zod says "Invalid input: expected string, received undefined" (or lists an enum's options) for a
+    // field that is simply absent: say so.
+    if (isAbsent(issue)) return { field, message: `${field} is required` };
+    return { field, message: issue.message };
   });
 }
 
 /** Parses with the schema or throws 400 BAD_REQUEST with `details`. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, message = 'Validation failed'): z.output<S> {
-  const result = schema.safeParse(value);
+  // reportInput keeps each issue's input (zod 4 drops it by default): details() tells an absent field
+  // from a wrong one by it. The inputs stay here; only messages reach the client.
+  const result = schema.safeParse(value, { reportInput: true });
   if (!result.success) {
     const d = details(result.error);
     throw badRequest(d.length === 1 && d[0] ? `${message}: ${d[0].message}` : message, d);
@@ -25,11 +36,15 @@ export const Slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$/, 'S
 export const Name = z.string().trim().min(1, 'Name must not be empty').max(200, 'Name must be at most 200 characters');
 export const Password = z.string().min(10, 'Password must be at least 10 characters').max(256, 'Password must be at most 256 characters');
 
-/** Pagination per the contract: limit 1–100 (default 50), offset >= 0 (default 0); anything else 400. */
+/**
+ * Pagination per the contract: limit 1–100 (default 50), offset 0–1e9 (default 0); anything else 400
+ * with a message stating the range. Digits only (no sign, exponent or fraction); the length bound
+ * (ten digits: 1e9 itself) only keeps Number() exact, the range check decides.
+ */
 const intParam = (def: number, min: number, max: number, field: string) =>
   z.union([z.string(), z.undefined()]).transform((v, ctx) => {
     if (v === undefined) return def;
-    if (!/^\d{1,9}$/.test(v) || Number(v) < min || Number(v) > max) {
+    if (!/^\d{1,10}$/.test(v) || Number(v) < min || Number(v) > max) {
       ctx.addIssue({ code: 'custom', message: `${field} must be an integer from ${min} to ${max}` });
       return z.NEVER;
     }

@@ -29,6 +29,14 @@ export function isWellFormedApiKey(key: string): boolean {
 }
 
 /**
+ * An `Authorization` header that carries an API key (with or without `Bearer `): a client mistake worth
+ * naming in the 401. Only the shape is looked at, never the key itself.
+ */
+export function isApiKeyInAuthorization(header: string): boolean {
+  return /^(?:bearer\s+)?sk_(?:live|test)_/i.test(header);
+}
+
+/**
  * The in-process cache's key for a presented API key: SHA-256 (one call, no HMAC object). The key
  * itself carries 256 random bits, so a plain hash is enough to look it up in memory; what is stored in
  * the database stays the HMAC below, which a stolen database cannot reverse or test guesses against.

@@ -8,6 +8,7 @@ import { join, sql } from '../db/client.ts';
 import { date, dateOrNull, runBatch, runRead, text, type Row } from '../db/statements.ts';
 import type { Logger } from '../http/log.ts';
 import { GroupCommit } from '../db/group-commit.ts';
+import { lastUsedStatements } from './last-used.ts';
 import type { Invalidation, InvalidationBus } from '../db/invalidation.ts';
 import { unauthorized } from '../http/errors.ts';
 import { apiKeyCacheKey, apiKeyHasher, isWellFormedApiKey } from '../security/api-key.ts';
@@ -85,14 +86,11 @@ export class ApiKeyAuth {
     this.flushTimer.unref();
   }
 
-  /** Writes last_used_at for every key used since the last flush: one transaction, 500 keys a statement. */
+  /** Writes last_used_at for every key used since the last flush, each its own time: one transaction. */
   async flushLastUsed(): Promise<void> {
     if (this.usedSince.size === 0) return;
-    const ids = [...this.usedSince.keys()];
-    const at = new Date(Math.max(...this.usedSince.values()));
+    const statements = lastUsedStatements(this.usedSince);
     this.usedSince.clear();
-    const statements = [];
-    for (let i = 0; i < ids.length; i += 500) statements.push(sql`UPDATE "api_keys" SET "last_used_at" = ${at} WHERE "id" IN (${join(ids.slice(i, i + 500))})`);
     try {
       await runBatch(this.db, this.database.direct, statements);
     } catch (err) {

@@ -110,7 +110,9 @@ describe.each(databases())('service API security on $name', (factory) => {
       const w = await serviceWorld(srv.url, admin);
       const reference = expectInvalidKey(await anon.get('/api/service/info'));
       expectInvalidKey(await anon.get('/api/service/info', { authorization: `Bearer ${admin.accessToken}` }), reference);
-      expectInvalidKey(await anon.get('/api/service/info', { authorization: `Bearer ${w.key}` }), reference);
+      // A key in Authorization (no X-API-Key) is still a 401, but one that says where the key goes.
+      const misplaced = expectError(await anon.get('/api/service/info', { authorization: `Bearer ${w.key}` }), 401, 'UNAUTHORIZED');
+      expect(misplaced.error).toMatch(/X-API-Key header/);
       // …and an API key does not open the admin plane.
       expectError(await anon.get(`/api/organizations/${w.org}`, { 'x-api-key': w.key }), 401, 'UNAUTHORIZED');
     });
