@@ -70,7 +70,7 @@ export function presentCertificate(c: { id: string; certificatePem: string; vali
   return { id: c.id, public_key: c.certificatePem, valid_from: iso(c.validFrom), valid_until: iso(c.validUntil), is_active: c.status === 'active', status: c.status };
 }
 
-export { certificateBody } from './xml/canonical-sign.ts';
+export { certificateBody } from './xml/dsig-common.ts';
 
 export interface SigningKey { certId: string; certificatePem: string; key: KeyObject }
 

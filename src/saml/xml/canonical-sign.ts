@@ -5,7 +5,7 @@
 // canonical form too, and only the RSA signature remains. xml-crypto still signs everything else
 // (LogoutRequest/LogoutResponse); node-saml, samlify and xmlsec1 verify the results in the tests.
 import { createHash, sign, type KeyObject } from 'node:crypto';
-import { ALG } from './signature.ts';
+import { ALG, certificateBody } from './dsig-common.ts';
 
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
 
@@ -19,17 +19,6 @@ export function c14nAttr(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;');
 }
 
-const bodies = new Map<string, string>();
-/** Base64 body of a PEM certificate (what goes into ds:X509Certificate), computed once per certificate. */
-export function certificateBody(pem: string): string {
-  let body = bodies.get(pem);
-  if (!body) {
-    body = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-    if (bodies.size > 1000) bodies.clear();
-    bodies.set(pem, body);
-  }
-  return body;
-}
 
 /**
  * Signs `canonicalXml` (one element, already in exclusive-canonical form, whose ID is `id`) with an

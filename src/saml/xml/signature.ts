@@ -6,16 +6,7 @@ import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { badRequest } from '../../http/errors.ts';
 import { NS } from './parse.ts';
-import { certificateBody } from './canonical-sign.ts';
-
-export const ALG = {
-  rsaSha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-  rsaSha384: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384',
-  rsaSha512: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
-  sha256: 'http://www.w3.org/2001/04/xmlenc#sha256',
-  excC14n: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-  enveloped: 'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
-} as const;
+import { ALG, certificateBody } from './dsig-common.ts';
 
 const SIG_HASH: Record<string, string> = { [ALG.rsaSha256]: 'sha256', [ALG.rsaSha384]: 'sha384', [ALG.rsaSha512]: 'sha512' };
 const STRONG_DIGESTS = new Set([ALG.sha256, 'http://www.w3.org/2001/04/xmldsig-more#sha384', 'http://www.w3.org/2001/04/xmlenc#sha512']);
