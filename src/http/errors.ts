@@ -1,5 +1,5 @@
-// The one error hierarchy. Every failure a client sees is an AppError rendered by http/render.ts;
-// anything else becomes a generic 500 carrying only the request id.
+// The one error hierarchy. Every failure a client sees is an AppError rendered by renderError in
+// http/middleware.ts; anything else becomes a generic 500 carrying only the request id.
 
 export interface ErrorDetail {
   field: string;

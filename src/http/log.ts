@@ -37,7 +37,7 @@ export const REDACT_PATHS: string[] = SECRET_FIELDS.flatMap((name) => [
  * flushLogs() before exiting.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const dest = destination ?? bufferedStdout();
+  const dest = destination ?? sharedStdout();
   return pino(
     {
       level,
@@ -119,6 +119,17 @@ class FileLines implements DestinationStream {
       this.failed = true;
     }
   }
+}
+
+let stdout: ReturnType<typeof bufferedStdout> | undefined;
+
+/**
+ * One batched stdout per process, whatever the number of loggers (tests and the CLI create several):
+ * each would otherwise keep its own flush timer and exit handler for the life of the process.
+ */
+function sharedStdout(): ReturnType<typeof bufferedStdout> {
+  stdout ??= bufferedStdout();
+  return stdout;
 }
 
 /**
