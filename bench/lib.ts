@@ -1,7 +1,7 @@
 // Shared benchmark plumbing: child-process servers, autocannon runs, result formatting.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import autocannon from 'autocannon';
 
@@ -55,7 +55,28 @@ export function onServerCore<T>(measure: () => T): T {
   }
 }
 
-export async function startChild(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+/** Resident memory of a process in MiB (Linux /proc), 0 where it cannot be read. */
+export function rssMiB(pid: number | undefined): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid ?? 0}/status`, 'utf8'));
+    return m?.[1] ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * How a script is run: Tessera's server as production runs it (`node dist/main.js`, built by `npm
+ * install`) unless BENCH_SOURCE=1 asks for the TypeScript sources through tsx; bench scripts always
+ * through tsx.
+ */
+export function commandFor(script: string): string[] {
+  const compiled = join(root, 'dist', 'main.js');
+  if (script === 'src/main.ts' && process.env.BENCH_SOURCE !== '1' && existsSync(compiled)) return [compiled];
+  return ['--import', 'tsx', script];
+}
+
+export async function startChild(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; startMs: number }> {
   // BENCH_PROFILE=dir writes a V8 CPU profile of each server to that folder; BENCH_NODE_FLAGS adds
   // Node flags to both servers (e.g. --trace-gc).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
@@ -63,7 +84,8 @@ export async function startChild(script: string, env: Record<string, string>): P
   // would have to drain while it is busy generating load.
   const logFd = openSync(join(tmpdir(), `tessera-bench-${process.pid}-${script.replace(/\W+/g, '_')}.log`), 'w');
   const extra = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...extra, ...profile, '--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', script.includes('bare-koa') ? 'pipe' : logFd, 'inherit'] });
+  const started = performance.now();
+  const child = spawn(process.execPath, [...extra, ...profile, ...commandFor(script)], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', script.includes('bare-koa') ? 'pipe' : logFd, 'inherit'] });
   child.once('exit', () => closeSync(logFd));
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
@@ -78,12 +100,12 @@ export async function startChild(script: string, env: Record<string, string>): P
     const poll = setInterval(() => {
       if (!env.PORT || env.PORT === '0') return;
       fetch(`http://127.0.0.1:${env.PORT}/healthz`).then((r) => { if (r.ok) ready(`http://127.0.0.1:${env.PORT}`); }, () => undefined);
-    }, 200);
+    }, 25);
     child.once('exit', (code) => { clearInterval(poll); reject(new Error(`${script} exited with ${code}`)); });
   });
   child.stdout?.resume();
   if (child.pid) pinMainThread(child.pid, SERVER_CPU);
-  return { child, url };
+  return { child, url, startMs: performance.now() - started };
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {

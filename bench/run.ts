@@ -16,7 +16,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { newId, newToken } from '../src/security/random.ts';
 import { apiKeyHasher, generateApiKey } from '../src/security/api-key.ts';
-import { LOAD_CPU, PINNED, load, onServerCore, pinMainThread, root, startChild, stopChild, type Measured } from './lib.ts';
+import { LOAD_CPU, PINNED, load, onServerCore, pinMainThread, commandFor, root, rssMiB, startChild, stopChild, type Measured } from './lib.ts';
 import { authnRequestForm, responsesPerSecond, rsaSignaturesPerSecond, seedSso, signInWriteMicros } from './sso.ts';
 
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -33,7 +33,7 @@ const wanted = (name: string) => !only || only.includes(name);
 
 async function seed(databaseUrl: string): Promise<{ keys: string[]; cookie: string; ssoPath: string }> {
   await migrate(databaseUrl);
-  const database = openDatabase(databaseUrl);
+  const database = await openDatabase(databaseUrl);
   const db = database.prisma;
   const org = await db.organization.create({ data: { id: newId('org'), slug: 'bench', name: 'Bench' } });
   const service = await db.service.create({ data: { id: newId('svc'), organizationId: org.id, slug: 'app', name: 'Bench App', serviceType: 'web', clientId: newToken(16) } });
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   let built = 0;
   let builtRsa = 0;
   let writes = { prisma: 0, direct: 0 };
+  let startup = { ms: 0, idleRss: 0, loadedRss: 0, compiled: true };
   try {
     builtRsa = rsaSignaturesPerSecond();
     built = await responsesPerSecond();
@@ -94,6 +95,9 @@ async function main(): Promise<void> {
     const port = String(30000 + Math.floor(Math.random() * 20000));
     const publicUrl = `http://127.0.0.1:${port}`;
     const tessera = await startChild('src/main.ts', { PORT: port, HOST: '127.0.0.1', PUBLIC_URL: publicUrl, DATABASE_URL: databaseUrl, TESSERA_SECRET: SECRET, NODE_ENV: 'production', TESSERA_ENCRYPTION_KEY: ENCRYPTION_KEY, LOG_LEVEL: 'info' });
+    // Start-up as an operator sees it: launch to /healthz answering, then resident memory once idle.
+    await new Promise((r) => setTimeout(r, 1000));
+    startup = { ms: tessera.startMs, idleRss: rssMiB(tessera.child.pid), loadedRss: 0, compiled: commandFor('src/main.ts')[0] !== '--import' };
     const ssoUrl = publicUrl + ssoPath;
     const ssoLoad = { method: 'POST' as const, headers: () => ({ cookie, 'content-type': 'application/x-www-form-urlencoded' }), body: () => authnRequestForm(ssoUrl) };
     try {
@@ -124,6 +128,7 @@ async function main(): Promise<void> {
           rsa = (rsa + onServerCore(() => rsaSignaturesPerSecond(1500))) / 2;
         }
         rounds.push({ bare: bareRuns, measured, rsa, sso });
+        startup.loadedRss = Math.max(startup.loadedRss, rssMiB(tessera.child.pid));
       }
     } finally {
       await stopChild(bare.child);
@@ -163,12 +168,14 @@ async function main(): Promise<void> {
     console.log(`SSO signing efficiency, whole HTTP sign-in (Responses/s × 2 ÷ signatures/s): ${pct(median(ssoRatios))} (rounds: ${ssoRatios.map(pct).join(', ')})`);
   }
   console.log(`Response building alone (in process): ${built.toFixed(0)} Responses/s × 2 ÷ ${builtRsa.toFixed(0)} = ${pct((built * 2) / builtRsa)}`);
+  console.log(`Start-up (${startup.compiled ? 'node dist/main.js' : 'tsx src/main.ts'}): ${startup.ms.toFixed(0)} ms to /healthz; RSS ${startup.idleRss.toFixed(0)} MiB idle after start, ${startup.loadedRss.toFixed(0)} MiB at most after a round of load`);
   console.log(`Recording one sign-in alone (5 statements, one transaction): ${writes.prisma.toFixed(0)} µs through Prisma's client, ${writes.direct.toFixed(0)} µs on the direct SQLite connection`);
   writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify({
     date: new Date().toISOString(), cpus: cpus().length, model: cpus()[0]?.model, rounds: rounds.length, slice_seconds: SLICE_SECONDS, pinned: PINNED,
     sso_signing_efficiency: median(ssoRatios), sso_signing_efficiency_per_round: ssoRatios,
     responses_built_per_second: built, build_signing_efficiency: (built * 2) / builtRsa,
     sign_in_write_micros: writes,
+    startup,
     baseline_rps: bareRps,
     results: names.map((name) => ({ name, ratio_to_baseline: median(ratiosOf(name)), per_round: rounds.map((r) => r.measured.find((x) => x.name === name)) })),
     sso_per_round: sso,

@@ -85,7 +85,7 @@ export async function responsesPerSecond(durationMs = 2000): Promise<number> {
  */
 export async function signInWriteMicros(databaseUrl: string, rounds = 1500): Promise<{ prisma: number; direct: number }> {
   await migrate(databaseUrl);
-  const database = openDatabase(databaseUrl);
+  const database = await openDatabase(databaseUrl);
   const db = database.prisma;
   const org = await db.organization.create({ data: { id: newId('org'), slug: 'micro', name: 'Micro' } });
   const service = await db.service.create({ data: { id: newId('svc'), organizationId: org.id, slug: 'micro', name: 'Micro', serviceType: 'web', clientId: newToken(16) } });

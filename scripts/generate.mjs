@@ -1,5 +1,6 @@
 // Generates both Prisma clients (SQLite and PostgreSQL) from the one schema in prisma/schema.prisma,
-// into prisma/.generated/client/{sqlite,postgres} (generated code stays out of src/ and out of git).
+// into src/db/.generated/client/{sqlite,postgres} (out of git; inside src/ so that `tsc` compiles it
+// into dist/ with the rest, and dist/ mirrors src/).
 // The Prisma CLI wants a native schema engine it would download; generation does not use it, so an
 // empty stand-in file satisfies the check (see DESIGN.md, "Facts learned on these machines").
 import { execFileSync } from 'node:child_process';
@@ -15,7 +16,7 @@ mkdirSync(outDir, { recursive: true });
 export function postgresSchema(text) {
   return text
     .replace('provider = "sqlite"', 'provider = "postgresql"')
-    .replace('".generated/client/sqlite"', '"client/postgres"');
+    .replace('"../src/db/.generated/client/sqlite"', '"../../src/db/.generated/client/postgres"');
 }
 
 const schemaText = readFileSync(source, 'utf8');

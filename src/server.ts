@@ -1,7 +1,7 @@
 // Start-up: open the database → migrate → connect Redis → build the app → listen. And a graceful stop.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config/index.ts';
 import { openDatabase } from './db/client.ts';
@@ -36,7 +36,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
     const applied = await migrate(config.databaseUrl);
     if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
   }
-  const database = openDatabase(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl);
   if (database.dialect === 'sqlite') {
     await database.prisma.$executeRaw`PRAGMA foreign_keys = ON`;
     // WAL with synchronous=NORMAL: commits do not fsync (checkpoints do). A crash cannot corrupt the
@@ -45,7 +45,9 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   }
   let redis: Redis | undefined;
   if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    // Loaded only when configured, like the PostgreSQL driver: a single embedded instance never needs it.
+    const { Redis: RedisClient } = await import('ioredis');
+    redis = new RedisClient(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
     redis.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'redis error'));
     await redis.connect();
   }

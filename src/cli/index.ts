@@ -11,7 +11,7 @@ import { CliError, createAccount, createApiKeyCli, createOrganization, createSer
 async function withDb<T>(work: (db: Db, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
   await migrate(config.databaseUrl);
-  const database = openDatabase(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl);
   try {
     if (database.dialect === 'sqlite') await database.prisma.$executeRaw`PRAGMA foreign_keys = ON`;
     return await work(database.prisma, config);

@@ -2,11 +2,9 @@
 // the same schema, so they expose the same model API; the rest of the code sees one `Db` type.
 import { resolve, dirname } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import pg from 'pg';
+import type pg from 'pg';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient as SqliteClient } from '../../prisma/.generated/client/sqlite/client.ts';
-import { PrismaClient as PostgresClient } from '../../prisma/.generated/client/postgres/client.ts';
+import { PrismaClient as SqliteClient } from './.generated/client/sqlite/client.ts';
 import { SqliteDirect } from './sqlite-direct.ts';
 
 export type Db = SqliteClient;
@@ -72,7 +70,11 @@ export function createSqliteFile(file: string): void {
   }
 }
 
-export function openDatabase(url: string): Database {
+/**
+ * Opens the database. The PostgreSQL driver, adapter and generated client are loaded only for a
+ * postgresql:// URL: an embedded SQLite deployment never pays their start-up time or memory (~20 MiB).
+ */
+export async function openDatabase(url: string): Promise<Database> {
   const target = parseDatabaseUrl(url);
   if (target.dialect === 'sqlite') {
     createSqliteFile(target.file);
@@ -88,7 +90,12 @@ export function openDatabase(url: string): Database {
       close: async () => { direct?.close(); await prisma.$disconnect(); },
     };
   }
-  const pool = new pg.Pool(pgPoolConfig(target));
+  const [{ default: pgDriver }, { PrismaPg }, { PrismaClient: PostgresClient }] = await Promise.all([
+    import('pg'),
+    import('@prisma/adapter-pg'),
+    import('./.generated/client/postgres/client.ts'),
+  ]);
+  const pool = new pgDriver.Pool(pgPoolConfig(target));
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const adapter = new PrismaPg(pool, target.schema ? { schema: target.schema } : undefined);

@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import pg from 'pg';
 import { createSqliteFile, parseDatabaseUrl, pgPoolConfig } from './client.ts';
 
 const root = join(import.meta.dirname, '..', '..', 'prisma');
@@ -58,6 +57,7 @@ function migrateSqlite(file: string): string[] {
 }
 
 async function migratePostgres(target: ReturnType<typeof parseDatabaseUrl> & { dialect: 'postgresql' }): Promise<string[]> {
+  const { default: pg } = await import('pg'); // loaded only for PostgreSQL (see client.ts)
   const client = new pg.Client(pgPoolConfig(target));
   await client.connect();
   try {

@@ -65,7 +65,7 @@ describe.each(databases())('process faults on $name', (factory) => {
     stop = true;
     await Promise.all(burst);
     // Every organization row has its owner membership: each was written in one transaction.
-    const database = openDatabase(db.url);
+    const database = await openDatabase(db.url);
     try {
       const orgs = await database.prisma.organization.findMany({ include: { memberships: true } });
       expect(orgs.length).toBeGreaterThan(0);

@@ -14,7 +14,7 @@ describe.each(databases())('tessera CLI on $name', (factory) => {
   let db: TestDatabase;
   const cli = async (...args: string[]) => {
     try {
-      const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: db.url, TESSERA_SECRET: TEST_SECRET, NODE_ENV: 'test', PUBLIC_URL: 'https://idp.example.com' } });
+      const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: db.url, TESSERA_SECRET: TEST_SECRET, NODE_ENV: 'test', PUBLIC_URL: 'https://idp.example.com', TESSERA_FROM_SOURCE: '1' } });
       return { code: 0, stdout, stderr };
     } catch (err) {
       const e = err as { code: number; stdout: string; stderr: string };

@@ -51,11 +51,13 @@ function firstLine(message: string): string {
 }
 
 export function loadSamlSchemas(): SchemaValidator {
-  // One compiled schema per process: it is immutable once built, and compiling costs ~20 ms.
-  compiled ??= compile();
-  const schema = compiled;
   return {
     validate(xml: string): string | null {
+      // One compiled schema per process, built by the first message: it is immutable once built and
+      // compiling takes ~20 ms, but it holds ~35 MiB of libxml2 memory that a server with no SAML
+      // traffic (or one just started) need not carry.
+      compiled ??= compile();
+      const schema = compiled;
       let doc: XmlDocument;
       try {
         doc = XmlDocument.fromString(xml, UNTRUSTED);
