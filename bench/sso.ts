@@ -50,7 +50,7 @@ export function rsaSignaturesPerSecond(durationMs = 2000): number {
 
 /**
  * Building and signing one Response (Assertion + Response signatures) in process, nothing else: the
- * figure comparable to "samlify's login response ~200/s" (DESIGN.md), next to the same RSA ceiling.
+ * figure comparable to "samlify's login response ~200/s" (docs/architecture.md, facts learned), next to the same RSA ceiling.
  */
 export async function responsesPerSecond(durationMs = 2000): Promise<number> {
   const { buildSuccessResponse } = await import('../src/saml/response.ts');

@@ -2,7 +2,7 @@
 // into src/db/.generated/client/{sqlite,postgres} (out of git; inside src/ so that `tsc` compiles it
 // into dist/ with the rest, and dist/ mirrors src/).
 // The Prisma CLI wants a native schema engine it would download; generation does not use it, so an
-// empty stand-in file satisfies the check (see DESIGN.md, "Facts learned on these machines").
+// empty stand-in file satisfies the check (see docs/architecture.md, "Facts learned on these machines").
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

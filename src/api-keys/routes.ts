@@ -1,4 +1,4 @@
-// …/services/:service/api-keys (CONTRACT §5). The raw key is returned once, in the 201.
+// …/services/:service/api-keys (docs/api.md, API keys). The raw key is returned once, in the 201.
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';

@@ -1,4 +1,4 @@
-// /api/auth: register, login, refresh, logout, me (CONTRACT §1).
+// /api/auth: register, login, refresh, logout, me (docs/api.md, Admin accounts).
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';

@@ -1,5 +1,5 @@
 // Response shapes for the OpenAPI document. Request bodies come from the routes' own zod schemas;
-// responses are built by plain presenter functions, so their shapes are described here (CONTRACT §1–10)
+// responses are built by plain presenter functions, so their shapes are described here (docs/api.md)
 // and the e2e test checks real responses against a few of them so the two cannot silently diverge.
 import { z } from 'zod';
 import { PERMISSIONS } from '../api-keys/permissions.ts';

@@ -1,4 +1,4 @@
-// Invitations (CONTRACT §2): admins invite by email; the token is shown once and stored hashed.
+// Invitations (docs/api.md, Organizations): admins invite by email; the token is shown once and stored hashed.
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';

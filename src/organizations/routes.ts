@@ -1,4 +1,4 @@
-// /api/organizations (CONTRACT §2): organizations and their members.
+// /api/organizations (docs/api.md, Organizations): organizations and their members.
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';

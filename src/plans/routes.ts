@@ -1,4 +1,4 @@
-// …/services/:service/plans (CONTRACT §4).
+// …/services/:service/plans (docs/api.md, Plans).
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';

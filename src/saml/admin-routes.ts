@@ -1,4 +1,4 @@
-// …/services/:service/saml and …/saml/certificate(s) (CONTRACT §6).
+// …/services/:service/saml and …/saml/certificate(s) (docs/api.md, SAML configuration).
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';

@@ -1,4 +1,4 @@
-// /saml/:org/:service/* — metadata, SP-initiated and IdP-initiated SSO (CONTRACT §7). Errors before the ACS is
+// /saml/:org/:service/* — metadata, SP-initiated and IdP-initiated SSO (docs/api.md, SAML protocol). Errors before the ACS is
 // verified render locally (HTML, or JSON on Accept: application/json); nothing goes to an ACS.
 import Router from '@koa/router';
 import type { Deps } from '../deps.ts';

@@ -1,4 +1,4 @@
-// Per-SP settings, parsed once from the database row into one typed object (DESIGN convention 7),
+// Per-SP settings, parsed once from the database row into one typed object (docs/architecture.md, convention 7),
 // and the URLs Tessera publishes for a service.
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';

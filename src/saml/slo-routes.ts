@@ -1,4 +1,4 @@
-// /saml/:org/:service/slo — Single Logout, HTTP-Redirect (GET) and HTTP-POST (CONTRACT §7).
+// /saml/:org/:service/slo — Single Logout, HTTP-Redirect (GET) and HTTP-POST (docs/api.md, SAML protocol).
 // A LogoutRequest from this service's SP ends the matching IdP session and starts the logout chain;
 // a LogoutResponse is a participant answering the LogoutRequest the chain sent it. Anything that fails
 // verification is a local 400 page: nothing is sent to any SP for an unverified message.

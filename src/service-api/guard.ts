@@ -14,7 +14,7 @@ export const KEY_IN_AUTHORIZATION_MESSAGE = 'Send the API key in the X-API-Key h
 
 /**
  * The one 401 of a refused key, built from constants only: a missing, malformed, unknown, revoked or
- * expired key must get the same answer (CONTRACT §9), so nothing of the failure may shape it.
+ * expired key must get the same answer (docs/api.md, Service API), so nothing of the failure may shape it.
  */
 const keyRefused = () => unauthorized(INVALID_KEY_MESSAGE, API_KEY_CHALLENGE);
 

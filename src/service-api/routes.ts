@@ -1,4 +1,4 @@
-// /api/service/*: the Service API over X-API-Key (seed 000, CONTRACT §9).
+// /api/service/*: the Service API over X-API-Key (docs/api.md, Service API).
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';

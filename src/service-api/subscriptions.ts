@@ -1,4 +1,4 @@
-// Service API subscriptions: one per user per service (seed 000, CONTRACT §9).
+// Service API subscriptions: one per user per service (docs/api.md, Service API).
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';

@@ -1,4 +1,4 @@
-// Service API users: the organization's users linked to the key's service (seed 000, CONTRACT §9).
+// Service API users: the organization's users linked to the key's service (docs/api.md, Service API).
 import type { Db, Tx } from '../db/client.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
@@ -46,7 +46,7 @@ export async function linkUser(db: Db | Tx, serviceId: string, userId: string) {
  * A user this service may change or delete as a whole: one its own key created, that no other service is
  * linked to, and that has no password (nor, once they exist, second factors). Everyone else is the
  * organization's shared sign-in identity: renaming or deleting it through one service's key would let
- * that key decide who signs in as whom at every other service (CONTRACT §9). One Prisma filter, so the
+ * that key decide who signs in as whom at every other service (docs/api.md, Service API). One Prisma filter, so the
  * check and the write are one statement and a concurrent link or password cannot slip between them.
  */
 function ownedAlone(serviceId: string, userId: string) {

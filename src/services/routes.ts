@@ -1,4 +1,4 @@
-// /api/organizations/:org/services (CONTRACT §3).
+// /api/organizations/:org/services (docs/api.md, Services).
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';

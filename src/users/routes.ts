@@ -1,4 +1,4 @@
-// /api/organizations/:org/users: the organization's user directory (CONTRACT §8).
+// /api/organizations/:org/users: the organization's user directory (docs/api.md, Organization user directory).
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';

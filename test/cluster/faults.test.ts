@@ -1,4 +1,4 @@
-// Faults a real process must survive (SECURITY 36–38, issue 7): SIGTERM drains in-flight requests and
+// Faults a real process must survive (docs/security.md, attacks 36–38; issue 7): SIGTERM drains in-flight requests and
 // exits 0; kill -9 during a burst of writes leaves no half-written rows; losing Redis fails closed
 // (503, with a log line) and recovers by itself.
 import { request } from 'node:http';

@@ -1,5 +1,5 @@
 // Two Tessera processes behind an imaginary load balancer: one PostgreSQL schema, one Redis, one
-// PUBLIC_URL. Whatever one instance learns, the other must act on at once (issue 7, SECURITY 14/25/33).
+// PUBLIC_URL. Whatever one instance learns, the other must act on at once (issue 7; docs/security.md, attacks 14, 25, 33).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases, type TestDatabase } from '../helpers/databases.ts';
 import { startProcessServer, type ProcessServer } from '../helpers/process-server.ts';

@@ -1,4 +1,4 @@
-// /api/auth through real HTTP on every test database (CONTRACT §1, SECURITY 35).
+// /api/auth through real HTTP on every test database (docs/api.md, Admin accounts; docs/security.md, attack 35).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -63,7 +63,7 @@ describe.each(databases())('admin auth on $name', (factory) => {
     expect(me.body.organizations).toEqual([expect.objectContaining({ role: 'owner' })]);
   });
 
-  it('rotates refresh tokens; reusing a spent one revokes the session (SECURITY 35)', async () => {
+  it('rotates refresh tokens; reusing a spent one revokes the session (docs/security.md attack 35)', async () => {
     const admin = await registerAdmin(srv.url);
     const first = await anon.post<Tokens>('/api/auth/refresh', { refresh_token: admin.refreshToken });
     expect(first.status).toBe(200);
@@ -76,7 +76,7 @@ describe.each(databases())('admin auth on $name', (factory) => {
     expect((await admin.client.get('/api/auth/me')).status).toBe(401);
   });
 
-  it('logout kills the access token at once (SECURITY 35)', async () => {
+  it('logout kills the access token at once (docs/security.md attack 35)', async () => {
     const admin = await registerAdmin(srv.url);
     expect((await admin.client.get('/api/auth/me')).status).toBe(200);
     const out = await anon.post('/api/auth/logout', { refresh_token: admin.refreshToken });

@@ -1,4 +1,4 @@
-// The conventions every endpoint follows (CONTRACT "Conventions" and "Errors"), checked over real HTTP.
+// The conventions every endpoint follows (docs/api.md, Conventions and Errors), checked over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';

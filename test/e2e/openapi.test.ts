@@ -1,4 +1,4 @@
-// GET /openapi.json and GET /docs (CONTRACT §10): the document covers every route the app serves,
+// GET /openapi.json and GET /docs (docs/api.md, Operations): the document covers every route the app serves,
 // request bodies are the routes' own zod schemas, described responses match real ones, and the
 // reference page loads only local assets under a strict CSP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// /api/organizations: organizations, members and invitations through real HTTP (CONTRACT §2).
+// /api/organizations: organizations, members and invitations through real HTTP (docs/api.md, Organizations).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';

@@ -1,4 +1,4 @@
-// SAML configuration and IdP signing certificates through the admin API (CONTRACT §6), on every database.
+// SAML configuration and IdP signing certificates through the admin API (docs/api.md, SAML configuration), on every database.
 import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ const GOOD_CERT = rsaCertificate(2048);
 const SHORT_KEY_CERT = rsaCertificate(1024);
 const EXPONENT_3_CERT = rsaCertificate(2048, 3);
 
-describe.each(databases())('SAML configuration (CONTRACT §6) on $name', (factory) => {
+describe.each(databases())('SAML configuration (docs/api.md) on $name', (factory) => {
   let srv: TestServer;
   let owner: Admin;
   let member: Admin;

@@ -1,4 +1,4 @@
-// GET /saml/:org/:service/metadata (CONTRACT §7): the IdP metadata an SP imports. No SAML metadata XSD
+// GET /saml/:org/:service/metadata (docs/api.md, SAML protocol): the IdP metadata an SP imports. No SAML metadata XSD
 // ships in node_modules, so the document is checked for well-formedness, for the schema's element order
 // inside IDPSSODescriptor, and read back by an independent implementation (samlify).
 import * as samlify from 'samlify';

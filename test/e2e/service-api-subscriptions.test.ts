@@ -1,4 +1,4 @@
-// Service API subscriptions through real HTTP on every test database (seed 000, CONTRACT §9).
+// Service API subscriptions through real HTTP on every test database (docs/api.md, Service API).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';

@@ -1,4 +1,4 @@
-// Services, plans and API keys through real HTTP (CONTRACT §3, §4, §5).
+// Services, plans and API keys through real HTTP (docs/api.md: Services, Plans, API keys).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';

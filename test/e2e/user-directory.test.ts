@@ -1,4 +1,4 @@
-// The organization's user directory and the hosted /password page (CONTRACT §8).
+// The organization's user directory and the hosted /password page (docs/api.md, Organization user directory).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';

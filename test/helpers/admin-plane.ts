@@ -13,7 +13,7 @@ export interface ErrorBody {
   details?: { field: string; message: string }[];
 }
 
-/** Asserts the status, the error_code and the contract's error shape (CONTRACT "Errors"). */
+/** Asserts the status, the error_code and the contract's error shape (docs/api.md, Errors). */
 export function expectError(res: Res<unknown>, status: number, code?: string): ErrorBody {
   expect(res.status, `expected ${status}, got ${res.status}: ${res.text.slice(0, 300)}`).toBe(status);
   const body = res.body as ErrorBody;

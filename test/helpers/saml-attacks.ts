@@ -1,4 +1,4 @@
-// Attack plumbing for the SAML SSO security suites (SECURITY.md §A): hand-built AuthnRequests, both
+// Attack plumbing for the SAML SSO security suites (docs/security.md, attacks 1–23): hand-built AuthnRequests, both
 // request bindings, SP keys and certificates made with node-forge, Redirect query signatures over the
 // exact bytes sent, enveloped POST signatures with xml-crypto (and re-signed SignedInfo variants), an
 // HTTP listener that records outbound fetches, and the "refused with no side effect" assertion.

@@ -1,4 +1,4 @@
-// Single Logout attack plumbing (SECURITY.md §A 10–14 and 21 on /saml/:org/:service/slo): hand-built
+// Single Logout attack plumbing (docs/security.md, attacks 10–14 and 21 on /saml/:org/:service/slo): hand-built
 // LogoutRequests with every part overridable by raw (attack) text, enveloped signatures over the
 // LogoutRequest root, a sign-in that returns the NameID and SessionIndex the SP was given, and checks
 // on the IdP session and on the signed LogoutResponse the IdP sends back.

@@ -1,4 +1,4 @@
-// SECURITY.md §C for the admin plane, attacked through real HTTP: lines 26, 27, 29, 30, 31, 32 and 35.
+// docs/security.md, C, for the admin plane, attacked through real HTTP: attacks 26, 27, 29, 30, 31, 32 and 35.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -133,7 +133,7 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
     expect(inv.body.invitations.filter((i) => i.status === 'pending')).toEqual([]);
   }
 
-  describe('role matrix and isolation (SECURITY 29)', () => {
+  describe('role matrix and isolation (docs/security.md attack 29)', () => {
     it('a non-member gets 404 for every route of the organization, whatever their role elsewhere', async () => {
       for (const route of routesOfA()) {
         for (const outsider of [ownerB, adminB]) {
@@ -260,7 +260,7 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
     });
   });
 
-  describe('mass assignment (SECURITY 30)', () => {
+  describe('mass assignment (docs/security.md attack 30)', () => {
     it('server-owned fields in a body are 400 and name the field; nothing is written', async () => {
       const o = `/api/organizations/${orgA}`;
       const s = `${o}/services/${svcA.slug}`;
@@ -300,7 +300,7 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
     });
   });
 
-  describe('JSON bombs (SECURITY 31)', () => {
+  describe('JSON bombs (docs/security.md attack 31)', () => {
     it('bodies over 1 MiB are 413 on every JSON endpoint', async () => {
       const o = `/api/organizations/${orgA}`;
       const s = `${o}/services/${svcA.slug}`;
@@ -363,7 +363,7 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
     });
   });
 
-  describe('SQL injection (SECURITY 32)', () => {
+  describe('SQL injection (docs/security.md attack 32)', () => {
     it('injection strings in free-text fields are stored and returned literally', async () => {
       const o = await createOrg(ownerA);
       await inviteExisting(ownerA, o, adminA, 'admin');
@@ -496,7 +496,7 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
     });
   });
 
-  describe('secrets at rest and in comparisons (SECURITY 26)', () => {
+  describe('secrets at rest and in comparisons (docs/security.md attack 26)', () => {
     it('API keys are looked up by a keyed hash: the same key under another server secret is refused', async () => {
       const key = await createKey(ownerA, orgA, svcA.slug, ['read:service']);
       expectStatus(await new Client(srv.url).apiKey(key.key).get('/api/service/info'), 200);
@@ -549,7 +549,7 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
     });
   });
 
-  describe('sessions (SECURITY 35)', () => {
+  describe('sessions (docs/security.md attack 35)', () => {
     it('reusing a spent refresh token revokes the session for the admin plane too', async () => {
       const a = await registerAdmin(srv.url, 'reuse');
       const o = await createOrg(a);
@@ -592,7 +592,7 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
     });
   });
 
-  describe('logs (SECURITY 27)', () => {
+  describe('logs (docs/security.md attack 27)', () => {
     it('no password, token, API key or password-link token in any log line', async () => {
       const before = srv.logs.length;
       const email = uniqueEmail('logs');

@@ -1,4 +1,4 @@
-// SECURITY.md §B: the dependency floor, read from the lockfile (every installed copy, nested ones
+// docs/security.md, B (Dependencies): the dependency floor, read from the lockfile (every installed copy, nested ones
 // included), the @xmldom/xmldom override, node-forge confined to key/certificate generation (checked on
 // the TypeScript syntax tree of every file under src/), the SP-certificate key floor, and a real XML
 // schema validator registered with samlify at start-up.

@@ -1,4 +1,4 @@
-// Issue 14 item 1 / SECURITY 39 / CONTRACT §9: a service's API key never changes or removes an identity
+// Issue 14 item 1 / docs/security.md, attack 39 / docs/api.md, Service API: a service's API key never changes or removes an identity
 // that is not its own service's alone. One organization, services A (attacker's key) and B (SAML); the
 // attack is performed through real HTTP, including the sign-in at B that it used to make possible.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue 14 item 3 / SECURITY 24: no API key in any URL. Whatever the parameter's name or spelling, a
+// Issue 14 item 3 / docs/security.md, attack 24: no API key in any URL. Whatever the parameter's name or spelling, a
 // query string that names or carries a key is refused (400) before the key is used, and the key is
 // never echoed. Through real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue 14 item 2 / SECURITY 40 / CONTRACT §1: registration and password hashing cannot starve the
+// Issue 14 item 2 / docs/security.md, attack 40 / docs/api.md, Admin accounts: registration and password hashing cannot starve the
 // server. A flood from one address meets the per-IP limits; a flood from many addresses (simulated with
 // X-Forwarded-For behind TRUST_PROXY) meets the one bounded argon2 queue, and is refused at once instead
 // of queueing without end. Meanwhile a legitimate admin still signs in. The bound is asserted on the

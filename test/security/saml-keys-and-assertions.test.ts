@@ -1,11 +1,11 @@
-// SECURITY catalogue, through HTTP on every database:
+// docs/security.md, attack catalogue, through HTTP on every database:
 //   34 — IdP private keys only ever at rest encrypted and bound to their certificate row; a moved
 //        ciphertext or a wrong TESSERA_ENCRYPTION_KEY fails closed (503, clear log line), never signs
 //        with another key.
 //   20 — issued assertion timing and addressing (fake Date): NotBefore = now − 60 s, NotOnOrAfter =
 //        now + 5 min, Audience, Recipient, InResponseTo, Destination, Issuer.
 //   18 — session cookie HttpOnly; Secure; SameSite=None (8 h), CSRF cookie SameSite=Strict; plus the
-//        session rules of §7: IsPassive → signed NoPassive without an Assertion, ForceAuthn → sign-in
+//        session rules of docs/api.md, SAML protocol: IsPassive → signed NoPassive without an Assertion, ForceAuthn → sign-in
 //        again, a disabled user's session yields nothing, each SSO links the user and counts a login.
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -53,7 +53,7 @@ function decodeResponse(page: FetchResult): { xml: string; doc: Document; root: 
   return { xml, doc, root: doc.documentElement as Element };
 }
 
-describe.each(databases())('SAML keys and assertions (SECURITY 18, 20, 34) on $name', (factory) => {
+describe.each(databases())('SAML keys and assertions (docs/security.md attacks 18, 20, 34) on $name', (factory) => {
   let srv: TestServer;
   let world: SamlWorld;
   const samlPath = (svc: string, rest = '') => `/api/organizations/${world.org}/services/${svc}/saml${rest}`;
@@ -66,7 +66,7 @@ describe.each(databases())('SAML keys and assertions (SECURITY 18, 20, 34) on $n
   afterAll(async () => srv?.stop());
   afterEach(() => { vi.useRealTimers(); });
 
-  describe('SECURITY 34: private keys at rest', () => {
+  describe('docs/security.md attack 34: private keys at rest', () => {
     it('no table and (SQLite) no byte of the database file holds a private key; the sealed key is bound to its certificate id', async () => {
       // A rotation and a pending certificate, so several keys exist.
       expectStatus(await world.admin.client.post(samlPath(world.svc.slug, '/certificate'), { activate: false }), 201);
@@ -198,7 +198,7 @@ describe.each(databases())('SAML keys and assertions (SECURITY 18, 20, 34) on $n
     });
   });
 
-  describe('SECURITY 20: assertion timing and addressing (fake Date)', () => {
+  describe('docs/security.md attack 20: assertion timing and addressing (fake Date)', () => {
     it('NotBefore = now − 60 s, NotOnOrAfter = now + 5 min; Audience, Recipient, InResponseTo, Destination and Issuer as registered', async () => {
       const now = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000);
       vi.useFakeTimers({ toFake: ['Date'] });
@@ -271,7 +271,7 @@ describe.each(databases())('SAML keys and assertions (SECURITY 18, 20, 34) on $n
     });
   });
 
-  describe('SECURITY 18 and the session rules of §7', () => {
+  describe('docs/security.md attack 18 and the session rules of the SAML protocol', () => {
     it('CSRF cookie SameSite=Strict; session cookie HttpOnly; Secure; SameSite=None; Path=/; Max-Age 8 h', async () => {
       const jar = new CookieJar();
       const { res } = await sso(jar, world.urls.sso);

@@ -1,4 +1,4 @@
-// SECURITY.md §A lines 10–14 and 21 on Single Logout, through real HTTP on /saml/:org/:service/slo.
+// docs/security.md, attacks 10–14 and 21, on Single Logout, through real HTTP on /saml/:org/:service/slo.
 // The service has an slo_url and an sp_certificate; the victim and mallory, two users of the
 // organization, stay signed in for the whole suite. Every attack names the victim's live sign-in
 // (NameID and SessionIndex, sent from a browser without the session cookie, where a valid request
@@ -192,7 +192,7 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
     });
   });
 
-  // ---- §A 10 and 11: signature wrapping and foreign keys on the HTTP-POST binding ----
+  // ---- attacks 10 and 11: signature wrapping and foreign keys on the HTTP-POST binding ----
 
   describe('A10 XML signature wrapping (HTTP-POST)', () => {
     const variants: [string, (s: Signed, v: Signed) => string][] = [
@@ -261,7 +261,7 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
     });
   });
 
-  // ---- §A 8 and 9 on the HTTP-Redirect binding ----
+  // ---- attacks 8 and 9 on the HTTP-Redirect binding ----
 
   describe('HTTP-Redirect signatures', () => {
     const plain = (xml: string) => `SAMLRequest=${encodeURIComponent(deflated(xml))}`;
@@ -329,7 +329,7 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
     });
   });
 
-  // ---- §A 12: comments and processing instructions ----
+  // ---- attack 12: comments and processing instructions ----
 
   describe('A12 comment and processing-instruction injection', () => {
     it.each([
@@ -371,7 +371,7 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
     });
   });
 
-  // ---- §A 13: namespace prefixes ----
+  // ---- attack 13: namespace prefixes ----
 
   describe('A13 namespace-prefix redeclaration', () => {
     /** The real NameID (a direct child in the assertion namespace) names mallory; decoys name the victim. */

@@ -1,4 +1,4 @@
-// SECURITY.md §A lines 17–19 and 21–23 through real HTTP: the hosted sign-in page (CSRF, session
+// docs/security.md, attacks 17–19 and 21–23, through real HTTP: the hosted sign-in page (CSRF, session
 // fixation, cookie flags), the headers of every hosted page, local error pages before the ACS is
 // verified (HTML or JSON), brute force on /login, and users who must never receive an assertion.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// SECURITY.md §A lines 1–4, 12, 13 and 16 through real HTTP on /saml/:org/:service/sso: entity
+// docs/security.md, attacks 1–4, 12, 13 and 16, through real HTTP on /saml/:org/:service/sso: entity
 // expansion, XXE (with a listener that must never be called), DEFLATE bombs, size and depth limits,
 // comment/PI injection, namespace-prefix games and markup in the request ID.
 import { randomBytes } from 'node:crypto';

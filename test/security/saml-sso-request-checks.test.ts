@@ -1,4 +1,4 @@
-// SECURITY.md §A lines 5, 6, 7, 14 and 15 through real HTTP: the Response only ever goes to the
+// docs/security.md, attacks 5, 6, 7, 14 and 15, through real HTTP: the Response only ever goes to the
 // registered ACS, Destination and Issuer must match the service, IssueInstant window and replay
 // (sequential, concurrent, across two instances), and RelayState limits and escaping. Most attacks are
 // sent from a browser that already has an IdP session, so that acceptance would immediately produce an

@@ -1,4 +1,4 @@
-// SECURITY.md §A lines 8–11 through real HTTP: signed AuthnRequests required or optional, algorithm
+// docs/security.md, attacks 8–11, through real HTTP: signed AuthnRequests required or optional, algorithm
 // floor, the HTTP-Redirect signature over the raw query bytes, XML signature wrapping (XSW) on the POST
 // binding, and attacker certificates in KeyInfo. Every refused variant is followed by its untouched
 // original, which must still be accepted: the refusal came from the attack, not from a burnt ID.

@@ -1,4 +1,4 @@
-// Service API attacks through real HTTP (SECURITY 24, 25, 28, 29, 31, 33; CONTRACT §9) on every test
+// Service API attacks through real HTTP (docs/security.md, attacks 24, 25, 28, 29, 31, 33; docs/api.md, Service API) on every test
 // database, and across two instances sharing the database and Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
@@ -14,7 +14,7 @@ import type { Permission } from '../../src/api-keys/permissions.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
-/** The one 401 every bad key gets (SECURITY 24), compared without timestamp/request_id. */
+/** The one 401 every bad key gets (docs/security.md, attack 24), compared without timestamp/request_id. */
 function expectInvalidKey(res: Res<unknown>, reference?: string): string {
   expectError(res, 401, 'UNAUTHORIZED');
   expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -33,7 +33,7 @@ async function deleteKey(admin: Admin, w: ServiceWorld, keyId: string, via: Clie
   expect(res.status).toBe(204);
 }
 
-// ---------------------------------------------------------------- the permission matrix (SECURITY 28)
+// ---------------------------------------------------------------- the permission matrix (docs/security.md, attack 28)
 interface MatrixFixture { userA: ApiUser; userB: ApiUser; planId: string }
 interface Endpoint { name: string; permission: Permission; ok: number; call(api: Client, f: MatrixFixture): Promise<Res> }
 
@@ -64,7 +64,7 @@ describe.each(databases())('service API security on $name', (factory) => {
   });
   afterAll(async () => srv?.stop());
 
-  describe('SECURITY 24: bad keys', () => {
+  describe('docs/security.md attack 24: bad keys', () => {
     it('missing, empty, malformed, bad-checksum, unknown, revoked and expired keys get the identical 401', async () => {
       const w = await serviceWorld(srv.url, admin);
       const revoked = await extraKey(w, ['read:service']);
@@ -208,7 +208,7 @@ describe.each(databases())('service API security on $name', (factory) => {
     });
   });
 
-  describe('SECURITY 25: revocation', () => {
+  describe('docs/security.md attack 25: revocation', () => {
     it('a deleted key is refused on the very next request; other keys of the service keep working', async () => {
       const w = await serviceWorld(srv.url, admin);
       const victim = await extraKey(w);
@@ -282,7 +282,7 @@ describe.each(databases())('service API security on $name', (factory) => {
     });
   });
 
-  describe('SECURITY 28: permission matrix', () => {
+  describe('docs/security.md attack 28: permission matrix', () => {
     it.each(ALL_PERMISSIONS)('a key with only %s opens exactly its endpoints', async (permission) => {
       const w = await serviceWorld(srv.url, admin);
       const userA = await provisionUser(w.api);
@@ -335,7 +335,7 @@ describe.each(databases())('service API security on $name', (factory) => {
     });
   });
 
-  describe('SECURITY 29: cross-tenant isolation', () => {
+  describe('docs/security.md attack 29: cross-tenant isolation', () => {
     interface Tenant { w: ServiceWorld; user: ApiUser; sub: ApiSubscription }
     let a1: Tenant;
     let others: Record<'A2' | 'B1' | 'B2', Tenant>;
@@ -405,7 +405,7 @@ describe.each(databases())('service API security on $name', (factory) => {
     });
   });
 
-  describe('SECURITY 31: hostile bodies on the Service API', () => {
+  describe('docs/security.md attack 31: hostile bodies on the Service API', () => {
     it('__proto__ / constructor.prototype keys are 400 and pollute nothing', async () => {
       const w = await serviceWorld(srv.url, admin);
       const u = await provisionUser(w.api);
@@ -442,7 +442,7 @@ describe.each(databases())('service API security on $name', (factory) => {
     });
   });
 
-  describe('SECURITY 33: rate limits (one instance)', () => {
+  describe('docs/security.md attack 33: rate limits (one instance)', () => {
     it('every authenticated response carries X-RateLimit-* for its operation class', async () => {
       const w = await serviceWorld(srv.url, admin);
       const only = await extraKey(w, ['read:users']);
@@ -538,7 +538,7 @@ describe.each(databases())('service API security on $name', (factory) => {
       await one?.stop();
     });
 
-    it('SECURITY 25: a key deleted through one instance is refused by the other on its next request', async () => {
+    it('docs/security.md attack 25: a key deleted through one instance is refused by the other on its next request', async () => {
       const w = await serviceWorld(one.url, owner);
       for (let i = 0; i < 5; i++) {
         const k = await extraKey(w, ['read:service', 'read:users']);
@@ -555,7 +555,7 @@ describe.each(databases())('service API security on $name', (factory) => {
       expect((await new Client(two.url).apiKey(w.key).get('/api/service/info')).status).toBe(200);
     });
 
-    it('SECURITY 25: deleting the service through one instance refuses its keys on the other', async () => {
+    it('docs/security.md attack 25: deleting the service through one instance refuses its keys on the other', async () => {
       const w = await serviceWorld(one.url, owner);
       const onTwo = new Client(two.url).apiKey(w.key);
       expect((await onTwo.get('/api/service/info')).status).toBe(200);
@@ -571,7 +571,7 @@ describe.each(databases())('service API security on $name', (factory) => {
       expect((await onTwo.get<ServiceInfo>('/api/service/info')).body.name).toBe('Renamed on one');
     });
 
-    it('SECURITY 33: the 100 reads per minute are shared (60 on one + 40 on two, the 101st is 429 on either)', async () => {
+    it('docs/security.md attack 33: the 100 reads per minute are shared (60 on one + 40 on two, the 101st is 429 on either)', async () => {
       const w = await serviceWorld(one.url, owner);
       const onTwo = new Client(two.url).apiKey(w.key);
       for (let i = 0; i < 60; i++) {
@@ -590,7 +590,7 @@ describe.each(databases())('service API security on $name', (factory) => {
       expectError(await w.api.get('/api/service/info'), 429, 'RATE_LIMIT_EXCEEDED');
     });
 
-    it('SECURITY 33: writes and deletes are shared too', async () => {
+    it('docs/security.md attack 33: writes and deletes are shared too', async () => {
       const w = await serviceWorld(one.url, owner);
       const onTwo = new Client(two.url).apiKey(w.key);
       const email = uniqueEmail('shared');
@@ -603,7 +603,7 @@ describe.each(databases())('service API security on $name', (factory) => {
       expect((await onTwo.get('/api/service/info')).status).toBe(200);
     });
 
-    it('SECURITY 33: the limit key is the API key, not the client address, on both instances', async () => {
+    it('docs/security.md attack 33: the limit key is the API key, not the client address, on both instances', async () => {
       const w = await serviceWorld(one.url, owner);
       const onTwo = new Client(two.url).apiKey(w.key);
       for (let i = 0; i < 100; i++) {

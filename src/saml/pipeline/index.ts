@@ -1,4 +1,4 @@
-// The SP-initiated SSO pipeline (DESIGN convention 1): decode → parse and verify → read → Issuer →
+// The SP-initiated SSO pipeline (docs/architecture.md, convention 1): decode → parse and verify → read → Issuer →
 // Destination → ACS → time → replay. Any failure throws before anything is sent to an ACS.
 import type { SamlRuntime } from '../runtime.ts';
 import { decodeMessage } from './decode.ts';

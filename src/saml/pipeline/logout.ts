@@ -1,4 +1,4 @@
-// The Single Logout pipelines (DESIGN convention 1), the same steps as SSO: decode → parse and verify →
+// The Single Logout pipelines (docs/architecture.md, convention 1), the same steps as SSO: decode → parse and verify →
 // read → Issuer → Destination (the SLO URL) → time → replay. A logout message must be signed whenever
 // the service has an SP certificate (SAML profiles §4.4.4: front-channel logout messages are signed),
 // so a forged or re-signed one fails here, before any session is looked at.

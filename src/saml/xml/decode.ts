@@ -1,4 +1,4 @@
-// Bounded decoding of SAML messages, before any XML parser sees them (SECURITY A3, A4).
+// Bounded decoding of SAML messages, before any XML parser sees them (docs/security.md, attacks 3 and 4).
 import { inflateRawSync } from 'node:zlib';
 import { badRequest, payloadTooLarge } from '../../http/errors.ts';
 

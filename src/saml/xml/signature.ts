@@ -1,5 +1,5 @@
 // XML signatures: the only place xml-crypto and crypto.verify meet SAML messages.
-// Verification returns the verified content, never a boolean (DESIGN convention 5): callers read
+// Verification returns the verified content, never a boolean (docs/architecture.md, convention 5): callers read
 // values only from what was signed. KeyInfo in a message is ignored; only the configured SP
 // certificate verifies.
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
