@@ -13,14 +13,20 @@ export class AppError extends Error {
   readonly headers: Record<string, string>;
   /** Only exposed errors show their message; others show a generic one. */
   readonly expose: boolean;
+  /**
+   * A stable code for why a request was refused (SAML refusals: saml/pipeline/reasons.ts), shown beside
+   * the reference on the error page and in the JSON body, so a report from a user finds its log line.
+   */
+  readonly reason: string | undefined;
 
-  constructor(status: number, code: string, message: string, opts: { details?: ErrorDetail[]; headers?: Record<string, string>; expose?: boolean } = {}) {
+  constructor(status: number, code: string, message: string, opts: { details?: ErrorDetail[]; headers?: Record<string, string>; expose?: boolean; reason?: string } = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.details = opts.details;
     this.headers = opts.headers ?? {};
     this.expose = opts.expose ?? status < 500;
+    this.reason = opts.reason;
   }
 }
 

@@ -119,7 +119,8 @@ export function renderError(ctx: AppContext, err: unknown, logger: Logger): void
   if (e.status === 401 && !ctx.response.get('WWW-Authenticate')) ctx.set('WWW-Authenticate', challengeFor(ctx));
   const message = e.expose ? e.message : 'Internal server error';
   if (ctx.state.html && !ctx.accepts('html', 'json')?.toString().includes('json')) {
-    sendPage(ctx, e.status, page({ title: 'Something went wrong', body: `<h1>${escapeHtml(message)}</h1><p class="muted">Reference: ${escapeHtml(ctx.state.requestId)}</p>` }));
+    const reason = e.reason ? `Reason: ${escapeHtml(e.reason)}<br>` : '';
+    sendPage(ctx, e.status, page({ title: 'Something went wrong', body: `<h1>${escapeHtml(message)}</h1><p class="muted">${reason}Reference: ${escapeHtml(ctx.state.requestId)}</p>` }));
     return;
   }
   ctx.type = 'application/json; charset=utf-8';
@@ -129,5 +130,6 @@ export function renderError(ctx: AppContext, err: unknown, logger: Logger): void
     timestamp: new Date().toISOString(),
     request_id: ctx.state.requestId,
     ...(e.details ? { details: e.details } : {}),
+    ...(e.reason ? { reason: e.reason } : {}),
   };
 }

@@ -21,6 +21,7 @@ export const ErrorBody = z.object({
   timestamp: Timestamp,
   request_id: z.string(),
   details: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('Only on validation errors'),
+  reason: z.string().optional().describe('Only on refused SAML requests: a stable code (unknown_issuer, acs_mismatch, replayed_request, …), the same as in the log line and in /metrics'),
 }).meta({ id: 'Error' });
 
 export const Account = z.object({ id: Id('acct'), email: z.string(), name: z.string().nullable(), created_at: Timestamp }).meta({ id: 'Account' });

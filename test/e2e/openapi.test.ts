@@ -50,7 +50,7 @@ describe.each(databases())('OpenAPI document and API reference on $name', (facto
     expect(doc.servers[0]?.url).toBe(srv.deps.config.publicUrl);
     expect(Object.keys(doc.paths).length).toBeGreaterThan(30);
     const error = doc.components.schemas.Error as { properties: Record<string, unknown>; required: string[] };
-    expect(Object.keys(error.properties)).toEqual(['error', 'error_code', 'timestamp', 'request_id', 'details']);
+    expect(Object.keys(error.properties)).toEqual(['error', 'error_code', 'timestamp', 'request_id', 'details', 'reason']);
     expect(error.required).toEqual(['error', 'error_code', 'timestamp', 'request_id']);
     const notFound = doc.components.responses['404'] as { content: Record<string, { schema: { $ref: string } }> };
     expect(notFound.content['application/json']?.schema.$ref).toBe('#/components/schemas/Error');
