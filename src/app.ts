@@ -65,7 +65,7 @@ export function createApp(deps: Deps, metrics: Metrics, records: RequestRecords,
     passwordPageRoutes(deps),
     samlAdminRoutes(deps, saml),
     samlRoutes(deps, saml, metrics),
-    sloRoutes(deps, saml),
+    sloRoutes(deps, saml, metrics),
     loginRoutes(deps, saml),
   ]) {
     root.use(r.routes());

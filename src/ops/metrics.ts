@@ -8,7 +8,10 @@ export interface Metrics {
   observeRequest(method: string, route: string, status: number, ms: number): void;
   apiKeyFailures: client.Counter;
   rateLimited: client.Counter<'limiter'>;
-  ssoOutcomes: client.Counter<'outcome'>;
+  /** SSO and IdP-initiated outcomes; `reason` is the refusal's code (saml/pipeline/reasons.ts) when outcome="refused", else "". */
+  ssoOutcomes: client.Counter<'outcome' | 'reason'>;
+  /** Single Logout outcomes, labelled as ssoOutcomes. */
+  sloOutcomes: client.Counter<'outcome' | 'reason'>;
   groupCommitBatch: client.Histogram<'writer'>;
 }
 
@@ -53,7 +56,8 @@ export function createMetrics(poolStats: () => { total: number; idle: number; wa
     },
     apiKeyFailures: new client.Counter({ name: 'tessera_api_key_auth_failures_total', help: 'Service API requests refused for a missing or invalid key', registers: [registry] }),
     rateLimited: new client.Counter({ name: 'tessera_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['limiter'], registers: [registry] }),
-    ssoOutcomes: new client.Counter({ name: 'tessera_sso_outcomes_total', help: 'SAML SSO outcomes by reason', labelNames: ['outcome'], registers: [registry] }),
+    ssoOutcomes: new client.Counter({ name: 'tessera_sso_outcomes_total', help: 'SAML SSO outcomes, refusals by reason', labelNames: ['outcome', 'reason'], registers: [registry] }),
+    sloOutcomes: new client.Counter({ name: 'tessera_slo_outcomes_total', help: 'SAML Single Logout outcomes, refusals by reason', labelNames: ['outcome', 'reason'], registers: [registry] }),
     groupCommitBatch: new client.Histogram({
       name: 'tessera_group_commit_batch_size',
       help: 'Writes committed together in one transaction, by writer (sign_in, replay)',

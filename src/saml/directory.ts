@@ -5,11 +5,11 @@
 // that is missing or has SAML disabled is never cached: enabling it takes effect on the next request.
 import type { Db } from '../db/client.ts';
 import type { Invalidation, InvalidationBus } from '../db/invalidation.ts';
-import { notFound } from '../http/errors.ts';
 import { Slug } from '../http/validate.ts';
 import type { SigningKeys } from './certificates.ts';
 import { idpUrls, settingsFrom } from './settings.ts';
 import type { ResolvedService } from './pipeline/types.ts';
+import { refuse } from './pipeline/reasons.ts';
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
@@ -28,7 +28,7 @@ export class SamlDirectory {
 
   /** The organization and service named in a URL, with SAML enabled; otherwise 404. */
   async resolve(orgSlug: string, serviceSlug: string): Promise<ResolvedService> {
-    if (!isSlug(orgSlug) || !isSlug(serviceSlug)) throw notFound('No SAML service here');
+    if (!isSlug(orgSlug) || !isSlug(serviceSlug)) throw refuse('unknown_service', 'No SAML service here');
     const slugs = `${orgSlug}/${serviceSlug}`;
     const trusted = await this.bus.sync();
     const hit = trusted ? this.fresh(this.bySlugs.get(slugs)) : null;
@@ -36,7 +36,7 @@ export class SamlDirectory {
     const mark = this.bus.mark();
     const org = await this.db.organization.findUnique({ where: { slug: orgSlug } });
     const service = org ? await this.db.service.findUnique({ where: { organizationId_slug: { organizationId: org.id, slug: serviceSlug } }, include: { samlConfig: true } }) : null;
-    if (!org || !service?.samlConfig?.enabled) throw notFound('No SAML service here');
+    if (!org || !service?.samlConfig?.enabled) throw refuse('unknown_service', 'No SAML service here');
     const { samlConfig, ...plain } = service;
     return this.keep(mark, await this.build(org, plain, samlConfig));
   }

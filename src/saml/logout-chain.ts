@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
-import { badRequest } from '../http/errors.ts';
+import { refuse } from './pipeline/reasons.ts';
 import { page, sendPage } from '../http/html.ts';
 import { newId } from '../security/random.ts';
 import { buildLogoutRequest, buildLogoutResponse, type LogoutOutcome } from './logout-messages.ts';
@@ -34,7 +34,7 @@ function signedOutPage(ctx: AppContext): void {
 export async function answerInitiator(ctx: AppContext, who: Initiator, outcome: LogoutOutcome): Promise<void> {
   const sloUrl = who.target?.settings.sloUrl;
   if (!who.target || !sloUrl) {
-    if (outcome === 'unknown_principal') throw badRequest('No session matches this LogoutRequest');
+    if (outcome === 'unknown_principal') throw refuse('unknown_principal', 'No session matches this LogoutRequest');
     return signedOutPage(ctx);
   }
   const xml = buildLogoutResponse({ idpEntityId: who.target.urls.entityId, destination: sloUrl, inResponseTo: who.requestId, outcome, now: new Date() }, signer(who.target));
@@ -66,13 +66,13 @@ export async function resumeLogout(deps: Deps, saml: SamlRuntime, ctx: AppContex
   const { db } = deps;
   const chain = await db.samlLogoutChain.findUnique({ where: { awaitingRequestId: res.inResponseTo } });
   if (!chain || chain.awaitingServiceId !== target.service.id || chain.completedAt || chain.expiresAt <= new Date()) {
-    throw badRequest('No logout is waiting for this LogoutResponse');
+    throw refuse('unexpected_logout_response', 'No logout is waiting for this LogoutResponse', { received: res.inResponseTo });
   }
   const claimed = await db.samlLogoutChain.updateMany({
     where: { id: chain.id, awaitingRequestId: res.inResponseTo, completedAt: null },
     data: { awaitingRequestId: null, awaitingServiceId: null, ...(res.success ? {} : { partial: true }) },
   });
-  if (claimed.count !== 1) throw badRequest('No logout is waiting for this LogoutResponse');
+  if (claimed.count !== 1) throw refuse('unexpected_logout_response', 'No logout is waiting for this LogoutResponse', { received: res.inResponseTo });
   await continueLogout(deps, saml, ctx, chain.id);
 }
 
@@ -80,7 +80,7 @@ export async function resumeLogout(deps: Deps, saml: SamlRuntime, ctx: AppContex
 async function continueLogout(deps: Deps, saml: SamlRuntime, ctx: AppContext, chainId: string): Promise<void> {
   const { db } = deps;
   const chain = await db.samlLogoutChain.findUnique({ where: { id: chainId } });
-  if (!chain || chain.completedAt) throw badRequest('This logout has already finished');
+  if (!chain || chain.completedAt) throw refuse('unexpected_logout_response', 'This logout has already finished');
   const remaining: Participant[] = Participants.parse(JSON.parse(chain.remaining));
   let partial = chain.partial;
   for (let next = remaining.shift(); next; next = remaining.shift()) {

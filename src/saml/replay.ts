@@ -7,7 +7,7 @@ import type { Database } from '../db/client.ts';
 import { sql, join } from '../db/client.ts';
 import { byKey, runBatch, text, type Row } from '../db/statements.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { badRequest, serviceUnavailable } from '../http/errors.ts';
+import { serviceUnavailable } from '../http/errors.ts';
 
 interface Seen { key: string; expiresAt: Date }
 
@@ -40,8 +40,11 @@ export class ReplayCache {
     this.group = new GroupCommit((batch) => insertSeen(deps.database, batch), newlySeen, onBatch);
   }
 
-  /** Records the ID; throws 400 when it was seen before (until `expiresAt`). */
-  async remember(serviceId: string, requestId: string, expiresAt: Date): Promise<void> {
+  /**
+   * Records the ID: true when it is new, false when it was seen before (until `expiresAt`); the
+   * pipeline's check-replay step turns false into the refusal.
+   */
+  async remember(serviceId: string, requestId: string, expiresAt: Date): Promise<boolean> {
     const key = `${serviceId}:${requestId}`;
     const { redis, db, logger } = this.deps;
     if (redis) {
@@ -52,14 +55,14 @@ export class ReplayCache {
         logger.error({ err: { message: (err as Error).message } }, 'replay cache (Redis) unavailable: refusing SAML request (fail closed)');
         throw serviceUnavailable('Replay protection is unavailable; try again shortly');
       }
-      if (set !== 'OK') throw badRequest('This request was already used (replay)');
-      return;
+      return set === 'OK';
     }
     // An expired entry for the same ID is refused too: the IssueInstant window refuses such a request anyway.
-    if (!(await this.group.submit({ key, expiresAt }))) throw badRequest('This request was already used (replay)');
+    if (!(await this.group.submit({ key, expiresAt }))) return false;
     if (Date.now() - this.lastPurge > 60_000) {
       this.lastPurge = Date.now();
       void db.samlReplay.deleteMany({ where: { expiresAt: { lt: new Date() } } }).catch(() => undefined);
     }
+    return true;
   }
 }

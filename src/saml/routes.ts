@@ -4,15 +4,16 @@ import Router from '@koa/router';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
-import { AppError, badRequest, notFound } from '../http/errors.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { rawQueryParams, decodeQueryComponent } from './xml/signature.ts';
 import { acceptAuthnRequest, type IncomingMessage } from './pipeline/index.ts';
+import { assertRelayState } from './pipeline/check-relay-state.ts';
+import { refuse } from './pipeline/reasons.ts';
+import { reportRefusals } from './refusals.ts';
 import { buildMetadata } from './metadata.ts';
 import { currentSession, storePending } from './session.ts';
 import { issueErrorResponse, issueResponse } from './issue.ts';
 import { STATUS } from './response.ts';
-import { MAX_RELAY_STATE_BYTES } from './pipeline/decode.ts';
 import type { SamlRuntime } from './runtime.ts';
 
 export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Router<AppState, AppContext> {
@@ -20,6 +21,8 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
   const router = new Router<AppState, AppContext>({ prefix: '/saml/:org/:service' });
   router.use(async (ctx, next) => { ctx.state.html = true; await next(); });
   const target = (ctx: AppContext) => saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
+  const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes);
+  const count = (outcome: string) => metrics.ssoOutcomes.inc({ outcome, reason: '' });
 
   router.get('/metadata', async (ctx) => {
     const t = await target(ctx);
@@ -30,56 +33,50 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
 
   const sso = async (ctx: AppContext, msg: IncomingMessage) => {
     const t = await target(ctx);
-    let req;
-    try {
-      req = await acceptAuthnRequest(msg, t, saml);
-    } catch (err) {
-      if (err instanceof AppError) metrics.ssoOutcomes.inc({ outcome: `refused_${err.status}` });
-      throw err;
-    }
+    const req = await acceptAuthnRequest(msg, t, saml);
     const session = req.forceAuthn ? null : await currentSession(deps.database, ctx, t.org.id);
     if (session) {
-      metrics.ssoOutcomes.inc({ outcome: 'success_session' });
-      return issueResponse(saml, ctx, t, session, req.id, msg.relayState);
+      await issueResponse(saml, ctx, t, session, req.id, msg.relayState);
+      return count('success_session');
     }
     if (req.isPassive) {
-      metrics.ssoOutcomes.inc({ outcome: 'no_passive' });
-      return issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
+      await issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
+      return count('no_passive');
     }
     const state = await storePending(db, { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn });
-    metrics.ssoOutcomes.inc({ outcome: 'sign_in_required' });
+    count('sign_in_required');
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
   };
 
-  router.get('/sso', async (ctx) => {
+  router.get('/sso', refusals, async (ctx) => {
     const rawParams = rawQueryParams(ctx.querystring);
     const raw = rawParams.get('SAMLRequest');
     const relay = rawParams.get('RelayState');
     await sso(ctx, { binding: 'redirect', rawParams, message: raw === undefined ? '' : decodeQueryComponent(raw), relayState: relay === undefined ? undefined : decodeQueryComponent(relay) });
   });
 
-  router.post('/sso', formBody, async (ctx) => {
+  router.post('/sso', formBody, refusals, async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, string | undefined>;
     await sso(ctx, { binding: 'post', rawParams: new Map(), message: body.SAMLRequest ?? '', relayState: body.RelayState });
   });
 
   // IdP-initiated SSO: an unsolicited Response (no InResponseTo) to the registered ACS, nowhere else.
-  router.get('/init', async (ctx) => {
+  router.get('/init', refusals, async (ctx) => {
     const t = await target(ctx);
-    if (!t.settings.allowIdpInitiated) throw notFound('IdP-initiated sign-in is not enabled for this service');
+    if (!t.settings.allowIdpInitiated) throw refuse('idp_initiated_disabled', 'IdP-initiated sign-in is not enabled for this service');
     const raw = ctx.query.RelayState;
-    if (Array.isArray(raw)) throw badRequest('RelayState must appear at most once');
+    if (Array.isArray(raw)) throw refuse('malformed_request', 'RelayState must appear at most once');
     const relay = raw || undefined; // an empty RelayState carries nothing: leave it out of the form
-    if (relay !== undefined && Buffer.byteLength(relay, 'utf8') > MAX_RELAY_STATE_BYTES) throw badRequest('RelayState must be at most 80 bytes');
+    assertRelayState(relay);
     const session = await currentSession(deps.database, ctx, t.org.id);
     if (session) {
-      metrics.ssoOutcomes.inc({ outcome: 'idp_initiated_session' });
-      return issueResponse(saml, ctx, t, session, undefined, relay);
+      await issueResponse(saml, ctx, t, session, undefined, relay);
+      return count('idp_initiated_session');
     }
     // No request ID to answer: after sign-in the flow resumes with an unsolicited Response.
     const state = await storePending(db, { serviceId: t.service.id, requestId: null, relayState: relay, forceAuthn: false });
-    metrics.ssoOutcomes.inc({ outcome: 'idp_initiated_sign_in' });
+    count('idp_initiated_sign_in');
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
   });

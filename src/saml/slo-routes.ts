@@ -6,41 +6,50 @@ import Router from '@koa/router';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
-import { badRequest } from '../http/errors.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { rawQueryParams, decodeQueryComponent } from './xml/signature.ts';
 import { acceptLogoutRequest, acceptLogoutResponse } from './pipeline/logout.ts';
 import type { IncomingMessage } from './pipeline/types.ts';
+import { refuse } from './pipeline/reasons.ts';
+import { reportRefusals } from './refusals.ts';
 import { clearSessionCookie, matchLogoutSessions } from './logout-session.ts';
 import { answerInitiator, resumeLogout, startLogout } from './logout-chain.ts';
 import type { SamlRuntime } from './runtime.ts';
 
 interface SloMessage { binding: IncomingMessage['binding']; rawParams: Map<string, string>; request: string | undefined; response: string | undefined; relayState: string | undefined }
 
-export function sloRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, AppContext> {
+export function sloRoutes(deps: Deps, saml: SamlRuntime, metrics: Pick<Metrics, 'sloOutcomes'>): Router<AppState, AppContext> {
   const { db } = deps;
   const router = new Router<AppState, AppContext>({ prefix: '/saml/:org/:service' });
   router.use(async (ctx, next) => { ctx.state.html = true; await next(); });
+  const refusals = reportRefusals(deps.logger, metrics.sloOutcomes);
+  const count = (outcome: string) => metrics.sloOutcomes.inc({ outcome, reason: '' });
 
   const slo = async (ctx: AppContext, m: SloMessage) => {
     const target = await saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
-    if ((m.request === undefined) === (m.response === undefined)) throw badRequest('Send exactly one SAML message (a request or a response)');
+    if ((m.request === undefined) === (m.response === undefined)) throw refuse('malformed_request', 'Send exactly one SAML message (a request or a response)');
     ctx.set('Cache-Control', 'no-store');
     if (m.response !== undefined) {
       const res = await acceptLogoutResponse({ binding: m.binding, rawParams: m.rawParams, message: m.response, relayState: m.relayState }, target, saml);
-      return resumeLogout(deps, saml, ctx, target, res);
+      await resumeLogout(deps, saml, ctx, target, res);
+      return count('logout_response');
     }
     const req = await acceptLogoutRequest({ binding: m.binding, rawParams: m.rawParams, message: m.request ?? '', relayState: m.relayState }, target, saml);
     const match = await matchLogoutSessions(db, ctx, target, req);
     const initiator = { target, requestId: req.id, relayState: m.relayState };
     // A verified SP asking for a principal or session it does not hold: a non-success answer, no effect.
-    if (!match.known) return answerInitiator(ctx, initiator, 'unknown_principal');
+    if (!match.known) {
+      await answerInitiator(ctx, initiator, 'unknown_principal');
+      return count('unknown_principal');
+    }
     clearSessionCookie(ctx, target.org.id);
     // Already ended (a repeated logout): nothing left to end, and logging out is idempotent.
-    if (!match.live.length) return answerInitiator(ctx, initiator, 'success');
-    return startLogout(deps, saml, ctx, target, req, m.relayState, match.live);
+    if (!match.live.length) await answerInitiator(ctx, initiator, 'success');
+    else await startLogout(deps, saml, ctx, target, req, m.relayState, match.live);
+    count('logout_request');
   };
 
-  router.get('/slo', async (ctx) => {
+  router.get('/slo', refusals, async (ctx) => {
     const rawParams = rawQueryParams(ctx.querystring);
     const raw = (name: string) => {
       const v = rawParams.get(name);
@@ -49,7 +58,7 @@ export function sloRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, AppCo
     await slo(ctx, { binding: 'redirect', rawParams, request: raw('SAMLRequest'), response: raw('SAMLResponse'), relayState: raw('RelayState') });
   });
 
-  router.post('/slo', formBody, async (ctx) => {
+  router.post('/slo', formBody, refusals, async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, string | undefined>;
     await slo(ctx, { binding: 'post', rawParams: new Map(), request: body.SAMLRequest, response: body.SAMLResponse, relayState: body.RelayState });
   });

@@ -1,7 +1,8 @@
 // Step: the Issuer must be exactly the SP entity ID configured for this service.
-import { badRequest } from '../../http/errors.ts';
-import type { AuthnRequestData, ResolvedService } from './types.ts';
+import { refuse } from './reasons.ts';
+import type { MessageHeader, ResolvedService } from './types.ts';
 
-export function checkIssuer(req: Pick<AuthnRequestData, 'issuer'>, target: ResolvedService): void {
-  if (req.issuer !== target.settings.entityId) throw badRequest('Unknown Issuer for this service');
+export function checkIssuer({ message, target }: { message: Pick<MessageHeader, 'issuer'>; target: ResolvedService }): void {
+  const expected = target.settings.entityId;
+  if (message.issuer !== expected) throw refuse('unknown_issuer', 'Unknown Issuer for this service', { received: message.issuer, expected });
 }

@@ -1,25 +1,40 @@
-// The SP-initiated SSO pipeline (docs/architecture.md, convention 1): decode → parse and verify → read → Issuer →
-// Destination → ACS → time → replay. Any failure throws before anything is sent to an ACS.
+// The SP-initiated SSO endpoint as its list of steps (docs/architecture.md, convention 1): every AuthnRequest passes
+// each of them in this order, and any refusal stops it before anything is sent to an ACS.
 import type { SamlRuntime } from '../runtime.ts';
-import { decodeMessage } from './decode.ts';
+import { steps } from './steps.ts';
+import { checkRelayState } from './check-relay-state.ts';
+import { decode } from './decode.ts';
 import { parseAndVerify } from './verify.ts';
-import { readAuthnRequest } from './read-request.ts';
+import { readRequest } from './read-request.ts';
 import { checkIssuer } from './check-issuer.ts';
 import { checkDestination } from './check-destination.ts';
 import { checkAcs } from './check-acs.ts';
-import { checkIssueInstant, replayHorizon } from './check-time.ts';
-import type { AuthnRequestData, IncomingMessage, ResolvedService } from './types.ts';
+import { checkIssueInstant } from './check-issue-instant.ts';
+import { checkReplay } from './check-replay.ts';
+import type { AuthnRequestData, Inbound, IncomingMessage, ResolvedService } from './types.ts';
 
-export async function acceptAuthnRequest(msg: IncomingMessage, target: ResolvedService, saml: SamlRuntime): Promise<AuthnRequestData> {
-  const xml = decodeMessage(msg);
-  const { root, signed } = parseAndVerify(xml, msg, target, saml.schema, 'AuthnRequest');
-  const req = readAuthnRequest(root, signed);
-  checkIssuer(req, target);
-  checkDestination(req.destination, target.urls.sso);
-  checkAcs(req, target);
-  checkIssueInstant(req.issueInstant);
-  await saml.replay.remember(target.service.id, req.id, replayHorizon(req.issueInstant));
-  return req;
+export const SSO_STEPS = steps<Inbound>()
+  .check(checkRelayState)
+  .derive(decode)
+  .derive(parseAndVerify)
+  .derive(readRequest)
+  .check(checkIssuer)
+  .check(checkDestination)
+  .check(checkAcs)
+  .check(checkIssueInstant)
+  .check(checkReplay);
+
+export async function acceptAuthnRequest(incoming: IncomingMessage, target: ResolvedService, saml: Pick<SamlRuntime, 'schema' | 'replay'>): Promise<AuthnRequestData> {
+  const { message } = await SSO_STEPS.run({
+    incoming,
+    target,
+    saml,
+    kind: 'AuthnRequest',
+    endpointUrl: target.urls.sso,
+    // An unsigned AuthnRequest passes unless the service asks for signed ones; a signed one is always verified.
+    signingRequired: target.settings.wantAuthnRequestsSigned,
+  });
+  return message;
 }
 
 export type { AuthnRequestData, IncomingMessage, ResolvedService } from './types.ts';

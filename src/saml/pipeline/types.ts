@@ -1,6 +1,7 @@
 import type { Organization, Service } from '../../db/models.ts';
 import type { IdpUrls, SamlSettings } from '../settings.ts';
 import type { SigningKey } from '../certificates.ts';
+import type { SamlRuntime } from '../runtime.ts';
 
 /** A SAML message as it arrived, before anything is trusted. */
 export interface IncomingMessage {
@@ -14,12 +15,31 @@ export interface IncomingMessage {
 /** A SAML-enabled service as the IdP sees it (src/saml/directory.ts); `signingKey` null when it has none usable. */
 export interface ResolvedService { org: Organization; service: Service; settings: SamlSettings; urls: IdpUrls; signingKey: SigningKey | null }
 
-/** What the SSO flow uses of an AuthnRequest; read only from verified XML when a signature is present. */
-export interface AuthnRequestData {
+export type MessageKind = 'AuthnRequest' | 'LogoutRequest' | 'LogoutResponse';
+
+/** What every endpoint's step list starts from: the message as it arrived, and what it must match. */
+export interface Inbound {
+  incoming: IncomingMessage;
+  target: ResolvedService;
+  saml: Pick<SamlRuntime, 'schema' | 'replay'>;
+  /** The root element this endpoint takes. */
+  kind: MessageKind;
+  /** This endpoint's own URL, the only Destination accepted. */
+  endpointUrl: string;
+  /** Whether an unsigned message is refused: the rule differs between AuthnRequests and logout messages. */
+  signingRequired: boolean;
+}
+
+/** What every message has in common, read by reader.ts. */
+export interface MessageHeader {
   id: string;
   issueInstant: Date;
   issuer: string;
   destination: string | undefined;
+}
+
+/** What the SSO flow uses of an AuthnRequest; read only from verified XML when a signature is present. */
+export interface AuthnRequestData extends MessageHeader {
   acsUrl: string | undefined;
   protocolBinding: string | undefined;
   forceAuthn: boolean;
@@ -28,11 +48,7 @@ export interface AuthnRequestData {
 }
 
 /** What Single Logout uses of a LogoutRequest (read only from verified XML when signed). */
-export interface LogoutRequestData {
-  id: string;
-  issueInstant: Date;
-  issuer: string;
-  destination: string | undefined;
+export interface LogoutRequestData extends MessageHeader {
   notOnOrAfter: Date | undefined;
   nameId: string;
   sessionIndexes: string[];
@@ -40,11 +56,7 @@ export interface LogoutRequestData {
 }
 
 /** What the logout chain uses of a LogoutResponse coming back from a participant. */
-export interface LogoutResponseData {
-  id: string;
-  issueInstant: Date;
-  issuer: string;
-  destination: string | undefined;
+export interface LogoutResponseData extends MessageHeader {
   inResponseTo: string;
   success: boolean;
   signed: boolean;

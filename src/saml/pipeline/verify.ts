@@ -1,32 +1,36 @@
 // Step: parse (no DTD, bounded depth, schema-valid) and verify the signature with the configured SP
-// certificate. Returns the root element to read from: for a POST-signed message, the signed XML itself.
-// `required` defaults to want_authn_requests_signed (AuthnRequests); logout messages pass their own rule.
-import { badRequest } from '../../http/errors.ts';
+// certificate. Gives the root element to read from: for a POST-signed message, the signed XML itself.
+// Whether an unsigned message passes is the endpoint's rule (`signingRequired`, see index.ts/logout.ts).
 import { NS, parseSamlXml } from '../xml/parse.ts';
 import { hasEnvelopedSignature, verifyEnvelopedSignature, verifyRedirectSignature } from '../xml/signature.ts';
-import type { SchemaValidator } from '../xml/schema.ts';
-import type { IncomingMessage, ResolvedService } from './types.ts';
+import { refuse } from './reasons.ts';
+import type { Inbound } from './types.ts';
 
-export function parseAndVerify(xml: string, msg: IncomingMessage, target: ResolvedService, schema: SchemaValidator, expected: 'AuthnRequest' | 'LogoutRequest' | 'LogoutResponse', required = target.settings.wantAuthnRequestsSigned): { root: Element; signed: boolean } {
-  const doc = parseSamlXml(xml, schema);
+type Input = Pick<Inbound, 'incoming' | 'target' | 'saml' | 'kind' | 'signingRequired'> & { xml: string };
+type Verified = { root: Element; signed: boolean };
+
+const noCertificate = () => refuse('no_sp_certificate', 'Signed requests need an SP certificate in the SAML configuration');
+
+export function parseAndVerify({ xml, incoming, target, saml, kind, signingRequired }: Input): Verified {
+  const doc = parseSamlXml(xml, saml.schema);
   const root = doc.documentElement;
-  if (root.namespaceURI !== NS.protocol || root.localName !== expected) throw badRequest(`Expected a ${expected}`);
+  if (root.namespaceURI !== NS.protocol || root.localName !== kind) throw refuse('malformed_request', `Expected a ${kind}`, { received: root.localName ?? undefined, expected: kind });
   const cert = target.settings.spCertificate;
-  if (msg.binding === 'redirect') {
-    if (hasEnvelopedSignature(doc)) throw badRequest('HTTP-Redirect messages carry their signature in the query string');
-    const present = msg.rawParams.has('Signature') || msg.rawParams.has('SigAlg');
-    if (!present && !required) return { root, signed: false };
-    if (!cert) throw badRequest('Signed requests need an SP certificate in the SAML configuration');
-    verifyRedirectSignature(msg.rawParams, expected === 'LogoutResponse' ? 'SAMLResponse' : 'SAMLRequest', cert);
+  if (incoming.binding === 'redirect') {
+    if (hasEnvelopedSignature(doc)) throw refuse('bad_signature', 'HTTP-Redirect messages carry their signature in the query string');
+    const present = incoming.rawParams.has('Signature') || incoming.rawParams.has('SigAlg');
+    if (!present && !signingRequired) return { root, signed: false };
+    if (!cert) throw noCertificate();
+    verifyRedirectSignature(incoming.rawParams, kind === 'LogoutResponse' ? 'SAMLResponse' : 'SAMLRequest', cert);
     return { root, signed: true };
   }
   const present = hasEnvelopedSignature(doc);
-  if (!present && !required) return { root, signed: false };
-  if (!present) throw badRequest('The request must be signed');
-  if (!cert) throw badRequest('Signed requests need an SP certificate in the SAML configuration');
+  if (!present && !signingRequired) return { root, signed: false };
+  if (!present) throw refuse('unsigned_request', 'The request must be signed');
+  if (!cert) throw noCertificate();
   const signedXml = verifyEnvelopedSignature(xml, doc, cert);
   // From here on only the signed bytes are read (XSW defence).
-  const verified = parseSamlXml(signedXml, schema).documentElement;
-  if (verified.namespaceURI !== NS.protocol || verified.localName !== expected) throw badRequest(`Expected a signed ${expected}`);
+  const verified = parseSamlXml(signedXml, saml.schema).documentElement;
+  if (verified.namespaceURI !== NS.protocol || verified.localName !== kind) throw refuse('bad_signature', `Expected a signed ${kind}`);
   return { root: verified, signed: true };
 }

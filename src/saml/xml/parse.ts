@@ -1,7 +1,7 @@
 // The only XML parsing entry point for untrusted SAML messages. Refuses DTDs (so no entity expansion
 // and no external fetch), excessive nesting, several roots, and anything the schema does not allow.
 import { DOMParser } from '@xmldom/xmldom';
-import { badRequest } from '../../http/errors.ts';
+import { refuse } from '../pipeline/reasons.ts';
 import type { SchemaValidator } from './schema.ts';
 
 const MAX_DEPTH = 64;
@@ -32,9 +32,9 @@ const NOT_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u
 
 /** Checks that need no parser: characters, DTD, nesting depth. `what` names the document in errors. */
 export function preflightXml(xml: string, what = 'SAML message'): void {
-  if (NOT_XML_CHAR.test(xml)) throw badRequest(`${what} contains characters XML does not allow`);
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw badRequest(`${what} must not contain a DTD`);
-  if (maxDepth(xml) > MAX_DEPTH) throw badRequest(`${what} is nested too deeply`);
+  if (NOT_XML_CHAR.test(xml)) throw refuse('malformed_request', `${what} contains characters XML does not allow`);
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw refuse('dtd_forbidden', `${what} must not contain a DTD`);
+  if (maxDepth(xml) > MAX_DEPTH) throw refuse('malformed_request', `${what} is nested too deeply`);
 }
 
 /** xmldom parse that fails on any error and on anything but exactly one root element. */
@@ -44,16 +44,16 @@ export function parseDom(xml: string, what = 'SAML message'): Document {
     locator: {},
     errorHandler: { warning: () => undefined, error: (m: string) => { failed ??= m; }, fatalError: (m: string) => { failed ??= m; } },
   }).parseFromString(xml, 'text/xml');
-  if (failed || !doc?.documentElement) throw badRequest(`${what} is not well-formed XML`);
+  if (failed || !doc?.documentElement) throw refuse('malformed_request', `${what} is not well-formed XML`);
   const roots = Array.from({ length: doc.childNodes.length }, (_, i) => doc.childNodes.item(i)).filter((n) => n?.nodeType === 1);
-  if (roots.length !== 1) throw badRequest(`${what} must have exactly one root element`);
+  if (roots.length !== 1) throw refuse('malformed_request', `${what} must have exactly one root element`);
   return doc;
 }
 
 export function parseSamlXml(xml: string, schema: SchemaValidator): Document {
   preflightXml(xml);
   const schemaError = schema.validate(xml);
-  if (schemaError) throw badRequest(`SAML message is not schema-valid: ${schemaError}`);
+  if (schemaError) throw refuse('schema_invalid', `SAML message is not schema-valid: ${schemaError}`);
   return parseDom(xml);
 }
 
@@ -79,7 +79,7 @@ export function children(parent: Element, ns: string, local: string): Element[] 
 /** The text of a single direct child element, or undefined. Comments inside are ignored, not joined. */
 export function childText(parent: Element, ns: string, local: string): string | undefined {
   const found = children(parent, ns, local);
-  if (found.length > 1) throw badRequest(`SAML message has more than one ${local}`);
+  if (found.length > 1) throw refuse('malformed_request', `SAML message has more than one ${local}`);
   const el = found[0];
   return el ? plainText(el) : undefined;
 }
@@ -92,8 +92,8 @@ export function plainText(el: Element): string {
   for (let i = 0; i < el.childNodes.length; i++) {
     const n = el.childNodes.item(i);
     if (n?.nodeType === 3 || n?.nodeType === 4) text += n.nodeValue ?? '';
-    else if (n?.nodeType === 8 || n?.nodeType === 7) throw badRequest(`${local} must not contain comments or processing instructions`);
-    else if (n?.nodeType === 1) throw badRequest(`${local} must be plain text`);
+    else if (n?.nodeType === 8 || n?.nodeType === 7) throw refuse('malformed_request', `${local} must not contain comments or processing instructions`);
+    else if (n?.nodeType === 1) throw refuse('malformed_request', `${local} must be plain text`);
   }
   return text.trim();
 }

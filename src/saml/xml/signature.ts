@@ -4,7 +4,7 @@
 // certificate verifies.
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
-import { badRequest } from '../../http/errors.ts';
+import { refuse } from '../pipeline/reasons.ts';
 import { NS } from './parse.ts';
 import { ALG, certificateBody } from './dsig-common.ts';
 
@@ -23,31 +23,31 @@ export function hasEnvelopedSignature(doc: Document): boolean {
  */
 export function verifyEnvelopedSignature(xml: string, doc: Document, spCertificatePem: string): string {
   const root = doc.documentElement;
-  if (!root) throw badRequest('SAML message has no root');
+  if (!root) throw refuse('malformed_request', 'SAML message has no root');
   const signatures = doc.getElementsByTagNameNS(NS.dsig, 'Signature');
-  if (signatures.length !== 1) throw badRequest('SAML message must carry exactly one signature');
+  if (signatures.length !== 1) throw refuse('bad_signature', 'SAML message must carry exactly one signature');
   const signature = signatures.item(0) as Element;
-  if (signature.parentNode !== root) throw badRequest('The signature must be a direct child of the signed message');
+  if (signature.parentNode !== root) throw refuse('bad_signature', 'The signature must be a direct child of the signed message');
   const rootId = root.getAttribute('ID');
-  if (!rootId) throw badRequest('The signed message has no ID');
+  if (!rootId) throw refuse('bad_signature', 'The signed message has no ID');
   let sameId = 0;
   const all = doc.getElementsByTagName('*');
   for (let i = 0; i < all.length; i++) {
     const el = all.item(i) as Element;
     for (const attr of ['ID', 'Id', 'id']) if (el.getAttribute(attr) === rootId) sameId++;
   }
-  if (sameId !== 1) throw badRequest('Duplicate ID in the signed message');
+  if (sameId !== 1) throw refuse('bad_signature', 'Duplicate ID in the signed message');
 
   const sx = new SignedXml({ publicCert: spCertificatePem, getCertFromKeyInfo: () => null });
   try {
     sx.loadSignature(signature);
   } catch {
-    throw badRequest('The signature could not be read');
+    throw refuse('bad_signature', 'The signature could not be read');
   }
-  if (!SIG_HASH[sx.signatureAlgorithm ?? '']) throw badRequest('Signature algorithm must be RSA-SHA256 or stronger');
+  if (!SIG_HASH[sx.signatureAlgorithm ?? '']) throw refuse('weak_algorithm', 'Signature algorithm must be RSA-SHA256 or stronger', { received: sx.signatureAlgorithm });
   const refs = sx.getReferences();
-  if (refs.length !== 1 || refs[0]?.uri !== `#${rootId}`) throw badRequest('The signature must reference the whole message');
-  if (!STRONG_DIGESTS.has(refs[0].digestAlgorithm)) throw badRequest('Digest algorithm must be SHA-256 or stronger');
+  if (refs.length !== 1 || refs[0]?.uri !== `#${rootId}`) throw refuse('bad_signature', 'The signature must reference the whole message');
+  if (!STRONG_DIGESTS.has(refs[0].digestAlgorithm)) throw refuse('weak_algorithm', 'Digest algorithm must be SHA-256 or stronger', { received: refs[0].digestAlgorithm });
   let valid = false;
   try {
     valid = sx.checkSignature(xml);
@@ -55,7 +55,7 @@ export function verifyEnvelopedSignature(xml: string, doc: Document, spCertifica
     valid = false;
   }
   const signed = valid ? sx.getSignedReferences() : [];
-  if (signed.length !== 1 || !signed[0]) throw badRequest('Signature verification failed');
+  if (signed.length !== 1 || !signed[0]) throw refuse('bad_signature', 'Signature verification failed');
   return signed[0];
 }
 
@@ -66,7 +66,7 @@ export function rawQueryParams(rawQuery: string): Map<string, string> {
     if (!part) continue;
     const eq = part.indexOf('=');
     const name = decodeQueryComponent(eq === -1 ? part : part.slice(0, eq));
-    if (out.has(name)) throw badRequest(`Query parameter ${name} appears more than once`);
+    if (out.has(name)) throw refuse('malformed_request', `Query parameter ${name} appears more than once`);
     out.set(name, eq === -1 ? '' : part.slice(eq + 1));
   }
   return out;
@@ -76,7 +76,7 @@ export function decodeQueryComponent(raw: string): string {
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '));
   } catch {
-    throw badRequest('Malformed query string');
+    throw refuse('malformed_request', 'Malformed query string');
   }
 }
 
@@ -88,9 +88,13 @@ export function verifyRedirectSignature(params: Map<string, string>, messagePara
   const message = params.get(messageParam);
   const sigAlgRaw = params.get('SigAlg');
   const sigRaw = params.get('Signature');
-  if (message === undefined || sigAlgRaw === undefined || sigRaw === undefined) throw badRequest('The request must be signed (SigAlg and Signature)');
-  const hash = SIG_HASH[decodeQueryComponent(sigAlgRaw)];
-  if (!hash) throw badRequest('Signature algorithm must be RSA-SHA256 or stronger');
+  if (message === undefined || sigAlgRaw === undefined || sigRaw === undefined) {
+    // Neither part: an unsigned message; only one of them: a signature that cannot be checked.
+    throw refuse(sigAlgRaw === undefined && sigRaw === undefined ? 'unsigned_request' : 'bad_signature', 'The request must be signed (SigAlg and Signature)');
+  }
+  const sigAlg = decodeQueryComponent(sigAlgRaw);
+  const hash = SIG_HASH[sigAlg];
+  if (!hash) throw refuse('weak_algorithm', 'Signature algorithm must be RSA-SHA256 or stronger', { received: sigAlg });
   const relay = params.get('RelayState');
   const signedText = `${messageParam}=${message}${relay !== undefined ? `&RelayState=${relay}` : ''}&SigAlg=${sigAlgRaw}`;
   let ok = false;
@@ -99,7 +103,7 @@ export function verifyRedirectSignature(params: Map<string, string>, messagePara
   } catch {
     ok = false;
   }
-  if (!ok) throw badRequest('Signature verification failed');
+  if (!ok) throw refuse('bad_signature', 'Signature verification failed');
 }
 
 /** Signs the element named `local` (the root or a child found by XPath) with an enveloped signature after its Issuer. */
