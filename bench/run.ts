@@ -27,7 +27,7 @@ const USERS = 10_000;
 const KEYS = 5_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SLICE_SECONDS = Number(process.env.BENCH_SLICE ?? 3);
-// BENCH_ONLY=info,users,sso,healthz limits the run (for profiling one path at a time).
+// BENCH_ONLY=info,info-public,users,sso,healthz limits the run (for profiling one path at a time).
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
 
@@ -94,7 +94,11 @@ async function main(): Promise<void> {
     const bare = await startChild('bench/bare-koa.ts', { PORT: '0' });
     const port = String(30000 + Math.floor(Math.random() * 20000));
     const publicUrl = `http://127.0.0.1:${port}`;
-    const tessera = await startChild('src/main.ts', { PORT: port, HOST: '127.0.0.1', PUBLIC_URL: publicUrl, DATABASE_URL: databaseUrl, TESSERA_SECRET: SECRET, NODE_ENV: 'production', TESSERA_ENCRYPTION_KEY: ENCRYPTION_KEY, LOG_LEVEL: 'info' });
+    const serverEnv = { HOST: '127.0.0.1', DATABASE_URL: databaseUrl, TESSERA_SECRET: SECRET, NODE_ENV: 'production', TESSERA_ENCRYPTION_KEY: ENCRYPTION_KEY, LOG_LEVEL: 'info' };
+    const tessera = await startChild('src/main.ts', { ...serverEnv, PORT: port, PUBLIC_URL: publicUrl });
+    // The same server on the public-API paths (http/internals.ts), to price the two fast paths in the same run.
+    const publicPort = String(Number(port) + 1);
+    const tesseraPublic = wanted('info-public') ? await startChild('src/main.ts', { ...serverEnv, PORT: publicPort, PUBLIC_URL: `http://127.0.0.1:${publicPort}`, TESSERA_FAST_PATHS: 'off' }) : undefined;
     // Start-up as an operator sees it: launch to /healthz answering, then resident memory once idle.
     await new Promise((r) => setTimeout(r, 1000));
     startup = { ms: tessera.startMs, idleRss: rssMiB(tessera.child.pid), loadedRss: 0, compiled: commandFor('src/main.ts')[0] !== '--import' };
@@ -105,16 +109,24 @@ async function main(): Promise<void> {
       // Warm-up loads every key into the cache (as a long-running server has them) and runs the SSO path
       // (each only when a measured path needs it: keys loaded in the warm-up expire during the rounds).
       if (wanted('healthz') || wanted('info') || wanted('users')) await load('warm-up', `${tessera.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
+      if (tesseraPublic) await load('warm-up', `${tesseraPublic.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
       if (wanted('sso')) await load('warm-up', ssoUrl, { duration: 2, ...ssoLoad });
       for (let r = 1; r <= ROUNDS; r++) {
         console.log(`round ${r} of ${ROUNDS} …`);
         const slice = { headerSets, duration: SLICE_SECONDS };
         const barePid = { pid: bare.child.pid ?? 0 };
         const tesseraPid = { pid: tessera.child.pid ?? 0 };
+        const paths: [string, string, string, { url: string; child: { pid?: number } } | undefined][] = [
+          ['GET /healthz (middleware floor)', '/healthz', 'healthz', tessera],
+          ['GET /api/service/info', '/api/service/info', 'info', tessera],
+          ['GET /api/service/info (public paths)', '/api/service/info', 'info-public', tesseraPublic],
+          ['GET /api/service/users?limit=50', '/api/service/users?limit=50', 'users', tessera],
+        ];
         const bareRuns = [await load('bare Koa {}', bare.url, { ...slice, ...barePid })];
         const measured: Paired[] = [];
-        for (const [name, path] of [['GET /healthz (middleware floor)', '/healthz', 'healthz'], ['GET /api/service/info', '/api/service/info', 'info'], ['GET /api/service/users?limit=50', '/api/service/users?limit=50', 'users']].filter((t) => wanted(t[2] ?? '')) as [string, string][]) {
-          const m = await load(name, tessera.url + path, { ...slice, ...tesseraPid });
+        for (const [name, path, , server] of paths.filter((t) => wanted(t[2]))) {
+          if (!server) continue;
+          const m = await load(name, server.url + path, { ...slice, pid: server.child.pid ?? 0 });
           const after = await load('bare Koa {}', bare.url, { ...slice, ...barePid });
           measured.push({ ...m, baseline: ((bareRuns.at(-1)?.rps ?? 0) + after.rps) / 2 });
           bareRuns.push(after);
@@ -133,6 +145,7 @@ async function main(): Promise<void> {
     } finally {
       await stopChild(bare.child);
       await stopChild(tessera.child);
+      if (tesseraPublic) await stopChild(tesseraPublic.child);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { InvalidationBus } from './db/invalidation.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { createApp } from './app.ts';
 import { RequestRecords } from './http/request-records.ts';
+import { fastPaths } from './http/internals.ts';
 import type { Deps } from './deps.ts';
 
 export interface RunningServer {
@@ -69,8 +70,10 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   const deps: Deps = { config: finalConfig, database, db: database.prisma, logger, limits: createRateLimits(redis, logger, config.registerLimit), apiKeys, invalidation, redis };
   const metrics = createMetrics(() => database.poolStats());
   let shuttingDown = false;
-  const records = new RequestRecords(logger, (r) => metrics.observeRequest(r.method, r.route, r.status, r.ms));
-  const app = createApp(deps, metrics, records, () => shuttingDown);
+  const fast = fastPaths(config.fastPaths);
+  for (const w of fast.warnings) logger.warn(w);
+  const records = new RequestRecords(logger, (r) => metrics.observeRequest(r.method, r.route, r.status, r.ms), fast.accessLines);
+  const app = createApp(deps, metrics, records, () => shuttingDown, fast.routeTable);
   // Attached in the same turn as the listen callback's continuation: no request is read before it.
   server.on('request', app.callback());
 

@@ -22,6 +22,7 @@ const EnvSchema = z.object({
   TESSERA_METRICS_TOKEN: z.string().optional(),
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TESSERA_FAST_PATHS: z.enum(['auto', 'off']).default('auto'),
 });
 
 export interface Config {
@@ -42,6 +43,8 @@ export interface Config {
   metricsToken: string | undefined;
   trustProxy: boolean;
   logLevel: string;
+  /** `off` runs the public-API paths instead of the two that read library internals (http/internals.ts). */
+  fastPaths: 'auto' | 'off';
   /** Warnings to log once the logger exists (dev-only defaults in use). */
   warnings: string[];
 }
@@ -99,6 +102,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.TESSERA_METRICS_TOKEN || undefined,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    fastPaths: e.TESSERA_FAST_PATHS,
     warnings,
   };
 }

@@ -27,14 +27,18 @@ function lineParts(logger: Logger): { prefix: () => string; bindings: string; wr
   return { prefix: () => levelPrefix + time.call(logger), bindings: String(own[pino.symbols.chindingsSym] ?? ''), write: (s) => stream.write(s) };
 }
 
+/** The access line's duration: milliseconds to 0.1. */
+const rounded = (ms: number): number => Math.round(ms * 10) / 10;
+
 export class RequestRecords {
   private records: RequestRecord[] = [];
-  private readonly parts: ReturnType<typeof lineParts>;
+  private readonly parts: ReturnType<typeof lineParts> | null;
   /** `,"route":"…"` per route template (they are few: unmatched paths share one). */
   private readonly routeFields = new Map<string, string>();
 
-  constructor(private readonly logger: Logger, private readonly observe?: (record: RequestRecord) => void) {
-    this.parts = lineParts(logger);
+  /** `fast` false: every line through `logger.info` (the public API; see http/internals.ts). */
+  constructor(private readonly logger: Logger, private readonly observe?: (record: RequestRecord) => void, fast = true) {
+    this.parts = fast ? lineParts(logger) : null;
   }
 
   add(reqId: string, method: string, route: string, status: number, ms: number): void {
@@ -48,14 +52,17 @@ export class RequestRecords {
     this.records = [];
     if (this.observe) for (const r of records) this.observe(r);
     if (!this.logger.isLevelEnabled('info')) return;
+    const parts = this.parts;
+    // The public path: pino builds the same line itself.
+    if (!parts) for (const r of records) this.logger.info({ reqId: r.reqId, method: r.method, route: r.route, status: r.status, ms: rounded(r.ms) }, 'request');
     // One line per write, as pino itself writes: destinations may rely on it.
-    for (const r of records) this.parts.write(this.line(r));
+    else for (const r of records) parts.write(this.line(r, parts));
   };
 
   /** `logger.info({ ...r, ms: <r.ms to 0.1 ms> }, 'request')`, byte for byte. */
-  line(r: RequestRecord): string {
+  line(r: RequestRecord, parts = this.parts ?? lineParts(this.logger)): string {
     let route = this.routeFields.get(r.route);
     if (route === undefined) this.routeFields.set(r.route, (route = `,"route":${JSON.stringify(r.route)}`));
-    return `${this.parts.prefix()}${this.parts.bindings},"reqId":${JSON.stringify(r.reqId)},"method":${JSON.stringify(r.method)}${route},"status":${r.status},"ms":${Math.round(r.ms * 10) / 10},"msg":"request"}\n`;
+    return `${parts.prefix()}${parts.bindings},"reqId":${JSON.stringify(r.reqId)},"method":${JSON.stringify(r.method)}${route},"status":${r.status},"ms":${rounded(r.ms)},"msg":"request"}\n`;
   }
 }

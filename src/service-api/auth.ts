@@ -3,6 +3,7 @@
 // at once, and with REDIS_URL the invalidation is broadcast (src/db/invalidation.ts) so every instance
 // drops it before the next request it serves. Entries also expire after a short TTL as a backstop;
 // keys in steady use are read again in batches before they do (refreshSoonStale), off the request path.
+import { LRUCache } from 'lru-cache';
 import type { Database, Db } from '../db/client.ts';
 import { join, sql } from '../db/client.ts';
 import { date, dateOrNull, runBatch, runRead, text, type Row } from '../db/statements.ts';
@@ -54,8 +55,13 @@ export const INVALID_KEY_MESSAGE = 'Invalid or missing API key';
 
 export class ApiKeyAuth {
   readonly hash: (key: string) => string;
-  /** By apiKeyCacheKey(raw key); cacheKeyOf finds an entry from the stored HMAC (for revocation). */
-  private readonly cache = new Map<string, Entry>();
+  /**
+   * By apiKeyCacheKey(raw key), at most MAX_ENTRIES: when full, the least recently used key goes (one
+   * reload later if it comes back), never the whole cache at once. Each entry expires with its own TTL
+   * (`staleAt`); cacheKeyOf finds an entry from the stored HMAC (for revocation) and loses a key with
+   * its entry.
+   */
+  private readonly cache: LRUCache<string, Entry>;
   private readonly cacheKeyOf = new Map<string, string>();
   /** Keys used since the last flush (id → time): written together, off the request path. */
   private readonly usedSince = new Map<string, number>();
@@ -71,7 +77,13 @@ export class ApiKeyAuth {
   private refreshing: Promise<void> | undefined;
 
   private readonly db: Db;
-  constructor(private readonly database: Database, secret: string, private readonly logger: Logger, private readonly bus: InvalidationBus) {
+  constructor(private readonly database: Database, secret: string, private readonly logger: Logger, private readonly bus: InvalidationBus, maxEntries = MAX_ENTRIES) {
+    this.cache = new LRUCache<string, Entry>({
+      max: maxEntries,
+      dispose: (e, cacheKey, reason) => {
+        if (reason !== 'set' && e.principal && this.cacheKeyOf.get(e.principal.keyHash) === cacheKey) this.cacheKeyOf.delete(e.principal.keyHash);
+      },
+    });
     this.db = database.prisma;
     this.hash = apiKeyHasher(secret);
     this.lookups = new GroupCommit((hashes) => this.readRows([...new Set(hashes)]), (found, hashes) => hashes.map((h) => found.get(h) ?? null), undefined, MAX_BATCH);
@@ -136,8 +148,7 @@ export class ApiKeyAuth {
     const loaded = { principal, staleAt: now + ttl, lastUsedWritten: entry?.lastUsedWritten ?? 0, used: false };
     // An invalidation that arrived while loading may concern this very key: use the row, don't keep it.
     if (this.bus.unchangedSince(mark)) {
-      if (this.cache.size >= MAX_ENTRIES) this.clearCache();
-      this.cache.set(cacheKey, loaded);
+      this.cache.set(cacheKey, loaded, { ttl });
       if (loaded.principal) this.cacheKeyOf.set(loaded.principal.keyHash, cacheKey);
     }
     return loaded;
@@ -202,8 +213,10 @@ export class ApiKeyAuth {
       if (!entry || entry.principal !== seen) continue;
       const principal = found.get(seen.keyHash);
       if (principal) {
+        const ttl = jittered(POSITIVE_TTL_MS);
         entry.principal = principal;
-        entry.staleAt = now + jittered(POSITIVE_TTL_MS);
+        entry.staleAt = now + ttl;
+        this.cache.set(cacheKey, entry, { ttl }); // the cache's own expiry moves with it
       } else {
         this.cache.delete(cacheKey);
         this.cacheKeyOf.delete(seen.keyHash);
