@@ -1,9 +1,11 @@
 import type { Next } from 'koa';
 import type { AppContext } from '../http/context.ts';
-import { AppError, BEARER_CHALLENGE, BEARER_REFUSED_CHALLENGE, unauthorized } from '../http/errors.ts';
+import { AppError, BEARER_CHALLENGE, BEARER_REFUSED_CHALLENGE, forbidden, unauthorized } from '../http/errors.ts';
 import type { Deps } from '../deps.ts';
 import { isApiKeyInAuthorization } from '../security/api-key.ts';
 import { jwtKey, verifyAccess, type AccessClaims } from './sessions.ts';
+import type { Step } from '../http/route.ts';
+import { clientIp } from '../http/client-ip.ts';
 
 const TOKEN = /^[A-Za-z0-9._-]{10,4096}$/;
 const USE_BEARER = 'use Authorization: Bearer <token>';
@@ -55,4 +57,19 @@ export function accountId(ctx: AppContext): string {
   const id = ctx.state.accountId;
   if (typeof id !== 'string') throw unauthorized('Authentication required', BEARER_CHALLENGE);
   return id;
+}
+
+/** Route step yielding `accountId`: the signed-in account (requireAccount ran before the route). */
+export const signedIn: Step<{ accountId: string }> = (ctx) => ({ accountId: accountId(ctx) });
+
+/**
+ * Route step for POST /api/auth/register: refused while registration is closed, and counted against
+ * the client's address before the body is even read, since every attempt costs the server, valid or not.
+ */
+export function registrationOpen(deps: Deps): Step<object> {
+  return async (ctx) => {
+    if (deps.config.registration === 'closed') throw forbidden('Registration is closed on this server');
+    await deps.limits.registerIp.consume(clientIp(ctx, deps.config.trustProxy));
+    return {};
+  };
 }

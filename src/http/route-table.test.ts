@@ -8,15 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext, AppState } from './context.ts';
 import { fastRoutes, precomposedRoutes } from './route-table.ts';
 
+// Which middleware ran, per request (AppState has no room for test-only fields).
+const trails = new WeakMap<object, string[]>();
+function trail(ctx: AppContext): string[] {
+  let t = trails.get(ctx.req);
+  if (!t) trails.set(ctx.req, (t = []));
+  return t;
+}
+
 function buildRouter(): Router<AppState, AppContext> {
   const router = new Router<AppState, AppContext>({ prefix: '/api/x' });
-  router.use(async (ctx, next) => { (ctx.state.trail as string[]).push('use'); await next(); });
+  router.use(async (ctx, next) => { trail(ctx).push('use'); await next(); });
   const record = (name: string) => async (ctx: AppContext) => {
-    (ctx.state.trail as string[]).push(name);
+    trail(ctx).push(name);
     const c = ctx as AppContext & { routerPath?: string; matched?: unknown[]; captures?: unknown[] };
-    ctx.body = { trail: ctx.state.trail, params: ctx.params, matchedRoute: String(ctx._matchedRoute), routerPath: c.routerPath, matched: c.matched?.length, captures: c.captures };
+    ctx.body = { trail: trail(ctx), params: ctx.params, matchedRoute: String(ctx._matchedRoute), routerPath: c.routerPath, matched: c.matched?.length, captures: c.captures };
   };
-  router.get('/info', async (ctx, next) => { (ctx.state.trail as string[]).push('need'); await next(); }, record('info'));
+  router.get('/info', async (ctx, next) => { trail(ctx).push('need'); await next(); }, record('info'));
   router.post('/info', record('post-info'));
   router.get('/users/:id', record('user'));
   router.get('/users', record('users'));
@@ -26,7 +34,6 @@ function buildRouter(): Router<AppState, AppContext> {
 async function serve(dispatch: (router: Router<AppState, AppContext>) => Koa.Middleware<AppState, AppContext>): Promise<Server> {
   const router = buildRouter();
   const app = new Koa<AppState, AppContext>();
-  app.use(async (ctx, next) => { ctx.state.trail = []; await next(); });
   app.use(dispatch(router));
   app.use(router.allowedMethods() as unknown as Koa.Middleware<AppState, AppContext>);
   const server = createServer(app.callback());

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badRequest, type ErrorDetail } from './errors.ts';
+import type { Step } from './route.ts';
 
 /** A type or enum mismatch whose input was undefined: the field was not sent (JSON has no undefined). */
 function isAbsent(issue: z.core.$ZodIssue): boolean {
@@ -57,3 +58,39 @@ export function pageFrom(query: Record<string, unknown>): Page {
   const single = (v: unknown) => (Array.isArray(v) ? '__many__' : v);
   return validate(Pagination, { limit: single(query.limit), offset: single(query.offset) }, 'Invalid pagination');
 }
+
+// Route steps (http/route.ts) for what the client sends. Each parses with validate() above, so the
+// 400 and its details are the same whether a route or a command validates.
+
+export interface BodyOptions {
+  /** The 400's message when the body does not parse ('Validation failed' otherwise). */
+  message?: string;
+  /** Rewrites the raw body before it is parsed (the SAML payload's sp_metadata_xml fills in fields). */
+  prepare?: (raw: unknown) => unknown;
+}
+
+/** The JSON body parsed with `schema`, as `input`. */
+export function body<S extends z.ZodType>(schema: S, options: BodyOptions = {}): Step<{ input: z.output<S> }> {
+  return (ctx) => {
+    const raw = options.prepare ? options.prepare(ctx.request.body) : ctx.request.body;
+    const input = validate(schema, raw, options.message);
+    ctx.state.input = input;
+    return { input };
+  };
+}
+
+/** The query string parsed with `schema`, as `query`. */
+export function query<S extends z.ZodType>(schema: S, message?: string): Step<{ query: z.output<S> }> {
+  return (ctx) => {
+    const parsed = validate(schema, { ...ctx.query }, message);
+    ctx.state.query = parsed;
+    return { query: parsed };
+  };
+}
+
+/** limit and offset from the query string, as `page`. */
+export const paged: Step<{ page: Page }> = (ctx) => {
+  const page = pageFrom(ctx.query);
+  ctx.state.page = page;
+  return { page };
+};

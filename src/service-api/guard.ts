@@ -27,7 +27,7 @@ function misplacedKey(ctx: AppContext): AppError | undefined {
 }
 
 export function principal(ctx: AppContext): KeyPrincipal {
-  const p = ctx.state.principal as KeyPrincipal | undefined;
+  const p = ctx.state.principal;
   if (!p) throw keyRefused();
   return p;
 }
