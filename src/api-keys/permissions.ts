@@ -5,6 +5,8 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+const KNOWN: ReadonlySet<string> = new Set(PERMISSIONS);
+
 export function isPermission(value: string): value is Permission {
-  return (PERMISSIONS as readonly string[]).includes(value);
+  return KNOWN.has(value);
 }

@@ -6,7 +6,7 @@ import type { Db } from '../db/client.ts';
 import type { Service } from '../db/models.ts';
 import type { AppContext } from '../http/context.ts';
 import type { Step } from '../http/route.ts';
-import { accountId } from '../auth/middleware.ts';
+import { accountId } from '../auth/index.ts';
 // load.ts directly, not services/index.ts: the services routes use these steps, and going through
 // their index would make an import cycle.
 import { requireService } from '../services/load.ts';

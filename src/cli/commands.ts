@@ -5,10 +5,10 @@ import { newId, newToken, secureRandom } from '../security/random.ts';
 import { hashPassword } from '../security/passwords.ts';
 import { apiKeyHasher } from '../security/api-key.ts';
 import { Email, Name, Password, Slug, validate } from '../http/validate.ts';
-import { RESERVED_ORG_SLUGS } from '../organizations/routes.ts';
-import { SERVICE_TYPES } from '../services/routes.ts';
-import { CreateApiKey, createApiKey } from '../api-keys/routes.ts';
-import { createPasswordLink } from '../users/password-links.ts';
+import { RESERVED_ORG_SLUGS } from '../organizations/index.ts';
+import { SERVICE_TYPES } from '../services/index.ts';
+import { CreateApiKey, createApiKey } from '../api-keys/index.ts';
+import { createPasswordLink } from '../users/index.ts';
 import { createSealer } from '../security/encryption.ts';
 
 export class CliError extends Error {

@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, ConfigError, type Config } from '../config/index.ts';
 import { openDatabase, type Db } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
-import { PERMISSIONS } from '../api-keys/permissions.ts';
+import { PERMISSIONS } from '../api-keys/index.ts';
 import { AppError } from '../http/errors.ts';
 import { CliError, createAccount, createApiKeyCli, createOrganization, createServiceCli, passwordLinkCli, rotateEncryptionKey, setMaxServices } from './commands.ts';
 

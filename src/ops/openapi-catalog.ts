@@ -3,13 +3,12 @@
 // document follows every change to them. Only bodies that no zod schema validates (HTML forms, SAML
 // bindings) are described by documentation-only schemas here.
 import { z } from 'zod';
-import { LoginBody, RefreshBody, RegisterBody } from '../auth/routes.ts';
-import { CreateOrg, UpdateMember, UpdateOrg } from '../organizations/routes.ts';
-import { AcceptInvitation, CreateInvitation } from '../organizations/invitations.ts';
-import { CreateService, UpdateService } from '../services/routes.ts';
-import { CreatePlan, UpdatePlan } from '../plans/routes.ts';
-import { CreateApiKey } from '../api-keys/routes.ts';
-import { CreateUser as CreateDirectoryUser, EmailFilter, UpdateUser as UpdateDirectoryUser } from '../users/routes.ts';
+import { LoginBody, RefreshBody, RegisterBody } from '../auth/index.ts';
+import { AcceptInvitation, CreateInvitation, CreateOrg, UpdateMember, UpdateOrg } from '../organizations/index.ts';
+import { CreateService, UpdateService } from '../services/index.ts';
+import { CreatePlan, UpdatePlan } from '../plans/index.ts';
+import { CreateApiKey } from '../api-keys/index.ts';
+import { CreateUser as CreateDirectoryUser, EmailFilter, UpdateUser as UpdateDirectoryUser } from '../users/index.ts';
 import { CreateUser as CreateServiceUser, StatusFilter, UpdateInfo, UpdateUser as UpdateServiceUser } from '../service-api/routes.ts';
 import { CreateSubscription, UpdateSubscription } from '../service-api/subscriptions.ts';
 import { CreateCertificate, payloadSchema } from '../saml/admin-routes.ts';

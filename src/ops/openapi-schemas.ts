@@ -2,9 +2,9 @@
 // responses are built by plain presenter functions, so their shapes are described here (docs/api.md)
 // and the e2e test checks real responses against a few of them so the two cannot silently diverge.
 import { z } from 'zod';
-import { PERMISSIONS } from '../api-keys/permissions.ts';
+import { PERMISSIONS } from '../api-keys/index.ts';
 import { ROLES } from '../authz/roles.ts';
-import { SERVICE_TYPES } from '../services/routes.ts';
+import { SERVICE_TYPES } from '../services/index.ts';
 import { STATUSES } from '../service-api/subscriptions.ts';
 
 const Timestamp = z.string().describe('RFC 3339 in UTC with Z');

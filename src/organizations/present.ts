@@ -4,6 +4,11 @@ export function presentOrganization(o: { id: string; slug: string; name: string;
   return { id: o.id, slug: o.slug, name: o.name, created_at: iso(o.createdAt), updated_at: iso(o.updatedAt) };
 }
 
+/** One of the caller's organizations, with the caller's role in it. */
+export function presentOrganizationAs(o: Parameters<typeof presentOrganization>[0], role: string) {
+  return { ...presentOrganization(o), role };
+}
+
 export function presentMember(m: { role: string; createdAt: Date; account: { id: string; email: string; name: string | null } }) {
   return { account_id: m.account.id, email: m.account.email, name: m.account.name, role: m.role, joined_at: iso(m.createdAt) };
 }

@@ -1,99 +1,44 @@
 // …/services/:service/plans (docs/api.md, Plans).
+// Wiring only: the access, lookup and input steps of each route (http/route.ts), a command, a presenter.
 import Router from '@koa/router';
-import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
-import { conflict, notFound } from '../http/errors.ts';
-import { validate } from '../http/validate.ts';
-import { isUniqueViolation } from '../db/errors.ts';
-import type { Db } from '../db/client.ts';
-import { looksLikeId, newId } from '../security/random.ts';
-import { accountId } from '../auth/middleware.ts';
-import { requireService } from '../services/load.ts';
+import { route } from '../http/route.ts';
+import { body } from '../http/validate.ts';
+import { accessChecks } from '../authz/access.ts';
+import { CreatePlan, UpdatePlan } from './schemas.ts';
+import { createPlan, deletePlan, listPlans, planWithCount, updatePlan } from './commands.ts';
+import { planInPath } from './load.ts';
 import { presentPlan } from './present.ts';
-import type { Plan } from '../db/models.ts';
-
-const PlanName = z.string().trim().min(1, 'Name must not be empty').max(100);
-const PriceCents = z.number().int('price_cents must be an integer').min(0).max(10_000_000_000);
-const Currency = z.string().regex(/^[A-Za-z]{3}$/, 'currency must be an ISO 4217 code such as usd').transform((c) => c.toLowerCase());
-const Features = z.array(z.string().min(1).max(200)).max(100);
-export const CreatePlan = z.strictObject({ name: PlanName, price_cents: PriceCents, currency: Currency, features: Features });
-export const UpdatePlan = z.strictObject({ name: PlanName.optional(), price_cents: PriceCents.optional(), currency: Currency.optional(), features: Features.optional() });
-
-async function withCount(db: Db, plan: Plan) {
-  return { plan: presentPlan(plan), subscription_count: await db.subscription.count({ where: { planId: plan.id } }) };
-}
 
 export function planRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;
+  const { serviceAccess } = accessChecks(db);
   const router = new Router<AppState, AppContext>({ prefix: '/api/organizations/:org/services/:service/plans' });
-  const load = (ctx: AppContext, role: 'member' | 'admin') => requireService(db, accountId(ctx), ctx.params.org ?? '', ctx.params.service ?? '', role);
-  const findPlan = async (serviceId: string, id: string) => {
-    const plan = looksLikeId(id, 'plan') ? await db.plan.findFirst({ where: { id, serviceId } }) : null;
-    if (!plan) throw notFound('Plan not found');
-    return plan;
-  };
-  const nameTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A plan with this name already exists for the service') : err);
 
-  router.post('/', async (ctx) => {
-    const { service } = await load(ctx, 'admin');
-    const body = validate(CreatePlan, ctx.request.body);
-    try {
-      const plan = await db.plan.create({
-        data: { id: newId('plan'), serviceId: service.id, name: body.name, priceCents: BigInt(body.price_cents), currency: body.currency, features: JSON.stringify(body.features) },
-      });
-      ctx.status = 201;
-      ctx.body = { plan: presentPlan(plan), subscription_count: 0 };
-    } catch (err) {
-      throw nameTaken(err);
-    }
-  });
+  router.post('/', route(serviceAccess('admin'), body(CreatePlan), async (ctx, { service, input }) => {
+    const created = await createPlan(db, service.id, input);
+    ctx.status = 201;
+    ctx.body = { plan: presentPlan(created), subscription_count: 0 };
+  }));
 
-  router.get('/', async (ctx) => {
-    const { service } = await load(ctx, 'member');
-    const plans = await db.plan.findMany({ where: { serviceId: service.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    const counts = await db.subscription.groupBy({ by: ['planId'], where: { serviceId: service.id }, _count: { _all: true } });
-    const byPlan = new Map(counts.map((c) => [c.planId, c._count._all]));
-    ctx.body = plans.map((p) => ({ plan: presentPlan(p), subscription_count: byPlan.get(p.id) ?? 0 }));
-  });
+  router.get('/', route(serviceAccess('member'), async (ctx, { service }) => {
+    ctx.body = (await listPlans(db, service.id)).map((p) => ({ plan: presentPlan(p.plan), subscription_count: p.subscriptionCount }));
+  }));
 
-  router.get('/:planId', async (ctx) => {
-    const { service } = await load(ctx, 'member');
-    ctx.body = await withCount(db, await findPlan(service.id, ctx.params.planId ?? ''));
-  });
+  router.get('/:planId', route(serviceAccess('member'), planInPath(db), async (ctx, { plan }) => {
+    ctx.body = await planWithCount(db, plan);
+  }));
 
-  router.patch('/:planId', async (ctx) => {
-    const { service } = await load(ctx, 'admin');
-    const plan = await findPlan(service.id, ctx.params.planId ?? '');
-    const body = validate(UpdatePlan, ctx.request.body);
-    try {
-      const updated = await db.plan.update({
-        where: { id: plan.id },
-        data: {
-          ...(body.name !== undefined ? { name: body.name } : {}),
-          ...(body.price_cents !== undefined ? { priceCents: BigInt(body.price_cents) } : {}),
-          ...(body.currency !== undefined ? { currency: body.currency } : {}),
-          ...(body.features !== undefined ? { features: JSON.stringify(body.features) } : {}),
-        },
-      });
-      ctx.body = await withCount(db, updated);
-    } catch (err) {
-      throw nameTaken(err);
-    }
-  });
+  // The plan is looked up before the body is read: a missing plan is 404 even with an invalid body.
+  router.patch('/:planId', route(serviceAccess('admin'), planInPath(db), body(UpdatePlan), async (ctx, { plan, input }) => {
+    ctx.body = await planWithCount(db, await updatePlan(db, plan, input));
+  }));
 
-  router.delete('/:planId', async (ctx) => {
-    const { service } = await load(ctx, 'admin');
-    const plan = await findPlan(service.id, ctx.params.planId ?? '');
-    const deleted = await db.$transaction(async (tx) => {
-      const live = await tx.subscription.count({ where: { planId: plan.id, status: { in: ['active', 'past_due'] } } });
-      if (live > 0) return false;
-      await tx.plan.delete({ where: { id: plan.id } });
-      return true;
-    });
-    if (!deleted) throw conflict('This plan still has active or past_due subscriptions');
+  router.delete('/:planId', route(serviceAccess('admin'), planInPath(db), async (ctx, { plan }) => {
+    await deletePlan(db, plan);
     ctx.status = 204;
-  });
+  }));
 
   return router;
 }

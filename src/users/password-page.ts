@@ -21,6 +21,15 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <button type="submit">Save password</button></form>`;
 }
 
+/** The string fields of the form formBody parsed (ctx.request.body is untyped). */
+function formFields(ctx: AppContext): Map<string, string> {
+  const fields = new Map<string, string>();
+  const body = ctx.request.body;
+  if (typeof body !== 'object' || body === null) return fields;
+  for (const [name, value] of Object.entries(body)) if (typeof value === 'string') fields.set(name, value);
+  return fields;
+}
+
 const INVALID = '<h1>This link is not valid</h1><p>It may have expired or been used already. Ask your administrator for a new one.</p>';
 
 export function passwordPageRoutes(deps: Deps): Router<AppState, AppContext> {
@@ -35,13 +44,13 @@ export function passwordPageRoutes(deps: Deps): Router<AppState, AppContext> {
   });
 
   router.post('/password', markHtml, formBody, async (ctx) => {
-    const body = (ctx.request.body ?? {}) as Record<string, string | undefined>;
-    const token = body.token ?? '';
-    const password = body.password ?? '';
+    const fields = formFields(ctx);
+    const token = fields.get('token') ?? '';
+    const password = fields.get('password') ?? '';
     const link = await findUsableLink(deps.db, token);
     if (!link) return render(ctx, 400, 'Invalid link', INVALID);
     if (password.length < 10 || password.length > 256) return render(ctx, 400, 'Set your password', form(token, link.user.email, 'The password must be 10 to 256 characters long.'));
-    if (password !== body.confirm) return render(ctx, 400, 'Set your password', form(token, link.user.email, 'The two passwords do not match.'));
+    if (password !== fields.get('confirm')) return render(ctx, 400, 'Set your password', form(token, link.user.email, 'The two passwords do not match.'));
     const ok = await usePasswordLink(deps.db, link.id, link.userId, password);
     if (!ok) return render(ctx, 400, 'Invalid link', INVALID);
     render(ctx, 200, 'Password saved', '<h1>Password saved</h1><p>You can now sign in with your new password.</p>');

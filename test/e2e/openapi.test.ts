@@ -10,7 +10,7 @@ import { ALL_PERMISSIONS, createKey, createOrg, createPlan, createService, regis
 import { appRoutes } from '../../src/ops/docs-routes.ts';
 import { toOpenApiPath, type OpenApiDocument } from '../../src/ops/openapi.ts';
 import { CATALOG } from '../../src/ops/openapi-catalog.ts';
-import { CreateApiKey } from '../../src/api-keys/routes.ts';
+import { CreateApiKey } from '../../src/api-keys/index.ts';
 import { PERMISSIONS } from '../../src/api-keys/permissions.ts';
 import * as S from '../../src/ops/openapi-schemas.ts';
 

@@ -1,0 +1,105 @@
+// The reads and writes behind /api/organizations and its members. A change of more than one row runs
+// in one transaction; a change that checks an organization-wide invariant locks the organization row
+// first (lock.ts).
+import type { Deps } from '../deps.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { conflict, notFound } from '../http/errors.ts';
+import type { Page } from '../http/validate.ts';
+import { looksLikeId, newId } from '../security/random.ts';
+import type { Role } from '../authz/roles.ts';
+import { lockOrganization } from './lock.ts';
+import type { CreateOrgInput, UpdateOrgInput } from './schemas.ts';
+
+/** The organization and the creator's owner membership, together or not at all. */
+export async function createOrganization(db: Db, ownerId: string, input: CreateOrgInput) {
+  try {
+    return await db.$transaction(async (tx) => {
+      const created = await tx.organization.create({ data: { id: newId('org'), slug: input.slug, name: input.name } });
+      await tx.membership.create({ data: { id: newId('mem'), organizationId: created.id, accountId: ownerId, role: 'owner' } });
+      return created;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('An organization with this slug already exists');
+    throw err;
+  }
+}
+
+/** The account's memberships, each with its organization. */
+export async function listMemberships(db: Db, accountId: string, page: Page) {
+  const where = { accountId };
+  const [memberships, total] = await Promise.all([
+    db.membership.findMany({ where, include: { organization: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
+    db.membership.count({ where }),
+  ]);
+  return { memberships, total };
+}
+
+export async function renameOrganization(deps: Deps, organizationId: string, input: UpdateOrgInput) {
+  const org = await deps.db.organization.update({ where: { id: organizationId }, data: { ...(input.name !== undefined ? { name: input.name } : {}) } });
+  await deps.invalidation.publish({ kind: 'org', id: org.id });
+  return org;
+}
+
+export async function deleteOrganization(deps: Deps, organizationId: string): Promise<void> {
+  // Foreign keys cascade to services, plans, keys, users, subscriptions, SAML and sessions.
+  await deps.db.organization.delete({ where: { id: organizationId } });
+  await deps.invalidation.publish({ kind: 'org', id: organizationId });
+}
+
+export async function listMembers(db: Db, organizationId: string, page: Page) {
+  const where = { organizationId };
+  const [members, total] = await Promise.all([
+    db.membership.findMany({ where, include: { account: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
+    db.membership.count({ where }),
+  ]);
+  return { members, total };
+}
+
+class LastOwner extends Error {}
+
+/**
+ * Two owners demoting or removing each other at once would each count two owners and leave none: the
+ * organization row lock makes the second wait for the first and count again (lock.ts).
+ */
+async function lockForOwnerCheck(deps: Deps, tx: Tx, organizationId: string): Promise<void> {
+  if (!(await lockOrganization(tx, deps.database.dialect, organizationId))) throw notFound('Organization not found');
+}
+
+/** The membership of `targetId`, after the lock; 404 when there is none. */
+async function lockedMember(deps: Deps, tx: Tx, organizationId: string, targetId: string) {
+  await lockForOwnerCheck(deps, tx, organizationId);
+  const member = looksLikeId(targetId, 'acct') ? await tx.membership.findUnique({ where: { organizationId_accountId: { organizationId, accountId: targetId } } }) : null;
+  if (!member) throw notFound('Member not found');
+  return member;
+}
+
+async function keepingAnOwner<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof LastOwner) throw conflict('An organization must keep at least one owner');
+    throw err;
+  }
+}
+
+async function refuseLastOwner(tx: Tx, organizationId: string): Promise<void> {
+  const owners = await tx.membership.count({ where: { organizationId, role: 'owner' } });
+  if (owners <= 1) throw new LastOwner();
+}
+
+export async function changeRole(deps: Deps, organizationId: string, targetId: string, role: Role) {
+  return keepingAnOwner(() => deps.db.$transaction(async (tx) => {
+    const member = await lockedMember(deps, tx, organizationId, targetId);
+    if (member.role === 'owner' && role !== 'owner') await refuseLastOwner(tx, organizationId);
+    return tx.membership.update({ where: { id: member.id }, data: { role }, include: { account: true } });
+  }));
+}
+
+export async function removeMember(deps: Deps, organizationId: string, targetId: string): Promise<void> {
+  await keepingAnOwner(() => deps.db.$transaction(async (tx) => {
+    const member = await lockedMember(deps, tx, organizationId, targetId);
+    if (member.role === 'owner') await refuseLastOwner(tx, organizationId);
+    await tx.membership.delete({ where: { id: member.id } });
+  }));
+}

@@ -1,0 +1,18 @@
+// What the organization, member and invitation routes accept (docs/api.md, Organizations). The
+// OpenAPI document describes these same schemas (ops/openapi-catalog.ts).
+import { z } from 'zod';
+import { Email, Name, Slug } from '../http/validate.ts';
+import { ROLES } from '../authz/roles.ts';
+
+/** Slugs an organization may not take (the CLI refuses them too). */
+export const RESERVED_ORG_SLUGS = new Set(['api', 'admin', 'saml', 'login', 'static', 'assets', 'health', 'metrics', 'docs', 'www']);
+
+export const CreateOrg = z.strictObject({ slug: Slug.refine((s) => !RESERVED_ORG_SLUGS.has(s), 'This slug is reserved'), name: Name });
+export const UpdateOrg = z.strictObject({ name: Name.optional() });
+export const UpdateMember = z.strictObject({ role: z.enum(ROLES) });
+export const CreateInvitation = z.strictObject({ email: Email, role: z.enum(ROLES) });
+export const AcceptInvitation = z.strictObject({ token: z.string().min(1).max(256) });
+
+export type CreateOrgInput = z.output<typeof CreateOrg>;
+export type UpdateOrgInput = z.output<typeof UpdateOrg>;
+export type CreateInvitationInput = z.output<typeof CreateInvitation>;

@@ -1,0 +1,60 @@
+// The reads and writes behind …/services/:service/plans.
+import type { Db } from '../db/client.ts';
+import type { Plan } from '../db/models.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { conflict } from '../http/errors.ts';
+import { newId } from '../security/random.ts';
+import { presentPlan } from './present.ts';
+import type { CreatePlanInput, UpdatePlanInput } from './schemas.ts';
+
+const nameTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A plan with this name already exists for the service') : err);
+
+export async function createPlan(db: Db, serviceId: string, input: CreatePlanInput) {
+  try {
+    return await db.plan.create({
+      data: { id: newId('plan'), serviceId, name: input.name, priceCents: BigInt(input.price_cents), currency: input.currency, features: JSON.stringify(input.features) },
+    });
+  } catch (err) {
+    throw nameTaken(err);
+  }
+}
+
+/** Every plan of the service with its subscription count, oldest first. */
+export async function listPlans(db: Db, serviceId: string) {
+  const plans = await db.plan.findMany({ where: { serviceId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  const counts = await db.subscription.groupBy({ by: ['planId'], where: { serviceId }, _count: { _all: true } });
+  const byPlan = new Map(counts.map((c) => [c.planId, c._count._all]));
+  return plans.map((plan) => ({ plan, subscriptionCount: byPlan.get(plan.id) ?? 0 }));
+}
+
+/** The plan with its subscription count, the way the routes answer with it. */
+export async function planWithCount(db: Db, plan: Plan) {
+  return { plan: presentPlan(plan), subscription_count: await db.subscription.count({ where: { planId: plan.id } }) };
+}
+
+export async function updatePlan(db: Db, plan: Plan, input: UpdatePlanInput) {
+  try {
+    return await db.plan.update({
+      where: { id: plan.id },
+      data: {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.price_cents !== undefined ? { priceCents: BigInt(input.price_cents) } : {}),
+        ...(input.currency !== undefined ? { currency: input.currency } : {}),
+        ...(input.features !== undefined ? { features: JSON.stringify(input.features) } : {}),
+      },
+    });
+  } catch (err) {
+    throw nameTaken(err);
+  }
+}
+
+/** Deletes the plan unless it has live (active or past_due) subscriptions: checked and deleted in one transaction. */
+export async function deletePlan(db: Db, plan: Plan): Promise<void> {
+  const deleted = await db.$transaction(async (tx) => {
+    const live = await tx.subscription.count({ where: { planId: plan.id, status: { in: ['active', 'past_due'] } } });
+    if (live > 0) return false;
+    await tx.plan.delete({ where: { id: plan.id } });
+    return true;
+  });
+  if (!deleted) throw conflict('This plan still has active or past_due subscriptions');
+}

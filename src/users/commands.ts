@@ -1,0 +1,57 @@
+// The reads and writes behind /api/organizations/:org/users. Changes that touch more than the user
+// row (ending sessions, forgetting login counters) run in one transaction with it.
+import type { Db } from '../db/client.ts';
+import type { User } from '../db/models.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { conflict } from '../http/errors.ts';
+import type { Page } from '../http/validate.ts';
+import { newId } from '../security/random.ts';
+import { hashPassword } from '../security/passwords.ts';
+import { forgetLogins } from '../service-api/logins.ts';
+import type { CreateUserInput, UpdateUserInput } from './schemas.ts';
+
+const emailTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A user with this email already exists in the organization') : err);
+
+/** A page of the organization's users; only the one with `email` (any case, outer spaces ignored) when given. */
+export async function listUsers(db: Db, organizationId: string, page: Page, email: string | undefined) {
+  const where = { organizationId, ...(typeof email === 'string' ? { email: email.trim().toLowerCase() } : {}) };
+  const [users, total] = await Promise.all([
+    db.user.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
+    db.user.count({ where }),
+  ]);
+  return { users, total };
+}
+
+export async function createUser(db: Db, organizationId: string, input: CreateUserInput) {
+  const passwordHash = input.password ? await hashPassword(input.password) : null;
+  try {
+    return await db.user.create({ data: { id: newId('usr'), organizationId, email: input.email, passwordHash } });
+  } catch (err) {
+    throw emailTaken(err);
+  }
+}
+
+export async function updateUser(db: Db, user: User, input: UpdateUserInput) {
+  try {
+    return await db.$transaction(async (tx) => {
+      const row = await tx.user.update({
+        where: { id: user.id },
+        data: { ...(input.email !== undefined ? { email: input.email } : {}), ...(input.disabled !== undefined ? { disabled: input.disabled } : {}) },
+      });
+      // Disabling ends the user's IdP sessions at once.
+      if (input.disabled === true) await tx.idpSession.updateMany({ where: { userId: user.id, endedAt: null }, data: { endedAt: new Date() } });
+      return row;
+    });
+  } catch (err) {
+    throw emailTaken(err);
+  }
+}
+
+export async function deleteUser(db: Db, user: User): Promise<void> {
+  await db.$transaction(async (tx) => {
+    // The cascade would drop the login events but not the services' hourly counters.
+    const links = await tx.serviceUser.findMany({ where: { userId: user.id }, select: { serviceId: true } });
+    for (const l of links) await forgetLogins(tx, l.serviceId, user.id);
+    await tx.user.delete({ where: { id: user.id } });
+  });
+}
