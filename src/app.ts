@@ -20,7 +20,7 @@ import { opsRoutes } from './ops/routes.ts';
 import { docsRoutes } from './ops/docs-routes.ts';
 import type { Metrics } from './ops/metrics.ts';
 import { createSamlRuntime } from './saml/runtime.ts';
-import { samlAdminRoutes } from './saml/admin-routes.ts';
+import { samlAdminRoutes } from './saml/admin/index.ts';
 import { samlRoutes } from './saml/routes.ts';
 import { sloRoutes } from './saml/slo-routes.ts';
 import { loginRoutes } from './saml/login-page.ts';

@@ -18,3 +18,11 @@ export function parseStringArray(text: string | null | undefined): string[] {
   const v: unknown = JSON.parse(text);
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
+
+/** JSON-object columns of string values (a SAML attribute mapping); a value of another type is left out. */
+export function parseStringRecord(text: string | null | undefined): Record<string, string> {
+  if (!text) return {};
+  const v: unknown = JSON.parse(text);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return {};
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}

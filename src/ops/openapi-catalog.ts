@@ -11,7 +11,7 @@ import { CreateApiKey } from '../api-keys/index.ts';
 import { CreateUser as CreateDirectoryUser, EmailFilter, UpdateUser as UpdateDirectoryUser } from '../users/index.ts';
 import { CreateUser as CreateServiceUser, StatusFilter, UpdateInfo, UpdateUser as UpdateServiceUser } from '../service-api/routes.ts';
 import { CreateSubscription, UpdateSubscription } from '../service-api/subscriptions.ts';
-import { CreateCertificate, payloadSchema } from '../saml/admin-routes.ts';
+import { CreateCertificate, payloadSchema } from '../saml/admin/index.ts';
 import * as S from './openapi-schemas.ts';
 
 export type Security = 'none' | 'bearer' | 'apiKey' | 'metrics';

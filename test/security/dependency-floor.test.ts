@@ -359,7 +359,7 @@ describe('dependency floor: SP certificate key strength (checkSpCertificate)', (
   });
 
   it('the admin SAML configuration route runs sp_certificate through checkSpCertificate', () => {
-    const routes = readFileSync(join(SRC, 'saml', 'admin-routes.ts'), 'utf8');
+    const routes = readFileSync(join(SRC, 'saml', 'admin', 'commands.ts'), 'utf8');
     expect(routes).toMatch(/checkSpCertificate\(\s*spCertificate\s*\)/);
   });
 });

@@ -1,0 +1,27 @@
+import type { SamlConfig } from '../../db/models.ts';
+import { parseStringRecord } from '../../http/present.ts';
+import { NAME_ID_FORMATS, type IdpUrls } from '../settings.ts';
+
+/** The service's SAML configuration (defaults when it was never configured) and the IdP's URLs for it. */
+export function presentSamlConfig(row: SamlConfig | null, urls: IdpUrls, hasCertificate: boolean) {
+  return {
+    enabled: row?.enabled ?? false,
+    entity_id: row?.entityId ?? null,
+    acs_url: row?.acsUrl ?? null,
+    slo_url: row?.sloUrl ?? null,
+    name_id_format: row?.nameIdFormat ?? NAME_ID_FORMATS.email,
+    attribute_mapping: row ? parseStringRecord(row.attributeMapping) : {},
+    sign_assertions: row?.signAssertions ?? true,
+    sign_response: row?.signResponse ?? true,
+    sp_certificate: row?.spCertificate ?? null,
+    want_authn_requests_signed: row?.wantAuthnRequestsSigned ?? false,
+    allow_idp_initiated: row?.allowIdpInitiated ?? true,
+    has_certificate: hasCertificate,
+    idp_entity_id: urls.entityId,
+    metadata_url: urls.metadata,
+    sso_url: urls.sso,
+    slo_url_idp: urls.slo,
+  };
+}
+
+export { presentCertificate } from '../certificates.ts';
