@@ -38,7 +38,8 @@ function throughRouter(dispatch: Middleware, methods: Middleware): Middleware {
 
 const BEARER_PREFIXES = ['/api/organizations', '/api/invitations'];
 
-export function createApp(deps: Deps, metrics: Metrics, records: RequestRecords, isShuttingDown: () => boolean = () => false): Koa<AppState, AppContext> {
+/** `routeTable` false: every route through @koa/router's own dispatch (see http/internals.ts). */
+export function createApp(deps: Deps, metrics: Metrics, records: RequestRecords, isShuttingDown: () => boolean = () => false, routeTable = true): Koa<AppState, AppContext> {
   const app = new Koa<AppState, AppContext>({ proxy: deps.config.trustProxy });
   app.silent = true; // errors are rendered and logged by requestContext, never printed by Koa
 
@@ -73,8 +74,9 @@ export function createApp(deps: Deps, metrics: Metrics, records: RequestRecords,
   // takes JSON bodies only; the admin plane's organization routes need a bearer token first. No /api/
   // route takes an API key in its URL (http/query-keys.ts): refused before any of them runs.
   const serviceApi = serviceApiRoutes(deps, metrics);
-  const serviceApiRoute = throughRouter(fastRoutes(serviceApi), asMiddleware(serviceApi.allowedMethods()));
-  const rootRoute = throughRouter(fastRoutes(root), asMiddleware(root.allowedMethods()));
+  const dispatchOf = (r: Router<AppState, AppContext>) => (routeTable ? fastRoutes(r) : asMiddleware(r.routes()));
+  const serviceApiRoute = throughRouter(dispatchOf(serviceApi), asMiddleware(serviceApi.allowedMethods()));
+  const rootRoute = throughRouter(dispatchOf(root), asMiddleware(root.allowedMethods()));
   // Per-request closures stay anonymous: tsx keeps function names, which costs a defineProperty for
   // every named closure created.
   app.use((ctx: AppContext, next: Next) => {
