@@ -8,7 +8,11 @@ import autocannon from 'autocannon';
 export const root = join(import.meta.dirname, '..');
 
 export interface Measured {
-  name: string; rps: number; p99: number; errors: number; non2xx: number;
+  name: string;
+  rps: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
   /** The server's CPU time per request (µs, user and kernel), when its pid was given. */
   cpu?: { user: number; sys: number };
 }
@@ -85,12 +89,20 @@ export async function startChild(script: string, env: Record<string, string>): P
   const logFd = openSync(join(tmpdir(), `tessera-bench-${process.pid}-${script.replace(/\W+/g, '_')}.log`), 'w');
   const extra = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
   const started = performance.now();
-  const child = spawn(process.execPath, [...extra, ...profile, ...commandFor(script)], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', script.includes('bare-koa') ? 'pipe' : logFd, 'inherit'] });
+  const child = spawn(process.execPath, [...extra, ...profile, ...commandFor(script)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', script.includes('bare-koa') ? 'pipe' : logFd, 'inherit'],
+  });
   child.once('exit', () => closeSync(logFd));
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 60_000);
-    const ready = (u: string) => { clearTimeout(timer); clearInterval(poll); resolve(u); };
+    const ready = (u: string) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      resolve(u);
+    };
     child.stdout?.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = /LISTENING (\d+)/.exec(buf);
@@ -99,9 +111,17 @@ export async function startChild(script: string, env: Record<string, string>): P
     // Tessera (fixed PORT) is ready when /healthz answers.
     const poll = setInterval(() => {
       if (!env.PORT || env.PORT === '0') return;
-      fetch(`http://127.0.0.1:${env.PORT}/healthz`).then((r) => { if (r.ok) ready(`http://127.0.0.1:${env.PORT}`); }, () => undefined);
+      fetch(`http://127.0.0.1:${env.PORT}/healthz`).then(
+        (r) => {
+          if (r.ok) ready(`http://127.0.0.1:${env.PORT}`);
+        },
+        () => undefined,
+      );
     }, 25);
-    child.once('exit', (code) => { clearInterval(poll); reject(new Error(`${script} exited with ${code}`)); });
+    child.once('exit', (code) => {
+      clearInterval(poll);
+      reject(new Error(`${script} exited with ${code}`));
+    });
   });
   child.stdout?.resume();
   if (child.pid) pinMainThread(child.pid, SERVER_CPU);
@@ -139,7 +159,17 @@ export async function load(name: string, url: string, opts: LoadOptions = {}): P
     ...(opts.method ? { method: opts.method } : {}),
     ...(opts.headerSets ? { requests: opts.headerSets.map((headers) => ({ headers })) } : {}),
     ...(!opts.headerSets && (opts.headers || opts.body)
-      ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, ...opts.headers?.() }, ...(opts.body ? { body: opts.body() } : {}) }) }] }
+      ? {
+          requests: [
+            {
+              setupRequest: (req: autocannon.Request) => ({
+                ...req,
+                headers: { ...req.headers, ...opts.headers?.() },
+                ...(opts.body ? { body: opts.body() } : {}),
+              }),
+            },
+          ],
+        }
       : {}),
   });
   const before = opts.pid ? cpuTimes(opts.pid) : undefined;

@@ -36,12 +36,21 @@ async function seed(databaseUrl: string): Promise<{ keys: string[]; cookie: stri
   const database = await openDatabase(databaseUrl);
   const db = database.prisma;
   const org = await db.organization.create({ data: { id: newId('org'), slug: 'bench', name: 'Bench' } });
-  const service = await db.service.create({ data: { id: newId('svc'), organizationId: org.id, slug: 'app', name: 'Bench App', serviceType: 'web', clientId: newToken(16) } });
+  const service = await db.service.create({
+    data: { id: newId('svc'), organizationId: org.id, slug: 'app', name: 'Bench App', serviceType: 'web', clientId: newToken(16) },
+  });
   const now = Date.now();
   for (let i = 0; i < USERS; i += 1000) {
-    const batch = Array.from({ length: Math.min(1000, USERS - i) }, (_, j) => ({ id: newId('usr'), organizationId: org.id, email: `user${i + j}@bench.example`, createdAt: new Date(now - (USERS - i - j) * 1000) }));
+    const batch = Array.from({ length: Math.min(1000, USERS - i) }, (_, j) => ({
+      id: newId('usr'),
+      organizationId: org.id,
+      email: `user${i + j}@bench.example`,
+      createdAt: new Date(now - (USERS - i - j) * 1000),
+    }));
     await db.user.createMany({ data: batch });
-    await db.serviceUser.createMany({ data: batch.map((u) => ({ id: newId('su'), serviceId: service.id, userId: u.id, persistentNameId: `tsr-${newToken(24)}`, createdAt: u.createdAt })) });
+    await db.serviceUser.createMany({
+      data: batch.map((u) => ({ id: newId('su'), serviceId: service.id, userId: u.id, persistentNameId: `tsr-${newToken(24)}`, createdAt: u.createdAt })),
+    });
   }
   const hash = apiKeyHasher(SECRET);
   const keys: string[] = [];
@@ -49,7 +58,15 @@ async function seed(databaseUrl: string): Promise<{ keys: string[]; cookie: stri
   for (let i = 0; i < KEYS; i++) {
     const { key, prefix } = generateApiKey('live');
     keys.push(key);
-    rows.push({ id: newId('key'), serviceId: service.id, name: `bench ${i}`, prefix, environment: 'live', keyHash: hash(key), permissions: JSON.stringify(['read:service', 'read:users']) });
+    rows.push({
+      id: newId('key'),
+      serviceId: service.id,
+      name: `bench ${i}`,
+      prefix,
+      environment: 'live',
+      keyHash: hash(key),
+      permissions: JSON.stringify(['read:service', 'read:users']),
+    });
   }
   await db.apiKey.createMany({ data: rows });
   const sso = await seedSso(db, ENCRYPTION_KEY, org);
@@ -57,8 +74,15 @@ async function seed(databaseUrl: string): Promise<{ keys: string[]; cookie: stri
   return { keys, cookie: sso.cookie, ssoPath: `/saml/${org.slug}/${sso.serviceSlug}/sso` };
 }
 
-interface Paired extends Measured { baseline: number }
-interface Round { bare: Measured[]; measured: Paired[]; rsa: number; sso: Measured | undefined }
+interface Paired extends Measured {
+  baseline: number;
+}
+interface Round {
+  bare: Measured[];
+  measured: Paired[];
+  rsa: number;
+  sso: Measured | undefined;
+}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -94,21 +118,35 @@ async function main(): Promise<void> {
     const bare = await startChild('bench/bare-koa.ts', { PORT: '0' });
     const port = String(30000 + Math.floor(Math.random() * 20000));
     const publicUrl = `http://127.0.0.1:${port}`;
-    const serverEnv = { HOST: '127.0.0.1', DATABASE_URL: databaseUrl, TESSERA_SECRET: SECRET, NODE_ENV: 'production', TESSERA_ENCRYPTION_KEY: ENCRYPTION_KEY, LOG_LEVEL: 'info' };
+    const serverEnv = {
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      TESSERA_SECRET: SECRET,
+      NODE_ENV: 'production',
+      TESSERA_ENCRYPTION_KEY: ENCRYPTION_KEY,
+      LOG_LEVEL: 'info',
+    };
     const tessera = await startChild('src/main.ts', { ...serverEnv, PORT: port, PUBLIC_URL: publicUrl });
     // The same server on the public-API paths (http/internals.ts), to price the two fast paths in the same run.
     const publicPort = String(Number(port) + 1);
-    const tesseraPublic = wanted('info-public') ? await startChild('src/main.ts', { ...serverEnv, PORT: publicPort, PUBLIC_URL: `http://127.0.0.1:${publicPort}`, TESSERA_FAST_PATHS: 'off' }) : undefined;
+    const tesseraPublic = wanted('info-public')
+      ? await startChild('src/main.ts', { ...serverEnv, PORT: publicPort, PUBLIC_URL: `http://127.0.0.1:${publicPort}`, TESSERA_FAST_PATHS: 'off' })
+      : undefined;
     // Start-up as an operator sees it: launch to /healthz answering, then resident memory once idle.
     await new Promise((r) => setTimeout(r, 1000));
     startup = { ms: tessera.startMs, idleRss: rssMiB(tessera.child.pid), loadedRss: 0, compiled: commandFor('src/main.ts')[0] !== '--import' };
     const ssoUrl = publicUrl + ssoPath;
-    const ssoLoad = { method: 'POST' as const, headers: () => ({ cookie, 'content-type': 'application/x-www-form-urlencoded' }), body: () => authnRequestForm(ssoUrl) };
+    const ssoLoad = {
+      method: 'POST' as const,
+      headers: () => ({ cookie, 'content-type': 'application/x-www-form-urlencoded' }),
+      body: () => authnRequestForm(ssoUrl),
+    };
     try {
       await load('warm-up', bare.url, { duration: 1, headerSets });
       // Warm-up loads every key into the cache (as a long-running server has them) and runs the SSO path
       // (each only when a measured path needs it: keys loaded in the warm-up expire during the rounds).
-      if (wanted('healthz') || wanted('info') || wanted('users')) await load('warm-up', `${tessera.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
+      if (wanted('healthz') || wanted('info') || wanted('users'))
+        await load('warm-up', `${tessera.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
       if (tesseraPublic) await load('warm-up', `${tesseraPublic.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
       if (wanted('sso')) await load('warm-up', ssoUrl, { duration: 2, ...ssoLoad });
       for (let r = 1; r <= ROUNDS; r++) {
@@ -152,48 +190,109 @@ async function main(): Promise<void> {
   }
 
   const names = rounds[0]?.measured.map((m) => m.name) ?? [];
-  const ratiosOf = (name: string) => rounds.map((r) => {
-    const m = r.measured.find((x) => x.name === name);
-    return m && m.baseline > 0 ? m.rps / m.baseline : 0;
-  });
+  const ratiosOf = (name: string) =>
+    rounds.map((r) => {
+      const m = r.measured.find((x) => x.name === name);
+      return m && m.baseline > 0 ? m.rps / m.baseline : 0;
+    });
   const bareRps = rounds.flatMap((r) => r.bare.map((b) => b.rps));
   const ssoRatios = rounds.filter((r) => r.sso).map((r) => ((r.sso?.rps ?? 0) * 2) / r.rsa);
-  console.log(`\nTessera benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} — ${rounds.length} rounds of ${SLICE_SECONDS} s slices, median shown, main threads ${PINNED ? 'pinned (load generator CPU 0, servers CPU 1)' : 'not pinned'}`);
-  console.log('name'.padEnd(48) + 'req/s'.padStart(9) + 'p99 ms'.padStart(8) + 'vs baseline'.padStart(13) + '   per round'.padEnd(46) + 'errors'.padStart(7) + 'server µs/req (user+sys)'.padStart(26));
+  console.log(
+    `\nTessera benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} — ${rounds.length} rounds of ${SLICE_SECONDS} s slices, median shown, main threads ${PINNED ? 'pinned (load generator CPU 0, servers CPU 1)' : 'not pinned'}`,
+  );
+  console.log(
+    'name'.padEnd(48) +
+      'req/s'.padStart(9) +
+      'p99 ms'.padStart(8) +
+      'vs baseline'.padStart(13) +
+      '   per round'.padEnd(46) +
+      'errors'.padStart(7) +
+      'server µs/req (user+sys)'.padStart(26),
+  );
   const bareErrors = rounds.reduce((n, r) => n + r.bare.reduce((k, b) => k + b.errors + b.non2xx, 0), 0);
-  console.log('bare Koa {} (baseline)'.padEnd(48) + median(bareRps).toFixed(0).padStart(9) + String(median(rounds.flatMap((r) => r.bare.map((b) => b.p99)))).padStart(8)
-    + '100.0 %'.padStart(13) + `   ${bareRps.length} loads, ${Math.min(...bareRps).toFixed(0)}–${Math.max(...bareRps).toFixed(0)} req/s`.padEnd(46) + String(bareErrors).padStart(7) + cpuOf(rounds.flatMap((r) => r.bare)).padStart(26));
+  console.log(
+    'bare Koa {} (baseline)'.padEnd(48) +
+      median(bareRps).toFixed(0).padStart(9) +
+      String(median(rounds.flatMap((r) => r.bare.map((b) => b.p99)))).padStart(8) +
+      '100.0 %'.padStart(13) +
+      `   ${bareRps.length} loads, ${Math.min(...bareRps).toFixed(0)}–${Math.max(...bareRps).toFixed(0)} req/s`.padEnd(46) +
+      String(bareErrors).padStart(7) +
+      cpuOf(rounds.flatMap((r) => r.bare)).padStart(26),
+  );
   for (const name of names) {
     const per = rounds.map((r) => r.measured.find((x) => x.name === name));
     const ratios = ratiosOf(name);
     const errors = per.reduce((n, m) => n + (m ? m.errors + m.non2xx : 0), 0);
-    console.log(name.padEnd(48) + median(per.map((m) => m?.rps ?? 0)).toFixed(0).padStart(9) + String(median(per.map((m) => m?.p99 ?? 0))).padStart(8)
-      + pct(median(ratios)).padStart(13) + `   ${ratios.map(pct).join(', ')}`.padEnd(46) + String(errors).padStart(7) + cpuOf(per).padStart(26));
+    console.log(
+      name.padEnd(48) +
+        median(per.map((m) => m?.rps ?? 0))
+          .toFixed(0)
+          .padStart(9) +
+        String(median(per.map((m) => m?.p99 ?? 0))).padStart(8) +
+        pct(median(ratios)).padStart(13) +
+        `   ${ratios.map(pct).join(', ')}`.padEnd(46) +
+        String(errors).padStart(7) +
+        cpuOf(per).padStart(26),
+    );
   }
   const sso = rounds.map((r) => r.sso).filter((s): s is Measured => s !== undefined);
   if (sso.length) {
     const ssoErrors = sso.reduce((n, s) => n + s.errors + s.non2xx, 0);
-    console.log((sso[0]?.name ?? 'SSO').padEnd(48) + median(sso.map((s) => s.rps)).toFixed(0).padStart(9) + String(median(sso.map((s) => s.p99))).padStart(8) + '(see below)'.padStart(13) + ''.padEnd(46) + String(ssoErrors).padStart(7) + cpuOf(sso).padStart(26));
+    console.log(
+      (sso[0]?.name ?? 'SSO').padEnd(48) +
+        median(sso.map((s) => s.rps))
+          .toFixed(0)
+          .padStart(9) +
+        String(median(sso.map((s) => s.p99))).padStart(8) +
+        '(see below)'.padStart(13) +
+        ''.padEnd(46) +
+        String(ssoErrors).padStart(7) +
+        cpuOf(sso).padStart(26),
+    );
   }
   if (ssoRatios.length) {
     const rsa = median(rounds.map((r) => r.rsa));
     console.log(`\ncrypto.sign RSA-2048 SHA-256 (KeyObject), on the server's core around each SSO load: ${rsa.toFixed(0)} signatures/s (median)`);
-    console.log(`SSO signing efficiency, whole HTTP sign-in (Responses/s × 2 ÷ signatures/s): ${pct(median(ssoRatios))} (rounds: ${ssoRatios.map(pct).join(', ')})`);
+    console.log(
+      `SSO signing efficiency, whole HTTP sign-in (Responses/s × 2 ÷ signatures/s): ${pct(median(ssoRatios))} (rounds: ${ssoRatios.map(pct).join(', ')})`,
+    );
   }
   console.log(`Response building alone (in process): ${built.toFixed(0)} Responses/s × 2 ÷ ${builtRsa.toFixed(0)} = ${pct((built * 2) / builtRsa)}`);
-  console.log(`Start-up (${startup.compiled ? 'node dist/main.js' : 'tsx src/main.ts'}): ${startup.ms.toFixed(0)} ms to /healthz; RSS ${startup.idleRss.toFixed(0)} MiB idle after start, ${startup.loadedRss.toFixed(0)} MiB at most after a round of load`);
-  console.log(`Recording one sign-in alone (5 statements, one transaction): ${writes.prisma.toFixed(0)} µs through Prisma's client, ${writes.direct.toFixed(0)} µs on the direct SQLite connection`);
-  writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify({
-    date: new Date().toISOString(), cpus: cpus().length, model: cpus()[0]?.model, rounds: rounds.length, slice_seconds: SLICE_SECONDS, pinned: PINNED,
-    sso_signing_efficiency: median(ssoRatios), sso_signing_efficiency_per_round: ssoRatios,
-    responses_built_per_second: built, build_signing_efficiency: (built * 2) / builtRsa,
-    sign_in_write_micros: writes,
-    startup,
-    baseline_rps: bareRps,
-    results: names.map((name) => ({ name, ratio_to_baseline: median(ratiosOf(name)), per_round: rounds.map((r) => r.measured.find((x) => x.name === name)) })),
-    sso_per_round: sso,
-    rsa_signatures_per_second_per_round: rounds.map((r) => r.rsa),
-  }, null, 2));
+  console.log(
+    `Start-up (${startup.compiled ? 'node dist/main.js' : 'tsx src/main.ts'}): ${startup.ms.toFixed(0)} ms to /healthz; RSS ${startup.idleRss.toFixed(0)} MiB idle after start, ${startup.loadedRss.toFixed(0)} MiB at most after a round of load`,
+  );
+  console.log(
+    `Recording one sign-in alone (5 statements, one transaction): ${writes.prisma.toFixed(0)} µs through Prisma's client, ${writes.direct.toFixed(0)} µs on the direct SQLite connection`,
+  );
+  writeFileSync(
+    join(root, 'bench', 'results.json'),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        cpus: cpus().length,
+        model: cpus()[0]?.model,
+        rounds: rounds.length,
+        slice_seconds: SLICE_SECONDS,
+        pinned: PINNED,
+        sso_signing_efficiency: median(ssoRatios),
+        sso_signing_efficiency_per_round: ssoRatios,
+        responses_built_per_second: built,
+        build_signing_efficiency: (built * 2) / builtRsa,
+        sign_in_write_micros: writes,
+        startup,
+        baseline_rps: bareRps,
+        results: names.map((name) => ({
+          name,
+          ratio_to_baseline: median(ratiosOf(name)),
+          per_round: rounds.map((r) => r.measured.find((x) => x.name === name)),
+        })),
+        sso_per_round: sso,
+        rsa_signatures_per_second_per_round: rounds.map((r) => r.rsa),
+      },
+      null,
+      2,
+    ),
+  );
   if (rounds.some((r) => [...r.bare, ...r.measured, ...(r.sso ? [r.sso] : [])].some((m) => m.errors + m.non2xx > 0))) {
     console.error('some requests failed: the figures above are not valid');
     process.exitCode = 1;

@@ -20,27 +20,47 @@ const EVENTS = 1_000_000;
 async function seed(client: pg.Client): Promise<string[]> {
   const q = (sql: string, params: unknown[] = []) => client.query(sql, params);
   await q(`INSERT INTO organizations (id, slug, name, created_at, updated_at) VALUES ('org_scale', 'scale', 'Scale', now(), now())`);
-  await q(`INSERT INTO services (id, organization_id, slug, name, service_type, client_id, redirect_uris, created_at, updated_at) VALUES ('svc_scale', 'org_scale', 'app', 'Scale App', 'web', 'scale', '[]', now(), now())`);
-  await q(`INSERT INTO plans (id, service_id, name, price_cents, currency, features, created_at, updated_at) VALUES ('plan_scale', 'svc_scale', 'Pro', 1900, 'usd', '["a"]', now(), now())`);
-  await q(`INSERT INTO users (id, organization_id, email, disabled, created_at, updated_at)
-           SELECT 'usr_scale' || g, 'org_scale', 'user' || g || '@scale.example', false, now() - (g || ' seconds')::interval, now() FROM generate_series(1, $1) g`, [USERS]);
-  await q(`INSERT INTO service_users (id, service_id, user_id, persistent_name_id, created_at)
-           SELECT 'su_scale' || g, 'svc_scale', 'usr_scale' || g, 'tsr-scale-' || g, now() - (g || ' seconds')::interval FROM generate_series(1, $1) g`, [USERS]);
-  await q(`INSERT INTO subscriptions (id, service_id, user_id, plan_id, status, current_period_end, created_at, updated_at)
+  await q(
+    `INSERT INTO services (id, organization_id, slug, name, service_type, client_id, redirect_uris, created_at, updated_at) VALUES ('svc_scale', 'org_scale', 'app', 'Scale App', 'web', 'scale', '[]', now(), now())`,
+  );
+  await q(
+    `INSERT INTO plans (id, service_id, name, price_cents, currency, features, created_at, updated_at) VALUES ('plan_scale', 'svc_scale', 'Pro', 1900, 'usd', '["a"]', now(), now())`,
+  );
+  await q(
+    `INSERT INTO users (id, organization_id, email, disabled, created_at, updated_at)
+           SELECT 'usr_scale' || g, 'org_scale', 'user' || g || '@scale.example', false, now() - (g || ' seconds')::interval, now() FROM generate_series(1, $1) g`,
+    [USERS],
+  );
+  await q(
+    `INSERT INTO service_users (id, service_id, user_id, persistent_name_id, created_at)
+           SELECT 'su_scale' || g, 'svc_scale', 'usr_scale' || g, 'tsr-scale-' || g, now() - (g || ' seconds')::interval FROM generate_series(1, $1) g`,
+    [USERS],
+  );
+  await q(
+    `INSERT INTO subscriptions (id, service_id, user_id, plan_id, status, current_period_end, created_at, updated_at)
            SELECT 'sub_scale' || g, 'svc_scale', 'usr_scale' || g, 'plan_scale', CASE WHEN g % 5 = 0 THEN 'cancelled' ELSE 'active' END, now() + interval '30 days', now(), now()
-           FROM generate_series(1, $1) g`, [USERS / 2]);
-  await q(`INSERT INTO login_events (id, service_id, user_id, created_at)
-           SELECT 'evt_scale' || g, 'svc_scale', 'usr_scale' || (1 + (g::bigint * 7919) % $2), now() - ((g % (90 * 24 * 60)) || ' minutes')::interval FROM generate_series(1, $1) g`, [EVENTS, USERS]);
+           FROM generate_series(1, $1) g`,
+    [USERS / 2],
+  );
+  await q(
+    `INSERT INTO login_events (id, service_id, user_id, created_at)
+           SELECT 'evt_scale' || g, 'svc_scale', 'usr_scale' || (1 + (g::bigint * 7919) % $2), now() - ((g % (90 * 24 * 60)) || ' minutes')::interval FROM generate_series(1, $1) g`,
+    [EVENTS, USERS],
+  );
   // What recordLogin would have kept alongside those events: hourly counters and each user's last login.
   await q(`INSERT INTO login_counts (service_id, hour, count) SELECT service_id, date_trunc('hour', created_at), COUNT(*) FROM login_events GROUP BY 1, 2`);
-  await q(`UPDATE service_users su SET last_login_at = l.at FROM (SELECT user_id, MAX(created_at) AS at FROM login_events GROUP BY user_id) l WHERE su.user_id = l.user_id`);
+  await q(
+    `UPDATE service_users su SET last_login_at = l.at FROM (SELECT user_id, MAX(created_at) AS at FROM login_events GROUP BY user_id) l WHERE su.user_id = l.user_id`,
+  );
   const hash = apiKeyHasher(SECRET);
   const keys: string[] = [];
   for (let i = 0; i < 40; i++) {
     const { key, prefix } = generateApiKey('live');
     keys.push(key);
-    await q(`INSERT INTO api_keys (id, service_id, name, prefix, environment, key_hash, permissions, created_at) VALUES ($1, 'svc_scale', $2, $3, 'live', $4, $5, now())`,
-      [`key_scale${i}`, `k${i}`, prefix, hash(key), JSON.stringify(['read:users', 'read:analytics', 'read:service'])]);
+    await q(
+      `INSERT INTO api_keys (id, service_id, name, prefix, environment, key_hash, permissions, created_at) VALUES ($1, 'svc_scale', $2, $3, 'live', $4, $5, now())`,
+      [`key_scale${i}`, `k${i}`, prefix, hash(key), JSON.stringify(['read:users', 'read:analytics', 'read:service'])],
+    );
   }
   await q('VACUUM ANALYZE');
   return keys;
@@ -75,7 +95,15 @@ async function main(): Promise<void> {
     const keys = await seed(client);
     console.log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const port = String(30000 + Math.floor(Math.random() * 20000));
-    const tessera = await startChild('src/main.ts', { PORT: port, HOST: '127.0.0.1', DATABASE_URL: databaseUrl, TESSERA_SECRET: SECRET, NODE_ENV: 'production', TESSERA_ENCRYPTION_KEY: 'bench-only', LOG_LEVEL: 'warn' });
+    const tessera = await startChild('src/main.ts', {
+      PORT: port,
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      TESSERA_SECRET: SECRET,
+      NODE_ENV: 'production',
+      TESSERA_ENCRYPTION_KEY: 'bench-only',
+      LOG_LEVEL: 'warn',
+    });
     try {
       const base = tessera.url;
       const cold: number[] = [];
@@ -102,8 +130,11 @@ async function main(): Promise<void> {
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await client.end();
   }
-  console.log(`\nTessera scale benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} — PostgreSQL, ${USERS} users, ${EVENTS} login events`);
-  for (const [name, s] of Object.entries(results)) console.log(`${name.padEnd(52)} median ${String(s.median_ms).padStart(8)} ms   p95 ${String(s.p95_ms).padStart(8)} ms`);
+  console.log(
+    `\nTessera scale benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} — PostgreSQL, ${USERS} users, ${EVENTS} login events`,
+  );
+  for (const [name, s] of Object.entries(results))
+    console.log(`${name.padEnd(52)} median ${String(s.median_ms).padStart(8)} ms   p95 ${String(s.p95_ms).padStart(8)} ms`);
   writeFileSync(join(root, 'bench', 'scale-results.json'), JSON.stringify({ date: new Date().toISOString(), users: USERS, events: EVENTS, results }, null, 2));
 }
 

@@ -14,15 +14,45 @@ export const SP_ENTITY = 'https://sp.bench.example/metadata';
 export const SP_ACS = 'https://sp.bench.example/acs';
 
 export async function seedSso(db: Db, encryptionKey: string, org: { id: string; slug: string }): Promise<{ cookie: string; serviceSlug: string }> {
-  const service = await db.service.create({ data: { id: newId('svc'), organizationId: org.id, slug: 'sso', name: 'SSO Bench', serviceType: 'web', clientId: newToken(16) } });
+  const service = await db.service.create({
+    data: { id: newId('svc'), organizationId: org.id, slug: 'sso', name: 'SSO Bench', serviceType: 'web', clientId: newToken(16) },
+  });
   await db.samlConfig.create({
-    data: { serviceId: service.id, enabled: true, entityId: SP_ENTITY, acsUrl: SP_ACS, nameIdFormat: NAME_ID_FORMATS.email, attributeMapping: JSON.stringify({ email: 'email', id: 'uid' }), signAssertions: true, signResponse: true },
+    data: {
+      serviceId: service.id,
+      enabled: true,
+      entityId: SP_ENTITY,
+      acsUrl: SP_ACS,
+      nameIdFormat: NAME_ID_FORMATS.email,
+      attributeMapping: JSON.stringify({ email: 'email', id: 'uid' }),
+      signAssertions: true,
+      signResponse: true,
+    },
   });
   const cert = generateCertificate(createSealer(encryptionKey), { organization: 'Bench', service: 'SSO Bench' });
-  await db.samlCertificate.create({ data: { id: cert.id, serviceId: service.id, certificatePem: cert.certificatePem, encryptedPrivateKey: cert.encryptedPrivateKey, status: 'active', validFrom: cert.validFrom, validUntil: cert.validUntil } });
+  await db.samlCertificate.create({
+    data: {
+      id: cert.id,
+      serviceId: service.id,
+      certificatePem: cert.certificatePem,
+      encryptedPrivateKey: cert.encryptedPrivateKey,
+      status: 'active',
+      validFrom: cert.validFrom,
+      validUntil: cert.validUntil,
+    },
+  });
   const user = await db.user.create({ data: { id: newId('usr'), organizationId: org.id, email: 'signed-in@bench.example' } });
   const token = newToken();
-  await db.idpSession.create({ data: { id: newId('idps'), tokenHash: hashToken(token), organizationId: org.id, userId: user.id, authnInstant: new Date(), expiresAt: new Date(Date.now() + 8 * 3600_000) } });
+  await db.idpSession.create({
+    data: {
+      id: newId('idps'),
+      tokenHash: hashToken(token),
+      organizationId: org.id,
+      userId: user.id,
+      authnInstant: new Date(),
+      expiresAt: new Date(Date.now() + 8 * 3600_000),
+    },
+  });
   return { cookie: `${sessionCookieName(org.id)}=${token}`, serviceSlug: service.slug };
 }
 
@@ -59,15 +89,34 @@ export async function responsesPerSecond(durationMs = 2000): Promise<number> {
   const cert = generateCertificate(sealer, { organization: 'Bench', service: 'SSO Bench' });
   const key = createPrivateKey(sealer.open(cert.encryptedPrivateKey, cert.id));
   const settings = {
-    serviceId: 'svc_bench', enabled: true, entityId: SP_ENTITY, acsUrl: SP_ACS, sloUrl: null, nameIdFormat: NAME_ID_FORMATS.email,
-    attributeMapping: [['email', 'email'], ['id', 'uid']] as [('email' | 'id'), string][], signAssertions: true, signResponse: true,
-    spCertificate: null, wantAuthnRequestsSigned: false, allowIdpInitiated: true,
+    serviceId: 'svc_bench',
+    enabled: true,
+    entityId: SP_ENTITY,
+    acsUrl: SP_ACS,
+    sloUrl: null,
+    nameIdFormat: NAME_ID_FORMATS.email,
+    attributeMapping: [
+      ['email', 'email'],
+      ['id', 'uid'],
+    ] as ['email' | 'id', string][],
+    signAssertions: true,
+    signResponse: true,
+    spCertificate: null,
+    wantAuthnRequestsSigned: false,
+    allowIdpInitiated: true,
   };
-  const build = () => buildSuccessResponse(
-    { idpEntityId: 'https://idp.bench.example/saml/bench/sso/metadata', settings, inResponseTo: '_req', now: new Date() },
-    { nameId: 'user@bench.example', nameIdFormat: NAME_ID_FORMATS.email, sessionIndex: '_s', authnInstant: new Date(), attributes: { email: 'user@bench.example', id: 'usr_1' } },
-    { key, certificatePem: cert.certificatePem },
-  );
+  const build = () =>
+    buildSuccessResponse(
+      { idpEntityId: 'https://idp.bench.example/saml/bench/sso/metadata', settings, inResponseTo: '_req', now: new Date() },
+      {
+        nameId: 'user@bench.example',
+        nameIdFormat: NAME_ID_FORMATS.email,
+        sessionIndex: '_s',
+        authnInstant: new Date(),
+        attributes: { email: 'user@bench.example', id: 'usr_1' },
+      },
+      { key, certificatePem: cert.certificatePem },
+    );
   for (let i = 0; i < 20; i++) build();
   const start = performance.now();
   let n = 0;
@@ -88,11 +137,30 @@ export async function signInWriteMicros(databaseUrl: string, rounds = 1500): Pro
   const database = await openDatabase(databaseUrl);
   const db = database.prisma;
   const org = await db.organization.create({ data: { id: newId('org'), slug: 'micro', name: 'Micro' } });
-  const service = await db.service.create({ data: { id: newId('svc'), organizationId: org.id, slug: 'micro', name: 'Micro', serviceType: 'web', clientId: newToken(16) } });
+  const service = await db.service.create({
+    data: { id: newId('svc'), organizationId: org.id, slug: 'micro', name: 'Micro', serviceType: 'web', clientId: newToken(16) },
+  });
   const user = await db.user.create({ data: { id: newId('usr'), organizationId: org.id, email: 'micro@bench.example' } });
-  const session = await db.idpSession.create({ data: { id: newId('idps'), tokenHash: hashToken(newToken()), organizationId: org.id, userId: user.id, authnInstant: new Date(), expiresAt: new Date(Date.now() + 3600_000) } });
+  const session = await db.idpSession.create({
+    data: {
+      id: newId('idps'),
+      tokenHash: hashToken(newToken()),
+      organizationId: org.id,
+      userId: user.id,
+      authnInstant: new Date(),
+      expiresAt: new Date(Date.now() + 3600_000),
+    },
+  });
   const time = async (recorder: SignInRecorder) => {
-    const one = () => recorder.record({ serviceId: service.id, userId: user.id, sessionId: session.id, sessionIndex: `_${newToken(20)}`, nameId: 'micro@bench.example', at: new Date() });
+    const one = () =>
+      recorder.record({
+        serviceId: service.id,
+        userId: user.id,
+        sessionId: session.id,
+        sessionIndex: `_${newToken(20)}`,
+        nameId: 'micro@bench.example',
+        at: new Date(),
+      });
     for (let i = 0; i < 100; i++) await one();
     const start = performance.now();
     for (let i = 0; i < rounds; i++) await one();

@@ -8,7 +8,13 @@ import { loadConfig } from '../src/config/index.ts';
 import { startServer, type RunningServer } from '../src/server.ts';
 import { startDemoSp, type DemoSp } from './demo-sp.ts';
 
-export interface Demo { tessera: RunningServer; sp: DemoSp; user: { email: string; password: string }; admin: { email: string; password: string }; close(): Promise<void> }
+export interface Demo {
+  tessera: RunningServer;
+  sp: DemoSp;
+  user: { email: string; password: string };
+  admin: { email: string; password: string };
+  close(): Promise<void>;
+}
 
 async function call<T>(base: string, method: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
   const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -21,7 +27,15 @@ export async function runDemo(opts: { tesseraPort?: number; spPort?: number; dat
   const dataDir = opts.dataDir ?? join(import.meta.dirname, '..', 'data', 'demo');
   rmSync(dataDir, { recursive: true, force: true });
   const port = opts.tesseraPort ?? 3000;
-  const config = loadConfig({ ...process.env, NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://localhost:${port}`, DATABASE_URL: `file:${join(dataDir, 'demo.db')}`, LOG_LEVEL: opts.quiet ? 'silent' : 'warn' });
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://localhost:${port}`,
+    DATABASE_URL: `file:${join(dataDir, 'demo.db')}`,
+    LOG_LEVEL: opts.quiet ? 'silent' : 'warn',
+  });
   const tessera = await startServer(config);
   if (port === 0) config.publicUrl = tessera.url.replace('127.0.0.1', 'localhost');
   const base = tessera.url;
@@ -33,13 +47,33 @@ export async function runDemo(opts: { tesseraPort?: number; spPort?: number; dat
   const auth = { authorization: `Bearer ${reg.access_token}` };
   await call(base, 'POST', '/api/organizations', { slug: 'demo', name: 'Demo Inc' }, auth);
   await call(base, 'POST', '/api/organizations/demo/services', { slug: 'demo-app', name: 'Demo App', service_type: 'web' }, auth);
-  const plan = await call<{ plan: { id: string } }>(base, 'POST', '/api/organizations/demo/services/demo-app/plans', { name: 'Pro', price_cents: 2900, currency: 'usd', features: ['sso', 'reports'] }, auth);
+  const plan = await call<{ plan: { id: string } }>(
+    base,
+    'POST',
+    '/api/organizations/demo/services/demo-app/plans',
+    { name: 'Pro', price_cents: 2900, currency: 'usd', features: ['sso', 'reports'] },
+    auth,
+  );
   const u = await call<{ user: { id: string } }>(base, 'POST', '/api/organizations/demo/users', user, auth);
-  await call(base, 'POST', '/api/organizations/demo/services/demo-app/saml', {
-    enabled: true, entity_id: sp.entityId, acs_url: sp.acsUrl,
-    attribute_mapping: { email: 'email', id: 'uid', plan_name: 'plan', subscription_status: 'status', features: 'features' },
-  }, auth);
-  const key = await call<{ key: string }>(base, 'POST', '/api/organizations/demo/services/demo-app/api-keys', { name: 'demo backend', permissions: ['write:users', 'write:subscriptions'] }, auth);
+  await call(
+    base,
+    'POST',
+    '/api/organizations/demo/services/demo-app/saml',
+    {
+      enabled: true,
+      entity_id: sp.entityId,
+      acs_url: sp.acsUrl,
+      attribute_mapping: { email: 'email', id: 'uid', plan_name: 'plan', subscription_status: 'status', features: 'features' },
+    },
+    auth,
+  );
+  const key = await call<{ key: string }>(
+    base,
+    'POST',
+    '/api/organizations/demo/services/demo-app/api-keys',
+    { name: 'demo backend', permissions: ['write:users', 'write:subscriptions'] },
+    auth,
+  );
   await call(base, 'POST', '/api/service/users', { email: user.email }, { 'x-api-key': key.key });
   await call(base, 'POST', '/api/service/subscriptions', { user_id: u.user.id, plan_id: plan.plan.id }, { 'x-api-key': key.key });
   const samlRes = await fetch(`${base}/api/organizations/demo/services/demo-app/saml`, { headers: auth });
@@ -47,7 +81,16 @@ export async function runDemo(opts: { tesseraPort?: number; spPort?: number; dat
   const certRes = await fetch(`${base}/api/organizations/demo/services/demo-app/saml/certificate`, { headers: auth });
   const cert = (await certRes.json()) as { public_key: string };
   sp.configure({ ssoUrl: saml.sso_url, entityId: saml.idp_entity_id, certPem: cert.public_key });
-  return { tessera, sp, user, admin, close: async () => { await sp.close(); await tessera.close(1000); } };
+  return {
+    tessera,
+    sp,
+    user,
+    admin,
+    close: async () => {
+      await sp.close();
+      await tessera.close(1000);
+    },
+  };
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
@@ -63,7 +106,9 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
     IdP metadata:      ${demo.tessera.deps.config.publicUrl}/saml/demo/demo-app/metadata
 
   Ctrl-C stops both.`);
-  const stop = () => { void demo.close().then(() => process.exit(0)); };
+  const stop = () => {
+    void demo.close().then(() => process.exit(0));
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

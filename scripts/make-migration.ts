@@ -44,9 +44,10 @@ function toPostgres(text: string): string {
 }
 
 async function diff(dialect: 'sqlite' | 'postgresql', from: string | null, to: string): Promise<string> {
-  const factory = dialect === 'sqlite'
-    ? new PrismaBetterSqlite3({ url: ':memory:' })
-    : new PrismaPg({ connectionString: process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test' });
+  const factory =
+    dialect === 'sqlite'
+      ? new PrismaBetterSqlite3({ url: ':memory:' })
+      : new PrismaPg({ connectionString: process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test' });
   // The engine speaks the Result-wrapped adapter protocol the query client also uses.
   const engine = await SchemaEngine.new({ datamodels: undefined }, () => undefined, bindMigrationAwareSqlAdapterFactory(factory));
   const file = (content: string) => ({ tag: 'schemaDatamodel' as const, files: [{ path: 'schema.prisma', content }] });

@@ -39,7 +39,13 @@ function throughRouter(dispatch: Middleware, methods: Middleware): Middleware {
 const BEARER_PREFIXES = ['/api/organizations', '/api/invitations'];
 
 /** `routeTable` false: every route through @koa/router's own dispatch (see http/internals.ts). */
-export function createApp(deps: Deps, metrics: Metrics, records: RequestRecords, isShuttingDown: () => boolean = () => false, routeTable = true): Koa<AppState, AppContext> {
+export function createApp(
+  deps: Deps,
+  metrics: Metrics,
+  records: RequestRecords,
+  isShuttingDown: () => boolean = () => false,
+  routeTable = true,
+): Koa<AppState, AppContext> {
   const app = new Koa<AppState, AppContext>({ proxy: deps.config.trustProxy });
   app.silent = true; // errors are rendered and logged by requestContext, never printed by Koa
 

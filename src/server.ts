@@ -67,7 +67,16 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
   const finalConfig: Config = { ...config, publicUrl: withListeningPort(config.publicUrl, port) };
-  const deps: Deps = { config: finalConfig, database, db: database.prisma, logger, limits: createRateLimits(redis, logger, config.registerLimit), apiKeys, invalidation, redis };
+  const deps: Deps = {
+    config: finalConfig,
+    database,
+    db: database.prisma,
+    logger,
+    limits: createRateLimits(redis, logger, config.registerLimit),
+    apiKeys,
+    invalidation,
+    redis,
+  };
   const metrics = createMetrics(() => database.poolStats());
   let shuttingDown = false;
   const fast = fastPaths(config.fastPaths);
@@ -85,8 +94,16 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
         // Connections go idle as their in-flight requests finish: close them as they do, rather than
         // waiting for keep-alive timeouts; whatever is still busy at the grace limit is cut.
         const sweeper = setInterval(() => server.closeIdleConnections(), 50);
-        const timer = setTimeout(() => { clearInterval(sweeper); server.closeAllConnections(); resolve(); }, graceMs);
-        server.close(() => { clearInterval(sweeper); clearTimeout(timer); resolve(); });
+        const timer = setTimeout(() => {
+          clearInterval(sweeper);
+          server.closeAllConnections();
+          resolve();
+        }, graceMs);
+        server.close(() => {
+          clearInterval(sweeper);
+          clearTimeout(timer);
+          resolve();
+        });
         server.closeIdleConnections();
       });
       await apiKeys.stop();

@@ -25,7 +25,16 @@ export async function createApiKey(db: Db, hash: (key: string) => string, servic
     },
   });
   const shown = presentApiKey(row);
-  return { id: shown.id, key, prefix: shown.prefix, name: shown.name, permissions: shown.permissions, environment: shown.environment, expires_at: shown.expires_at, created_at: shown.created_at };
+  return {
+    id: shown.id,
+    key,
+    prefix: shown.prefix,
+    name: shown.name,
+    permissions: shown.permissions,
+    environment: shown.environment,
+    expires_at: shown.expires_at,
+    created_at: shown.created_at,
+  };
 }
 
 export async function listApiKeys(db: Db, serviceId: string, page: Page) {

@@ -1,7 +1,13 @@
 export const PERMISSIONS = [
-  'read:users', 'write:users', 'delete:users',
-  'read:subscriptions', 'write:subscriptions', 'delete:subscriptions',
-  'read:analytics', 'read:service', 'write:service',
+  'read:users',
+  'write:users',
+  'delete:users',
+  'read:subscriptions',
+  'write:subscriptions',
+  'delete:subscriptions',
+  'read:analytics',
+  'read:service',
+  'write:service',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -16,25 +16,37 @@ export function apiKeyRoutes(deps: Deps): Router<AppState, AppContext> {
   const { serviceAccess } = accessChecks(db);
   const router = new Router<AppState, AppContext>({ prefix: '/api/organizations/:org/services/:service/api-keys' });
 
-  router.post('/', route(serviceAccess('admin'), body(CreateApiKey), async (ctx, { service, input }) => {
-    const created = await createApiKey(db, deps.apiKeys.hash, service.id, input);
-    ctx.status = 201;
-    ctx.body = created;
-  }));
+  router.post(
+    '/',
+    route(serviceAccess('admin'), body(CreateApiKey), async (ctx, { service, input }) => {
+      const created = await createApiKey(db, deps.apiKeys.hash, service.id, input);
+      ctx.status = 201;
+      ctx.body = created;
+    }),
+  );
 
-  router.get('/', route(serviceAccess('member'), paged, async (ctx, { service, page }) => {
-    const { keys, total } = await listApiKeys(db, service.id, page);
-    ctx.body = { api_keys: keys.map(presentApiKey), total };
-  }));
+  router.get(
+    '/',
+    route(serviceAccess('member'), paged, async (ctx, { service, page }) => {
+      const { keys, total } = await listApiKeys(db, service.id, page);
+      ctx.body = { api_keys: keys.map(presentApiKey), total };
+    }),
+  );
 
-  router.get('/:id', route(serviceAccess('member'), keyInPath(db), (ctx, { key }) => {
-    ctx.body = presentApiKey(key);
-  }));
+  router.get(
+    '/:id',
+    route(serviceAccess('member'), keyInPath(db), (ctx, { key }) => {
+      ctx.body = presentApiKey(key);
+    }),
+  );
 
-  router.delete('/:id', route(serviceAccess('admin'), keyInPath(db), async (ctx, { key }) => {
-    await revokeApiKey(deps, key);
-    ctx.status = 204;
-  }));
+  router.delete(
+    '/:id',
+    route(serviceAccess('admin'), keyInPath(db), async (ctx, { key }) => {
+      await revokeApiKey(deps, key);
+      ctx.status = 204;
+    }),
+  );
 
   return router;
 }

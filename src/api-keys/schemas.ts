@@ -5,7 +5,10 @@ import { PERMISSIONS } from './permissions.ts';
 
 export const CreateApiKey = z.strictObject({
   name: Name,
-  permissions: z.array(z.enum(PERMISSIONS, { message: `Unknown permission; allowed: ${PERMISSIONS.join(', ')}` })).min(1, 'At least one permission is required').max(PERMISSIONS.length),
+  permissions: z
+    .array(z.enum(PERMISSIONS, { message: `Unknown permission; allowed: ${PERMISSIONS.join(', ')}` }))
+    .min(1, 'At least one permission is required')
+    .max(PERMISSIONS.length),
   expires_in_days: z.number().int().min(1).max(3650).optional(),
   environment: z.enum(['live', 'test']).optional(),
 });

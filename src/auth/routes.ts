@@ -17,28 +17,44 @@ export function authRoutes(deps: Deps): Router<AppState, AppContext> {
   const key = jwtKey(config.secret);
   const router = new Router<AppState, AppContext>({ prefix: '/api/auth' });
 
-  router.post('/register', route(registrationOpen(deps), body(RegisterBody), async (ctx, { input }) => {
-    const { account, tokens } = await register(db, key, input);
-    ctx.status = 201;
-    ctx.body = { account: presentAccount(account), ...tokens };
-  }));
+  router.post(
+    '/register',
+    route(registrationOpen(deps), body(RegisterBody), async (ctx, { input }) => {
+      const { account, tokens } = await register(db, key, input);
+      ctx.status = 201;
+      ctx.body = { account: presentAccount(account), ...tokens };
+    }),
+  );
 
-  router.post('/login', route(body(LoginBody), async (ctx, { input }) => {
-    ctx.body = await signIn(deps, key, clientIp(ctx, config.trustProxy), input);
-  }));
+  router.post(
+    '/login',
+    route(body(LoginBody), async (ctx, { input }) => {
+      ctx.body = await signIn(deps, key, clientIp(ctx, config.trustProxy), input);
+    }),
+  );
 
-  router.post('/refresh', route(body(RefreshBody), async (ctx, { input }) => {
-    ctx.body = await rotateRefresh(db, key, input.refresh_token);
-  }));
+  router.post(
+    '/refresh',
+    route(body(RefreshBody), async (ctx, { input }) => {
+      ctx.body = await rotateRefresh(db, key, input.refresh_token);
+    }),
+  );
 
-  router.post('/logout', route(body(RefreshBody), async (ctx, { input }) => {
-    await endSession(db, input.refresh_token);
-    ctx.status = 204;
-  }));
+  router.post(
+    '/logout',
+    route(body(RefreshBody), async (ctx, { input }) => {
+      await endSession(db, input.refresh_token);
+      ctx.status = 204;
+    }),
+  );
 
-  router.get('/me', requireAccount(deps), route(signedIn, async (ctx, { accountId }) => {
-    ctx.body = presentMe(await signedInAccount(db, accountId));
-  }));
+  router.get(
+    '/me',
+    requireAccount(deps),
+    route(signedIn, async (ctx, { accountId }) => {
+      ctx.body = presentMe(await signedInAccount(db, accountId));
+    }),
+  );
 
   return router;
 }

@@ -11,8 +11,16 @@ export const ACCESS_TTL_SECONDS = 15 * 60;
 const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 const ISSUER = 'tessera-admin';
 
-export interface TokenPair { access_token: string; refresh_token: string; token_type: 'Bearer'; expires_in: number }
-export interface AccessClaims { accountId: string; sessionId: string }
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+export interface AccessClaims {
+  accountId: string;
+  sessionId: string;
+}
 
 export function jwtKey(secret: string): Uint8Array {
   return createHash('sha256').update(`tessera/admin-jwt/${secret}`).digest();
@@ -66,7 +74,12 @@ export async function rotateRefresh(db: Db, key: Uint8Array, refreshToken: strin
     await db.adminSession.update({ where: { id: row.sessionId }, data: { revokedAt: now } });
     throw unauthorized('Refresh token reuse detected; the session has been revoked');
   }
-  return { access_token: await signAccess(key, row.session.accountId, row.sessionId), refresh_token: next, token_type: 'Bearer', expires_in: ACCESS_TTL_SECONDS };
+  return {
+    access_token: await signAccess(key, row.session.accountId, row.sessionId),
+    refresh_token: next,
+    token_type: 'Bearer',
+    expires_in: ACCESS_TTL_SECONDS,
+  };
 }
 
 /** Revokes the session the refresh token belongs to. Unknown tokens are ignored (logout is idempotent). */

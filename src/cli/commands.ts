@@ -12,7 +12,12 @@ import { createPasswordLink } from '../users/index.ts';
 import { createSealer } from '../security/encryption.ts';
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) { super(message); }
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
 }
 
 /** Turns a uniqueness failure into a one-line CLI error (exit code 3); validation errors exit 2 (index.ts). */
@@ -31,7 +36,10 @@ export async function createAccount(db: Db, input: { email: string; name?: strin
   const password = input.password ?? newToken(18);
   validate(Password, password, 'Invalid password');
   const account = await guard(
-    async () => db.account.create({ data: { id: newId('acct'), email, name: input.name ? validate(Name, input.name) : null, passwordHash: await hashPassword(password) } }),
+    async () =>
+      db.account.create({
+        data: { id: newId('acct'), email, name: input.name ? validate(Name, input.name) : null, passwordHash: await hashPassword(password) },
+      }),
     `an account with email ${email} already exists`,
   );
   return { account, password: generated ? password : undefined };
@@ -42,11 +50,15 @@ export async function createOrganization(db: Db, input: { slug: string; name: st
   if (RESERVED_ORG_SLUGS.has(slug)) throw new CliError(`the slug "${slug}" is reserved`, 2);
   const owner = await db.account.findUnique({ where: { email: input.owner.trim().toLowerCase() } });
   if (!owner) throw new CliError(`no account with email ${input.owner}; create it first with: tessera account create --email ${input.owner}`, 2);
-  return guard(() => db.$transaction(async (tx) => {
-    const org = await tx.organization.create({ data: { id: newId('org'), slug, name: validate(Name, input.name) } });
-    await tx.membership.create({ data: { id: newId('mem'), organizationId: org.id, accountId: owner.id, role: 'owner' } });
-    return org;
-  }), `an organization with slug ${slug} already exists`);
+  return guard(
+    () =>
+      db.$transaction(async (tx) => {
+        const org = await tx.organization.create({ data: { id: newId('org'), slug, name: validate(Name, input.name) } });
+        await tx.membership.create({ data: { id: newId('mem'), organizationId: org.id, accountId: owner.id, role: 'owner' } });
+        return org;
+      }),
+    `an organization with slug ${slug} already exists`,
+  );
 }
 
 async function findOrg(db: Db, slug: string) {
@@ -65,7 +77,8 @@ async function findService(db: Db, orgSlug: string, serviceSlug: string) {
 export async function setMaxServices(db: Db, slug: string, value: string) {
   const org = await findOrg(db, slug);
   const max = value === 'default' ? null : Number(value);
-  if (max !== null && (!Number.isInteger(max) || max < 0 || max > 100000)) throw new CliError('max services must be an integer from 0 to 100000, or "default"', 2);
+  if (max !== null && (!Number.isInteger(max) || max < 0 || max > 100000))
+    throw new CliError('max services must be an integer from 0 to 100000, or "default"', 2);
   return db.organization.update({ where: { id: org.id }, data: { maxServices: max } });
 }
 
@@ -73,19 +86,38 @@ export async function createServiceCli(db: Db, input: { org: string; slug: strin
   const org = await findOrg(db, input.org);
   const slug = validate(Slug, input.slug, 'Invalid slug');
   if (!(SERVICE_TYPES as readonly string[]).includes(input.type)) throw new CliError(`service type must be one of ${SERVICE_TYPES.join(', ')}`, 2);
-  return guard(() => db.service.create({
-    data: { id: newId('svc'), organizationId: org.id, slug, name: validate(Name, input.name), serviceType: input.type, clientId: secureRandom(16).toString('hex') },
-  }), `a service with slug ${slug} already exists in ${input.org}`);
+  return guard(
+    () =>
+      db.service.create({
+        data: {
+          id: newId('svc'),
+          organizationId: org.id,
+          slug,
+          name: validate(Name, input.name),
+          serviceType: input.type,
+          clientId: secureRandom(16).toString('hex'),
+        },
+      }),
+    `a service with slug ${slug} already exists in ${input.org}`,
+  );
 }
 
-export async function createApiKeyCli(db: Db, secret: string, input: { org: string; service: string; name: string; permissions: string[]; expiresInDays?: number; environment?: string }) {
+export async function createApiKeyCli(
+  db: Db,
+  secret: string,
+  input: { org: string; service: string; name: string; permissions: string[]; expiresInDays?: number; environment?: string },
+) {
   const service = await findService(db, input.org, input.service);
-  const body = validate(CreateApiKey, {
-    name: input.name,
-    permissions: input.permissions,
-    ...(input.expiresInDays !== undefined ? { expires_in_days: input.expiresInDays } : {}),
-    ...(input.environment !== undefined ? { environment: input.environment } : {}),
-  }, 'Invalid API key');
+  const body = validate(
+    CreateApiKey,
+    {
+      name: input.name,
+      permissions: input.permissions,
+      ...(input.expiresInDays !== undefined ? { expires_in_days: input.expiresInDays } : {}),
+      ...(input.environment !== undefined ? { environment: input.environment } : {}),
+    },
+    'Invalid API key',
+  );
   return createApiKey(db, apiKeyHasher(secret), service.id, body);
 }
 

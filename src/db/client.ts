@@ -24,8 +24,15 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export interface SqliteTarget { dialect: 'sqlite'; file: string }
-export interface PostgresTarget { dialect: 'postgresql'; connectionString: string; schema: string | undefined }
+export interface SqliteTarget {
+  dialect: 'sqlite';
+  file: string;
+}
+export interface PostgresTarget {
+  dialect: 'postgresql';
+  connectionString: string;
+  schema: string | undefined;
+}
 export type DbTarget = SqliteTarget | PostgresTarget;
 
 export function parseDatabaseUrl(url: string): DbTarget {
@@ -85,9 +92,14 @@ export async function openDatabase(url: string): Promise<Database> {
       prisma,
       dialect: 'sqlite',
       direct,
-      ping: async () => { await prisma.$queryRaw`SELECT 1`; },
+      ping: async () => {
+        await prisma.$queryRaw`SELECT 1`;
+      },
       poolStats: () => null,
-      close: async () => { direct?.close(); await prisma.$disconnect(); },
+      close: async () => {
+        direct?.close();
+        await prisma.$disconnect();
+      },
     };
   }
   const [{ default: pgDriver }, { PrismaPg }, { PrismaClient: PostgresClient }] = await Promise.all([
@@ -111,8 +123,13 @@ export async function openDatabase(url: string): Promise<Database> {
     prisma,
     dialect: 'postgresql',
     direct: null,
-    ping: async () => { await prisma.$queryRaw`SELECT 1`; },
+    ping: async () => {
+      await prisma.$queryRaw`SELECT 1`;
+    },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: async () => { await client.$disconnect(); await pool.end(); },
+    close: async () => {
+      await client.$disconnect();
+      await pool.end();
+    },
   };
 }

@@ -10,7 +10,10 @@ const same = <T>(c: T[]): T[] => c;
 describe('GroupCommit', () => {
   it('writes what arrives in one turn of the event loop as one batch, and answers each caller in order', async () => {
     const batches: number[][] = [];
-    const g = new GroupCommit<number, string, string[]>(async (batch) => { batches.push(batch); return batch.map((n) => `r${n}`); }, same);
+    const g = new GroupCommit<number, string, string[]>(async (batch) => {
+      batches.push(batch);
+      return batch.map((n) => `r${n}`);
+    }, same);
     const first = await Promise.all([1, 2, 3].map((n) => g.submit(n)));
     expect(first).toEqual(['r1', 'r2', 'r3']);
     expect(await g.submit(4)).toBe('r4');
@@ -20,7 +23,9 @@ describe('GroupCommit', () => {
   it('queues what arrives while a batch is being written for the next batch', async () => {
     const batches: number[][] = [];
     let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     const g = new GroupCommit<number, number, number[]>(async (batch) => {
       batches.push(batch);
       if (batches.length === 1) await gate;
@@ -62,10 +67,16 @@ describe('GroupCommit', () => {
 
   it('never writes a committed batch again: a failure after the commit fails each of its callers', async () => {
     const commits: number[][] = [];
-    const g = new GroupCommit<number, number, number[]>(async (batch) => { commits.push(batch); return batch; }, (c) => {
-      if (c.includes(13)) throw new Error('could not read the rows back');
-      return c;
-    });
+    const g = new GroupCommit<number, number, number[]>(
+      async (batch) => {
+        commits.push(batch);
+        return batch;
+      },
+      (c) => {
+        if (c.includes(13)) throw new Error('could not read the rows back');
+        return c;
+      },
+    );
     const results = await Promise.allSettled([1, 13, 3].map((n) => g.submit(n)));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(commits).toEqual([[1, 13, 3]]);
@@ -73,17 +84,30 @@ describe('GroupCommit', () => {
 
   it('refuses a committed batch that yields a different number of results than inputs, without writing it again', async () => {
     const commits: number[][] = [];
-    const g = new GroupCommit<number, number, number[]>(async (batch) => { commits.push(batch); return batch; }, () => [1]);
+    const g = new GroupCommit<number, number, number[]>(
+      async (batch) => {
+        commits.push(batch);
+        return batch;
+      },
+      () => [1],
+    );
     const results = await Promise.allSettled([1, 2].map((n) => g.submit(n)));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(commits).toEqual([[1, 2]]);
-    const h = new GroupCommit<number, number, number[]>(async (batch) => batch, () => []);
+    const h = new GroupCommit<number, number, number[]>(
+      async (batch) => batch,
+      () => [],
+    );
     await expect(h.submit(1)).rejects.toThrow(/0 results for 1 inputs/);
   });
 
   it('reports each batch size', async () => {
     const sizes: number[] = [];
-    const g = new GroupCommit<number, number, number[]>(async (batch) => batch, same, (n) => sizes.push(n));
+    const g = new GroupCommit<number, number, number[]>(
+      async (batch) => batch,
+      same,
+      (n) => sizes.push(n),
+    );
     await Promise.all([1, 2].map((n) => g.submit(n)));
     await g.submit(3);
     expect(sizes).toEqual([2, 1]);

@@ -17,7 +17,11 @@
 
 import { isDatabaseUnavailable } from './errors.ts';
 
-interface Waiting<I, O> { input: I; resolve: (o: O) => void; reject: (e: unknown) => void }
+interface Waiting<I, O> {
+  input: I;
+  resolve: (o: O) => void;
+  reject: (e: unknown) => void;
+}
 
 export class GroupCommit<I, O, C> {
   private queue: Waiting<I, O>[] = [];
@@ -73,7 +77,10 @@ export class GroupCommit<I, O, C> {
   private answer(batch: Waiting<I, O>[], committed: C): void {
     let out: O[];
     try {
-      out = this.interpret(committed, batch.map((w) => w.input));
+      out = this.interpret(
+        committed,
+        batch.map((w) => w.input),
+      );
       if (out.length !== batch.length) throw new Error(`group commit: ${out.length} results for ${batch.length} inputs`);
     } catch (err) {
       for (const w of batch) w.reject(err);

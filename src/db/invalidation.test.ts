@@ -21,7 +21,11 @@ async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promis
 /** Cuts an instance's connections (found by name) from the server side, as a Redis restart or a network blip would. */
 async function killConnections(admin: Redis, name: string): Promise<void> {
   const list = String(await admin.client('LIST'));
-  const ids = list.split('\n').filter((l) => l.includes(` name=${name} `)).map((l) => /id=(\d+)/.exec(l)?.[1]).filter((x): x is string => !!x);
+  const ids = list
+    .split('\n')
+    .filter((l) => l.includes(` name=${name} `))
+    .map((l) => /id=(\d+)/.exec(l)?.[1])
+    .filter((x): x is string => !!x);
   expect(ids.length).toBeGreaterThan(0);
   for (const id of ids) await admin.client('KILL', 'ID', id);
 }
@@ -29,13 +33,22 @@ async function killConnections(admin: Redis, name: string): Promise<void> {
 describe.runIf(redisUrl)('InvalidationBus over Redis', () => {
   const open: { bus: InvalidationBus; redis: Redis }[] = [];
   afterEach(() => {
-    for (const o of open.splice(0)) { o.bus.stop(); o.redis.disconnect(); }
+    for (const o of open.splice(0)) {
+      o.bus.stop();
+      o.redis.disconnect();
+    }
   });
 
   async function instance(name: string): Promise<{ bus: InvalidationBus; seen: Invalidation[]; redis: Redis }> {
     // The app's own client options; the subscriber inherits them (and the name, which lets the test find it).
     // Reconnecting after 300 ms leaves a window the test can see (ioredis starts at 50 ms).
-    const redis = new Redis(redisUrl ?? '', { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, connectionName: name, retryStrategy: () => 300 });
+    const redis = new Redis(redisUrl ?? '', {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      connectionName: name,
+      retryStrategy: () => 300,
+    });
     await redis.connect();
     const bus = new InvalidationBus(redis, createLogger('silent'));
     const seen: Invalidation[] = [];

@@ -54,7 +54,10 @@ export class InvalidationBus {
   private wakeRetry: (() => void) | undefined;
   private stopped = false;
 
-  constructor(private readonly redis: Redis | undefined, private readonly logger: Logger) {}
+  constructor(
+    private readonly redis: Redis | undefined,
+    private readonly logger: Logger,
+  ) {}
 
   /** True when instances share invalidations over Redis: then a cached entry is trusted only after `sync()`. */
   get shared(): boolean {
@@ -81,10 +84,13 @@ export class InvalidationBus {
     });
     this.subscriber.on('ready', () => {
       process.nextTick(() => {
-        this.subscriber?.ping().then(() => {
-          this.apply({ kind: 'all' });
-          this.live = true;
-        }, () => undefined); // lost again: the next 'ready' tries again
+        this.subscriber?.ping().then(
+          () => {
+            this.apply({ kind: 'all' });
+            this.live = true;
+          },
+          () => undefined,
+        ); // lost again: the next 'ready' tries again
       });
     });
     await this.subscriber.connect();
@@ -94,7 +100,11 @@ export class InvalidationBus {
 
   stop(): void {
     this.stopped = true;
-    if (this.undelivered.size) this.logger.error({ undelivered: this.undelivered.size }, 'stopping with cache invalidations not yet broadcast; other instances drop those entries when their TTL ends');
+    if (this.undelivered.size)
+      this.logger.error(
+        { undelivered: this.undelivered.size },
+        'stopping with cache invalidations not yet broadcast; other instances drop those entries when their TTL ends',
+      );
     clearTimeout(this.retryTimer);
     this.wakeRetry?.();
     this.subscriber?.disconnect();
@@ -127,7 +137,10 @@ export class InvalidationBus {
     try {
       await this.send(text);
     } catch (err) {
-      this.logger.error({ err: { message: (err as Error).message } }, 'could not broadcast a cache invalidation; retrying in the background until Redis takes it');
+      this.logger.error(
+        { err: { message: (err as Error).message } },
+        'could not broadcast a cache invalidation; retrying in the background until Redis takes it',
+      );
       this.redeliverLater(text);
     }
   }
@@ -139,8 +152,14 @@ export class InvalidationBus {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`Redis did not take the PUBLISH within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
       redis.publish(CHANNEL, text).then(
-        () => { clearTimeout(timer); resolve(); },
-        (err: unknown) => { clearTimeout(timer); reject(err); },
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       );
     });
   }
@@ -154,7 +173,9 @@ export class InvalidationBus {
     } else {
       this.undelivered.add(text);
     }
-    this.redelivering ??= this.redeliver().finally(() => { this.redelivering = undefined; });
+    this.redelivering ??= this.redeliver().finally(() => {
+      this.redelivering = undefined;
+    });
   }
 
   /** Sends the undelivered messages again, backing off while Redis refuses, until none is left or the bus stops. */

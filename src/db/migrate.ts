@@ -9,7 +9,11 @@ import { createSqliteFile, parseDatabaseUrl, pgPoolConfig } from './client.ts';
 
 const root = join(import.meta.dirname, '..', '..', 'prisma');
 
-export interface Migration { name: string; sql: string; checksum: string }
+export interface Migration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
 
 export function loadMigrations(dialect: 'sqlite' | 'postgresql'): Migration[] {
   const dir = join(root, dialect === 'sqlite' ? 'migrations' : 'migrations-postgres');
@@ -65,7 +69,9 @@ async function migratePostgres(target: ReturnType<typeof parseDatabaseUrl> & { d
     // CREATE SCHEMA IF NOT EXISTS races (a unique violation on pg_namespace) when two run at once.
     await client.query('SELECT pg_advisory_lock(74657373)');
     if (target.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${target.schema}"`);
-    await client.query('CREATE TABLE IF NOT EXISTS "_tessera_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TIMESTAMPTZ NOT NULL)');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS "_tessera_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TIMESTAMPTZ NOT NULL)',
+    );
     const { rows } = await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM "_tessera_migrations"');
     const pending = checkHistory(new Map(rows.map((r) => [r.name, r.checksum])), loadMigrations('postgresql'));
     for (const m of pending) {

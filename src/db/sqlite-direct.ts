@@ -6,7 +6,12 @@ import type { Row, Sql } from './sql.ts';
 
 const MAX_PREPARED = 512;
 
-interface Prepared { stmt: Database.Statement; reader: boolean; dates: Set<string>; booleans: Set<string> }
+interface Prepared {
+  stmt: Database.Statement;
+  reader: boolean;
+  dates: Set<string>;
+  booleans: Set<string>;
+}
 
 /** The same text the Prisma adapter writes for a DateTime, so both paths store comparable values. */
 function toSqlite(v: unknown): unknown {
@@ -108,4 +113,3 @@ export class SqliteDirect {
     this.prepared.clear();
   }
 }
-

@@ -19,7 +19,12 @@ export class AppError extends Error {
    */
   readonly reason: string | undefined;
 
-  constructor(status: number, code: string, message: string, opts: { details?: ErrorDetail[]; headers?: Record<string, string>; expose?: boolean; reason?: string } = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    opts: { details?: ErrorDetail[]; headers?: Record<string, string>; expose?: boolean; reason?: string } = {},
+  ) {
     super(message);
     this.status = status;
     this.code = code;
@@ -30,8 +35,7 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (message: string, details?: ErrorDetail[]) =>
-  new AppError(400, 'BAD_REQUEST', message, details ? { details } : {});
+export const badRequest = (message: string, details?: ErrorDetail[]) => new AppError(400, 'BAD_REQUEST', message, details ? { details } : {});
 /**
  * RFC 7235: a 401 names the scheme that would work. The admin plane takes bearer tokens (RFC 6750); the
  * Service API takes a key in a header, for which no registered scheme exists, so it gets a descriptive one.
@@ -43,17 +47,14 @@ export const unauthorized = (message = 'Authentication required', challenge?: st
   new AppError(401, 'UNAUTHORIZED', message, challenge ? { headers: { 'WWW-Authenticate': challenge } } : {});
 export const forbidden = (message = 'You do not have permission to do this') => new AppError(403, 'FORBIDDEN', message);
 export const notFound = (message = 'Not found') => new AppError(404, 'NOT_FOUND', message);
-export const methodNotAllowed = (allow: string) =>
-  new AppError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed', { headers: allow ? { Allow: allow } : {} });
+export const methodNotAllowed = (allow: string) => new AppError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed', { headers: allow ? { Allow: allow } : {} });
 export const conflict = (message: string) => new AppError(409, 'CONFLICT', message);
 // The rest of an oversized body is never read, so the connection cannot carry another request: close it.
 export const payloadTooLarge = (message = 'Request body is larger than 1 MiB') =>
   new AppError(413, 'PAYLOAD_TOO_LARGE', message, { headers: { Connection: 'close' } });
-export const unsupportedMediaType = (message = 'Content-Type must be application/json') =>
-  new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', message);
+export const unsupportedMediaType = (message = 'Content-Type must be application/json') => new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', message);
 export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exceeded') =>
   new AppError(429, 'RATE_LIMIT_EXCEEDED', message, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
 export const serviceUnavailable = (message = 'Service temporarily unavailable') =>
   new AppError(503, 'SERVICE_UNAVAILABLE', message, { headers: { 'Retry-After': '5' }, expose: true });
-export const serviceLimitExceeded = (max: number) =>
-  new AppError(403, 'SERVICE_LIMIT_EXCEEDED', `This organization has reached its limit of ${max} services`);
+export const serviceLimitExceeded = (max: number) => new AppError(403, 'SERVICE_LIMIT_EXCEEDED', `This organization has reached its limit of ${max} services`);

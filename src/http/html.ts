@@ -6,7 +6,10 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export interface Page { html: string; csp: string }
+export interface Page {
+  html: string;
+  csp: string;
+}
 
 /** Sends a hosted page: HTML, its nonce CSP, never cached. */
 export function sendPage(ctx: { status: number; type: string; body: unknown; set(field: string, value: string): void }, status: number, p: Page): void {

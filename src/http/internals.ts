@@ -50,7 +50,9 @@ export function fastPaths(setting: 'auto' | 'off', installed: (pkg: string) => s
   const matches = (pkg: keyof typeof WRITTEN_FOR): boolean => {
     const found = installed(pkg);
     if (found === WRITTEN_FOR[pkg]) return true;
-    warnings.push(`${pkg} ${found ?? '(not found)'} is installed, the fast path reading its internals was written for ${WRITTEN_FOR[pkg]}: using its public API instead`);
+    warnings.push(
+      `${pkg} ${found ?? '(not found)'} is installed, the fast path reading its internals was written for ${WRITTEN_FOR[pkg]}: using its public API instead`,
+    );
     return false;
   };
   return { accessLines: matches('pino'), routeTable: matches('@koa/router'), warnings };

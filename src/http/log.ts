@@ -11,10 +11,32 @@ export type { Logger };
 /** Field names whose values are credentials or protocol messages that carry them. */
 const SECRET_FIELDS = [
   // Node lower-cases header names; HTTP client libraries keep them as written.
-  'authorization', 'Authorization', 'cookie', 'Cookie', 'set-cookie', 'Set-Cookie', 'x-api-key', 'X-API-Key',
-  'apiKey', 'api_key', 'password', 'passwordHash', 'password_hash', 'newPassword', 'new_password',
-  'token', 'access_token', 'refresh_token', 'accessToken', 'refreshToken', 'secret', 'encryptionKey',
-  'privateKey', 'private_key', 'SAMLResponse', 'SAMLRequest',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'Cookie',
+  'set-cookie',
+  'Set-Cookie',
+  'x-api-key',
+  'X-API-Key',
+  'apiKey',
+  'api_key',
+  'password',
+  'passwordHash',
+  'password_hash',
+  'newPassword',
+  'new_password',
+  'token',
+  'access_token',
+  'refresh_token',
+  'accessToken',
+  'refreshToken',
+  'secret',
+  'encryptionKey',
+  'privateKey',
+  'private_key',
+  'SAMLResponse',
+  'SAMLRequest',
 ];
 const field = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `["${name}"]`);
 

@@ -120,7 +120,14 @@ export function renderError(ctx: AppContext, err: unknown, logger: Logger): void
   const message = e.expose ? e.message : 'Internal server error';
   if (ctx.state.html && !ctx.accepts('html', 'json')?.toString().includes('json')) {
     const reason = e.reason ? `Reason: ${escapeHtml(e.reason)}<br>` : '';
-    sendPage(ctx, e.status, page({ title: 'Something went wrong', body: `<h1>${escapeHtml(message)}</h1><p class="muted">${reason}Reference: ${escapeHtml(ctx.state.requestId)}</p>` }));
+    sendPage(
+      ctx,
+      e.status,
+      page({
+        title: 'Something went wrong',
+        body: `<h1>${escapeHtml(message)}</h1><p class="muted">${reason}Reference: ${escapeHtml(ctx.state.requestId)}</p>`,
+      }),
+    );
     return;
   }
   ctx.type = 'application/json; charset=utf-8';

@@ -22,7 +22,10 @@ function decode(part: string): string {
 }
 
 function normalName(name: string): string {
-  return name.replace(/\[[^\]]*\]/g, '').replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+  return name
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .toLowerCase();
 }
 
 /** True when some parameter of the raw query string names or carries an API key. */

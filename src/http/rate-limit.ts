@@ -5,17 +5,31 @@ import type { Redis } from 'ioredis';
 import { AppError, rateLimited, serviceUnavailable } from './errors.ts';
 import type { Logger } from './log.ts';
 
-export interface LimitSpec { points: number; duration: number }
+export interface LimitSpec {
+  points: number;
+  duration: number;
+}
 
-export interface LimitResult { limit: number; remaining: number; reset: number }
+export interface LimitResult {
+  limit: number;
+  remaining: number;
+  reset: number;
+}
 
 export class Limiter {
   readonly points: number;
   private readonly impl: RateLimiterAbstract;
-  constructor(private readonly name: string, spec: LimitSpec, redis: Redis | undefined, private readonly logger: Logger) {
+  constructor(
+    private readonly name: string,
+    spec: LimitSpec,
+    redis: Redis | undefined,
+    private readonly logger: Logger,
+  ) {
     this.points = spec.points;
     const opts = { keyPrefix: `tessera:rl:${name}`, points: spec.points, duration: spec.duration };
-    this.impl = redis ? new RateLimiterRedis({ ...opts, storeClient: redis, useRedisPackage: false, rejectIfRedisNotReady: true }) : new RateLimiterMemory(opts);
+    this.impl = redis
+      ? new RateLimiterRedis({ ...opts, storeClient: redis, useRedisPackage: false, rejectIfRedisNotReady: true })
+      : new RateLimiterMemory(opts);
   }
 
   /** Consumes one point; rejects with 429 (with Retry-After) when exhausted. */
@@ -60,7 +74,9 @@ export function headersFor(r: LimitResult): Record<string, string> {
   return { 'X-RateLimit-Limit': String(r.limit), 'X-RateLimit-Remaining': String(r.remaining), 'X-RateLimit-Reset': String(r.reset) };
 }
 
-interface HeaderTarget { setHeader(name: string, value: string): unknown }
+interface HeaderTarget {
+  setHeader(name: string, value: string): unknown;
+}
 
 /** The same three headers straight onto Node's response (every Service API request sets them). */
 function setLimitHeaders(res: HeaderTarget, r: LimitResult): void {

@@ -6,7 +6,12 @@ import { RequestRecords } from './request-records.ts';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
-  const dest = new Writable({ write(chunk: Buffer, _enc, cb) { for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>); cb(); } });
+  const dest = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
   return { lines, logger: createLogger('info', dest) };
 }
 
@@ -20,7 +25,10 @@ describe('request records', () => {
     expect(lines).toHaveLength(0);
     expect(observed).toHaveLength(0);
     await new Promise((r) => setImmediate(r));
-    expect(observed).toEqual([['req-1', 200, 0.123456], ['req-2', 404, 12.349]]);
+    expect(observed).toEqual([
+      ['req-1', 200, 0.123456],
+      ['req-2', 404, 12.349],
+    ]);
     expect(lines.map((l) => [l.msg, l.reqId, l.method, l.route, l.status, l.ms])).toEqual([
       ['request', 'req-1', 'GET', '/api/service/info', 200, 0.1],
       ['request', 'req-2', 'POST', 'unmatched', 404, 12.3],
@@ -40,7 +48,17 @@ describe('request records', () => {
 
   it('writes nothing below the info level', async () => {
     const lines: string[] = [];
-    const records = new RequestRecords(createLogger('warn', new Writable({ write(chunk: Buffer, _e, cb) { lines.push(chunk.toString()); cb(); } })));
+    const records = new RequestRecords(
+      createLogger(
+        'warn',
+        new Writable({
+          write(chunk: Buffer, _e, cb) {
+            lines.push(chunk.toString());
+            cb();
+          },
+        }),
+      ),
+    );
     records.add('req-4', 'GET', '/healthz', 200, 1);
     await new Promise((r) => setImmediate(r));
     expect(lines).toEqual([]);
@@ -51,7 +69,15 @@ describe('the access line', () => {
   it('is byte for byte what pino writes for logger.info(record, "request"), but for the time', () => {
     const { logger } = capture();
     const raw: string[] = [];
-    const pinoLogger = createLogger('info', new Writable({ write(chunk: Buffer, _e, cb) { raw.push(chunk.toString()); cb(); } }));
+    const pinoLogger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _e, cb) {
+          raw.push(chunk.toString());
+          cb();
+        },
+      }),
+    );
     const records = new RequestRecords(logger);
     const samples = [
       { reqId: '3b5a3c5e-0d4e-4a57-9f53-8a7d86d2b1c9', method: 'GET', route: '/api/service/info', status: 200, ms: 0.2 },

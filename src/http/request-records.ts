@@ -13,7 +13,13 @@ import pino from 'pino';
 import type { Logger } from './log.ts';
 
 /** What the access log says of one request: route templates only, never a raw URL; `ms` exact. */
-export interface RequestRecord { reqId: string; method: string; route: string; status: number; ms: number }
+export interface RequestRecord {
+  reqId: string;
+  method: string;
+  route: string;
+  status: number;
+  ms: number;
+}
 
 const INFO = pino.levels.values.info ?? 30;
 
@@ -23,7 +29,8 @@ function lineParts(logger: Logger): { prefix: () => string; bindings: string; wr
   const levelPrefix = (own[pino.symbols.lsCacheSym] as Record<number, string>)[INFO];
   const time = own[pino.symbols.timeSym] as () => string;
   const stream = own[pino.symbols.streamSym] as { write(s: string): unknown };
-  if (typeof levelPrefix !== 'string' || typeof time !== 'function' || typeof stream?.write !== 'function') throw new Error('pino internals changed: access lines cannot be written');
+  if (typeof levelPrefix !== 'string' || typeof time !== 'function' || typeof stream?.write !== 'function')
+    throw new Error('pino internals changed: access lines cannot be written');
   return { prefix: () => levelPrefix + time.call(logger), bindings: String(own[pino.symbols.chindingsSym] ?? ''), write: (s) => stream.write(s) };
 }
 
@@ -37,7 +44,11 @@ export class RequestRecords {
   private readonly routeFields = new Map<string, string>();
 
   /** `fast` false: every line through `logger.info` (the public API; see http/internals.ts). */
-  constructor(private readonly logger: Logger, private readonly observe?: (record: RequestRecord) => void, fast = true) {
+  constructor(
+    private readonly logger: Logger,
+    private readonly observe?: (record: RequestRecord) => void,
+    fast = true,
+  ) {
     this.parts = fast ? lineParts(logger) : null;
   }
 

@@ -18,13 +18,30 @@ function trail(ctx: AppContext): string[] {
 
 function buildRouter(): Router<AppState, AppContext> {
   const router = new Router<AppState, AppContext>({ prefix: '/api/x' });
-  router.use(async (ctx, next) => { trail(ctx).push('use'); await next(); });
+  router.use(async (ctx, next) => {
+    trail(ctx).push('use');
+    await next();
+  });
   const record = (name: string) => async (ctx: AppContext) => {
     trail(ctx).push(name);
     const c = ctx as AppContext & { routerPath?: string; matched?: unknown[]; captures?: unknown[] };
-    ctx.body = { trail: trail(ctx), params: ctx.params, matchedRoute: String(ctx._matchedRoute), routerPath: c.routerPath, matched: c.matched?.length, captures: c.captures };
+    ctx.body = {
+      trail: trail(ctx),
+      params: ctx.params,
+      matchedRoute: String(ctx._matchedRoute),
+      routerPath: c.routerPath,
+      matched: c.matched?.length,
+      captures: c.captures,
+    };
   };
-  router.get('/info', async (ctx, next) => { trail(ctx).push('need'); await next(); }, record('info'));
+  router.get(
+    '/info',
+    async (ctx, next) => {
+      trail(ctx).push('need');
+      await next();
+    },
+    record('info'),
+  );
   router.post('/info', record('post-info'));
   router.get('/users/:id', record('user'));
   router.get('/users', record('users'));
@@ -49,13 +66,32 @@ describe('precomposed routes', () => {
     viaRouter = await serve((r) => r.routes() as unknown as Koa.Middleware<AppState, AppContext>);
     viaTable = await serve((r) => fastRoutes(r) as unknown as Koa.Middleware<AppState, AppContext>);
   });
-  afterAll(() => { viaRouter.close(); viaTable.close(); });
-
-  it('holds exactly the parameterless routes, HEAD included', () => {
-    expect([...precomposedRoutes(buildRouter()).keys()].sort()).toEqual(['GET /api/x/info', 'GET /api/x/users', 'HEAD /api/x/info', 'HEAD /api/x/users', 'POST /api/x/info']);
+  afterAll(() => {
+    viaRouter.close();
+    viaTable.close();
   });
 
-  for (const [method, path] of [['GET', '/api/x/info'], ['POST', '/api/x/info'], ['GET', '/api/x/users'], ['GET', '/api/x/users/42'], ['GET', '/api/x/info/'], ['GET', '/API/X/INFO'], ['DELETE', '/api/x/info'], ['GET', '/api/x/nothing'], ['HEAD', '/api/x/info']] as const) {
+  it('holds exactly the parameterless routes, HEAD included', () => {
+    expect([...precomposedRoutes(buildRouter()).keys()].sort()).toEqual([
+      'GET /api/x/info',
+      'GET /api/x/users',
+      'HEAD /api/x/info',
+      'HEAD /api/x/users',
+      'POST /api/x/info',
+    ]);
+  });
+
+  for (const [method, path] of [
+    ['GET', '/api/x/info'],
+    ['POST', '/api/x/info'],
+    ['GET', '/api/x/users'],
+    ['GET', '/api/x/users/42'],
+    ['GET', '/api/x/info/'],
+    ['GET', '/API/X/INFO'],
+    ['DELETE', '/api/x/info'],
+    ['GET', '/api/x/nothing'],
+    ['HEAD', '/api/x/info'],
+  ] as const) {
     it(`${method} ${path} answers the same either way`, async () => {
       const [a, b] = await Promise.all([fetch(url(viaRouter, path), { method }), fetch(url(viaTable, path), { method })]);
       expect(b.status).toBe(a.status);

@@ -22,7 +22,16 @@ type Layer = AppRouter['stack'][number];
  */
 function enterRoute(router: AppRouter, matched: Layer[], layer: Layer, path: string, captures: string[]): Middleware {
   return (ctx, next) => {
-    const c = ctx as AppContext & { matched: Layer[]; router: AppRouter; routeMatched: boolean; captures: string[]; routerPath: string; routerName: string | undefined; _matchedRouteName?: string; request: { params: Record<string, string> } };
+    const c = ctx as AppContext & {
+      matched: Layer[];
+      router: AppRouter;
+      routeMatched: boolean;
+      captures: string[];
+      routerPath: string;
+      routerName: string | undefined;
+      _matchedRouteName?: string;
+      request: { params: Record<string, string> };
+    };
     const params: Record<string, string> = {};
     c.matched = matched.slice();
     c.router = router;

@@ -31,8 +31,19 @@ type Part = (ctx: AppContext, values: object) => unknown;
 
 export function route<A extends object>(a: Step<A>, handler: Handler<A>): Middleware;
 export function route<A extends object, B extends object>(a: Step<A>, b: Step<B, A>, handler: Handler<A & B>): Middleware;
-export function route<A extends object, B extends object, C extends object>(a: Step<A>, b: Step<B, A>, c: Step<C, A & B>, handler: Handler<A & B & C>): Middleware;
-export function route<A extends object, B extends object, C extends object, D extends object>(a: Step<A>, b: Step<B, A>, c: Step<C, A & B>, d: Step<D, A & B & C>, handler: Handler<A & B & C & D>): Middleware;
+export function route<A extends object, B extends object, C extends object>(
+  a: Step<A>,
+  b: Step<B, A>,
+  c: Step<C, A & B>,
+  handler: Handler<A & B & C>,
+): Middleware;
+export function route<A extends object, B extends object, C extends object, D extends object>(
+  a: Step<A>,
+  b: Step<B, A>,
+  c: Step<C, A & B>,
+  d: Step<D, A & B & C>,
+  handler: Handler<A & B & C & D>,
+): Middleware;
 export function route(...parts: Part[]): Middleware {
   const handler = parts.at(-1);
   const steps = parts.slice(0, -1);

@@ -32,8 +32,15 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, message
   return result.data;
 }
 
-export const Email = z.string().trim().max(254).pipe(z.email({ message: 'Invalid email format' })).transform((e) => e.toLowerCase());
-export const Slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$/, 'Slug must be 3-50 characters of a-z, 0-9 and -, starting and ending with a letter or digit');
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'Invalid email format' }))
+  .transform((e) => e.toLowerCase());
+export const Slug = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$/, 'Slug must be 3-50 characters of a-z, 0-9 and -, starting and ending with a letter or digit');
 export const Name = z.string().trim().min(1, 'Name must not be empty').max(200, 'Name must be at most 200 characters');
 export const Password = z.string().min(10, 'Password must be at least 10 characters').max(256, 'Password must be at most 256 characters');
 

@@ -20,7 +20,8 @@ const APP_VERSION = (require('../../package.json') as { version: string }).versi
 
 // Page-specific policy: only our own scripts and styles. Swagger UI's CSS draws its icons as data: SVG
 // images, and "Try it out" calls this same origin.
-const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 // The initializer lives in a file (not inline) so the page needs no 'unsafe-inline' or nonce.
 const INIT_JS = `window.addEventListener('load', function () {
@@ -37,7 +38,12 @@ const INIT_JS = `window.addEventListener('load', function () {
 });
 `;
 
-interface Asset { type: string; body: Buffer; gzipped: Buffer; etag: string }
+interface Asset {
+  type: string;
+  body: Buffer;
+  gzipped: Buffer;
+  etag: string;
+}
 const ASSET_SOURCES: Record<string, { type: string; load: () => Promise<Buffer> }> = {
   'swagger-ui-bundle.js': { type: 'application/javascript; charset=utf-8', load: () => readFile(join(SWAGGER_DIR, 'swagger-ui-bundle.js')) },
   'swagger-ui.css': { type: 'text/css; charset=utf-8', load: () => readFile(join(SWAGGER_DIR, 'swagger-ui.css')) },
@@ -48,14 +54,18 @@ let assets: Promise<Map<string, Asset>> | undefined;
 /** Read and gzipped once (off the event loop), on the first request that needs them. */
 function loadAssets(): Promise<Map<string, Asset>> {
   assets ??= (async () => {
-    const entries = await Promise.all(Object.entries(ASSET_SOURCES).map(async ([name, src]) => {
-      const body = await src.load();
-      const etag = createHash('sha256').update(body).digest('base64url').slice(0, 16);
-      return [name, { type: src.type, body, gzipped: await promisify(gzip)(body), etag }] as const;
-    }));
+    const entries = await Promise.all(
+      Object.entries(ASSET_SOURCES).map(async ([name, src]) => {
+        const body = await src.load();
+        const etag = createHash('sha256').update(body).digest('base64url').slice(0, 16);
+        return [name, { type: src.type, body, gzipped: await promisify(gzip)(body), etag }] as const;
+      }),
+    );
     return new Map(entries);
   })();
-  assets.catch(() => { assets = undefined; }); // a failed read is retried on the next request
+  assets.catch(() => {
+    assets = undefined;
+  }); // a failed read is retried on the next request
   return assets;
 }
 

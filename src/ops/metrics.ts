@@ -54,10 +54,29 @@ export function createMetrics(poolStats: () => { total: number; idle: number; wa
       if (!child) byStatus.set(status, (child = httpDuration.labels({ method, route, status: String(status) })));
       child.observe(ms / 1000);
     },
-    apiKeyFailures: new client.Counter({ name: 'tessera_api_key_auth_failures_total', help: 'Service API requests refused for a missing or invalid key', registers: [registry] }),
-    rateLimited: new client.Counter({ name: 'tessera_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['limiter'], registers: [registry] }),
-    ssoOutcomes: new client.Counter({ name: 'tessera_sso_outcomes_total', help: 'SAML SSO outcomes, refusals by reason', labelNames: ['outcome', 'reason'], registers: [registry] }),
-    sloOutcomes: new client.Counter({ name: 'tessera_slo_outcomes_total', help: 'SAML Single Logout outcomes, refusals by reason', labelNames: ['outcome', 'reason'], registers: [registry] }),
+    apiKeyFailures: new client.Counter({
+      name: 'tessera_api_key_auth_failures_total',
+      help: 'Service API requests refused for a missing or invalid key',
+      registers: [registry],
+    }),
+    rateLimited: new client.Counter({
+      name: 'tessera_rate_limit_rejections_total',
+      help: 'Requests refused by a rate limit',
+      labelNames: ['limiter'],
+      registers: [registry],
+    }),
+    ssoOutcomes: new client.Counter({
+      name: 'tessera_sso_outcomes_total',
+      help: 'SAML SSO outcomes, refusals by reason',
+      labelNames: ['outcome', 'reason'],
+      registers: [registry],
+    }),
+    sloOutcomes: new client.Counter({
+      name: 'tessera_slo_outcomes_total',
+      help: 'SAML Single Logout outcomes, refusals by reason',
+      labelNames: ['outcome', 'reason'],
+      registers: [registry],
+    }),
     groupCommitBatch: new client.Histogram({
       name: 'tessera_group_commit_batch_size',
       help: 'Writes committed together in one transaction, by writer (sign_in, replay)',

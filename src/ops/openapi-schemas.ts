@@ -11,89 +11,196 @@ const Timestamp = z.string().describe('RFC 3339 in UTC with Z');
 const Id = (prefix: string) => z.string().describe(`Opaque id starting with ${prefix}_`);
 
 export const ERROR_CODES = [
-  'BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'SERVICE_LIMIT_EXCEEDED', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'CONFLICT',
-  'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMIT_EXCEEDED', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE',
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'SERVICE_LIMIT_EXCEEDED',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMIT_EXCEEDED',
+  'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
 ] as const;
 
-export const ErrorBody = z.object({
-  error: z.string().describe('Human-readable message'),
-  error_code: z.enum(ERROR_CODES),
-  timestamp: Timestamp,
-  request_id: z.string(),
-  details: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('Only on validation errors'),
-  reason: z.string().optional().describe('Only on refused SAML requests: a stable code (unknown_issuer, acs_mismatch, replayed_request, …), the same as in the log line and in /metrics'),
-}).meta({ id: 'Error' });
+export const ErrorBody = z
+  .object({
+    error: z.string().describe('Human-readable message'),
+    error_code: z.enum(ERROR_CODES),
+    timestamp: Timestamp,
+    request_id: z.string(),
+    details: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .describe('Only on validation errors'),
+    reason: z
+      .string()
+      .optional()
+      .describe(
+        'Only on refused SAML requests: a stable code (unknown_issuer, acs_mismatch, replayed_request, …), the same as in the log line and in /metrics',
+      ),
+  })
+  .meta({ id: 'Error' });
 
 export const Account = z.object({ id: Id('acct'), email: z.string(), name: z.string().nullable(), created_at: Timestamp }).meta({ id: 'Account' });
-export const TokenPair = z.object({
-  access_token: z.string(),
-  refresh_token: z.string(),
-  token_type: z.literal('Bearer'),
-  expires_in: z.number().int().describe('Access token lifetime in seconds'),
-}).meta({ id: 'TokenPair' });
+export const TokenPair = z
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().describe('Access token lifetime in seconds'),
+  })
+  .meta({ id: 'TokenPair' });
 export const Registered = TokenPair.extend({ account: Account }).meta({ id: 'Registered' });
-export const Me = z.object({
-  account: Account,
-  organizations: z.array(z.object({ id: Id('org'), slug: z.string(), name: z.string(), role: z.enum(ROLES) })),
-}).meta({ id: 'Me' });
+export const Me = z
+  .object({
+    account: Account,
+    organizations: z.array(z.object({ id: Id('org'), slug: z.string(), name: z.string(), role: z.enum(ROLES) })),
+  })
+  .meta({ id: 'Me' });
 
-export const Organization = z.object({
-  id: Id('org'), slug: z.string(), name: z.string(), created_at: Timestamp, updated_at: Timestamp, role: z.enum(ROLES).optional(),
-}).meta({ id: 'Organization' });
+export const Organization = z
+  .object({
+    id: Id('org'),
+    slug: z.string(),
+    name: z.string(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    role: z.enum(ROLES).optional(),
+  })
+  .meta({ id: 'Organization' });
 export const Usage = z.object({ current_services: z.number().int(), max_services: z.number().int() }).meta({ id: 'Usage' });
-export const Member = z.object({ account_id: Id('acct'), email: z.string(), name: z.string().nullable(), role: z.enum(ROLES), joined_at: Timestamp }).meta({ id: 'Member' });
-export const Invitation = z.object({
-  id: Id('inv'), email: z.string(), role: z.enum(ROLES), status: z.enum(['pending', 'accepted', 'expired']),
-  expires_at: Timestamp, accepted_at: Timestamp.nullable(), created_at: Timestamp,
-}).meta({ id: 'Invitation' });
+export const Member = z
+  .object({ account_id: Id('acct'), email: z.string(), name: z.string().nullable(), role: z.enum(ROLES), joined_at: Timestamp })
+  .meta({ id: 'Member' });
+export const Invitation = z
+  .object({
+    id: Id('inv'),
+    email: z.string(),
+    role: z.enum(ROLES),
+    status: z.enum(['pending', 'accepted', 'expired']),
+    expires_at: Timestamp,
+    accepted_at: Timestamp.nullable(),
+    created_at: Timestamp,
+  })
+  .meta({ id: 'Invitation' });
 
-export const Service = z.object({
-  id: Id('svc'), organization_id: Id('org'), slug: z.string(), name: z.string(), service_type: z.enum(SERVICE_TYPES),
-  client_id: z.string(), redirect_uris: z.array(z.string()), created_at: Timestamp, updated_at: Timestamp,
-}).meta({ id: 'Service' });
-export const Plan = z.object({
-  id: Id('plan'), service_id: Id('svc'), name: z.string(), price_cents: z.number().int(), currency: z.string().describe('ISO 4217, lower-case'),
-  features: z.array(z.string()), created_at: Timestamp, updated_at: Timestamp,
-}).meta({ id: 'Plan' });
+export const Service = z
+  .object({
+    id: Id('svc'),
+    organization_id: Id('org'),
+    slug: z.string(),
+    name: z.string(),
+    service_type: z.enum(SERVICE_TYPES),
+    client_id: z.string(),
+    redirect_uris: z.array(z.string()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'Service' });
+export const Plan = z
+  .object({
+    id: Id('plan'),
+    service_id: Id('svc'),
+    name: z.string(),
+    price_cents: z.number().int(),
+    currency: z.string().describe('ISO 4217, lower-case'),
+    features: z.array(z.string()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'Plan' });
 export const PlanWithCount = z.object({ plan: Plan, subscription_count: z.number().int() }).meta({ id: 'PlanWithCount' });
-export const ServiceDetail = z.object({
-  service: Service,
-  provider_grants: z.array(z.object({ provider: z.enum(['github', 'google', 'microsoft']), scopes: z.array(z.string()) })),
-  plans: z.array(Plan),
-}).meta({ id: 'ServiceDetail' });
+export const ServiceDetail = z
+  .object({
+    service: Service,
+    provider_grants: z.array(z.object({ provider: z.enum(['github', 'google', 'microsoft']), scopes: z.array(z.string()) })),
+    plans: z.array(Plan),
+  })
+  .meta({ id: 'ServiceDetail' });
 
 const ApiKeyFields = {
-  id: Id('key'), prefix: z.string().describe('First 12 characters of the secret, to recognise a key'), name: z.string(),
-  permissions: z.array(z.enum(PERMISSIONS)), environment: z.enum(['live', 'test']), expires_at: Timestamp.nullable(), created_at: Timestamp,
+  id: Id('key'),
+  prefix: z.string().describe('First 12 characters of the secret, to recognise a key'),
+  name: z.string(),
+  permissions: z.array(z.enum(PERMISSIONS)),
+  environment: z.enum(['live', 'test']),
+  expires_at: Timestamp.nullable(),
+  created_at: Timestamp,
 };
 export const ApiKey = z.object({ ...ApiKeyFields, last_used_at: Timestamp.nullable() }).meta({ id: 'ApiKey' });
-export const ApiKeyCreated = z.object({ ...ApiKeyFields, key: z.string().describe('sk_{environment}_{secret}; shown only in this response') }).meta({ id: 'ApiKeyCreated' });
+export const ApiKeyCreated = z
+  .object({ ...ApiKeyFields, key: z.string().describe('sk_{environment}_{secret}; shown only in this response') })
+  .meta({ id: 'ApiKeyCreated' });
 
-export const DirectoryUser = z.object({
-  id: Id('usr'), email: z.string(), disabled: z.boolean(), has_password: z.boolean(), created_at: Timestamp, updated_at: Timestamp,
-}).meta({ id: 'DirectoryUser' });
+export const DirectoryUser = z
+  .object({
+    id: Id('usr'),
+    email: z.string(),
+    disabled: z.boolean(),
+    has_password: z.boolean(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'DirectoryUser' });
 export const PasswordLink = z.object({ url: z.string(), expires_at: Timestamp }).meta({ id: 'PasswordLink' });
 
 export const ServiceUser = z.object({ id: Id('usr'), email: z.string(), created_at: Timestamp }).meta({ id: 'ServiceUser' });
-export const Subscription = z.object({
-  id: Id('sub'), user_id: Id('usr'), plan_id: Id('plan'), plan_name: z.string(), status: z.enum(STATUSES), current_period_end: Timestamp,
-}).meta({ id: 'Subscription' });
-export const Analytics = z.object({
-  total_users: z.number().int(), total_subscriptions: z.number().int(), active_subscriptions: z.number().int(),
-  total_logins_30d: z.number().int(), unique_users_30d: z.number().int(),
-}).meta({ id: 'Analytics' });
-export const ServiceInfo = z.object({ id: Id('svc'), name: z.string(), slug: z.string(), service_type: z.enum(SERVICE_TYPES), created_at: Timestamp }).meta({ id: 'ServiceInfo' });
+export const Subscription = z
+  .object({
+    id: Id('sub'),
+    user_id: Id('usr'),
+    plan_id: Id('plan'),
+    plan_name: z.string(),
+    status: z.enum(STATUSES),
+    current_period_end: Timestamp,
+  })
+  .meta({ id: 'Subscription' });
+export const Analytics = z
+  .object({
+    total_users: z.number().int(),
+    total_subscriptions: z.number().int(),
+    active_subscriptions: z.number().int(),
+    total_logins_30d: z.number().int(),
+    unique_users_30d: z.number().int(),
+  })
+  .meta({ id: 'Analytics' });
+export const ServiceInfo = z
+  .object({ id: Id('svc'), name: z.string(), slug: z.string(), service_type: z.enum(SERVICE_TYPES), created_at: Timestamp })
+  .meta({ id: 'ServiceInfo' });
 
-export const SamlConfig = z.object({
-  enabled: z.boolean(), entity_id: z.string().nullable(), acs_url: z.string().nullable(), slo_url: z.string().nullable(),
-  name_id_format: z.string(), attribute_mapping: z.record(z.string(), z.string()), sign_assertions: z.boolean(), sign_response: z.boolean(),
-  sp_certificate: z.string().nullable(), want_authn_requests_signed: z.boolean(), allow_idp_initiated: z.boolean(),
-  has_certificate: z.boolean(), idp_entity_id: z.string(), metadata_url: z.string(), sso_url: z.string(), slo_url_idp: z.string(),
-}).meta({ id: 'SamlConfig' });
-export const SamlCertificate = z.object({
-  id: Id('cert'), public_key: z.string().describe('PEM certificate'), valid_from: Timestamp, valid_until: Timestamp,
-  is_active: z.boolean(), status: z.enum(['active', 'pending', 'inactive']),
-}).meta({ id: 'SamlCertificate' });
+export const SamlConfig = z
+  .object({
+    enabled: z.boolean(),
+    entity_id: z.string().nullable(),
+    acs_url: z.string().nullable(),
+    slo_url: z.string().nullable(),
+    name_id_format: z.string(),
+    attribute_mapping: z.record(z.string(), z.string()),
+    sign_assertions: z.boolean(),
+    sign_response: z.boolean(),
+    sp_certificate: z.string().nullable(),
+    want_authn_requests_signed: z.boolean(),
+    allow_idp_initiated: z.boolean(),
+    has_certificate: z.boolean(),
+    idp_entity_id: z.string(),
+    metadata_url: z.string(),
+    sso_url: z.string(),
+    slo_url_idp: z.string(),
+  })
+  .meta({ id: 'SamlConfig' });
+export const SamlCertificate = z
+  .object({
+    id: Id('cert'),
+    public_key: z.string().describe('PEM certificate'),
+    valid_from: Timestamp,
+    valid_until: Timestamp,
+    is_active: z.boolean(),
+    status: z.enum(['active', 'pending', 'inactive']),
+  })
+  .meta({ id: 'SamlCertificate' });
 
 export const Message = z.object({ message: z.string() }).meta({ id: 'Message' });
 export const Health = z.object({ status: z.string(), checks: z.record(z.string(), z.enum(['ok', 'unavailable'])).optional() }).meta({ id: 'Health' });

@@ -7,7 +7,10 @@ import { z } from 'zod';
 import { CATALOG, TAGS, type OperationDoc, type Reply, type Security } from './openapi-catalog.ts';
 import { ErrorBody } from './openapi-schemas.ts';
 
-export interface RouteRef { method: string; path: string }
+export interface RouteRef {
+  method: string;
+  path: string;
+}
 type JsonObject = { [key: string]: unknown };
 
 export interface OpenApiDocument {
@@ -130,9 +133,20 @@ function responses(path: string, security: Security, doc: OperationDoc | undefin
   const errors = new Set<string>((doc?.errors ?? []).map(String));
   if (security === 'bearer' || security === 'apiKey') errors.add('401');
   // The Service API refuses a key in the query string (400), a missing permission (403) and bursts (429).
-  if (security === 'apiKey') { errors.add('400'); errors.add('403'); errors.add('429'); }
-  if (security === 'bearer' && path.includes('{org}')) { errors.add('403'); errors.add('404'); }
-  if (doc?.body && (doc.bodyType ?? 'json') === 'json') { errors.add('400'); errors.add('413'); errors.add('415'); }
+  if (security === 'apiKey') {
+    errors.add('400');
+    errors.add('403');
+    errors.add('429');
+  }
+  if (security === 'bearer' && path.includes('{org}')) {
+    errors.add('403');
+    errors.add('404');
+  }
+  if (doc?.body && (doc.bodyType ?? 'json') === 'json') {
+    errors.add('400');
+    errors.add('413');
+    errors.add('415');
+  }
   if (doc?.paginated || doc?.query) errors.add('400');
   errors.add('5XX');
   for (const status of [...errors].sort()) out[status] = { $ref: `#/components/responses/${status}` };
@@ -174,7 +188,10 @@ function components(schemas: SchemaCollector): OpenApiDocument['components'] {
   const responsesByStatus: Record<string, JsonObject> = {};
   for (const [status, [description, code]] of Object.entries(ERROR_RESPONSES)) {
     const example = {
-      error: description.replace(/ \(.*$|;.*$/, ''), error_code: code, timestamp: '2025-01-15T10:30:00.000Z', request_id: '6f1c2d3e-…',
+      error: description.replace(/ \(.*$|;.*$/, ''),
+      error_code: code,
+      timestamp: '2025-01-15T10:30:00.000Z',
+      request_id: '6f1c2d3e-…',
       ...(status === '400' ? { details: [{ field: 'email', message: 'Invalid email format' }] } : {}),
     };
     responsesByStatus[status] = {
@@ -183,7 +200,13 @@ function components(schemas: SchemaCollector): OpenApiDocument['components'] {
       ...(status === '429' || status === '5XX' ? { headers: retryAfter } : {}),
     };
   }
-  const page = (name: string, description: string, min: number, max: number, def: number) => ({ name, in: 'query', required: false, description, schema: { type: 'integer', minimum: min, maximum: max, default: def } });
+  const page = (name: string, description: string, min: number, max: number, def: number) => ({
+    name,
+    in: 'query',
+    required: false,
+    description,
+    schema: { type: 'integer', minimum: min, maximum: max, default: def },
+  });
   return {
     schemas: schemas.schemas,
     responses: responsesByStatus,

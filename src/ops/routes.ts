@@ -15,8 +15,15 @@ export function opsRoutes(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
 
   router.get('/readyz', async (ctx) => {
     const checks: Record<string, 'ok' | 'unavailable'> = {};
-    checks.database = await deps.database.ping().then(() => 'ok' as const, () => 'unavailable' as const);
-    if (deps.redis) checks.redis = await deps.redis.ping().then(() => 'ok' as const, () => 'unavailable' as const);
+    checks.database = await deps.database.ping().then(
+      () => 'ok' as const,
+      () => 'unavailable' as const,
+    );
+    if (deps.redis)
+      checks.redis = await deps.redis.ping().then(
+        () => 'ok' as const,
+        () => 'unavailable' as const,
+      );
     const ready = !isShuttingDown() && Object.values(checks).every((v) => v === 'ok');
     ctx.status = ready ? 200 : 503;
     if (!ready) ctx.set('Retry-After', '5');

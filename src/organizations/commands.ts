@@ -69,7 +69,9 @@ async function lockForOwnerCheck(deps: Deps, tx: Tx, organizationId: string): Pr
 /** The membership of `targetId`, after the lock; 404 when there is none. */
 async function lockedMember(deps: Deps, tx: Tx, organizationId: string, targetId: string) {
   await lockForOwnerCheck(deps, tx, organizationId);
-  const member = looksLikeId(targetId, 'acct') ? await tx.membership.findUnique({ where: { organizationId_accountId: { organizationId, accountId: targetId } } }) : null;
+  const member = looksLikeId(targetId, 'acct')
+    ? await tx.membership.findUnique({ where: { organizationId_accountId: { organizationId, accountId: targetId } } })
+    : null;
   if (!member) throw notFound('Member not found');
   return member;
 }
@@ -89,17 +91,21 @@ async function refuseLastOwner(tx: Tx, organizationId: string): Promise<void> {
 }
 
 export async function changeRole(deps: Deps, organizationId: string, targetId: string, role: Role) {
-  return keepingAnOwner(() => deps.db.$transaction(async (tx) => {
-    const member = await lockedMember(deps, tx, organizationId, targetId);
-    if (member.role === 'owner' && role !== 'owner') await refuseLastOwner(tx, organizationId);
-    return tx.membership.update({ where: { id: member.id }, data: { role }, include: { account: true } });
-  }));
+  return keepingAnOwner(() =>
+    deps.db.$transaction(async (tx) => {
+      const member = await lockedMember(deps, tx, organizationId, targetId);
+      if (member.role === 'owner' && role !== 'owner') await refuseLastOwner(tx, organizationId);
+      return tx.membership.update({ where: { id: member.id }, data: { role }, include: { account: true } });
+    }),
+  );
 }
 
 export async function removeMember(deps: Deps, organizationId: string, targetId: string): Promise<void> {
-  await keepingAnOwner(() => deps.db.$transaction(async (tx) => {
-    const member = await lockedMember(deps, tx, organizationId, targetId);
-    if (member.role === 'owner') await refuseLastOwner(tx, organizationId);
-    await tx.membership.delete({ where: { id: member.id } });
-  }));
+  await keepingAnOwner(() =>
+    deps.db.$transaction(async (tx) => {
+      const member = await lockedMember(deps, tx, organizationId, targetId);
+      if (member.role === 'owner') await refuseLastOwner(tx, organizationId);
+      await tx.membership.delete({ where: { id: member.id } });
+    }),
+  );
 }

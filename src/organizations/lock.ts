@@ -5,7 +5,9 @@
 // what the previous one committed.
 import { sql, type Dialect, type Tx } from '../db/client.ts';
 
-export interface LockedOrganization { maxServices: number | null }
+export interface LockedOrganization {
+  maxServices: number | null;
+}
 
 /**
  * Locks the organization's row until the transaction ends; null when the organization is gone.
@@ -19,9 +21,12 @@ export interface LockedOrganization { maxServices: number | null }
  *   set to itself: nothing changes (raw SQL leaves updated_at alone).
  */
 export async function lockOrganization(tx: Tx, dialect: Dialect, organizationId: string): Promise<LockedOrganization | null> {
-  const rows = dialect === 'postgresql'
-    ? await tx.$queryRaw<{ max_services: unknown }[]>(sql`SELECT "max_services" FROM "organizations" WHERE "id" = ${organizationId} FOR NO KEY UPDATE`)
-    : await tx.$queryRaw<{ max_services: unknown }[]>(sql`UPDATE "organizations" SET "max_services" = "max_services" WHERE "id" = ${organizationId} RETURNING "max_services"`);
+  const rows =
+    dialect === 'postgresql'
+      ? await tx.$queryRaw<{ max_services: unknown }[]>(sql`SELECT "max_services" FROM "organizations" WHERE "id" = ${organizationId} FOR NO KEY UPDATE`)
+      : await tx.$queryRaw<{ max_services: unknown }[]>(
+          sql`UPDATE "organizations" SET "max_services" = "max_services" WHERE "id" = ${organizationId} RETURNING "max_services"`,
+        );
   const row = rows[0];
   if (!row) return null;
   const max = row.max_services;

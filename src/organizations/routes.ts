@@ -18,44 +18,68 @@ export function organizationRoutes(deps: Deps): Router<AppState, AppContext> {
   const { orgAccess } = accessChecks(db);
   const router = new Router<AppState, AppContext>({ prefix: '/api/organizations' });
 
-  router.post('/', route(body(CreateOrg), signedIn, async (ctx, { input, accountId }) => {
-    const org = await createOrganization(db, accountId, input);
-    ctx.status = 201;
-    ctx.body = { organization: presentOrganizationAs(org, 'owner') };
-  }));
+  router.post(
+    '/',
+    route(body(CreateOrg), signedIn, async (ctx, { input, accountId }) => {
+      const org = await createOrganization(db, accountId, input);
+      ctx.status = 201;
+      ctx.body = { organization: presentOrganizationAs(org, 'owner') };
+    }),
+  );
 
-  router.get('/', route(paged, signedIn, async (ctx, { page, accountId }) => {
-    const { memberships, total } = await listMemberships(db, accountId, page);
-    ctx.body = { organizations: memberships.map((m) => presentOrganizationAs(m.organization, m.role)), total };
-  }));
+  router.get(
+    '/',
+    route(paged, signedIn, async (ctx, { page, accountId }) => {
+      const { memberships, total } = await listMemberships(db, accountId, page);
+      ctx.body = { organizations: memberships.map((m) => presentOrganizationAs(m.organization, m.role)), total };
+    }),
+  );
 
-  router.get('/:org', route(orgAccess('member'), async (ctx, { access }) => {
-    ctx.body = { organization: presentOrganizationAs(access.org, access.role), usage: await serviceUsage(deps, access.org) };
-  }));
+  router.get(
+    '/:org',
+    route(orgAccess('member'), async (ctx, { access }) => {
+      ctx.body = { organization: presentOrganizationAs(access.org, access.role), usage: await serviceUsage(deps, access.org) };
+    }),
+  );
 
-  router.patch('/:org', route(orgAccess('admin'), body(UpdateOrg), async (ctx, { access, input }) => {
-    ctx.body = { organization: presentOrganizationAs(await renameOrganization(deps, access.org.id, input), access.role) };
-  }));
+  router.patch(
+    '/:org',
+    route(orgAccess('admin'), body(UpdateOrg), async (ctx, { access, input }) => {
+      ctx.body = { organization: presentOrganizationAs(await renameOrganization(deps, access.org.id, input), access.role) };
+    }),
+  );
 
-  router.delete('/:org', route(orgAccess('owner'), async (ctx, { access }) => {
-    await deleteOrganization(deps, access.org.id);
-    ctx.status = 204;
-  }));
+  router.delete(
+    '/:org',
+    route(orgAccess('owner'), async (ctx, { access }) => {
+      await deleteOrganization(deps, access.org.id);
+      ctx.status = 204;
+    }),
+  );
 
-  router.get('/:org/members', route(orgAccess('member'), paged, async (ctx, { access, page }) => {
-    const { members, total } = await listMembers(db, access.org.id, page);
-    ctx.body = { members: members.map(presentMember), total };
-  }));
+  router.get(
+    '/:org/members',
+    route(orgAccess('member'), paged, async (ctx, { access, page }) => {
+      const { members, total } = await listMembers(db, access.org.id, page);
+      ctx.body = { members: members.map(presentMember), total };
+    }),
+  );
 
-  router.patch('/:org/members/:accountId', route(orgAccess('owner'), body(UpdateMember), async (ctx, { access, input }) => {
-    ctx.body = { member: presentMember(await changeRole(deps, access.org.id, ctx.params.accountId ?? '', input.role)) };
-  }));
+  router.patch(
+    '/:org/members/:accountId',
+    route(orgAccess('owner'), body(UpdateMember), async (ctx, { access, input }) => {
+      ctx.body = { member: presentMember(await changeRole(deps, access.org.id, ctx.params.accountId ?? '', input.role)) };
+    }),
+  );
 
   // Anyone may leave; removing someone else needs the owner role.
-  router.delete('/:org/members/:accountId', route(orgAccess(selfOr('accountId', 'owner')), async (ctx, { access }) => {
-    await removeMember(deps, access.org.id, ctx.params.accountId ?? '');
-    ctx.status = 204;
-  }));
+  router.delete(
+    '/:org/members/:accountId',
+    route(orgAccess(selfOr('accountId', 'owner')), async (ctx, { access }) => {
+      await removeMember(deps, access.org.id, ctx.params.accountId ?? '');
+      ctx.status = 204;
+    }),
+  );
 
   return router;
 }
@@ -65,26 +89,38 @@ export function invitationRoutes(deps: Deps): Router<AppState, AppContext> {
   const { orgAccess } = accessChecks(db);
   const router = new Router<AppState, AppContext>();
 
-  router.post('/api/organizations/:org/invitations', route(orgAccess('admin'), body(CreateInvitation), async (ctx, { access, input }) => {
-    const { invitation, token } = await invite(db, access, input);
-    ctx.status = 201;
-    ctx.body = { invitation: presentInvitation(invitation), token };
-  }));
+  router.post(
+    '/api/organizations/:org/invitations',
+    route(orgAccess('admin'), body(CreateInvitation), async (ctx, { access, input }) => {
+      const { invitation, token } = await invite(db, access, input);
+      ctx.status = 201;
+      ctx.body = { invitation: presentInvitation(invitation), token };
+    }),
+  );
 
-  router.get('/api/organizations/:org/invitations', route(orgAccess('admin'), paged, async (ctx, { access, page }) => {
-    const { invitations, total } = await listInvitations(db, access.org.id, page);
-    ctx.body = { invitations: invitations.map(presentInvitation), total };
-  }));
+  router.get(
+    '/api/organizations/:org/invitations',
+    route(orgAccess('admin'), paged, async (ctx, { access, page }) => {
+      const { invitations, total } = await listInvitations(db, access.org.id, page);
+      ctx.body = { invitations: invitations.map(presentInvitation), total };
+    }),
+  );
 
-  router.delete('/api/organizations/:org/invitations/:id', route(orgAccess('admin'), async (ctx, { access }) => {
-    await revokeInvitation(db, access.org.id, ctx.params.id ?? '');
-    ctx.status = 204;
-  }));
+  router.delete(
+    '/api/organizations/:org/invitations/:id',
+    route(orgAccess('admin'), async (ctx, { access }) => {
+      await revokeInvitation(db, access.org.id, ctx.params.id ?? '');
+      ctx.status = 204;
+    }),
+  );
 
-  router.post('/api/invitations/accept', route(body(AcceptInvitation), signedIn, async (ctx, { input, accountId }) => {
-    const { organization, role } = await acceptInvitation(db, accountId, input.token);
-    ctx.body = { organization: presentOrganization(organization), role };
-  }));
+  router.post(
+    '/api/invitations/accept',
+    route(body(AcceptInvitation), signedIn, async (ctx, { input, accountId }) => {
+      const { organization, role } = await acceptInvitation(db, accountId, input.token);
+      ctx.body = { organization: presentOrganization(organization), role };
+    }),
+  );
 
   return router;
 }

@@ -12,7 +12,14 @@ const nameTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A plan w
 export async function createPlan(db: Db, serviceId: string, input: CreatePlanInput) {
   try {
     return await db.plan.create({
-      data: { id: newId('plan'), serviceId, name: input.name, priceCents: BigInt(input.price_cents), currency: input.currency, features: JSON.stringify(input.features) },
+      data: {
+        id: newId('plan'),
+        serviceId,
+        name: input.name,
+        priceCents: BigInt(input.price_cents),
+        currency: input.currency,
+        features: JSON.stringify(input.features),
+      },
     });
   } catch (err) {
     throw nameTaken(err);

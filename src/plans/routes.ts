@@ -16,29 +16,44 @@ export function planRoutes(deps: Deps): Router<AppState, AppContext> {
   const { serviceAccess } = accessChecks(db);
   const router = new Router<AppState, AppContext>({ prefix: '/api/organizations/:org/services/:service/plans' });
 
-  router.post('/', route(serviceAccess('admin'), body(CreatePlan), async (ctx, { service, input }) => {
-    const created = await createPlan(db, service.id, input);
-    ctx.status = 201;
-    ctx.body = { plan: presentPlan(created), subscription_count: 0 };
-  }));
+  router.post(
+    '/',
+    route(serviceAccess('admin'), body(CreatePlan), async (ctx, { service, input }) => {
+      const created = await createPlan(db, service.id, input);
+      ctx.status = 201;
+      ctx.body = { plan: presentPlan(created), subscription_count: 0 };
+    }),
+  );
 
-  router.get('/', route(serviceAccess('member'), async (ctx, { service }) => {
-    ctx.body = (await listPlans(db, service.id)).map((p) => ({ plan: presentPlan(p.plan), subscription_count: p.subscriptionCount }));
-  }));
+  router.get(
+    '/',
+    route(serviceAccess('member'), async (ctx, { service }) => {
+      ctx.body = (await listPlans(db, service.id)).map((p) => ({ plan: presentPlan(p.plan), subscription_count: p.subscriptionCount }));
+    }),
+  );
 
-  router.get('/:planId', route(serviceAccess('member'), planInPath(db), async (ctx, { plan }) => {
-    ctx.body = await planWithCount(db, plan);
-  }));
+  router.get(
+    '/:planId',
+    route(serviceAccess('member'), planInPath(db), async (ctx, { plan }) => {
+      ctx.body = await planWithCount(db, plan);
+    }),
+  );
 
   // The plan is looked up before the body is read: a missing plan is 404 even with an invalid body.
-  router.patch('/:planId', route(serviceAccess('admin'), planInPath(db), body(UpdatePlan), async (ctx, { plan, input }) => {
-    ctx.body = await planWithCount(db, await updatePlan(db, plan, input));
-  }));
+  router.patch(
+    '/:planId',
+    route(serviceAccess('admin'), planInPath(db), body(UpdatePlan), async (ctx, { plan, input }) => {
+      ctx.body = await planWithCount(db, await updatePlan(db, plan, input));
+    }),
+  );
 
-  router.delete('/:planId', route(serviceAccess('admin'), planInPath(db), async (ctx, { plan }) => {
-    await deletePlan(db, plan);
-    ctx.status = 204;
-  }));
+  router.delete(
+    '/:planId',
+    route(serviceAccess('admin'), planInPath(db), async (ctx, { plan }) => {
+      await deletePlan(db, plan);
+      ctx.status = 204;
+    }),
+  );
 
   return router;
 }

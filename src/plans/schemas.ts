@@ -3,10 +3,18 @@ import { z } from 'zod';
 
 const PlanName = z.string().trim().min(1, 'Name must not be empty').max(100);
 const PriceCents = z.number().int('price_cents must be an integer').min(0).max(10_000_000_000);
-const Currency = z.string().regex(/^[A-Za-z]{3}$/, 'currency must be an ISO 4217 code such as usd').transform((c) => c.toLowerCase());
+const Currency = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'currency must be an ISO 4217 code such as usd')
+  .transform((c) => c.toLowerCase());
 const Features = z.array(z.string().min(1).max(200)).max(100);
 export const CreatePlan = z.strictObject({ name: PlanName, price_cents: PriceCents, currency: Currency, features: Features });
-export const UpdatePlan = z.strictObject({ name: PlanName.optional(), price_cents: PriceCents.optional(), currency: Currency.optional(), features: Features.optional() });
+export const UpdatePlan = z.strictObject({
+  name: PlanName.optional(),
+  price_cents: PriceCents.optional(),
+  currency: Currency.optional(),
+  features: Features.optional(),
+});
 
 export type CreatePlanInput = z.output<typeof CreatePlan>;
 export type UpdatePlanInput = z.output<typeof UpdatePlan>;

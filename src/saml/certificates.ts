@@ -12,7 +12,13 @@ import type { Logger } from '../http/log.ts';
 
 export const CERT_VALIDITY_YEARS = 3;
 
-export interface GeneratedCertificate { id: string; certificatePem: string; encryptedPrivateKey: string; validFrom: Date; validUntil: Date }
+export interface GeneratedCertificate {
+  id: string;
+  certificatePem: string;
+  encryptedPrivateKey: string;
+  validFrom: Date;
+  validUntil: Date;
+}
 
 export function generateCertificate(sealer: Sealer, subject: { organization: string; service: string }): GeneratedCertificate {
   const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
@@ -63,21 +69,46 @@ export async function lockSamlConfig(tx: Tx, serviceId: string, enabledOnly: boo
 /** Inserts a generated certificate; `active` makes it the only signing certificate of the service. */
 export async function storeCertificate(tx: Tx, serviceId: string, cert: GeneratedCertificate, status: 'active' | 'pending') {
   if (status === 'active') await tx.samlCertificate.updateMany({ where: { serviceId, status: { in: ['active', 'pending'] } }, data: { status: 'inactive' } });
-  return tx.samlCertificate.create({ data: { id: cert.id, serviceId, certificatePem: cert.certificatePem, encryptedPrivateKey: cert.encryptedPrivateKey, status, validFrom: cert.validFrom, validUntil: cert.validUntil } });
+  return tx.samlCertificate.create({
+    data: {
+      id: cert.id,
+      serviceId,
+      certificatePem: cert.certificatePem,
+      encryptedPrivateKey: cert.encryptedPrivateKey,
+      status,
+      validFrom: cert.validFrom,
+      validUntil: cert.validUntil,
+    },
+  });
 }
 
 export function presentCertificate(c: { id: string; certificatePem: string; validFrom: Date; validUntil: Date; status: string }) {
-  return { id: c.id, public_key: c.certificatePem, valid_from: iso(c.validFrom), valid_until: iso(c.validUntil), is_active: c.status === 'active', status: c.status };
+  return {
+    id: c.id,
+    public_key: c.certificatePem,
+    valid_from: iso(c.validFrom),
+    valid_until: iso(c.validUntil),
+    is_active: c.status === 'active',
+    status: c.status,
+  };
 }
 
 export { certificateBody } from './xml/dsig-common.ts';
 
-export interface SigningKey { certId: string; certificatePem: string; key: KeyObject }
+export interface SigningKey {
+  certId: string;
+  certificatePem: string;
+  key: KeyObject;
+}
 
 /** Decrypted signing keys by certificate id. A certificate's key never changes, so entries never go stale. */
 export class SigningKeys {
   private readonly keys = new Map<string, KeyObject>();
-  constructor(private readonly db: Db, private readonly sealer: Sealer, private readonly logger: Logger) {}
+  constructor(
+    private readonly db: Db,
+    private readonly sealer: Sealer,
+    private readonly logger: Logger,
+  ) {}
 
   /** The active certificate's key, or null when the service has none (or it cannot be decrypted). */
   async active(serviceId: string): Promise<SigningKey | null> {

@@ -14,7 +14,10 @@ import { refuse } from './pipeline/reasons.ts';
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
 
-interface Entry { target: ResolvedService; cachedAt: number }
+interface Entry {
+  target: ResolvedService;
+  cachedAt: number;
+}
 
 const isSlug = (v: string) => Slug.safeParse(v).success;
 
@@ -22,7 +25,12 @@ export class SamlDirectory {
   private readonly bySlugs = new Map<string, Entry>();
   private readonly slugsById = new Map<string, string>();
 
-  constructor(private readonly db: Db, private readonly config: { publicUrl: string }, private readonly keys: SigningKeys, private readonly bus: InvalidationBus) {
+  constructor(
+    private readonly db: Db,
+    private readonly config: { publicUrl: string },
+    private readonly keys: SigningKeys,
+    private readonly bus: InvalidationBus,
+  ) {
     bus.onInvalidate((m) => this.drop(m));
   }
 
@@ -35,7 +43,9 @@ export class SamlDirectory {
     if (hit) return hit;
     const mark = this.bus.mark();
     const org = await this.db.organization.findUnique({ where: { slug: orgSlug } });
-    const service = org ? await this.db.service.findUnique({ where: { organizationId_slug: { organizationId: org.id, slug: serviceSlug } }, include: { samlConfig: true } }) : null;
+    const service = org
+      ? await this.db.service.findUnique({ where: { organizationId_slug: { organizationId: org.id, slug: serviceSlug } }, include: { samlConfig: true } })
+      : null;
     if (!org || !service?.samlConfig?.enabled) throw refuse('unknown_service', 'No SAML service here');
     const { samlConfig, ...plain } = service;
     return this.keep(mark, await this.build(org, plain, samlConfig));
@@ -59,8 +69,18 @@ export class SamlDirectory {
     return e && Date.now() - e.cachedAt <= TTL_MS ? e.target : null;
   }
 
-  private async build(org: ResolvedService['org'], service: ResolvedService['service'], samlConfig: Parameters<typeof settingsFrom>[0]): Promise<ResolvedService> {
-    return { org, service, settings: settingsFrom(samlConfig), urls: idpUrls(this.config.publicUrl, org.slug, service.slug), signingKey: await this.keys.active(service.id) };
+  private async build(
+    org: ResolvedService['org'],
+    service: ResolvedService['service'],
+    samlConfig: Parameters<typeof settingsFrom>[0],
+  ): Promise<ResolvedService> {
+    return {
+      org,
+      service,
+      settings: settingsFrom(samlConfig),
+      urls: idpUrls(this.config.publicUrl, org.slug, service.slug),
+      signingKey: await this.keys.active(service.id),
+    };
   }
 
   /** Cached only when nothing was invalidated while loading, and only with a usable signing key. */

@@ -34,40 +34,75 @@ export function renderAutoPost(ctx: AppContext, acsUrl: string, samlResponse: st
 }
 
 /** The HTTP-POST binding: an auto-submitting form (nonce'd script, no-store) to a verified URL only. */
-export function renderAutoPostForm(ctx: AppContext, form: { url: string; field: 'SAMLRequest' | 'SAMLResponse'; value: string; relayState: string | undefined; title: string }): void {
+export function renderAutoPostForm(
+  ctx: AppContext,
+  form: { url: string; field: 'SAMLRequest' | 'SAMLResponse'; value: string; relayState: string | undefined; title: string },
+): void {
   const p = page({
     title: form.title,
-    body: `<h1>${escapeHtml(form.title)}…</h1><form method="post" action="${escapeHtml(form.url)}">`
-      + `<input type="hidden" name="${form.field}" value="${escapeHtml(form.value)}">`
-      + (form.relayState !== undefined ? `<input type="hidden" name="RelayState" value="${escapeHtml(form.relayState)}">` : '')
-      + '<noscript><p>JavaScript is off: press the button to continue.</p></noscript><button type="submit">Continue</button></form>',
+    body:
+      `<h1>${escapeHtml(form.title)}…</h1><form method="post" action="${escapeHtml(form.url)}">` +
+      `<input type="hidden" name="${form.field}" value="${escapeHtml(form.value)}">` +
+      (form.relayState !== undefined ? `<input type="hidden" name="RelayState" value="${escapeHtml(form.relayState)}">` : '') +
+      '<noscript><p>JavaScript is off: press the button to continue.</p></noscript><button type="submit">Continue</button></form>',
     script: 'document.forms[0].submit();',
   });
   sendPage(ctx, 200, p);
   ctx.set('Pragma', 'no-cache');
 }
 
-export async function issueResponse(saml: SamlRuntime, ctx: AppContext, target: ResolvedService, session: LiveSession, inResponseTo: string | undefined, relayState: string | undefined): Promise<void> {
+export async function issueResponse(
+  saml: SamlRuntime,
+  ctx: AppContext,
+  target: ResolvedService,
+  session: LiveSession,
+  inResponseTo: string | undefined,
+  relayState: string | undefined,
+): Promise<void> {
   const sign = signer(target);
   // Unguessable, and time-ordered so its unique index takes inserts at one edge (see sortableToken).
   const sessionIndex = `_${sortableToken()}`;
   const format = target.settings.nameIdFormat;
-  const chosen = format === NAME_ID_FORMATS.persistent ? null
-    : format === NAME_ID_FORMATS.transient ? transientNameId()
-    : format === NAME_ID_FORMATS.unspecified ? session.user.id
-    : session.user.email;
+  const chosen =
+    format === NAME_ID_FORMATS.persistent
+      ? null
+      : format === NAME_ID_FORMATS.transient
+        ? transientNameId()
+        : format === NAME_ID_FORMATS.unspecified
+          ? session.user.id
+          : session.user.email;
   // One commit: link (first login), login records, and the session's record of this service (for SLO).
-  const record = await saml.signIns.record({ serviceId: target.service.id, userId: session.user.id, sessionId: session.id, sessionIndex, nameId: chosen, at: new Date() });
+  const record = await saml.signIns.record({
+    serviceId: target.service.id,
+    userId: session.user.id,
+    sessionId: session.id,
+    sessionIndex,
+    nameId: chosen,
+    at: new Date(),
+  });
   const xml = buildSuccessResponse(
     { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() },
-    { nameId: chosen ?? record.persistentNameId, nameIdFormat: format, sessionIndex, authnInstant: session.authnInstant, attributes: attributesFor(session.user, record.subscription) },
+    {
+      nameId: chosen ?? record.persistentNameId,
+      nameIdFormat: format,
+      sessionIndex,
+      authnInstant: session.authnInstant,
+      attributes: attributesFor(session.user, record.subscription),
+    },
     sign,
   );
   renderAutoPost(ctx, target.settings.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);
 }
 
 /** An error status (e.g. NoPassive) to the verified ACS: signed, and never with an Assertion. */
-export async function issueErrorResponse(ctx: AppContext, target: ResolvedService, status: string, message: string, inResponseTo: string | undefined, relayState: string | undefined): Promise<void> {
+export async function issueErrorResponse(
+  ctx: AppContext,
+  target: ResolvedService,
+  status: string,
+  message: string,
+  inResponseTo: string | undefined,
+  relayState: string | undefined,
+): Promise<void> {
   const sign = signer(target);
   const xml = buildErrorResponse({ idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() }, status, message, sign);
   renderAutoPost(ctx, target.settings.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);

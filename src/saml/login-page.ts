@@ -23,13 +23,15 @@ function render(ctx: AppContext, status: number, body: string): void {
 }
 
 function form(state: string, csrf: string, orgName: string, serviceName: string, email = '', error?: string): string {
-  return `<h1>Sign in to ${escapeHtml(serviceName)}</h1><p class="muted">with your ${escapeHtml(orgName)} account</p>`
-    + (error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '')
-    + '<form method="post" action="/login">'
-    + `<input type="hidden" name="state" value="${escapeHtml(state)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">`
-    + `<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" value="${escapeHtml(email)}" required autofocus>`
-    + '<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>'
-    + '<button type="submit">Sign in</button></form>';
+  return (
+    `<h1>Sign in to ${escapeHtml(serviceName)}</h1><p class="muted">with your ${escapeHtml(orgName)} account</p>` +
+    (error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '') +
+    '<form method="post" action="/login">' +
+    `<input type="hidden" name="state" value="${escapeHtml(state)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">` +
+    `<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" value="${escapeHtml(email)}" required autofocus>` +
+    '<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>' +
+    '<button type="submit">Sign in</button></form>'
+  );
 }
 
 function freshCsrf(ctx: AppContext): string {
@@ -41,7 +43,10 @@ function freshCsrf(ctx: AppContext): string {
 export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, AppContext> {
   const { db, config } = deps;
   const router = new Router<AppState, AppContext>();
-  const html = async (ctx: AppContext, next: () => Promise<unknown>) => { ctx.state.html = true; await next(); };
+  const html = async (ctx: AppContext, next: () => Promise<unknown>) => {
+    ctx.state.html = true;
+    await next();
+  };
 
   router.get('/login', html, async (ctx) => {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';

@@ -19,7 +19,11 @@ const CHAIN_TTL_MS = 10 * 60_000;
 const SIGNING_OUT = 'Signing you out';
 const Participants = z.array(z.object({ serviceId: z.string(), nameId: z.string(), sessionIndexes: z.array(z.string()) }));
 
-interface Initiator { target: ResolvedService | null; requestId: string; relayState: string | undefined }
+interface Initiator {
+  target: ResolvedService | null;
+  requestId: string;
+  relayState: string | undefined;
+}
 
 const base64 = (xml: string) => Buffer.from(xml, 'utf8').toString('base64');
 
@@ -37,7 +41,10 @@ export async function answerInitiator(ctx: AppContext, who: Initiator, outcome: 
     if (outcome === 'unknown_principal') throw refuse('unknown_principal', 'No session matches this LogoutRequest');
     return signedOutPage(ctx);
   }
-  const xml = buildLogoutResponse({ idpEntityId: who.target.urls.entityId, destination: sloUrl, inResponseTo: who.requestId, outcome, now: new Date() }, signer(who.target));
+  const xml = buildLogoutResponse(
+    { idpEntityId: who.target.urls.entityId, destination: sloUrl, inResponseTo: who.requestId, outcome, now: new Date() },
+    signer(who.target),
+  );
   renderAutoPostForm(ctx, { url: sloUrl, field: 'SAMLResponse', value: base64(xml), relayState: who.relayState, title: SIGNING_OUT });
 }
 
@@ -45,14 +52,29 @@ export async function answerInitiator(ctx: AppContext, who: Initiator, outcome: 
  * Ends the sessions and, when other participants must be told, stores the chain and sends the first
  * LogoutRequest; otherwise answers the initiator at once.
  */
-export async function startLogout(deps: Deps, saml: SamlRuntime, ctx: AppContext, target: ResolvedService, req: LogoutRequestData, relayState: string | undefined, sessionIds: string[]): Promise<void> {
+export async function startLogout(
+  deps: Deps,
+  saml: SamlRuntime,
+  ctx: AppContext,
+  target: ResolvedService,
+  req: LogoutRequestData,
+  relayState: string | undefined,
+  sessionIds: string[],
+): Promise<void> {
   const { db } = deps;
   const chainId = await db.$transaction(async (tx) => {
     if (!(await endSessions(tx, sessionIds))) return null;
     const participants = await participantsOf(tx, sessionIds, target);
     if (!participants.length) return null;
     const row = await tx.samlLogoutChain.create({
-      data: { id: newId('saml'), serviceId: target.service.id, requestId: req.id, relayState: relayState ?? null, remaining: JSON.stringify(participants), expiresAt: new Date(Date.now() + CHAIN_TTL_MS) },
+      data: {
+        id: newId('saml'),
+        serviceId: target.service.id,
+        requestId: req.id,
+        relayState: relayState ?? null,
+        remaining: JSON.stringify(participants),
+        expiresAt: new Date(Date.now() + CHAIN_TTL_MS),
+      },
     });
     return row.id;
   });
@@ -90,8 +112,22 @@ async function continueLogout(deps: Deps, saml: SamlRuntime, ctx: AppContext, ch
       partial = true; // its SAML, SLO URL or signing key went away since it signed in
       continue;
     }
-    const msg = buildLogoutRequest({ idpEntityId: t.urls.entityId, spEntityId: t.settings.entityId, destination: t.settings.sloUrl, nameId: next.nameId, nameIdFormat: t.settings.nameIdFormat, sessionIndexes: next.sessionIndexes, now: new Date() }, key);
-    await db.samlLogoutChain.update({ where: { id: chainId }, data: { remaining: JSON.stringify(remaining), awaitingServiceId: t.service.id, awaitingRequestId: msg.id, partial } });
+    const msg = buildLogoutRequest(
+      {
+        idpEntityId: t.urls.entityId,
+        spEntityId: t.settings.entityId,
+        destination: t.settings.sloUrl,
+        nameId: next.nameId,
+        nameIdFormat: t.settings.nameIdFormat,
+        sessionIndexes: next.sessionIndexes,
+        now: new Date(),
+      },
+      key,
+    );
+    await db.samlLogoutChain.update({
+      where: { id: chainId },
+      data: { remaining: JSON.stringify(remaining), awaitingServiceId: t.service.id, awaitingRequestId: msg.id, partial },
+    });
     return renderAutoPostForm(ctx, { url: t.settings.sloUrl, field: 'SAMLRequest', value: base64(msg.xml), relayState: undefined, title: SIGNING_OUT });
   }
   await db.samlLogoutChain.update({ where: { id: chainId }, data: { remaining: '[]', partial, completedAt: new Date() } });

@@ -29,11 +29,12 @@ export function buildLogoutRequest(input: LogoutRequestInput, signer: Signer): {
   // The same qualifiers as in the assertion, so the SP recognises the NameID it was given.
   const qualified = input.nameIdFormat === NAME_ID_FORMATS.persistent || input.nameIdFormat === NAME_ID_FORMATS.transient;
   const spnq = qualified ? ` SPNameQualifier="${x(input.spEntityId)}" NameQualifier="${x(input.idpEntityId)}"` : '';
-  const xml = `<samlp:LogoutRequest ${NS_DECL} ID="${id}" Version="2.0" IssueInstant="${samlTime(input.now)}" Destination="${x(input.destination)}" NotOnOrAfter="${notOnOrAfter}" Reason="${REASON_USER}">`
-    + `<saml:Issuer>${x(input.idpEntityId)}</saml:Issuer>`
-    + `<saml:NameID Format="${x(input.nameIdFormat)}"${spnq}>${x(input.nameId)}</saml:NameID>`
-    + input.sessionIndexes.map((s) => `<samlp:SessionIndex>${x(s)}</samlp:SessionIndex>`).join('')
-    + '</samlp:LogoutRequest>';
+  const xml =
+    `<samlp:LogoutRequest ${NS_DECL} ID="${id}" Version="2.0" IssueInstant="${samlTime(input.now)}" Destination="${x(input.destination)}" NotOnOrAfter="${notOnOrAfter}" Reason="${REASON_USER}">` +
+    `<saml:Issuer>${x(input.idpEntityId)}</saml:Issuer>` +
+    `<saml:NameID Format="${x(input.nameIdFormat)}"${spnq}>${x(input.nameId)}</saml:NameID>` +
+    input.sessionIndexes.map((s) => `<samlp:SessionIndex>${x(s)}</samlp:SessionIndex>`).join('') +
+    '</samlp:LogoutRequest>';
   return { id, xml: signEnveloped(xml, 'LogoutRequest', signer.key, signer.certificatePem) };
 }
 
@@ -53,9 +54,10 @@ export interface LogoutResponseInput {
 }
 
 export function buildLogoutResponse(input: LogoutResponseInput, signer: Signer): string {
-  const xml = `<samlp:LogoutResponse ${NS_DECL} ID="${samlId()}" Version="2.0" IssueInstant="${samlTime(input.now)}" Destination="${x(input.destination)}" InResponseTo="${x(input.inResponseTo)}">`
-    + `<saml:Issuer>${x(input.idpEntityId)}</saml:Issuer>`
-    + `<samlp:Status>${statusXml(input.outcome)}</samlp:Status>`
-    + '</samlp:LogoutResponse>';
+  const xml =
+    `<samlp:LogoutResponse ${NS_DECL} ID="${samlId()}" Version="2.0" IssueInstant="${samlTime(input.now)}" Destination="${x(input.destination)}" InResponseTo="${x(input.inResponseTo)}">` +
+    `<saml:Issuer>${x(input.idpEntityId)}</saml:Issuer>` +
+    `<samlp:Status>${statusXml(input.outcome)}</samlp:Status>` +
+    '</samlp:LogoutResponse>';
   return signEnveloped(xml, 'LogoutResponse', signer.key, signer.certificatePem);
 }

@@ -9,7 +9,11 @@ import { readCookie, sessionCookieName, setCookie } from './session.ts';
 import type { LogoutRequestData, ResolvedService } from './pipeline/types.ts';
 
 /** A service still to be told about the logout: one LogoutRequest per NameID it was given. */
-export interface Participant { serviceId: string; nameId: string; sessionIndexes: string[] }
+export interface Participant {
+  serviceId: string;
+  nameId: string;
+  sessionIndexes: string[];
+}
 
 export interface SessionMatch {
   /** Live sessions to end now. */
@@ -27,9 +31,9 @@ export async function matchLogoutSessions(db: Db, ctx: AppContext, target: Resol
   // An emptied cookie (after a logout) counts as none.
   const cookieHash = cookie ? hashToken(cookie) : undefined;
   const now = Date.now();
-  const matched = rows.filter((r) => r.nameId === req.nameId
-    && r.session.organizationId === target.org.id
-    && (cookieHash === undefined || safeEqual(r.session.tokenHash, cookieHash)));
+  const matched = rows.filter(
+    (r) => r.nameId === req.nameId && r.session.organizationId === target.org.id && (cookieHash === undefined || safeEqual(r.session.tokenHash, cookieHash)),
+  );
   const live = matched.filter((r) => !r.session.endedAt && r.session.expiresAt.getTime() > now).map((r) => r.sessionId);
   return { live: [...new Set(live)], known: matched.length > 0 };
 }

@@ -9,7 +9,10 @@ import { byKey, runBatch, text, type Row } from '../db/statements.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { serviceUnavailable } from '../http/errors.ts';
 
-interface Seen { key: string; expiresAt: Date }
+interface Seen {
+  key: string;
+  expiresAt: Date;
+}
 
 /** The first occurrence of each key in the batch: only it can be new. */
 function firstOf(batch: Seen[]): Map<string, Seen> {
@@ -20,9 +23,11 @@ function firstOf(batch: Seen[]): Map<string, Seen> {
 
 /** Inserts the batch's keys; returns the rows of the keys that were new. */
 async function insertSeen(database: Database, batch: Seen[]): Promise<Row[]> {
-  const [rows = []] = await runBatch(database.prisma, database.direct, [sql`INSERT INTO "saml_replay_cache" ("key", "expires_at")
+  const [rows = []] = await runBatch(database.prisma, database.direct, [
+    sql`INSERT INTO "saml_replay_cache" ("key", "expires_at")
     VALUES ${join([...firstOf(batch).entries()].sort(byKey).map(([, s]) => sql`(${s.key}, ${s.expiresAt})`))}
-    ON CONFLICT ("key") DO NOTHING RETURNING "key"`]);
+    ON CONFLICT ("key") DO NOTHING RETURNING "key"`,
+  ]);
   return rows;
 }
 
@@ -36,7 +41,10 @@ function newlySeen(rows: Row[], batch: Seen[]): boolean[] {
 export class ReplayCache {
   private lastPurge = 0;
   private readonly group: GroupCommit<Seen, boolean, Row[]>;
-  constructor(private readonly deps: Deps, onBatch?: (size: number) => void) {
+  constructor(
+    private readonly deps: Deps,
+    onBatch?: (size: number) => void,
+  ) {
     this.group = new GroupCommit((batch) => insertSeen(deps.database, batch), newlySeen, onBatch);
   }
 

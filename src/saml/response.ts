@@ -20,7 +20,10 @@ const PASSWORD_PROTECTED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProte
 const ATTR_URI = 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri';
 const ATTR_BASIC = 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic';
 
-export interface Signer { key: KeyObject; certificatePem: string }
+export interface Signer {
+  key: KeyObject;
+  certificatePem: string;
+}
 
 export interface AssertionSubject {
   nameId: string;
@@ -51,7 +54,9 @@ function attributeStatement(settings: SamlSettings, values: AssertionSubject['at
     if (v === undefined) continue;
     const list = Array.isArray(v) ? v : [v];
     const format = /^[a-z][a-z0-9+.-]*:/i.test(name) ? ATTR_URI : ATTR_BASIC;
-    parts.push(`<saml:Attribute Name="${a(name)}" NameFormat="${format}">${list.map((s) => `<saml:AttributeValue>${t(s)}</saml:AttributeValue>`).join('')}</saml:Attribute>`);
+    parts.push(
+      `<saml:Attribute Name="${a(name)}" NameFormat="${format}">${list.map((s) => `<saml:AttributeValue>${t(s)}</saml:AttributeValue>`).join('')}</saml:Attribute>`,
+    );
   }
   return parts.length ? `<saml:AttributeStatement>${parts.join('')}</saml:AttributeStatement>` : '';
 }
@@ -63,29 +68,35 @@ export function buildAssertion(input: ResponseInput, subject: AssertionSubject):
   const notBefore = samlTime(new Date(now.getTime() - 60_000));
   const notOnOrAfter = samlTime(new Date(now.getTime() + 5 * 60_000));
   const irt = input.inResponseTo ? ` InResponseTo="${a(input.inResponseTo)}"` : '';
-  const qualifiers = subject.nameIdFormat.endsWith(':persistent') || subject.nameIdFormat.endsWith(':transient') ? ` NameQualifier="${a(input.idpEntityId)}" SPNameQualifier="${a(settings.entityId)}"` : '';
-  const xml = `<saml:Assertion xmlns:saml="${SAML_NS}" ID="${id}" IssueInstant="${samlTime(now)}" Version="2.0">`
-    + `<saml:Issuer>${t(input.idpEntityId)}</saml:Issuer>`
-    + `<saml:Subject><saml:NameID Format="${a(subject.nameIdFormat)}"${qualifiers}>${t(subject.nameId)}</saml:NameID>`
-    + `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${irt} NotOnOrAfter="${notOnOrAfter}" Recipient="${a(settings.acsUrl)}"></saml:SubjectConfirmationData></saml:SubjectConfirmation></saml:Subject>`
-    + `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${t(settings.entityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>`
-    + `<saml:AuthnStatement AuthnInstant="${samlTime(subject.authnInstant)}" SessionIndex="${a(subject.sessionIndex)}"><saml:AuthnContext><saml:AuthnContextClassRef>${PASSWORD_PROTECTED}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`
-    + attributeStatement(settings, subject.attributes)
-    + '</saml:Assertion>';
+  const qualifiers =
+    subject.nameIdFormat.endsWith(':persistent') || subject.nameIdFormat.endsWith(':transient')
+      ? ` NameQualifier="${a(input.idpEntityId)}" SPNameQualifier="${a(settings.entityId)}"`
+      : '';
+  const xml =
+    `<saml:Assertion xmlns:saml="${SAML_NS}" ID="${id}" IssueInstant="${samlTime(now)}" Version="2.0">` +
+    `<saml:Issuer>${t(input.idpEntityId)}</saml:Issuer>` +
+    `<saml:Subject><saml:NameID Format="${a(subject.nameIdFormat)}"${qualifiers}>${t(subject.nameId)}</saml:NameID>` +
+    `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${irt} NotOnOrAfter="${notOnOrAfter}" Recipient="${a(settings.acsUrl)}"></saml:SubjectConfirmationData></saml:SubjectConfirmation></saml:Subject>` +
+    `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${t(settings.entityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
+    `<saml:AuthnStatement AuthnInstant="${samlTime(subject.authnInstant)}" SessionIndex="${a(subject.sessionIndex)}"><saml:AuthnContext><saml:AuthnContextClassRef>${PASSWORD_PROTECTED}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
+    attributeStatement(settings, subject.attributes) +
+    '</saml:Assertion>';
   return { id, xml };
 }
 
 function responseEnvelope(input: ResponseInput, status: string, inner: string, message?: string): { id: string; xml: string } {
   const id = samlId();
   const irt = input.inResponseTo ? ` InResponseTo="${a(input.inResponseTo)}"` : '';
-  const statusCode = status === STATUS.success
-    ? `<samlp:StatusCode Value="${status}"></samlp:StatusCode>`
-    : `<samlp:StatusCode Value="${status === STATUS.noPassive || status === STATUS.authnFailed ? STATUS.responder : STATUS.requester}"><samlp:StatusCode Value="${status}"></samlp:StatusCode></samlp:StatusCode>`;
-  const xml = `<samlp:Response xmlns:samlp="${SAMLP_NS}" Destination="${a(input.settings.acsUrl)}" ID="${id}"${irt} IssueInstant="${samlTime(input.now)}" Version="2.0">`
-    + `<saml:Issuer xmlns:saml="${SAML_NS}">${t(input.idpEntityId)}</saml:Issuer>`
-    + `<samlp:Status>${statusCode}${message ? `<samlp:StatusMessage>${t(message)}</samlp:StatusMessage>` : ''}</samlp:Status>`
-    + inner
-    + '</samlp:Response>';
+  const statusCode =
+    status === STATUS.success
+      ? `<samlp:StatusCode Value="${status}"></samlp:StatusCode>`
+      : `<samlp:StatusCode Value="${status === STATUS.noPassive || status === STATUS.authnFailed ? STATUS.responder : STATUS.requester}"><samlp:StatusCode Value="${status}"></samlp:StatusCode></samlp:StatusCode>`;
+  const xml =
+    `<samlp:Response xmlns:samlp="${SAMLP_NS}" Destination="${a(input.settings.acsUrl)}" ID="${id}"${irt} IssueInstant="${samlTime(input.now)}" Version="2.0">` +
+    `<saml:Issuer xmlns:saml="${SAML_NS}">${t(input.idpEntityId)}</saml:Issuer>` +
+    `<samlp:Status>${statusCode}${message ? `<samlp:StatusMessage>${t(message)}</samlp:StatusMessage>` : ''}</samlp:Status>` +
+    inner +
+    '</samlp:Response>';
   return { id, xml };
 }
 
@@ -94,7 +105,9 @@ export function buildSuccessResponse(input: ResponseInput, subject: AssertionSub
   const assertion = buildAssertion(input, subject);
   const assertionXml = input.settings.signAssertions ? signCanonical(assertion.xml, assertion.id, signer.key, signer.certificatePem) : assertion.xml;
   const response = responseEnvelope(input, STATUS.success, assertionXml);
-  return input.settings.signResponse || !input.settings.signAssertions ? signCanonical(response.xml, response.id, signer.key, signer.certificatePem) : response.xml;
+  return input.settings.signResponse || !input.settings.signAssertions
+    ? signCanonical(response.xml, response.id, signer.key, signer.certificatePem)
+    : response.xml;
 }
 
 /** An error Response (e.g. NoPassive): never an Assertion, always signed. */

@@ -19,7 +19,10 @@ import type { SamlRuntime } from './runtime.ts';
 export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Router<AppState, AppContext> {
   const { db } = deps;
   const router = new Router<AppState, AppContext>({ prefix: '/saml/:org/:service' });
-  router.use(async (ctx, next) => { ctx.state.html = true; await next(); });
+  router.use(async (ctx, next) => {
+    ctx.state.html = true;
+    await next();
+  });
   const target = (ctx: AppContext) => saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
   const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes);
   const count = (outcome: string) => metrics.ssoOutcomes.inc({ outcome, reason: '' });
@@ -53,7 +56,12 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     const rawParams = rawQueryParams(ctx.querystring);
     const raw = rawParams.get('SAMLRequest');
     const relay = rawParams.get('RelayState');
-    await sso(ctx, { binding: 'redirect', rawParams, message: raw === undefined ? '' : decodeQueryComponent(raw), relayState: relay === undefined ? undefined : decodeQueryComponent(relay) });
+    await sso(ctx, {
+      binding: 'redirect',
+      rawParams,
+      message: raw === undefined ? '' : decodeQueryComponent(raw),
+      relayState: relay === undefined ? undefined : decodeQueryComponent(relay),
+    });
   });
 
   router.post('/sso', formBody, refusals, async (ctx) => {

@@ -21,10 +21,19 @@ export interface SamlRuntime {
 
 export function createSamlRuntime(deps: Deps, metrics?: Pick<Metrics, 'groupCommitBatch'>): SamlRuntime {
   const sealer = createSealer(deps.config.encryptionKey);
-  if (sealer.development) deps.logger.warn('TESSERA_ENCRYPTION_KEY is not set: SAML private keys are encrypted with the public development key in certs-dev/ (never do this in production)');
+  if (sealer.development)
+    deps.logger.warn(
+      'TESSERA_ENCRYPTION_KEY is not set: SAML private keys are encrypted with the public development key in certs-dev/ (never do this in production)',
+    );
   const schema = loadSamlSchemas();
   // samlify is given the same real validator, so nothing it parses is ever unvalidated.
-  samlify.setSchemaValidator({ validate: async (xml: string) => { const err = schema.validate(xml); if (err) throw new Error(err); return 'valid'; } });
+  samlify.setSchemaValidator({
+    validate: async (xml: string) => {
+      const err = schema.validate(xml);
+      if (err) throw new Error(err);
+      return 'valid';
+    },
+  });
   return {
     sealer,
     directory: new SamlDirectory(deps.db, deps.config, new SigningKeys(deps.db, sealer, deps.logger), deps.invalidation),

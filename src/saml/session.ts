@@ -22,7 +22,12 @@ export function readCookie(ctx: AppContext, name: string): string | undefined {
   return undefined;
 }
 
-export function setCookie(ctx: AppContext, name: string, value: string, opts: { maxAgeSeconds: number; sameSite: 'None' | 'Strict' | 'Lax'; path?: string }): void {
+export function setCookie(
+  ctx: AppContext,
+  name: string,
+  value: string,
+  opts: { maxAgeSeconds: number; sameSite: 'None' | 'Strict' | 'Lax'; path?: string },
+): void {
   ctx.append('Set-Cookie', `${name}=${value}; Path=${opts.path ?? '/'}; Max-Age=${opts.maxAgeSeconds}; HttpOnly; Secure; SameSite=${opts.sameSite}`);
 }
 
@@ -36,31 +41,67 @@ export interface LiveSession {
 export async function currentSession(database: Database, ctx: AppContext, orgId: string): Promise<LiveSession | null> {
   const token = readCookie(ctx, sessionCookieName(orgId));
   if (!token || token.length > 128) return null;
-  const [s] = await runRead(database.prisma, database.direct, sql`SELECT s."id", s."organization_id", s."authn_instant", s."expires_at", s."ended_at",
+  const [s] = await runRead(
+    database.prisma,
+    database.direct,
+    sql`SELECT s."id", s."organization_id", s."authn_instant", s."expires_at", s."ended_at",
       u."id" AS "user_id", u."email", u."disabled", u."organization_id" AS "user_organization_id", u."created_at" AS "user_created_at"
-    FROM "idp_sessions" s JOIN "users" u ON u."id" = s."user_id" WHERE s."token_hash" = ${hashToken(token)}`);
+    FROM "idp_sessions" s JOIN "users" u ON u."id" = s."user_id" WHERE s."token_hash" = ${hashToken(token)}`,
+  );
   if (!s) return null;
-  const live = text(s, 'organization_id') === orgId && text(s, 'user_organization_id') === orgId
-    && dateOrNull(s, 'ended_at') === null && date(s, 'expires_at') > new Date() && !bool(s, 'disabled');
-  return live ? { id: text(s, 'id'), authnInstant: date(s, 'authn_instant'), user: { id: text(s, 'user_id'), email: text(s, 'email'), createdAt: date(s, 'user_created_at') } } : null;
+  const live =
+    text(s, 'organization_id') === orgId &&
+    text(s, 'user_organization_id') === orgId &&
+    dateOrNull(s, 'ended_at') === null &&
+    date(s, 'expires_at') > new Date() &&
+    !bool(s, 'disabled');
+  return live
+    ? {
+        id: text(s, 'id'),
+        authnInstant: date(s, 'authn_instant'),
+        user: { id: text(s, 'user_id'), email: text(s, 'email'), createdAt: date(s, 'user_created_at') },
+      }
+    : null;
 }
 
 /** Starts a fresh session (never reusing any id the browser brought) and sets its cookie. */
 export async function startSession(db: Db, ctx: AppContext, orgId: string, user: LiveSession['user']): Promise<LiveSession> {
   const token = newToken();
   const now = new Date();
-  const row = await db.idpSession.create({ data: { id: newId('idps'), tokenHash: hashToken(token), organizationId: orgId, userId: user.id, authnInstant: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) } });
+  const row = await db.idpSession.create({
+    data: {
+      id: newId('idps'),
+      tokenHash: hashToken(token),
+      organizationId: orgId,
+      userId: user.id,
+      authnInstant: now,
+      expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+    },
+  });
   setCookie(ctx, sessionCookieName(orgId), token, { maxAgeSeconds: SESSION_TTL_MS / 1000, sameSite: 'None' });
   return { id: row.id, authnInstant: now, user: { id: user.id, email: user.email, createdAt: user.createdAt } };
 }
 
-export interface PendingInput { serviceId: string; requestId: string | null; relayState: string | undefined; forceAuthn: boolean }
+export interface PendingInput {
+  serviceId: string;
+  requestId: string | null;
+  relayState: string | undefined;
+  forceAuthn: boolean;
+}
 
 /** Stores a request waiting for sign-in; returns the opaque state for /login?state=. */
 export async function storePending(db: Db, p: PendingInput): Promise<string> {
   const state = newToken(24);
   await db.samlPendingRequest.create({
-    data: { id: newId('saml'), stateHash: hashToken(state), serviceId: p.serviceId, requestId: p.requestId, relayState: p.relayState ?? null, forceAuthn: p.forceAuthn, expiresAt: new Date(Date.now() + PENDING_TTL_MS) },
+    data: {
+      id: newId('saml'),
+      stateHash: hashToken(state),
+      serviceId: p.serviceId,
+      requestId: p.requestId,
+      relayState: p.relayState ?? null,
+      forceAuthn: p.forceAuthn,
+      expiresAt: new Date(Date.now() + PENDING_TTL_MS),
+    },
   });
   return state;
 }

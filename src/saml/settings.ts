@@ -47,7 +47,13 @@ export function settingsFrom(row: SamlConfig): SamlSettings {
   };
 }
 
-export interface IdpUrls { entityId: string; metadata: string; sso: string; slo: string; init: string }
+export interface IdpUrls {
+  entityId: string;
+  metadata: string;
+  sso: string;
+  slo: string;
+  init: string;
+}
 
 export function idpUrls(publicUrl: string, orgSlug: string, serviceSlug: string): IdpUrls {
   const base = `${publicUrl}/saml/${orgSlug}/${serviceSlug}`;
@@ -70,14 +76,17 @@ export function checkSpCertificate(pem: string): { ok: true; pem: string } | { o
 }
 
 export function endpointUrl(allowHttp: boolean) {
-  return z.string().max(2048).refine((v) => {
-    try {
-      const u = new URL(v);
-      if (u.hash || u.username || u.password) return false;
-      if (u.protocol === 'https:') return true;
-      return u.protocol === 'http:' && (allowHttp || ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname));
-    } catch {
-      return false;
-    }
-  }, 'Must be an absolute https URL (http only for localhost)');
+  return z
+    .string()
+    .max(2048)
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        if (u.hash || u.username || u.password) return false;
+        if (u.protocol === 'https:') return true;
+        return u.protocol === 'http:' && (allowHttp || ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname));
+      } catch {
+        return false;
+      }
+    }, 'Must be an absolute https URL (http only for localhost)');
 }

@@ -20,13 +20,22 @@ export interface SignInInput {
   at: Date;
 }
 
-export interface SubscriptionFacts { plan_id: string; plan_name: string; status: string; features: string }
+export interface SubscriptionFacts {
+  plan_id: string;
+  plan_name: string;
+  status: string;
+  features: string;
+}
 
-export interface SignInRecord { persistentNameId: string; subscription: SubscriptionFacts | undefined }
+export interface SignInRecord {
+  persistentNameId: string;
+  subscription: SubscriptionFacts | undefined;
+}
 
 /** Writes the batch in one transaction; returns the rows read back (links, then subscriptions). */
 async function commitSignIns(database: Database, batch: SignInInput[]): Promise<Row[][]> {
-  const persistentOf = (r: SignInInput) => sql`(SELECT "persistent_name_id" FROM "service_users" WHERE "service_id" = ${r.serviceId} AND "user_id" = ${r.userId})`;
+  const persistentOf = (r: SignInInput) =>
+    sql`(SELECT "persistent_name_id" FROM "service_users" WHERE "service_id" = ${r.serviceId} AND "user_id" = ${r.userId})`;
   const pairs = [...new Map(batch.map((r) => [pairKey(r), r])).values()];
   return runBatch(database.prisma, database.direct, [
     linkAndStamp(batch),
@@ -36,7 +45,10 @@ async function commitSignIns(database: Database, batch: SignInInput[]): Promise<
       VALUES ${join(batch.map((r) => sql`(${newSortableId('sss')}, ${r.sessionId}, ${r.serviceId}, ${r.sessionIndex}, ${r.nameId ?? persistentOf(r)}, ${r.at})`))}`,
     sql`SELECT s."service_id", s."user_id", s."plan_id", s."status", p."name" AS "plan_name", p."features"
       FROM "subscriptions" s JOIN "plans" p ON p."id" = s."plan_id"
-      WHERE ${join(pairs.map((r) => sql`(s."service_id" = ${r.serviceId} AND s."user_id" = ${r.userId})`), ' OR ')}`,
+      WHERE ${join(
+        pairs.map((r) => sql`(s."service_id" = ${r.serviceId} AND s."user_id" = ${r.userId})`),
+        ' OR ',
+      )}`,
   ]);
 }
 

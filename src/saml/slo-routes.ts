@@ -16,12 +16,21 @@ import { clearSessionCookie, matchLogoutSessions } from './logout-session.ts';
 import { answerInitiator, resumeLogout, startLogout } from './logout-chain.ts';
 import type { SamlRuntime } from './runtime.ts';
 
-interface SloMessage { binding: IncomingMessage['binding']; rawParams: Map<string, string>; request: string | undefined; response: string | undefined; relayState: string | undefined }
+interface SloMessage {
+  binding: IncomingMessage['binding'];
+  rawParams: Map<string, string>;
+  request: string | undefined;
+  response: string | undefined;
+  relayState: string | undefined;
+}
 
 export function sloRoutes(deps: Deps, saml: SamlRuntime, metrics: Pick<Metrics, 'sloOutcomes'>): Router<AppState, AppContext> {
   const { db } = deps;
   const router = new Router<AppState, AppContext>({ prefix: '/saml/:org/:service' });
-  router.use(async (ctx, next) => { ctx.state.html = true; await next(); });
+  router.use(async (ctx, next) => {
+    ctx.state.html = true;
+    await next();
+  });
   const refusals = reportRefusals(deps.logger, metrics.sloOutcomes);
   const count = (outcome: string) => metrics.sloOutcomes.inc({ outcome, reason: '' });
 

@@ -67,7 +67,8 @@ function spDescriptor(root: Element): Element {
   const descriptors = children(root, MD, 'SPSSODescriptor');
   if (descriptors.length !== 1) throw refuse(descriptors.length ? 'more than one SPSSODescriptor' : 'no SPSSODescriptor');
   const descriptor = descriptors[0] as Element;
-  if (!(descriptor.getAttribute('protocolSupportEnumeration') ?? '').split(/\s+/).includes(PROTOCOL)) throw refuse('the SPSSODescriptor does not support SAML 2.0');
+  if (!(descriptor.getAttribute('protocolSupportEnumeration') ?? '').split(/\s+/).includes(PROTOCOL))
+    throw refuse('the SPSSODescriptor does not support SAML 2.0');
   return descriptor;
 }
 
@@ -105,7 +106,10 @@ export function applySpMetadata(body: unknown, allowHttp: boolean): unknown {
   if (typeof xml !== 'string') throw refuse('must be a string holding an EntityDescriptor');
   const derived: Record<string, unknown> = { ...readSpMetadata(xml) };
   const url = endpointUrl(allowHttp);
-  for (const [field, what] of [['acs_url', 'AssertionConsumerService'], ['slo_url', 'SingleLogoutService']] as const) {
+  for (const [field, what] of [
+    ['acs_url', 'AssertionConsumerService'],
+    ['slo_url', 'SingleLogoutService'],
+  ] as const) {
     if (field in explicit || derived[field] === undefined) continue;
     if (!url.safeParse(derived[field]).success) throw refuse(`the ${what} Location must be an absolute https URL (http only for localhost)`);
   }

@@ -22,7 +22,9 @@ export function devEncryptionKey(): string {
 
 export function createSealer(keyMaterial: string | undefined): Sealer {
   const development = keyMaterial === undefined;
-  const key = createHash('sha256').update(keyMaterial ?? devEncryptionKey()).digest();
+  const key = createHash('sha256')
+    .update(keyMaterial ?? devEncryptionKey())
+    .digest();
   return {
     development,
     seal(plaintext, boundTo) {

@@ -14,7 +14,9 @@ import { AppError } from '../http/errors.ts';
 
 type Lane = 'verify' | 'hash';
 
-interface Job { run: () => void }
+interface Job {
+  run: () => void;
+}
 
 export interface PasswordQueueStats {
   running: number;
@@ -37,7 +39,11 @@ export class PasswordQueue {
    * @param maxWaiting   jobs that may wait, both lanes together
    * @param maxWaitingHash  of those, how many may be new hashes
    */
-  constructor(readonly concurrency: number, readonly maxWaiting: number, readonly maxWaitingHash: number) {}
+  constructor(
+    readonly concurrency: number,
+    readonly maxWaiting: number,
+    readonly maxWaitingHash: number,
+  ) {}
 
   /** Runs `fn` when a slot is free; rejects at once with 503 when the lane's waiting room is full. */
   run<T>(lane: Lane, fn: () => Promise<T>): Promise<T> {

@@ -25,7 +25,12 @@ export interface KeyPrincipal {
 }
 
 /** `used`: served since its row was last read (what the refresh sweep renews; idle keys just expire). */
-interface Entry { principal: KeyPrincipal | null; staleAt: number; lastUsedWritten: number; used: boolean }
+interface Entry {
+  principal: KeyPrincipal | null;
+  staleAt: number;
+  lastUsedWritten: number;
+  used: boolean;
+}
 
 const POSITIVE_TTL_MS = 48_000; // × 0.75–1.25: an entry lives at most 60 s
 const NEGATIVE_TTL_MS = 8_000; // at most 10 s
@@ -77,7 +82,13 @@ export class ApiKeyAuth {
   private refreshing: Promise<void> | undefined;
 
   private readonly db: Db;
-  constructor(private readonly database: Database, secret: string, private readonly logger: Logger, private readonly bus: InvalidationBus, maxEntries = MAX_ENTRIES) {
+  constructor(
+    private readonly database: Database,
+    secret: string,
+    private readonly logger: Logger,
+    private readonly bus: InvalidationBus,
+    maxEntries = MAX_ENTRIES,
+  ) {
     this.cache = new LRUCache<string, Entry>({
       max: maxEntries,
       dispose: (e, cacheKey, reason) => {
@@ -86,14 +97,21 @@ export class ApiKeyAuth {
     });
     this.db = database.prisma;
     this.hash = apiKeyHasher(secret);
-    this.lookups = new GroupCommit((hashes) => this.readRows([...new Set(hashes)]), (found, hashes) => hashes.map((h) => found.get(h) ?? null), undefined, MAX_BATCH);
+    this.lookups = new GroupCommit(
+      (hashes) => this.readRows([...new Set(hashes)]),
+      (found, hashes) => hashes.map((h) => found.get(h) ?? null),
+      undefined,
+      MAX_BATCH,
+    );
     bus.onInvalidate((m) => this.applyInvalidation(m));
   }
 
   start(): void {
     this.flushTimer = setInterval(() => {
       void this.flushLastUsed();
-      this.refreshing ??= this.refreshSoonStale().finally(() => { this.refreshing = undefined; });
+      this.refreshing ??= this.refreshSoonStale().finally(() => {
+        this.refreshing = undefined;
+      });
     }, FLUSH_EVERY_MS);
     this.flushTimer.unref();
   }
@@ -172,9 +190,13 @@ export class ApiKeyAuth {
     for (let i = 0; i < hashes.length; i += MAX_BATCH) {
       // A long list (a refresh of many keys) lets requests run between its statements.
       if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const rows = await runRead(this.db, this.database.direct, sql`SELECT k."key_hash", k."id", k."permissions", k."expires_at",
+      const rows = await runRead(
+        this.db,
+        this.database.direct,
+        sql`SELECT k."key_hash", k."id", k."permissions", k."expires_at",
           s."id" AS "service_id", s."organization_id", s."name", s."slug", s."service_type", s."created_at"
-        FROM "api_keys" k JOIN "services" s ON s."id" = k."service_id" WHERE k."key_hash" IN (${join(padded(hashes.slice(i, i + MAX_BATCH)))})`);
+        FROM "api_keys" k JOIN "services" s ON s."id" = k."service_id" WHERE k."key_hash" IN (${join(padded(hashes.slice(i, i + MAX_BATCH)))})`,
+      );
       for (const row of rows) found.set(text(row, 'key_hash'), principalOf(row));
     }
     return found;

@@ -51,7 +51,9 @@ export function serviceApiGuard(deps: Deps, metrics: Metrics) {
   // A known key: its rate limit (headers on every response), then on to the route.
   const admit = (ctx: AppContext, p: KeyPrincipal, next: Next): Promise<unknown> => {
     ctx.state.principal = p;
-    return limiterFor(deps, ctx.method).consumeFor(p.keyId, ctx.res).then(() => next(), countRefusal);
+    return limiterFor(deps, ctx.method)
+      .consumeFor(p.keyId, ctx.res)
+      .then(() => next(), countRefusal);
   };
   // Not async: a cached key is known synchronously, so the limiter's promise is the only one waited on.
   return function serviceApiGuardMiddleware(ctx: AppContext, next: Next): Promise<unknown> {

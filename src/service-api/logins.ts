@@ -14,7 +14,11 @@ const HOUR_MS = 3_600_000;
 export const floorHour = (d: Date): Date => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
 export const ceilHour = (d: Date): Date => new Date(Math.ceil(d.getTime() / HOUR_MS) * HOUR_MS);
 
-export interface Login { serviceId: string; userId: string; at: Date }
+export interface Login {
+  serviceId: string;
+  userId: string;
+  at: Date;
+}
 
 /** A (service, user) pair as a map key. */
 export const pairKey = (l: { serviceId: string; userId: string }) => `${l.serviceId} ${l.userId}`;

@@ -9,7 +9,16 @@ import type { Metrics } from '../ops/metrics.ts';
 import { need, principal, serviceApiGuard } from './guard.ts';
 import type { KeyPrincipal } from './auth.ts';
 import { changeEmail, findLinkedUser, listUsers, presentServiceUser, provisionUser, removeUser } from './users.ts';
-import { CreateSubscription, STATUSES, UpdateSubscription, createSubscription, deleteSubscription, getSubscription, listSubscriptions, updateSubscription } from './subscriptions.ts';
+import {
+  CreateSubscription,
+  STATUSES,
+  UpdateSubscription,
+  createSubscription,
+  deleteSubscription,
+  getSubscription,
+  listSubscriptions,
+  updateSubscription,
+} from './subscriptions.ts';
 import { serviceAnalytics } from './analytics.ts';
 
 export const CreateUser = z.strictObject({ email: Email });
@@ -81,7 +90,10 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
   router.patch('/info', need('write:service'), async (ctx) => {
     const body = validate(UpdateInfo, ctx.request.body);
     const s = svc(ctx);
-    const updated = body.name === undefined ? await db.service.findUniqueOrThrow({ where: { id: s.id } }) : await db.service.update({ where: { id: s.id }, data: { name: body.name } });
+    const updated =
+      body.name === undefined
+        ? await db.service.findUniqueOrThrow({ where: { id: s.id } })
+        : await db.service.update({ where: { id: s.id }, data: { name: body.name } });
     await deps.invalidation.publish({ kind: 'service', id: s.id });
     ctx.body = presentInfo(updated);
   });

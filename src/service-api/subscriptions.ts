@@ -30,7 +30,13 @@ export function presentSubscription(s: SubWithPlan) {
 export async function listSubscriptions(db: Db, service: Scope, status: string | undefined, page: Page) {
   const where = { serviceId: service.id, ...(status ? { status } : {}) };
   const [rows, total] = await Promise.all([
-    db.subscription.findMany({ where, include: { plan: { select: { name: true } } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
+    db.subscription.findMany({
+      where,
+      include: { plan: { select: { name: true } } },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: page.limit,
+      skip: page.offset,
+    }),
     db.subscription.count({ where }),
   ]);
   return { subscriptions: rows.map(presentSubscription), total };

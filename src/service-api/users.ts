@@ -25,7 +25,9 @@ export async function listUsers(db: Db, service: Scope, page: Page) {
 
 /** The user when linked to the service; 404 otherwise (including other services' users). */
 export async function findLinkedUser(db: Db, service: Scope, userId: string) {
-  const link = looksLikeId(userId, 'usr') ? await db.serviceUser.findUnique({ where: { serviceId_userId: { serviceId: service.id, userId } }, include: { user: true } }) : null;
+  const link = looksLikeId(userId, 'usr')
+    ? await db.serviceUser.findUnique({ where: { serviceId_userId: { serviceId: service.id, userId } }, include: { user: true } })
+    : null;
   if (!link) throw notFound(USER_NOT_LINKED);
   return link.user;
 }

@@ -12,7 +12,11 @@ import type { CreateServiceInput, UpdateServiceInput } from './schemas.ts';
 /** Scope lists are stored in JSON text; null (no grant) and undefined (unchanged) pass through. */
 const json = (v: string[] | null | undefined) => (v === undefined ? undefined : v === null ? null : JSON.stringify(v));
 
-class LimitReached extends Error { constructor(readonly max: number) { super('limit'); } }
+class LimitReached extends Error {
+  constructor(readonly max: number) {
+    super('limit');
+  }
+}
 
 export async function createService(deps: Deps, organizationId: string, input: CreateServiceInput) {
   try {
@@ -47,7 +51,12 @@ export async function createService(deps: Deps, organizationId: string, input: C
 
 /** A page of the organization's services, and its usage (whose count is the total). */
 export async function listServices(deps: Deps, org: { id: string; maxServices: number | null }, page: Page) {
-  const services = await deps.db.service.findMany({ where: { organizationId: org.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset });
+  const services = await deps.db.service.findMany({
+    where: { organizationId: org.id },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: page.limit,
+    skip: page.offset,
+  });
   return { services, usage: await serviceUsage(deps, org) };
 }
 

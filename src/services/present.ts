@@ -17,7 +17,11 @@ export function presentService(s: Service) {
 
 export function providerGrants(s: Service) {
   const grants: { provider: string; scopes: string[] }[] = [];
-  for (const [provider, text] of [['github', s.githubScopes], ['google', s.googleScopes], ['microsoft', s.microsoftScopes]] as const) {
+  for (const [provider, text] of [
+    ['github', s.githubScopes],
+    ['google', s.googleScopes],
+    ['microsoft', s.microsoftScopes],
+  ] as const) {
     if (text !== null) grants.push({ provider, scopes: parseStringArray(text) });
   }
   return grants;

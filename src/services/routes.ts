@@ -16,30 +16,45 @@ export function serviceRoutes(deps: Deps): Router<AppState, AppContext> {
   const { orgAccess, serviceAccess } = accessChecks(db);
   const router = new Router<AppState, AppContext>({ prefix: '/api/organizations/:org/services' });
 
-  router.post('/', route(orgAccess('admin'), body(CreateService), async (ctx, { access, input }) => {
-    const service = await createService(deps, access.org.id, input);
-    ctx.status = 201;
-    ctx.body = { service: presentService(service), client_id: service.clientId };
-  }));
+  router.post(
+    '/',
+    route(orgAccess('admin'), body(CreateService), async (ctx, { access, input }) => {
+      const service = await createService(deps, access.org.id, input);
+      ctx.status = 201;
+      ctx.body = { service: presentService(service), client_id: service.clientId };
+    }),
+  );
 
-  router.get('/', route(orgAccess('member'), paged, async (ctx, { access, page }) => {
-    const { services, usage } = await listServices(deps, access.org, page);
-    ctx.body = { services: services.map(presentService), total: usage.current_services, usage };
-  }));
+  router.get(
+    '/',
+    route(orgAccess('member'), paged, async (ctx, { access, page }) => {
+      const { services, usage } = await listServices(deps, access.org, page);
+      ctx.body = { services: services.map(presentService), total: usage.current_services, usage };
+    }),
+  );
 
-  router.get('/:service', route(serviceAccess('member'), async (ctx, { service }) => {
-    const plans = await servicePlans(db, service.id);
-    ctx.body = { service: presentService(service), provider_grants: providerGrants(service), plans: plans.map(presentPlan) };
-  }));
+  router.get(
+    '/:service',
+    route(serviceAccess('member'), async (ctx, { service }) => {
+      const plans = await servicePlans(db, service.id);
+      ctx.body = { service: presentService(service), provider_grants: providerGrants(service), plans: plans.map(presentPlan) };
+    }),
+  );
 
-  router.patch('/:service', route(serviceAccess('admin'), body(UpdateService), async (ctx, { service, input }) => {
-    ctx.body = { service: presentService(await updateService(deps, service.id, input)) };
-  }));
+  router.patch(
+    '/:service',
+    route(serviceAccess('admin'), body(UpdateService), async (ctx, { service, input }) => {
+      ctx.body = { service: presentService(await updateService(deps, service.id, input)) };
+    }),
+  );
 
-  router.delete('/:service', route(serviceAccess('owner'), async (ctx, { service }) => {
-    await deleteService(deps, service.id);
-    ctx.status = 204;
-  }));
+  router.delete(
+    '/:service',
+    route(serviceAccess('owner'), async (ctx, { service }) => {
+      await deleteService(deps, service.id);
+      ctx.status = 204;
+    }),
+  );
 
   return router;
 }

@@ -4,14 +4,17 @@ import { Name, Slug } from '../http/validate.ts';
 
 export const SERVICE_TYPES = ['web', 'mobile', 'desktop', 'cli', 'api'] as const;
 
-const RedirectUri = z.string().max(2048).refine((v) => {
-  try {
-    const u = new URL(v);
-    return u.protocol !== 'javascript:' && u.protocol !== 'data:' && u.protocol !== 'file:' && !u.hash;
-  } catch {
-    return false;
-  }
-}, 'Redirect URIs must be absolute URLs without a fragment');
+const RedirectUri = z
+  .string()
+  .max(2048)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol !== 'javascript:' && u.protocol !== 'data:' && u.protocol !== 'file:' && !u.hash;
+    } catch {
+      return false;
+    }
+  }, 'Redirect URIs must be absolute URLs without a fragment');
 const Scopes = z.array(z.string().min(1).max(200)).max(100);
 const Editable = {
   name: Name,

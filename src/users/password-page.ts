@@ -34,7 +34,10 @@ const INVALID = '<h1>This link is not valid</h1><p>It may have expired or been u
 
 export function passwordPageRoutes(deps: Deps): Router<AppState, AppContext> {
   const router = new Router<AppState, AppContext>();
-  const markHtml = async (ctx: AppContext, next: () => Promise<unknown>) => { ctx.state.html = true; await next(); };
+  const markHtml = async (ctx: AppContext, next: () => Promise<unknown>) => {
+    ctx.state.html = true;
+    await next();
+  };
 
   router.get('/password', markHtml, async (ctx) => {
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
@@ -49,7 +52,8 @@ export function passwordPageRoutes(deps: Deps): Router<AppState, AppContext> {
     const password = fields.get('password') ?? '';
     const link = await findUsableLink(deps.db, token);
     if (!link) return render(ctx, 400, 'Invalid link', INVALID);
-    if (password.length < 10 || password.length > 256) return render(ctx, 400, 'Set your password', form(token, link.user.email, 'The password must be 10 to 256 characters long.'));
+    if (password.length < 10 || password.length > 256)
+      return render(ctx, 400, 'Set your password', form(token, link.user.email, 'The password must be 10 to 256 characters long.'));
     if (password !== fields.get('confirm')) return render(ctx, 400, 'Set your password', form(token, link.user.email, 'The two passwords do not match.'));
     const ok = await usePasswordLink(deps.db, link.id, link.userId, password);
     if (!ok) return render(ctx, 400, 'Invalid link', INVALID);

@@ -17,36 +17,54 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   const { orgAccess } = accessChecks(db);
   const router = new Router<AppState, AppContext>({ prefix: '/api/organizations/:org/users' });
 
-  router.get('/', route(orgAccess('member'), paged, query(EmailFilter, 'Invalid query'), async (ctx, { access, page, query: q }) => {
-    const { users, total } = await listUsers(db, access.org.id, page, q.email);
-    ctx.body = { users: users.map(presentDirectoryUser), total };
-  }));
+  router.get(
+    '/',
+    route(orgAccess('member'), paged, query(EmailFilter, 'Invalid query'), async (ctx, { access, page, query: q }) => {
+      const { users, total } = await listUsers(db, access.org.id, page, q.email);
+      ctx.body = { users: users.map(presentDirectoryUser), total };
+    }),
+  );
 
-  router.post('/', route(orgAccess('admin'), body(CreateUser), async (ctx, { access, input }) => {
-    const user = await createUser(db, access.org.id, input);
-    ctx.status = 201;
-    ctx.body = { user: presentDirectoryUser(user) };
-  }));
+  router.post(
+    '/',
+    route(orgAccess('admin'), body(CreateUser), async (ctx, { access, input }) => {
+      const user = await createUser(db, access.org.id, input);
+      ctx.status = 201;
+      ctx.body = { user: presentDirectoryUser(user) };
+    }),
+  );
 
-  router.get('/:userId', route(orgAccess('member'), userInPath(db), (ctx, { user }) => {
-    ctx.body = { user: presentDirectoryUser(user) };
-  }));
+  router.get(
+    '/:userId',
+    route(orgAccess('member'), userInPath(db), (ctx, { user }) => {
+      ctx.body = { user: presentDirectoryUser(user) };
+    }),
+  );
 
   // The user is looked up before the body is read: a missing user is 404 even with an invalid body.
-  router.patch('/:userId', route(orgAccess('admin'), userInPath(db), body(UpdateUser), async (ctx, { user, input }) => {
-    ctx.body = { user: presentDirectoryUser(await updateUser(db, user, input)) };
-  }));
+  router.patch(
+    '/:userId',
+    route(orgAccess('admin'), userInPath(db), body(UpdateUser), async (ctx, { user, input }) => {
+      ctx.body = { user: presentDirectoryUser(await updateUser(db, user, input)) };
+    }),
+  );
 
-  router.delete('/:userId', route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
-    await deleteUser(db, user);
-    ctx.status = 204;
-  }));
+  router.delete(
+    '/:userId',
+    route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
+      await deleteUser(db, user);
+      ctx.status = 204;
+    }),
+  );
 
-  router.post('/:userId/password-link', route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
-    const link = await createPasswordLink(db, deps.config.publicUrl, user.id);
-    ctx.status = 201;
-    ctx.body = link;
-  }));
+  router.post(
+    '/:userId/password-link',
+    route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
+      const link = await createPasswordLink(db, deps.config.publicUrl, user.id);
+      ctx.status = 201;
+      ctx.body = link;
+    }),
+  );
 
   return router;
 }

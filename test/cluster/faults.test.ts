@@ -18,17 +18,27 @@ async function heldPost(base: string, path: string, body: string): Promise<{ fin
   const half = bytes.length >> 1;
   const req = request(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(bytes.length) } });
   const status = new Promise<number>((resolve, reject) => {
-    req.on('response', (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
     req.on('error', reject);
   });
   req.flushHeaders();
   await new Promise<void>((resolve, reject) => req.write(bytes.subarray(0, half), (err) => (err ? reject(err) : resolve())));
-  return { finish: () => { req.end(bytes.subarray(half)); return status; } };
+  return {
+    finish: () => {
+      req.end(bytes.subarray(half));
+      return status;
+    },
+  };
 }
 
 describe.each(databases())('process faults on $name', (factory) => {
   const cleanups: (() => Promise<unknown>)[] = [];
-  afterAll(async () => { for (const c of cleanups.reverse()) await c(); });
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
 
   it('SIGTERM: in-flight requests finish, new ones are refused, exit code 0 within 10 s', async () => {
     const db = await factory.create();
@@ -37,12 +47,17 @@ describe.each(databases())('process faults on $name', (factory) => {
     // Four registrations are under way when the signal lands: their headers are in and their bodies
     // only half sent, so none can finish early however slow the machine, and each must still be
     // answered in full after SIGTERM. A request that starts after the signal is refused.
-    const held = await Promise.all(Array.from({ length: 4 }, () => heldPost(srv.url, '/api/auth/register', JSON.stringify({ email: uniqueEmail('drain'), password: PASSWORD }))));
+    const held = await Promise.all(
+      Array.from({ length: 4 }, () => heldPost(srv.url, '/api/auth/register', JSON.stringify({ email: uniqueEmail('drain'), password: PASSWORD }))),
+    );
     await new Promise((r) => setTimeout(r, 500));
     const started = Date.now();
     const exited = srv.stop('SIGTERM');
     await new Promise((r) => setTimeout(r, 200));
-    const late = await fetch(`${srv.url}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.status, () => 'refused');
+    const late = await fetch(`${srv.url}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
+      (r) => r.status,
+      () => 'refused',
+    );
     expect([503, 'refused']).toContain(late);
     const results = await Promise.all(held.map((h) => h.finish()));
     expect(results).toEqual([201, 201, 201, 201]);

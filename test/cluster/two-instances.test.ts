@@ -87,7 +87,9 @@ describe.runIf(pgFactory && redisUrl)('two instances on one PostgreSQL and one R
   it('concurrent POST /api/service/users with one email on both instances creates exactly one user', async () => {
     const key = await createKey(admin, org, svc, ['write:users', 'read:users']);
     const target = uniqueEmail('race');
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => new Client(i % 2 ? b.url : a.url).apiKey(key.key).post<{ id: string }>('/api/service/users', { email: target })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => new Client(i % 2 ? b.url : a.url).apiKey(key.key).post<{ id: string }>('/api/service/users', { email: target })),
+    );
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
   });
@@ -96,7 +98,11 @@ describe.runIf(pgFactory && redisUrl)('two instances on one PostgreSQL and one R
     const key = await createKey(admin, org, svc, ['write:users', 'write:subscriptions', 'read:subscriptions']);
     const planId = await createPlan(admin, org, svc, `Cluster ${Date.now()}`);
     const user = await new Client(a.url).apiKey(key.key).post<{ id: string }>('/api/service/users', { email: uniqueEmail('sub-race') });
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => new Client(i % 2 ? b.url : a.url).apiKey(key.key).post('/api/service/subscriptions', { user_id: user.body.id, plan_id: planId })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        new Client(i % 2 ? b.url : a.url).apiKey(key.key).post('/api/service/subscriptions', { user_id: user.body.id, plan_id: planId }),
+      ),
+    );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(5);
   });
@@ -107,7 +113,10 @@ describe.runIf(pgFactory && redisUrl)('two instances on one PostgreSQL and one R
     const jar = new CookieJar();
     const first = await browserFetch(jar, `${onA(ssoPath())}?${redirectQuery(authnRequest(PUBLIC + ssoPath()))}`);
     const login = await browserFetch(jar, onA(first.headers.get('location') ?? ''));
-    await browserFetch(jar, onA('/login'), { form: { state: hiddenInput(login.text, 'state') ?? '', csrf: hiddenInput(login.text, 'csrf') ?? '', email, password: USER_PASSWORD }, headers: { origin: PUBLIC } });
+    await browserFetch(jar, onA('/login'), {
+      form: { state: hiddenInput(login.text, 'state') ?? '', csrf: hiddenInput(login.text, 'csrf') ?? '', email, password: USER_PASSWORD },
+      headers: { origin: PUBLIC },
+    });
     const signedBy = async () => {
       const page = await browserFetch(jar, `${onB(ssoPath())}?${redirectQuery(authnRequest(PUBLIC + ssoPath()))}`);
       const { xml } = samlResponseFrom(page);

@@ -14,14 +14,25 @@ describe.each(databases())('tessera CLI on $name', (factory) => {
   let db: TestDatabase;
   const cli = async (...args: string[]) => {
     try {
-      const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: db.url, TESSERA_SECRET: TEST_SECRET, NODE_ENV: 'test', PUBLIC_URL: 'https://idp.example.com', TESSERA_FROM_SOURCE: '1' } });
+      const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+        env: {
+          ...process.env,
+          DATABASE_URL: db.url,
+          TESSERA_SECRET: TEST_SECRET,
+          NODE_ENV: 'test',
+          PUBLIC_URL: 'https://idp.example.com',
+          TESSERA_FROM_SOURCE: '1',
+        },
+      });
       return { code: 0, stdout, stderr };
     } catch (err) {
       const e = err as { code: number; stdout: string; stderr: string };
       return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     }
   };
-  beforeAll(async () => { db = await factory.create(); });
+  beforeAll(async () => {
+    db = await factory.create();
+  });
   afterAll(async () => db?.drop());
 
   it('migrates, creates an account, organization, service and a working API key', async () => {

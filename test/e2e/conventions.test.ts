@@ -51,7 +51,11 @@ describe.each(databases())('conventions on $name', (factory) => {
       for (const [pending, status, code] of failures) {
         const res = await pending;
         const body = expectError(res, status, code);
-        expect(Object.keys(body).filter((k) => k !== 'details').sort()).toEqual(['error', 'error_code', 'request_id', 'timestamp']);
+        expect(
+          Object.keys(body)
+            .filter((k) => k !== 'details')
+            .sort(),
+        ).toEqual(['error', 'error_code', 'request_id', 'timestamp']);
         expect(Math.abs(Date.parse(body.timestamp) - Date.now())).toBeLessThan(60_000);
         expectSecurityHeaders(res);
       }
@@ -114,7 +118,12 @@ describe.each(databases())('conventions on $name', (factory) => {
       // Nothing was created.
       expectError(await owner.client.get('/api/organizations/ct-test-org'), 404, 'NOT_FOUND');
       // application/json with a charset is fine.
-      expectStatus(await owner.client.post('/api/organizations', JSON.stringify({ slug: `cs-${Date.now().toString(36)}`, name: 'x' }), { 'content-type': 'application/json; charset=utf-8' }), 201);
+      expectStatus(
+        await owner.client.post('/api/organizations', JSON.stringify({ slug: `cs-${Date.now().toString(36)}`, name: 'x' }), {
+          'content-type': 'application/json; charset=utf-8',
+        }),
+        201,
+      );
     });
 
     it('a body over 1 MiB is 413, with and without Content-Length', async () => {
@@ -125,7 +134,10 @@ describe.each(databases())('conventions on $name', (factory) => {
       let sent = 0;
       const stream = new ReadableStream<Uint8Array>({
         pull(controller) {
-          if (sent >= 1100 * 1024) { controller.close(); return; }
+          if (sent >= 1100 * 1024) {
+            controller.close();
+            return;
+          }
           sent += chunk.length;
           controller.enqueue(chunk);
         },
@@ -212,16 +224,25 @@ describe.each(databases())('conventions on $name', (factory) => {
     it('a malformed or unknown ID in a path is 404, never 500', async () => {
       const base = `/api/organizations/${org}`;
       const s = `${base}/services/${svc}`;
-      const weird = ['not-an-id', 'plan_', 'key_%00', '%00', 'acct_%00abcdefghijklmnop', "usr_' OR 1=1 --", '%27%22%3B', 'a'.repeat(300), '..%2F..%2Fetc%2Fpasswd', '%F0%9F%92%A9', 'null', 'undefined', '0', '-1'];
+      const weird = [
+        'not-an-id',
+        'plan_',
+        'key_%00',
+        '%00',
+        'acct_%00abcdefghijklmnop',
+        "usr_' OR 1=1 --",
+        '%27%22%3B',
+        'a'.repeat(300),
+        '..%2F..%2Fetc%2Fpasswd',
+        '%F0%9F%92%A9',
+        'null',
+        'undefined',
+        '0',
+        '-1',
+      ];
       for (const w of weird) {
         const seg = w.includes('%') ? w : encodeURIComponent(w);
-        for (const path of [
-          `${s}/plans/${seg}`,
-          `${s}/api-keys/${seg}`,
-          `${base}/users/${seg}`,
-          `/api/organizations/${seg}`,
-          `${base}/services/${seg}`,
-        ]) {
+        for (const path of [`${s}/plans/${seg}`, `${s}/api-keys/${seg}`, `${base}/users/${seg}`, `/api/organizations/${seg}`, `${base}/services/${seg}`]) {
           const res = await owner.client.get(path);
           expect(res.status, path).toBe(404);
           expectError(res, 404, 'NOT_FOUND');

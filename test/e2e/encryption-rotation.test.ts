@@ -15,13 +15,17 @@ const NEW_KEY = 'a-new-production-encryption-key-0123456789';
 
 describe.each(databases())('encryption key rotation on $name', (factory) => {
   const cleanups: (() => Promise<unknown>)[] = [];
-  afterAll(async () => { for (const c of cleanups.reverse()) await c(); });
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
 
   const cli = async (env: Record<string, string>) => {
     // Only the keys this call names: nothing inherited from the test process's environment.
     const { TESSERA_OLD_ENCRYPTION_KEY: _old, TESSERA_ENCRYPTION_KEY: _new, ...inherited } = process.env;
     try {
-      const { stdout } = await run(process.execPath, [bin, 'encryption-key', 'rotate'], { env: { ...inherited, TESSERA_SECRET: TEST_SECRET, NODE_ENV: 'test', ...env } });
+      const { stdout } = await run(process.execPath, [bin, 'encryption-key', 'rotate'], {
+        env: { ...inherited, TESSERA_SECRET: TEST_SECRET, NODE_ENV: 'test', ...env },
+      });
       return { code: 0, out: stdout };
     } catch (err) {
       const x = err as { code: number; stderr: string };

@@ -34,7 +34,9 @@ describe.runIf(sqlite)('the public paths answer alike (TESSERA_FAST_PATHS=off)',
     if (!sqlite) return;
     servers.push(await startTestServer(sqlite), await startTestServer(sqlite, { TESSERA_FAST_PATHS: 'off' }));
   });
-  afterAll(async () => { for (const s of servers) await s.stop(); });
+  afterAll(async () => {
+    for (const s of servers) await s.stop();
+  });
 
   it('same responses and the same access line fields on both servers', async () => {
     const lines: Record<string, unknown>[][] = [];
@@ -47,7 +49,11 @@ describe.runIf(sqlite)('the public paths answer alike (TESSERA_FAST_PATHS=off)',
       expect((await w.api.get('/api/service/nope')).status).toBe(404);
       await new Promise((r) => setTimeout(r, 20));
       srv.deps.logger.flush();
-      lines.push(srv.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request' && (String(l.route).startsWith('/api/service') || l.route === 'unmatched')));
+      lines.push(
+        srv.logs
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((l) => l.msg === 'request' && (String(l.route).startsWith('/api/service') || l.route === 'unmatched')),
+      );
     }
     // The route label differs only for a request refused by router-level middleware (the 401): the
     // router's own dispatch names the `router.use` layer (/api/service(?:\/|$)), the route table the

@@ -26,7 +26,11 @@ describe.runIf(pgFactory)('database outage on postgresql', () => {
     key = (await createKey(admin, org, svc.slug, ['read:users'])).key;
     srv.logs.length = 0;
     // The schema is dropped through the direct URL at the end.
-    afterAll(async () => { await srv.close(1000); await proxy.close(); await db.drop(); });
+    afterAll(async () => {
+      await srv.close(1000);
+      await proxy.close();
+      await db.drop();
+    });
   });
 
   it('answers 503 with Retry-After while the database is unreachable, then recovers by itself', async () => {

@@ -10,7 +10,9 @@ import { newId } from '../../src/security/random.ts';
 
 describe.each(databases())('login records on $name', (factory) => {
   let srv: TestServer;
-  beforeAll(async () => { srv = await startTestServer(factory); });
+  beforeAll(async () => {
+    srv = await startTestServer(factory);
+  });
   afterAll(async () => srv?.stop());
 
   it('20 concurrent logins in one hour are all counted, and each user once', async () => {
@@ -19,7 +21,11 @@ describe.each(databases())('login records on $name', (factory) => {
     const svc = await createService(admin, org);
     const db = srv.deps.db;
     const organization = await db.organization.findUniqueOrThrow({ where: { slug: org } });
-    const users = await Promise.all(Array.from({ length: 5 }, (_, i) => db.user.create({ data: { id: newId('usr'), organizationId: organization.id, email: `c${i}.${Date.now()}@example.com` } })));
+    const users = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        db.user.create({ data: { id: newId('usr'), organizationId: organization.id, email: `c${i}.${Date.now()}@example.com` } }),
+      ),
+    );
     for (const u of users) await linkUser(db, svc.id, u.id);
     const at = new Date();
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => recordLogin(db, svc.id, users[i % 5]?.id ?? '', at)));

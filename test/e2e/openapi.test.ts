@@ -14,7 +14,14 @@ import { CreateApiKey } from '../../src/api-keys/index.ts';
 import { PERMISSIONS } from '../../src/api-keys/permissions.ts';
 import * as S from '../../src/ops/openapi-schemas.ts';
 
-type Operation = { summary: string; tags: string[]; security: Record<string, string[]>[]; 'x-undocumented'?: boolean; requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }; responses: Record<string, unknown> };
+type Operation = {
+  summary: string;
+  tags: string[];
+  security: Record<string, string[]>[];
+  'x-undocumented'?: boolean;
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, unknown>;
+};
 
 function operation(doc: OpenApiDocument, method: string, path: string): Operation | undefined {
   return doc.paths[path]?.[method.toLowerCase()] as Operation | undefined;
@@ -24,7 +31,7 @@ function operation(doc: OpenApiDocument, method: string, path: string): Operatio
 function refs(value: unknown, out: string[] = []): string[] {
   if (Array.isArray(value)) value.forEach((v) => refs(v, out));
   else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) (k === '$ref' && typeof v === 'string' ? out.push(v) : refs(v, out));
+    for (const [k, v] of Object.entries(value)) k === '$ref' && typeof v === 'string' ? out.push(v) : refs(v, out);
   }
   return out;
 }
@@ -68,7 +75,9 @@ describe.each(databases())('OpenAPI document and API reference on $name', (facto
     expect(undocumented, 'add these routes to src/ops/openapi-catalog.ts').toEqual([]);
     // And nothing in the document that the app does not serve.
     const served = new Set(routes.map((r) => `${r.method.toLowerCase()} ${toOpenApiPath(r.path)}`));
-    const extra = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)).filter((k) => !served.has(k));
+    const extra = Object.entries(doc.paths)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`))
+      .filter((k) => !served.has(k));
     expect(extra).toEqual([]);
     // And no catalog entry for a route that no longer exists.
     const keys = new Set(routes.map((r) => `${r.method} ${r.path}`));
@@ -77,13 +86,20 @@ describe.each(databases())('OpenAPI document and API reference on $name', (facto
 
   it('takes request bodies from the zod schemas the routes validate with', () => {
     const op = operation(doc, 'POST', '/api/organizations/{org}/services/{service}/api-keys');
-    const schema = op?.requestBody?.content['application/json']?.schema as { properties: { permissions: { items: { enum: string[] } } }; required: string[]; additionalProperties: boolean };
+    const schema = op?.requestBody?.content['application/json']?.schema as {
+      properties: { permissions: { items: { enum: string[] } } };
+      required: string[];
+      additionalProperties: boolean;
+    };
     expect(schema.properties.permissions.items.enum).toEqual([...PERMISSIONS]);
     expect(schema.required).toEqual(['name', 'permissions']);
     expect(schema.additionalProperties).toBe(false);
     const { $schema: _ignored, ...fromRoute } = z.toJSONSchema(CreateApiKey, { io: 'input' });
     expect(schema).toEqual(fromRoute);
-    const saml = operation(doc, 'POST', '/api/organizations/{org}/services/{service}/saml')?.requestBody?.content['application/json']?.schema as { required: string[]; properties: Record<string, unknown> };
+    const saml = operation(doc, 'POST', '/api/organizations/{org}/services/{service}/saml')?.requestBody?.content['application/json']?.schema as {
+      required: string[];
+      properties: Record<string, unknown>;
+    };
     expect(saml.required).toEqual(['enabled']);
     expect(Object.keys(saml.properties)).toEqual(expect.arrayContaining(['entity_id', 'acs_url', 'attribute_mapping', 'sign_assertions']));
   });
@@ -99,9 +115,13 @@ describe.each(databases())('OpenAPI document and API reference on $name', (facto
     const create = operation(doc, 'POST', '/api/organizations/{org}/services');
     expect(Object.keys(create?.responses ?? {})).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404', '409', '413', '415', '5XX']));
     const list = doc.paths['/api/organizations/{org}/members']?.get as { parameters: unknown[] };
-    expect(list.parameters).toEqual(expect.arrayContaining([{ $ref: '#/components/parameters/limit' }, expect.objectContaining({ name: 'org', in: 'path', required: true })]));
+    expect(list.parameters).toEqual(
+      expect.arrayContaining([{ $ref: '#/components/parameters/limit' }, expect.objectContaining({ name: 'org', in: 'path', required: true })]),
+    );
     const tags = new Set(Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((o) => (o as Operation).tags)));
-    expect([...tags]).toEqual(expect.arrayContaining(['Admin accounts', 'Organizations', 'Services', 'API keys', 'Service API', 'SAML protocol', 'Operations']));
+    expect([...tags]).toEqual(
+      expect.arrayContaining(['Admin accounts', 'Organizations', 'Services', 'API keys', 'Service API', 'SAML protocol', 'Operations']),
+    );
   });
 
   it('resolves every $ref inside the document', () => {

@@ -6,9 +6,29 @@ import { Client } from '../helpers/http.ts';
 import { addMember, createKey, createOrg, createService, registerAdmin, uniqueSlug, type Admin } from '../helpers/fixtures.ts';
 import { RFC3339_UTC, expectError, expectStatus, tick } from '../helpers/admin-plane.ts';
 
-interface Organization { id: string; slug: string; name: string; created_at: string; updated_at: string; role?: string }
-interface Member { account_id: string; email: string; name: string | null; role: string; joined_at: string }
-interface Invitation { id: string; email: string; role: string; status: string; expires_at: string; created_at: string }
+interface Organization {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  role?: string;
+}
+interface Member {
+  account_id: string;
+  email: string;
+  name: string | null;
+  role: string;
+  joined_at: string;
+}
+interface Invitation {
+  id: string;
+  email: string;
+  role: string;
+  status: string;
+  expires_at: string;
+  created_at: string;
+}
 
 const RESERVED = ['api', 'admin', 'saml', 'login', 'static', 'assets', 'health', 'metrics', 'docs', 'www'];
 
@@ -59,7 +79,10 @@ describe.each(databases())('organizations on $name', (factory) => {
       for (const slug of bad) {
         const res = await owner.client.post('/api/organizations', { slug, name: 'Bad' });
         const err = expectError(res, 400, 'BAD_REQUEST');
-        expect(err.details?.some((d) => d.field === 'slug'), `slug ${JSON.stringify(slug)}`).toBe(true);
+        expect(
+          err.details?.some((d) => d.field === 'slug'),
+          `slug ${JSON.stringify(slug)}`,
+        ).toBe(true);
       }
       expectError(await owner.client.post('/api/organizations', { slug: 12345, name: 'Bad' }), 400, 'BAD_REQUEST');
     });
@@ -90,7 +113,9 @@ describe.each(databases())('organizations on $name', (factory) => {
 
     it('GET /:org returns the organization and usage {current_services, max_services}', async () => {
       const org = await createOrg(owner);
-      const before = await owner.client.get<{ organization: Organization; usage: { current_services: number; max_services: number } }>(`/api/organizations/${org}`);
+      const before = await owner.client.get<{ organization: Organization; usage: { current_services: number; max_services: number } }>(
+        `/api/organizations/${org}`,
+      );
       expectStatus(before, 200);
       expect(before.body.organization.slug).toBe(org);
       expect(before.body.usage).toEqual({ current_services: 0, max_services: 10 });
@@ -244,7 +269,10 @@ describe.each(databases())('organizations on $name', (factory) => {
 
     it('an admin invites (201 {invitation, token}); the invitee accepts (200 {organization, role})', async () => {
       const invitee = await registerAdmin(srv.url, 'invitee');
-      const inv = await admin.client.post<{ invitation: Invitation; token: string }>(`/api/organizations/${org}/invitations`, { email: invitee.email.toUpperCase(), role: 'admin' });
+      const inv = await admin.client.post<{ invitation: Invitation; token: string }>(`/api/organizations/${org}/invitations`, {
+        email: invitee.email.toUpperCase(),
+        role: 'admin',
+      });
       expectStatus(inv, 201);
       expect(inv.body.token.length).toBeGreaterThanOrEqual(32);
       expect(inv.body.invitation.id).toMatch(/^inv_/);
@@ -291,7 +319,11 @@ describe.each(databases())('organizations on $name', (factory) => {
       expectError(await owner.client.post(`/api/organizations/${org}/invitations`, { email: 'not-an-email', role: 'member' }), 400, 'BAD_REQUEST');
       expectError(await owner.client.post(`/api/organizations/${org}/invitations`, { email: 'ok@example.com', role: 'root' }), 400, 'BAD_REQUEST');
       expectError(await owner.client.post(`/api/organizations/${org}/invitations`, { email: 'ok@example.com' }), 400, 'BAD_REQUEST');
-      expectError(await owner.client.post(`/api/organizations/${org}/invitations`, { email: 'ok@example.com', role: 'member', token: 'chosen' }), 400, 'BAD_REQUEST');
+      expectError(
+        await owner.client.post(`/api/organizations/${org}/invitations`, { email: 'ok@example.com', role: 'member', token: 'chosen' }),
+        400,
+        'BAD_REQUEST',
+      );
     });
 
     it('accepting with another account (email mismatch) is 403 and leaves the invitation usable', async () => {

@@ -36,7 +36,11 @@ describe.runIf(pgFactory)('database outages on postgresql', () => {
     org = await createOrg(admin);
     svc = (await createService(admin, org)).slug;
     // The schema is dropped through the direct URL at the end.
-    afterAll(async () => { await srv.close(1000); await proxy.close(); await db.drop(); });
+    afterAll(async () => {
+      await srv.close(1000);
+      await proxy.close();
+      await db.drop();
+    });
   });
 
   async function recover(): Promise<void> {

@@ -28,7 +28,14 @@ interface SamlConfigBody {
   slo_url_idp: string;
 }
 
-interface SamlCertificateBody { id: string; public_key: string; valid_from: string; valid_until: string; is_active: boolean; status: 'active' | 'pending' | 'inactive' }
+interface SamlCertificateBody {
+  id: string;
+  public_key: string;
+  valid_from: string;
+  valid_until: string;
+  is_active: boolean;
+  status: 'active' | 'pending' | 'inactive';
+}
 
 const DAY_MS = 86_400_000;
 const ENABLE = { enabled: true, entity_id: SP_ENTITY, acs_url: SP_ACS };
@@ -127,7 +134,13 @@ describe.each(databases())('SAML configuration (docs/api.md) on $name', (factory
       has_certificate: true,
     });
 
-    const put = await owner.client.put(t.path(), { enabled: true, entity_id: 'https://other.example.com/sp', acs_url: 'https://other.example.com/acs', name_id_format: NAME_ID.transient, sign_response: true });
+    const put = await owner.client.put(t.path(), {
+      enabled: true,
+      entity_id: 'https://other.example.com/sp',
+      acs_url: 'https://other.example.com/acs',
+      name_id_format: NAME_ID.transient,
+      sign_response: true,
+    });
     expectStatus(put, 200);
     expect(put.body).toEqual({ message: 'SAML configuration updated successfully' });
     const after = await getConfig(t.path());
@@ -169,11 +182,28 @@ describe.each(databases())('SAML configuration (docs/api.md) on $name', (factory
 
   it('acs_url and slo_url: absolute https; plain http only for localhost and 127.0.0.1', async () => {
     const t = await freshService();
-    for (const acs of ['https://sp.example.com/acs', 'https://sp.example.com:8443/saml/acs?x=1', 'http://localhost/acs', 'http://localhost:4567/acs', 'http://127.0.0.1:8080/acs']) {
+    for (const acs of [
+      'https://sp.example.com/acs',
+      'https://sp.example.com:8443/saml/acs?x=1',
+      'http://localhost/acs',
+      'http://localhost:4567/acs',
+      'http://127.0.0.1:8080/acs',
+    ]) {
       expectStatus(await owner.client.post(t.path(), { ...ENABLE, acs_url: acs }), 200);
       expect((await getConfig(t.path())).acs_url).toBe(acs);
     }
-    for (const acs of ['http://sp.example.com/acs', 'http://10.0.0.5/acs', 'http://localhost.evil.com/acs', '/saml/acs', 'sp.example.com/acs', 'javascript:alert(1)', 'data:text/html,x', 'ftp://sp.example.com/acs', 'https://user:pw@sp.example.com/acs', '']) {
+    for (const acs of [
+      'http://sp.example.com/acs',
+      'http://10.0.0.5/acs',
+      'http://localhost.evil.com/acs',
+      '/saml/acs',
+      'sp.example.com/acs',
+      'javascript:alert(1)',
+      'data:text/html,x',
+      'ftp://sp.example.com/acs',
+      'https://user:pw@sp.example.com/acs',
+      '',
+    ]) {
       expect400(await owner.client.post(t.path(), { ...ENABLE, acs_url: acs }), 'acs_url');
     }
     expectStatus(await owner.client.post(t.path(), { ...ENABLE, slo_url: 'https://sp.example.com/slo' }), 200);
@@ -214,7 +244,14 @@ describe.each(databases())('SAML configuration (docs/api.md) on $name', (factory
       expectStatus(await owner.client.post(t.path(), { ...ENABLE, name_id_format: format }), 200);
       expect((await getConfig(t.path())).name_id_format).toBe(format);
     }
-    for (const format of ['email', 'urn:oasis:names:tc:SAML:2.0:nameid-format:emailAddress', 'urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName', `${NAME_ID.email} `, '', null]) {
+    for (const format of [
+      'email',
+      'urn:oasis:names:tc:SAML:2.0:nameid-format:emailAddress',
+      'urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName',
+      `${NAME_ID.email} `,
+      '',
+      null,
+    ]) {
       expect400(await owner.client.post(t.path(), { ...ENABLE, name_id_format: format }), 'name_id_format');
     }
   });
@@ -243,7 +280,10 @@ describe.each(databases())('SAML configuration (docs/api.md) on $name', (factory
     expect400(await owner.client.post(t.path(), { ...ENABLE, sp_certificate: SHORT_KEY_CERT }), 'sp_certificate');
     expect400(await owner.client.post(t.path(), { ...ENABLE, sp_certificate: EXPONENT_3_CERT }), 'sp_certificate');
     expect400(await owner.client.post(t.path(), { ...ENABLE, sp_certificate: 'not a certificate' }), 'sp_certificate');
-    expect400(await owner.client.post(t.path(), { ...ENABLE, sp_certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }), 'sp_certificate');
+    expect400(
+      await owner.client.post(t.path(), { ...ENABLE, sp_certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }),
+      'sp_certificate',
+    );
     expect400(await owner.client.post(t.path(), { ...ENABLE, sp_certificate: pemBody(GOOD_CERT).slice(0, 200) }), 'sp_certificate');
     expect400(await owner.client.post(t.path(), { ...ENABLE, sp_certificate: 42 }), 'sp_certificate');
     // None of the refused certificates replaced the good one.
@@ -268,7 +308,15 @@ describe.each(databases())('SAML configuration (docs/api.md) on $name', (factory
 
   it('attribute_mapping: known sources only, non-empty names, at most 50 entries', async () => {
     const t = await freshService();
-    const full = { id: 'uid', email: 'mail', created_at: 'created', plan_id: 'planId', plan_name: 'plan', subscription_status: 'status', features: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.7' };
+    const full = {
+      id: 'uid',
+      email: 'mail',
+      created_at: 'created',
+      plan_id: 'planId',
+      plan_name: 'plan',
+      subscription_status: 'status',
+      features: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.7',
+    };
     expectStatus(await owner.client.post(t.path(), { ...ENABLE, attribute_mapping: full }), 200);
     expect((await getConfig(t.path())).attribute_mapping).toEqual(full);
 
@@ -315,7 +363,15 @@ describe.each(databases())('SAML configuration (docs/api.md) on $name', (factory
     expect(still.entity_id).toBe(SP_ENTITY);
     expect(still.enabled).toBe(true);
 
-    for (const [verb, sub] of [['GET', ''], ['POST', ''], ['DELETE', ''], ['GET', '/certificate'], ['GET', '/certificates'], ['POST', '/certificate'], ['POST', `/certificates/${cert.body.id}/activate`]] as const) {
+    for (const [verb, sub] of [
+      ['GET', ''],
+      ['POST', ''],
+      ['DELETE', ''],
+      ['GET', '/certificate'],
+      ['GET', '/certificates'],
+      ['POST', '/certificate'],
+      ['POST', `/certificates/${cert.body.id}/activate`],
+    ] as const) {
       const body = verb === 'POST' && sub === '' ? ENABLE : undefined;
       expectError(await outsider.client.request(verb, `${path}${sub}`, body), 404, 'NOT_FOUND');
       expectError(await new Client(srv.url).request(verb, `${path}${sub}`, body), 401, 'UNAUTHORIZED');
@@ -454,7 +510,10 @@ describe.each(databases())('SAML configuration (docs/api.md) on $name', (factory
     // GET …/certificate still answers the active one; the list shows both.
     expect((await world.admin.client.get<SamlCertificateBody>(`${path}/certificate`)).body.id).toBe(activeCert.id);
     const list = await world.admin.client.get<{ certificates: SamlCertificateBody[] }>(`${path}/certificates`);
-    expect(list.body.certificates.map((c) => [c.id, c.status])).toEqual([[activeCert.id, 'active'], [pending.body.id, 'pending']]);
+    expect(list.body.certificates.map((c) => [c.id, c.status])).toEqual([
+      [activeCert.id, 'active'],
+      [pending.body.id, 'pending'],
+    ]);
 
     const keysInMetadata = async () => {
       const res = await fetch(world.urls.metadata);
@@ -483,7 +542,10 @@ describe.each(databases())('SAML configuration (docs/api.md) on $name', (factory
     expectStatus(switched, 200);
     expect(switched.body).toMatchObject({ id: pending.body.id, status: 'active', is_active: true });
     const after = await world.admin.client.get<{ certificates: SamlCertificateBody[] }>(`${path}/certificates`);
-    expect(after.body.certificates.map((c) => [c.id, c.status])).toEqual([[activeCert.id, 'inactive'], [pending.body.id, 'active']]);
+    expect(after.body.certificates.map((c) => [c.id, c.status])).toEqual([
+      [activeCert.id, 'inactive'],
+      [pending.body.id, 'active'],
+    ]);
     expect((await world.admin.client.get<SamlCertificateBody>(`${path}/certificate`)).body.id).toBe(pending.body.id);
     expect(await keysInMetadata()).toEqual([pemBody(pending.body.public_key)]);
 
@@ -493,7 +555,7 @@ describe.each(databases())('SAML configuration (docs/api.md) on $name', (factory
     expect(verifiesWith(signedAfter, afterDoc.documentElement as Element, activeCert.public_key)).toBe(false);
   });
 
-  it('…/certificates/:id/activate: 404 for an unknown, malformed or other service\'s certificate id', async () => {
+  it("…/certificates/:id/activate: 404 for an unknown, malformed or other service's certificate id", async () => {
     const t = await freshService();
     expectStatus(await owner.client.post(t.path(), ENABLE), 200);
     const mine = (await owner.client.get<SamlCertificateBody>(t.path('/certificate'))).body;
@@ -529,14 +591,22 @@ describe.each(databases())('SAML configuration (docs/api.md) on $name', (factory
     expect(after.enabled).toBe(false);
     expect(after.has_certificate).toBe(false);
     const list = await owner.client.get<{ certificates: SamlCertificateBody[] }>(t.path('/certificates'));
-    expect(list.body.certificates.map((c) => [c.id, c.status, c.is_active])).toEqual([[first.id, 'inactive', false], [pending.body.id, 'inactive', false]]);
+    expect(list.body.certificates.map((c) => [c.id, c.status, c.is_active])).toEqual([
+      [first.id, 'inactive', false],
+      [pending.body.id, 'inactive', false],
+    ]);
     expectError(await owner.client.get(t.path('/certificate')), 404, 'NOT_FOUND');
     expect((await fetch(cfg.metadata_url)).status).toBe(404);
     const req = authnRequest({ issuer: SP_ENTITY, destination: cfg.sso_url });
     const sso = await fetch(redirectUrl(cfg.sso_url, req.xml), { redirect: 'manual', headers: { accept: 'application/json' } });
     expect(sso.status).toBe(404);
     expect(await sso.text()).not.toContain('SAMLResponse');
-    const ssoPost = await fetch(cfg.sso_url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ SAMLRequest: Buffer.from(req.xml).toString('base64') }).toString() });
+    const ssoPost = await fetch(cfg.sso_url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ SAMLRequest: Buffer.from(req.xml).toString('base64') }).toString(),
+    });
     expect(ssoPost.status).toBe(404);
     expectError(await owner.client.post(t.path('/certificate')), 400, 'BAD_REQUEST');
 

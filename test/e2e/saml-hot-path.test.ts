@@ -8,7 +8,18 @@ import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { createService } from '../helpers/fixtures.ts';
 import { expectStatus } from '../helpers/admin-plane.ts';
-import { CookieJar, SP_ACS, SP_ENTITY, USER_PASSWORD, browserFetch, configureSaml, samlResponseFrom, samlWorld, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
+import {
+  CookieJar,
+  SP_ACS,
+  SP_ENTITY,
+  USER_PASSWORD,
+  browserFetch,
+  configureSaml,
+  samlResponseFrom,
+  samlWorld,
+  type FetchResult,
+  type SamlWorld,
+} from '../helpers/saml.ts';
 import { NAME_ID, NS, all, authnRequest, one, parseXml, redirectUrl, text } from '../helpers/saml-xml.ts';
 import { signedInJar } from '../helpers/saml-attacks.ts';
 import { floorHour } from '../../src/service-api/logins.ts';
@@ -24,9 +35,15 @@ function assertionOf(page: FetchResult): { nameId: string; sessionIndex: string;
   const { xml, action } = samlResponseFrom(page);
   const doc = parseXml(xml);
   const root = doc.documentElement as Element;
-  const responseSigned = Array.from({ length: root.childNodes.length }, (_, i) => root.childNodes.item(i))
-    .some((n) => n?.nodeType === 1 && (n as Element).localName === 'Signature' && (n as Element).namespaceURI === NS.dsig);
-  return { nameId: text(one(doc, NS.assertion, 'NameID')), sessionIndex: one(doc, NS.assertion, 'AuthnStatement').getAttribute('SessionIndex') ?? '', responseSigned, action };
+  const responseSigned = Array.from({ length: root.childNodes.length }, (_, i) => root.childNodes.item(i)).some(
+    (n) => n?.nodeType === 1 && (n as Element).localName === 'Signature' && (n as Element).namespaceURI === NS.dsig,
+  );
+  return {
+    nameId: text(one(doc, NS.assertion, 'NameID')),
+    sessionIndex: one(doc, NS.assertion, 'AuthnStatement').getAttribute('SessionIndex') ?? '',
+    responseSigned,
+    action,
+  };
 }
 
 /** Sum and count of the group-commit batch-size histogram for one writer, from /metrics. */

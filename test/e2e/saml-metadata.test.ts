@@ -11,8 +11,17 @@ import { expectError, expectStatus } from '../helpers/admin-plane.ts';
 import { SP_ACS, SP_ENTITY } from '../helpers/saml.ts';
 import { BINDING, NAME_ID, NS, all, childrenOf, one, parseXml, pemBody, rsaCertificate, text } from '../helpers/saml-xml.ts';
 
-interface Urls { idp_entity_id: string; metadata_url: string; sso_url: string; slo_url_idp: string }
-interface Cert { id: string; public_key: string; status: string }
+interface Urls {
+  idp_entity_id: string;
+  metadata_url: string;
+  sso_url: string;
+  slo_url_idp: string;
+}
+interface Cert {
+  id: string;
+  public_key: string;
+  status: string;
+}
 
 const ENABLE = { enabled: true, entity_id: SP_ENTITY, acs_url: SP_ACS };
 const SP_CERT = rsaCertificate(2048);
@@ -65,24 +74,37 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
     expect(all(doc, NS.metadata, 'IDPSSODescriptor')).toHaveLength(1);
     expect(all(doc, NS.metadata, 'SPSSODescriptor')).toHaveLength(0);
     const idp = one(doc, NS.metadata, 'IDPSSODescriptor');
-    expect(idp.parentNode === root, "IDPSSODescriptor is a child of EntityDescriptor").toBe(true);
+    expect(idp.parentNode === root, 'IDPSSODescriptor is a child of EntityDescriptor').toBe(true);
     expect((idp.getAttribute('protocolSupportEnumeration') ?? '').split(/\s+/)).toContain(NS.protocol);
     expect(idp.getAttribute('WantAuthnRequestsSigned')).toBe('false');
 
     // Child order as saml-schema-metadata-2.0 requires (SSODescriptorType, then IDPSSODescriptorType).
     const order = Array.from({ length: idp.childNodes.length }, (_, i) => idp.childNodes.item(i))
       .filter((n): n is Element => n?.nodeType === 1)
-      .map((e) => { expect(e.namespaceURI).toBe(NS.metadata); return e.localName; })
+      .map((e) => {
+        expect(e.namespaceURI).toBe(NS.metadata);
+        return e.localName;
+      })
       .join(' ');
     expect(order).toMatch(/^(KeyDescriptor )*(SingleLogoutService )*(NameIDFormat )*(SingleSignOnService ?)+$/);
 
     const sso = childrenOf(idp, NS.metadata, 'SingleSignOnService').map((e) => [e.getAttribute('Binding'), e.getAttribute('Location')]);
     expect(sso).toHaveLength(2);
-    expect(sso).toEqual(expect.arrayContaining([[BINDING.redirect, t.urls.sso_url], [BINDING.post, t.urls.sso_url]]));
+    expect(sso).toEqual(
+      expect.arrayContaining([
+        [BINDING.redirect, t.urls.sso_url],
+        [BINDING.post, t.urls.sso_url],
+      ]),
+    );
     expect(t.urls.sso_url).toBe(`${srv.url}/saml/${org}/${t.slug}/sso`);
     const slo = childrenOf(idp, NS.metadata, 'SingleLogoutService').map((e) => [e.getAttribute('Binding'), e.getAttribute('Location')]);
     expect(slo).toHaveLength(2);
-    expect(slo).toEqual(expect.arrayContaining([[BINDING.redirect, t.urls.slo_url_idp], [BINDING.post, t.urls.slo_url_idp]]));
+    expect(slo).toEqual(
+      expect.arrayContaining([
+        [BINDING.redirect, t.urls.slo_url_idp],
+        [BINDING.post, t.urls.slo_url_idp],
+      ]),
+    );
     expect(t.urls.slo_url_idp).toBe(`${srv.url}/saml/${org}/${t.slug}/slo`);
     expect(childrenOf(idp, NS.metadata, 'NameIDFormat').map(text)).toEqual([NAME_ID.email]);
 
@@ -91,7 +113,7 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
     const key = keys[0] as Element;
     expect(key.getAttribute('use')).toBe('signing');
     const x509 = one(key, NS.dsig, 'X509Certificate');
-    expect(((x509.parentNode as Element).localName)).toBe('X509Data');
+    expect((x509.parentNode as Element).localName).toBe('X509Data');
     expect(text(x509)).toBe(pemBody(t.cert.public_key));
   });
 
@@ -128,12 +150,16 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
     const pending = await owner.client.post<Cert>(samlPath(org, t.slug, '/certificate'), { activate: false });
     expectStatus(pending, 201);
     let body = (await metadata(t.urls.metadata_url)).body;
-    const keys = () => childrenOf(descriptor(body), NS.metadata, 'KeyDescriptor').map((k) => {
-      expect(k.getAttribute('use')).toBe('signing');
-      return text(one(k, NS.dsig, 'X509Certificate'));
-    });
+    const keys = () =>
+      childrenOf(descriptor(body), NS.metadata, 'KeyDescriptor').map((k) => {
+        expect(k.getAttribute('use')).toBe('signing');
+        return text(one(k, NS.dsig, 'X509Certificate'));
+      });
     expect(keys()).toEqual([pemBody(t.cert.public_key), pemBody(pending.body.public_key)]);
-    expect(samlify.IdentityProvider({ metadata: body }).entityMeta.getX509Certificate('signing')).toEqual([pemBody(t.cert.public_key), pemBody(pending.body.public_key)]);
+    expect(samlify.IdentityProvider({ metadata: body }).entityMeta.getX509Certificate('signing')).toEqual([
+      pemBody(t.cert.public_key),
+      pemBody(pending.body.public_key),
+    ]);
 
     const rotated = await owner.client.post<Cert>(samlPath(org, t.slug, '/certificate'));
     expectStatus(rotated, 201);
@@ -141,7 +167,7 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
     expect(keys()).toEqual([pemBody(rotated.body.public_key)]);
   });
 
-  it('404 for an unknown organization, an unknown service, another organization\'s service, malformed slugs, SAML never configured, disabled or deleted', async () => {
+  it("404 for an unknown organization, an unknown service, another organization's service, malformed slugs, SAML never configured, disabled or deleted", async () => {
     const live = await configured();
     const base = `${srv.url}/saml`;
     const otherOrg = await createOrg(owner);

@@ -14,7 +14,16 @@ import { CookieJar, browserFetch } from '../helpers/saml.ts';
 import { generateKeyPair } from '../helpers/saml-attacks.ts';
 import { NAME_ID, pemBody, rsaCertificate } from '../helpers/saml-xml.ts';
 
-interface SamlConfigBody { enabled: boolean; entity_id: string | null; acs_url: string | null; slo_url: string | null; name_id_format: string; sp_certificate: string | null; want_authn_requests_signed: boolean; sso_url: string }
+interface SamlConfigBody {
+  enabled: boolean;
+  entity_id: string | null;
+  acs_url: string | null;
+  slo_url: string | null;
+  name_id_format: string;
+  sp_certificate: string | null;
+  want_authn_requests_signed: boolean;
+  sso_url: string;
+}
 
 const POST = samlify.Constants.namespace.binding.post;
 const REDIRECT = samlify.Constants.namespace.binding.redirect;
@@ -22,14 +31,18 @@ const fingerprint = (pem: string | null) => (pem ? new X509Certificate(pem).fing
 
 /** A minimal SP EntityDescriptor with raw parts, for the error cases. */
 function metadata(o: { descriptor?: string; root?: string; attrs?: string; before?: string } = {}): string {
-  const descriptor = o.descriptor ?? `<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService index="0" Binding="${POST}" Location="https://sp.example.org/acs"/></md:SPSSODescriptor>`;
+  const descriptor =
+    o.descriptor ??
+    `<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService index="0" Binding="${POST}" Location="https://sp.example.org/acs"/></md:SPSSODescriptor>`;
   const root = o.root ?? 'md:EntityDescriptor';
   return `${o.before ?? ''}<${root} xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://sp.example.org/sp"${o.attrs ?? ''}>${descriptor}</${root}>`;
 }
 
 function withKey(certBody: string, attrs = ''): string {
-  return `<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"${attrs}><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`
-    + `<md:AssertionConsumerService index="0" Binding="${POST}" Location="https://sp.example.org/acs"/></md:SPSSODescriptor>`;
+  return (
+    `<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"${attrs}><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+    `<md:AssertionConsumerService index="0" Binding="${POST}" Location="https://sp.example.org/acs"/></md:SPSSODescriptor>`
+  );
 }
 
 describe.each(databases())('SP metadata import on $name', (factory) => {
@@ -82,15 +95,20 @@ describe.each(databases())('SP metadata import on $name', (factory) => {
 
   it('samlify metadata (default namespace, Redirect ACS listed first, Redirect-only SLO, no AuthnRequestsSigned)', async () => {
     const cert = rsaCertificate(2048, 0x10001, 'samlify-sp.example.com');
-    const xml = samlify.ServiceProvider({
-      entityID: 'https://samlify.example.com/metadata',
-      authnRequestsSigned: false,
-      wantAssertionsSigned: true,
-      signingCert: cert,
-      nameIDFormat: [NAME_ID.email, NAME_ID.transient],
-      assertionConsumerService: [{ Binding: REDIRECT, Location: 'https://samlify.example.com/acs-redirect' }, { Binding: POST, Location: 'https://samlify.example.com/acs' }],
-      singleLogoutService: [{ Binding: REDIRECT, Location: 'https://samlify.example.com/slo' }],
-    }).getMetadata();
+    const xml = samlify
+      .ServiceProvider({
+        entityID: 'https://samlify.example.com/metadata',
+        authnRequestsSigned: false,
+        wantAssertionsSigned: true,
+        signingCert: cert,
+        nameIDFormat: [NAME_ID.email, NAME_ID.transient],
+        assertionConsumerService: [
+          { Binding: REDIRECT, Location: 'https://samlify.example.com/acs-redirect' },
+          { Binding: POST, Location: 'https://samlify.example.com/acs' },
+        ],
+        singleLogoutService: [{ Binding: REDIRECT, Location: 'https://samlify.example.com/slo' }],
+      })
+      .getMetadata();
     const svc = (await createService(owner, org)).slug;
     expectStatus(await owner.client.post(path(svc), { enabled: true, sp_metadata_xml: xml }), 200);
     const cfg = await read(svc);
@@ -108,14 +126,17 @@ describe.each(databases())('SP metadata import on $name', (factory) => {
     const svc = (await createService(owner, org)).slug;
     const cert = rsaCertificate(2048);
     const xml = metadata({ descriptor: withKey(pemBody(cert), ' AuthnRequestsSigned="true"') });
-    expectStatus(await owner.client.post(path(svc), {
-      enabled: true,
-      sp_metadata_xml: xml,
-      acs_url: 'https://explicit.example.org/acs',
-      name_id_format: NAME_ID.unspecified,
-      want_authn_requests_signed: false,
-      slo_url: null,
-    }), 200);
+    expectStatus(
+      await owner.client.post(path(svc), {
+        enabled: true,
+        sp_metadata_xml: xml,
+        acs_url: 'https://explicit.example.org/acs',
+        name_id_format: NAME_ID.unspecified,
+        want_authn_requests_signed: false,
+        slo_url: null,
+      }),
+      200,
+    );
     expect(await read(svc)).toMatchObject({
       entity_id: 'https://sp.example.org/sp',
       acs_url: 'https://explicit.example.org/acs',
@@ -137,11 +158,29 @@ describe.each(databases())('SP metadata import on $name', (factory) => {
       ['wrong root', metadata({ root: 'md:EntitiesDescriptor' }), /EntityDescriptor/],
       ['IdP metadata', idpMetadata, /no SPSSODescriptor/],
       ['no SAML 2.0', metadata({ descriptor: '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:1.1:protocol"/>' }), /SAML 2\.0/],
-      ['no POST ACS', metadata({ descriptor: `<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService index="0" Binding="${REDIRECT}" Location="https://sp.example.org/acs"/></md:SPSSODescriptor>` }), /HTTP-POST/],
+      [
+        'no POST ACS',
+        metadata({
+          descriptor: `<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService index="0" Binding="${REDIRECT}" Location="https://sp.example.org/acs"/></md:SPSSODescriptor>`,
+        }),
+        /HTTP-POST/,
+      ],
       ['garbage certificate', metadata({ descriptor: withKey('AAAA') }), /certificate/],
       ['1024-bit certificate', metadata({ descriptor: withKey(pemBody(rsaCertificate(1024))) }), /2048/],
-      ['signed requests without a certificate', metadata({ descriptor: `<md:SPSSODescriptor AuthnRequestsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService index="0" Binding="${POST}" Location="https://sp.example.org/acs"/></md:SPSSODescriptor>` }), /AuthnRequestsSigned/],
-      ['plain http ACS', metadata({ descriptor: `<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService index="0" Binding="${POST}" Location="http://sp.example.org/acs"/></md:SPSSODescriptor>` }), /https/],
+      [
+        'signed requests without a certificate',
+        metadata({
+          descriptor: `<md:SPSSODescriptor AuthnRequestsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService index="0" Binding="${POST}" Location="https://sp.example.org/acs"/></md:SPSSODescriptor>`,
+        }),
+        /AuthnRequestsSigned/,
+      ],
+      [
+        'plain http ACS',
+        metadata({
+          descriptor: `<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService index="0" Binding="${POST}" Location="http://sp.example.org/acs"/></md:SPSSODescriptor>`,
+        }),
+        /https/,
+      ],
       ['expired', metadata({ attrs: ' validUntil="2001-01-01T00:00:00Z"' }), /expired/],
       ['too large', metadata({ before: `<!--${'x'.repeat(256 * 1024)}-->` }), /256 KiB/],
       ['not a string', 42, /string/],

@@ -8,10 +8,26 @@ import { databases } from '../helpers/databases.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { readCatalog } from '../helpers/catalog.ts';
 
-interface DmmfField { name: string; dbName?: string | null; kind: string; isRequired: boolean; isList: boolean }
-interface DmmfModel { name: string; dbName: string | null; fields: DmmfField[] }
-interface DmmfIndex { model: string; type: 'id' | 'unique' | 'normal' | 'fulltext'; fields: { name: string }[] }
-interface Dmmf { datamodel: { models: DmmfModel[]; indexes: DmmfIndex[] } }
+interface DmmfField {
+  name: string;
+  dbName?: string | null;
+  kind: string;
+  isRequired: boolean;
+  isList: boolean;
+}
+interface DmmfModel {
+  name: string;
+  dbName: string | null;
+  fields: DmmfField[];
+}
+interface DmmfIndex {
+  model: string;
+  type: 'id' | 'unique' | 'normal' | 'fulltext';
+  fields: { name: string }[];
+}
+interface Dmmf {
+  datamodel: { models: DmmfModel[]; indexes: DmmfIndex[] };
+}
 
 const schemaWasm = createRequire(import.meta.url)('@prisma/prisma-schema-wasm') as { get_dmmf(params: string): string };
 const schemaText = readFileSync(join(import.meta.dirname, '..', '..', 'prisma', 'schema.prisma'), 'utf8');
@@ -26,7 +42,9 @@ function expected() {
     return {
       table: m.dbName ?? m.name,
       columns: m.fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum').map((f) => ({ name: f.dbName ?? f.name, nullable: !f.isRequired })),
-      indexes: dmmf.datamodel.indexes.filter((i) => i.model === m.name && i.type !== 'fulltext').map((i) => ({ unique: i.type !== 'normal', columns: i.fields.map((f) => col(f.name)) })),
+      indexes: dmmf.datamodel.indexes
+        .filter((i) => i.model === m.name && i.type !== 'fulltext')
+        .map((i) => ({ unique: i.type !== 'normal', columns: i.fields.map((f) => col(f.name)) })),
     };
   });
 }

@@ -6,10 +6,7 @@ import { Client } from '../helpers/http.ts';
 import { registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { recordLogin } from '../../src/service-api/logins.ts';
 import type { Db } from '../../src/db/client.ts';
-import {
-  RFC3339_Z, expectError, extraKey, fakeId, provisionUser, serviceWorld, subscribe,
-  type Analytics, type ServiceInfo,
-} from '../helpers/service-api.ts';
+import { RFC3339_Z, expectError, extraKey, fakeId, provisionUser, serviceWorld, subscribe, type Analytics, type ServiceInfo } from '../helpers/service-api.ts';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -48,8 +45,11 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
       const db = srv.deps.db;
 
       const [u1, u2, u3, u4, u5] = [
-        await provisionUser(w.api), await provisionUser(w.api), await provisionUser(w.api),
-        await provisionUser(w.api), await provisionUser(w.api),
+        await provisionUser(w.api),
+        await provisionUser(w.api),
+        await provisionUser(w.api),
+        await provisionUser(w.api),
+        await provisionUser(w.api),
       ];
       if (!u1 || !u2 || !u3 || !u4 || !u5) throw new Error('users missing');
       await subscribe(w.api, u1.id, w.planId, { status: 'active' });
@@ -69,19 +69,19 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
       await subscribe(elsewhere.api, e1.id, elsewhere.planId);
 
       await seedLogins(db, [
-          // u1: three inside the window (one 29.5 days ago), one outside.
-          ...events(w.service.id, u1.id, [MINUTE, DAY, 29.5 * DAY, 30.5 * DAY]),
-          // u2: one inside.
-          ...events(w.service.id, u2.id, [10 * MINUTE]),
-          // u3: only outside.
-          ...events(w.service.id, u3.id, [31 * DAY, 60 * DAY, 365 * DAY]),
-          // u4: one inside, one outside.
-          ...events(w.service.id, u4.id, [5 * DAY, 45 * DAY]),
-          // u5 never logged in. Other services' events must not count.
-          ...events(sibling.service.id, u1.id, [MINUTE, 2 * MINUTE, DAY]),
-          ...events(sibling.service.id, u4.id, [MINUTE]),
-          ...events(sibling.service.id, s1.id, [MINUTE, 3 * DAY]),
-          ...events(elsewhere.service.id, e1.id, [MINUTE, DAY, 2 * DAY]),
+        // u1: three inside the window (one 29.5 days ago), one outside.
+        ...events(w.service.id, u1.id, [MINUTE, DAY, 29.5 * DAY, 30.5 * DAY]),
+        // u2: one inside.
+        ...events(w.service.id, u2.id, [10 * MINUTE]),
+        // u3: only outside.
+        ...events(w.service.id, u3.id, [31 * DAY, 60 * DAY, 365 * DAY]),
+        // u4: one inside, one outside.
+        ...events(w.service.id, u4.id, [5 * DAY, 45 * DAY]),
+        // u5 never logged in. Other services' events must not count.
+        ...events(sibling.service.id, u1.id, [MINUTE, 2 * MINUTE, DAY]),
+        ...events(sibling.service.id, u4.id, [MINUTE]),
+        ...events(sibling.service.id, s1.id, [MINUTE, 3 * DAY]),
+        ...events(elsewhere.service.id, e1.id, [MINUTE, DAY, 2 * DAY]),
       ]);
 
       const res = await w.api.get<Analytics>('/api/service/analytics');
@@ -98,12 +98,20 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
       expect((await w.api.patch(`/api/service/subscriptions/${u2.id}`, { status: 'expired' })).status).toBe(200);
       expect((await w.api.patch(`/api/service/subscriptions/${u4.id}`, { status: 'active' })).status).toBe(200);
       expect((await w.api.get<Analytics>('/api/service/analytics')).body).toEqual({
-        total_users: 5, total_subscriptions: 4, active_subscriptions: 2, total_logins_30d: 5, unique_users_30d: 3,
+        total_users: 5,
+        total_subscriptions: 4,
+        active_subscriptions: 2,
+        total_logins_30d: 5,
+        unique_users_30d: 3,
       });
       expect((await w.api.delete(`/api/service/users/${u1.id}`)).status).toBe(204);
       expect((await w.api.delete(`/api/service/subscriptions/${u3.id}`)).status).toBe(204);
       expect((await w.api.get<Analytics>('/api/service/analytics')).body).toEqual({
-        total_users: 4, total_subscriptions: 2, active_subscriptions: 1, total_logins_30d: 2, unique_users_30d: 2,
+        total_users: 4,
+        total_subscriptions: 2,
+        active_subscriptions: 1,
+        total_logins_30d: 2,
+        unique_users_30d: 2,
       });
       // u1 is still known to the sibling service, with its events there.
       expect((await sibling.api.get<Analytics>('/api/service/analytics')).body).toEqual(sib.body);
@@ -112,7 +120,14 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
     it('counts a login event exactly once per event and a user once however often it logs in', async () => {
       const w = await serviceWorld(srv.url, admin);
       const u = await provisionUser(w.api);
-      await seedLogins(srv.deps.db, events(w.service.id, u.id, Array.from({ length: 25 }, (_, i) => (i + 1) * DAY)));
+      await seedLogins(
+        srv.deps.db,
+        events(
+          w.service.id,
+          u.id,
+          Array.from({ length: 25 }, (_, i) => (i + 1) * DAY),
+        ),
+      );
       const res = await w.api.get<Analytics>('/api/service/analytics');
       // Ages 1..25 days: every event is inside the window.
       expect(res.body).toEqual({ total_users: 1, total_subscriptions: 0, active_subscriptions: 0, total_logins_30d: 25, unique_users_30d: 1 });
@@ -122,11 +137,17 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
   });
 
   describe('GET /api/service/info', () => {
-    it('returns {id, name, slug, service_type, created_at} of the key\'s service', async () => {
+    it("returns {id, name, slug, service_type, created_at} of the key's service", async () => {
       const w = await serviceWorld(srv.url, admin);
       const res = await w.api.get<ServiceInfo>('/api/service/info');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ id: w.service.id, name: `Service ${w.service.slug}`, slug: w.service.slug, service_type: 'web', created_at: expect.stringMatching(RFC3339_Z) });
+      expect(res.body).toEqual({
+        id: w.service.id,
+        name: `Service ${w.service.slug}`,
+        slug: w.service.slug,
+        service_type: 'web',
+        created_at: expect.stringMatching(RFC3339_Z),
+      });
       const adminView = await admin.client.get<{ service: { created_at: string } }>(`/api/organizations/${w.org}/services/${w.service.slug}`);
       expect(res.body.created_at).toBe(adminView.body.service.created_at);
     });
@@ -135,7 +156,9 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
   describe('last_used_at', () => {
     it('is written off the request path, at most once a minute per key, and shows in the admin API', async () => {
       const w = await serviceWorld(srv.url, admin);
-      const view = async () => (await admin.client.get<{ last_used_at: string | null }>(`/api/organizations/${w.org}/services/${w.service.slug}/api-keys/${w.keyId}`)).body.last_used_at;
+      const view = async () =>
+        (await admin.client.get<{ last_used_at: string | null }>(`/api/organizations/${w.org}/services/${w.service.slug}/api-keys/${w.keyId}`)).body
+          .last_used_at;
       expect(await view()).toBeNull();
       const before = Date.now();
       expect((await w.api.get('/api/service/info')).status).toBe(200);
@@ -161,7 +184,13 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
 
       const res = await w.api.patch<ServiceInfo>('/api/service/info', { name: '  Updated Application Name  ' });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ id: w.service.id, name: 'Updated Application Name', slug: w.service.slug, service_type: 'web', created_at: expect.stringMatching(RFC3339_Z) });
+      expect(res.body).toEqual({
+        id: w.service.id,
+        name: 'Updated Application Name',
+        slug: w.service.slug,
+        service_type: 'web',
+        created_at: expect.stringMatching(RFC3339_Z),
+      });
 
       expect((await w.api.get<ServiceInfo>('/api/service/info')).body).toEqual(res.body);
       expect((await second.api.get<ServiceInfo>('/api/service/info')).body).toEqual(res.body);
@@ -190,7 +219,15 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
       const before = await w.api.get<ServiceInfo>('/api/service/info');
       const unknown = expectError(await w.api.patch('/api/service/info', { name: 'ok', slug: 'hijack' }), 400, 'BAD_REQUEST');
       expect(JSON.stringify(unknown.details)).toContain('slug');
-      for (const body of [{ service_type: 'api' }, { organization_id: fakeId('org') }, { id: fakeId('svc') }, { name: '' }, { name: '   ' }, { name: 'x'.repeat(201) }, { name: 7 }]) {
+      for (const body of [
+        { service_type: 'api' },
+        { organization_id: fakeId('org') },
+        { id: fakeId('svc') },
+        { name: '' },
+        { name: '   ' },
+        { name: 'x'.repeat(201) },
+        { name: 7 },
+      ]) {
         expectError(await w.api.patch('/api/service/info', body), 400, 'BAD_REQUEST');
       }
       expectError(await w.api.patch('/api/service/info', '"name"'), 400, 'BAD_REQUEST');

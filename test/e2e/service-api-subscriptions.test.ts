@@ -4,8 +4,15 @@ import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { createPlan, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import {
-  RFC3339_Z, SUB_NOT_FOUND, expectError, fakeId, provisionUser, serviceWorld, subscribe,
-  type ApiSubscription, type SubscriptionList,
+  RFC3339_Z,
+  SUB_NOT_FOUND,
+  expectError,
+  fakeId,
+  provisionUser,
+  serviceWorld,
+  subscribe,
+  type ApiSubscription,
+  type SubscriptionList,
 } from '../helpers/service-api.ts';
 
 const DAY = 86_400_000;
@@ -129,7 +136,12 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
       const elsewhere = await serviceWorld(srv.url, admin);
       const u = await provisionUser(w.api);
       for (const planId of [sibling.planId, elsewhere.planId]) {
-        expectError(await w.api.post('/api/service/subscriptions', { user_id: u.id, plan_id: planId }), 403, 'FORBIDDEN', 'Plan does not belong to this service');
+        expectError(
+          await w.api.post('/api/service/subscriptions', { user_id: u.id, plan_id: planId }),
+          403,
+          'FORBIDDEN',
+          'Plan does not belong to this service',
+        );
       }
       expectError(await w.api.get(`/api/service/subscriptions/${u.id}`), 404, 'NOT_FOUND', SUB_NOT_FOUND);
     });
@@ -171,7 +183,12 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
 
       const page = await w.api.get<SubscriptionList>('/api/service/subscriptions?status=active&limit=2&offset=1');
       expect(page.body.total).toBe(3);
-      expect(page.body.subscriptions.map((s) => s.id)).toEqual(subs.filter((s) => s.status === 'active').slice(1, 3).map((s) => s.id));
+      expect(page.body.subscriptions.map((s) => s.id)).toEqual(
+        subs
+          .filter((s) => s.status === 'active')
+          .slice(1, 3)
+          .map((s) => s.id),
+      );
 
       const page2 = await w.api.get<SubscriptionList>('/api/service/subscriptions?limit=4&offset=4');
       expect(page2.body.total).toBe(6);
@@ -186,7 +203,7 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
       },
     );
 
-    it('lists only subscriptions of the key\'s service', async () => {
+    it("lists only subscriptions of the key's service", async () => {
       const w = await serviceWorld(srv.url, admin);
       const sibling = await serviceWorld(srv.url, admin, { org: w.org });
       const u = await provisionUser(w.api);
@@ -199,7 +216,7 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
   });
 
   describe('GET/PATCH/DELETE /api/service/subscriptions/:user_id', () => {
-    it('GET returns the user\'s subscription', async () => {
+    it("GET returns the user's subscription", async () => {
       const w = await serviceWorld(srv.url, admin);
       const u = await provisionUser(w.api);
       const s = await subscribe(w.api, u.id, w.planId);
@@ -220,7 +237,10 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
       expect(renewed.status).toBe(200);
       expect(renewed.body).toEqual({ ...s, status: 'cancelled', current_period_end: '2031-03-15T10:30:00.000Z' });
 
-      const both = await w.api.patch<ApiSubscription>(`/api/service/subscriptions/${u.id}`, { status: 'active', current_period_end: '2032-01-01T00:00:00+01:00' });
+      const both = await w.api.patch<ApiSubscription>(`/api/service/subscriptions/${u.id}`, {
+        status: 'active',
+        current_period_end: '2032-01-01T00:00:00+01:00',
+      });
       expect(both.body).toEqual({ ...s, status: 'active', current_period_end: '2031-12-31T23:00:00.000Z' });
 
       const noop = await w.api.patch<ApiSubscription>(`/api/service/subscriptions/${u.id}`, {});

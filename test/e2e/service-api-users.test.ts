@@ -4,10 +4,7 @@ import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { uniqueEmail } from '../helpers/http.ts';
 import { registerAdmin, type Admin } from '../helpers/fixtures.ts';
-import {
-  RFC3339_Z, USER_NOT_LINKED, expectError, fakeId, provisionUser, serviceWorld,
-  type ApiUser, type UserList,
-} from '../helpers/service-api.ts';
+import { RFC3339_Z, USER_NOT_LINKED, expectError, fakeId, provisionUser, serviceWorld, type ApiUser, type UserList } from '../helpers/service-api.ts';
 
 describe.each(databases())('service API users on $name', (factory) => {
   let srv: TestServer;
@@ -122,7 +119,11 @@ describe.each(databases())('service API users on $name', (factory) => {
       expect(JSON.stringify(extra.details)).toContain('password');
       expectError(await w.api.post('/api/service/users', '["a@example.com"]'), 400, 'BAD_REQUEST');
       expectError(await w.api.post('/api/service/users', '{"email":'), 400, 'BAD_REQUEST');
-      expectError(await w.api.post('/api/service/users', 'email=a@example.com', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expectError(
+        await w.api.post('/api/service/users', 'email=a@example.com', { 'content-type': 'application/x-www-form-urlencoded' }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
       expect((await w.api.get<UserList>('/api/service/users')).body.total).toBe(0);
     });
 
@@ -172,20 +173,11 @@ describe.each(databases())('service API users on $name', (factory) => {
       expect(res.body).toEqual(u);
     });
 
-    it('answers 404 with the contract message for unknown, malformed and other services\' user ids', async () => {
+    it("answers 404 with the contract message for unknown, malformed and other services' user ids", async () => {
       const w = await serviceWorld(srv.url, admin);
       const other = await serviceWorld(srv.url, admin, { org: w.org });
       const foreign = await provisionUser(other.api);
-      const ids = [
-        fakeId('usr'),
-        'not-an-id',
-        'usr_short',
-        `usr_${'a'.repeat(200)}`,
-        fakeId('plan'),
-        encodeURIComponent("usr_' OR '1'='1"),
-        '%00',
-        foreign.id,
-      ];
+      const ids = [fakeId('usr'), 'not-an-id', 'usr_short', `usr_${'a'.repeat(200)}`, fakeId('plan'), encodeURIComponent("usr_' OR '1'='1"), '%00', foreign.id];
       for (const id of ids) {
         const res = await w.api.get(`/api/service/users/${id}`);
         expectError(res, 404, 'NOT_FOUND', USER_NOT_LINKED);

@@ -7,14 +7,54 @@ import { ALL_PERMISSIONS, addMember, createKey, createOrg, createPlan, createSer
 import { RFC3339_UTC, expectError, expectStatus, inviteExisting, subscribeThroughServiceApi, tick } from '../helpers/admin-plane.ts';
 
 interface Service {
-  id: string; organization_id: string; slug: string; name: string; service_type: string; client_id: string;
-  redirect_uris: string[]; created_at: string; updated_at: string;
+  id: string;
+  organization_id: string;
+  slug: string;
+  name: string;
+  service_type: string;
+  client_id: string;
+  redirect_uris: string[];
+  created_at: string;
+  updated_at: string;
 }
-interface Plan { id: string; service_id: string; name: string; price_cents: number; currency: string; features: string[]; created_at: string; updated_at: string }
-interface PlanWithCount { plan: Plan; subscription_count: number }
-interface Usage { current_services: number; max_services: number }
-interface CreatedKey { id: string; key: string; prefix: string; name: string; permissions: string[]; environment: string; expires_at: string | null; created_at: string }
-interface KeyView { id: string; prefix: string; name: string; permissions: string[]; environment: string; expires_at: string | null; last_used_at: string | null; created_at: string }
+interface Plan {
+  id: string;
+  service_id: string;
+  name: string;
+  price_cents: number;
+  currency: string;
+  features: string[];
+  created_at: string;
+  updated_at: string;
+}
+interface PlanWithCount {
+  plan: Plan;
+  subscription_count: number;
+}
+interface Usage {
+  current_services: number;
+  max_services: number;
+}
+interface CreatedKey {
+  id: string;
+  key: string;
+  prefix: string;
+  name: string;
+  permissions: string[];
+  environment: string;
+  expires_at: string | null;
+  created_at: string;
+}
+interface KeyView {
+  id: string;
+  prefix: string;
+  name: string;
+  permissions: string[];
+  environment: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  created_at: string;
+}
 
 const KEY_FORMAT = /^sk_(live|test)_[A-Za-z0-9_-]{49}$/;
 
@@ -42,7 +82,10 @@ describe.each(databases())('services, plans and API keys on $name', (factory) =>
     it('creates a service: 201 {service, client_id}', async () => {
       const slug = uniqueSlug('web');
       const res = await admin.client.post<{ service: Service; client_id: string }>(svcPath(), {
-        slug, name: 'Web App', service_type: 'web', redirect_uris: ['https://app.example.com/callback', 'http://localhost:3000/cb'],
+        slug,
+        name: 'Web App',
+        service_type: 'web',
+        redirect_uris: ['https://app.example.com/callback', 'http://localhost:3000/cb'],
       });
       expectStatus(res, 201);
       const s = res.body.service;
@@ -56,7 +99,17 @@ describe.each(databases())('services, plans and API keys on $name', (factory) =>
       expect(s.client_id).toBe(res.body.client_id);
       expect(s.created_at).toMatch(RFC3339_UTC);
       expect(s.updated_at).toMatch(RFC3339_UTC);
-      expect(Object.keys(s).sort()).toEqual(['client_id', 'created_at', 'id', 'name', 'organization_id', 'redirect_uris', 'service_type', 'slug', 'updated_at']);
+      expect(Object.keys(s).sort()).toEqual([
+        'client_id',
+        'created_at',
+        'id',
+        'name',
+        'organization_id',
+        'redirect_uris',
+        'service_type',
+        'slug',
+        'updated_at',
+      ]);
       // Defaults: no redirect URIs.
       const bare = await admin.client.post<{ service: Service; client_id: string }>(svcPath(), { slug: uniqueSlug('cli'), name: 'CLI', service_type: 'cli' });
       expectStatus(bare, 201);
@@ -80,10 +133,21 @@ describe.each(databases())('services, plans and API keys on $name', (factory) =>
 
     it('requires absolute redirect URIs', async () => {
       for (const uri of ['/callback', 'callback', 'app.example.com/cb', '//app.example.com/cb', '', 'javascript:alert(1)']) {
-        const err = expectError(await owner.client.post(svcPath(), { slug: uniqueSlug(), name: 'x', service_type: 'web', redirect_uris: [uri] }), 400, 'BAD_REQUEST');
-        expect(err.details?.some((d) => d.field.startsWith('redirect_uris')), uri).toBe(true);
+        const err = expectError(
+          await owner.client.post(svcPath(), { slug: uniqueSlug(), name: 'x', service_type: 'web', redirect_uris: [uri] }),
+          400,
+          'BAD_REQUEST',
+        );
+        expect(
+          err.details?.some((d) => d.field.startsWith('redirect_uris')),
+          uri,
+        ).toBe(true);
       }
-      expectError(await owner.client.post(svcPath(), { slug: uniqueSlug(), name: 'x', service_type: 'web', redirect_uris: 'https://a.example.com' }), 400, 'BAD_REQUEST');
+      expectError(
+        await owner.client.post(svcPath(), { slug: uniqueSlug(), name: 'x', service_type: 'web', redirect_uris: 'https://a.example.com' }),
+        400,
+        'BAD_REQUEST',
+      );
     });
 
     it('validates the slug and refuses a slug already taken in the org (409), but not in another org', async () => {
@@ -115,7 +179,13 @@ describe.each(databases())('services, plans and API keys on $name', (factory) =>
 
     it('GET one returns {service, provider_grants, plans}', async () => {
       const slug = uniqueSlug('grants');
-      const created = await owner.client.post(svcPath(), { slug, name: 'Grants', service_type: 'web', github_scopes: ['read:user', 'user:email'], google_scopes: ['openid', 'email'] });
+      const created = await owner.client.post(svcPath(), {
+        slug,
+        name: 'Grants',
+        service_type: 'web',
+        github_scopes: ['read:user', 'user:email'],
+        google_scopes: ['openid', 'email'],
+      });
       expectStatus(created, 201);
       const p1 = await createPlan(owner, org, slug, 'Basic');
       await tick();
@@ -123,10 +193,12 @@ describe.each(databases())('services, plans and API keys on $name', (factory) =>
       const res = await member.client.get<{ service: Service; provider_grants: { provider: string; scopes: string[] }[]; plans: Plan[] }>(svcPath(slug));
       expectStatus(res, 200);
       expect(res.body.service.slug).toBe(slug);
-      expect(res.body.provider_grants).toEqual(expect.arrayContaining([
-        expect.objectContaining({ provider: 'github', scopes: ['read:user', 'user:email'] }),
-        expect.objectContaining({ provider: 'google', scopes: ['openid', 'email'] }),
-      ]));
+      expect(res.body.provider_grants).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ provider: 'github', scopes: ['read:user', 'user:email'] }),
+          expect.objectContaining({ provider: 'google', scopes: ['openid', 'email'] }),
+        ]),
+      );
       expect(res.body.provider_grants.some((g) => g.provider === 'microsoft')).toBe(false);
       expect(res.body.plans.map((p) => p.id)).toEqual([p1, p2]);
       expectError(await member.client.get(svcPath('no-such-service')), 404, 'NOT_FOUND');
@@ -134,7 +206,11 @@ describe.each(databases())('services, plans and API keys on $name', (factory) =>
 
     it('PATCH updates name, redirect_uris and scopes (admin); slug and type are not editable', async () => {
       const svc = await createService(owner, org);
-      const res = await admin.client.patch<{ service: Service }>(svcPath(svc.slug), { name: 'Renamed', redirect_uris: ['https://new.example.com/cb'], microsoft_scopes: ['User.Read'] });
+      const res = await admin.client.patch<{ service: Service }>(svcPath(svc.slug), {
+        name: 'Renamed',
+        redirect_uris: ['https://new.example.com/cb'],
+        microsoft_scopes: ['User.Read'],
+      });
       expectStatus(res, 200);
       expect(res.body.service.name).toBe('Renamed');
       expect(res.body.service.redirect_uris).toEqual(['https://new.example.com/cb']);
@@ -200,7 +276,11 @@ describe.each(databases())('services, plans and API keys on $name', (factory) =>
       const lorg2 = await createOrg(o);
       await createService(o, lorg2);
       await createService(o, lorg2);
-      expectError(await o.client.post(`/api/organizations/${lorg2}/services`, { slug: uniqueSlug(), name: 'x', service_type: 'web' }), 403, 'SERVICE_LIMIT_EXCEEDED');
+      expectError(
+        await o.client.post(`/api/organizations/${lorg2}/services`, { slug: uniqueSlug(), name: 'x', service_type: 'web' }),
+        403,
+        'SERVICE_LIMIT_EXCEEDED',
+      );
     });
   });
 
@@ -241,7 +321,11 @@ describe.each(databases())('services, plans and API keys on $name', (factory) =>
       const readMax = await owner.client.get<PlanWithCount>(plansPath(max.body.plan.id));
       expect(readMax.body.plan.price_cents).toBe(10_000_000_000);
       for (const price of [-1, 10_000_000_001, 1.5, '100', null]) {
-        const err = expectError(await owner.client.post(plansPath(), { name: `Bad ${String(price)}`, price_cents: price, currency: 'usd', features: [] }), 400, 'BAD_REQUEST');
+        const err = expectError(
+          await owner.client.post(plansPath(), { name: `Bad ${String(price)}`, price_cents: price, currency: 'usd', features: [] }),
+          400,
+          'BAD_REQUEST',
+        );
         expect(err.details?.some((d) => d.field === 'price_cents')).toBe(true);
       }
     });
@@ -390,7 +474,10 @@ describe.each(databases())('services, plans and API keys on $name', (factory) =>
       expect(Math.round(days)).toBe(3650);
       for (const v of [0, -1, 3651, 1.5, '30', null]) {
         const err = expectError(await admin.client.post(keysPath(), { name: 'Bad', permissions: ['read:service'], expires_in_days: v }), 400, 'BAD_REQUEST');
-        expect(err.details?.some((d) => d.field === 'expires_in_days'), String(v)).toBe(true);
+        expect(
+          err.details?.some((d) => d.field === 'expires_in_days'),
+          String(v),
+        ).toBe(true);
       }
     });
 

@@ -6,7 +6,14 @@ import { Client, uniqueEmail, type Res } from '../helpers/http.ts';
 import { PASSWORD, addMember, createOrg, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { RFC3339_UTC, expectError, expectStatus, tick } from '../helpers/admin-plane.ts';
 
-interface DirectoryUser { id: string; email: string; disabled: boolean; has_password?: boolean; created_at: string; updated_at?: string }
+interface DirectoryUser {
+  id: string;
+  email: string;
+  disabled: boolean;
+  has_password?: boolean;
+  created_at: string;
+  updated_at?: string;
+}
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -235,7 +242,7 @@ describe.each(databases())('user directory on $name', (factory) => {
     expectStatus(await anon.post('/password', form({ token: ta, password: 'password number two', confirm: 'password number two' }), FORM), 400);
   });
 
-  it('a disabled user\'s link does not work', async () => {
+  it("a disabled user's link does not work", async () => {
     const u = await createUser();
     const link = await admin.client.post<{ url: string }>(usersPath(`/${u.id}/password-link`));
     expectStatus(await admin.client.patch(usersPath(`/${u.id}`), { disabled: true }), 200);

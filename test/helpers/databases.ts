@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-export interface TestDatabase { name: 'sqlite' | 'postgresql'; url: string; drop(): Promise<void> }
+export interface TestDatabase {
+  name: 'sqlite' | 'postgresql';
+  url: string;
+  drop(): Promise<void>;
+}
 export type DatabaseFactory = { name: 'sqlite' | 'postgresql'; create(): Promise<TestDatabase> };
 
 const sqlite: DatabaseFactory = {

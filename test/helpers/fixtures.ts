@@ -4,13 +4,28 @@ import { Client, uniqueEmail, type Json } from './http.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 
-export interface Admin { client: Client; email: string; accountId: string; accessToken: string; refreshToken: string }
+export interface Admin {
+  client: Client;
+  email: string;
+  accountId: string;
+  accessToken: string;
+  refreshToken: string;
+}
 
 export async function registerAdmin(base: string, tag = 'admin'): Promise<Admin> {
   const email = uniqueEmail(tag);
-  const res = await new Client(base).post<Json & { account: { id: string }; access_token: string; refresh_token: string }>('/api/auth/register', { email, password: PASSWORD });
+  const res = await new Client(base).post<Json & { account: { id: string }; access_token: string; refresh_token: string }>('/api/auth/register', {
+    email,
+    password: PASSWORD,
+  });
   expect(res.status).toBe(201);
-  return { client: new Client(base).bearer(res.body.access_token), email, accountId: res.body.account.id, accessToken: res.body.access_token, refreshToken: res.body.refresh_token };
+  return {
+    client: new Client(base).bearer(res.body.access_token),
+    email,
+    accountId: res.body.account.id,
+    accessToken: res.body.access_token,
+    refreshToken: res.body.refresh_token,
+  };
 }
 
 let orgCounter = 0;
@@ -26,27 +41,46 @@ export async function createOrg(admin: Admin, slug = uniqueSlug()): Promise<stri
 }
 
 export async function createService(admin: Admin, org: string, slug = uniqueSlug('svc')): Promise<{ slug: string; id: string }> {
-  const res = await admin.client.post<{ service: { id: string } }>(`/api/organizations/${org}/services`, { slug, name: `Service ${slug}`, service_type: 'web' });
+  const res = await admin.client.post<{ service: { id: string } }>(`/api/organizations/${org}/services`, {
+    slug,
+    name: `Service ${slug}`,
+    service_type: 'web',
+  });
   expect(res.status).toBe(201);
   return { slug, id: res.body.service.id };
 }
 
 export async function createPlan(admin: Admin, org: string, svc: string, name = 'Pro', features = ['sso', 'export']): Promise<string> {
-  const res = await admin.client.post<{ plan: { id: string } }>(`/api/organizations/${org}/services/${svc}/plans`, { name, price_cents: 1900, currency: 'USD', features });
+  const res = await admin.client.post<{ plan: { id: string } }>(`/api/organizations/${org}/services/${svc}/plans`, {
+    name,
+    price_cents: 1900,
+    currency: 'USD',
+    features,
+  });
   expect(res.status).toBe(201);
   return res.body.plan.id;
 }
 
 export async function createKey(admin: Admin, org: string, svc: string, permissions: string[], extra: Json = {}): Promise<{ id: string; key: string }> {
-  const res = await admin.client.post<{ id: string; key: string }>(`/api/organizations/${org}/services/${svc}/api-keys`, { name: 'test key', permissions, ...extra });
+  const res = await admin.client.post<{ id: string; key: string }>(`/api/organizations/${org}/services/${svc}/api-keys`, {
+    name: 'test key',
+    permissions,
+    ...extra,
+  });
   expect(res.status).toBe(201);
   return { id: res.body.id, key: res.body.key };
 }
 
 export const ALL_PERMISSIONS = [
-  'read:users', 'write:users', 'delete:users',
-  'read:subscriptions', 'write:subscriptions', 'delete:subscriptions',
-  'read:analytics', 'read:service', 'write:service',
+  'read:users',
+  'write:users',
+  'delete:users',
+  'read:subscriptions',
+  'write:subscriptions',
+  'delete:subscriptions',
+  'read:analytics',
+  'read:service',
+  'write:service',
 ];
 
 export async function addMember(owner: Admin, org: string, role: 'member' | 'admin' | 'owner', base: string): Promise<Admin> {

@@ -1,10 +1,18 @@
 // A tiny HTTP client for tests: real requests with fetch, JSON in and out.
-export interface Res<T = Record<string, unknown>> { status: number; headers: Headers; body: T; text: string }
+export interface Res<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
 
 export type Json = Record<string, unknown>;
 
 export class Client {
-  constructor(readonly base: string, private readonly defaults: Record<string, string> = {}) {}
+  constructor(
+    readonly base: string,
+    private readonly defaults: Record<string, string> = {},
+  ) {}
 
   with(headers: Record<string, string>): Client {
     return new Client(this.base, { ...this.defaults, ...headers });
@@ -27,15 +35,29 @@ export class Client {
     const res = await fetch(this.base + path, init);
     const text = await res.text();
     let parsed: unknown = undefined;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }
 
-  get<T = Json>(path: string, headers?: Record<string, string>) { return this.request<T>('GET', path, undefined, headers); }
-  post<T = Json>(path: string, body?: unknown, headers?: Record<string, string>) { return this.request<T>('POST', path, body, headers); }
-  patch<T = Json>(path: string, body?: unknown, headers?: Record<string, string>) { return this.request<T>('PATCH', path, body, headers); }
-  put<T = Json>(path: string, body?: unknown, headers?: Record<string, string>) { return this.request<T>('PUT', path, body, headers); }
-  delete<T = Json>(path: string, headers?: Record<string, string>) { return this.request<T>('DELETE', path, undefined, headers); }
+  get<T = Json>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', path, undefined, headers);
+  }
+  post<T = Json>(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', path, body, headers);
+  }
+  patch<T = Json>(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('PATCH', path, body, headers);
+  }
+  put<T = Json>(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('PUT', path, body, headers);
+  }
+  delete<T = Json>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('DELETE', path, undefined, headers);
+  }
 }
 
 let counter = 0;

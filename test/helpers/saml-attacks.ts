@@ -10,7 +10,18 @@ import forge from 'node-forge';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
 import { expect } from 'vitest';
-import { CookieJar, SP_ACS, SP_ENTITY, USER_PASSWORD, browserFetch, completeSignIn, configureSaml, samlResponseFrom, type FetchResult, type SamlWorld } from './saml.ts';
+import {
+  CookieJar,
+  SP_ACS,
+  SP_ENTITY,
+  USER_PASSWORD,
+  browserFetch,
+  completeSignIn,
+  configureSaml,
+  samlResponseFrom,
+  type FetchResult,
+  type SamlWorld,
+} from './saml.ts';
 import { createService } from './fixtures.ts';
 import type { TestServer } from './server.ts';
 import type { Json } from './http.ts';
@@ -56,15 +67,17 @@ export interface AuthnOptions {
 
 /** An AuthnRequest as an SP would send it, every part overridable with raw (attack) text. */
 export function authnRequest(sso: string, o: AuthnOptions = {}): string {
-  const instant = o.issueInstant instanceof Date ? o.issueInstant.toISOString() : o.issueInstant ?? new Date().toISOString();
+  const instant = o.issueInstant instanceof Date ? o.issueInstant.toISOString() : (o.issueInstant ?? new Date().toISOString());
   const attr = (name: string, value: string | null | undefined) => (value === null || value === undefined ? '' : ` ${name}="${value}"`);
-  return `<samlp:AuthnRequest xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${o.id ?? newRequestId()}" Version="2.0" IssueInstant="${instant}"`
-    + `${attr('Destination', o.destination === undefined ? sso : o.destination)}${attr('AssertionConsumerServiceURL', o.acs === undefined ? SP_ACS : o.acs)}`
-    + ` ProtocolBinding="${HTTP_POST}"${o.attrs ?? ''}>`
-    + (o.issuer === null ? '' : `<saml:Issuer>${o.issuer ?? SP_ENTITY}</saml:Issuer>`)
-    + (o.afterIssuer ?? '')
-    + '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" AllowCreate="true"/>'
-    + '</samlp:AuthnRequest>';
+  return (
+    `<samlp:AuthnRequest xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${o.id ?? newRequestId()}" Version="2.0" IssueInstant="${instant}"` +
+    `${attr('Destination', o.destination === undefined ? sso : o.destination)}${attr('AssertionConsumerServiceURL', o.acs === undefined ? SP_ACS : o.acs)}` +
+    ` ProtocolBinding="${HTTP_POST}"${o.attrs ?? ''}>` +
+    (o.issuer === null ? '' : `<saml:Issuer>${o.issuer ?? SP_ENTITY}</saml:Issuer>`) +
+    (o.afterIssuer ?? '') +
+    '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" AllowCreate="true"/>' +
+    '</samlp:AuthnRequest>'
+  );
 }
 
 export const base64 = (data: string | Buffer): string => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64');
@@ -86,7 +99,14 @@ export function sendPost(sso: string, fields: Record<string, string>, jar = new 
 }
 
 /** The same AuthnRequest through either binding. */
-export function send(binding: 'redirect' | 'post', sso: string, xml: string, relayState?: string, jar = new CookieJar(), accept?: string): Promise<FetchResult> {
+export function send(
+  binding: 'redirect' | 'post',
+  sso: string,
+  xml: string,
+  relayState?: string,
+  jar = new CookieJar(),
+  accept?: string,
+): Promise<FetchResult> {
   if (binding === 'redirect') return sendRedirect(sso, redirectQuery(xml, relayState), jar, accept);
   return sendPost(sso, { SAMLRequest: base64(xml), ...(relayState === undefined ? {} : { RelayState: relayState }) }, jar, accept);
 }
@@ -111,7 +131,11 @@ export function expectSignInRedirect(res: FetchResult): void {
   expect(res.headers.get('location') ?? '').toMatch(/^\/login\?state=/);
 }
 
-export interface SideEffects { loginEvents: number; pending: number; sessions: number }
+export interface SideEffects {
+  loginEvents: number;
+  pending: number;
+  sessions: number;
+}
 
 export async function sideEffects(srv: TestServer): Promise<SideEffects> {
   const db = srv.deps.db;
@@ -148,7 +172,10 @@ export async function addSamlService(world: SamlWorld, config: Json): Promise<{ 
 
 // ---- keys, certificates and signatures ----
 
-export interface KeyPair { privateKey: KeyObject; certPem: string }
+export interface KeyPair {
+  privateKey: KeyObject;
+  certPem: string;
+}
 
 /** An RSA-2048 key and a self-signed SHA-256 certificate, as an SP would have. */
 export function generateKeyPair(commonName = 'sp.example.com'): KeyPair {
@@ -175,13 +202,19 @@ export function signText(text: string, key: KeyObject, hash = 'sha256'): string 
  * given (already percent-encoded by the caller).
  */
 export function signedRedirectQuery(xml: string, key: KeyObject, opts: { relayStateRaw?: string; sigAlg?: string; hash?: string } = {}): string {
-  const signedText = `SAMLRequest=${encodeURIComponent(deflated(xml))}`
-    + (opts.relayStateRaw === undefined ? '' : `&RelayState=${opts.relayStateRaw}`)
-    + `&SigAlg=${encodeURIComponent(opts.sigAlg ?? ALG.rsaSha256)}`;
+  const signedText =
+    `SAMLRequest=${encodeURIComponent(deflated(xml))}` +
+    (opts.relayStateRaw === undefined ? '' : `&RelayState=${opts.relayStateRaw}`) +
+    `&SigAlg=${encodeURIComponent(opts.sigAlg ?? ALG.rsaSha256)}`;
   return `${signedText}&Signature=${encodeURIComponent(signText(signedText, key, opts.hash ?? 'sha256'))}`;
 }
 
-export interface RootSignOptions { certPem?: string; signatureAlgorithm?: string; digestAlgorithm?: string; references?: number }
+export interface RootSignOptions {
+  certPem?: string;
+  signatureAlgorithm?: string;
+  digestAlgorithm?: string;
+  references?: number;
+}
 
 /** An enveloped signature of the root element `root` (exc-c14n, enveloped + exc-c14n transforms), placed after its Issuer. */
 export function signRoot(xml: string, root: 'AuthnRequest' | 'LogoutRequest', key: KeyObject, opts: RootSignOptions = {}): string {
@@ -232,7 +265,11 @@ export function afterIssuer(xml: string, insert: string): string {
 
 // ---- an outbound-fetch recorder (XXE targets) ----
 
-export interface Listener { url: string; hits: string[]; close(): Promise<void> }
+export interface Listener {
+  url: string;
+  hits: string[];
+  close(): Promise<void>;
+}
 
 export async function startListener(): Promise<Listener> {
   const hits: string[] = [];
@@ -246,7 +283,11 @@ export async function startListener(): Promise<Listener> {
   return {
     url: `http://127.0.0.1:${port}`,
     hits,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

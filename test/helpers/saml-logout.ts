@@ -20,10 +20,17 @@ export const LOGOUT_STATUS = {
 export const sloOf = (sso: string): string => sso.replace(/\/sso$/, '/slo');
 
 /** What an SP knows about one sign-in: the NameID it was given and the SessionIndex of that sign-in. */
-export interface Principal { nameId: string; nameIdFormat: string; sessionIndex: string }
+export interface Principal {
+  nameId: string;
+  nameIdFormat: string;
+  sessionIndex: string;
+}
 
 /** A browser signed in to the organization, with the IdP session behind the sign-in. */
-export interface SignedIn extends Principal { jar: CookieJar; sessionId: string }
+export interface SignedIn extends Principal {
+  jar: CookieJar;
+  sessionId: string;
+}
 
 /** An SP's view of a Response (an auto-POST page): NameID, its Format and the SessionIndex. */
 export function principalFrom(page: FetchResult): Principal {
@@ -101,13 +108,15 @@ export interface LogoutOptions {
 export function logoutRequest(slo: string, who: Principal, o: LogoutOptions = {}): string {
   const attr = (name: string, value: string | null | undefined) => (value === null || value === undefined ? '' : ` ${name}="${value}"`);
   const nameId = o.nameIdElement ?? `<saml:NameID Format="${who.nameIdFormat}">${o.nameId ?? who.nameId}</saml:NameID>`;
-  return `<samlp:LogoutRequest xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${o.id ?? newRequestId()}" Version="2.0" IssueInstant="${instant(o.issueInstant ?? new Date())}"`
-    + `${attr('Destination', o.destination === undefined ? slo : o.destination)}${attr('NotOnOrAfter', o.notOnOrAfter === undefined ? undefined : instant(o.notOnOrAfter))}${o.attrs ?? ''}>`
-    + (o.issuer === null ? '' : `<saml:Issuer>${o.issuer ?? SP_ENTITY}</saml:Issuer>`)
-    + (o.afterIssuer ?? '')
-    + nameId
-    + (o.sessionIndexes ?? [who.sessionIndex]).map((s) => `<samlp:SessionIndex>${s}</samlp:SessionIndex>`).join('')
-    + '</samlp:LogoutRequest>';
+  return (
+    `<samlp:LogoutRequest xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${o.id ?? newRequestId()}" Version="2.0" IssueInstant="${instant(o.issueInstant ?? new Date())}"` +
+    `${attr('Destination', o.destination === undefined ? slo : o.destination)}${attr('NotOnOrAfter', o.notOnOrAfter === undefined ? undefined : instant(o.notOnOrAfter))}${o.attrs ?? ''}>` +
+    (o.issuer === null ? '' : `<saml:Issuer>${o.issuer ?? SP_ENTITY}</saml:Issuer>`) +
+    (o.afterIssuer ?? '') +
+    nameId +
+    (o.sessionIndexes ?? [who.sessionIndex]).map((s) => `<samlp:SessionIndex>${s}</samlp:SessionIndex>`).join('') +
+    '</samlp:LogoutRequest>'
+  );
 }
 
 /** An enveloped signature of the LogoutRequest root, placed after the Issuer. */
@@ -115,7 +124,11 @@ export function signLogoutRequest(xml: string, key: KeyObject, opts: RootSignOpt
   return signRoot(xml, 'LogoutRequest', key, opts);
 }
 
-export interface LogoutAnswer { root: Element; codes: (string | null)[]; relayState: string | undefined }
+export interface LogoutAnswer {
+  root: Element;
+  codes: (string | null)[];
+  relayState: string | undefined;
+}
 
 /**
  * The IdP's LogoutResponse on an auto-POST page: posted to the registered slo_url only, answering

@@ -65,11 +65,14 @@ export function authnRequest(o: AuthnRequestOptions): { id: string; xml: string 
     o.acsUrl !== undefined ? `AssertionConsumerServiceURL="${o.acsUrl}" ProtocolBinding="${BINDING.post}"` : '',
     o.forceAuthn !== undefined ? `ForceAuthn="${o.forceAuthn}"` : '',
     o.isPassive !== undefined ? `IsPassive="${o.isPassive}"` : '',
-  ].filter(Boolean).join(' ');
-  const xml = `<samlp:AuthnRequest xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ${attrs}>`
-    + `<saml:Issuer>${o.issuer}</saml:Issuer>`
-    + `<samlp:NameIDPolicy AllowCreate="true"/>`
-    + '</samlp:AuthnRequest>';
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const xml =
+    `<samlp:AuthnRequest xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ${attrs}>` +
+    `<saml:Issuer>${o.issuer}</saml:Issuer>` +
+    `<samlp:NameIDPolicy AllowCreate="true"/>` +
+    '</samlp:AuthnRequest>';
   return { id, xml };
 }
 
@@ -85,7 +88,15 @@ export function parseXml(xml: string): Document {
   const errors: string[] = [];
   const doc = new DOMParser({
     locator: {},
-    errorHandler: { warning: () => undefined, error: (m: string) => { errors.push(m); }, fatalError: (m: string) => { errors.push(m); } },
+    errorHandler: {
+      warning: () => undefined,
+      error: (m: string) => {
+        errors.push(m);
+      },
+      fatalError: (m: string) => {
+        errors.push(m);
+      },
+    },
   }).parseFromString(xml, 'text/xml');
   if (errors.length || !doc?.documentElement) throw new Error(`not well-formed XML: ${errors.join('; ')}`);
   return doc;

@@ -30,7 +30,16 @@ export async function samlWorld(base: string, config: Json = {}): Promise<SamlWo
   const cfg = await admin.client.get<{ sso_url: string; metadata_url: string; idp_entity_id: string }>(`/api/organizations/${org}/services/${svc.slug}/saml`);
   const cert = await admin.client.get<{ public_key: string }>(`/api/organizations/${org}/services/${svc.slug}/saml/certificate`);
   expect(cert.status).toBe(200);
-  return { admin, org, svc, userEmail, userId: user.body.user.id, urls: { sso: cfg.body.sso_url, metadata: cfg.body.metadata_url, entityId: cfg.body.idp_entity_id }, idpCertPem: cert.body.public_key, base };
+  return {
+    admin,
+    org,
+    svc,
+    userEmail,
+    userId: user.body.user.id,
+    urls: { sso: cfg.body.sso_url, metadata: cfg.body.metadata_url, entityId: cfg.body.idp_entity_id },
+    idpCertPem: cert.body.public_key,
+    base,
+  };
 }
 
 export async function configureSaml(admin: Admin, org: string, svc: string, config: Json = {}): Promise<void> {
@@ -59,9 +68,17 @@ export class CookieJar {
   }
 }
 
-export interface FetchResult { status: number; headers: Headers; text: string }
+export interface FetchResult {
+  status: number;
+  headers: Headers;
+  text: string;
+}
 
-export async function browserFetch(jar: CookieJar, url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<FetchResult> {
+export async function browserFetch(
+  jar: CookieJar,
+  url: string,
+  init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<FetchResult> {
   const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
   if (jar.cookies.size) headers.cookie = jar.header();
   let body: string | undefined;
@@ -85,11 +102,22 @@ export function formAction(html: string): string | undefined {
 }
 
 function decodeEntities(s: string): string {
-  return s.replace(/&#(\d+);/g, (_, d: string) => String.fromCharCode(Number(d))).replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return s
+    .replace(/&#(\d+);/g, (_, d: string) => String.fromCharCode(Number(d)))
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 }
 
 /** Follows an SSO answer: when it redirects to /login, signs in; returns the auto-POST page. */
-export async function completeSignIn(world: SamlWorld, jar: CookieJar, first: FetchResult, password = USER_PASSWORD, email = world.userEmail): Promise<FetchResult> {
+export async function completeSignIn(
+  world: SamlWorld,
+  jar: CookieJar,
+  first: FetchResult,
+  password = USER_PASSWORD,
+  email = world.userEmail,
+): Promise<FetchResult> {
   if (first.status !== 302) return first;
   const location = first.headers.get('location') ?? '';
   expect(location).toMatch(/^\/login\?state=/);
@@ -103,7 +131,12 @@ export async function completeSignIn(world: SamlWorld, jar: CookieJar, first: Fe
 export function samlResponseFrom(page: FetchResult): { SAMLResponse: string; RelayState?: string; action: string; xml: string } {
   const SAMLResponse = hiddenInput(page.text, 'SAMLResponse');
   const action = formAction(page.text);
-  expect(SAMLResponse, `${page.status} ${page.text.replace(/<style[^]*<\/style>/, "").slice(0, 600)}`).toBeDefined();
+  expect(SAMLResponse, `${page.status} ${page.text.replace(/<style[^]*<\/style>/, '').slice(0, 600)}`).toBeDefined();
   const relay = hiddenInput(page.text, 'RelayState');
-  return { SAMLResponse: SAMLResponse ?? '', action: action ?? '', xml: Buffer.from(SAMLResponse ?? '', 'base64').toString('utf8'), ...(relay !== undefined ? { RelayState: relay } : {}) };
+  return {
+    SAMLResponse: SAMLResponse ?? '',
+    action: action ?? '',
+    xml: Buffer.from(SAMLResponse ?? '', 'base64').toString('utf8'),
+    ...(relay !== undefined ? { RelayState: relay } : {}),
+  };
 }

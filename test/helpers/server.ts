@@ -27,7 +27,12 @@ export async function startTestServer(factory: DatabaseFactory, env: Record<stri
     ...env,
   });
   const logs: string[] = [];
-  const sink = new Writable({ write(chunk: Buffer, _enc, cb) { logs.push(chunk.toString('utf8')); cb(); } });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
   const running = await startServer(config, { logDestination: sink });
   return {
     ...running,

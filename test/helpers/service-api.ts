@@ -5,13 +5,48 @@ import { expect } from 'vitest';
 import { Client, uniqueEmail, type Json, type Res } from './http.ts';
 import { ALL_PERMISSIONS, createKey, createOrg, createPlan, createService, type Admin } from './fixtures.ts';
 
-export interface ApiUser { id: string; email: string; created_at: string }
-export interface ApiSubscription { id: string; user_id: string; plan_id: string; plan_name: string; status: string; current_period_end: string }
-export interface ApiError { error: string; error_code: string; timestamp: string; request_id: string; details?: { field: string; message: string }[] }
-export interface UserList { users: ApiUser[]; total: number }
-export interface SubscriptionList { subscriptions: ApiSubscription[]; total: number }
-export interface Analytics { total_users: number; total_subscriptions: number; active_subscriptions: number; total_logins_30d: number; unique_users_30d: number }
-export interface ServiceInfo { id: string; name: string; slug: string; service_type: string; created_at: string }
+export interface ApiUser {
+  id: string;
+  email: string;
+  created_at: string;
+}
+export interface ApiSubscription {
+  id: string;
+  user_id: string;
+  plan_id: string;
+  plan_name: string;
+  status: string;
+  current_period_end: string;
+}
+export interface ApiError {
+  error: string;
+  error_code: string;
+  timestamp: string;
+  request_id: string;
+  details?: { field: string; message: string }[];
+}
+export interface UserList {
+  users: ApiUser[];
+  total: number;
+}
+export interface SubscriptionList {
+  subscriptions: ApiSubscription[];
+  total: number;
+}
+export interface Analytics {
+  total_users: number;
+  total_subscriptions: number;
+  active_subscriptions: number;
+  total_logins_30d: number;
+  unique_users_30d: number;
+}
+export interface ServiceInfo {
+  id: string;
+  name: string;
+  slug: string;
+  service_type: string;
+  created_at: string;
+}
 
 export interface ServiceWorld {
   admin: Admin;

@@ -33,7 +33,12 @@ describe.runIf(existsSync(CHROMIUM) && sqlite)('SSO in headless Chromium', () =>
     const svc = await createService(admin, org);
     email = uniqueEmail('browser');
     expect((await admin.client.post(`/api/organizations/${org}/users`, { email, password: USER_PASSWORD })).status).toBe(201);
-    const cfg = await admin.client.post(`/api/organizations/${org}/services/${svc.slug}/saml`, { enabled: true, entity_id: sp.entityId, acs_url: sp.acsUrl, attribute_mapping: { email: 'email' } });
+    const cfg = await admin.client.post(`/api/organizations/${org}/services/${svc.slug}/saml`, {
+      enabled: true,
+      entity_id: sp.entityId,
+      acs_url: sp.acsUrl,
+      attribute_mapping: { email: 'email' },
+    });
     expect(cfg.status).toBe(200);
     const saml = await admin.client.get<{ sso_url: string; idp_entity_id: string }>(`/api/organizations/${org}/services/${svc.slug}/saml`);
     const cert = await admin.client.get<{ public_key: string }>(`/api/organizations/${org}/services/${svc.slug}/saml/certificate`);
@@ -41,7 +46,15 @@ describe.runIf(existsSync(CHROMIUM) && sqlite)('SSO in headless Chromium', () =>
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
 

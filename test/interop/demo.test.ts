@@ -14,7 +14,19 @@ describe.runIf(existsSync(CHROMIUM))('npm run demo', () => {
   let browser: Browser;
   beforeAll(async () => {
     demo = await runDemo({ tesseraPort: 0, spPort: 0, dataDir: mkdtempSync(join(tmpdir(), 'tessera-demo-')), quiet: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

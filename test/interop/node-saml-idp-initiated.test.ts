@@ -25,7 +25,8 @@ function sp(world: SamlWorld, validateInResponseTo: ValidateInResponseTo = Valid
   });
 }
 
-const initUrl = (world: SamlWorld, relay?: string) => `${world.base}/saml/${world.org}/${world.svc.slug}/init${relay === undefined ? '' : `?RelayState=${encodeURIComponent(relay)}`}`;
+const initUrl = (world: SamlWorld, relay?: string) =>
+  `${world.base}/saml/${world.org}/${world.svc.slug}/init${relay === undefined ? '' : `?RelayState=${encodeURIComponent(relay)}`}`;
 
 /** No InResponseTo anywhere: not on the Response, not on the bearer SubjectConfirmationData. */
 function expectUnsolicited(xml: string): void {
@@ -38,7 +39,9 @@ function expectUnsolicited(xml: string): void {
 
 describe.each(databases())('IdP-initiated SSO with node-saml on $name', (factory) => {
   let srv: TestServer;
-  beforeAll(async () => { srv = await startTestServer(factory); });
+  beforeAll(async () => {
+    srv = await startTestServer(factory);
+  });
   afterAll(async () => srv?.stop());
 
   it('with a session: an unsolicited signed Response to the registered ACS, RelayState echoed; node-saml accepts it', async () => {

@@ -9,7 +9,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAML, ValidateInResponseTo, type Profile } from '@node-saml/node-saml';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { CookieJar, SP_ACS, SP_ENTITY, USER_PASSWORD, browserFetch, formAction, hiddenInput, completeSignIn, samlResponseFrom, samlWorld, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
+import {
+  CookieJar,
+  SP_ACS,
+  SP_ENTITY,
+  USER_PASSWORD,
+  browserFetch,
+  formAction,
+  hiddenInput,
+  completeSignIn,
+  samlResponseFrom,
+  samlWorld,
+  type FetchResult,
+  type SamlWorld,
+} from '../helpers/saml.ts';
 import { addSamlService, base64, expectRefused, generateKeyPair, newRequestId, type KeyPair } from '../helpers/saml-attacks.ts';
 import { NS, STATUS, all, one, parseXml, protocolSchemaError, samlInstant } from '../helpers/saml-xml.ts';
 import { uniqueEmail } from '../helpers/http.ts';
@@ -22,11 +35,25 @@ const PARTIAL = 'urn:oasis:names:tc:SAML:2.0:status:PartialLogout';
 const UNKNOWN_PRINCIPAL = 'urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal';
 const REQUESTER = 'urn:oasis:names:tc:SAML:2.0:status:Requester';
 
-interface SpEnd { entity: string; acs: string; sso: string; slo: string; idpEntity: string; idpCert: string }
+interface SpEnd {
+  entity: string;
+  acs: string;
+  sso: string;
+  slo: string;
+  idpEntity: string;
+  idpCert: string;
+}
 
 const pem = (k: KeyPair) => k.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const sloOf = (sso: string) => sso.replace(/\/sso$/, '/slo');
-const endA = (w: SamlWorld): SpEnd => ({ entity: SP_ENTITY, acs: SP_ACS, sso: w.urls.sso, slo: sloOf(w.urls.sso), idpEntity: w.urls.entityId, idpCert: w.idpCertPem });
+const endA = (w: SamlWorld): SpEnd => ({
+  entity: SP_ENTITY,
+  acs: SP_ACS,
+  sso: w.urls.sso,
+  slo: sloOf(w.urls.sso),
+  idpEntity: w.urls.entityId,
+  idpCert: w.idpCertPem,
+});
 
 function sp(end: SpEnd, keys: KeyPair | null): SAML {
   return new SAML({
@@ -83,19 +110,31 @@ async function hasSession(saml: SAML, jar: CookieJar): Promise<boolean> {
 
 /** A LogoutRequest for the HTTP-POST binding with an enveloped signature (xml-crypto). */
 function postLogoutRequest(end: SpEnd, profile: Profile, key: KeyPair, certInKeyInfo = false): string {
-  const xml = `<samlp:LogoutRequest xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${newRequestId()}" Version="2.0" IssueInstant="${samlInstant(new Date())}" Destination="${end.slo}">`
-    + `<saml:Issuer>${end.entity}</saml:Issuer><saml:NameID Format="${profile.nameIDFormat}">${profile.nameID}</saml:NameID>`
-    + `<samlp:SessionIndex>${profile.sessionIndex ?? ''}</samlp:SessionIndex></samlp:LogoutRequest>`;
+  const xml =
+    `<samlp:LogoutRequest xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${newRequestId()}" Version="2.0" IssueInstant="${samlInstant(new Date())}" Destination="${end.slo}">` +
+    `<saml:Issuer>${end.entity}</saml:Issuer><saml:NameID Format="${profile.nameIDFormat}">${profile.nameID}</saml:NameID>` +
+    `<samlp:SessionIndex>${profile.sessionIndex ?? ''}</samlp:SessionIndex></samlp:LogoutRequest>`;
   const root = "/*[local-name(.)='LogoutRequest']";
-  const sx = new SignedXml({ privateKey: key.privateKey, ...(certInKeyInfo ? { publicCert: key.certPem } : {}), signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#' });
-  sx.addReference({ xpath: root, transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'], digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256' });
+  const sx = new SignedXml({
+    privateKey: key.privateKey,
+    ...(certInKeyInfo ? { publicCert: key.certPem } : {}),
+    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  });
+  sx.addReference({
+    xpath: root,
+    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  });
   sx.computeSignature(xml, { prefix: 'ds', location: { reference: `${root}/*[local-name(.)='Issuer']`, action: 'after' } });
   return sx.getSignedXml();
 }
 
 describe.each(databases())('Single Logout with node-saml on $name', (factory) => {
   let srv: TestServer;
-  beforeAll(async () => { srv = await startTestServer(factory); });
+  beforeAll(async () => {
+    srv = await startTestServer(factory);
+  });
   afterAll(async () => srv?.stop());
 
   const sessionsOf = (userId: string) => srv.deps.db.idpSession.findMany({ where: { userId } });
@@ -135,7 +174,9 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
     const saml = sp(endA(world), keys);
     const jar = new CookieJar();
     const profile = await signIn(world, saml, jar);
-    const page = await browserFetch(jar, sloOf(world.urls.sso), { form: { SAMLRequest: base64(postLogoutRequest(endA(world), profile, keys)), RelayState: 'p' } });
+    const page = await browserFetch(jar, sloOf(world.urls.sso), {
+      form: { SAMLRequest: base64(postLogoutRequest(endA(world), profile, keys)), RelayState: 'p' },
+    });
     const out = logoutResponse(page);
     expect(out.codes).toEqual([STATUS.success]);
     expect(out.RelayState).toBe('p');
@@ -143,11 +184,14 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
     expect(await hasSession(saml, jar)).toBe(false);
   });
 
-  it('another user\'s NameID, or another browser\'s session, ends nothing: a signed non-success LogoutResponse', async () => {
+  it("another user's NameID, or another browser's session, ends nothing: a signed non-success LogoutResponse", async () => {
     const keys = generateKeyPair();
     const world = await samlWorld(srv.url, { slo_url: SP_SLO, sp_certificate: keys.certPem });
     const otherEmail = uniqueEmail('other');
-    const other = await world.admin.client.post<{ user: { id: string } }>(`/api/organizations/${world.org}/users`, { email: otherEmail, password: USER_PASSWORD });
+    const other = await world.admin.client.post<{ user: { id: string } }>(`/api/organizations/${world.org}/users`, {
+      email: otherEmail,
+      password: USER_PASSWORD,
+    });
     expect(other.status).toBe(201);
     const saml = sp(endA(world), keys);
     const jar = new CookieJar();
@@ -184,7 +228,10 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
     const attempts: [string, () => Promise<FetchResult>][] = [
       ['Signature verification failed', async () => browserFetch(jar, await sp(endA(world), attacker).getLogoutUrlAsync(profile, '', {}))],
       ['must be signed', async () => browserFetch(jar, await sp(endA(world), null).getLogoutUrlAsync(profile, '', {}))],
-      ['Signature verification failed', async () => browserFetch(jar, sloOf(world.urls.sso), { form: { SAMLRequest: base64(postLogoutRequest(endA(world), profile, attacker, true)) } })],
+      [
+        'Signature verification failed',
+        async () => browserFetch(jar, sloOf(world.urls.sso), { form: { SAMLRequest: base64(postLogoutRequest(endA(world), profile, attacker, true)) } }),
+      ],
       ['exactly one SAML message', async () => browserFetch(jar, sloOf(world.urls.sso))],
       // A validly signed LogoutResponse nobody asked for.
       ['No logout is waiting', async () => browserFetch(jar, await saml.getLogoutResponseUrlAsync({ ...profile, ID: newRequestId() }, '', {}, true))],
@@ -216,11 +263,32 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
     const keysA = generateKeyPair('a.example.com');
     const keysB = generateKeyPair('b.example.com');
     const world = await samlWorld(srv.url, { slo_url: SP_SLO, sp_certificate: keysA.certPem });
-    const b = await addSamlService(world, { entity_id: B_ENTITY, acs_url: B_ACS, slo_url: B_SLO, sp_certificate: keysB.certPem, name_id_format: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent' });
+    const b = await addSamlService(world, {
+      entity_id: B_ENTITY,
+      acs_url: B_ACS,
+      slo_url: B_SLO,
+      sp_certificate: keysB.certPem,
+      name_id_format: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+    });
     const c = await addSamlService(world, { entity_id: 'https://c.example.com/sp', acs_url: 'http://localhost:4569/acs' });
-    const certOf = async (slug: string) => (await world.admin.client.get<{ public_key: string }>(`/api/organizations/${world.org}/services/${slug}/saml/certificate`)).body.public_key;
-    const endB: SpEnd = { entity: B_ENTITY, acs: B_ACS, sso: b.sso, slo: sloOf(b.sso), idpEntity: b.sso.replace(/\/sso$/, '/metadata'), idpCert: await certOf(b.slug) };
-    const endC: SpEnd = { entity: 'https://c.example.com/sp', acs: 'http://localhost:4569/acs', sso: c.sso, slo: sloOf(c.sso), idpEntity: c.sso.replace(/\/sso$/, '/metadata'), idpCert: await certOf(c.slug) };
+    const certOf = async (slug: string) =>
+      (await world.admin.client.get<{ public_key: string }>(`/api/organizations/${world.org}/services/${slug}/saml/certificate`)).body.public_key;
+    const endB: SpEnd = {
+      entity: B_ENTITY,
+      acs: B_ACS,
+      sso: b.sso,
+      slo: sloOf(b.sso),
+      idpEntity: b.sso.replace(/\/sso$/, '/metadata'),
+      idpCert: await certOf(b.slug),
+    };
+    const endC: SpEnd = {
+      entity: 'https://c.example.com/sp',
+      acs: 'http://localhost:4569/acs',
+      sso: c.sso,
+      slo: sloOf(c.sso),
+      idpEntity: c.sso.replace(/\/sso$/, '/metadata'),
+      idpCert: await certOf(c.slug),
+    };
     const spA = sp(endA(world), keysA);
     const spB = sp(endB, keysB);
     const jar = new CookieJar();

@@ -42,7 +42,22 @@ function xmlsecVerify(xml: string, certPem: string, node: 'Response' | 'Assertio
   writeFileSync(join(dir, 'r.xml'), xml);
   writeFileSync(join(dir, 'cert.pem'), certPem);
   const id = node === 'Response' ? 'urn:oasis:names:tc:SAML:2.0:protocol:Response' : 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion';
-  return execFileSync('xmlsec1', ['--verify', '--enabled-key-data', 'x509', '--pubkey-cert-pem', join(dir, 'cert.pem'), '--id-attr:ID', id, '--node-xpath', `//*[local-name()='${node}']/*[local-name()='Signature']`, join(dir, 'r.xml')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(
+    'xmlsec1',
+    [
+      '--verify',
+      '--enabled-key-data',
+      'x509',
+      '--pubkey-cert-pem',
+      join(dir, 'cert.pem'),
+      '--id-attr:ID',
+      id,
+      '--node-xpath',
+      `//*[local-name()='${node}']/*[local-name()='Signature']`,
+      join(dir, 'r.xml'),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
 }
 
 async function redirectLogin(world: SamlWorld, saml: SAML, jar: CookieJar, relay = 'relay-123') {
@@ -53,7 +68,9 @@ async function redirectLogin(world: SamlWorld, saml: SAML, jar: CookieJar, relay
 
 describe.each(databases())('node-saml SP against Tessera on $name', (factory) => {
   let srv: TestServer;
-  beforeAll(async () => { srv = await startTestServer(factory); });
+  beforeAll(async () => {
+    srv = await startTestServer(factory);
+  });
   afterAll(async () => srv?.stop());
 
   it('HTTP-Redirect: sign-in, then node-saml validates the signed Response and reads NameID and attributes; xmlsec1 agrees', async () => {
@@ -94,10 +111,23 @@ describe.each(databases())('node-saml SP against Tessera on $name', (factory) =>
     expect(ok.profile?.nameID).toBe(world.userEmail);
 
     // Second service of the same organization, same browser: no sign-in page.
-    const other = await world.admin.client.post<{ service: { slug: string } }>(`/api/organizations/${world.org}/services`, { slug: `second-${Date.now().toString(36)}`, name: 'Second', service_type: 'web' });
+    const other = await world.admin.client.post<{ service: { slug: string } }>(`/api/organizations/${world.org}/services`, {
+      slug: `second-${Date.now().toString(36)}`,
+      name: 'Second',
+      service_type: 'web',
+    });
     await configureSaml(world.admin, world.org, other.body.service.slug, { entity_id: 'https://second.example.com/sp', acs_url: 'http://localhost:4568/acs' });
     const cert2 = await world.admin.client.get<{ public_key: string }>(`/api/organizations/${world.org}/services/${other.body.service.slug}/saml/certificate`);
-    const world2: SamlWorld = { ...world, svc: { slug: other.body.service.slug, id: '' }, urls: { sso: `${srv.url}/saml/${world.org}/${other.body.service.slug}/sso`, metadata: '', entityId: `${srv.url}/saml/${world.org}/${other.body.service.slug}/metadata` }, idpCertPem: cert2.body.public_key };
+    const world2: SamlWorld = {
+      ...world,
+      svc: { slug: other.body.service.slug, id: '' },
+      urls: {
+        sso: `${srv.url}/saml/${world.org}/${other.body.service.slug}/sso`,
+        metadata: '',
+        entityId: `${srv.url}/saml/${world.org}/${other.body.service.slug}/metadata`,
+      },
+      idpCertPem: cert2.body.public_key,
+    };
     const saml2 = sp(world2, { issuer: 'https://second.example.com/sp', audience: 'https://second.example.com/sp', callbackUrl: 'http://localhost:4568/acs' });
     const direct = await browserFetch(jar, await saml2.getAuthorizeUrlAsync('', undefined, {}));
     expect(direct.status).toBe(200);
@@ -171,7 +201,9 @@ describe.each(databases())('node-saml SP against Tessera on $name', (factory) =>
     const first = sp(world);
     const before = await redirectLogin(world, first, jar);
     await expect(first.validatePostResponseAsync({ SAMLResponse: before.SAMLResponse })).resolves.toBeTruthy();
-    const rotated = await world.admin.client.post<{ public_key: string; status: string }>(`/api/organizations/${world.org}/services/${world.svc.slug}/saml/certificate`);
+    const rotated = await world.admin.client.post<{ public_key: string; status: string }>(
+      `/api/organizations/${world.org}/services/${world.svc.slug}/saml/certificate`,
+    );
     expect(rotated.status).toBe(201);
     expect(rotated.body.status).toBe('active');
     const saml = sp({ ...world, idpCertPem: rotated.body.public_key });

@@ -10,7 +10,11 @@ import { PASSWORD, addMember, createKey, createOrg, createPlan, createService, r
 import { expectError, expectStatus, inviteExisting, oversizedJson, subscribeThroughServiceApi } from '../helpers/admin-plane.ts';
 
 type Role = 'member' | 'admin' | 'owner';
-interface Route { name: string; min: Role; call: (c: Client) => Promise<Res<unknown>> }
+interface Route {
+  name: string;
+  min: Role;
+  call: (c: Client) => Promise<Res<unknown>>;
+}
 
 const SRC = join(import.meta.dirname, '..', '..', 'src');
 const INJECTIONS = ["' OR 1=1 --", '"; DROP TABLE accounts; --', "%' --"];
@@ -119,8 +123,14 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
     expect(org.body.organization.name).not.toBe('Hijacked');
     expect(org.body.usage.current_services).toBe(1);
     const members = await ownerA.client.get<{ members: { account_id: string; role: string }[] }>(`${o}/members`);
-    expect(members.body.members.map((m) => [m.account_id, m.role])).toEqual([[ownerA.accountId, 'owner'], [adminA.accountId, 'admin'], [memberA.accountId, 'member']]);
-    const svc = await ownerA.client.get<{ service: { name: string; redirect_uris: string[] }; plans: { id: string; price_cents: number }[] }>(`${o}/services/${svcA.slug}`);
+    expect(members.body.members.map((m) => [m.account_id, m.role])).toEqual([
+      [ownerA.accountId, 'owner'],
+      [adminA.accountId, 'admin'],
+      [memberA.accountId, 'member'],
+    ]);
+    const svc = await ownerA.client.get<{ service: { name: string; redirect_uris: string[] }; plans: { id: string; price_cents: number }[] }>(
+      `${o}/services/${svcA.slug}`,
+    );
     expect(svc.body.service.name).not.toBe('Hijacked');
     expect(svc.body.service.redirect_uris).toEqual([]);
     expect(svc.body.plans.map((p) => [p.id, p.price_cents])).toEqual([[planA, 1900]]);
@@ -202,7 +212,10 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
     });
 
     it("org B's admin cannot reach org A's services, plans, keys, users, invitations or members by id (404)", async () => {
-      const inv = await ownerA.client.post<{ invitation: { id: string } }>(`/api/organizations/${orgA}/invitations`, { email: uniqueEmail('a-inv'), role: 'member' });
+      const inv = await ownerA.client.post<{ invitation: { id: string } }>(`/api/organizations/${orgA}/invitations`, {
+        email: uniqueEmail('a-inv'),
+        role: 'member',
+      });
       const b = `/api/organizations/${orgB}`;
       const sb = `${b}/services/${svcB.slug}`;
       const attempts: [string, Promise<Res<unknown>>][] = [
@@ -265,25 +278,67 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
       const o = `/api/organizations/${orgA}`;
       const s = `${o}/services/${svcA.slug}`;
       const cases: [string, (c: Client, cur: Record<string, unknown>) => Promise<Res<unknown>>, string[]][] = [
-        ['POST org', (c, cur) => c.post('/api/organizations', { slug: 'mass-assign-org', name: 'x', ...cur }), ['id', 'role', 'created_at', 'organization_id', 'max_services']],
+        [
+          'POST org',
+          (c, cur) => c.post('/api/organizations', { slug: 'mass-assign-org', name: 'x', ...cur }),
+          ['id', 'role', 'created_at', 'organization_id', 'max_services'],
+        ],
         ['PATCH org', (c, cur) => c.patch(o, { name: 'x', ...cur }), ['id', 'slug', 'created_at', 'organization_id', 'max_services', 'role']],
-        ['POST service', (c, cur) => c.post(`${o}/services`, { slug: 'mass-assign-svc', name: 'x', service_type: 'web', ...cur }), ['id', 'service_id', 'organization_id', 'client_id', 'created_at']],
+        [
+          'POST service',
+          (c, cur) => c.post(`${o}/services`, { slug: 'mass-assign-svc', name: 'x', service_type: 'web', ...cur }),
+          ['id', 'service_id', 'organization_id', 'client_id', 'created_at'],
+        ],
         ['PATCH service', (c, cur) => c.patch(s, { name: 'x', ...cur }), ['id', 'organization_id', 'client_id', 'created_at', 'slug']],
-        ['POST plan', (c, cur) => c.post(`${s}/plans`, { name: 'Mass', price_cents: 1, currency: 'usd', features: [], ...cur }), ['id', 'service_id', 'created_at', 'subscription_count']],
+        [
+          'POST plan',
+          (c, cur) => c.post(`${s}/plans`, { name: 'Mass', price_cents: 1, currency: 'usd', features: [], ...cur }),
+          ['id', 'service_id', 'created_at', 'subscription_count'],
+        ],
         ['PATCH plan', (c, cur) => c.patch(`${s}/plans/${planA}`, { price_cents: 1, ...cur }), ['id', 'service_id', 'created_at']],
-        ['POST api-key', (c, cur) => c.post(`${s}/api-keys`, { name: 'Mass', permissions: ['read:users'], ...cur }), ['key_hash', 'key', 'prefix', 'service_id', 'created_at', 'last_used_at', 'id']],
-        ['POST user', (c, cur) => c.post(`${o}/users`, { email: 'mass.assign@example.com', ...cur }), ['id', 'organization_id', 'role', 'password_hash', 'created_at']],
+        [
+          'POST api-key',
+          (c, cur) => c.post(`${s}/api-keys`, { name: 'Mass', permissions: ['read:users'], ...cur }),
+          ['key_hash', 'key', 'prefix', 'service_id', 'created_at', 'last_used_at', 'id'],
+        ],
+        [
+          'POST user',
+          (c, cur) => c.post(`${o}/users`, { email: 'mass.assign@example.com', ...cur }),
+          ['id', 'organization_id', 'role', 'password_hash', 'created_at'],
+        ],
         ['PATCH user', (c, cur) => c.patch(`${o}/users/${userA}`, { disabled: false, ...cur }), ['id', 'organization_id', 'created_at', 'role']],
-        ['POST invitation', (c, cur) => c.post(`${o}/invitations`, { email: 'mass.inv@example.com', role: 'member', ...cur }), ['organization_id', 'token', 'accepted_at', 'created_at', 'id']],
+        [
+          'POST invitation',
+          (c, cur) => c.post(`${o}/invitations`, { email: 'mass.inv@example.com', role: 'member', ...cur }),
+          ['organization_id', 'token', 'accepted_at', 'created_at', 'id'],
+        ],
         ['PATCH member', (c, cur) => c.patch(`${o}/members/${memberA.accountId}`, { role: 'member', ...cur }), ['account_id', 'organization_id', 'created_at']],
-        ['POST register', (c, cur) => c.post('/api/auth/register', { email: uniqueEmail('mass'), password: PASSWORD, ...cur }), ['role', 'id', 'created_at', 'organization_id']],
+        [
+          'POST register',
+          (c, cur) => c.post('/api/auth/register', { email: uniqueEmail('mass'), password: PASSWORD, ...cur }),
+          ['role', 'id', 'created_at', 'organization_id'],
+        ],
         ['POST accept', (c, cur) => c.post('/api/invitations/accept', { token: 'inv_x', ...cur }), ['role', 'organization_id', 'email']],
       ];
       const values: Record<string, unknown> = {
-        id: 'x_attacker', role: 'owner', created_at: '2000-01-01T00:00:00.000Z', organization_id: 'org_attacker', service_id: 'svc_attacker',
-        key_hash: 'a'.repeat(64), key: 'sk_live_chosen', prefix: 'chosenprefix', client_id: 'chosen', max_services: 1000, slug: 'new-slug',
-        password_hash: '$argon2id$v=19$m=1,t=1,p=1$x$y', subscription_count: 99, last_used_at: '2000-01-01T00:00:00.000Z', token: 'chosen',
-        accepted_at: '2000-01-01T00:00:00.000Z', account_id: 'acct_attacker', email: 'attacker@example.com',
+        id: 'x_attacker',
+        role: 'owner',
+        created_at: '2000-01-01T00:00:00.000Z',
+        organization_id: 'org_attacker',
+        service_id: 'svc_attacker',
+        key_hash: 'a'.repeat(64),
+        key: 'sk_live_chosen',
+        prefix: 'chosenprefix',
+        client_id: 'chosen',
+        max_services: 1000,
+        slug: 'new-slug',
+        password_hash: '$argon2id$v=19$m=1,t=1,p=1$x$y',
+        subscription_count: 99,
+        last_used_at: '2000-01-01T00:00:00.000Z',
+        token: 'chosen',
+        accepted_at: '2000-01-01T00:00:00.000Z',
+        account_id: 'acct_attacker',
+        email: 'attacker@example.com',
       };
       for (const [name, call, fields] of cases) {
         for (const field of fields) {
@@ -306,8 +361,15 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
       const s = `${o}/services/${svcA.slug}`;
       const big = oversizedJson();
       for (const [method, path] of [
-        ['POST', '/api/auth/register'], ['POST', '/api/auth/login'], ['POST', '/api/organizations'], ['PATCH', o],
-        ['POST', `${o}/services`], ['POST', `${s}/plans`], ['POST', `${s}/api-keys`], ['POST', `${o}/users`], ['POST', `${o}/invitations`],
+        ['POST', '/api/auth/register'],
+        ['POST', '/api/auth/login'],
+        ['POST', '/api/organizations'],
+        ['PATCH', o],
+        ['POST', `${o}/services`],
+        ['POST', `${s}/plans`],
+        ['POST', `${s}/api-keys`],
+        ['POST', `${o}/users`],
+        ['POST', `${o}/invitations`],
       ] as const) {
         const res = await ownerA.client.request(method, path, big);
         expect(res.status, `${method} ${path}`).toBe(413);
@@ -329,8 +391,15 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
         '{"name":"x","nested":{"deeper":{"__proto__":{"polluted":1}}}}',
       ];
       for (const [method, path] of [
-        ['POST', '/api/auth/register'], ['POST', '/api/organizations'], ['PATCH', o], ['POST', `${o}/services`],
-        ['PATCH', s], ['POST', `${s}/plans`], ['POST', `${s}/api-keys`], ['POST', `${o}/users`], ['POST', `${o}/invitations`],
+        ['POST', '/api/auth/register'],
+        ['POST', '/api/organizations'],
+        ['PATCH', o],
+        ['POST', `${o}/services`],
+        ['PATCH', s],
+        ['POST', `${s}/plans`],
+        ['POST', `${s}/api-keys`],
+        ['POST', `${o}/users`],
+        ['POST', `${o}/invitations`],
         ['POST', '/api/invitations/accept'],
       ] as const) {
         for (const body of bodies) {
@@ -373,22 +442,35 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
         expect(renamed.body.organization.name).toBe(inj);
 
         const svc = await adminA.client.post<{ service: { name: string; redirect_uris: string[] } }>(`/api/organizations/${o}/services`, {
-          slug: `inj-${i}-svc`, name: inj, service_type: 'web',
-          redirect_uris: [`https://app.example.com/cb?q=${encodeURIComponent(inj)}`], github_scopes: [inj],
+          slug: `inj-${i}-svc`,
+          name: inj,
+          service_type: 'web',
+          redirect_uris: [`https://app.example.com/cb?q=${encodeURIComponent(inj)}`],
+          github_scopes: [inj],
         });
         expectStatus(svc, 201);
         expect(svc.body.service.name).toBe(inj);
-        const read = await adminA.client.get<{ service: { name: string }; provider_grants: { provider: string; scopes: string[] }[] }>(`/api/organizations/${o}/services/inj-${i}-svc`);
+        const read = await adminA.client.get<{ service: { name: string }; provider_grants: { provider: string; scopes: string[] }[] }>(
+          `/api/organizations/${o}/services/inj-${i}-svc`,
+        );
         expect(read.body.service.name).toBe(inj);
         expect(read.body.provider_grants).toContainEqual({ provider: 'github', scopes: [inj] });
 
-        const plan = await adminA.client.post<{ plan: { id: string; name: string; features: string[] } }>(`/api/organizations/${o}/services/inj-${i}-svc/plans`, { name: inj, price_cents: 0, currency: 'usd', features: [inj, 'ok'] });
+        const plan = await adminA.client.post<{ plan: { id: string; name: string; features: string[] } }>(
+          `/api/organizations/${o}/services/inj-${i}-svc/plans`,
+          { name: inj, price_cents: 0, currency: 'usd', features: [inj, 'ok'] },
+        );
         expectStatus(plan, 201);
         expect(plan.body.plan.name).toBe(inj);
-        const planRead = await adminA.client.get<{ plan: { name: string; features: string[] } }>(`/api/organizations/${o}/services/inj-${i}-svc/plans/${plan.body.plan.id}`);
+        const planRead = await adminA.client.get<{ plan: { name: string; features: string[] } }>(
+          `/api/organizations/${o}/services/inj-${i}-svc/plans/${plan.body.plan.id}`,
+        );
         expect(planRead.body.plan).toEqual(expect.objectContaining({ name: inj, features: [inj, 'ok'] }));
 
-        const key = await adminA.client.post<{ id: string; name: string }>(`/api/organizations/${o}/services/inj-${i}-svc/api-keys`, { name: inj, permissions: ['read:service'] });
+        const key = await adminA.client.post<{ id: string; name: string }>(`/api/organizations/${o}/services/inj-${i}-svc/api-keys`, {
+          name: inj,
+          permissions: ['read:service'],
+        });
         expectStatus(key, 201);
         const keyRead = await adminA.client.get<{ name: string }>(`/api/organizations/${o}/services/inj-${i}-svc/api-keys/${key.body.id}`);
         expect(keyRead.body.name).toBe(inj);
@@ -453,8 +535,13 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
         const subs = await apiA.get(`/api/service/subscriptions?status=${q}`);
         expectError(subs, 400, 'BAD_REQUEST');
         for (const path of [
-          `/api/organizations/${q}`, `${o}/services/${q}`, `${s}/plans/${q}`, `${s}/api-keys/${q}`, `${o}/users/${q}`,
-          `/api/service/users/${q}`, `/api/service/subscriptions/${q}`,
+          `/api/organizations/${q}`,
+          `${o}/services/${q}`,
+          `${s}/plans/${q}`,
+          `${s}/api-keys/${q}`,
+          `${o}/users/${q}`,
+          `/api/service/users/${q}`,
+          `/api/service/subscriptions/${q}`,
         ]) {
           const client = path.startsWith('/api/service') ? apiA : ownerA.client;
           const res = await client.get(path);
@@ -517,12 +604,19 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
     it('refresh, invitation and password-link tokens are stored only as hashes', async () => {
       const a = await registerAdmin(srv.url, 'hashes');
       const refreshed = await anon.post<{ refresh_token: string }>('/api/auth/refresh', { refresh_token: a.refreshToken });
-      const inv = await ownerA.client.post<{ token: string; invitation: { id: string } }>(`/api/organizations/${orgA}/invitations`, { email: uniqueEmail('h'), role: 'member' });
+      const inv = await ownerA.client.post<{ token: string; invitation: { id: string } }>(`/api/organizations/${orgA}/invitations`, {
+        email: uniqueEmail('h'),
+        role: 'member',
+      });
       const link = await ownerA.client.post<{ url: string }>(`/api/organizations/${orgA}/users/${userA}/password-link`);
       const linkToken = new URL(link.body.url).searchParams.get('token') ?? '';
       const db = srv.deps.db;
       const dump = JSON.stringify([
-        await db.refreshToken.findMany(), await db.invitation.findMany(), await db.passwordLink.findMany(), await db.account.findMany(), await db.apiKey.findMany(),
+        await db.refreshToken.findMany(),
+        await db.invitation.findMany(),
+        await db.passwordLink.findMany(),
+        await db.account.findMany(),
+        await db.apiKey.findMany(),
       ]);
       for (const secret of [a.refreshToken, refreshed.body.refresh_token, inv.body.token, linkToken, PASSWORD, keyA.key]) {
         expect(secret.length).toBeGreaterThan(8);
@@ -533,7 +627,8 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
     });
 
     it('no secret in src/ is compared with === or !== (hash lookup or timingSafeEqual only)', () => {
-      const secretish = /\b\w*(token|secret|keyhash|tokenhash|apikey|rawkey|csrf)\w*\s*[!=]==|[!=]==\s*\w*(token|secret|keyhash|tokenhash|apikey|rawkey|csrf)\w*\b/i;
+      const secretish =
+        /\b\w*(token|secret|keyhash|tokenhash|apikey|rawkey|csrf)\w*\s*[!=]==|[!=]==\s*\w*(token|secret|keyhash|tokenhash|apikey|rawkey|csrf)\w*\b/i;
       const offenders: string[] = [];
       for (const file of sourceFiles(SRC)) {
         const text = readFileSync(file, 'utf8');
@@ -610,7 +705,10 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
       const slug = o.body.organization.slug;
       const svc = await me.post('/api/organizations/' + slug + '/services', { slug: 'logged', name: 'Logged', service_type: 'web' });
       expectStatus(svc, 201);
-      const key = await me.post<{ key: string }>(`/api/organizations/${slug}/services/logged/api-keys`, { name: 'k', permissions: ['read:service', 'write:users'] });
+      const key = await me.post<{ key: string }>(`/api/organizations/${slug}/services/logged/api-keys`, {
+        name: 'k',
+        permissions: ['read:service', 'write:users'],
+      });
       expectStatus(key, 201);
       const api = new Client(srv.url).apiKey(key.body.key);
       expectStatus(await api.get('/api/service/info'), 200);
@@ -621,7 +719,10 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
       expectError(await new Client(srv.url).apiKey(tampered).get('/api/service/info'), 401, 'UNAUTHORIZED');
       const inv = await me.post<{ token: string }>(`/api/organizations/${slug}/invitations`, { email: uniqueEmail('inv-log'), role: 'member' });
       expectStatus(inv, 201);
-      const user = await me.post<{ user: { id: string } }>(`/api/organizations/${slug}/users`, { email: uniqueEmail('dir-log'), password: 'directory user password 1' });
+      const user = await me.post<{ user: { id: string } }>(`/api/organizations/${slug}/users`, {
+        email: uniqueEmail('dir-log'),
+        password: 'directory user password 1',
+      });
       expectStatus(user, 201);
       const link = await me.post<{ url: string }>(`/api/organizations/${slug}/users/${user.body.user.id}/password-link`);
       expectStatus(link, 201);
@@ -629,7 +730,9 @@ describe.each(databases())('admin-plane security on $name', (factory) => {
       const linkToken = linkUrl.searchParams.get('token') ?? '';
       expectStatus(await anon.get(`${linkUrl.pathname}${linkUrl.search}`), 200);
       const newUserPassword = 'the new directory password 2';
-      const set = await anon.post('/password', new URLSearchParams({ token: linkToken, password: newUserPassword, confirm: newUserPassword }).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+      const set = await anon.post('/password', new URLSearchParams({ token: linkToken, password: newUserPassword, confirm: newUserPassword }).toString(), {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
       expectStatus(set, 200);
       expectStatus(await anon.post('/api/auth/logout', { refresh_token: refreshed.body.refresh_token }), 204);
 

@@ -213,7 +213,7 @@ describe.each(databases())('auth edges on $name', (factory) => {
       return res.body.last_used_at;
     };
 
-    it('each key gets its own time, not the batch\'s newest', async () => {
+    it("each key gets its own time, not the batch's newest", async () => {
       const first = await createKey(owner, org, svc.slug, ['read:users']);
       const second = await createKey(owner, org, svc.slug, ['read:users']);
       const auth = srv.deps.apiKeys;
@@ -318,15 +318,53 @@ describe('errors thrown by Koa itself', () => {
 describe('log redaction', () => {
   it('credentials, cookies, keys, tokens, passwords, SAML messages and private keys never reach a log line', () => {
     const lines: string[] = [];
-    const logger = createLogger('info', new Writable({ write(chunk: Buffer, _e, cb) { lines.push(chunk.toString()); cb(); } }));
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _e, cb) {
+          lines.push(chunk.toString());
+          cb();
+        },
+      }),
+    );
     const secrets = {
-      authorization: 'Bearer secret-access-token', cookie: 'tessera_sso=secret-cookie', setCookie: 'tessera_sso=secret-set-cookie',
-      apiKey: 'sk_live_secretsecretsecretsecret', password: 'secret-password-1', token: 'secret-token', samlResponse: 'PHNhbWxwOlJlc3BvbnNlIHNlY3JldA',
-      samlRequest: 'PHNhbWxwOkF1dGhuUmVxdWVzdCBzZWNyZXQ', privateKey: '-----BEGIN PRIVATE KEY-----secret', refresh: 'rt_secret-refresh',
+      authorization: 'Bearer secret-access-token',
+      cookie: 'tessera_sso=secret-cookie',
+      setCookie: 'tessera_sso=secret-set-cookie',
+      apiKey: 'sk_live_secretsecretsecretsecret',
+      password: 'secret-password-1',
+      token: 'secret-token',
+      samlResponse: 'PHNhbWxwOlJlc3BvbnNlIHNlY3JldA',
+      samlRequest: 'PHNhbWxwOkF1dGhuUmVxdWVzdCBzZWNyZXQ',
+      privateKey: '-----BEGIN PRIVATE KEY-----secret',
+      refresh: 'rt_secret-refresh',
     };
-    logger.info({ req: { method: 'POST', headers: { authorization: secrets.authorization, cookie: secrets.cookie, 'x-api-key': secrets.apiKey, host: 'idp.example' } }, res: { headers: { 'set-cookie': [secrets.setCookie] } } }, 'request seen');
-    logger.info({ password: secrets.password, token: secrets.token, refresh_token: secrets.refresh, body: { SAMLResponse: secrets.samlResponse, SAMLRequest: secrets.samlRequest, RelayState: 'kept' } }, 'form');
-    logger.error({ err: Object.assign(new Error('upstream failed'), { config: { headers: { Authorization: secrets.authorization } }, privateKey: secrets.privateKey, api_key: secrets.apiKey }) }, 'unhandled error');
+    logger.info(
+      {
+        req: { method: 'POST', headers: { authorization: secrets.authorization, cookie: secrets.cookie, 'x-api-key': secrets.apiKey, host: 'idp.example' } },
+        res: { headers: { 'set-cookie': [secrets.setCookie] } },
+      },
+      'request seen',
+    );
+    logger.info(
+      {
+        password: secrets.password,
+        token: secrets.token,
+        refresh_token: secrets.refresh,
+        body: { SAMLResponse: secrets.samlResponse, SAMLRequest: secrets.samlRequest, RelayState: 'kept' },
+      },
+      'form',
+    );
+    logger.error(
+      {
+        err: Object.assign(new Error('upstream failed'), {
+          config: { headers: { Authorization: secrets.authorization } },
+          privateKey: secrets.privateKey,
+          api_key: secrets.apiKey,
+        }),
+      },
+      'unhandled error',
+    );
     logger.warn({ user: { email: 'kept@example.com', password: secrets.password }, certificate: { private_key: secrets.privateKey } }, 'nested');
     const out = lines.join('');
     for (const [name, value] of Object.entries(secrets)) expect(out, name).not.toContain(value);

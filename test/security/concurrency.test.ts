@@ -12,7 +12,10 @@ import { expectError } from '../helpers/admin-plane.ts';
 const LIMIT = 4;
 const ROUNDS = 5;
 
-interface Member { account_id: string; role: string }
+interface Member {
+  account_id: string;
+  role: string;
+}
 
 describe.each(databases())('invariants under concurrency on $name', (factory) => {
   let srv: TestServer;
@@ -47,9 +50,15 @@ describe.each(databases())('invariants under concurrency on $name', (factory) =>
     for (let round = 0; round < ROUNDS; round++) {
       const org = await createOrg(alice);
       for (let i = 0; i < LIMIT - 1; i++) await createService(alice, org);
-      const results = await Promise.all(Array.from({ length: 20 }, () =>
-        alice.client.post(`/api/organizations/${org}/services`, { slug: uniqueSlug('race'), name: 'Race', service_type: 'web' })));
-      expect(results.filter((r) => r.status === 201), `round ${round}: ${JSON.stringify(statuses(results))}`).toHaveLength(1);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          alice.client.post(`/api/organizations/${org}/services`, { slug: uniqueSlug('race'), name: 'Race', service_type: 'web' }),
+        ),
+      );
+      expect(
+        results.filter((r) => r.status === 201),
+        `round ${round}: ${JSON.stringify(statuses(results))}`,
+      ).toHaveLength(1);
       for (const r of results.filter((x) => x.status !== 201)) expectError(r, 403, 'SERVICE_LIMIT_EXCEEDED');
       const usage = await alice.client.get<{ usage: { current_services: number; max_services: number } }>(`/api/organizations/${org}`);
       expect(usage.body.usage).toEqual({ current_services: LIMIT, max_services: LIMIT });
@@ -64,7 +73,10 @@ describe.each(databases())('invariants under concurrency on $name', (factory) =>
         bob.client.patch(`/api/organizations/${org}/members/${alice.accountId}`, { role: 'admin' }),
       ]);
       const results = [byAlice, byBob];
-      expect(results.filter((r) => r.status === 200), `round ${round}: ${JSON.stringify(statuses(results))}`).toHaveLength(1);
+      expect(
+        results.filter((r) => r.status === 200),
+        `round ${round}: ${JSON.stringify(statuses(results))}`,
+      ).toHaveLength(1);
       // The loser is refused as the last owner's demotion (409), or, when its request began after the
       // winner's commit, as no longer an owner (403).
       const loser = results.find((r) => r.status !== 200);
@@ -81,7 +93,10 @@ describe.each(databases())('invariants under concurrency on $name', (factory) =>
         bob.client.delete(`/api/organizations/${org}/members/${alice.accountId}`),
       ]);
       const results = [byAlice, byBob];
-      expect(results.filter((r) => r.status === 204), `round ${round}: ${JSON.stringify(statuses(results))}`).toHaveLength(1);
+      expect(
+        results.filter((r) => r.status === 204),
+        `round ${round}: ${JSON.stringify(statuses(results))}`,
+      ).toHaveLength(1);
       // 409 for the last owner; 404 when the loser was already removed before its request was checked.
       const loser = results.find((r) => r.status !== 204);
       expect([409, 404]).toContain(loser?.status);

@@ -22,7 +22,12 @@ const SRC = join(ROOT, 'src');
 // A tiny semver: numeric major.minor.patch, an optional prerelease (sorts lower than the release),
 // build metadata ignored.
 
-interface Version { major: number; minor: number; patch: number; prerelease: string[] }
+interface Version {
+  major: number;
+  minor: number;
+  patch: number;
+  prerelease: string[];
+}
 
 function parseVersion(text: string): Version {
   const m = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(text.trim());
@@ -60,8 +65,16 @@ const atLeast = (version: string, floor: string): boolean => compareVersions(ver
 // ---------------------------------------------------------------------------------------------------
 // The lockfile.
 
-interface LockEntry { version?: string; name?: string; link?: boolean; resolved?: string }
-interface Lockfile { lockfileVersion: number; packages?: Record<string, LockEntry> }
+interface LockEntry {
+  version?: string;
+  name?: string;
+  link?: boolean;
+  resolved?: string;
+}
+interface Lockfile {
+  lockfileVersion: number;
+  packages?: Record<string, LockEntry>;
+}
 interface PackageJson {
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
@@ -71,7 +84,10 @@ interface PackageJson {
 const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as Lockfile;
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
 
-interface InstalledCopy { key: string; version: string | undefined }
+interface InstalledCopy {
+  key: string;
+  version: string | undefined;
+}
 
 /** Every installed copy of `name`: top-level, nested under other packages, and npm aliases of it. */
 function installedCopies(name: string): InstalledCopy[] {
@@ -186,7 +202,10 @@ const FORGE_ALLOWED_CALLS = new Set([
   'forge.md.sha256.create',
 ]);
 
-interface ForgeReport { calls: string[]; violations: string[] }
+interface ForgeReport {
+  calls: string[];
+  violations: string[];
+}
 
 function forgeUsage(fileName: string, text: string): ForgeReport {
   const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, fileName.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
@@ -214,13 +233,17 @@ function forgeUsage(fileName: string, text: string): ForgeReport {
     // Any other way of reaching node-forge (require, dynamic import, createRequire, re-export) is refused.
     if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && isForgeModule(node.text)) {
       const parent = node.parent;
-      if (!(ts.isImportDeclaration(parent) && parent.moduleSpecifier === node)) violations.push(`${where(node)} reaches node-forge other than by a static import`);
+      if (!(ts.isImportDeclaration(parent) && parent.moduleSpecifier === node))
+        violations.push(`${where(node)} reaches node-forge other than by a static import`);
     }
     // `.verify(` / `["verify"](` anywhere in a file that uses forge.
     if (ts.isCallExpression(node)) {
       const callee = node.expression;
-      const name = ts.isPropertyAccessExpression(callee) ? callee.name.text
-        : ts.isElementAccessExpression(callee) && ts.isStringLiteralLike(callee.argumentExpression) ? callee.argumentExpression.text : null;
+      const name = ts.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : ts.isElementAccessExpression(callee) && ts.isStringLiteralLike(callee.argumentExpression)
+          ? callee.argumentExpression.text
+          : null;
       if (name !== null && /verify/i.test(name)) violations.push(`${where(node)} calls .${name}( in a file that uses node-forge`);
     }
     if (ts.isIdentifier(node) && roots.has(node.text)) checkForgeReference(node);
@@ -232,7 +255,11 @@ function forgeUsage(fileName: string, text: string): ForgeReport {
     // Declarations and property names are not references to the binding.
     if (ts.isImportClause(parent) || ts.isImportSpecifier(parent) || ts.isNamespaceImport(parent)) return;
     if (ts.isPropertyAccessExpression(parent) && parent.name === id) return;
-    if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isPropertySignature(parent) || ts.isMethodDeclaration(parent)) && parent.name === id) return;
+    if (
+      (ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isPropertySignature(parent) || ts.isMethodDeclaration(parent)) &&
+      parent.name === id
+    )
+      return;
     if (ts.isQualifiedName(parent) || ts.isTypeReferenceNode(parent) || ts.isTypeQueryNode(parent)) return; // types only: no runtime effect
     let path = roots.get(id.text) ?? 'forge';
     let top: ts.Expression = id;
@@ -271,12 +298,15 @@ function filesUnder(dir: string): string[] {
 
 describe('dependency floor: node-forge generates keys and certificates, never verifies', () => {
   it('the checker itself catches verification, aliases and other ways in', () => {
-    const clean = forgeUsage('ok.ts', `import forge from 'node-forge';
+    const clean = forgeUsage(
+      'ok.ts',
+      `import forge from 'node-forge';
       // forge.pki.verify( in a comment is not code
       const k = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
       const c = forge.pki.createCertificate(); c.sign(k.privateKey, forge.md.sha256.create());
       let t: forge.pki.Certificate | undefined;
-      export const pem = forge.pki.certificateToPem(c);`);
+      export const pem = forge.pki.certificateToPem(c);`,
+    );
     expect(clean.violations).toEqual([]);
     expect(clean.calls).toEqual(['forge.pki.rsa.generateKeyPair', 'forge.pki.createCertificate', 'forge.md.sha256.create', 'forge.pki.certificateToPem']);
 
@@ -367,22 +397,27 @@ describe('dependency floor: SP certificate key strength (checkSpCertificate)', (
 // ---------------------------------------------------------------------------------------------------
 // A real schema validator, registered with samlify at start-up.
 
-const VALID_AUTHN_REQUEST = '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
-  + 'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_f3c1a9d0e5b24c7e" Version="2.0" '
-  + 'IssueInstant="2026-01-10T08:00:00Z" Destination="https://idp.example.com/saml/acme/crm/sso" '
-  + 'AssertionConsumerServiceURL="https://sp.example.com/saml/acs" '
-  + 'ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST">'
-  + '<saml:Issuer>https://sp.example.com/metadata</saml:Issuer>'
-  + '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" AllowCreate="true"/>'
-  + '</samlp:AuthnRequest>';
+const VALID_AUTHN_REQUEST =
+  '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ' +
+  'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_f3c1a9d0e5b24c7e" Version="2.0" ' +
+  'IssueInstant="2026-01-10T08:00:00Z" Destination="https://idp.example.com/saml/acme/crm/sso" ' +
+  'AssertionConsumerServiceURL="https://sp.example.com/saml/acs" ' +
+  'ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST">' +
+  '<saml:Issuer>https://sp.example.com/metadata</saml:Issuer>' +
+  '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" AllowCreate="true"/>' +
+  '</samlp:AuthnRequest>';
 
 const INVALID_AUTHN_REQUESTS: [string, string][] = [
   ['a bogus attribute', VALID_AUTHN_REQUEST.replace('Version="2.0"', 'Version="2.0" Bogus="1"')],
   ['no ID', VALID_AUTHN_REQUEST.replace('ID="_f3c1a9d0e5b24c7e" ', '')],
   ['an unknown child element', VALID_AUTHN_REQUEST.replace('</samlp:AuthnRequest>', '<samlp:Whatever/></samlp:AuthnRequest>')],
-  ['children out of schema order', VALID_AUTHN_REQUEST.replace(
-    '<saml:Issuer>https://sp.example.com/metadata</saml:Issuer><samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" AllowCreate="true"/>',
-    '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" AllowCreate="true"/><saml:Issuer>https://sp.example.com/metadata</saml:Issuer>')],
+  [
+    'children out of schema order',
+    VALID_AUTHN_REQUEST.replace(
+      '<saml:Issuer>https://sp.example.com/metadata</saml:Issuer><samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" AllowCreate="true"/>',
+      '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" AllowCreate="true"/><saml:Issuer>https://sp.example.com/metadata</saml:Issuer>',
+    ),
+  ],
   ['an IssueInstant that is not a dateTime', VALID_AUTHN_REQUEST.replace('2026-01-10T08:00:00Z', 'yesterday')],
   ['XML that is not well-formed', VALID_AUTHN_REQUEST.replace('</samlp:AuthnRequest>', '')],
 ];
@@ -414,7 +449,8 @@ describe('dependency floor: XML schema validation', () => {
       /validate\s*:\s*(?:async\s*)?\([^)]*\)\s*=>\s*(?:true|null|undefined|'valid'|"valid"|`valid`)/,
       /validate\s*:\s*(?:async\s*)?\([^)]*\)\s*=>\s*\{\s*(?:return\s*[^;]*;?\s*)?\}/,
       /validate\s*\([^)]*\)\s*\{\s*(?:return\s*[^;]*;?\s*)?\}/,
-    ]) expect(runtime).not.toMatch(noop);
+    ])
+      expect(runtime).not.toMatch(noop);
   });
 
   it('after createSamlRuntime, samlify itself refuses invalid XML and accepts a valid AuthnRequest', async () => {

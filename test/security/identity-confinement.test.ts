@@ -6,12 +6,27 @@ import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { Client, uniqueEmail } from '../helpers/http.ts';
 import { createKey, createService } from '../helpers/fixtures.ts';
-import { CookieJar, SP_ENTITY, USER_PASSWORD, browserFetch, completeSignIn, samlResponseFrom, samlWorld, hiddenInput, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
+import {
+  CookieJar,
+  SP_ENTITY,
+  USER_PASSWORD,
+  browserFetch,
+  completeSignIn,
+  samlResponseFrom,
+  samlWorld,
+  hiddenInput,
+  type FetchResult,
+  type SamlWorld,
+} from '../helpers/saml.ts';
 import { authnRequest, redirectUrl } from '../helpers/saml-xml.ts';
 import { expectError, provisionUser, type ApiUser } from '../helpers/service-api.ts';
 
 const ATTACKER_PASSWORD = 'attacker knows this one 77';
-interface DirectoryUser { id: string; email: string; has_password: boolean }
+interface DirectoryUser {
+  id: string;
+  email: string;
+  has_password: boolean;
+}
 
 describe.each(databases())('identity confinement of Service API keys on $name', (factory) => {
   let srv: TestServer;
@@ -113,7 +128,8 @@ describe.each(databases())('identity confinement of Service API keys on $name', 
     const token = new URL(link.body.url).searchParams.get('token') ?? '';
     const password = 'their own password 2026';
     const set = await fetch(`${srv.url}/password`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ token, password, confirm: password }).toString(),
     });
     expect(set.status).toBe(200);

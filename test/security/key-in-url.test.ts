@@ -13,10 +13,21 @@ describe('queryCarriesKey', () => {
   const key = 'sk_live_0123456789abcdefABCDEF0123456789abcdefABCxyz987';
   it('finds a key by name in any spelling and by shape under any name', () => {
     for (const q of [
-      `api_key[]=${key}`, `key[]=${key}`, `x_api_key=${key}`, `token=${key}`, `apiKey=x`, `X-API-KEY=x`, `access-key=1`,
-      `foo=1&token=${encodeURIComponent(key)}`, `a%5B%5D=${key.replace('sk_', '%73k_')}`, `${key}`, `q=Bearer+${key}`,
-      `api%5Fkey=1`, `api_key[filter]=1`,
-    ]) expect(queryCarriesKey(q), q).toBe(true);
+      `api_key[]=${key}`,
+      `key[]=${key}`,
+      `x_api_key=${key}`,
+      `token=${key}`,
+      `apiKey=x`,
+      `X-API-KEY=x`,
+      `access-key=1`,
+      `foo=1&token=${encodeURIComponent(key)}`,
+      `a%5B%5D=${key.replace('sk_', '%73k_')}`,
+      `${key}`,
+      `q=Bearer+${key}`,
+      `api%5Fkey=1`,
+      `api_key[filter]=1`,
+    ])
+      expect(queryCarriesKey(q), q).toBe(true);
   });
   it('leaves ordinary query strings alone', () => {
     for (const q of ['', 'limit=10&offset=20', 'email=keyser%40example.com', 'status=active', 'monkey=1', 'q=sk_live_short', 'bad=%E0%A4%A'])

@@ -27,19 +27,31 @@ async function timedLogin(base: string, admin: Admin): Promise<{ status: number;
 describe('PasswordQueue', () => {
   const gate = () => {
     let open!: () => void;
-    const opened = new Promise<void>((resolve) => { open = resolve; });
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     return { open, opened };
   };
 
   it('runs at most `concurrency`, lets a bounded number wait, refuses the rest at once with 503', async () => {
     const q = new PasswordQueue(2, 4, 2);
     const g = gate();
-    const jobs = Array.from({ length: 10 }, () => q.run('hash', () => g.opened.then(() => 'done')).then((v) => v, (e: unknown) => e));
+    const jobs = Array.from({ length: 10 }, () =>
+      q
+        .run('hash', () => g.opened.then(() => 'done'))
+        .then(
+          (v) => v,
+          (e: unknown) => e,
+        ),
+    );
     await Promise.resolve();
     expect(q.stats()).toMatchObject({ running: 2, waiting: 2, refused: 6 });
     // Sign-ins still find room beside the capped hashes, and are served before them.
     const order: string[] = [];
-    const verify = q.run('verify', async () => { order.push('verify'); return true; });
+    const verify = q.run('verify', async () => {
+      order.push('verify');
+      return true;
+    });
     expect(q.stats().waiting).toBe(3);
     g.open();
     const settled = await Promise.all(jobs);
@@ -58,8 +70,12 @@ describe('PasswordQueue', () => {
     const order: string[] = [];
     const first = q.run('hash', () => g.opened);
     const later = [
-      q.run('hash', async () => { order.push('hash'); }),
-      q.run('verify', async () => { order.push('verify'); }),
+      q.run('hash', async () => {
+        order.push('hash');
+      }),
+      q.run('verify', async () => {
+        order.push('verify');
+      }),
     ];
     g.open();
     await Promise.all([first, ...later]);
@@ -97,7 +113,9 @@ describe.each(databases())('registration and password-hash floods on $name', (fa
 
     it(`${FLOOD} parallel admin logins: the per-IP limit refuses most before any hash`, async () => {
       const anon = new Client(srv.url);
-      const results = await Promise.all(Array.from({ length: FLOOD }, () => anon.post('/api/auth/login', { email: admin.email, password: 'wrong password 123' })));
+      const results = await Promise.all(
+        Array.from({ length: FLOOD }, () => anon.post('/api/auth/login', { email: admin.email, password: 'wrong password 123' })),
+      );
       expect(count(results, 429)).toBeGreaterThanOrEqual(FLOOD - 30);
       expect(count(results, 200)).toBe(0);
     });
@@ -116,7 +134,9 @@ describe.each(databases())('registration and password-hash floods on $name', (fa
     it(`${FLOOD} parallel registrations from ${FLOOD} addresses: the argon2 queue stays bounded and refuses with 503; a login still succeeds`, async () => {
       passwordQueue.resetStats();
       const anon = new Client(srv.url);
-      const flood = Array.from({ length: FLOOD }, (_, i) => anon.post('/api/auth/register', { email: uniqueEmail('wide'), password: 'flood password 1234' }, { 'x-forwarded-for': `203.0.113.${i}` }));
+      const flood = Array.from({ length: FLOOD }, (_, i) =>
+        anon.post('/api/auth/register', { email: uniqueEmail('wide'), password: 'flood password 1234' }, { 'x-forwarded-for': `203.0.113.${i}` }),
+      );
       const login = timedLogin(srv.url, admin);
       const results = await Promise.all(flood);
       const stats = passwordQueue.stats();

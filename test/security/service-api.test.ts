@@ -6,8 +6,23 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { Client, uniqueEmail, type Res } from '../helpers/http.ts';
 import { ALL_PERMISSIONS, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import {
-  SUB_NOT_FOUND, USER_NOT_LINKED, expectError, extraKey, fakeId, provisionUser, rateHeaders, serviceWorld, stableErrorBody, subscribe,
-  type Analytics, type ApiSubscription, type ApiUser, type ServiceInfo, type ServiceWorld, type SubscriptionList, type UserList,
+  SUB_NOT_FOUND,
+  USER_NOT_LINKED,
+  expectError,
+  extraKey,
+  fakeId,
+  provisionUser,
+  rateHeaders,
+  serviceWorld,
+  stableErrorBody,
+  subscribe,
+  type Analytics,
+  type ApiSubscription,
+  type ApiUser,
+  type ServiceInfo,
+  type ServiceWorld,
+  type SubscriptionList,
+  type UserList,
 } from '../helpers/service-api.ts';
 import { generateApiKey } from '../../src/security/api-key.ts';
 import type { Permission } from '../../src/api-keys/permissions.ts';
@@ -34,19 +49,43 @@ async function deleteKey(admin: Admin, w: ServiceWorld, keyId: string, via: Clie
 }
 
 // ---------------------------------------------------------------- the permission matrix (docs/security.md, attack 28)
-interface MatrixFixture { userA: ApiUser; userB: ApiUser; planId: string }
-interface Endpoint { name: string; permission: Permission; ok: number; call(api: Client, f: MatrixFixture): Promise<Res> }
+interface MatrixFixture {
+  userA: ApiUser;
+  userB: ApiUser;
+  planId: string;
+}
+interface Endpoint {
+  name: string;
+  permission: Permission;
+  ok: number;
+  call(api: Client, f: MatrixFixture): Promise<Res>;
+}
 
 const ENDPOINTS: Endpoint[] = [
   { name: 'GET /users', permission: 'read:users', ok: 200, call: (api) => api.get('/api/service/users') },
   { name: 'POST /users', permission: 'write:users', ok: 200, call: (api) => api.post('/api/service/users', { email: uniqueEmail('matrix') }) },
   { name: 'GET /users/:id', permission: 'read:users', ok: 200, call: (api, f) => api.get(`/api/service/users/${f.userA.id}`) },
-  { name: 'PATCH /users/:id', permission: 'write:users', ok: 200, call: (api, f) => api.patch(`/api/service/users/${f.userA.id}`, { email: uniqueEmail('renamed') }) },
+  {
+    name: 'PATCH /users/:id',
+    permission: 'write:users',
+    ok: 200,
+    call: (api, f) => api.patch(`/api/service/users/${f.userA.id}`, { email: uniqueEmail('renamed') }),
+  },
   { name: 'DELETE /users/:id', permission: 'delete:users', ok: 204, call: (api, f) => api.delete(`/api/service/users/${f.userB.id}`) },
   { name: 'GET /subscriptions', permission: 'read:subscriptions', ok: 200, call: (api) => api.get('/api/service/subscriptions') },
-  { name: 'POST /subscriptions', permission: 'write:subscriptions', ok: 200, call: (api, f) => api.post('/api/service/subscriptions', { user_id: f.userB.id, plan_id: f.planId }) },
+  {
+    name: 'POST /subscriptions',
+    permission: 'write:subscriptions',
+    ok: 200,
+    call: (api, f) => api.post('/api/service/subscriptions', { user_id: f.userB.id, plan_id: f.planId }),
+  },
   { name: 'GET /subscriptions/:id', permission: 'read:subscriptions', ok: 200, call: (api, f) => api.get(`/api/service/subscriptions/${f.userA.id}`) },
-  { name: 'PATCH /subscriptions/:id', permission: 'write:subscriptions', ok: 200, call: (api, f) => api.patch(`/api/service/subscriptions/${f.userA.id}`, { status: 'past_due' }) },
+  {
+    name: 'PATCH /subscriptions/:id',
+    permission: 'write:subscriptions',
+    ok: 200,
+    call: (api, f) => api.patch(`/api/service/subscriptions/${f.userA.id}`, { status: 'past_due' }),
+  },
   { name: 'DELETE /subscriptions/:id', permission: 'delete:subscriptions', ok: 204, call: (api, f) => api.delete(`/api/service/subscriptions/${f.userA.id}`) },
   { name: 'GET /analytics', permission: 'read:analytics', ok: 200, call: (api) => api.get('/api/service/analytics') },
   { name: 'GET /info', permission: 'read:service', ok: 200, call: (api) => api.get('/api/service/info') },
@@ -236,7 +275,7 @@ describe.each(databases())('service API security on $name', (factory) => {
   });
 
   describe('keys in use are read again before they go stale', () => {
-    it('a refresh applies row changes made behind the cache\'s back, drops vanished keys and leaves idle ones alone', async () => {
+    it("a refresh applies row changes made behind the cache's back, drops vanished keys and leaves idle ones alone", async () => {
       const w = await serviceWorld(srv.url, admin);
       const busy = await extraKey(w, ['read:service', 'read:users']);
       const gone = await extraKey(w, ['read:service']);
@@ -336,7 +375,11 @@ describe.each(databases())('service API security on $name', (factory) => {
   });
 
   describe('docs/security.md attack 29: cross-tenant isolation', () => {
-    interface Tenant { w: ServiceWorld; user: ApiUser; sub: ApiSubscription }
+    interface Tenant {
+      w: ServiceWorld;
+      user: ApiUser;
+      sub: ApiSubscription;
+    }
     let a1: Tenant;
     let others: Record<'A2' | 'B1' | 'B2', Tenant>;
     let a1Second: ApiUser;
@@ -379,7 +422,12 @@ describe.each(databases())('service API security on $name', (factory) => {
       // Subscribing their user to our plan: their user is unknown here.
       expectError(await api.post('/api/service/subscriptions', { user_id: t.user.id, plan_id: a1.w.planId }), 404, 'NOT_FOUND');
       // Subscribing our user to their plan: the plan is not ours.
-      expectError(await api.post('/api/service/subscriptions', { user_id: a1Second.id, plan_id: t.w.planId }), 403, 'FORBIDDEN', 'Plan does not belong to this service');
+      expectError(
+        await api.post('/api/service/subscriptions', { user_id: a1Second.id, plan_id: t.w.planId }),
+        403,
+        'FORBIDDEN',
+        'Plan does not belong to this service',
+      );
       expectError(await api.get(`/api/service/subscriptions/${a1Second.id}`), 404, 'NOT_FOUND', SUB_NOT_FOUND);
       // Ids of other resource types in the user slot are 404 too.
       expectError(await api.get(`/api/service/users/${t.sub.id}`), 404, 'NOT_FOUND', USER_NOT_LINKED);
@@ -392,7 +440,7 @@ describe.each(databases())('service API security on $name', (factory) => {
       expect((await theirs.get<ServiceInfo>('/api/service/info')).body.name).toBe(`Service ${t.w.service.slug}`);
     });
 
-    it('POST /users with the email of another organization\'s user creates a separate user', async () => {
+    it("POST /users with the email of another organization's user creates a separate user", async () => {
       const api = (await extraKey(a1.w)).api;
       for (const t of [others.B1, others.B2]) {
         const mine = await provisionUser(api, t.user.email);
@@ -515,7 +563,9 @@ describe.each(databases())('service API security on $name', (factory) => {
 
     it('X-Forwarded-For does not change the limit key', async () => {
       const w = await serviceWorld(srv.url, admin);
-      const over = await exhaust('GET with rotating XFF', 100, (i) => w.api.get('/api/service/info', { 'x-forwarded-for': `203.0.113.${i % 250}, 10.0.0.${i % 250}` }));
+      const over = await exhaust('GET with rotating XFF', 100, (i) =>
+        w.api.get('/api/service/info', { 'x-forwarded-for': `203.0.113.${i % 250}, 10.0.0.${i % 250}` }),
+      );
       expect(over.status).toBe(429);
       expectError(await w.api.get('/api/service/info', { 'x-forwarded-for': '198.51.100.7' }), 429, 'RATE_LIMIT_EXCEEDED');
       expectError(await w.api.get('/api/service/info', { 'x-real-ip': '198.51.100.8', forwarded: 'for=198.51.100.9' }), 429, 'RATE_LIMIT_EXCEEDED');

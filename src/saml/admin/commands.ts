@@ -22,12 +22,16 @@ const hasActive = async (db: Db, serviceId: string) => (await db.samlCertificate
  * The payload updates the stored configuration field by field, so the cross-field rules are checked on
  * the result (payload over stored row over defaults), not on the payload alone.
  */
-function checkMerged(existing: SamlConfig | null, body: { sign_assertions?: boolean | undefined; sign_response?: boolean | undefined; want_authn_requests_signed?: boolean | undefined }, spCertificate: string | null | undefined): void {
+function checkMerged(
+  existing: SamlConfig | null,
+  body: { sign_assertions?: boolean | undefined; sign_response?: boolean | undefined; want_authn_requests_signed?: boolean | undefined },
+  spCertificate: string | null | undefined,
+): void {
   const signAssertions = body.sign_assertions ?? existing?.signAssertions ?? true;
   const signResponse = body.sign_response ?? existing?.signResponse ?? true;
   if (!signAssertions && !signResponse) throw badRequest(BOTH_UNSIGNED, [{ field: 'sign_assertions', message: BOTH_UNSIGNED }]);
   const want = body.want_authn_requests_signed ?? existing?.wantAuthnRequestsSigned ?? false;
-  const cert = spCertificate !== undefined ? spCertificate : existing?.spCertificate ?? null;
+  const cert = spCertificate !== undefined ? spCertificate : (existing?.spCertificate ?? null);
   if (want && !cert) throw badRequest(WANT_NEEDS_CERT, [{ field: 'want_authn_requests_signed', message: WANT_NEEDS_CERT }]);
 }
 
@@ -120,7 +124,10 @@ export function listCertificates(db: Db, serviceId: string) {
 export async function activateCertificate(deps: Deps, serviceId: string, certificateId: string) {
   const updated = await deps.db.$transaction(async (tx) => {
     await lockSamlConfig(tx, serviceId, false);
-    await tx.samlCertificate.updateMany({ where: { serviceId, status: { in: ['active', 'pending'] }, id: { not: certificateId } }, data: { status: 'inactive' } });
+    await tx.samlCertificate.updateMany({
+      where: { serviceId, status: { in: ['active', 'pending'] }, id: { not: certificateId } },
+      data: { status: 'inactive' },
+    });
     return tx.samlCertificate.update({ where: { id: certificateId }, data: { status: 'active' } });
   });
   await changed(deps, serviceId);

@@ -18,7 +18,10 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
   const { serviceAccess } = accessChecks(db);
   const router = new Router<AppState, AppContext>({ prefix: '/api/organizations/:org/services/:service/saml' });
   // sp_metadata_xml, when sent, fills in the fields the payload leaves out before the payload is checked.
-  const payload = body(payloadSchema(config.allowHttpAcs), { message: 'Invalid SAML configuration', prepare: (raw) => applySpMetadata(raw, config.allowHttpAcs) });
+  const payload = body(payloadSchema(config.allowHttpAcs), {
+    message: 'Invalid SAML configuration',
+    prepare: (raw) => applySpMetadata(raw, config.allowHttpAcs),
+  });
 
   const configure = route(serviceAccess('admin'), payload, async (ctx, { access, service, input }) => {
     await configureSaml(deps, saml, access, service, input);
@@ -27,33 +30,51 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
   router.post('/', configure);
   router.put('/', configure);
 
-  router.get('/', route(serviceAccess('member'), async (ctx, { access, service }) => {
-    ctx.body = await samlSettings(deps, access.org.slug, service);
-  }));
+  router.get(
+    '/',
+    route(serviceAccess('member'), async (ctx, { access, service }) => {
+      ctx.body = await samlSettings(deps, access.org.slug, service);
+    }),
+  );
 
-  router.delete('/', route(serviceAccess('admin'), async (ctx, { service }) => {
-    await disableSaml(deps, service.id);
-    ctx.body = { message: 'SAML disabled and every certificate deactivated' };
-  }));
+  router.delete(
+    '/',
+    route(serviceAccess('admin'), async (ctx, { service }) => {
+      await disableSaml(deps, service.id);
+      ctx.body = { message: 'SAML disabled and every certificate deactivated' };
+    }),
+  );
 
-  router.post('/certificate', route(serviceAccess('admin'), body(CreateCertificate), async (ctx, { access, service, input }) => {
-    const row = await createCertificate(deps, saml, access, service, input);
-    ctx.status = 201;
-    ctx.body = presentCertificate(row);
-  }));
+  router.post(
+    '/certificate',
+    route(serviceAccess('admin'), body(CreateCertificate), async (ctx, { access, service, input }) => {
+      const row = await createCertificate(deps, saml, access, service, input);
+      ctx.status = 201;
+      ctx.body = presentCertificate(row);
+    }),
+  );
 
-  router.get('/certificate', route(serviceAccess('member'), async (ctx, { service }) => {
-    ctx.body = presentCertificate(await activeCertificate(db, service.id));
-  }));
+  router.get(
+    '/certificate',
+    route(serviceAccess('member'), async (ctx, { service }) => {
+      ctx.body = presentCertificate(await activeCertificate(db, service.id));
+    }),
+  );
 
-  router.get('/certificates', route(serviceAccess('member'), async (ctx, { service }) => {
-    const certs = await listCertificates(db, service.id);
-    ctx.body = { certificates: certs.map(presentCertificate), total: certs.length };
-  }));
+  router.get(
+    '/certificates',
+    route(serviceAccess('member'), async (ctx, { service }) => {
+      const certs = await listCertificates(db, service.id);
+      ctx.body = { certificates: certs.map(presentCertificate), total: certs.length };
+    }),
+  );
 
-  router.post('/certificates/:id/activate', route(serviceAccess('admin'), certificateInPath(db), async (ctx, { service, certificate }) => {
-    ctx.body = presentCertificate(await activateCertificate(deps, service.id, certificate.id));
-  }));
+  router.post(
+    '/certificates/:id/activate',
+    route(serviceAccess('admin'), certificateInPath(db), async (ctx, { service, certificate }) => {
+      ctx.body = presentCertificate(await activateCertificate(deps, service.id, certificate.id));
+    }),
+  );
 
   return router;
 }

@@ -10,7 +10,11 @@ export function assertRelayState(relayState: string | undefined): void {
   if (relayState === undefined) return;
   const bytes = Buffer.byteLength(relayState, 'utf8');
   // The length only: the value is the SP's own state and stays out of the log line.
-  if (bytes > MAX_RELAY_STATE_BYTES) throw refuse('relay_state_too_long', 'RelayState must be at most 80 bytes', { received: `${bytes} bytes`, expected: `at most ${MAX_RELAY_STATE_BYTES} bytes` });
+  if (bytes > MAX_RELAY_STATE_BYTES)
+    throw refuse('relay_state_too_long', 'RelayState must be at most 80 bytes', {
+      received: `${bytes} bytes`,
+      expected: `at most ${MAX_RELAY_STATE_BYTES} bytes`,
+    });
 }
 
 export function checkRelayState({ incoming }: Pick<Inbound, 'incoming'>): void {

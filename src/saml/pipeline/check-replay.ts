@@ -10,7 +10,11 @@ export function replayHorizon(issueInstant: Date): Date {
   return new Date(issueInstant.getTime() + MAX_AGE_MS + 2 * SKEW_MS);
 }
 
-export async function checkReplay({ message, target, saml }: { message: Pick<MessageHeader, 'id' | 'issueInstant'> } & Pick<Inbound, 'target' | 'saml'>): Promise<void> {
+export async function checkReplay({
+  message,
+  target,
+  saml,
+}: { message: Pick<MessageHeader, 'id' | 'issueInstant'> } & Pick<Inbound, 'target' | 'saml'>): Promise<void> {
   const fresh = await saml.replay.remember(target.service.id, message.id, replayHorizon(message.issueInstant));
   if (!fresh) throw refuse('replayed_request', 'This request was already used (replay)', { received: message.id });
 }

@@ -24,7 +24,11 @@ export const SSO_STEPS = steps<Inbound>()
   .check(checkIssueInstant)
   .check(checkReplay);
 
-export async function acceptAuthnRequest(incoming: IncomingMessage, target: ResolvedService, saml: Pick<SamlRuntime, 'schema' | 'replay'>): Promise<AuthnRequestData> {
+export async function acceptAuthnRequest(
+  incoming: IncomingMessage,
+  target: ResolvedService,
+  saml: Pick<SamlRuntime, 'schema' | 'replay'>,
+): Promise<AuthnRequestData> {
   const { message } = await SSO_STEPS.run({
     incoming,
     target,

@@ -12,7 +12,8 @@ const MAX_SESSION_INDEXES = 20;
 
 export function readLogoutRequest({ root, signed }: VerifiedRoot): { message: LogoutRequestData } {
   const header = readHeader(root, 'LogoutRequest');
-  if (children(root, NS.assertion, 'BaseID').length || children(root, NS.assertion, 'EncryptedID').length) throw refuse('malformed_request', 'Only a plain NameID is supported in a LogoutRequest');
+  if (children(root, NS.assertion, 'BaseID').length || children(root, NS.assertion, 'EncryptedID').length)
+    throw refuse('malformed_request', 'Only a plain NameID is supported in a LogoutRequest');
   const nameId = childText(root, NS.assertion, 'NameID');
   if (!nameId) throw refuse('malformed_request', 'LogoutRequest has no NameID');
   const indexes = children(root, NS.protocol, 'SessionIndex').map(plainText).filter(Boolean);

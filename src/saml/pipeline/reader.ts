@@ -8,11 +8,14 @@ import type { MessageHeader, MessageKind } from './types.ts';
 export const XS_ID = /^[A-Za-z_][\w.-]{0,255}$/;
 
 /** Verified steps hand these on to the readers. */
-export interface VerifiedRoot { root: Element; signed: boolean }
+export interface VerifiedRoot {
+  root: Element;
+  signed: boolean;
+}
 
 /** An attribute's value, undefined when absent (xmldom's getAttribute answers '' for both). */
 export function attr(el: Element, name: string): string | undefined {
-  return el.hasAttribute(name) ? el.getAttribute(name) ?? undefined : undefined;
+  return el.hasAttribute(name) ? (el.getAttribute(name) ?? undefined) : undefined;
 }
 
 /** An xs:boolean attribute: absent is false. */

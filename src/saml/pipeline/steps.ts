@@ -26,14 +26,16 @@ function chain<In extends object, C extends object>(names: readonly string[], ru
   return {
     names,
     run,
-    derive: (step) => chain([...names, step.name], async (input) => {
-      const c = await run(input);
-      return { ...c, ...(await step(c)) };
-    }),
-    check: (step) => chain([...names, step.name], async (input) => {
-      const c = await run(input);
-      await step(c);
-      return c;
-    }),
+    derive: (step) =>
+      chain([...names, step.name], async (input) => {
+        const c = await run(input);
+        return { ...c, ...(await step(c)) };
+      }),
+    check: (step) =>
+      chain([...names, step.name], async (input) => {
+        const c = await run(input);
+        await step(c);
+        return c;
+      }),
   };
 }

@@ -13,7 +13,13 @@ export interface IncomingMessage {
 }
 
 /** A SAML-enabled service as the IdP sees it (src/saml/directory.ts); `signingKey` null when it has none usable. */
-export interface ResolvedService { org: Organization; service: Service; settings: SamlSettings; urls: IdpUrls; signingKey: SigningKey | null }
+export interface ResolvedService {
+  org: Organization;
+  service: Service;
+  settings: SamlSettings;
+  urls: IdpUrls;
+  signingKey: SigningKey | null;
+}
 
 export type MessageKind = 'AuthnRequest' | 'LogoutRequest' | 'LogoutResponse';
 

@@ -14,7 +14,8 @@ const noCertificate = () => refuse('no_sp_certificate', 'Signed requests need an
 export function parseAndVerify({ xml, incoming, target, saml, kind, signingRequired }: Input): Verified {
   const doc = parseSamlXml(xml, saml.schema);
   const root = doc.documentElement;
-  if (root.namespaceURI !== NS.protocol || root.localName !== kind) throw refuse('malformed_request', `Expected a ${kind}`, { received: root.localName ?? undefined, expected: kind });
+  if (root.namespaceURI !== NS.protocol || root.localName !== kind)
+    throw refuse('malformed_request', `Expected a ${kind}`, { received: root.localName ?? undefined, expected: kind });
   const cert = target.settings.spCertificate;
   if (incoming.binding === 'redirect') {
     if (hasEnvelopedSignature(doc)) throw refuse('bad_signature', 'HTTP-Redirect messages carry their signature in the query string');

@@ -42,7 +42,15 @@ export function parseDom(xml: string, what = 'SAML message'): Document {
   let failed: string | undefined;
   const doc = new DOMParser({
     locator: {},
-    errorHandler: { warning: () => undefined, error: (m: string) => { failed ??= m; }, fatalError: (m: string) => { failed ??= m; } },
+    errorHandler: {
+      warning: () => undefined,
+      error: (m: string) => {
+        failed ??= m;
+      },
+      fatalError: (m: string) => {
+        failed ??= m;
+      },
+    },
   }).parseFromString(xml, 'text/xml');
   if (failed || !doc?.documentElement) throw refuse('malformed_request', `${what} is not well-formed XML`);
   const roots = Array.from({ length: doc.childNodes.length }, (_, i) => doc.childNodes.item(i)).filter((n) => n?.nodeType === 1);

@@ -44,10 +44,12 @@ export function verifyEnvelopedSignature(xml: string, doc: Document, spCertifica
   } catch {
     throw refuse('bad_signature', 'The signature could not be read');
   }
-  if (!SIG_HASH[sx.signatureAlgorithm ?? '']) throw refuse('weak_algorithm', 'Signature algorithm must be RSA-SHA256 or stronger', { received: sx.signatureAlgorithm });
+  if (!SIG_HASH[sx.signatureAlgorithm ?? ''])
+    throw refuse('weak_algorithm', 'Signature algorithm must be RSA-SHA256 or stronger', { received: sx.signatureAlgorithm });
   const refs = sx.getReferences();
   if (refs.length !== 1 || refs[0]?.uri !== `#${rootId}`) throw refuse('bad_signature', 'The signature must reference the whole message');
-  if (!STRONG_DIGESTS.has(refs[0].digestAlgorithm)) throw refuse('weak_algorithm', 'Digest algorithm must be SHA-256 or stronger', { received: refs[0].digestAlgorithm });
+  if (!STRONG_DIGESTS.has(refs[0].digestAlgorithm))
+    throw refuse('weak_algorithm', 'Digest algorithm must be SHA-256 or stronger', { received: refs[0].digestAlgorithm });
   let valid = false;
   try {
     valid = sx.checkSignature(xml);
@@ -107,7 +109,12 @@ export function verifyRedirectSignature(params: Map<string, string>, messagePara
 }
 
 /** Signs the element named `local` (the root or a child found by XPath) with an enveloped signature after its Issuer. */
-export function signEnveloped(xml: string, local: 'Assertion' | 'Response' | 'LogoutRequest' | 'LogoutResponse', key: KeyObject, certificatePem: string): string {
+export function signEnveloped(
+  xml: string,
+  local: 'Assertion' | 'Response' | 'LogoutRequest' | 'LogoutResponse',
+  key: KeyObject,
+  certificatePem: string,
+): string {
   const keyInfo = `<ds:X509Data><ds:X509Certificate>${certificateBody(certificatePem)}</ds:X509Certificate></ds:X509Data>`;
   const sx = new SignedXml({ privateKey: key, signatureAlgorithm: ALG.rsaSha256, canonicalizationAlgorithm: ALG.excC14n, getKeyInfoContent: () => keyInfo });
   const path = `/*[local-name(.)='${local}']`;
