@@ -30,6 +30,41 @@ export function withListeningPort(publicUrl: string, port: number): string {
   return publicUrl.endsWith(':0') ? `${publicUrl.slice(0, -2)}:${port}` : publicUrl;
 }
 
+/**
+ * Stops accepting and lets in-flight requests finish. Connections go idle as their requests finish:
+ * they are closed as they do, rather than at their keep-alive timeouts; whatever is still busy at the
+ * grace limit is cut.
+ */
+function drain(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const sweeper = setInterval(() => {
+      server.closeIdleConnections();
+    }, 50);
+    const timer = setTimeout(() => {
+      clearInterval(sweeper);
+      server.closeAllConnections();
+      resolve();
+    }, graceMs);
+    server.close(() => {
+      clearInterval(sweeper);
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** Loaded only when configured, like the PostgreSQL driver: a single embedded instance never needs it. */
+async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+  const { Redis: RedisClient } = await import('ioredis');
+  const redis = new RedisClient(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  redis.on('error', (err: Error) => {
+    logger.error({ err: { message: err.message } }, 'redis error');
+  });
+  await redis.connect();
+  return redis;
+}
+
 export async function startServer(config: Config, opts: { logDestination?: DestinationStream; migrate?: boolean } = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, opts.logDestination);
   for (const w of config.warnings) logger.warn(w);
@@ -44,14 +79,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
     // database; a power loss may lose the last commits. SQLite's own recommendation for WAL.
     await database.prisma.$queryRaw`PRAGMA synchronous = NORMAL`;
   }
-  let redis: Redis | undefined;
-  if (config.redisUrl) {
-    // Loaded only when configured, like the PostgreSQL driver: a single embedded instance never needs it.
-    const { Redis: RedisClient } = await import('ioredis');
-    redis = new RedisClient(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
-    redis.on('error', (err: Error) => logger.error({ err: { message: err.message } }, 'redis error'));
-    await redis.connect();
-  }
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   const invalidation = new InvalidationBus(redis, logger);
   await invalidation.start();
   const apiKeys = new ApiKeyAuth(database, config.secret, logger, invalidation);
@@ -62,7 +90,9 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
+    server.listen(config.port, config.host, () => {
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
@@ -81,31 +111,25 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   let shuttingDown = false;
   const fast = fastPaths(config.fastPaths);
   for (const w of fast.warnings) logger.warn(w);
-  const records = new RequestRecords(logger, (r) => metrics.observeRequest(r.method, r.route, r.status, r.ms), fast.accessLines);
-  const app = createApp(deps, metrics, records, () => shuttingDown, fast.routeTable);
+  const records = new RequestRecords(
+    logger,
+    (r) => {
+      metrics.observeRequest(r.method, r.route, r.status, r.ms);
+    },
+    fast.accessLines,
+  );
+  const handle = createApp(deps, metrics, records, () => shuttingDown, fast.routeTable).callback();
   // Attached in the same turn as the listen callback's continuation: no request is read before it.
-  server.on('request', app.callback());
+  // Koa's handler settles its own promise (errors are rendered inside it).
+  server.on('request', (req, res) => {
+    void handle(req, res);
+  });
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 8000) => {
     closing ??= (async () => {
       shuttingDown = true;
-      await new Promise<void>((resolve) => {
-        // Connections go idle as their in-flight requests finish: close them as they do, rather than
-        // waiting for keep-alive timeouts; whatever is still busy at the grace limit is cut.
-        const sweeper = setInterval(() => server.closeIdleConnections(), 50);
-        const timer = setTimeout(() => {
-          clearInterval(sweeper);
-          server.closeAllConnections();
-          resolve();
-        }, graceMs);
-        server.close(() => {
-          clearInterval(sweeper);
-          clearTimeout(timer);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      await drain(server, graceMs);
       await apiKeys.stop();
       invalidation.stop();
       redis?.disconnect();

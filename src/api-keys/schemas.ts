@@ -6,7 +6,7 @@ import { PERMISSIONS } from './permissions.ts';
 export const CreateApiKey = z.strictObject({
   name: Name,
   permissions: z
-    .array(z.enum(PERMISSIONS, { message: `Unknown permission; allowed: ${PERMISSIONS.join(', ')}` }))
+    .array(z.enum(PERMISSIONS, { error: `Unknown permission; allowed: ${PERMISSIONS.join(', ')}` }))
     .min(1, 'At least one permission is required')
     .max(PERMISSIONS.length),
   expires_in_days: z.number().int().min(1).max(3650).optional(),

@@ -22,9 +22,9 @@ export function selfOr(param: string, role: Role): RoleRule {
 
 export interface AccessChecks {
   /** The organization of `:org` and the caller's role in it, as `access`. */
-  orgAccess(rule: RoleRule): Step<{ access: OrgAccess }>;
+  orgAccess: (rule: RoleRule) => Step<{ access: OrgAccess }>;
   /** `:org` as above and its service `:service` (404 when missing), as `access` and `service`. */
-  serviceAccess(role: Role): Step<{ access: OrgAccess; service: Service }>;
+  serviceAccess: (role: Role) => Step<{ access: OrgAccess; service: Service }>;
 }
 
 const orgSlug = (ctx: AppContext): string => ctx.params.org ?? '';

@@ -86,6 +86,8 @@ export class GroupCommit<I, O, C> {
       for (const w of batch) w.reject(err);
       return;
     }
-    batch.forEach((w, i) => w.resolve(out[i] as O));
+    batch.forEach((w, i) => {
+      w.resolve(out[i] as O);
+    });
   }
 }

@@ -69,7 +69,9 @@ export class InvalidationBus {
     // The duplicate inherits lazyConnect/enableOfflineQueue:false from the main client, so it must be
     // connected explicitly before SUBSCRIBE (otherwise start-up fails with "Stream isn't writeable").
     this.subscriber = this.redis.duplicate({ lazyConnect: true });
-    this.subscriber.on('error', (err: Error) => this.logger.error({ err: { message: err.message } }, 'cache invalidation subscriber error'));
+    this.subscriber.on('error', (err: Error) => {
+      this.logger.error({ err: { message: err.message } }, 'cache invalidation subscriber error');
+    });
     this.subscriber.on('message', (_channel: string, text: string) => {
       const m = decode(text);
       if (m) this.apply(m);
@@ -150,7 +152,9 @@ export class InvalidationBus {
     const redis = this.redis;
     if (!redis) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Redis did not take the PUBLISH within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
+      const timer = setTimeout(() => {
+        reject(new Error(`Redis did not take the PUBLISH within ${PUBLISH_TIMEOUT_MS} ms`));
+      }, PUBLISH_TIMEOUT_MS);
       redis.publish(CHANNEL, text).then(
         () => {
           clearTimeout(timer);
@@ -158,7 +162,7 @@ export class InvalidationBus {
         },
         (err: unknown) => {
           clearTimeout(timer);
-          reject(err);
+          reject(err instanceof Error ? err : new Error(String(err)));
         },
       );
     });
@@ -187,6 +191,8 @@ export class InvalidationBus {
       attempts++;
       try {
         for (const text of [...this.undelivered]) {
+          // stop() may run during the awaits above; the type checker cannot see that.
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
           if (this.stopped) return;
           await this.send(text);
           this.undelivered.delete(text);

@@ -22,7 +22,7 @@ function toSqlite(v: unknown): unknown {
 
 /** SQLITE_BUSY, SQLITE_LOCKED and their extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED_SHAREDCACHE, …). */
 function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
@@ -68,7 +68,7 @@ export class SqliteDirect {
     }
     const rows = p.stmt.all(...args) as Row[];
     for (const row of rows) {
-      for (const c of p.dates) if (typeof row[c] === 'string') row[c] = new Date(row[c] as string);
+      for (const c of p.dates) if (typeof row[c] === 'string') row[c] = new Date(row[c]);
       for (const c of p.booleans) if (typeof row[c] === 'number') row[c] = row[c] !== 0;
     }
     return rows;

@@ -46,7 +46,7 @@ export function requestContext(logger: Logger, records: RequestRecords, policy: 
       await next();
       if (ctx.body === undefined || ctx.body === null) {
         if (ctx.status === 404) throw notFound('Route not found');
-        if (ctx.status === 405) throw methodNotAllowed(String(ctx.response.get('Allow') ?? ''));
+        if (ctx.status === 405) throw methodNotAllowed(ctx.response.get('Allow'));
       }
     } catch (err) {
       renderError(ctx, err, logger);
@@ -118,7 +118,7 @@ export function renderError(ctx: AppContext, err: unknown, logger: Logger): void
   for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
   if (e.status === 401 && !ctx.response.get('WWW-Authenticate')) ctx.set('WWW-Authenticate', challengeFor(ctx));
   const message = e.expose ? e.message : 'Internal server error';
-  if (ctx.state.html && !ctx.accepts('html', 'json')?.toString().includes('json')) {
+  if (ctx.state.html && !ctx.accepts('html', 'json').toString().includes('json')) {
     const reason = e.reason ? `Reason: ${escapeHtml(e.reason)}<br>` : '';
     sendPage(
       ctx,

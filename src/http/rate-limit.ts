@@ -42,7 +42,9 @@ export class Limiter {
    * Node's response, in the one promise step every Service API request takes.
    */
   consumeFor(key: string, response: HeaderTarget): Promise<void> {
-    return this.impl.consume(key, 1).then((res) => setLimitHeaders(response, this.result(res)), this.refused);
+    return this.impl.consume(key, 1).then((res) => {
+      setLimitHeaders(response, this.result(res));
+    }, this.refused);
   }
 
   private readonly admitted = (res: RateLimiterRes): LimitResult => this.result(res);
@@ -53,7 +55,10 @@ export class Limiter {
       Object.assign(e.headers, headersFor(this.result(err)));
       throw e;
     }
-    this.logger.error({ limiter: this.name, err: { message: (err as Error)?.message } }, 'rate-limit store unavailable: refusing request (fail closed)');
+    this.logger.error(
+      { limiter: this.name, err: { message: err instanceof Error ? err.message : String(err) } },
+      'rate-limit store unavailable: refusing request (fail closed)',
+    );
     throw serviceUnavailable('Rate limiting is unavailable; try again shortly');
   };
 

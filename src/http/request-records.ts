@@ -28,10 +28,11 @@ function lineParts(logger: Logger): { prefix: () => string; bindings: string; wr
   const own = logger as unknown as Record<symbol, unknown>;
   const levelPrefix = (own[pino.symbols.lsCacheSym] as Record<number, string>)[INFO];
   const time = own[pino.symbols.timeSym] as () => string;
-  const stream = own[pino.symbols.streamSym] as { write(s: string): unknown };
-  if (typeof levelPrefix !== 'string' || typeof time !== 'function' || typeof stream?.write !== 'function')
+  const stream = own[pino.symbols.streamSym] as { write(s: string): unknown } | undefined;
+  const bindings = own[pino.symbols.chindingsSym] ?? '';
+  if (typeof levelPrefix !== 'string' || typeof time !== 'function' || typeof stream?.write !== 'function' || typeof bindings !== 'string')
     throw new Error('pino internals changed: access lines cannot be written');
-  return { prefix: () => levelPrefix + time.call(logger), bindings: String(own[pino.symbols.chindingsSym] ?? ''), write: (s) => stream.write(s) };
+  return { prefix: () => levelPrefix + time.call(logger), bindings, write: (s) => stream.write(s) };
 }
 
 /** The access line's duration: milliseconds to 0.1. */

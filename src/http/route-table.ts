@@ -9,7 +9,8 @@ import type Router from '@koa/router';
 import type { Next } from 'koa';
 import type { AppContext, AppState } from './context.ts';
 
-type Middleware = (ctx: AppContext, next: Next) => Promise<unknown> | unknown;
+/** A middleware may answer with a promise or with nothing (koa-compose wraps either). */
+type Middleware = (ctx: AppContext, next: Next) => unknown;
 /** A composed chain (koa-compose and the router both answer with a promise). */
 type Dispatch = (ctx: AppContext, next: Next) => Promise<unknown>;
 type AppRouter = Router<AppState, AppContext>;

@@ -36,7 +36,7 @@ export const Email = z
   .string()
   .trim()
   .max(254)
-  .pipe(z.email({ message: 'Invalid email format' }))
+  .pipe(z.email({ error: 'Invalid email format' }))
   .transform((e) => e.toLowerCase());
 export const Slug = z
   .string()

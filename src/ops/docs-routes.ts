@@ -47,7 +47,7 @@ interface Asset {
 const ASSET_SOURCES: Record<string, { type: string; load: () => Promise<Buffer> }> = {
   'swagger-ui-bundle.js': { type: 'application/javascript; charset=utf-8', load: () => readFile(join(SWAGGER_DIR, 'swagger-ui-bundle.js')) },
   'swagger-ui.css': { type: 'text/css; charset=utf-8', load: () => readFile(join(SWAGGER_DIR, 'swagger-ui.css')) },
-  'init.js': { type: 'application/javascript; charset=utf-8', load: async () => Buffer.from(INIT_JS) },
+  'init.js': { type: 'application/javascript; charset=utf-8', load: () => Promise.resolve(Buffer.from(INIT_JS)) },
 };
 
 let assets: Promise<Map<string, Asset>> | undefined;

@@ -47,9 +47,9 @@ export function createMetrics(poolStats: () => { total: number; idle: number; wa
     httpDuration,
     observeRequest(method, route, status, ms) {
       let byMethod = children.get(route);
-      if (!byMethod) children.set(route, (byMethod = new Map()));
+      if (!byMethod) children.set(route, (byMethod = new Map<string, Map<number, Child>>()));
       let byStatus = byMethod.get(method);
-      if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+      if (!byStatus) byMethod.set(method, (byStatus = new Map<number, Child>()));
       let child = byStatus.get(status);
       if (!child) byStatus.set(status, (child = httpDuration.labels({ method, route, status: String(status) })));
       child.observe(ms / 1000);

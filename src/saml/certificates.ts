@@ -2,11 +2,11 @@
 // available), self-signed SHA-256, random serial, subject naming the organization and service, three
 // years. The private key is sealed at rest; decrypted keys are kept as KeyObjects in memory because
 // re-parsing a PEM costs more than the RSA signature itself.
-import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { Db, Tx } from '../db/client.ts';
 import type { Sealer } from '../security/encryption.ts';
 import { newId } from '../security/random.ts';
+import { selfSignedCertificate } from '../security/certificate.ts';
 import { iso } from '../http/present.ts';
 import type { Logger } from '../http/log.ts';
 
@@ -21,37 +21,17 @@ export interface GeneratedCertificate {
 }
 
 export function generateCertificate(sealer: Sealer, subject: { organization: string; service: string }): GeneratedCertificate {
-  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  // Positive 128-bit serial (leading byte < 0x80).
-  const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
-  cert.serialNumber = serial.toString('hex');
-  const validFrom = new Date(Date.now() - 60_000);
-  const validUntil = new Date(validFrom);
-  validUntil.setUTCFullYear(validUntil.getUTCFullYear() + CERT_VALIDITY_YEARS);
-  cert.validity.notBefore = validFrom;
-  cert.validity.notAfter = validUntil;
-  const attrs = [
-    { name: 'commonName', value: `${subject.service} SAML signing` },
-    { name: 'organizationName', value: subject.organization },
-    { shortName: 'OU', value: 'Tessera IdP' },
-  ];
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, nonRepudiation: true },
-  ]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
+  const made = selfSignedCertificate(
+    { commonName: `${subject.service} SAML signing`, organization: subject.organization, unit: 'Tessera IdP' },
+    CERT_VALIDITY_YEARS,
+  );
   const id = newId('cert');
   return {
     id,
-    certificatePem: forge.pki.certificateToPem(cert),
-    encryptedPrivateKey: sealer.seal(forge.pki.privateKeyToPem(keys.privateKey), id),
-    validFrom,
-    validUntil,
+    certificatePem: made.certificatePem,
+    encryptedPrivateKey: sealer.seal(made.privateKeyPem, id),
+    validFrom: made.validFrom,
+    validUntil: made.validUntil,
   };
 }
 

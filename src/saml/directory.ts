@@ -31,7 +31,9 @@ export class SamlDirectory {
     private readonly keys: SigningKeys,
     private readonly bus: InvalidationBus,
   ) {
-    bus.onInvalidate((m) => this.drop(m));
+    bus.onInvalidate((m) => {
+      this.drop(m);
+    });
   }
 
   /** The organization and service named in a URL, with SAML enabled; otherwise 404. */

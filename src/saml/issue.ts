@@ -95,14 +95,14 @@ export async function issueResponse(
 }
 
 /** An error status (e.g. NoPassive) to the verified ACS: signed, and never with an Assertion. */
-export async function issueErrorResponse(
+export function issueErrorResponse(
   ctx: AppContext,
   target: ResolvedService,
   status: string,
   message: string,
   inResponseTo: string | undefined,
   relayState: string | undefined,
-): Promise<void> {
+): void {
   const sign = signer(target);
   const xml = buildErrorResponse({ idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() }, status, message, sign);
   renderAutoPost(ctx, target.settings.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);

@@ -51,7 +51,10 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
   router.get('/login', html, async (ctx) => {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const pending = await findPending(db, state);
-    if (!pending) return render(ctx, 400, EXPIRED);
+    if (!pending) {
+      render(ctx, 400, EXPIRED);
+      return;
+    }
     render(ctx, 200, form(state, freshCsrf(ctx), pending.service.organization.name, pending.service.name));
   });
 
@@ -63,7 +66,10 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     if (!cookie || !safeEqual(cookie, body.csrf ?? '')) throw forbidden('The sign-in form expired; reload the page');
     const state = body.state ?? '';
     const pending = await findPending(db, state);
-    if (!pending) return render(ctx, 400, EXPIRED);
+    if (!pending) {
+      render(ctx, 400, EXPIRED);
+      return;
+    }
     const email = (body.email ?? '').trim().toLowerCase().slice(0, 254);
     const password = (body.password ?? '').slice(0, 256);
     if (!email || !password) throw badRequest('Email and password are required');
@@ -74,14 +80,21 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     const user = await db.user.findUnique({ where: { organizationId_email: { organizationId: orgId, email } } });
     const ok = await verifyPassword(user?.passwordHash, password);
     if (!user || !ok || user.disabled) {
-      return render(ctx, 401, form(state, freshCsrf(ctx), pending.service.organization.name, pending.service.name, email, FAILURE));
+      render(ctx, 401, form(state, freshCsrf(ctx), pending.service.organization.name, pending.service.name, email, FAILURE));
+      return;
     }
-    if (!(await consumePending(db, pending.id))) return render(ctx, 400, EXPIRED);
+    if (!(await consumePending(db, pending.id))) {
+      render(ctx, 400, EXPIRED);
+      return;
+    }
     await deps.limits.ssoLoginEmail.reset(`${orgId}:${email}`);
     const session = await startSession(db, ctx, orgId, user);
     const target = await saml.directory.byId(pending.serviceId);
     // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it.
-    if (!target || (pending.requestId === null && !target.settings.allowIdpInitiated)) return render(ctx, 400, EXPIRED);
+    if (!target || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
+      render(ctx, 400, EXPIRED);
+      return;
+    }
     await issueResponse(saml, ctx, target, session, pending.requestId ?? undefined, pending.relayState ?? undefined);
   });
 

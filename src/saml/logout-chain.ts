@@ -35,11 +35,12 @@ function signedOutPage(ctx: AppContext): void {
  * The LogoutResponse to the SP that asked, at its registered slo_url. Without one (or when its SAML
  * was disabled meanwhile) a success ends on a local page and a failure is a local 400.
  */
-export async function answerInitiator(ctx: AppContext, who: Initiator, outcome: LogoutOutcome): Promise<void> {
+export function answerInitiator(ctx: AppContext, who: Initiator, outcome: LogoutOutcome): void {
   const sloUrl = who.target?.settings.sloUrl;
   if (!who.target || !sloUrl) {
     if (outcome === 'unknown_principal') throw refuse('unknown_principal', 'No session matches this LogoutRequest');
-    return signedOutPage(ctx);
+    signedOutPage(ctx);
+    return;
   }
   const xml = buildLogoutResponse(
     { idpEntityId: who.target.urls.entityId, destination: sloUrl, inResponseTo: who.requestId, outcome, now: new Date() },
@@ -78,7 +79,10 @@ export async function startLogout(
     });
     return row.id;
   });
-  if (chainId === null) return answerInitiator(ctx, { target, requestId: req.id, relayState }, 'success');
+  if (chainId === null) {
+    answerInitiator(ctx, { target, requestId: req.id, relayState }, 'success');
+    return;
+  }
   void db.samlLogoutChain.deleteMany({ where: { expiresAt: { lt: new Date() } } }).catch(() => undefined);
   await continueLogout(deps, saml, ctx, chainId);
 }
@@ -128,9 +132,10 @@ async function continueLogout(deps: Deps, saml: SamlRuntime, ctx: AppContext, ch
       where: { id: chainId },
       data: { remaining: JSON.stringify(remaining), awaitingServiceId: t.service.id, awaitingRequestId: msg.id, partial },
     });
-    return renderAutoPostForm(ctx, { url: t.settings.sloUrl, field: 'SAMLRequest', value: base64(msg.xml), relayState: undefined, title: SIGNING_OUT });
+    renderAutoPostForm(ctx, { url: t.settings.sloUrl, field: 'SAMLRequest', value: base64(msg.xml), relayState: undefined, title: SIGNING_OUT });
+    return;
   }
   await db.samlLogoutChain.update({ where: { id: chainId }, data: { remaining: '[]', partial, completedAt: new Date() } });
   const initiator = await saml.directory.byId(chain.serviceId);
-  await answerInitiator(ctx, { target: initiator, requestId: chain.requestId, relayState: chain.relayState ?? undefined }, partial ? 'partial' : 'success');
+  answerInitiator(ctx, { target: initiator, requestId: chain.requestId, relayState: chain.relayState ?? undefined }, partial ? 'partial' : 'success');
 }

@@ -25,7 +25,9 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
   });
   const target = (ctx: AppContext) => saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
   const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes);
-  const count = (outcome: string) => metrics.ssoOutcomes.inc({ outcome, reason: '' });
+  const count = (outcome: string) => {
+    metrics.ssoOutcomes.inc({ outcome, reason: '' });
+  };
 
   router.get('/metadata', async (ctx) => {
     const t = await target(ctx);
@@ -40,11 +42,13 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     const session = req.forceAuthn ? null : await currentSession(deps.database, ctx, t.org.id);
     if (session) {
       await issueResponse(saml, ctx, t, session, req.id, msg.relayState);
-      return count('success_session');
+      count('success_session');
+      return;
     }
     if (req.isPassive) {
-      await issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
-      return count('no_passive');
+      issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
+      count('no_passive');
+      return;
     }
     const state = await storePending(db, { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn });
     count('sign_in_required');
@@ -80,7 +84,8 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     const session = await currentSession(deps.database, ctx, t.org.id);
     if (session) {
       await issueResponse(saml, ctx, t, session, undefined, relay);
-      return count('idp_initiated_session');
+      count('idp_initiated_session');
+      return;
     }
     // No request ID to answer: after sign-in the flow resumes with an unsolicited Response.
     const state = await storePending(db, { serviceId: t.service.id, requestId: null, relayState: relay, forceAuthn: false });

@@ -1,11 +1,10 @@
 // What the SAML side needs beyond the common dependencies, built once at start-up.
-import * as samlify from 'samlify';
 import type { Deps } from '../deps.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { createSealer, type Sealer } from '../security/encryption.ts';
 import { SigningKeys } from './certificates.ts';
 import { SamlDirectory } from './directory.ts';
-import { loadSamlSchemas, type SchemaValidator } from './xml/schema.ts';
+import { loadSamlSchemas, registerWithSamlify, type SchemaValidator } from './xml/schema.ts';
 import { ReplayCache } from './replay.ts';
 import { SignInRecorder } from './sign-in-record.ts';
 
@@ -26,14 +25,7 @@ export function createSamlRuntime(deps: Deps, metrics?: Pick<Metrics, 'groupComm
       'TESSERA_ENCRYPTION_KEY is not set: SAML private keys are encrypted with the public development key in certs-dev/ (never do this in production)',
     );
   const schema = loadSamlSchemas();
-  // samlify is given the same real validator, so nothing it parses is ever unvalidated.
-  samlify.setSchemaValidator({
-    validate: async (xml: string) => {
-      const err = schema.validate(xml);
-      if (err) throw new Error(err);
-      return 'valid';
-    },
-  });
+  registerWithSamlify(schema);
   return {
     sealer,
     directory: new SamlDirectory(deps.db, deps.config, new SigningKeys(deps.db, sealer, deps.logger), deps.invalidation),

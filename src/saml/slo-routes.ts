@@ -32,7 +32,9 @@ export function sloRoutes(deps: Deps, saml: SamlRuntime, metrics: Pick<Metrics, 
     await next();
   });
   const refusals = reportRefusals(deps.logger, metrics.sloOutcomes);
-  const count = (outcome: string) => metrics.sloOutcomes.inc({ outcome, reason: '' });
+  const count = (outcome: string) => {
+    metrics.sloOutcomes.inc({ outcome, reason: '' });
+  };
 
   const slo = async (ctx: AppContext, m: SloMessage) => {
     const target = await saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
@@ -41,19 +43,21 @@ export function sloRoutes(deps: Deps, saml: SamlRuntime, metrics: Pick<Metrics, 
     if (m.response !== undefined) {
       const res = await acceptLogoutResponse({ binding: m.binding, rawParams: m.rawParams, message: m.response, relayState: m.relayState }, target, saml);
       await resumeLogout(deps, saml, ctx, target, res);
-      return count('logout_response');
+      count('logout_response');
+      return;
     }
     const req = await acceptLogoutRequest({ binding: m.binding, rawParams: m.rawParams, message: m.request ?? '', relayState: m.relayState }, target, saml);
     const match = await matchLogoutSessions(db, ctx, target, req);
     const initiator = { target, requestId: req.id, relayState: m.relayState };
     // A verified SP asking for a principal or session it does not hold: a non-success answer, no effect.
     if (!match.known) {
-      await answerInitiator(ctx, initiator, 'unknown_principal');
-      return count('unknown_principal');
+      answerInitiator(ctx, initiator, 'unknown_principal');
+      count('unknown_principal');
+      return;
     }
     clearSessionCookie(ctx, target.org.id);
     // Already ended (a repeated logout): nothing left to end, and logging out is idempotent.
-    if (!match.live.length) await answerInitiator(ctx, initiator, 'success');
+    if (!match.live.length) answerInitiator(ctx, initiator, 'success');
     else await startLogout(deps, saml, ctx, target, req, m.relayState, match.live);
     count('logout_request');
   };

@@ -103,7 +103,9 @@ export class ApiKeyAuth {
       undefined,
       MAX_BATCH,
     );
-    bus.onInvalidate((m) => this.applyInvalidation(m));
+    bus.onInvalidate((m) => {
+      this.applyInvalidation(m);
+    });
   }
 
   start(): void {

@@ -23,7 +23,7 @@ import { serviceAnalytics } from './analytics.ts';
 
 export const CreateUser = z.strictObject({ email: Email });
 export const UpdateUser = z.strictObject({ email: Email.optional() });
-export const StatusFilter = z.enum(STATUSES, { message: `status must be one of ${STATUSES.join(', ')}` }).optional();
+export const StatusFilter = z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(', ')}` }).optional();
 export const UpdateInfo = z.strictObject({ name: Name.optional() });
 
 function presentInfo(s: { id: string; name: string; slug: string; serviceType: string; createdAt: Date }) {

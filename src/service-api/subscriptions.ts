@@ -13,7 +13,7 @@ export const SUB_NOT_FOUND = 'Subscription not found for this user';
 const DEFAULT_PERIOD_MS = 30 * 86_400_000;
 type Scope = { id: string; organizationId: string };
 
-const PeriodEnd = z.iso.datetime({ offset: true, message: 'current_period_end must be an ISO 8601 / RFC 3339 date-time' }).transform((s) => new Date(s));
+const PeriodEnd = z.iso.datetime({ offset: true, error: 'current_period_end must be an ISO 8601 / RFC 3339 date-time' }).transform((s) => new Date(s));
 export const CreateSubscription = z.strictObject({
   user_id: z.string().min(1).max(100),
   plan_id: z.string().min(1).max(100),

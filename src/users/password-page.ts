@@ -42,7 +42,10 @@ export function passwordPageRoutes(deps: Deps): Router<AppState, AppContext> {
   router.get('/password', markHtml, async (ctx) => {
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
     const link = await findUsableLink(deps.db, token);
-    if (!link) return render(ctx, 400, 'Invalid link', INVALID);
+    if (!link) {
+      render(ctx, 400, 'Invalid link', INVALID);
+      return;
+    }
     render(ctx, 200, 'Set your password', form(token, link.user.email));
   });
 
@@ -51,12 +54,23 @@ export function passwordPageRoutes(deps: Deps): Router<AppState, AppContext> {
     const token = fields.get('token') ?? '';
     const password = fields.get('password') ?? '';
     const link = await findUsableLink(deps.db, token);
-    if (!link) return render(ctx, 400, 'Invalid link', INVALID);
-    if (password.length < 10 || password.length > 256)
-      return render(ctx, 400, 'Set your password', form(token, link.user.email, 'The password must be 10 to 256 characters long.'));
-    if (password !== fields.get('confirm')) return render(ctx, 400, 'Set your password', form(token, link.user.email, 'The two passwords do not match.'));
+    if (!link) {
+      render(ctx, 400, 'Invalid link', INVALID);
+      return;
+    }
+    if (password.length < 10 || password.length > 256) {
+      render(ctx, 400, 'Set your password', form(token, link.user.email, 'The password must be 10 to 256 characters long.'));
+      return;
+    }
+    if (password !== fields.get('confirm')) {
+      render(ctx, 400, 'Set your password', form(token, link.user.email, 'The two passwords do not match.'));
+      return;
+    }
     const ok = await usePasswordLink(deps.db, link.id, link.userId, password);
-    if (!ok) return render(ctx, 400, 'Invalid link', INVALID);
+    if (!ok) {
+      render(ctx, 400, 'Invalid link', INVALID);
+      return;
+    }
     render(ctx, 200, 'Password saved', '<h1>Password saved</h1><p>You can now sign in with your new password.</p>');
   });
 

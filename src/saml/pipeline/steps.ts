@@ -19,7 +19,7 @@ export interface Steps<In extends object, C extends object> {
 }
 
 export function steps<In extends object>(): Steps<In, In> {
-  return chain<In, In>([], async (input) => input);
+  return chain<In, In>([], (input) => Promise.resolve(input));
 }
 
 function chain<In extends object, C extends object>(names: readonly string[], run: (input: In) => Promise<C>): Steps<In, C> {

@@ -15,7 +15,7 @@ export function parseAndVerify({ xml, incoming, target, saml, kind, signingRequi
   const doc = parseSamlXml(xml, saml.schema);
   const root = doc.documentElement;
   if (root.namespaceURI !== NS.protocol || root.localName !== kind)
-    throw refuse('malformed_request', `Expected a ${kind}`, { received: root.localName ?? undefined, expected: kind });
+    throw refuse('malformed_request', `Expected a ${kind}`, { received: root.localName, expected: kind });
   const cert = target.settings.spCertificate;
   if (incoming.binding === 'redirect') {
     if (hasEnvelopedSignature(doc)) throw refuse('bad_signature', 'HTTP-Redirect messages carry their signature in the query string');

@@ -28,6 +28,8 @@ function maxDepth(xml: string): number {
 
 /** Anything outside the XML 1.0 Char production. libxml2 stops reading at a NUL, so the schema would
  * validate only the part before it while the DOM parser reads on: refuse before either parser runs. */
+// The class lists the allowed characters, tab, LF and CR among them: not a control character by mistake.
+// eslint-disable-next-line no-control-regex
 const NOT_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 /** Checks that need no parser: characters, DTD, nesting depth. `what` names the document in errors. */
@@ -37,23 +39,27 @@ export function preflightXml(xml: string, what = 'SAML message'): void {
   if (maxDepth(xml) > MAX_DEPTH) throw refuse('malformed_request', `${what} is nested too deeply`);
 }
 
+/**
+ * The root element, or null. xmldom's types promise one, but a document it parsed leniently (or not at
+ * all) may have none: this is where that promise is not taken on trust.
+ */
+export function documentRoot(doc: Document | undefined): Element | null {
+  return (doc?.documentElement as Element | null | undefined) ?? null;
+}
+
 /** xmldom parse that fails on any error and on anything but exactly one root element. */
 export function parseDom(xml: string, what = 'SAML message'): Document {
-  let failed: string | undefined;
+  const errors: string[] = [];
   const doc = new DOMParser({
     locator: {},
     errorHandler: {
       warning: () => undefined,
-      error: (m: string) => {
-        failed ??= m;
-      },
-      fatalError: (m: string) => {
-        failed ??= m;
-      },
+      error: (m: string) => errors.push(m),
+      fatalError: (m: string) => errors.push(m),
     },
   }).parseFromString(xml, 'text/xml');
-  if (failed || !doc?.documentElement) throw refuse('malformed_request', `${what} is not well-formed XML`);
-  const roots = Array.from({ length: doc.childNodes.length }, (_, i) => doc.childNodes.item(i)).filter((n) => n?.nodeType === 1);
+  if (errors.length > 0 || !documentRoot(doc)) throw refuse('malformed_request', `${what} is not well-formed XML`);
+  const roots = Array.from({ length: doc.childNodes.length }, (_, i) => doc.childNodes.item(i)).filter((n) => n.nodeType === 1);
   if (roots.length !== 1) throw refuse('malformed_request', `${what} must have exactly one root element`);
   return doc;
 }
@@ -76,7 +82,7 @@ export function children(parent: Element, ns: string, local: string): Element[] 
   const out: Element[] = [];
   for (let i = 0; i < parent.childNodes.length; i++) {
     const n = parent.childNodes.item(i);
-    if (n && n.nodeType === 1) {
+    if (n.nodeType === 1) {
       const e = n as Element;
       if (e.namespaceURI === ns && e.localName === local) out.push(e);
     }
@@ -99,9 +105,9 @@ export function plainText(el: Element): string {
   let text = '';
   for (let i = 0; i < el.childNodes.length; i++) {
     const n = el.childNodes.item(i);
-    if (n?.nodeType === 3 || n?.nodeType === 4) text += n.nodeValue ?? '';
-    else if (n?.nodeType === 8 || n?.nodeType === 7) throw refuse('malformed_request', `${local} must not contain comments or processing instructions`);
-    else if (n?.nodeType === 1) throw refuse('malformed_request', `${local} must be plain text`);
+    if (n.nodeType === 3 || n.nodeType === 4) text += n.nodeValue ?? '';
+    else if (n.nodeType === 8 || n.nodeType === 7) throw refuse('malformed_request', `${local} must not contain comments or processing instructions`);
+    else if (n.nodeType === 1) throw refuse('malformed_request', `${local} must be plain text`);
   }
   return text.trim();
 }

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import * as samlify from 'samlify';
 import { ParseOption, XmlBufferInputProvider, XmlDocument, XmlError, XsdValidator, xmlCleanupInputProvider, xmlRegisterInputProvider } from 'libxml2-wasm';
 
 export interface SchemaValidator {
@@ -74,4 +75,17 @@ export function loadSamlSchemas(): SchemaValidator {
       }
     },
   };
+}
+
+/**
+ * samlify is given the same real validator (never a no-op), so nothing it would parse goes unvalidated
+ * should a future change hand it a message.
+ */
+export function registerWithSamlify(schema: SchemaValidator): void {
+  samlify.setSchemaValidator({
+    validate: (xml: string) => {
+      const err = schema.validate(xml);
+      return err ? Promise.reject(new Error(err)) : Promise.resolve('valid');
+    },
+  });
 }

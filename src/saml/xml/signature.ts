@@ -5,7 +5,7 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { refuse } from '../pipeline/reasons.ts';
-import { NS } from './parse.ts';
+import { NS, documentRoot } from './parse.ts';
 import { ALG, certificateBody } from './dsig-common.ts';
 
 const SIG_HASH: Record<string, string> = { [ALG.rsaSha256]: 'sha256', [ALG.rsaSha384]: 'sha384', [ALG.rsaSha512]: 'sha512' };
@@ -22,7 +22,7 @@ export function hasEnvelopedSignature(doc: Document): boolean {
  * that is not a direct child of the root, a reference other than "#<root ID>", duplicate IDs.
  */
 export function verifyEnvelopedSignature(xml: string, doc: Document, spCertificatePem: string): string {
-  const root = doc.documentElement;
+  const root = documentRoot(doc);
   if (!root) throw refuse('malformed_request', 'SAML message has no root');
   const signatures = doc.getElementsByTagNameNS(NS.dsig, 'Signature');
   if (signatures.length !== 1) throw refuse('bad_signature', 'SAML message must carry exactly one signature');
@@ -50,7 +50,7 @@ export function verifyEnvelopedSignature(xml: string, doc: Document, spCertifica
   if (refs.length !== 1 || refs[0]?.uri !== `#${rootId}`) throw refuse('bad_signature', 'The signature must reference the whole message');
   if (!STRONG_DIGESTS.has(refs[0].digestAlgorithm))
     throw refuse('weak_algorithm', 'Digest algorithm must be SHA-256 or stronger', { received: refs[0].digestAlgorithm });
-  let valid = false;
+  let valid: boolean;
   try {
     valid = sx.checkSignature(xml);
   } catch {
@@ -99,7 +99,7 @@ export function verifyRedirectSignature(params: Map<string, string>, messagePara
   if (!hash) throw refuse('weak_algorithm', 'Signature algorithm must be RSA-SHA256 or stronger', { received: sigAlg });
   const relay = params.get('RelayState');
   const signedText = `${messageParam}=${message}${relay !== undefined ? `&RelayState=${relay}` : ''}&SigAlg=${sigAlgRaw}`;
-  let ok = false;
+  let ok: boolean;
   try {
     ok = cryptoVerify(hash, Buffer.from(signedText, 'utf8'), spCertificatePem, Buffer.from(decodeQueryComponent(sigRaw), 'base64'));
   } catch {

@@ -1,0 +1,45 @@
+// Self-signed X.509 certificates for IdP signing keys: RSA-2048 (e = 65537) via node-forge, which uses
+// Node's native key generation when available, SHA-256, a random positive 128-bit serial, validFrom a
+// minute in the past (clock skew at the SP). node-forge makes keys and certificates only; every
+// signature Tessera checks is verified with node:crypto.
+import { randomBytes } from 'node:crypto';
+import forge from 'node-forge';
+
+export interface CertificateSubject {
+  commonName: string;
+  organization: string;
+  unit: string;
+}
+export interface MadeCertificate {
+  certificatePem: string;
+  privateKeyPem: string;
+  validFrom: Date;
+  validUntil: Date;
+}
+
+export function selfSignedCertificate(subject: CertificateSubject, years: number): MadeCertificate {
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  const serial = randomBytes(16);
+  serial[0] = (serial[0] ?? 0) & 0x7f; // leading byte < 0x80: a positive INTEGER
+  cert.serialNumber = serial.toString('hex');
+  const validFrom = new Date(Date.now() - 60_000);
+  const validUntil = new Date(validFrom);
+  validUntil.setUTCFullYear(validUntil.getUTCFullYear() + years);
+  cert.validity.notBefore = validFrom;
+  cert.validity.notAfter = validUntil;
+  const attrs = [
+    { name: 'commonName', value: subject.commonName },
+    { name: 'organizationName', value: subject.organization },
+    { shortName: 'OU', value: subject.unit },
+  ];
+  cert.setSubject(attrs);
+  cert.setIssuer(attrs);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, nonRepudiation: true },
+  ]);
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: forge.pki.privateKeyToPem(keys.privateKey), validFrom, validUntil };
+}
