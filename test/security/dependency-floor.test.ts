@@ -439,10 +439,10 @@ describe('dependency floor: XML schema validation', () => {
     expect(err).not.toBe('');
   });
 
-  it('src/saml/runtime.ts registers the real validator with samlify, never a no-op', () => {
-    const runtime = readFileSync(join(SRC, 'saml', 'runtime.ts'), 'utf8');
+  it('the SAML runtime registers the real validator with samlify (src/saml/xml/schema.ts), never a no-op', () => {
+    expect(readFileSync(join(SRC, 'saml', 'runtime.ts'), 'utf8')).toMatch(/loadSamlSchemas\(\)[^]*registerWithSamlify\(schema\)/);
+    const runtime = readFileSync(join(SRC, 'saml', 'xml', 'schema.ts'), 'utf8');
     expect(runtime).toMatch(/samlify\.setSchemaValidator\(/);
-    expect(runtime).toMatch(/loadSamlSchemas\(\)/);
     expect(runtime).toMatch(/setSchemaValidator\(\{[^]*?schema\.validate\(/);
     for (const noop of [
       /validate\s*:\s*(?:async\s*)?\([^)]*\)\s*=>\s*Promise\.resolve/,
