@@ -3,6 +3,7 @@
 // it, so it is kept in process: entries are dropped at once by the invalidation bus (here, and with
 // REDIS_URL on every instance, with a barrier before each use), and a TTL is the backstop. A service
 // that is missing or has SAML disabled is never cached: enabling it takes effect on the next request.
+import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/client.ts';
 import type { Invalidation, InvalidationBus } from '../db/invalidation.ts';
 import { Slug } from '../http/validate.ts';
@@ -14,15 +15,21 @@ import { refuse } from './pipeline/reasons.ts';
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
 
-interface Entry {
-  target: ResolvedService;
-  cachedAt: number;
-}
-
 const isSlug = (v: string) => Slug.safeParse(v).success;
 
 export class SamlDirectory {
-  private readonly bySlugs = new Map<string, Entry>();
+  /**
+   * By "org/service" slugs, at most MAX_ENTRIES, each for TTL_MS: when full, the least recently used
+   * service goes (one reload if it comes back), never the whole directory at once. slugsById finds an
+   * entry from a service id and loses it with its entry.
+   */
+  private readonly bySlugs = new LRUCache<string, ResolvedService>({
+    max: MAX_ENTRIES,
+    ttl: TTL_MS,
+    dispose: (target, slugs, reason) => {
+      if (reason !== 'set' && this.slugsById.get(target.service.id) === slugs) this.slugsById.delete(target.service.id);
+    },
+  });
   private readonly slugsById = new Map<string, string>();
 
   constructor(
@@ -41,7 +48,7 @@ export class SamlDirectory {
     if (!isSlug(orgSlug) || !isSlug(serviceSlug)) throw refuse('unknown_service', 'No SAML service here');
     const slugs = `${orgSlug}/${serviceSlug}`;
     const trusted = await this.bus.sync();
-    const hit = trusted ? this.fresh(this.bySlugs.get(slugs)) : null;
+    const hit = trusted ? this.bySlugs.get(slugs) : undefined;
     if (hit) return hit;
     const mark = this.bus.mark();
     const org = await this.db.organization.findUnique({ where: { slug: orgSlug } });
@@ -57,7 +64,7 @@ export class SamlDirectory {
   async byId(serviceId: string): Promise<ResolvedService | null> {
     const trusted = await this.bus.sync();
     const slugs = this.slugsById.get(serviceId);
-    const hit = slugs === undefined || !trusted ? null : this.fresh(this.bySlugs.get(slugs));
+    const hit = slugs === undefined || !trusted ? undefined : this.bySlugs.get(slugs);
     // The slugs may have passed to another service since (renamed or deleted and re-created).
     if (hit && hit.service.id === serviceId) return hit;
     const mark = this.bus.mark();
@@ -65,10 +72,6 @@ export class SamlDirectory {
     if (!service?.samlConfig?.enabled) return null;
     const { samlConfig, organization, ...plain } = service;
     return this.keep(mark, await this.build(organization, plain, samlConfig));
-  }
-
-  private fresh(e: Entry | undefined): ResolvedService | null {
-    return e && Date.now() - e.cachedAt <= TTL_MS ? e.target : null;
   }
 
   private async build(
@@ -89,10 +92,9 @@ export class SamlDirectory {
   private keep(mark: number, target: ResolvedService): ResolvedService {
     const slugs = `${target.org.slug}/${target.service.slug}`;
     if (target.signingKey && this.bus.unchangedSince(mark)) {
-      if (this.bySlugs.size >= MAX_ENTRIES) this.drop({ kind: 'all' });
-      const previous = this.bySlugs.get(slugs)?.target.service.id;
+      const previous = this.bySlugs.peek(slugs)?.service.id;
       if (previous !== undefined && previous !== target.service.id) this.slugsById.delete(previous);
-      this.bySlugs.set(slugs, { target, cachedAt: Date.now() });
+      this.bySlugs.set(slugs, target);
       this.slugsById.set(target.service.id, slugs);
     }
     return target;
@@ -100,11 +102,13 @@ export class SamlDirectory {
 
   private drop(m: Invalidation): void {
     if (m.kind === 'key') return;
-    for (const [k, e] of this.bySlugs) {
-      if (m.kind === 'all' || (m.kind === 'service' ? e.target.service.id : e.target.org.id) === m.id) {
-        this.bySlugs.delete(k);
-        this.slugsById.delete(e.target.service.id);
-      }
+    if (m.kind === 'all') {
+      this.bySlugs.clear();
+      this.slugsById.clear();
+      return;
     }
+    // Keys collected first: the cache is not changed while it is being walked.
+    const gone = [...this.bySlugs.entries()].filter(([, t]) => (m.kind === 'service' ? t.service.id : t.org.id) === m.id).map(([k]) => k);
+    for (const k of gone) this.bySlugs.delete(k);
   }
 }

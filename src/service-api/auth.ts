@@ -267,12 +267,9 @@ export class ApiKeyAuth {
       this.cacheKeyOf.delete(m.id);
     } else {
       const matches = m.kind === 'service' ? (p: KeyPrincipal) => p.service.id === m.id : (p: KeyPrincipal) => p.service.organizationId === m.id;
-      for (const [k, e] of this.cache) {
-        if (e.principal && matches(e.principal)) {
-          this.cache.delete(k);
-          this.cacheKeyOf.delete(e.principal.keyHash);
-        }
-      }
+      // Keys collected first: the cache is not changed while it is being walked (dispose drops cacheKeyOf).
+      const gone = [...this.cache.entries()].filter(([, e]) => e.principal !== null && matches(e.principal)).map(([k]) => k);
+      for (const k of gone) this.cache.delete(k);
     }
   }
 }
