@@ -94,10 +94,14 @@ export async function startChild(script: string, env: Record<string, string>): P
     env: { ...process.env, ...env },
     stdio: ['ignore', script.includes('bare-koa') ? 'pipe' : logFd, 'inherit'],
   });
-  child.once('exit', () => closeSync(logFd));
+  child.once('exit', () => {
+    closeSync(logFd);
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 60_000);
+    const timer = setTimeout(() => {
+      reject(new Error(`${script} did not start`));
+    }, 60_000);
     const ready = (u: string) => {
       clearTimeout(timer);
       clearInterval(poll);
@@ -131,7 +135,9 @@ export async function startChild(script: string, env: Record<string, string>): P
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
+    child.once('exit', () => {
+      resolve();
+    });
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
   });
