@@ -1,6 +1,7 @@
 // npm run bench — measures, in one run on this machine, a bare Koa baseline and Tessera's hot paths,
 // and prints each as a ratio to the baseline. Results go to bench/results.json.
-//   Service API: GET /api/service/info, GET /api/service/users?limit=50 (10 000 users seeded).
+//   Service API: GET /api/service/info, GET /api/service/users?limit=50 and
+//   GET /api/service/subscriptions?limit=50 (10 000 users seeded, each with a subscription).
 //   SSO: POST /saml/…/sso for a signed-in user, against crypto.sign RSA-2048 in the same round.
 //
 // The machine is shared and its speed drifts by tens of percent within a minute, so every figure is
@@ -40,7 +41,7 @@ const USERS = 10_000;
 const KEYS = 5_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SLICE_SECONDS = Number(process.env.BENCH_SLICE ?? 3);
-// BENCH_ONLY=info,info-public,users,sso,healthz limits the run (for profiling one path at a time).
+// BENCH_ONLY=info,info-public,users,subscriptions,sso,healthz limits the run (for profiling one path at a time).
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
 
@@ -59,6 +60,7 @@ async function seed(databaseUrl: string): Promise<Seeded> {
   const service = await db.service.create({
     data: { id: newId('svc'), organizationId: org.id, slug: 'app', name: 'Bench App', serviceType: 'web', clientId: newToken(16) },
   });
+  const plan = await db.plan.create({ data: { id: newId('plan'), serviceId: service.id, name: 'Pro', priceCents: 1900, currency: 'usd' } });
   const now = Date.now();
   for (let i = 0; i < USERS; i += 1000) {
     const batch = Array.from({ length: Math.min(1000, USERS - i) }, (_, j) => ({
@@ -70,6 +72,18 @@ async function seed(databaseUrl: string): Promise<Seeded> {
     await db.user.createMany({ data: batch });
     await db.serviceUser.createMany({
       data: batch.map((u) => ({ id: newId('su'), serviceId: service.id, userId: u.id, persistentNameId: `tsr-${newToken(24)}`, createdAt: u.createdAt })),
+    });
+    // One subscription per user, every fifth cancelled, so the subscriptions list has as many rows.
+    await db.subscription.createMany({
+      data: batch.map((u, j) => ({
+        id: newId('sub'),
+        serviceId: service.id,
+        userId: u.id,
+        planId: plan.id,
+        status: (i + j) % 5 === 0 ? 'cancelled' : 'active',
+        currentPeriodEnd: new Date(now + 30 * 86_400_000),
+        createdAt: u.createdAt,
+      })),
     });
   }
   const hash = apiKeyHasher(SECRET);
@@ -85,7 +99,7 @@ async function seed(databaseUrl: string): Promise<Seeded> {
       prefix,
       environment: 'live',
       keyHash: hash(key),
-      permissions: JSON.stringify(['read:service', 'read:users']),
+      permissions: JSON.stringify(['read:service', 'read:users', 'read:subscriptions']),
     });
   }
   await db.apiKey.createMany({ data: rows });
@@ -190,7 +204,7 @@ async function warmUp({ bare, tessera, tesseraPublic }: Servers, { headerSets, s
   await load('warm-up', bare.url, { duration: 1, headerSets });
   // Warm-up loads every key into the cache (as a long-running server has them) and runs the SSO path
   // (each only when a measured path needs it: keys loaded in the warm-up expire during the rounds).
-  if (wanted('healthz') || wanted('info') || wanted('users'))
+  if (['healthz', 'info', 'users', 'subscriptions'].some(wanted))
     await load('warm-up', `${tessera.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
   if (tesseraPublic) await load('warm-up', `${tesseraPublic.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
   if (wanted('sso')) await load('warm-up', ssoUrl, { duration: 2, ...ssoLoad });
@@ -206,6 +220,7 @@ async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerS
     ['GET /api/service/info', '/api/service/info', 'info', tessera],
     ['GET /api/service/info (public paths)', '/api/service/info', 'info-public', tesseraPublic],
     ['GET /api/service/users?limit=50', '/api/service/users?limit=50', 'users', tessera],
+    ['GET /api/service/subscriptions?limit=50', '/api/service/subscriptions?limit=50', 'subscriptions', tessera],
   ];
   const bareRuns = [await load('bare Koa {}', bare.url, { ...slice, ...barePid })];
   const measured: Paired[] = [];
@@ -267,7 +282,7 @@ async function measure(): Promise<Measurements> {
   const databaseUrl = `file:${join(dir, 'bench.db')}`;
   try {
     const inProcess = await measureInProcess(dir);
-    console.log(`seeding ${USERS} users and ${KEYS} keys …`);
+    console.log(`seeding ${USERS} users (each with a subscription) and ${KEYS} keys …`);
     const seeded = await seed(databaseUrl);
     loadConfig({ DATABASE_URL: databaseUrl, TESSERA_SECRET: SECRET }); // fail fast on a bad bench config
     const { rounds, startup } = await measureServers(databaseUrl, seeded);

@@ -1,7 +1,8 @@
 // npm run bench:scale — PostgreSQL at scale: 100 000 users linked to a service, 1 000 000 login
 // events over 90 days, 50 000 subscriptions. Times, through HTTP against a running Tessera:
-// GET /api/service/analytics, a deep GET /api/service/users page, and API-key authentication
-// (first use = database lookup, then cached). Target: analytics < 50 ms.
+// GET /api/service/analytics, GET /api/service/users and /subscriptions pages from the first to
+// offset 50 000, GET /api/service/users/:id, and API-key authentication (first use = database lookup,
+// then cached). Targets: analytics < 50 ms; list pages < 5 ms at any offset up to 50 000; a user < 2 ms.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,7 +60,7 @@ async function seed(client: pg.Client): Promise<string[]> {
     keys.push(key);
     await q(
       `INSERT INTO api_keys (id, service_id, name, prefix, environment, key_hash, permissions, created_at) VALUES ($1, 'svc_scale', $2, $3, 'live', $4, $5, now())`,
-      [`key_scale${i}`, `k${i}`, prefix, hash(key), JSON.stringify(['read:users', 'read:analytics', 'read:service'])],
+      [`key_scale${i}`, `k${i}`, prefix, hash(key), JSON.stringify(['read:users', 'read:subscriptions', 'read:analytics', 'read:service'])],
     );
   }
   await q('VACUUM ANALYZE');
@@ -74,11 +75,42 @@ async function timed(url: string, key: string): Promise<number> {
   return performance.now() - t;
 }
 
+// Each list page at the top, in the middle and at offset 50 000 (the last subscriptions page starts at 49 950).
+const PAGES = [
+  '/api/service/users?limit=50&offset=0',
+  '/api/service/users?limit=50&offset=10000',
+  '/api/service/users?limit=50&offset=50000',
+  '/api/service/subscriptions?limit=50&offset=0',
+  '/api/service/subscriptions?limit=50&offset=10000',
+  '/api/service/subscriptions?limit=50&offset=49950',
+  '/api/service/subscriptions?status=active&limit=50&offset=30000',
+];
+
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
   return { median_ms: Number(at(0.5).toFixed(2)), p95_ms: Number(at(0.95).toFixed(2)), n: s.length };
 };
+
+/** Analytics, each list page and single users, 30 (users: 100) times each, spread over the keys (100 reads a minute each). */
+async function measureReads(base: string, keys: string[]): Promise<Record<string, ReturnType<typeof stats>>> {
+  let n = 0;
+  const key = () => keys[n++ % keys.length] ?? '';
+  const results: Record<string, ReturnType<typeof stats>> = {};
+  const analytics: number[] = [];
+  for (let i = 0; i < 30; i++) analytics.push(await timed(`${base}/api/service/analytics`, key()));
+  results['GET /api/service/analytics'] = stats(analytics);
+  for (const path of PAGES) {
+    const times: number[] = [];
+    for (let i = 0; i < 30; i++) times.push(await timed(base + path, key()));
+    results[`GET ${path.slice('/api/service'.length)}`] = stats(times);
+  }
+  // Ids from usr_scale10000 on: shorter ones are not well-formed ids and are refused before any read.
+  const user: number[] = [];
+  for (let i = 0; i < 100; i++) user.push(await timed(`${base}/api/service/users/usr_scale${10_000 + ((i * 7919) % 90_000)}`, key()));
+  results['GET /users/:id'] = stats(user);
+  return results;
+}
 
 async function main(): Promise<void> {
   const schema = `bench_${randomBytes(4).toString('hex')}`;
@@ -114,15 +146,7 @@ async function main(): Promise<void> {
       }
       results['API-key auth, first use (database lookup) + GET /info'] = stats(cold);
       results['API-key auth, cached + GET /info'] = stats(warm);
-      const analytics: number[] = [];
-      const page: number[] = [];
-      for (let i = 0; i < 30; i++) {
-        const k = keys[i % 20] ?? '';
-        analytics.push(await timed(`${base}/api/service/analytics`, k));
-        page.push(await timed(`${base}/api/service/users?limit=50&offset=${50_000 + i * 50}`, k));
-      }
-      results['GET /api/service/analytics'] = stats(analytics);
-      results['GET /api/service/users?limit=50&offset=50000'] = stats(page);
+      Object.assign(results, await measureReads(base, keys.slice(0, 20)));
     } finally {
       await stopChild(tessera.child);
     }

@@ -4,6 +4,8 @@ import { Prisma } from './.generated/client/sqlite/client.ts';
 
 export const sql = Prisma.sql;
 export const join = Prisma.join;
+/** A fragment that adds nothing: the branch of an optional condition that is not there. */
+export const empty = Prisma.empty;
 export type Sql = ReturnType<typeof Prisma.sql>;
 /** One result row of a raw statement, by column name. */
 export type Row = Record<string, unknown>;

@@ -55,6 +55,14 @@ export function dateOrNull(row: Row, col: string): Date | null {
   return column(row, col) === null ? null : date(row, col);
 }
 
+/** A COUNT: SQLite hands it back as a number, PostgreSQL (bigint) through Prisma as a BigInt. */
+export function count(row: Row, col: string): number {
+  const v = column(row, col);
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v !== 'number') throw new Error(`column ${col} is not a count`);
+  return v;
+}
+
 export function bool(row: Row, col: string): boolean {
   const v = column(row, col);
   if (typeof v !== 'boolean') throw new Error(`column ${col} is not a boolean`);

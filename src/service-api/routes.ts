@@ -31,47 +31,47 @@ function presentInfo(s: { id: string; name: string; slug: string; serviceType: s
 }
 
 export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState, AppContext> {
-  const { db } = deps;
+  const { db, database } = deps;
   const router = new Router<AppState, AppContext>({ prefix: '/api/service' });
   router.use(serviceApiGuard(deps, metrics));
   const svc = (ctx: AppContext) => principal(ctx).service;
 
   router.get('/users', need('read:users'), async (ctx) => {
-    ctx.body = await listUsers(db, svc(ctx), pageFrom(ctx.query));
+    ctx.body = await listUsers(database, svc(ctx), pageFrom(ctx.query));
   });
   router.post('/users', need('write:users'), async (ctx) => {
     const body = validate(CreateUser, ctx.request.body, 'Invalid email format');
     ctx.body = presentServiceUser(await provisionUser(db, svc(ctx), body.email));
   });
   router.get('/users/:userId', need('read:users'), async (ctx) => {
-    ctx.body = presentServiceUser(await findLinkedUser(db, svc(ctx), ctx.params.userId ?? ''));
+    ctx.body = presentServiceUser(await findLinkedUser(database, svc(ctx), ctx.params.userId ?? ''));
   });
   router.patch('/users/:userId', need('write:users'), async (ctx) => {
     const body = validate(UpdateUser, ctx.request.body, 'Invalid email format');
-    ctx.body = presentServiceUser(await changeEmail(db, svc(ctx), ctx.params.userId ?? '', body.email));
+    ctx.body = presentServiceUser(await changeEmail(database, svc(ctx), ctx.params.userId ?? '', body.email));
   });
   router.delete('/users/:userId', need('delete:users'), async (ctx) => {
-    await removeUser(db, svc(ctx), ctx.params.userId ?? '');
+    await removeUser(database, svc(ctx), ctx.params.userId ?? '');
     ctx.status = 204;
   });
 
   router.get('/subscriptions', need('read:subscriptions'), async (ctx) => {
     const status = validate(StatusFilter, Array.isArray(ctx.query.status) ? '' : ctx.query.status, 'Invalid status filter');
-    ctx.body = await listSubscriptions(db, svc(ctx), status, pageFrom(ctx.query));
+    ctx.body = await listSubscriptions(database, svc(ctx), status, pageFrom(ctx.query));
   });
   router.post('/subscriptions', need('write:subscriptions'), async (ctx) => {
     const body = validate(CreateSubscription, ctx.request.body, 'Invalid subscription');
-    ctx.body = await createSubscription(db, svc(ctx), body);
+    ctx.body = await createSubscription(database, svc(ctx), body);
   });
   router.get('/subscriptions/:userId', need('read:subscriptions'), async (ctx) => {
-    ctx.body = await getSubscription(db, svc(ctx), ctx.params.userId ?? '');
+    ctx.body = await getSubscription(database, svc(ctx), ctx.params.userId ?? '');
   });
   router.patch('/subscriptions/:userId', need('write:subscriptions'), async (ctx) => {
     const body = validate(UpdateSubscription, ctx.request.body, 'Invalid subscription update');
-    ctx.body = await updateSubscription(db, svc(ctx), ctx.params.userId ?? '', body);
+    ctx.body = await updateSubscription(database, svc(ctx), ctx.params.userId ?? '', body);
   });
   router.delete('/subscriptions/:userId', need('delete:subscriptions'), async (ctx) => {
-    await deleteSubscription(db, svc(ctx), ctx.params.userId ?? '');
+    await deleteSubscription(database, svc(ctx), ctx.params.userId ?? '');
     ctx.status = 204;
   });
 

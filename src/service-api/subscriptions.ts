@@ -1,12 +1,13 @@
 // Service API subscriptions: one per user per service (docs/api.md, Service API).
 import { z } from 'zod';
-import type { Db } from '../db/client.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
+import { empty, sql } from '../db/sql.ts';
+import { count, date, runRead, text, type Row } from '../db/statements.ts';
 import { looksLikeId, newId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
-import { findLinkedUser } from './users.ts';
+import { findLinkedUser, type Reader } from './users.ts';
 
 export const STATUSES = ['active', 'cancelled', 'expired', 'past_due'] as const;
 export const SUB_NOT_FOUND = 'Subscription not found for this user';
@@ -27,19 +28,36 @@ export function presentSubscription(s: SubWithPlan) {
   return { id: s.id, user_id: s.userId, plan_id: s.planId, plan_name: s.plan.name, status: s.status, current_period_end: iso(s.currentPeriodEnd) };
 }
 
-export async function listSubscriptions(db: Db, service: Scope, status: string | undefined, page: Page) {
-  const where = { serviceId: service.id, ...(status ? { status } : {}) };
-  const [rows, total] = await Promise.all([
-    db.subscription.findMany({
-      where,
-      include: { plan: { select: { name: true } } },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      take: page.limit,
-      skip: page.offset,
-    }),
-    db.subscription.count({ where }),
-  ]);
-  return { subscriptions: rows.map(presentSubscription), total };
+const subscription = (r: Row): SubWithPlan => ({
+  id: text(r, 'id'),
+  userId: text(r, 'user_id'),
+  planId: text(r, 'plan_id'),
+  status: text(r, 'status'),
+  currentPeriodEnd: date(r, 'current_period_end'),
+  plan: { name: text(r, 'plan_name') },
+});
+
+/**
+ * One statement for the page and its total (see listUsers). The offset is taken on the
+ * (service_id[, status], created_at, id) index alone, and only the page's rows are read.
+ */
+export async function listSubscriptions(database: Reader, service: Scope, status: string | undefined, page: Page) {
+  const ofStatus = status ? sql`AND "status" = ${status}` : empty;
+  const rows = await runRead(
+    database.prisma,
+    database.direct,
+    sql`SELECT c."total", s."id", s."user_id", s."plan_id", pl."name" AS "plan_name", s."status", s."current_period_end"
+    FROM (SELECT COUNT(*) AS "total" FROM "subscriptions" WHERE "service_id" = ${service.id} ${ofStatus}) c
+    LEFT JOIN (
+      SELECT "created_at", "id" FROM "subscriptions" WHERE "service_id" = ${service.id} ${ofStatus}
+      ORDER BY "created_at", "id" LIMIT ${page.limit} OFFSET ${page.offset}
+    ) p ON TRUE
+    LEFT JOIN "subscriptions" s ON s."id" = p."id"
+    LEFT JOIN "plans" pl ON pl."id" = s."plan_id"
+    ORDER BY p."created_at", p."id"`,
+  );
+  const total = rows[0] ? count(rows[0], 'total') : 0;
+  return { subscriptions: rows.filter((r) => r.id !== null).map((r) => presentSubscription(subscription(r))), total };
 }
 
 /**
@@ -51,9 +69,10 @@ function userNotFound(err: unknown): never {
   throw err;
 }
 
-export async function createSubscription(db: Db, service: Scope, input: z.output<typeof CreateSubscription>) {
+export async function createSubscription(database: Reader, service: Scope, input: z.output<typeof CreateSubscription>) {
+  const db = database.prisma;
   if (!looksLikeId(input.user_id, 'usr') || !looksLikeId(input.plan_id, 'plan')) throw badRequest('Invalid plan_id or user_id');
-  const user = await findLinkedUser(db, service, input.user_id).catch(userNotFound);
+  const user = await findLinkedUser(database, service, input.user_id).catch(userNotFound);
   const plan = await db.plan.findUnique({ where: { id: input.plan_id } });
   if (!plan) throw notFound('Plan not found');
   if (plan.serviceId !== service.id) throw forbidden('Plan does not belong to this service');
@@ -71,21 +90,27 @@ export async function createSubscription(db: Db, service: Scope, input: z.output
   }
 }
 
-async function findSubscription(db: Db, service: Scope, userId: string) {
-  const sub = looksLikeId(userId, 'usr')
-    ? await db.subscription.findUnique({ where: { serviceId_userId: { serviceId: service.id, userId } }, include: { plan: { select: { name: true } } } })
-    : null;
-  if (!sub) throw notFound(SUB_NOT_FOUND);
-  return sub;
+async function findSubscription(database: Reader, service: Scope, userId: string): Promise<SubWithPlan> {
+  const [row] = looksLikeId(userId, 'usr')
+    ? await runRead(
+        database.prisma,
+        database.direct,
+        sql`SELECT s."id", s."user_id", s."plan_id", pl."name" AS "plan_name", s."status", s."current_period_end"
+        FROM "subscriptions" s JOIN "plans" pl ON pl."id" = s."plan_id"
+        WHERE s."service_id" = ${service.id} AND s."user_id" = ${userId}`,
+      )
+    : [];
+  if (!row) throw notFound(SUB_NOT_FOUND);
+  return subscription(row);
 }
 
-export async function getSubscription(db: Db, service: Scope, userId: string) {
-  return presentSubscription(await findSubscription(db, service, userId));
+export async function getSubscription(database: Reader, service: Scope, userId: string) {
+  return presentSubscription(await findSubscription(database, service, userId));
 }
 
-export async function updateSubscription(db: Db, service: Scope, userId: string, input: z.output<typeof UpdateSubscription>) {
-  const sub = await findSubscription(db, service, userId);
-  const updated = await db.subscription.update({
+export async function updateSubscription(database: Reader, service: Scope, userId: string, input: z.output<typeof UpdateSubscription>) {
+  const sub = await findSubscription(database, service, userId);
+  const updated = await database.prisma.subscription.update({
     where: { id: sub.id },
     data: { ...(input.status ? { status: input.status } : {}), ...(input.current_period_end ? { currentPeriodEnd: input.current_period_end } : {}) },
     include: { plan: { select: { name: true } } },
@@ -93,7 +118,7 @@ export async function updateSubscription(db: Db, service: Scope, userId: string,
   return presentSubscription(updated);
 }
 
-export async function deleteSubscription(db: Db, service: Scope, userId: string): Promise<void> {
-  const sub = await findSubscription(db, service, userId);
-  await db.subscription.delete({ where: { id: sub.id } });
+export async function deleteSubscription(database: Reader, service: Scope, userId: string): Promise<void> {
+  const sub = await findSubscription(database, service, userId);
+  await database.prisma.subscription.delete({ where: { id: sub.id } });
 }

@@ -1,7 +1,9 @@
 // Service API users: the organization's users linked to the key's service (docs/api.md, Service API).
-import type { Db, Tx } from '../db/client.ts';
+import type { Database, Db, Tx } from '../db/client.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
+import { sql } from '../db/sql.ts';
+import { count, date, runRead, text, type Row } from '../db/statements.ts';
 import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
@@ -14,22 +16,51 @@ export function presentServiceUser(u: { id: string; email: string; createdAt: Da
   return { id: u.id, email: u.email, created_at: iso(u.createdAt) };
 }
 
-export async function listUsers(db: Db, service: Scope, page: Page) {
-  const where = { serviceId: service.id };
-  const [links, total] = await Promise.all([
-    db.serviceUser.findMany({ where, include: { user: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: page.limit, skip: page.offset }),
-    db.serviceUser.count({ where }),
-  ]);
-  return { users: links.map((l) => presentServiceUser(l.user)), total };
+/** The reads run on the direct SQLite connection when there is one (db/statements.ts), else through Prisma. */
+export type Reader = Pick<Database, 'prisma' | 'direct'>;
+export interface ServiceUser {
+  id: string;
+  email: string;
+  createdAt: Date;
+}
+
+const serviceUser = (r: Row): ServiceUser => ({ id: text(r, 'id'), email: text(r, 'email'), createdAt: date(r, 'created_at') });
+
+/**
+ * One statement for the page and its total, so PostgreSQL answers in one round trip. The offset is
+ * taken inside the subquery, on the (service_id, created_at, id, user_id) index alone: joined first,
+ * every skipped link would cost a user lookup (2.4 ms at offset 5 000 on SQLite). The LEFT JOIN keeps
+ * the total's row when the page is empty.
+ */
+export async function listUsers(database: Reader, service: Scope, page: Page) {
+  const rows = await runRead(
+    database.prisma,
+    database.direct,
+    sql`SELECT c."total", u."id", u."email", u."created_at"
+    FROM (SELECT COUNT(*) AS "total" FROM "service_users" WHERE "service_id" = ${service.id}) c
+    LEFT JOIN (
+      SELECT "user_id", "created_at", "id" FROM "service_users" WHERE "service_id" = ${service.id}
+      ORDER BY "created_at", "id" LIMIT ${page.limit} OFFSET ${page.offset}
+    ) p ON TRUE
+    LEFT JOIN "users" u ON u."id" = p."user_id"
+    ORDER BY p."created_at", p."id"`,
+  );
+  const total = rows[0] ? count(rows[0], 'total') : 0;
+  return { users: rows.filter((r) => r.id !== null).map((r) => presentServiceUser(serviceUser(r))), total };
 }
 
 /** The user when linked to the service; 404 otherwise (including other services' users). */
-export async function findLinkedUser(db: Db, service: Scope, userId: string) {
-  const link = looksLikeId(userId, 'usr')
-    ? await db.serviceUser.findUnique({ where: { serviceId_userId: { serviceId: service.id, userId } }, include: { user: true } })
-    : null;
-  if (!link) throw notFound(USER_NOT_LINKED);
-  return link.user;
+export async function findLinkedUser(database: Reader, service: Scope, userId: string): Promise<ServiceUser> {
+  const [row] = looksLikeId(userId, 'usr')
+    ? await runRead(
+        database.prisma,
+        database.direct,
+        sql`SELECT u."id", u."email", u."created_at" FROM "service_users" su JOIN "users" u ON u."id" = su."user_id"
+        WHERE su."service_id" = ${service.id} AND su."user_id" = ${userId}`,
+      )
+    : [];
+  if (!row) throw notFound(USER_NOT_LINKED);
+  return serviceUser(row);
 }
 
 /** Links a directory user to the service (first SSO or provisioning); idempotent. Returns the link. */
@@ -75,8 +106,9 @@ export async function provisionUser(db: Db, service: Scope, email: string) {
 }
 
 /** PATCH {email}: only for a user this service owns alone (ownedAlone); otherwise 409. */
-export async function changeEmail(db: Db, service: Scope, userId: string, email: string | undefined) {
-  const user = await findLinkedUser(db, service, userId);
+export async function changeEmail(database: Reader, service: Scope, userId: string, email: string | undefined) {
+  const db = database.prisma;
+  const user = await findLinkedUser(database, service, userId);
   if (email === undefined || email === user.email) return user;
   let changed;
   try {
@@ -86,7 +118,7 @@ export async function changeEmail(db: Db, service: Scope, userId: string, email:
     throw err;
   }
   if (changed.count !== 1) throw conflict(SHARED_IDENTITY);
-  return findLinkedUser(db, service, userId);
+  return findLinkedUser(database, service, userId);
 }
 
 /**
@@ -94,9 +126,9 @@ export async function changeEmail(db: Db, service: Scope, userId: string, email:
  * The user record goes too only when this service owned it alone (ownedAlone); a shared directory user
  * stays exactly as it was for the organization and its other services.
  */
-export async function removeUser(db: Db, service: Scope, userId: string): Promise<void> {
-  const user = await findLinkedUser(db, service, userId);
-  await db.$transaction(async (tx) => {
+export async function removeUser(database: Reader, service: Scope, userId: string): Promise<void> {
+  const user = await findLinkedUser(database, service, userId);
+  await database.prisma.$transaction(async (tx) => {
     await tx.subscription.deleteMany({ where: { serviceId: service.id, userId: user.id } });
     await forgetLogins(tx, service.id, user.id);
     await tx.idpSessionService.deleteMany({ where: { serviceId: service.id, session: { userId: user.id } } });

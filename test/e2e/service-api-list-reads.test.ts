@@ -1,0 +1,211 @@
+// The Service API's user and subscription reads (lists with their totals, single lookups) are written
+// once in SQL and run either on SQLite's direct connection or through Prisma's raw query (PostgreSQL,
+// or SQLite while busy). This suite holds both paths to the JSON of the Prisma model reads they
+// replaced, on data chosen to trip a hand-written query: non-ASCII emails and plan names, links created
+// in the same millisecond (ties broken by id), user creation times in the opposite order to link
+// creation times, every subscription status, another service sharing the same users, and pages that
+// start past the end.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/client.ts';
+import type { Page } from '../../src/http/validate.ts';
+import { newId, newPersistentNameId } from '../../src/security/random.ts';
+import { findLinkedUser, listUsers, type Reader } from '../../src/service-api/users.ts';
+import { getSubscription, listSubscriptions } from '../../src/service-api/subscriptions.ts';
+import { databases } from '../helpers/databases.ts';
+import { createKey, registerAdmin } from '../helpers/fixtures.ts';
+import { Client } from '../helpers/http.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { fakeId, serviceWorld, type ServiceWorld } from '../helpers/service-api.ts';
+
+// The reads as they were before they became SQL, kept here as the reference. Their presentation is
+// spelled out rather than borrowed from src/, so a presenter change cannot hide a difference either.
+const userJson = (u: { id: string; email: string; createdAt: Date }) => ({ id: u.id, email: u.email, created_at: u.createdAt.toISOString() });
+type SubRow = { id: string; userId: string; planId: string; status: string; currentPeriodEnd: Date; plan: { name: string } };
+const subJson = (s: SubRow) => ({
+  id: s.id,
+  user_id: s.userId,
+  plan_id: s.planId,
+  plan_name: s.plan.name,
+  status: s.status,
+  current_period_end: s.currentPeriodEnd.toISOString(),
+});
+const order = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];
+
+async function referenceUsers(db: Db, serviceId: string, page: Page) {
+  const where = { serviceId };
+  const [links, total] = await Promise.all([
+    db.serviceUser.findMany({ where, include: { user: true }, orderBy: order, take: page.limit, skip: page.offset }),
+    db.serviceUser.count({ where }),
+  ]);
+  return { users: links.map((l) => userJson(l.user)), total };
+}
+
+async function referenceSubscriptions(db: Db, serviceId: string, status: string | undefined, page: Page) {
+  const where = { serviceId, ...(status ? { status } : {}) };
+  const [rows, total] = await Promise.all([
+    db.subscription.findMany({ where, include: { plan: { select: { name: true } } }, orderBy: order, take: page.limit, skip: page.offset }),
+    db.subscription.count({ where }),
+  ]);
+  return { subscriptions: rows.map(subJson), total };
+}
+
+async function referenceUser(db: Db, serviceId: string, userId: string) {
+  const link = await db.serviceUser.findUnique({ where: { serviceId_userId: { serviceId, userId } }, include: { user: true } });
+  return link ? userJson(link.user) : null;
+}
+
+async function referenceSubscription(db: Db, serviceId: string, userId: string) {
+  const sub = await db.subscription.findUnique({ where: { serviceId_userId: { serviceId, userId } }, include: { plan: { select: { name: true } } } });
+  return sub ? subJson(sub) : null;
+}
+
+const EMAILS = [
+  'zoë.müller@exämple.test',
+  'δοκιμή@παράδειγμα.δοκιμή',
+  '用户@例子.测试',
+  "o'brien+tag@example.com",
+  'plain@example.com',
+  'ümlaut@example.com',
+  'last@example.com',
+];
+const STATUSES = ['active', 'cancelled', 'expired', 'past_due'] as const;
+const SAME_MS = new Date('2026-03-01T12:00:00.123Z');
+
+interface Seeded {
+  userIds: string[];
+  /** Linked to the service but without a subscription. */
+  unsubscribed: string;
+  /** A user of the organization that only the other service knows. */
+  otherOnly: string;
+}
+
+/**
+ * Users linked to `w`'s service (the first four in the same millisecond), each but the last with a
+ * subscription on one of two plans, statuses cycling; the other service links the same users in the
+ * opposite order, subscribes them all, and has a user of its own.
+ */
+async function seed(db: Db, w: ServiceWorld, other: ServiceWorld): Promise<Seeded> {
+  const orgId = (await db.service.findUniqueOrThrow({ where: { id: w.service.id } })).organizationId;
+  const plan2 = await db.plan.create({
+    data: { id: newId('plan'), serviceId: w.service.id, name: 'Plän ✓ "Énterprise" 企业', priceCents: 100n, currency: 'eur' },
+  });
+  const userIds: string[] = [];
+  for (const [i, email] of EMAILS.entries()) {
+    const created = new Date(Date.UTC(2025, 0, 1) + (EMAILS.length - i) * 3_600_000 + i);
+    const user = await db.user.create({ data: { id: newId('usr'), organizationId: orgId, email, createdAt: created } });
+    userIds.push(user.id);
+    const linkedAt = i < 4 ? SAME_MS : new Date(SAME_MS.getTime() + i * 1001);
+    await db.serviceUser.create({
+      data: { id: newId('su'), serviceId: w.service.id, userId: user.id, persistentNameId: newPersistentNameId(), createdAt: linkedAt },
+    });
+    await db.serviceUser.create({
+      data: {
+        id: newId('su'),
+        serviceId: other.service.id,
+        userId: user.id,
+        persistentNameId: newPersistentNameId(),
+        createdAt: new Date(Date.UTC(2024, 0, 1) - i),
+      },
+    });
+    const sub = { currentPeriodEnd: new Date(Date.UTC(2027, 5, 30, 23, 59, 59, 999) - i * 86_400_000), createdAt: i % 3 === 0 ? SAME_MS : linkedAt };
+    if (i < EMAILS.length - 1) {
+      const planId = i % 2 ? plan2.id : w.planId;
+      await db.subscription.create({
+        data: { id: newId('sub'), serviceId: w.service.id, userId: user.id, planId, status: STATUSES[i % 4] ?? 'active', ...sub },
+      });
+    }
+    await db.subscription.create({ data: { id: newId('sub'), serviceId: other.service.id, userId: user.id, planId: other.planId, status: 'active', ...sub } });
+  }
+  const lone = await db.user.create({ data: { id: newId('usr'), organizationId: orgId, email: 'other-only@example.com' } });
+  await db.serviceUser.create({ data: { id: newId('su'), serviceId: other.service.id, userId: lone.id, persistentNameId: newPersistentNameId() } });
+  return { userIds, unsubscribed: userIds.at(-1) ?? '', otherOnly: lone.id };
+}
+
+const PAGES = ['', 'limit=1', 'limit=3', 'limit=3&offset=2', 'limit=2&offset=5', 'limit=100', 'offset=6', 'offset=7', 'offset=1000000000'];
+const pageOf = (query: string): Page => {
+  const p = new URLSearchParams(query);
+  return { limit: Number(p.get('limit') ?? 50), offset: Number(p.get('offset') ?? 0) };
+};
+
+describe.each(databases())('Service API user and subscription reads on $name', (factory) => {
+  let srv: TestServer;
+  let w: ServiceWorld;
+  let seeded: Seeded;
+  let db: Db;
+  let clients: Client[];
+  let calls = 0;
+  // The read limit is per key and minute; the reads of this suite spread over a few keys.
+  const api = (): Client => clients[calls++ % clients.length] ?? new Client('');
+  /** What the reads take: the server's own (the direct connection on SQLite), or Prisma alone. */
+  const paths = (): [string, Reader][] => [
+    ['as served', srv.deps.database],
+    ['through Prisma', { prisma: srv.deps.database.prisma, direct: null }],
+  ];
+  const scope = () => ({ id: w.service.id, organizationId: '' });
+
+  beforeAll(async () => {
+    srv = await startTestServer(factory);
+    db = srv.deps.db;
+    const admin = await registerAdmin(srv.url);
+    w = await serviceWorld(srv.url, admin);
+    const other = await serviceWorld(srv.url, admin, { org: w.org });
+    seeded = await seed(db, w, other);
+    const keys = await Promise.all([1, 2, 3, 4].map(() => createKey(admin, w.org, w.service.slug, ['read:users', 'read:subscriptions'])));
+    clients = keys.map((k) => new Client(srv.url).apiKey(k.key));
+  });
+  afterAll(async () => {
+    await srv.stop();
+  });
+
+  it('the direct connection is on the path on SQLite, and the seeded data has what the checks rely on', async () => {
+    expect(srv.deps.database.direct !== null).toBe(factory.name === 'sqlite');
+    const ref = await referenceUsers(db, w.service.id, { limit: 100, offset: 0 });
+    expect(ref.total).toBe(EMAILS.length);
+    expect(ref.users.map((u) => u.email).sort()).toEqual([...EMAILS].sort());
+    const links = await db.serviceUser.findMany({ where: { serviceId: w.service.id } });
+    expect(links.filter((l) => l.createdAt.getTime() === SAME_MS.getTime())).toHaveLength(4);
+    expect(await referenceSubscription(db, w.service.id, seeded.unsubscribed)).toBeNull();
+    const subs = await referenceSubscriptions(db, w.service.id, undefined, { limit: 100, offset: 0 });
+    expect(new Set(subs.subscriptions.map((s) => s.status))).toEqual(new Set(STATUSES));
+    expect(new Set(subs.subscriptions.map((s) => s.plan_name)).size).toBe(2);
+  });
+
+  it.each(PAGES)('GET /api/service/users?%s is byte for byte the Prisma read', async (query) => {
+    const expected = await referenceUsers(db, w.service.id, pageOf(query));
+    const res = await api().get(`/api/service/users?${query}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(JSON.stringify(expected));
+    for (const [name, reader] of paths()) expect(JSON.stringify(await listUsers(reader, scope(), pageOf(query))), name).toBe(res.text);
+  });
+
+  it.each([undefined, ...STATUSES])('GET /api/service/subscriptions, status %s, on every page is byte for byte the Prisma read', async (status) => {
+    for (const query of PAGES) {
+      const expected = await referenceSubscriptions(db, w.service.id, status, pageOf(query));
+      const filter = status ? `status=${status}&` : '';
+      const res = await api().get(`/api/service/subscriptions?${filter}${query}`);
+      expect(res.status).toBe(200);
+      expect(res.text, query).toBe(JSON.stringify(expected));
+      for (const [name, reader] of paths()) {
+        expect(JSON.stringify(await listSubscriptions(reader, scope(), status, pageOf(query))), `${name} ${query}`).toBe(res.text);
+      }
+    }
+  });
+
+  it('GET /api/service/users/:id and /subscriptions/:userId are the Prisma reads, and 404 where those found nothing', async () => {
+    const ids = [...seeded.userIds, seeded.otherOnly, fakeId('usr'), 'not-an-id'];
+    for (const id of ids) {
+      const user = await referenceUser(db, w.service.id, id);
+      const sub = await referenceSubscription(db, w.service.id, id);
+      const u = await api().get(`/api/service/users/${encodeURIComponent(id)}`);
+      const s = await api().get(`/api/service/subscriptions/${encodeURIComponent(id)}`);
+      expect([u.status, s.status], id).toEqual([user ? 200 : 404, sub ? 200 : 404]);
+      if (user) expect(u.text).toBe(JSON.stringify(user));
+      if (sub) expect(s.text).toBe(JSON.stringify(sub));
+      for (const [name, reader] of paths()) {
+        const found = await findLinkedUser(reader, scope(), id).then(userJson, () => null);
+        expect(found, name).toEqual(user);
+        expect(await getSubscription(reader, scope(), id).catch(() => null), name).toEqual(sub);
+      }
+    }
+  });
+});
