@@ -7,13 +7,24 @@ import { GroupCommit } from './group-commit.ts';
 
 const same = <T>(c: T[]): T[] => c;
 
+/** A commit that answers at once, as a promise: what `write` throws becomes the rejection, as from a database. */
+function commitNow<C>(write: (batch: number[]) => C): (batch: number[]) => Promise<C> {
+  return (batch) =>
+    new Promise<C>((resolve) => {
+      resolve(write(batch));
+    });
+}
+
 describe('GroupCommit', () => {
   it('writes what arrives in one turn of the event loop as one batch, and answers each caller in order', async () => {
     const batches: number[][] = [];
-    const g = new GroupCommit<number, string, string[]>(async (batch) => {
-      batches.push(batch);
-      return batch.map((n) => `r${n}`);
-    }, same);
+    const g = new GroupCommit<number, string, string[]>(
+      commitNow((batch) => {
+        batches.push(batch);
+        return batch.map((n) => `r${n}`);
+      }),
+      same,
+    );
     const first = await Promise.all([1, 2, 3].map((n) => g.submit(n)));
     expect(first).toEqual(['r1', 'r2', 'r3']);
     expect(await g.submit(4)).toBe('r4');
@@ -41,11 +52,14 @@ describe('GroupCommit', () => {
 
   it('when a commit fails, retries its inputs one by one so only the bad one fails', async () => {
     const commits: number[][] = [];
-    const g = new GroupCommit<number, number, number[]>(async (batch) => {
-      commits.push(batch);
-      if (batch.includes(13)) throw new Error('bad input');
-      return batch.map((n) => n * 2);
-    }, same);
+    const g = new GroupCommit<number, number, number[]>(
+      commitNow((batch) => {
+        commits.push(batch);
+        if (batch.includes(13)) throw new Error('bad input');
+        return batch.map((n) => n * 2);
+      }),
+      same,
+    );
     const results = await Promise.allSettled([1, 13, 3].map((n) => g.submit(n)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(results[0]).toMatchObject({ value: 2 });
@@ -56,10 +70,13 @@ describe('GroupCommit', () => {
   it('when the database is unavailable, fails every caller of the batch at once with that error, retrying none', async () => {
     const commits: number[][] = [];
     const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    const g = new GroupCommit<number, number, number[]>(async (batch) => {
-      commits.push(batch);
-      throw outage;
-    }, same);
+    const g = new GroupCommit<number, number, number[]>(
+      commitNow((batch) => {
+        commits.push(batch);
+        throw outage;
+      }),
+      same,
+    );
     const results = await Promise.allSettled([1, 2, 3].map((n) => g.submit(n)));
     expect(results).toEqual([1, 2, 3].map(() => ({ status: 'rejected', reason: outage })));
     expect(commits).toEqual([[1, 2, 3]]);
@@ -68,10 +85,10 @@ describe('GroupCommit', () => {
   it('never writes a committed batch again: a failure after the commit fails each of its callers', async () => {
     const commits: number[][] = [];
     const g = new GroupCommit<number, number, number[]>(
-      async (batch) => {
+      commitNow((batch) => {
         commits.push(batch);
         return batch;
-      },
+      }),
       (c) => {
         if (c.includes(13)) throw new Error('could not read the rows back');
         return c;
@@ -85,17 +102,17 @@ describe('GroupCommit', () => {
   it('refuses a committed batch that yields a different number of results than inputs, without writing it again', async () => {
     const commits: number[][] = [];
     const g = new GroupCommit<number, number, number[]>(
-      async (batch) => {
+      commitNow((batch) => {
         commits.push(batch);
         return batch;
-      },
+      }),
       () => [1],
     );
     const results = await Promise.allSettled([1, 2].map((n) => g.submit(n)));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(commits).toEqual([[1, 2]]);
     const h = new GroupCommit<number, number, number[]>(
-      async (batch) => batch,
+      commitNow((batch) => batch),
       () => [],
     );
     await expect(h.submit(1)).rejects.toThrow(/0 results for 1 inputs/);
@@ -104,7 +121,7 @@ describe('GroupCommit', () => {
   it('reports each batch size', async () => {
     const sizes: number[] = [];
     const g = new GroupCommit<number, number, number[]>(
-      async (batch) => batch,
+      commitNow((batch) => batch),
       same,
       (n) => sizes.push(n),
     );

@@ -1,6 +1,6 @@
 // The databases every e2e suite runs against: a fresh SQLite file always, and a fresh PostgreSQL
 // schema when TEST_DATABASE_URL is set (CI sets it). Each call gives an isolated, empty database.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -16,18 +16,19 @@ export type DatabaseFactory = { name: 'sqlite' | 'postgresql'; create(): Promise
 const sqlite: DatabaseFactory = {
   name: 'sqlite',
   async create() {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
-    return { name: 'sqlite', url: `file:${join(dir, 'tessera.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-test-'));
+    return { name: 'sqlite', url: `file:${join(dir, 'tessera.db')}`, drop: () => rm(dir, { recursive: true, force: true }) };
   },
 };
 
 const postgres = (base: string): DatabaseFactory => ({
   name: 'postgresql',
-  async create() {
+  // Nothing to make yet: the server's migration creates the schema named in the URL.
+  create() {
     const schema = `t_${randomBytes(6).toString('hex')}`;
     const url = new URL(base);
     url.searchParams.set('schema', schema);
-    return {
+    return Promise.resolve({
       name: 'postgresql',
       url: url.toString(),
       drop: async () => {
@@ -36,7 +37,7 @@ const postgres = (base: string): DatabaseFactory => ({
         await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         await client.end();
       },
-    };
+    });
   },
 });
 

@@ -34,7 +34,7 @@ export class Client {
     }
     const res = await fetch(this.base + path, init);
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {

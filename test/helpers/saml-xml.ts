@@ -98,7 +98,9 @@ export function parseXml(xml: string): Document {
       },
     },
   }).parseFromString(xml, 'text/xml');
-  if (errors.length || !doc?.documentElement) throw new Error(`not well-formed XML: ${errors.join('; ')}`);
+  // documentElement is typed as always there; a text of only comments or white space has none.
+  const hasRoot = Array.from({ length: doc.childNodes.length }, (_, i) => doc.childNodes.item(i)).some((n) => n.nodeType === 1);
+  if (errors.length || !hasRoot) throw new Error(`not well-formed XML: ${errors.join('; ')}`);
   return doc;
 }
 
@@ -113,7 +115,7 @@ export function childrenOf(parent: Element, ns: string, local: string): Element[
   const out: Element[] = [];
   for (let i = 0; i < parent.childNodes.length; i++) {
     const n = parent.childNodes.item(i);
-    if (n && n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === local) out.push(n as Element);
+    if (n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === local) out.push(n as Element);
   }
   return out;
 }
@@ -126,7 +128,7 @@ export function one(node: Document | Element, ns: string, local: string): Elemen
 }
 
 export function text(el: Element): string {
-  return (el.textContent ?? '').trim();
+  return el.textContent.trim();
 }
 
 /** Base64 body of a PEM certificate (as in ds:X509Certificate). */

@@ -47,7 +47,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const stop = () =>
     new Promise<void>((resolve) => {
       dropAll();
-      if (server) server.close(() => resolve());
+      if (server)
+        server.close(() => {
+          resolve();
+        });
       else resolve();
       server = undefined;
     });
