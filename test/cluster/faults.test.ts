@@ -2,7 +2,8 @@
 // exits 0; kill -9 during a burst of writes leaves no half-written rows; losing Redis fails closed
 // (503, with a log line) and recovers by itself.
 import { request } from 'node:http';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { deferredCleanups } from '../helpers/suite.ts';
 import { databases } from '../helpers/databases.ts';
 import { startProcessServer } from '../helpers/process-server.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
@@ -20,12 +21,19 @@ async function heldPost(base: string, path: string, body: string): Promise<{ fin
   const status = new Promise<number>((resolve, reject) => {
     req.on('response', (res) => {
       res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('end', () => {
+        resolve(res.statusCode ?? 0);
+      });
     });
     req.on('error', reject);
   });
   req.flushHeaders();
-  await new Promise<void>((resolve, reject) => req.write(bytes.subarray(0, half), (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) => {
+    req.write(bytes.subarray(0, half), (err) => {
+      if (err) reject(err);
+      else resolve();
+    });
+  });
   return {
     finish: () => {
       req.end(bytes.subarray(half));
@@ -35,14 +43,11 @@ async function heldPost(base: string, path: string, body: string): Promise<{ fin
 }
 
 describe.each(databases())('process faults on $name', (factory) => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterAll(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const defer = deferredCleanups();
 
   it('SIGTERM: in-flight requests finish, new ones are refused, exit code 0 within 10 s', async () => {
     const db = await factory.create();
-    cleanups.push(() => db.drop());
+    defer(() => db.drop());
     const srv = await startProcessServer({ DATABASE_URL: db.url });
     // Four registrations are under way when the signal lands: their headers are in and their bodies
     // only half sent, so none can finish early however slow the machine, and each must still be
@@ -68,7 +73,7 @@ describe.each(databases())('process faults on $name', (factory) => {
 
   it('kill -9 during a burst of writes leaves no half-written organization', async () => {
     const db = await factory.create();
-    cleanups.push(() => db.drop());
+    defer(() => db.drop());
     const srv = await startProcessServer({ DATABASE_URL: db.url });
     const admin = await registerAdmin(srv.url);
     let stop = false;
@@ -90,7 +95,7 @@ describe.each(databases())('process faults on $name', (factory) => {
     }
     // And the database still opens and serves after the crash.
     const again = await startProcessServer({ DATABASE_URL: db.url });
-    cleanups.push(() => again.stop());
+    defer(() => again.stop());
     expect((await new Client(again.url).get('/readyz')).status).toBe(200);
   });
 });

@@ -1,7 +1,8 @@
 // A key revocation whose broadcast fails is sent again until it lands (issue 14 item 6): the instance
 // that answered the DELETE cannot reach Redis for a moment, and the other instance, which has the key
 // cached, still refuses it within seconds of the DELETE, not at the end of its cache TTL (up to 60 s).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { deferredCleanups } from '../helpers/suite.ts';
 import { databases, type TestDatabase } from '../helpers/databases.ts';
 import { startProcessServer, type ProcessServer } from '../helpers/process-server.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
@@ -22,25 +23,25 @@ describe.runIf(redisUrl && factory)('a revocation broadcast that fails is retrie
   let org: string;
   let svc: string;
 
+  const defer = deferredCleanups();
+
   beforeAll(async () => {
     if (!redisUrl || !factory) return;
     db = await factory.create();
+    defer(() => db.drop());
     const target = new URL(redisUrl);
     redisProxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    defer(() => redisProxy.close());
     // A reaches Redis only through the proxy the test cuts; B directly. One after the other, so the
     // SQLite fallback is migrated once.
     a = await startProcessServer({ DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${redisProxy.port}` });
+    defer(() => a.stop());
     b = await startProcessServer({ DATABASE_URL: db.url, REDIS_URL: redisUrl });
+    defer(() => b.stop());
     admin = await registerAdmin(a.url);
     org = await createOrg(admin);
     svc = (await createService(admin, org)).slug;
   }, 90_000);
-
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await redisProxy?.close();
-    await db?.drop();
-  });
 
   it('instance B refuses a key revoked on A within seconds, although A could not publish at first', async () => {
     const key = await createKey(admin, org, svc, ['read:service']);

@@ -1,6 +1,7 @@
 // Two Tessera processes behind an imaginary load balancer: one PostgreSQL schema, one Redis, one
 // PUBLIC_URL. Whatever one instance learns, the other must act on at once (issue 7; docs/security.md, attacks 14, 25, 33).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { deferredCleanups } from '../helpers/suite.ts';
 import { databases, type TestDatabase } from '../helpers/databases.ts';
 import { startProcessServer, type ProcessServer } from '../helpers/process-server.ts';
 import { Client, uniqueEmail } from '../helpers/http.ts';
@@ -25,14 +26,18 @@ describe.runIf(pgFactory && redisUrl)('two instances on one PostgreSQL and one R
   const onB = (path: string) => b.url + path;
   const ssoPath = () => `/saml/${org}/${svc}/sso`;
 
+  const defer = deferredCleanups();
+
   beforeAll(async () => {
     if (!pgFactory || !redisUrl) return;
     db = await pgFactory.create();
+    defer(() => db.drop());
     // Started together: the migration runner's advisory lock must let exactly one migrate.
     [a, b] = await Promise.all([
       startProcessServer({ DATABASE_URL: db.url, REDIS_URL: redisUrl, PUBLIC_URL: PUBLIC }),
       startProcessServer({ DATABASE_URL: db.url, REDIS_URL: redisUrl, PUBLIC_URL: PUBLIC }),
     ]);
+    defer(() => Promise.all([a.stop(), b.stop()]));
     admin = await registerAdmin(a.url);
     org = await createOrg(admin);
     svc = (await createService(admin, org)).slug;
@@ -40,11 +45,6 @@ describe.runIf(pgFactory && redisUrl)('two instances on one PostgreSQL and one R
     expect((await admin.client.post(`/api/organizations/${org}/users`, { email, password: USER_PASSWORD })).status).toBe(201);
     await configureSaml(admin, org, svc);
   }, 90_000);
-
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await db?.drop();
-  });
 
   it('a key deleted on instance 1 is refused by instance 2 on its next request', async () => {
     const key = await createKey(admin, org, svc, ['read:service']);

@@ -2,21 +2,19 @@
 // recently used key is dropped and the others stay cached; nothing clears the whole cache and sends
 // every key back to the database at once. "Cached" is proven by hiding the key table: a cached key is
 // still answered, synchronously; an evicted one needs the database.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { registerAdmin } from '../helpers/fixtures.ts';
 import { extraKey, serviceWorld, type ServiceWorld } from '../helpers/service-api.ts';
 import { ApiKeyAuth, type KeyPrincipal } from '../../src/service-api/auth.ts';
 
 describe.each(databases())('API-key cache bounds on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let w: ServiceWorld;
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     w = await serviceWorld(srv.url, await registerAdmin(srv.url));
   });
-  afterAll(async () => srv?.stop());
 
   it('keeps at most its bound, evicting the least recently used key only', async () => {
     const keys = [w.key, (await extraKey(w)).key, (await extraKey(w)).key];

@@ -1,20 +1,19 @@
 // /api/auth through real HTTP on every test database (docs/api.md, Admin accounts; docs/security.md, attack 35).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client, uniqueEmail } from '../helpers/http.ts';
 import { PASSWORD, registerAdmin } from '../helpers/fixtures.ts';
 
 type Tokens = { access_token: string; refresh_token: string; token_type: string; expires_in: number };
 
 describe.each(databases())('admin auth on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let anon: Client;
-  beforeAll(async () => {
-    srv = await startTestServer(factory);
+  beforeAll(() => {
     anon = new Client(srv.url);
   });
-  afterAll(async () => srv?.stop());
 
   it('registers, answers 201 with the account and a token pair, and lower-cases the email', async () => {
     const email = uniqueEmail('Reg').replace('reg', 'REG');

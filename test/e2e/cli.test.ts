@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases, type TestDatabase } from '../helpers/databases.ts';
 import { startTestServer, TEST_SECRET } from '../helpers/server.ts';
 import { Client } from '../helpers/http.ts';
@@ -32,8 +32,8 @@ describe.each(databases())('tessera CLI on $name', (factory) => {
   };
   beforeAll(async () => {
     db = await factory.create();
+    return () => db.drop();
   });
-  afterAll(async () => db?.drop());
 
   it('migrates, creates an account, organization, service and a working API key', async () => {
     expect((await cli('migrate')).code).toBe(0);

@@ -1,7 +1,7 @@
 // The conventions every endpoint follows (docs/api.md, Conventions and Errors), checked over real HTTP.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client, uniqueEmail, type Res } from '../helpers/http.ts';
 import { PASSWORD, addMember, createKey, createOrg, createPlan, createService, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { RFC3339_UTC, expectError, expectStatus, oversizedJson, tick } from '../helpers/admin-plane.ts';
@@ -14,7 +14,7 @@ function expectSecurityHeaders(res: Res<unknown>): void {
 }
 
 describe.each(databases())('conventions on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let anon: Client;
   let owner: Admin;
   let member: Admin;
@@ -23,7 +23,6 @@ describe.each(databases())('conventions on $name', (factory) => {
   let planId: string;
   let keyId: string;
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     anon = new Client(srv.url);
     owner = await registerAdmin(srv.url, 'owner');
     org = await createOrg(owner);
@@ -32,7 +31,6 @@ describe.each(databases())('conventions on $name', (factory) => {
     planId = await createPlan(owner, org, svc);
     keyId = (await createKey(owner, org, svc, ['read:service'])).id;
   });
-  afterAll(async () => srv?.stop());
 
   describe('errors', () => {
     it('every failure has {error, error_code, timestamp (RFC 3339 Z), request_id}', async () => {

@@ -3,7 +3,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { deferredCleanups } from '../helpers/suite.ts';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, TEST_SECRET } from '../helpers/server.ts';
 import { CookieJar, browserFetch, completeSignIn, samlWorld, type SamlWorld } from '../helpers/saml.ts';
@@ -14,10 +15,7 @@ const bin = join(import.meta.dirname, '..', '..', 'bin', 'tessera.mjs');
 const NEW_KEY = 'a-new-production-encryption-key-0123456789';
 
 describe.each(databases())('encryption key rotation on $name', (factory) => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterAll(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const defer = deferredCleanups();
 
   const cli = async (env: Record<string, string>) => {
     // Only the keys this call names: nothing inherited from the test process's environment.
@@ -42,7 +40,7 @@ describe.each(databases())('encryption key rotation on $name', (factory) => {
 
   it('re-seals every private key from the development key to a new key, once', async () => {
     const db = await factory.create();
-    cleanups.push(() => db.drop());
+    defer(() => db.drop());
     const before = await startTestServer(factory, {}, db); // development key
     const world = await samlWorld(before.url);
     await before.close(1000);
@@ -57,13 +55,13 @@ describe.each(databases())('encryption key rotation on $name', (factory) => {
     expect(wrongOld.out).toContain('nothing was changed');
 
     const rotated = await startTestServer(factory, { TESSERA_ENCRYPTION_KEY: NEW_KEY }, db);
-    cleanups.push(() => rotated.close(1000));
+    defer(() => rotated.close(1000));
     const ok = await signIn(rotated.url, world);
     expect(ok.status).toBe(200);
     expect(ok.text).toContain('name="SAMLResponse"');
 
     const stale = await startTestServer(factory, {}, db); // still on the development key
-    cleanups.push(() => stale.close(1000));
+    defer(() => stale.close(1000));
     const refused = await signIn(stale.url, world);
     expect(refused.status).toBe(503);
     expect(refused.text).not.toContain('SAMLResponse');

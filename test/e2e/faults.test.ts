@@ -1,9 +1,10 @@
 // Database unreachable → 503 SERVICE_UNAVAILABLE with Retry-After (never a stack trace), /readyz 503,
 // and recovery without a restart once the database is back. PostgreSQL only: it is the networked one.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { startTestServerBehindProxy, type TestServer } from '../helpers/server.ts';
+import { deferredCleanups } from '../helpers/suite.ts';
+import type { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { Client } from '../helpers/http.ts';
 import { createKey, createOrg, createService, registerAdmin } from '../helpers/fixtures.ts';
 
@@ -13,24 +14,15 @@ describe.runIf(pgFactory)('database outage on postgresql', () => {
   let proxy: TcpProxy;
   let srv: TestServer;
   let key: string;
+  const defer = deferredCleanups();
   beforeAll(async () => {
     if (!pgFactory) return;
-    const db = await pgFactory.create();
-    const url = new URL(db.url);
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-    url.host = `127.0.0.1:${proxy.port}`;
-    srv = await startTestServer(pgFactory, {}, { ...db, url: url.toString() });
+    ({ srv, proxy } = await startTestServerBehindProxy(pgFactory, defer));
     const admin = await registerAdmin(srv.url);
     const org = await createOrg(admin);
     const svc = await createService(admin, org);
     key = (await createKey(admin, org, svc.slug, ['read:users'])).key;
     srv.logs.length = 0;
-    // The schema is dropped through the direct URL at the end.
-    afterAll(async () => {
-      await srv.close(1000);
-      await proxy.close();
-      await db.drop();
-    });
   });
 
   it('answers 503 with Retry-After while the database is unreachable, then recovers by itself', async () => {

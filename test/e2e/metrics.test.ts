@@ -1,8 +1,8 @@
 // /metrics through HTTP: Prometheus text with request durations by route and status, API-key auth
 // failures, rate-limit rejections and (PostgreSQL) pool connections; the optional bearer token.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client } from '../helpers/http.ts';
 import { createKey, createOrg, createService, registerAdmin } from '../helpers/fixtures.ts';
 
@@ -14,13 +14,11 @@ function value(text: string, metric: string, labels = ''): number {
 }
 
 describe.each(databases())('metrics on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory, { TESSERA_METRICS_TOKEN: TOKEN });
   let scrape: Client;
-  beforeAll(async () => {
-    srv = await startTestServer(factory, { TESSERA_METRICS_TOKEN: TOKEN });
+  beforeAll(() => {
     scrape = new Client(srv.url).bearer(TOKEN);
   });
-  afterAll(async () => srv?.stop());
 
   it('needs the metrics token when one is configured', async () => {
     expect((await new Client(srv.url).get('/metrics')).status).toBe(401);

@@ -1,10 +1,10 @@
 // GET /openapi.json and GET /docs (docs/api.md, Operations): the document covers every route the app serves,
 // request bodies are the routes' own zod schemas, described responses match real ones, and the
 // reference page loads only local assets under a strict CSP.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client } from '../helpers/http.ts';
 import { ALL_PERMISSIONS, createKey, createOrg, createPlan, createService, registerAdmin } from '../helpers/fixtures.ts';
 import { appRoutes } from '../../src/ops/docs-routes.ts';
@@ -31,24 +31,25 @@ function operation(doc: OpenApiDocument, method: string, path: string): Operatio
 function refs(value: unknown, out: string[] = []): string[] {
   if (Array.isArray(value)) value.forEach((v) => refs(v, out));
   else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) k === '$ref' && typeof v === 'string' ? out.push(v) : refs(v, out);
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string') out.push(v);
+      else refs(v, out);
+    }
   }
   return out;
 }
 
 describe.each(databases())('OpenAPI document and API reference on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let anon: Client;
   let doc: OpenApiDocument;
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     anon = new Client(srv.url);
     const res = await anon.get<OpenApiDocument>('/openapi.json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     doc = res.body;
   });
-  afterAll(async () => srv?.stop());
 
   it('is an OpenAPI 3.1 document with info, servers, paths and the shared Error schema', () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);

@@ -1,9 +1,9 @@
 // /api/organizations: organizations, members and invitations through real HTTP (docs/api.md, Organizations).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client } from '../helpers/http.ts';
-import { addMember, createKey, createOrg, createService, registerAdmin, uniqueSlug, type Admin } from '../helpers/fixtures.ts';
+import { addMember, createKey, createOrg, createService, createTeam, registerAdmin, uniqueSlug, type Admin } from '../helpers/fixtures.ts';
 import { RFC3339_UTC, expectError, expectStatus, tick } from '../helpers/admin-plane.ts';
 
 interface Organization {
@@ -33,15 +33,13 @@ interface Invitation {
 const RESERVED = ['api', 'admin', 'saml', 'login', 'static', 'assets', 'health', 'metrics', 'docs', 'www'];
 
 describe.each(databases())('organizations on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let owner: Admin;
   let anon: Client;
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     anon = new Client(srv.url);
     owner = await registerAdmin(srv.url, 'owner');
   });
-  afterAll(async () => srv?.stop());
 
   describe('create, read, update', () => {
     it('creates an organization (201) and makes the creator its owner', async () => {
@@ -152,9 +150,7 @@ describe.each(databases())('organizations on $name', (factory) => {
     let member: Admin;
     let member2: Admin;
     beforeAll(async () => {
-      org = await createOrg(owner);
-      admin = await addMember(owner, org, 'admin', srv.url);
-      member = await addMember(owner, org, 'member', srv.url);
+      ({ org, admin, member } = await createTeam(srv.url, owner));
       member2 = await addMember(owner, org, 'member', srv.url);
     });
 
@@ -262,9 +258,7 @@ describe.each(databases())('organizations on $name', (factory) => {
     let admin: Admin;
     let member: Admin;
     beforeAll(async () => {
-      org = await createOrg(owner);
-      admin = await addMember(owner, org, 'admin', srv.url);
-      member = await addMember(owner, org, 'member', srv.url);
+      ({ org, admin, member } = await createTeam(srv.url, owner));
     });
 
     it('an admin invites (201 {invitation, token}); the invitee accepts (200 {organization, role})', async () => {

@@ -1,10 +1,11 @@
 // A database outage is reported as an outage (issue 14 item 6): 503 SERVICE_UNAVAILABLE with
 // Retry-After, never a 4xx that blames the request, and quickly even for requests that were batched
 // together. PostgreSQL only: it is the networked one, reached here through a proxy the test controls.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { startTestServerBehindProxy, type TestServer } from '../helpers/server.ts';
+import { deferredCleanups } from '../helpers/suite.ts';
+import type { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { Client, uniqueEmail, type Res } from '../helpers/http.ts';
 import { createKey, createOrg, createPlan, createService, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 
@@ -25,22 +26,13 @@ describe.runIf(pgFactory)('database outages on postgresql', () => {
   let admin: Admin;
   let org: string;
   let svc: string;
+  const defer = deferredCleanups();
   beforeAll(async () => {
     if (!pgFactory) return;
-    const db = await pgFactory.create();
-    const url = new URL(db.url);
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-    url.host = `127.0.0.1:${proxy.port}`;
-    srv = await startTestServer(pgFactory, {}, { ...db, url: url.toString() });
+    ({ srv, proxy } = await startTestServerBehindProxy(pgFactory, defer));
     admin = await registerAdmin(srv.url);
     org = await createOrg(admin);
     svc = (await createService(admin, org)).slug;
-    // The schema is dropped through the direct URL at the end.
-    afterAll(async () => {
-      await srv.close(1000);
-      await proxy.close();
-      await db.drop();
-    });
   });
 
   async function recover(): Promise<void> {

@@ -3,9 +3,10 @@
 //   view: every admin change is visible on the very next request;
 // - concurrent sign-ins are group-committed and every one of them is recorded exactly as a lone one;
 // - on SQLite, a sign-in while another writer holds the database lock still completes (through Prisma).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { createService } from '../helpers/fixtures.ts';
 import { expectStatus } from '../helpers/admin-plane.ts';
 import {
@@ -36,7 +37,7 @@ function assertionOf(page: FetchResult): { nameId: string; sessionIndex: string;
   const doc = parseXml(xml);
   const root = doc.documentElement as Element;
   const responseSigned = Array.from({ length: root.childNodes.length }, (_, i) => root.childNodes.item(i)).some(
-    (n) => n?.nodeType === 1 && (n as Element).localName === 'Signature' && (n as Element).namespaceURI === NS.dsig,
+    (n) => n.nodeType === 1 && (n as Element).localName === 'Signature' && (n as Element).namespaceURI === NS.dsig,
   );
   return {
     nameId: text(one(doc, NS.assertion, 'NameID')),
@@ -54,15 +55,13 @@ async function batches(srv: TestServer, writer: string): Promise<{ sum: number; 
 }
 
 describe.each(databases())('SSO hot path on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let world: SamlWorld;
   const samlPath = (svc = world.svc.slug) => `/api/organizations/${world.org}/services/${svc}/saml`;
 
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     world = await samlWorld(srv.url);
   });
-  afterAll(async () => srv?.stop());
 
   it('an admin change to the SAML settings is applied from the next request on', async () => {
     const jar = await signedInJar(world);
@@ -151,13 +150,11 @@ describe.each(databases())('SSO hot path on $name', (factory) => {
 
 // Only SQLite has a second, direct connection for the hot path, and so a lock held by the other one.
 describe.each(databases().filter((d) => d.name === 'sqlite'))('SSO hot path on $name, direct connection', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let world: SamlWorld;
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     world = await samlWorld(srv.url);
   });
-  afterAll(async () => srv?.stop());
 
   it('a sign-in while another transaction holds the write lock waits for it and succeeds', async () => {
     const jar = await signedInJar(world);

@@ -2,13 +2,13 @@
 // ships in node_modules, so the document is checked for well-formedness, for the schema's element order
 // inside IDPSSODescriptor, and read back by an independent implementation (samlify).
 import * as samlify from 'samlify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client } from '../helpers/http.ts';
 import { createOrg, createService, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { expectError, expectStatus } from '../helpers/admin-plane.ts';
-import { SP_ACS, SP_ENTITY } from '../helpers/saml.ts';
+import { ENABLE_SAML, samlPath } from '../helpers/saml.ts';
 import { BINDING, NAME_ID, NS, all, childrenOf, one, parseXml, pemBody, rsaCertificate, text } from '../helpers/saml-xml.ts';
 
 interface Urls {
@@ -23,17 +23,27 @@ interface Cert {
   status: string;
 }
 
-const ENABLE = { enabled: true, entity_id: SP_ENTITY, acs_url: SP_ACS };
 const SP_CERT = rsaCertificate(2048);
 
+/** The descriptor lists the endpoint twice, at one location: once per binding, Redirect and POST. */
+function expectBothBindings(idp: Element, endpoint: 'SingleSignOnService' | 'SingleLogoutService', location: string): void {
+  const listed = childrenOf(idp, NS.metadata, endpoint).map((e) => [e.getAttribute('Binding'), e.getAttribute('Location')]);
+  expect(listed).toHaveLength(2);
+  expect(listed).toEqual(
+    expect.arrayContaining([
+      [BINDING.redirect, location],
+      [BINDING.post, location],
+    ]),
+  );
+}
+
 describe.each(databases())('IdP metadata on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let owner: Admin;
   let org: string;
 
-  const samlPath = (o: string, s: string, rest = '') => `/api/organizations/${o}/services/${s}/saml${rest}`;
   /** A service of `org` configured with `config`; returns its slug, URLs and active certificate. */
-  const configured = async (config: Record<string, unknown> = ENABLE, o = org) => {
+  const configured = async (config: Record<string, unknown> = ENABLE_SAML, o = org) => {
     const slug = (await createService(owner, o)).slug;
     expectStatus(await owner.client.post(samlPath(o, slug), config), 200);
     const urls = (await owner.client.get<Urls>(samlPath(o, slug))).body;
@@ -48,11 +58,9 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
   const descriptor = (xml: string): Element => one(parseXml(xml), NS.metadata, 'IDPSSODescriptor');
 
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     owner = await registerAdmin(srv.url, 'owner');
     org = await createOrg(owner);
   });
-  afterAll(async () => srv?.stop());
 
   it('application/samlmetadata+xml; entityID {PUBLIC_URL}/saml/:org/:service/metadata; one IDPSSODescriptor with both SSO bindings, both SLO bindings, NameIDFormat and the signing certificate', async () => {
     const t = await configured();
@@ -80,7 +88,7 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
 
     // Child order as saml-schema-metadata-2.0 requires (SSODescriptorType, then IDPSSODescriptorType).
     const order = Array.from({ length: idp.childNodes.length }, (_, i) => idp.childNodes.item(i))
-      .filter((n): n is Element => n?.nodeType === 1)
+      .filter((n): n is Element => n.nodeType === 1)
       .map((e) => {
         expect(e.namespaceURI).toBe(NS.metadata);
         return e.localName;
@@ -88,23 +96,9 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
       .join(' ');
     expect(order).toMatch(/^(KeyDescriptor )*(SingleLogoutService )*(NameIDFormat )*(SingleSignOnService ?)+$/);
 
-    const sso = childrenOf(idp, NS.metadata, 'SingleSignOnService').map((e) => [e.getAttribute('Binding'), e.getAttribute('Location')]);
-    expect(sso).toHaveLength(2);
-    expect(sso).toEqual(
-      expect.arrayContaining([
-        [BINDING.redirect, t.urls.sso_url],
-        [BINDING.post, t.urls.sso_url],
-      ]),
-    );
+    expectBothBindings(idp, 'SingleSignOnService', t.urls.sso_url);
     expect(t.urls.sso_url).toBe(`${srv.url}/saml/${org}/${t.slug}/sso`);
-    const slo = childrenOf(idp, NS.metadata, 'SingleLogoutService').map((e) => [e.getAttribute('Binding'), e.getAttribute('Location')]);
-    expect(slo).toHaveLength(2);
-    expect(slo).toEqual(
-      expect.arrayContaining([
-        [BINDING.redirect, t.urls.slo_url_idp],
-        [BINDING.post, t.urls.slo_url_idp],
-      ]),
-    );
+    expectBothBindings(idp, 'SingleLogoutService', t.urls.slo_url_idp);
     expect(t.urls.slo_url_idp).toBe(`${srv.url}/saml/${org}/${t.slug}/slo`);
     expect(childrenOf(idp, NS.metadata, 'NameIDFormat').map(text)).toEqual([NAME_ID.email]);
 
@@ -118,7 +112,7 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
   });
 
   it('samlify reads the entity ID, both SSO and SLO locations, NameIDFormat, WantAuthnRequestsSigned and the signing certificate', async () => {
-    const t = await configured({ ...ENABLE, name_id_format: NAME_ID.persistent, sp_certificate: SP_CERT, want_authn_requests_signed: true });
+    const t = await configured({ ...ENABLE_SAML, name_id_format: NAME_ID.persistent, sp_certificate: SP_CERT, want_authn_requests_signed: true });
     const { res, body } = await metadata(t.urls.metadata_url);
     expect(res.status).toBe(200);
     const idp = samlify.IdentityProvider({ metadata: body });
@@ -134,12 +128,15 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
   });
 
   it('WantAuthnRequestsSigned and NameIDFormat follow the configuration as it changes', async () => {
-    const t = await configured({ ...ENABLE, name_id_format: NAME_ID.transient, sp_certificate: SP_CERT, want_authn_requests_signed: true });
+    const t = await configured({ ...ENABLE_SAML, name_id_format: NAME_ID.transient, sp_certificate: SP_CERT, want_authn_requests_signed: true });
     let idp = descriptor((await metadata(t.urls.metadata_url)).body);
     expect(idp.getAttribute('WantAuthnRequestsSigned')).toBe('true');
     expect(childrenOf(idp, NS.metadata, 'NameIDFormat').map(text)).toEqual([NAME_ID.transient]);
 
-    expectStatus(await owner.client.post(samlPath(org, t.slug), { ...ENABLE, name_id_format: NAME_ID.unspecified, want_authn_requests_signed: false }), 200);
+    expectStatus(
+      await owner.client.post(samlPath(org, t.slug), { ...ENABLE_SAML, name_id_format: NAME_ID.unspecified, want_authn_requests_signed: false }),
+      200,
+    );
     idp = descriptor((await metadata(t.urls.metadata_url)).body);
     expect(idp.getAttribute('WantAuthnRequestsSigned')).toBe('false');
     expect(childrenOf(idp, NS.metadata, 'NameIDFormat').map(text)).toEqual([NAME_ID.unspecified]);
@@ -200,7 +197,7 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
     expectError(json, 404, 'NOT_FOUND');
 
     // Re-enabling publishes it again.
-    expectStatus(await owner.client.post(samlPath(org, disabled.slug), ENABLE), 200);
+    expectStatus(await owner.client.post(samlPath(org, disabled.slug), ENABLE_SAML), 200);
     expect((await metadata(disabled.urls.metadata_url)).res.status).toBe(200);
   });
 });

@@ -5,25 +5,15 @@
 import { X509Certificate } from 'node:crypto';
 import * as samlify from 'samlify';
 import { SAML } from '@node-saml/node-saml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { createOrg, createService, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { expectError, expectStatus } from '../helpers/admin-plane.ts';
-import { CookieJar, browserFetch } from '../helpers/saml.ts';
+import { CookieJar, browserFetch, type SamlConfigBody } from '../helpers/saml.ts';
 import { generateKeyPair } from '../helpers/saml-attacks.ts';
+import { signingWith } from '../helpers/node-saml.ts';
 import { NAME_ID, pemBody, rsaCertificate } from '../helpers/saml-xml.ts';
-
-interface SamlConfigBody {
-  enabled: boolean;
-  entity_id: string | null;
-  acs_url: string | null;
-  slo_url: string | null;
-  name_id_format: string;
-  sp_certificate: string | null;
-  want_authn_requests_signed: boolean;
-  sso_url: string;
-}
 
 const POST = samlify.Constants.namespace.binding.post;
 const REDIRECT = samlify.Constants.namespace.binding.redirect;
@@ -46,18 +36,16 @@ function withKey(certBody: string, attrs = ''): string {
 }
 
 describe.each(databases())('SP metadata import on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let owner: Admin;
   let org: string;
   const path = (svc: string) => `/api/organizations/${org}/services/${svc}/saml`;
   const read = async (svc: string) => (await owner.client.get<SamlConfigBody>(path(svc))).body;
 
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     owner = await registerAdmin(srv.url, 'owner');
     org = await createOrg(owner);
   });
-  afterAll(async () => srv?.stop());
 
   it('node-saml metadata: entity ID, HTTP-POST ACS, SLO, signing certificate, AuthnRequestsSigned and NameIDFormat; its signed AuthnRequests are then accepted', async () => {
     const keys = generateKeyPair('node-saml-sp.example.com');
@@ -68,8 +56,7 @@ describe.each(databases())('SP metadata import on $name', (factory) => {
       logoutCallbackUrl: 'https://node-saml.example.com/logout/callback',
       identifierFormat: NAME_ID.persistent,
       idpCert: keys.certPem,
-      privateKey: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      signatureAlgorithm: 'sha256' as const,
+      ...signingWith(keys),
     };
     const xml = new SAML(options).generateServiceProviderMetadata(null, keys.certPem);
     expect(xml).toContain('AuthnRequestsSigned="true"');

@@ -1,24 +1,27 @@
 // Service API analytics and service info through real HTTP on every test database (docs/api.md, Service API).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { Client } from '../helpers/http.ts';
-import { registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { recordLogin } from '../../src/service-api/logins.ts';
 import type { Db } from '../../src/db/client.ts';
-import { RFC3339_Z, expectError, extraKey, fakeId, provisionUser, serviceWorld, subscribe, type Analytics, type ServiceInfo } from '../helpers/service-api.ts';
+import {
+  RFC3339_Z,
+  expectError,
+  extraKey,
+  fakeId,
+  provisionUser,
+  serviceApiSuite,
+  subscribe,
+  type Analytics,
+  type ServiceInfo,
+} from '../helpers/service-api.ts';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 
 describe.each(databases())('service API analytics and info on $name', (factory) => {
-  let srv: TestServer;
-  let admin: Admin;
-  beforeAll(async () => {
-    srv = await startTestServer(factory);
-    admin = await registerAdmin(srv.url);
-  });
-  afterAll(async () => srv?.stop());
+  const suite = serviceApiSuite(factory);
+  const srv = suite.srv;
 
   const events = (serviceId: string, userId: string, agesMs: number[]) => {
     const now = Date.now();
@@ -32,31 +35,30 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
 
   describe('GET /api/service/analytics', () => {
     it('is all zeros for a new service', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const res = await w.api.get<Analytics>('/api/service/analytics');
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ total_users: 0, total_subscriptions: 0, active_subscriptions: 0, total_logins_30d: 0, unique_users_30d: 0 });
     });
 
     it('counts users, subscriptions and 30-day logins of this service exactly', async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const sibling = await serviceWorld(srv.url, admin, { org: w.org });
-      const elsewhere = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
+      const sibling = await suite.world({ org: w.org });
+      const elsewhere = await suite.world();
       const db = srv.deps.db;
 
-      const [u1, u2, u3, u4, u5] = [
+      const [u1, u2, u3, u4, _u5] = [
         await provisionUser(w.api),
         await provisionUser(w.api),
         await provisionUser(w.api),
         await provisionUser(w.api),
         await provisionUser(w.api),
       ];
-      if (!u1 || !u2 || !u3 || !u4 || !u5) throw new Error('users missing');
       await subscribe(w.api, u1.id, w.planId, { status: 'active' });
       await subscribe(w.api, u2.id, w.planId, { status: 'active' });
       await subscribe(w.api, u3.id, w.planId, { status: 'cancelled' });
       await subscribe(w.api, u4.id, w.planId, { status: 'past_due' });
-      // u5: no subscription.
+      // _u5: no subscription.
 
       // Another service of the same organization shares u1 and u4 and has its own user.
       await provisionUser(sibling.api, u1.email);
@@ -118,7 +120,7 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
     });
 
     it('counts a login event exactly once per event and a user once however often it logs in', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       await seedLogins(
         srv.deps.db,
@@ -138,7 +140,7 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
 
   describe('GET /api/service/info', () => {
     it("returns {id, name, slug, service_type, created_at} of the key's service", async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const res = await w.api.get<ServiceInfo>('/api/service/info');
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
@@ -146,18 +148,19 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
         name: `Service ${w.service.slug}`,
         slug: w.service.slug,
         service_type: 'web',
-        created_at: expect.stringMatching(RFC3339_Z),
+        created_at: res.body.created_at,
       });
-      const adminView = await admin.client.get<{ service: { created_at: string } }>(`/api/organizations/${w.org}/services/${w.service.slug}`);
+      expect(res.body.created_at).toMatch(RFC3339_Z);
+      const adminView = await w.admin.client.get<{ service: { created_at: string } }>(`/api/organizations/${w.org}/services/${w.service.slug}`);
       expect(res.body.created_at).toBe(adminView.body.service.created_at);
     });
   });
 
   describe('last_used_at', () => {
     it('is written off the request path, at most once a minute per key, and shows in the admin API', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const view = async () =>
-        (await admin.client.get<{ last_used_at: string | null }>(`/api/organizations/${w.org}/services/${w.service.slug}/api-keys/${w.keyId}`)).body
+        (await w.admin.client.get<{ last_used_at: string | null }>(`/api/organizations/${w.org}/services/${w.service.slug}/api-keys/${w.keyId}`)).body
           .last_used_at;
       expect(await view()).toBeNull();
       const before = Date.now();
@@ -176,7 +179,7 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
 
   describe('PATCH /api/service/info', () => {
     it('renames the service; the next GET /info (and other keys, and the admin API) see the new name', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const second = await extraKey(w, ['read:service']);
       // Warm both keys' cached principals.
       expect((await w.api.get<ServiceInfo>('/api/service/info')).body.name).toBe(`Service ${w.service.slug}`);
@@ -189,25 +192,26 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
         name: 'Updated Application Name',
         slug: w.service.slug,
         service_type: 'web',
-        created_at: expect.stringMatching(RFC3339_Z),
+        created_at: res.body.created_at,
       });
+      expect(res.body.created_at).toMatch(RFC3339_Z);
 
       expect((await w.api.get<ServiceInfo>('/api/service/info')).body).toEqual(res.body);
       expect((await second.api.get<ServiceInfo>('/api/service/info')).body).toEqual(res.body);
-      const adminView = await admin.client.get<{ service: { name: string } }>(`/api/organizations/${w.org}/services/${w.service.slug}`);
+      const adminView = await w.admin.client.get<{ service: { name: string } }>(`/api/organizations/${w.org}/services/${w.service.slug}`);
       expect(adminView.body.service.name).toBe('Updated Application Name');
     });
 
     it('a rename through the admin API is visible at once on GET /info', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       expect((await w.api.get<ServiceInfo>('/api/service/info')).status).toBe(200);
-      const patched = await admin.client.patch(`/api/organizations/${w.org}/services/${w.service.slug}`, { name: 'Renamed by admin' });
+      const patched = await w.admin.client.patch(`/api/organizations/${w.org}/services/${w.service.slug}`, { name: 'Renamed by admin' });
       expect(patched.status).toBe(200);
       expect((await w.api.get<ServiceInfo>('/api/service/info')).body.name).toBe('Renamed by admin');
     });
 
     it('an empty body changes nothing (200)', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const before = await w.api.get<ServiceInfo>('/api/service/info');
       const res = await w.api.patch<ServiceInfo>('/api/service/info', {});
       expect(res.status).toBe(200);
@@ -215,7 +219,7 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
     });
 
     it('rejects unknown fields, empty or overlong names and non-object bodies with 400', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const before = await w.api.get<ServiceInfo>('/api/service/info');
       const unknown = expectError(await w.api.patch('/api/service/info', { name: 'ok', slug: 'hijack' }), 400, 'BAD_REQUEST');
       expect(JSON.stringify(unknown.details)).toContain('slug');
@@ -235,7 +239,7 @@ describe.each(databases())('service API analytics and info on $name', (factory) 
     });
 
     it('a key without write:service cannot rename (403) and the name is unchanged', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const reader = await extraKey(w, ['read:service']);
       expectError(await reader.api.patch('/api/service/info', { name: 'Nope' }), 403, 'FORBIDDEN', 'API key lacks write:service permission');
       expect((await new Client(srv.url).apiKey(w.key).get<ServiceInfo>('/api/service/info')).body.name).toBe(`Service ${w.service.slug}`);

@@ -1,15 +1,14 @@
 // Service API subscriptions through real HTTP on every test database (docs/api.md, Service API).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { createPlan, registerAdmin, type Admin } from '../helpers/fixtures.ts';
+import { createPlan } from '../helpers/fixtures.ts';
 import {
   RFC3339_Z,
   SUB_NOT_FOUND,
   expectError,
   fakeId,
   provisionUser,
-  serviceWorld,
+  serviceApiSuite,
   subscribe,
   type ApiSubscription,
   type SubscriptionList,
@@ -19,17 +18,11 @@ const DAY = 86_400_000;
 const STATUSES = ['active', 'cancelled', 'expired', 'past_due'] as const;
 
 describe.each(databases())('service API subscriptions on $name', (factory) => {
-  let srv: TestServer;
-  let admin: Admin;
-  beforeAll(async () => {
-    srv = await startTestServer(factory);
-    admin = await registerAdmin(srv.url);
-  });
-  afterAll(async () => srv?.stop());
+  const suite = serviceApiSuite(factory);
 
   describe('POST /api/service/subscriptions', () => {
     it('creates an active subscription ending in 30 days by default, with the plan name', async () => {
-      const w = await serviceWorld(srv.url, admin, { planName: 'Professional Plan' });
+      const w = await suite.world({ planName: 'Professional Plan' });
       const u = await provisionUser(w.api);
       const before = Date.now();
       const res = await w.api.post<ApiSubscription>('/api/service/subscriptions', { user_id: u.id, plan_id: w.planId });
@@ -48,7 +41,7 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it('stores an explicit status and period end (normalised to UTC)', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u1 = await provisionUser(w.api);
       const s1 = await subscribe(w.api, u1.id, w.planId, { status: 'past_due', current_period_end: '2030-01-15T10:30:00Z' });
       expect(s1.status).toBe('past_due');
@@ -63,14 +56,14 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it.each(STATUSES)('accepts the status %s', async (status) => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       expect((await subscribe(w.api, u.id, w.planId, { status })).status).toBe(status);
     });
 
     it('a second POST for the same user is 409 CONFLICT, whatever the status', async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const other = await createPlan(admin, w.org, w.service.slug, 'Other plan');
+      const w = await suite.world();
+      const other = await createPlan(w.admin, w.org, w.service.slug, 'Other plan');
       const u = await provisionUser(w.api);
       const first = await subscribe(w.api, u.id, w.planId, { status: 'cancelled' });
       expectError(await w.api.post('/api/service/subscriptions', { user_id: u.id, plan_id: w.planId }), 409, 'CONFLICT');
@@ -79,8 +72,8 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it('unknown user (well-formed id) and a user of another service are 404', async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const sibling = await serviceWorld(srv.url, admin, { org: w.org });
+      const w = await suite.world();
+      const sibling = await suite.world({ org: w.org });
       const foreign = await provisionUser(sibling.api);
       expectError(await w.api.post('/api/service/subscriptions', { user_id: fakeId('usr'), plan_id: w.planId }), 404, 'NOT_FOUND');
       expectError(await w.api.post('/api/service/subscriptions', { user_id: foreign.id, plan_id: w.planId }), 404, 'NOT_FOUND');
@@ -88,14 +81,14 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it('an unknown plan (well-formed id) is 404', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       expectError(await w.api.post('/api/service/subscriptions', { user_id: u.id, plan_id: fakeId('plan') }), 404, 'NOT_FOUND');
       expectError(await w.api.get(`/api/service/subscriptions/${u.id}`), 404, 'NOT_FOUND', SUB_NOT_FOUND);
     });
 
     it('malformed user_id or plan_id is 400', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const cases = [
         { user_id: 'user_123', plan_id: w.planId },
@@ -113,7 +106,7 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it('invalid status, invalid period end and unknown fields are 400', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const base = { user_id: u.id, plan_id: w.planId };
       for (const extra of [
@@ -131,9 +124,9 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it('a plan of another service is 403 "Plan does not belong to this service"', async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const sibling = await serviceWorld(srv.url, admin, { org: w.org });
-      const elsewhere = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
+      const sibling = await suite.world({ org: w.org });
+      const elsewhere = await suite.world();
       const u = await provisionUser(w.api);
       for (const planId of [sibling.planId, elsewhere.planId]) {
         expectError(
@@ -147,7 +140,7 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it('5 parallel POSTs for the same user give exactly one 200 and four 409', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const results = await Promise.all(
         Array.from({ length: 5 }, () => w.api.post<ApiSubscription>('/api/service/subscriptions', { user_id: u.id, plan_id: w.planId })),
@@ -164,7 +157,7 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
 
   describe('GET /api/service/subscriptions', () => {
     it('lists in creation order, filters by status with a matching total, and paginates', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const subs: ApiSubscription[] = [];
       for (const status of ['active', 'cancelled', 'active', 'past_due', 'expired', 'active'] as const) {
         const u = await provisionUser(w.api);
@@ -198,14 +191,14 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     it.each(['status=paused', 'status=ACTIVE', 'status=', 'status=active&status=expired', 'limit=0', 'limit=101', 'limit=abc', 'offset=-5'])(
       'rejects %s with 400',
       async (query) => {
-        const w = await serviceWorld(srv.url, admin);
+        const w = await suite.world();
         expectError(await w.api.get(`/api/service/subscriptions?${query}`), 400, 'BAD_REQUEST');
       },
     );
 
     it("lists only subscriptions of the key's service", async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const sibling = await serviceWorld(srv.url, admin, { org: w.org });
+      const w = await suite.world();
+      const sibling = await suite.world({ org: w.org });
       const u = await provisionUser(w.api);
       await provisionUser(sibling.api, u.email);
       const mine = await subscribe(w.api, u.id, w.planId);
@@ -217,7 +210,7 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
 
   describe('GET/PATCH/DELETE /api/service/subscriptions/:user_id', () => {
     it("GET returns the user's subscription", async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const s = await subscribe(w.api, u.id, w.planId);
       const res = await w.api.get<ApiSubscription>(`/api/service/subscriptions/${u.id}`);
@@ -226,7 +219,7 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it('PATCH changes status and period end, one at a time or together', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const s = await subscribe(w.api, u.id, w.planId);
       const cancelled = await w.api.patch<ApiSubscription>(`/api/service/subscriptions/${u.id}`, { status: 'cancelled' });
@@ -253,10 +246,10 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it('PATCH rejects invalid status, invalid dates and unknown fields with 400 and changes nothing', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const s = await subscribe(w.api, u.id, w.planId);
-      const otherPlan = await createPlan(admin, w.org, w.service.slug, 'Another');
+      const otherPlan = await createPlan(w.admin, w.org, w.service.slug, 'Another');
       for (const body of [{ status: 'paused' }, { current_period_end: 'tomorrow' }, { plan_id: otherPlan }, { user_id: fakeId('usr') }, { status: null }]) {
         expectError(await w.api.patch(`/api/service/subscriptions/${u.id}`, body), 400, 'BAD_REQUEST');
       }
@@ -264,7 +257,7 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it('DELETE answers 204; then GET, PATCH and DELETE are 404; a new subscription can be created', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const s = await subscribe(w.api, u.id, w.planId);
       const del = await w.api.delete(`/api/service/subscriptions/${u.id}`);
@@ -281,8 +274,8 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it('answers 404 "Subscription not found for this user" for users without one, unknown, malformed and foreign ids', async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const sibling = await serviceWorld(srv.url, admin, { org: w.org });
+      const w = await suite.world();
+      const sibling = await suite.world({ org: w.org });
       const without = await provisionUser(w.api);
       const foreign = await provisionUser(sibling.api);
       const foreignSub = await subscribe(sibling.api, foreign.id, sibling.planId);

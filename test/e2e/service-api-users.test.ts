@@ -1,23 +1,16 @@
 // Service API users through real HTTP on every test database (docs/api.md, Service API).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { uniqueEmail } from '../helpers/http.ts';
-import { registerAdmin, type Admin } from '../helpers/fixtures.ts';
-import { RFC3339_Z, USER_NOT_LINKED, expectError, fakeId, provisionUser, serviceWorld, type ApiUser, type UserList } from '../helpers/service-api.ts';
+import { RFC3339_Z, USER_NOT_LINKED, expectError, fakeId, provisionUser, serviceApiSuite, type ApiUser, type UserList } from '../helpers/service-api.ts';
 
 describe.each(databases())('service API users on $name', (factory) => {
-  let srv: TestServer;
-  let admin: Admin;
-  beforeAll(async () => {
-    srv = await startTestServer(factory);
-    admin = await registerAdmin(srv.url);
-  });
-  afterAll(async () => srv?.stop());
+  const suite = serviceApiSuite(factory);
+  const srv = suite.srv;
 
   describe('GET /api/service/users', () => {
     it('lists the service users in creation order with total, and paginates with limit/offset', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const empty = await w.api.get<UserList>('/api/service/users');
       expect(empty.status).toBe(200);
       expect(empty.body).toEqual({ users: [], total: 0 });
@@ -59,7 +52,7 @@ describe.each(databases())('service API users on $name', (factory) => {
     it.each(['limit=0', 'limit=101', 'limit=abc', 'limit=-1', 'limit=1.5', 'limit=', 'offset=-1', 'offset=abc', 'limit=1&limit=2'])(
       'rejects invalid pagination %s with 400 BAD_REQUEST',
       async (query) => {
-        const w = await serviceWorld(srv.url, admin);
+        const w = await suite.world();
         const res = await w.api.get(`/api/service/users?${query}`);
         const err = expectError(res, 400, 'BAD_REQUEST');
         expect(err.details?.length ?? 0).toBeGreaterThan(0);
@@ -67,8 +60,8 @@ describe.each(databases())('service API users on $name', (factory) => {
     );
 
     it('does not list users of another service of the same organization', async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const other = await serviceWorld(srv.url, admin, { org: w.org });
+      const w = await suite.world();
+      const other = await suite.world({ org: w.org });
       const mine = await provisionUser(w.api);
       await provisionUser(other.api);
       const res = await w.api.get<UserList>('/api/service/users');
@@ -78,7 +71,7 @@ describe.each(databases())('service API users on $name', (factory) => {
 
   describe('POST /api/service/users', () => {
     it('creates a user (200) and is idempotent on email, case-insensitively', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const email = uniqueEmail('idem');
       const mixed = email.replace('idem', 'IdEm').replace('example.com', 'EXAMPLE.com');
       const first = await w.api.post<ApiUser>('/api/service/users', { email: mixed });
@@ -103,7 +96,7 @@ describe.each(databases())('service API users on $name', (factory) => {
     it.each(['not-an-email', 'missing-at.example.com', 'a@', '@example.com', 'a b@example.com', ''])(
       'rejects the invalid email %j with 400 "Invalid email format"',
       async (email) => {
-        const w = await serviceWorld(srv.url, admin);
+        const w = await suite.world();
         const res = await w.api.post('/api/service/users', { email });
         const err = expectError(res, 400, 'BAD_REQUEST', /^Invalid email format/);
         expect(err.details).toEqual([expect.objectContaining({ field: 'email' })]);
@@ -112,7 +105,7 @@ describe.each(databases())('service API users on $name', (factory) => {
     );
 
     it('rejects a missing email, a non-string email, unknown fields and non-object bodies with 400', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       expectError(await w.api.post('/api/service/users', {}), 400, 'BAD_REQUEST');
       expectError(await w.api.post('/api/service/users', { email: 42 }), 400, 'BAD_REQUEST');
       const extra = expectError(await w.api.post('/api/service/users', { email: uniqueEmail(), password: 'x'.repeat(12) }), 400, 'BAD_REQUEST');
@@ -128,8 +121,8 @@ describe.each(databases())('service API users on $name', (factory) => {
     });
 
     it('links an existing directory user of the organization instead of duplicating it', async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const sibling = await serviceWorld(srv.url, admin, { org: w.org });
+      const w = await suite.world();
+      const sibling = await suite.world({ org: w.org });
       const viaSibling = await provisionUser(sibling.api);
       // Not linked to w's service yet.
       expectError(await w.api.get(`/api/service/users/${viaSibling.id}`), 404, 'NOT_FOUND', USER_NOT_LINKED);
@@ -139,8 +132,8 @@ describe.each(databases())('service API users on $name', (factory) => {
     });
 
     it('creates separate users for the same email in different organizations', async () => {
-      const a = await serviceWorld(srv.url, admin);
-      const b = await serviceWorld(srv.url, admin);
+      const a = await suite.world();
+      const b = await suite.world();
       const email = uniqueEmail('twoorgs');
       const ua = await provisionUser(a.api, email);
       const ub = await provisionUser(b.api, email);
@@ -149,7 +142,7 @@ describe.each(databases())('service API users on $name', (factory) => {
     });
 
     it('10 parallel POSTs with the same email produce exactly one user', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const email = uniqueEmail('race');
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) => w.api.post<ApiUser>('/api/service/users', { email: i % 2 ? email.toUpperCase() : email })),
@@ -166,7 +159,7 @@ describe.each(databases())('service API users on $name', (factory) => {
 
   describe('GET /api/service/users/:user_id', () => {
     it('returns the user', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const res = await w.api.get<ApiUser>(`/api/service/users/${u.id}`);
       expect(res.status).toBe(200);
@@ -174,8 +167,8 @@ describe.each(databases())('service API users on $name', (factory) => {
     });
 
     it("answers 404 with the contract message for unknown, malformed and other services' user ids", async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const other = await serviceWorld(srv.url, admin, { org: w.org });
+      const w = await suite.world();
+      const other = await suite.world({ org: w.org });
       const foreign = await provisionUser(other.api);
       const ids = [fakeId('usr'), 'not-an-id', 'usr_short', `usr_${'a'.repeat(200)}`, fakeId('plan'), encodeURIComponent("usr_' OR '1'='1"), '%00', foreign.id];
       for (const id of ids) {
@@ -187,7 +180,7 @@ describe.each(databases())('service API users on $name', (factory) => {
 
   describe('PATCH /api/service/users/:user_id', () => {
     it('changes the email, and GET shows the new one', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const next = uniqueEmail('changed');
       const res = await w.api.patch<ApiUser>(`/api/service/users/${u.id}`, { email: next.toUpperCase() });
@@ -202,7 +195,7 @@ describe.each(databases())('service API users on $name', (factory) => {
     });
 
     it('keeps the user unchanged for an empty body or the same email', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const empty = await w.api.patch<ApiUser>(`/api/service/users/${u.id}`, {});
       expect(empty.status).toBe(200);
@@ -213,20 +206,20 @@ describe.each(databases())('service API users on $name', (factory) => {
     });
 
     it('refuses an email taken by another user (400 "Email already taken by another user")', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const a = await provisionUser(w.api);
       const b = await provisionUser(w.api);
       expectError(await w.api.patch(`/api/service/users/${a.id}`, { email: b.email.toUpperCase() }), 400, 'BAD_REQUEST', 'Email already taken by another user');
       // A user of another service of the same organization holds its email too.
-      const sibling = await serviceWorld(srv.url, admin, { org: w.org });
+      const sibling = await suite.world({ org: w.org });
       const c = await provisionUser(sibling.api);
       expectError(await w.api.patch(`/api/service/users/${a.id}`, { email: c.email }), 400, 'BAD_REQUEST', 'Email already taken by another user');
       expect((await w.api.get<ApiUser>(`/api/service/users/${a.id}`)).body.email).toBe(a.email);
     });
 
     it('allows an email used in another organization', async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const elsewhere = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
+      const elsewhere = await suite.world();
       const theirs = await provisionUser(elsewhere.api);
       const mine = await provisionUser(w.api);
       const res = await w.api.patch<ApiUser>(`/api/service/users/${mine.id}`, { email: theirs.email });
@@ -236,7 +229,7 @@ describe.each(databases())('service API users on $name', (factory) => {
     });
 
     it('rejects an invalid email and unknown fields with 400', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const bad = expectError(await w.api.patch(`/api/service/users/${u.id}`, { email: 'nope' }), 400, 'BAD_REQUEST', /^Invalid email format/);
       expect(bad.details).toEqual([expect.objectContaining({ field: 'email' })]);
@@ -247,8 +240,8 @@ describe.each(databases())('service API users on $name', (factory) => {
     });
 
     it('answers 404 for unknown, malformed and foreign user ids', async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const other = await serviceWorld(srv.url, admin, { org: w.org });
+      const w = await suite.world();
+      const other = await suite.world({ org: w.org });
       const foreign = await provisionUser(other.api);
       for (const id of [fakeId('usr'), 'garbage', foreign.id]) {
         expectError(await w.api.patch(`/api/service/users/${id}`, { email: uniqueEmail() }), 404, 'NOT_FOUND', USER_NOT_LINKED);
@@ -259,7 +252,7 @@ describe.each(databases())('service API users on $name', (factory) => {
 
   describe('DELETE /api/service/users/:user_id', () => {
     it('answers 204, then the user is 404 and gone from the list; a second DELETE is 404', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const keep = await provisionUser(w.api);
       const u = await provisionUser(w.api);
       const del = await w.api.delete(`/api/service/users/${u.id}`);
@@ -276,7 +269,7 @@ describe.each(databases())('service API users on $name', (factory) => {
     });
 
     it('removes the subscription and login events of the user for this service', async () => {
-      const w = await serviceWorld(srv.url, admin);
+      const w = await suite.world();
       const u = await provisionUser(w.api);
       const sub = await w.api.post('/api/service/subscriptions', { user_id: u.id, plan_id: w.planId });
       expect(sub.status).toBe(200);
@@ -288,8 +281,8 @@ describe.each(databases())('service API users on $name', (factory) => {
     });
 
     it('keeps the user for another service of the organization that still knows it', async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const sibling = await serviceWorld(srv.url, admin, { org: w.org });
+      const w = await suite.world();
+      const sibling = await suite.world({ org: w.org });
       const u = await provisionUser(w.api);
       expect((await provisionUser(sibling.api, u.email)).id).toBe(u.id);
       expect((await sibling.api.post('/api/service/subscriptions', { user_id: u.id, plan_id: sibling.planId })).status).toBe(200);
@@ -302,8 +295,8 @@ describe.each(databases())('service API users on $name', (factory) => {
     });
 
     it('answers 404 for unknown, malformed and foreign user ids and deletes nothing', async () => {
-      const w = await serviceWorld(srv.url, admin);
-      const other = await serviceWorld(srv.url, admin, { org: w.org });
+      const w = await suite.world();
+      const other = await suite.world({ org: w.org });
       const foreign = await provisionUser(other.api);
       const mine = await provisionUser(w.api);
       for (const id of [fakeId('usr'), 'not-an-id', `usr_${'b'.repeat(100)}`, foreign.id]) {

@@ -1,9 +1,9 @@
 // The organization's user directory and the hosted /password page (docs/api.md, Organization user directory).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client, uniqueEmail, type Res } from '../helpers/http.ts';
-import { PASSWORD, addMember, createOrg, registerAdmin, type Admin } from '../helpers/fixtures.ts';
+import { PASSWORD, createOrg, createTeam, type Admin } from '../helpers/fixtures.ts';
 import { RFC3339_UTC, expectError, expectStatus, tick } from '../helpers/admin-plane.ts';
 
 interface DirectoryUser {
@@ -31,7 +31,7 @@ function expectHostedPageHeaders(res: Res<unknown>): void {
 }
 
 describe.each(databases())('user directory on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let owner: Admin;
   let admin: Admin;
   let member: Admin;
@@ -50,14 +50,9 @@ describe.each(databases())('user directory on $name', (factory) => {
   };
 
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     anon = new Client(srv.url);
-    owner = await registerAdmin(srv.url, 'owner');
-    org = await createOrg(owner);
-    admin = await addMember(owner, org, 'admin', srv.url);
-    member = await addMember(owner, org, 'member', srv.url);
+    ({ owner, org, admin, member } = await createTeam(srv.url));
   });
-  afterAll(async () => srv?.stop());
 
   it('creates a user (201 {user}) with a lower-cased email and lists it', async () => {
     const email = uniqueEmail('Created').replace('created', 'CrEaTeD');

@@ -91,3 +91,20 @@ export async function addMember(owner: Admin, org: string, role: 'member' | 'adm
   expect(acc.status).toBe(200);
   return invitee;
 }
+
+/** An organization with its owner and, invited into it, an admin and a member: the cast of the role tests. */
+export interface Team {
+  owner: Admin;
+  org: string;
+  admin: Admin;
+  member: Admin;
+}
+
+/** A new organization of `owner` (a new account unless given) with an admin and a member. */
+export async function createTeam(base: string, owner?: Admin): Promise<Team> {
+  const own = owner ?? (await registerAdmin(base, 'owner'));
+  const org = await createOrg(own);
+  const admin = await addMember(own, org, 'admin', base);
+  const member = await addMember(own, org, 'member', base);
+  return { owner: own, org, admin, member };
+}

@@ -255,6 +255,24 @@ export function splitSignature(signedXml: string): { signature: string; unsigned
   return { signature: m[0], unsigned: signedXml.replace(m[0], '') };
 }
 
+/** A signed message taken apart for the wrapping attacks (see splitSignature). */
+export interface SignedParts {
+  id: string;
+  signed: string;
+  signature: string;
+  unsigned: string;
+}
+
+/** `inner` as the content of samlp:Extensions. */
+export const extensions = (inner: string): string => `<samlp:Extensions>${inner}</samlp:Extensions>`;
+
+/** Extensions only admit foreign elements: a foreign wrapper gets a protocol element past the schema. */
+export const foreignWrapper = (inner: string): string => extensions(`<x:Wrap xmlns:x="urn:x">${inner}</x:Wrap>`);
+
+/** The signature element with `inner` carried in a ds:Object inside it. */
+export const signatureCarrying = (signature: string, inner: string): string =>
+  signature.replace('</ds:Signature>', `<ds:Object>${inner}</ds:Object></ds:Signature>`);
+
 /** Inserts raw XML right after the root's Issuer element. */
 export function afterIssuer(xml: string, insert: string): string {
   const at = xml.indexOf('</saml:Issuer>');
@@ -278,7 +296,9 @@ export async function startListener(): Promise<Listener> {
     res.setHeader('content-type', 'application/xml-dtd');
     res.end('<!ENTITY % leak SYSTEM "file:///etc/passwd">');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -286,7 +306,9 @@ export async function startListener(): Promise<Listener> {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

@@ -1,12 +1,41 @@
 // SAML test plumbing: a service configured for SAML through the admin API, a directory user with a
 // password, a browser-like cookie jar, and the sign-in walk (redirect → /login → auto-POST page).
 import { expect } from 'vitest';
-import { uniqueEmail, type Json } from './http.ts';
+import { uniqueEmail, type Json, type Res } from './http.ts';
 import { createOrg, createService, registerAdmin, type Admin } from './fixtures.ts';
 
 export const USER_PASSWORD = 'user password 12345';
 export const SP_ENTITY = 'https://sp.example.com/metadata';
 export const SP_ACS = 'http://localhost:4567/saml/acs';
+
+/** The body of GET …/saml (docs/api.md, SAML configuration). */
+export interface SamlConfigBody {
+  enabled: boolean;
+  entity_id: string | null;
+  acs_url: string | null;
+  slo_url: string | null;
+  name_id_format: string;
+  attribute_mapping: Record<string, string>;
+  sign_assertions: boolean;
+  sign_response: boolean;
+  sp_certificate: string | null;
+  want_authn_requests_signed: boolean;
+  has_certificate: boolean;
+  idp_entity_id: string;
+  metadata_url: string;
+  sso_url: string;
+  slo_url_idp: string;
+}
+
+/** One certificate of …/saml/certificates. */
+export interface SamlCertificateBody {
+  id: string;
+  public_key: string;
+  valid_from: string;
+  valid_until: string;
+  is_active: boolean;
+  status: 'active' | 'pending' | 'inactive';
+}
 
 export interface SamlWorld {
   admin: Admin;
@@ -42,6 +71,26 @@ export async function samlWorld(base: string, config: Json = {}): Promise<SamlWo
   };
 }
 
+/** The smallest body that turns SAML on for the suites' SP. */
+export const ENABLE_SAML = { enabled: true, entity_id: SP_ENTITY, acs_url: SP_ACS };
+
+/** The admin API path of a service's SAML configuration, or of `rest` below it. */
+export const samlPath = (org: string, svc: string, rest = ''): string => `/api/organizations/${org}/services/${svc}/saml${rest}`;
+
+/** A brand-new, never-configured service in an organization of its own (clear of the services-per-org limit). */
+export async function freshSamlService(owner: Admin): Promise<{ org: string; svc: string; path: (rest?: string) => string }> {
+  const org = await createOrg(owner);
+  const svc = (await createService(owner, org)).slug;
+  return { org, svc, path: (rest = '') => samlPath(org, svc, rest) };
+}
+
+/** GET …/saml as `owner`, expected to succeed. */
+export async function samlConfigOf(owner: Admin, path: string): Promise<SamlConfigBody> {
+  const res = await owner.client.get<SamlConfigBody>(path);
+  expect(res.status, res.text).toBe(200);
+  return res.body;
+}
+
 export async function configureSaml(admin: Admin, org: string, svc: string, config: Json = {}): Promise<void> {
   const res = await admin.client.post(`/api/organizations/${org}/services/${svc}/saml`, {
     enabled: true,
@@ -72,6 +121,17 @@ export interface FetchResult {
   status: number;
   headers: Headers;
   text: string;
+}
+
+/** What a FetchResult looks like to expectError (the JSON error shape check): the body parsed when it is JSON. */
+export function asRes(r: FetchResult): Res<unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(r.text);
+  } catch {
+    body = undefined;
+  }
+  return { status: r.status, headers: r.headers, body, text: r.text };
 }
 
 export async function browserFetch(

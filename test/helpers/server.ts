@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import type { DatabaseFactory, TestDatabase } from './databases.ts';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export interface TestServer extends RunningServer {
   db: TestDatabase;
@@ -43,4 +44,26 @@ export async function startTestServer(factory: DatabaseFactory, env: Record<stri
       if (!reuse) await db.drop();
     },
   };
+}
+
+/**
+ * A server on a fresh database of `factory` (PostgreSQL: the networked one) that it reaches only through a
+ * TCP proxy the test controls (cut, restore). `defer` is handed the close: server, then proxy, then the
+ * database dropped through its direct URL.
+ */
+export async function startTestServerBehindProxy(
+  factory: DatabaseFactory,
+  defer: (close: () => Promise<void>) => void,
+): Promise<{ srv: TestServer; proxy: TcpProxy }> {
+  const db = await factory.create();
+  const url = new URL(db.url);
+  const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+  url.host = `127.0.0.1:${proxy.port}`;
+  const srv = await startTestServer(factory, {}, { ...db, url: url.toString() });
+  defer(async () => {
+    await srv.close(1000);
+    await proxy.close();
+    await db.drop();
+  });
+  return { srv, proxy };
 }

@@ -1,9 +1,12 @@
 // Service API test helpers: a service with a plan and an all-permission key, response shapes, and
 // well-formed IDs that do not exist.
 import { randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import { Client, uniqueEmail, type Json, type Res } from './http.ts';
-import { ALL_PERMISSIONS, createKey, createOrg, createPlan, createService, type Admin } from './fixtures.ts';
+import { ALL_PERMISSIONS, createKey, createOrg, createPlan, createService, registerAdmin, type Admin } from './fixtures.ts';
+import type { DatabaseFactory } from './databases.ts';
+import type { TestServer } from './server.ts';
+import { suiteServer } from './suite.ts';
 
 export interface ApiUser {
   id: string;
@@ -75,6 +78,34 @@ export async function serviceWorld(base: string, admin: Admin, opts: { org?: str
   return { admin, base, org, service, planId, planName, key, keyId: id, api: new Client(base).apiKey(key) };
 }
 
+export interface ServiceApiSuite {
+  srv: TestServer;
+  /** The account that owns the block's worlds. */
+  readonly admin: Admin;
+  /** A new world (see serviceWorld) on the block's server, owned by `admin`. */
+  world(opts?: { org?: string; permissions?: string[]; planName?: string }): Promise<ServiceWorld>;
+}
+
+/** The Service API suites' setup: the describe block's server (suiteServer) and one registered admin. */
+export function serviceApiSuite(factory: DatabaseFactory): ServiceApiSuite {
+  const srv = suiteServer(factory);
+  let registered: Admin | undefined;
+  beforeAll(async () => {
+    registered = await registerAdmin(srv.url);
+  });
+  const admin = (): Admin => {
+    if (!registered) throw new Error('the suite admin registers in beforeAll: read it inside a hook or a test');
+    return registered;
+  };
+  return {
+    srv,
+    get admin() {
+      return admin();
+    },
+    world: (opts = {}) => serviceWorld(srv.url, admin(), opts),
+  };
+}
+
 /** Another key for the same service (fresh rate-limit counters). */
 export async function extraKey(w: ServiceWorld, permissions: string[] = ALL_PERMISSIONS, extra: Json = {}): Promise<{ id: string; key: string; api: Client }> {
   const { id, key } = await createKey(w.admin, w.org, w.service.slug, permissions, extra);
@@ -129,4 +160,19 @@ export function rateHeaders(res: Res<unknown>): { limit: number; remaining: numb
   expect(remaining, 'X-RateLimit-Remaining').not.toBeNull();
   expect(reset, 'X-RateLimit-Reset').not.toBeNull();
   return { limit: Number(limit), remaining: Number(remaining), reset: Number(reset) };
+}
+
+/** The one 401 every bad key gets (docs/security.md, attack 24), compared without timestamp/request_id. */
+export function expectInvalidKey(res: Res<unknown>, reference?: string): string {
+  expectError(res, 401, 'UNAUTHORIZED');
+  expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  const stable = stableErrorBody(res);
+  if (reference !== undefined) expect(stable).toBe(reference);
+  return stable;
+}
+
+/** Deletes one of the world's keys through the admin API (as the world's admin unless `via` is given). */
+export async function deleteKey(w: ServiceWorld, keyId: string, via: Client = w.admin.client): Promise<void> {
+  const res = await via.delete(`/api/organizations/${w.org}/services/${w.service.slug}/api-keys/${keyId}`);
+  expect(res.status).toBe(204);
 }

@@ -1,10 +1,12 @@
 // SP-initiated SSO in a real headless Chromium (Debian's /usr/bin/chromium via playwright-core):
 // the SP page, Tessera's sign-in page (screenshot saved under test/artifacts/), the auto-POST landing
 // at a node-saml ACS that validates the Response.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { deferredCleanups } from '../helpers/suite.ts';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startDemoSp, type DemoSp } from '../../scripts/demo-sp.ts';
@@ -12,22 +14,24 @@ import { createOrg, createService, registerAdmin } from '../helpers/fixtures.ts'
 import { USER_PASSWORD } from '../helpers/saml.ts';
 import { uniqueEmail } from '../helpers/http.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const sqlite = databases()[0];
 const artifacts = join(import.meta.dirname, '..', 'artifacts');
 
-describe.runIf(existsSync(CHROMIUM) && sqlite)('SSO in headless Chromium', () => {
+describe.runIf(hasChromium && sqlite)('SSO in headless Chromium', () => {
   let srv: TestServer;
   let sp: DemoSp;
   let browser: Browser;
   let email: string;
+  const defer = deferredCleanups();
 
   beforeAll(async () => {
     if (!sqlite) return;
     // Browsers accept Secure cookies on http://localhost only: address Tessera by that name (`:0` is
     // replaced by the port the server binds).
     srv = await startTestServer(sqlite, { PUBLIC_URL: 'http://localhost:0' });
+    defer(() => srv.stop());
     sp = await startDemoSp('localhost');
+    defer(() => sp.close());
     const admin = await registerAdmin(srv.url);
     const org = await createOrg(admin);
     const svc = await createService(admin, org);
@@ -43,26 +47,9 @@ describe.runIf(existsSync(CHROMIUM) && sqlite)('SSO in headless Chromium', () =>
     const saml = await admin.client.get<{ sso_url: string; idp_entity_id: string }>(`/api/organizations/${org}/services/${svc.slug}/saml`);
     const cert = await admin.client.get<{ public_key: string }>(`/api/organizations/${org}/services/${svc.slug}/saml/certificate`);
     sp.configure({ ssoUrl: saml.body.sso_url, entityId: saml.body.idp_entity_id, certPem: cert.body.public_key });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
+    defer(() => browser.close());
   }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await sp?.close();
-    await srv?.stop();
-  });
 
   it('signs in through the hosted page and lands on the SP with a validated assertion', async () => {
     const page = await browser.newPage();

@@ -1,37 +1,24 @@
 // `npm run demo` in a real browser: the newcomer opens the demo SP, clicks "Sign in with Tessera",
 // signs in with the printed credentials and sees their NameID and attributes.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { deferredCleanups } from '../helpers/suite.ts';
 import { runDemo, type Demo } from '../../scripts/demo.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-describe.runIf(existsSync(CHROMIUM))('npm run demo', () => {
+describe.runIf(hasChromium)('npm run demo', () => {
   let demo: Demo;
   let browser: Browser;
+  const defer = deferredCleanups();
   beforeAll(async () => {
     demo = await runDemo({ tesseraPort: 0, spPort: 0, dataDir: mkdtempSync(join(tmpdir(), 'tessera-demo-')), quiet: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    defer(() => demo.close());
+    browser = await launchChromium();
+    defer(() => browser.close());
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
 
   it('signs the demo user in and shows NameID and attributes on the SP page', async () => {
     const page = await browser.newPage();

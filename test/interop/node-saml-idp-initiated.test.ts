@@ -2,27 +2,18 @@
 // @node-saml/node-saml configured to accept unsolicited Responses (validateInResponseTo: never). With a
 // session the Response comes at once, without one after the hosted sign-in; allow_idp_initiated=false
 // makes the endpoint a 404.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
+import { describe, expect, it } from 'vitest';
+import { ValidateInResponseTo, type SAML } from '@node-saml/node-saml';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
+import { nodeSamlSp, spEnd } from '../helpers/node-saml.ts';
 import { CookieJar, SP_ACS, SP_ENTITY, browserFetch, completeSignIn, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
 import { expectRefused, expectSignInRedirect, signedInJar } from '../helpers/saml-attacks.ts';
 import { NS, all, one, parseXml, protocolSchemaError } from '../helpers/saml-xml.ts';
 
+/** The suites' SP, accepting unsolicited Responses unless told otherwise. */
 function sp(world: SamlWorld, validateInResponseTo: ValidateInResponseTo = ValidateInResponseTo.never): SAML {
-  return new SAML({
-    entryPoint: world.urls.sso,
-    issuer: SP_ENTITY,
-    callbackUrl: SP_ACS,
-    audience: SP_ENTITY,
-    idpCert: world.idpCertPem,
-    idpIssuer: world.urls.entityId,
-    wantAssertionsSigned: true,
-    wantAuthnResponseSigned: true,
-    validateInResponseTo,
-    identifierFormat: null,
-  });
+  return nodeSamlSp(spEnd(world), { validateInResponseTo });
 }
 
 const initUrl = (world: SamlWorld, relay?: string) =>
@@ -38,11 +29,7 @@ function expectUnsolicited(xml: string): void {
 }
 
 describe.each(databases())('IdP-initiated SSO with node-saml on $name', (factory) => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startTestServer(factory);
-  });
-  afterAll(async () => srv?.stop());
+  const srv = suiteServer(factory);
 
   it('with a session: an unsolicited signed Response to the registered ACS, RelayState echoed; node-saml accepts it', async () => {
     const world = await samlWorld(srv.url);

@@ -5,14 +5,14 @@
 // never end a session.
 import { inflateRawSync } from 'node:zlib';
 import { SignedXml } from 'xml-crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAML, ValidateInResponseTo, type Profile } from '@node-saml/node-saml';
+import { describe, expect, it } from 'vitest';
+import { ValidateInResponseTo, type Profile, type SAML } from '@node-saml/node-saml';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
+import { nodeSamlSp, serviceEnd, signingWith, spEnd, type SpEnd } from '../helpers/node-saml.ts';
+import { sloOf } from '../helpers/saml-logout.ts';
 import {
   CookieJar,
-  SP_ACS,
-  SP_ENTITY,
   USER_PASSWORD,
   browserFetch,
   formAction,
@@ -35,42 +35,13 @@ const PARTIAL = 'urn:oasis:names:tc:SAML:2.0:status:PartialLogout';
 const UNKNOWN_PRINCIPAL = 'urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal';
 const REQUESTER = 'urn:oasis:names:tc:SAML:2.0:status:Requester';
 
-interface SpEnd {
-  entity: string;
-  acs: string;
-  sso: string;
-  slo: string;
-  idpEntity: string;
-  idpCert: string;
-}
-
-const pem = (k: KeyPair) => k.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-const sloOf = (sso: string) => sso.replace(/\/sso$/, '/slo');
-const endA = (w: SamlWorld): SpEnd => ({
-  entity: SP_ENTITY,
-  acs: SP_ACS,
-  sso: w.urls.sso,
-  slo: sloOf(w.urls.sso),
-  idpEntity: w.urls.entityId,
-  idpCert: w.idpCertPem,
-});
-
+/** node-saml for `end`, signing what it sends with `keys` (null: unsigned). */
 function sp(end: SpEnd, keys: KeyPair | null): SAML {
-  return new SAML({
-    entryPoint: end.sso,
-    logoutUrl: end.slo,
-    issuer: end.entity,
-    callbackUrl: end.acs,
-    audience: end.entity,
-    idpCert: end.idpCert,
-    idpIssuer: end.idpEntity,
-    wantAssertionsSigned: true,
-    wantAuthnResponseSigned: true,
+  return nodeSamlSp(end, {
     // node-saml cannot check InResponseTo of a POSTed LogoutResponse (it looks for a Response root):
     // with `always` it refuses every one, so the tests compare InResponseTo themselves.
     validateInResponseTo: ValidateInResponseTo.ifPresent,
-    identifierFormat: null,
-    ...(keys ? { privateKey: pem(keys), signatureAlgorithm: 'sha256' as const } : {}),
+    ...(keys ? signingWith(keys) : {}),
   });
 }
 
@@ -131,20 +102,22 @@ function postLogoutRequest(end: SpEnd, profile: Profile, key: KeyPair, certInKey
 }
 
 describe.each(databases())('Single Logout with node-saml on $name', (factory) => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startTestServer(factory);
-  });
-  afterAll(async () => srv?.stop());
+  const srv = suiteServer(factory);
 
   const sessionsOf = (userId: string) => srv.deps.db.idpSession.findMany({ where: { userId } });
 
-  it('HTTP-Redirect LogoutRequest: the IdP session ends and node-saml accepts the signed LogoutResponse at its slo_url', async () => {
+  /** A service with an slo_url and the SP's certificate, and node-saml (signing) signed in to it in a new browser. */
+  async function signedInSp() {
     const keys = generateKeyPair();
     const world = await samlWorld(srv.url, { slo_url: SP_SLO, sp_certificate: keys.certPem });
-    const saml = sp(endA(world), keys);
+    const saml = sp(spEnd(world), keys);
     const jar = new CookieJar();
     const profile = await signIn(world, saml, jar);
+    return { keys, world, saml, jar, profile };
+  }
+
+  it('HTTP-Redirect LogoutRequest: the IdP session ends and node-saml accepts the signed LogoutResponse at its slo_url', async () => {
+    const { world, saml, jar, profile } = await signedInSp();
     expect(await hasSession(saml, jar)).toBe(true);
 
     const url = await saml.getLogoutUrlAsync(profile, 'bye-relay', {});
@@ -169,13 +142,9 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
   });
 
   it('HTTP-POST LogoutRequest with an enveloped signature is accepted too', async () => {
-    const keys = generateKeyPair();
-    const world = await samlWorld(srv.url, { slo_url: SP_SLO, sp_certificate: keys.certPem });
-    const saml = sp(endA(world), keys);
-    const jar = new CookieJar();
-    const profile = await signIn(world, saml, jar);
+    const { keys, world, saml, jar, profile } = await signedInSp();
     const page = await browserFetch(jar, sloOf(world.urls.sso), {
-      form: { SAMLRequest: base64(postLogoutRequest(endA(world), profile, keys)), RelayState: 'p' },
+      form: { SAMLRequest: base64(postLogoutRequest(spEnd(world), profile, keys)), RelayState: 'p' },
     });
     const out = logoutResponse(page);
     expect(out.codes).toEqual([STATUS.success]);
@@ -193,7 +162,7 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
       password: USER_PASSWORD,
     });
     expect(other.status).toBe(201);
-    const saml = sp(endA(world), keys);
+    const saml = sp(spEnd(world), keys);
     const jar = new CookieJar();
     const otherJar = new CookieJar();
     const mine = await signIn(world, saml, jar);
@@ -204,7 +173,7 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
       sent.push(await browserFetch(jar, await saml.getLogoutUrlAsync(forged, '', {})));
     }
     // Signed by the SP, with a comment injected into the NameID: read as the signed (canonical) text.
-    const injected = postLogoutRequest(endA(world), { ...mine, nameID: `${mine.nameID}<!---->.evil.example.com` }, keys);
+    const injected = postLogoutRequest(spEnd(world), { ...mine, nameID: `${mine.nameID}<!---->.evil.example.com` }, keys);
     sent.push(await browserFetch(jar, sloOf(world.urls.sso), { form: { SAMLRequest: base64(injected) } }));
     for (const page of sent) {
       const out = logoutResponse(page);
@@ -218,19 +187,15 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
   });
 
   it('a wrong signature, an attacker certificate in KeyInfo, or no signature although sp_certificate is set: local 400, session kept', async () => {
-    const keys = generateKeyPair();
+    const { world, saml, jar, profile } = await signedInSp();
     const attacker = generateKeyPair('attacker.example.com');
-    const world = await samlWorld(srv.url, { slo_url: SP_SLO, sp_certificate: keys.certPem });
-    const saml = sp(endA(world), keys);
-    const jar = new CookieJar();
-    const profile = await signIn(world, saml, jar);
 
     const attempts: [string, () => Promise<FetchResult>][] = [
-      ['Signature verification failed', async () => browserFetch(jar, await sp(endA(world), attacker).getLogoutUrlAsync(profile, '', {}))],
-      ['must be signed', async () => browserFetch(jar, await sp(endA(world), null).getLogoutUrlAsync(profile, '', {}))],
+      ['Signature verification failed', async () => browserFetch(jar, await sp(spEnd(world), attacker).getLogoutUrlAsync(profile, '', {}))],
+      ['must be signed', async () => browserFetch(jar, await sp(spEnd(world), null).getLogoutUrlAsync(profile, '', {}))],
       [
         'Signature verification failed',
-        async () => browserFetch(jar, sloOf(world.urls.sso), { form: { SAMLRequest: base64(postLogoutRequest(endA(world), profile, attacker, true)) } }),
+        async () => browserFetch(jar, sloOf(world.urls.sso), { form: { SAMLRequest: base64(postLogoutRequest(spEnd(world), profile, attacker, true)) } }),
       ],
       ['exactly one SAML message', async () => browserFetch(jar, sloOf(world.urls.sso))],
       // A validly signed LogoutResponse nobody asked for.
@@ -247,7 +212,7 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
 
   it('without a slo_url the logout still ends the session on a local page; an unknown principal is a local 400', async () => {
     const world = await samlWorld(srv.url);
-    const saml = sp(endA(world), null);
+    const saml = sp(spEnd(world), null);
     const jar = new CookieJar();
     const profile = await signIn(world, saml, jar);
     expectRefused(await browserFetch(jar, await saml.getLogoutUrlAsync({ ...profile, nameID: 'nobody@example.com' }, '', {})));
@@ -271,25 +236,9 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
       name_id_format: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
     });
     const c = await addSamlService(world, { entity_id: 'https://c.example.com/sp', acs_url: 'http://localhost:4569/acs' });
-    const certOf = async (slug: string) =>
-      (await world.admin.client.get<{ public_key: string }>(`/api/organizations/${world.org}/services/${slug}/saml/certificate`)).body.public_key;
-    const endB: SpEnd = {
-      entity: B_ENTITY,
-      acs: B_ACS,
-      sso: b.sso,
-      slo: sloOf(b.sso),
-      idpEntity: b.sso.replace(/\/sso$/, '/metadata'),
-      idpCert: await certOf(b.slug),
-    };
-    const endC: SpEnd = {
-      entity: 'https://c.example.com/sp',
-      acs: 'http://localhost:4569/acs',
-      sso: c.sso,
-      slo: sloOf(c.sso),
-      idpEntity: c.sso.replace(/\/sso$/, '/metadata'),
-      idpCert: await certOf(c.slug),
-    };
-    const spA = sp(endA(world), keysA);
+    const endB = await serviceEnd(world, b, B_ENTITY, B_ACS);
+    const endC = await serviceEnd(world, c, 'https://c.example.com/sp', 'http://localhost:4569/acs');
+    const spA = sp(spEnd(world), keysA);
     const spB = sp(endB, keysB);
     const jar = new CookieJar();
     const profileA = await signIn(world, spA, jar);
@@ -304,10 +253,10 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
     expect(toB.text).not.toContain('name="RelayState"');
     expect(protocolSchemaError(Buffer.from(reqB, 'base64').toString('utf8'))).toBeNull();
     const { profile: seenByB } = await spB.validatePostRequestAsync({ SAMLRequest: reqB });
-    expect(seenByB?.nameID).toBe(profileB.nameID);
-    expect(seenByB?.nameID).toMatch(/^tsr-/);
-    expect(seenByB?.nameIDFormat).toBe('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent');
-    expect(seenByB?.issuer).toBe(endB.idpEntity);
+    expect(seenByB.nameID).toBe(profileB.nameID);
+    expect(seenByB.nameID).toMatch(/^tsr-/);
+    expect(seenByB.nameIDFormat).toBe('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent');
+    expect(seenByB.issuer).toBe(endB.idpEntity);
     // The SessionIndex of B's own sign-in is named, so B can find its local session.
     const sentIndexes = all(parseXml(Buffer.from(reqB, 'base64').toString('utf8')), NS.protocol, 'SessionIndex').map((e) => e.textContent);
     expect(sentIndexes).toContain(profileB.sessionIndex);
@@ -315,10 +264,10 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
     expect((await sessionsOf(world.userId)).every((s) => s.endedAt instanceof Date)).toBe(true);
 
     // B's answer signed by someone else does not move the chain.
-    const forged = await sp(endB, generateKeyPair('evil.example.com')).getLogoutResponseUrlAsync(seenByB as Profile, '', {}, true);
+    const forged = await sp(endB, generateKeyPair('evil.example.com')).getLogoutResponseUrlAsync(seenByB, '', {}, true);
     expectRefused(await browserFetch(jar, forged));
 
-    const answerB = await spB.getLogoutResponseUrlAsync(seenByB as Profile, '', {}, true);
+    const answerB = await spB.getLogoutResponseUrlAsync(seenByB, '', {}, true);
     const toA = logoutResponse(await browserFetch(jar, answerB));
     expect(toA.action).toBe(SP_SLO);
     expect(toA.RelayState).toBe('relay-a');
@@ -333,9 +282,8 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
   it('a participant that answers with a failure makes the final status Success/PartialLogout', async () => {
     const world = await samlWorld(srv.url, { slo_url: SP_SLO });
     const b = await addSamlService(world, { entity_id: B_ENTITY, acs_url: B_ACS, slo_url: B_SLO });
-    const certB = (await world.admin.client.get<{ public_key: string }>(`/api/organizations/${world.org}/services/${b.slug}/saml/certificate`)).body.public_key;
-    const endB: SpEnd = { entity: B_ENTITY, acs: B_ACS, sso: b.sso, slo: sloOf(b.sso), idpEntity: b.sso.replace(/\/sso$/, '/metadata'), idpCert: certB };
-    const spA = sp(endA(world), null);
+    const endB = await serviceEnd(world, b, B_ENTITY, B_ACS);
+    const spA = sp(spEnd(world), null);
     const spB = sp(endB, null);
     const jar = new CookieJar();
     const profileA = await signIn(world, spA, jar);
@@ -343,7 +291,7 @@ describe.each(databases())('Single Logout with node-saml on $name', (factory) =>
     const toB = samlRequestFrom(await browserFetch(jar, await spA.getLogoutUrlAsync(profileA, '', {})));
     const { profile: seenByB } = await spB.validatePostRequestAsync({ SAMLRequest: toB });
     // Unsigned Redirect answer: B has no sp_certificate configured, so none is required.
-    const toA = logoutResponse(await browserFetch(jar, await spB.getLogoutResponseUrlAsync(seenByB as Profile, '', {}, false)));
+    const toA = logoutResponse(await browserFetch(jar, await spB.getLogoutResponseUrlAsync(seenByB, '', {}, false)));
     expect(toA.codes).toEqual([STATUS.success, PARTIAL]);
     expect((await spA.validatePostResponseAsync({ SAMLResponse: toA.SAMLResponse })).loggedOut).toBe(true);
   });

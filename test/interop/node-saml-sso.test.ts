@@ -5,11 +5,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
+import { describe, expect, it } from 'vitest';
+import type { SAML, SamlConfig } from '@node-saml/node-saml';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { CookieJar, SP_ACS, SP_ENTITY, browserFetch, completeSignIn, samlResponseFrom, samlWorld, configureSaml, type SamlWorld } from '../helpers/saml.ts';
+import { suiteServer } from '../helpers/suite.ts';
+import { CookieJar, SP_ACS, browserFetch, completeSignIn, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
+import { nodeSamlSp, serviceEnd, spEnd } from '../helpers/node-saml.ts';
+import { addSamlService } from '../helpers/saml-attacks.ts';
 import { createPlan, createKey } from '../helpers/fixtures.ts';
 import { Client } from '../helpers/http.ts';
 
@@ -20,21 +22,9 @@ const NAMEID = {
   unspecified: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
 };
 
-function sp(world: SamlWorld, extra: Partial<ConstructorParameters<typeof SAML>[0]> = {}): SAML {
-  return new SAML({
-    entryPoint: world.urls.sso,
-    issuer: SP_ENTITY,
-    callbackUrl: SP_ACS,
-    audience: SP_ENTITY,
-    idpCert: world.idpCertPem,
-    idpIssuer: world.urls.entityId,
-    wantAssertionsSigned: true,
-    wantAuthnResponseSigned: true,
-    validateInResponseTo: ValidateInResponseTo.always,
-    identifierFormat: null,
-    acceptedClockSkewMs: 0,
-    ...extra,
-  });
+/** The suites' SP, with no clock skew allowed: the IdP's times must be right as issued. */
+function sp(world: SamlWorld, extra: Partial<SamlConfig> = {}): SAML {
+  return nodeSamlSp(spEnd(world), { acceptedClockSkewMs: 0, ...extra });
 }
 
 function xmlsecVerify(xml: string, certPem: string, node: 'Response' | 'Assertion'): string {
@@ -67,11 +57,7 @@ async function redirectLogin(world: SamlWorld, saml: SAML, jar: CookieJar, relay
 }
 
 describe.each(databases())('node-saml SP against Tessera on $name', (factory) => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startTestServer(factory);
-  });
-  afterAll(async () => srv?.stop());
+  const srv = suiteServer(factory);
 
   it('HTTP-Redirect: sign-in, then node-saml validates the signed Response and reads NameID and attributes; xmlsec1 agrees', async () => {
     const world = await samlWorld(srv.url);
@@ -111,30 +97,14 @@ describe.each(databases())('node-saml SP against Tessera on $name', (factory) =>
     expect(ok.profile?.nameID).toBe(world.userEmail);
 
     // Second service of the same organization, same browser: no sign-in page.
-    const other = await world.admin.client.post<{ service: { slug: string } }>(`/api/organizations/${world.org}/services`, {
-      slug: `second-${Date.now().toString(36)}`,
-      name: 'Second',
-      service_type: 'web',
-    });
-    await configureSaml(world.admin, world.org, other.body.service.slug, { entity_id: 'https://second.example.com/sp', acs_url: 'http://localhost:4568/acs' });
-    const cert2 = await world.admin.client.get<{ public_key: string }>(`/api/organizations/${world.org}/services/${other.body.service.slug}/saml/certificate`);
-    const world2: SamlWorld = {
-      ...world,
-      svc: { slug: other.body.service.slug, id: '' },
-      urls: {
-        sso: `${srv.url}/saml/${world.org}/${other.body.service.slug}/sso`,
-        metadata: '',
-        entityId: `${srv.url}/saml/${world.org}/${other.body.service.slug}/metadata`,
-      },
-      idpCertPem: cert2.body.public_key,
-    };
-    const saml2 = sp(world2, { issuer: 'https://second.example.com/sp', audience: 'https://second.example.com/sp', callbackUrl: 'http://localhost:4568/acs' });
+    const second = await addSamlService(world, { entity_id: 'https://second.example.com/sp', acs_url: 'http://localhost:4568/acs' });
+    const saml2 = nodeSamlSp(await serviceEnd(world, second, 'https://second.example.com/sp', 'http://localhost:4568/acs'), { acceptedClockSkewMs: 0 });
     const direct = await browserFetch(jar, await saml2.getAuthorizeUrlAsync('', undefined, {}));
     expect(direct.status).toBe(200);
     const resp2 = samlResponseFrom(direct);
     expect(resp2.action).toBe('http://localhost:4568/acs');
-    const second = await saml2.validatePostResponseAsync({ SAMLResponse: resp2.SAMLResponse });
-    expect(second.profile?.nameID).toBe(world.userEmail);
+    const ok2 = await saml2.validatePostResponseAsync({ SAMLResponse: resp2.SAMLResponse });
+    expect(ok2.profile?.nameID).toBe(world.userEmail);
   });
 
   it.each([

@@ -12,7 +12,8 @@ import { SignJWT } from 'jose';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases, type TestDatabase } from '../helpers/databases.ts';
-import { TEST_SECRET, startTestServer, type TestServer } from '../helpers/server.ts';
+import { TEST_SECRET, startTestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client, uniqueEmail, type Res } from '../helpers/http.ts';
 import { createKey, createOrg, createService, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { expectError, type ErrorBody } from '../helpers/admin-plane.ts';
@@ -42,7 +43,7 @@ function claimsOf(token: string): { sub: string; sid: string } {
 }
 
 describe.each(databases())('auth edges on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let anon: Client;
   let owner: Admin;
   let org: string;
@@ -50,14 +51,12 @@ describe.each(databases())('auth edges on $name', (factory) => {
   let key: { id: string; key: string };
 
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     anon = new Client(srv.url);
     owner = await registerAdmin(srv.url, 'edges');
     org = await createOrg(owner);
     svc = await createService(owner, org);
     key = await createKey(owner, org, svc.slug, ['read:users', 'write:users', 'read:subscriptions']);
   });
-  afterAll(async () => srv?.stop());
 
   describe('access tokens', () => {
     it('a JWT without exp is refused even though its signature and session are good', async () => {
@@ -253,7 +252,7 @@ describe('the SQLite database is created owner-only', () => {
     const root = mkdtempSync(join(tmpdir(), 'tessera-modes-'));
     const dir = join(root, 'data', 'nested');
     const file = join(dir, 'tessera.db');
-    const db: TestDatabase = { name: 'sqlite', url: `file:${file}`, drop: async () => undefined };
+    const db: TestDatabase = { name: 'sqlite', url: `file:${file}`, drop: () => Promise.resolve() };
     const sqlite = databases()[0];
     if (!sqlite) throw new Error('no SQLite factory');
     const srv = await startTestServer(sqlite, {}, db);
@@ -293,11 +292,24 @@ describe('errors thrown by Koa itself', () => {
       if (ctx.path === '/koa-418') ctx.throw(418);
       if (ctx.path === '/hidden-404') throw Object.assign(new Error('/srv/secret/path missing'), { status: 404, expose: false });
     });
-    server = createServer(app.callback());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const handle = app.callback();
+    // Koa's handler settles its own promise (errors are rendered inside it).
+    server = createServer((req, res) => {
+      void handle(req, res);
+    });
+    await new Promise<void>((resolve) => {
+      server.listen(0, '127.0.0.1', resolve);
+    });
     client = new Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   });
-  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
+  );
 
   it('render the contract envelope with the matching status and code, not a 500', async () => {
     expect(expectError(await client.get('/koa-404'), 404, 'NOT_FOUND').error).toBe('Not Found');

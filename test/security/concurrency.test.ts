@@ -2,9 +2,9 @@
 // limit, and "an organization keeps an owner". On PostgreSQL two transactions could each count, each
 // see room, and each write; the organization row lock makes them take turns. SQLite serializes writers
 // anyway; both databases must give the same answers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import type { Res } from '../helpers/http.ts';
 import { createOrg, createService, registerAdmin, uniqueSlug, type Admin } from '../helpers/fixtures.ts';
 import { expectError } from '../helpers/admin-plane.ts';
@@ -18,14 +18,12 @@ interface Member {
 }
 
 describe.each(databases())('invariants under concurrency on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory, { TESSERA_MAX_SERVICES_PER_ORG: String(LIMIT) });
   let alice: Admin;
   let bob: Admin;
   beforeAll(async () => {
-    srv = await startTestServer(factory, { TESSERA_MAX_SERVICES_PER_ORG: String(LIMIT) });
     [alice, bob] = await Promise.all([registerAdmin(srv.url, 'alice'), registerAdmin(srv.url, 'bob')]);
   });
-  afterAll(async () => srv?.stop());
 
   /** A fresh organization owned by alice, with bob as a second owner. */
   async function twoOwners(): Promise<string> {

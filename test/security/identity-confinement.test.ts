@@ -1,9 +1,9 @@
 // Issue 14 item 1 / docs/security.md, attack 39 / docs/api.md, Service API: a service's API key never changes or removes an identity
 // that is not its own service's alone. One organization, services A (attacker's key) and B (SAML); the
 // attack is performed through real HTTP, including the sign-in at B that it used to make possible.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client, uniqueEmail } from '../helpers/http.ts';
 import { createKey, createService } from '../helpers/fixtures.ts';
 import {
@@ -29,7 +29,7 @@ interface DirectoryUser {
 }
 
 describe.each(databases())('identity confinement of Service API keys on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let world: SamlWorld; // service B: SAML, with the victim (a directory user with a password)
   let serviceA: { slug: string; id: string };
   let writer: Client; // A's key: write:users only
@@ -54,7 +54,6 @@ describe.each(databases())('identity confinement of Service API keys on $name', 
   }
 
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     world = await samlWorld(srv.url);
     serviceA = await createService(world.admin, world.org);
     writer = new Client(srv.url).apiKey((await createKey(world.admin, world.org, serviceA.slug, ['write:users'])).key);
@@ -62,7 +61,6 @@ describe.each(databases())('identity confinement of Service API keys on $name', 
     const b = await world.admin.client.get<{ service: { slug: string } }>(`/api/organizations/${world.org}/services/${world.svc.slug}`);
     keyOfB = new Client(srv.url).apiKey((await createKey(world.admin, world.org, b.body.service.slug, ['read:users', 'write:users'])).key);
   });
-  afterAll(async () => srv?.stop());
 
   it("the takeover sequence is refused at its first PATCH, and B's sign-in stays the victim's", async () => {
     // The victim has signed in to B (so B is linked) with their own password.

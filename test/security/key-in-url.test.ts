@@ -1,9 +1,9 @@
 // Issue 14 item 3 / docs/security.md, attack 24: no API key in any URL. Whatever the parameter's name or spelling, a
 // query string that names or carries a key is refused (400) before the key is used, and the key is
 // never echoed. Through real HTTP.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client, uniqueEmail } from '../helpers/http.ts';
 import { registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { expectError, serviceWorld, type ServiceWorld, type UserList } from '../helpers/service-api.ts';
@@ -22,7 +22,7 @@ describe('queryCarriesKey', () => {
       `access-key=1`,
       `foo=1&token=${encodeURIComponent(key)}`,
       `a%5B%5D=${key.replace('sk_', '%73k_')}`,
-      `${key}`,
+      key,
       `q=Bearer+${key}`,
       `api%5Fkey=1`,
       `api_key[filter]=1`,
@@ -36,17 +36,15 @@ describe('queryCarriesKey', () => {
 });
 
 describe.each(databases())('no API key in any URL on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let admin: Admin;
   let w: ServiceWorld;
   let anon: Client;
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     admin = await registerAdmin(srv.url);
     w = await serviceWorld(srv.url, admin);
     anon = new Client(srv.url);
   });
-  afterAll(async () => srv?.stop());
 
   // Each of these answered 200 before (they carried the key under a name the old check did not know).
   const forms = (key: string) => [

@@ -3,9 +3,9 @@
 // X-Forwarded-For behind TRUST_PROXY) meets the one bounded argon2 queue, and is refused at once instead
 // of queueing without end. Meanwhile a legitimate admin still signs in. The bound is asserted on the
 // queue itself (its peak), not on a timing of the flood.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client, uniqueEmail, type Res } from '../helpers/http.ts';
 import { PASSWORD, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { expectError } from '../helpers/service-api.ts';
@@ -48,9 +48,9 @@ describe('PasswordQueue', () => {
     expect(q.stats()).toMatchObject({ running: 2, waiting: 2, refused: 6 });
     // Sign-ins still find room beside the capped hashes, and are served before them.
     const order: string[] = [];
-    const verify = q.run('verify', async () => {
+    const verify = q.run('verify', () => {
       order.push('verify');
-      return true;
+      return Promise.resolve(true);
     });
     expect(q.stats().waiting).toBe(3);
     g.open();
@@ -70,11 +70,13 @@ describe('PasswordQueue', () => {
     const order: string[] = [];
     const first = q.run('hash', () => g.opened);
     const later = [
-      q.run('hash', async () => {
+      q.run('hash', () => {
         order.push('hash');
+        return Promise.resolve();
       }),
-      q.run('verify', async () => {
+      q.run('verify', () => {
         order.push('verify');
+        return Promise.resolve();
       }),
     ];
     g.open();
@@ -83,16 +85,20 @@ describe('PasswordQueue', () => {
   });
 });
 
+/** A new admin who has logged in once: the server is warm (the first login also compiles its queries). */
+async function warmAdmin(base: string): Promise<Admin> {
+  const admin = await registerAdmin(base);
+  await timedLogin(base, admin);
+  return admin;
+}
+
 describe.each(databases())('registration and password-hash floods on $name', (factory) => {
   describe('from one address', () => {
-    let srv: TestServer;
+    const srv = suiteServer(factory, { TESSERA_REGISTER_LIMIT: '5' });
     let admin: Admin;
     beforeAll(async () => {
-      srv = await startTestServer(factory, { TESSERA_REGISTER_LIMIT: '5' });
-      admin = await registerAdmin(srv.url);
-      await timedLogin(srv.url, admin); // a warm server: the first login also compiles its queries
+      admin = await warmAdmin(srv.url);
     });
-    afterAll(async () => srv?.stop());
 
     it(`${FLOOD} parallel registrations: 4 more accounts at most, the rest 429 with Retry-After; a login answers meanwhile`, async () => {
       const anon = new Client(srv.url);
@@ -122,14 +128,11 @@ describe.each(databases())('registration and password-hash floods on $name', (fa
   });
 
   describe('from many addresses (behind a trusted proxy)', () => {
-    let srv: TestServer;
+    const srv = suiteServer(factory, { TRUST_PROXY: 'true' });
     let admin: Admin;
     beforeAll(async () => {
-      srv = await startTestServer(factory, { TRUST_PROXY: 'true' });
-      admin = await registerAdmin(srv.url);
-      await timedLogin(srv.url, admin); // a warm server: the first login also compiles its queries
+      admin = await warmAdmin(srv.url);
     });
-    afterAll(async () => srv?.stop());
 
     it(`${FLOOD} parallel registrations from ${FLOOD} addresses: the argon2 queue stays bounded and refuses with 503; a login still succeeds`, async () => {
       passwordQueue.resetStats();

@@ -9,9 +9,10 @@
 //        again, a disabled user's session yields nothing, each SSO links the user and counts a login.
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { Client } from '../helpers/http.ts';
 import { createKey, createService } from '../helpers/fixtures.ts';
 import { expectStatus } from '../helpers/admin-plane.ts';
@@ -81,20 +82,18 @@ async function dumpEveryTable(srv: TestServer): Promise<{ tables: string[]; text
 function decodeResponse(page: FetchResult): { xml: string; doc: Document; root: Element } {
   const { xml } = samlResponseFrom(page);
   const doc = parseXml(xml);
-  return { xml, doc, root: doc.documentElement as Element };
+  return { xml, doc, root: doc.documentElement };
 }
 
 describe.each(databases())('SAML keys and assertions (docs/security.md attacks 18, 20, 34) on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let world: SamlWorld;
   const samlPath = (svc: string, rest = '') => `/api/organizations/${world.org}/services/${svc}/saml${rest}`;
   const ssoUrlOf = (svc: string, base = srv.url) => `${base}/saml/${world.org}/${svc}/sso`;
 
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     world = await samlWorld(srv.url);
   });
-  afterAll(async () => srv?.stop());
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -260,7 +259,7 @@ describe.each(databases())('SAML keys and assertions (docs/security.md attacks 1
       expect(childrenOf(root, NS.assertion, 'Issuer').map(text)).toEqual([world.urls.entityId]);
       // Signature right after Issuer, verifying with the published certificate.
       const firstTwo = Array.from({ length: root.childNodes.length }, (_, i) => root.childNodes.item(i))
-        .filter((n): n is Element => n?.nodeType === 1)
+        .filter((n): n is Element => n.nodeType === 1)
         .slice(0, 2)
         .map((e) => e.localName);
       expect(firstTwo).toEqual(['Issuer', 'Signature']);

@@ -4,9 +4,10 @@
 // warn log line of the refusal (with what came and what is configured for Issuer, ACS and
 // Destination), and /metrics (tessera_sso_outcomes_total / tessera_slo_outcomes_total by reason).
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
+import { type TestServer } from '../helpers/server.ts';
 import { CookieJar, SP_ACS, SP_ENTITY, browserFetch, samlWorld, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
 import {
   ALG,
@@ -250,10 +251,10 @@ describe('the step lists', () => {
 });
 
 describe.each(databases())('SAML refusal reasons on $name', (factory) => {
+  const srv = suiteServer(factory);
   let f: Fixture;
 
   beforeAll(async () => {
-    const srv = await startTestServer(factory);
     const world = await samlWorld(srv.url);
     const sp = generateKeyPair('sp.example.com');
     const slo = sloOf(world.urls.sso);
@@ -274,7 +275,6 @@ describe.each(databases())('SAML refusal reasons on $name', (factory) => {
     // Refused as UnknownPrincipal, after the pipeline (replay last) has spent its ID.
     expectRefused(await post(f, f.slo, f.usedLogoutRequest)());
   });
-  afterAll(async () => f?.srv.stop());
 
   it.each(CASES)('%s: %s in the JSON body, the page, the log line and /metrics', async (_name, reason, make) => {
     const c = make(f);

@@ -1,13 +1,14 @@
 // docs/security.md, attacks 17–19 and 21–23, through real HTTP: the hosted sign-in page (CSRF, session
 // fixation, cookie flags), the headers of every hosted page, local error pages before the ACS is
 // verified (HTML or JSON), brute force on /login, and users who must never receive an assertion.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import {
   CookieJar,
   SP_ACS,
   USER_PASSWORD,
+  asRes,
   browserFetch,
   completeSignIn,
   samlResponseFrom,
@@ -16,7 +17,7 @@ import {
   type SamlWorld,
 } from '../helpers/saml.ts';
 import { expectError } from '../helpers/admin-plane.ts';
-import { uniqueEmail, type Res } from '../helpers/http.ts';
+import { uniqueEmail } from '../helpers/http.ts';
 import {
   EVIL_ACS,
   authnRequest,
@@ -97,16 +98,6 @@ function expectNonceOnlyScripts(res: FetchResult): void {
   expect(res.text).not.toMatch(/\son[a-z]+\s*=/i);
 }
 
-function asRes(r: FetchResult): Res<unknown> {
-  let body: unknown;
-  try {
-    body = JSON.parse(r.text);
-  } catch {
-    body = undefined;
-  }
-  return { status: r.status, headers: r.headers, body, text: r.text };
-}
-
 /** The page with everything random (nonces, CSRF token, request id) and the echoed email removed. */
 function normalised(html: string): string {
   return html
@@ -127,16 +118,14 @@ async function disableUser(world: SamlWorld, userId: string): Promise<void> {
 }
 
 describe.each(databases())('SAML hosted pages on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let world: SamlWorld;
   let worldB: SamlWorld;
 
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     world = await samlWorld(srv.url);
     worldB = await samlWorld(srv.url);
   });
-  afterAll(async () => srv?.stop());
 
   describe('A17 login CSRF', () => {
     it('POST /login without the csrf field, without the cookie, with a wrong token: 403, nothing signed in', async () => {
@@ -410,7 +399,7 @@ describe.each(databases())('SAML hosted pages on $name', (factory) => {
 });
 
 describe.each(databases())('SAML /login brute force on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let world: SamlWorld;
   let disabledEmail: string;
   let passwordlessEmail: string;
@@ -418,7 +407,6 @@ describe.each(databases())('SAML /login brute force on $name', (factory) => {
 
   beforeAll(async () => {
     // A server of its own: the per-IP limit (30 a minute) counts every attempt below.
-    srv = await startTestServer(factory);
     world = await samlWorld(srv.url);
     disabledEmail = uniqueEmail('disabled');
     await disableUser(world, await createUser(world, disabledEmail, OTHER_PASSWORD));
@@ -427,7 +415,6 @@ describe.each(databases())('SAML /login brute force on $name', (factory) => {
     limitedEmail = uniqueEmail('limited');
     await createUser(world, limitedEmail, OTHER_PASSWORD);
   });
-  afterAll(async () => srv?.stop());
 
   it('A22 one message, one status, one page and similar time for unknown email, wrong password, disabled user, user without password', async () => {
     const jar = new CookieJar();

@@ -3,12 +3,12 @@
 // comment/PI injection, namespace-prefix games and markup in the request ID.
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { CookieJar, SP_ACS, SP_ENTITY, samlResponseFrom, samlWorld, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
+import { suiteServer } from '../helpers/suite.ts';
+import { CookieJar, SP_ACS, SP_ENTITY, asRes, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
 import { expectError } from '../helpers/admin-plane.ts';
-import { Client, type Res } from '../helpers/http.ts';
+import { Client } from '../helpers/http.ts';
 import {
   EVIL_ACS,
   NS,
@@ -39,32 +39,17 @@ function billionLaughs(sso: string): string {
   return `<?xml version="1.0"?><!DOCTYPE samlp:AuthnRequest [${levels.join('')}]>${authnRequest(sso, { issuer: '&lol9;' })}`;
 }
 
-/** What a FetchResult looks like to expectError (the JSON error shape check). */
-function asRes(r: FetchResult): Res<unknown> {
-  let body: unknown;
-  try {
-    body = JSON.parse(r.text);
-  } catch {
-    body = undefined;
-  }
-  return { status: r.status, headers: r.headers, body, text: r.text };
-}
-
 describe.each(databases())('SAML SSO parsing attacks on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let world: SamlWorld;
   let listener: Listener;
   let sso: string;
 
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     world = await samlWorld(srv.url);
     sso = world.urls.sso;
     listener = await startListener();
-  });
-  afterAll(async () => {
-    await listener?.close();
-    await srv?.stop();
+    return () => listener.close();
   });
 
   it('sanity: a plain AuthnRequest is accepted through both bindings (the attacks below differ only in the attack)', async () => {

@@ -3,9 +3,9 @@
 // (sequential, concurrent, across two instances), and RelayState limits and escaping. Most attacks are
 // sent from a browser that already has an IdP session, so that acceptance would immediately produce an
 // auto-POST form: the strongest position for the attacker.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { CookieJar, SP_ACS, SP_ENTITY, completeSignIn, formAction, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
 import {
   EVIL_ACS,
@@ -25,20 +25,18 @@ const B_ENTITY = 'https://b.example.com/sp';
 const B_ACS = 'http://localhost:4568/b/acs';
 
 describe.each(databases())('SAML SSO request checks on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let world: SamlWorld;
   let sso: string;
   let jar: CookieJar;
   let bSso: string;
 
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     world = await samlWorld(srv.url);
     sso = world.urls.sso;
     bSso = (await addSamlService(world, { entity_id: B_ENTITY, acs_url: B_ACS })).sso;
     jar = await signedInJar(world);
   });
-  afterAll(async () => srv?.stop());
 
   it('control: with the session, a correct request through either binding gets the auto-POST page to the registered ACS', async () => {
     for (const binding of BINDINGS) {
@@ -219,11 +217,7 @@ describe.each(databases())('SAML SSO request checks on $name', (factory) => {
     });
 
     describe('across two instances sharing the database', () => {
-      let second: TestServer;
-      beforeAll(async () => {
-        second = await startTestServer(factory, {}, srv.db);
-      });
-      afterAll(async () => second?.stop());
+      const second = suiteServer(factory, {}, () => srv.db);
 
       it('sequentially and concurrently, only the first use is accepted', async () => {
         const secondSso = sso.replace(srv.url, second.url);

@@ -2,9 +2,9 @@
 // floor, the HTTP-Redirect signature over the raw query bytes, XML signature wrapping (XSW) on the POST
 // binding, and attacker certificates in KeyInfo. Every refused variant is followed by its untouched
 // original, which must still be accepted: the refusal came from the attack, not from a burnt ID.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { suiteServer } from '../helpers/suite.ts';
 import { CookieJar, SP_ACS, completeSignIn, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
 import {
   ALG,
@@ -25,7 +25,11 @@ import {
   signAuthnRequest,
   signText,
   signedRedirectQuery,
+  extensions,
+  foreignWrapper,
+  signatureCarrying,
   splitSignature,
+  type SignedParts,
   type KeyPair,
 } from '../helpers/saml-attacks.ts';
 
@@ -33,7 +37,7 @@ const SIGNED_SP = 'https://signed-sp.example.com/metadata';
 const OPTIONAL_SP = 'https://optional-sp.example.com/metadata';
 
 describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
-  let srv: TestServer;
+  const srv = suiteServer(factory);
   let world: SamlWorld;
   let sp: KeyPair;
   let attacker: KeyPair;
@@ -45,7 +49,6 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
   let noCert: string;
 
   beforeAll(async () => {
-    srv = await startTestServer(factory);
     world = await samlWorld(srv.url);
     sp = generateKeyPair('sp.example.com');
     attacker = generateKeyPair('attacker.example.com');
@@ -53,7 +56,6 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
     optional = (await addSamlService(world, { entity_id: OPTIONAL_SP, sp_certificate: sp.certPem, want_authn_requests_signed: false })).sso;
     noCert = world.urls.sso;
   });
-  afterAll(async () => srv?.stop());
 
   const request = (sso: string, issuer = SIGNED_SP, extra: Parameters<typeof authnRequest>[1] = {}) => authnRequest(sso, { issuer, ...extra });
   const postSigned = (sso: string, xml: string) => sendPost(sso, { SAMLRequest: base64(xml) });
@@ -184,22 +186,12 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
   });
 
   describe('A10 XML signature wrapping on HTTP-POST AuthnRequests', () => {
-    interface Signed {
-      id: string;
-      signed: string;
-      signature: string;
-      unsigned: string;
-    }
-
     /** A fresh, valid, signed AuthnRequest for the signing-required service. */
-    function fresh(extra: Parameters<typeof authnRequest>[1] = {}, sign: Parameters<typeof signAuthnRequest>[2] = {}): Signed {
+    function fresh(extra: Parameters<typeof authnRequest>[1] = {}, sign: Parameters<typeof signAuthnRequest>[2] = {}): SignedParts {
       const id = newRequestId();
       const signed = signAuthnRequest(request(required, SIGNED_SP, { id, ...extra }), sp.privateKey, sign);
       return { id, signed, ...splitSignature(signed) };
     }
-    const ext = (inner: string) => `<samlp:Extensions>${inner}</samlp:Extensions>`;
-    /** Extensions only admit foreign elements: a foreign wrapper gets a protocol element past the schema. */
-    const wrap = (inner: string) => ext(`<x:Wrap xmlns:x="urn:x">${inner}</x:Wrap>`);
     const evil = (o: Parameters<typeof authnRequest>[1]) => request(required, SIGNED_SP, { acs: EVIL_ACS, ...o });
 
     it('control: the signed original is accepted, and so is its SignedInfo re-signed unchanged', async () => {
@@ -214,30 +206,33 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
       );
     });
 
-    const variants: [string, (s: Signed) => string][] = [
-      ['signature moved into Extensions', (s) => afterIssuer(s.unsigned, ext(s.signature))],
-      ['signature moved into Extensions and the ACS changed', (s) => afterIssuer(s.unsigned.replace(SP_ACS, EVIL_ACS), ext(s.signature))],
-      ['evil root with the same ID wrapping the original in Extensions', (s) => evil({ id: s.id, afterIssuer: s.signature + ext(s.unsigned) })],
-      ['evil root with a new ID, the signature at the root, the original in Extensions', (s) => evil({ afterIssuer: s.signature + ext(s.unsigned) })],
-      ['evil root with a new ID wrapping the whole signed original in Extensions', (s) => evil({ afterIssuer: ext(s.signed) })],
+    const variants: [string, (s: SignedParts) => string][] = [
+      ['signature moved into Extensions', (s) => afterIssuer(s.unsigned, extensions(s.signature))],
+      ['signature moved into Extensions and the ACS changed', (s) => afterIssuer(s.unsigned.replace(SP_ACS, EVIL_ACS), extensions(s.signature))],
+      ['evil root with the same ID wrapping the original in Extensions', (s) => evil({ id: s.id, afterIssuer: s.signature + extensions(s.unsigned) })],
+      ['evil root with a new ID, the signature at the root, the original in Extensions', (s) => evil({ afterIssuer: s.signature + extensions(s.unsigned) })],
+      ['evil root with a new ID wrapping the whole signed original in Extensions', (s) => evil({ afterIssuer: extensions(s.signed) })],
       [
         'evil root with the same ID, the signature at the root, the original in a foreign wrapper',
-        (s) => evil({ id: s.id, afterIssuer: s.signature + wrap(s.unsigned) }),
+        (s) => evil({ id: s.id, afterIssuer: s.signature + foreignWrapper(s.unsigned) }),
       ],
-      ['evil root with a new ID, the signature at the root, the original in a foreign wrapper', (s) => evil({ afterIssuer: s.signature + wrap(s.unsigned) })],
-      ['evil root with a new ID, the whole signed original in a foreign wrapper', (s) => evil({ afterIssuer: wrap(s.signed) })],
-      ['evil root without ID, the whole signed original in a foreign wrapper', (s) => evil({ afterIssuer: wrap(s.signed) }).replace(/ ID="[^"]*"/, '')],
       [
-        "evil root with a new ID, the original in the signature's ds:Object",
-        (s) => evil({ afterIssuer: s.signature.replace('</ds:Signature>', `<ds:Object>${s.unsigned}</ds:Object></ds:Signature>`) }),
+        'evil root with a new ID, the signature at the root, the original in a foreign wrapper',
+        (s) => evil({ afterIssuer: s.signature + foreignWrapper(s.unsigned) }),
       ],
+      ['evil root with a new ID, the whole signed original in a foreign wrapper', (s) => evil({ afterIssuer: foreignWrapper(s.signed) })],
+      [
+        'evil root without ID, the whole signed original in a foreign wrapper',
+        (s) => evil({ afterIssuer: foreignWrapper(s.signed) }).replace(/ ID="[^"]*"/, ''),
+      ],
+      ["evil root with a new ID, the original in the signature's ds:Object", (s) => evil({ afterIssuer: signatureCarrying(s.signature, s.unsigned) })],
       [
         "evil root with the same ID, the original in the signature's ds:Object",
-        (s) => evil({ id: s.id, afterIssuer: s.signature.replace('</ds:Signature>', `<ds:Object>${s.unsigned}</ds:Object></ds:Signature>`) }),
+        (s) => evil({ id: s.id, afterIssuer: signatureCarrying(s.signature, s.unsigned) }),
       ],
       [
         'a decoy element with the same ID added after signing',
-        (s) => s.signed.replace('</ds:Signature>', `</ds:Signature>${ext(`<x:Decoy xmlns:x="urn:x" ID="${s.id}"/>`)}`),
+        (s) => s.signed.replace('</ds:Signature>', `</ds:Signature>${extensions(`<x:Decoy xmlns:x="urn:x" ID="${s.id}"/>`)}`),
       ],
       ['a second signed root after the first', (s) => `${s.signed}${s.signed}`],
       ['an evil root before the signed one', (s) => `${evil({})}${s.signed}`],
@@ -275,7 +270,10 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
     it('duplicate IDs present before signing (decoy in Extensions, as ID, Id or id): 400', async () => {
       for (const attr of ['ID', 'Id', 'id']) {
         const id = newRequestId();
-        const signed = signAuthnRequest(request(required, SIGNED_SP, { id, afterIssuer: ext(`<x:Decoy xmlns:x="urn:x" ${attr}="${id}"/>`) }), sp.privateKey);
+        const signed = signAuthnRequest(
+          request(required, SIGNED_SP, { id, afterIssuer: extensions(`<x:Decoy xmlns:x="urn:x" ${attr}="${id}"/>`) }),
+          sp.privateKey,
+        );
         await expectRefusedWithoutEffect(srv, () => postSigned(required, signed));
       }
     });
@@ -288,7 +286,7 @@ describe.each(databases())('SAML SSO signature attacks on $name', (factory) => {
 
     it('two Signature elements (a valid one and a copy in Extensions): 400', async () => {
       const s = fresh();
-      await expectRefusedWithoutEffect(srv, () => postSigned(required, s.signed.replace('</ds:Signature>', `</ds:Signature>${ext(s.signature)}`)));
+      await expectRefusedWithoutEffect(srv, () => postSigned(required, s.signed.replace('</ds:Signature>', `</ds:Signature>${extensions(s.signature)}`)));
     });
   });
 
