@@ -38,8 +38,9 @@ const subscription = (r: Row): SubWithPlan => ({
 });
 
 /**
- * One statement for the page and its total (see listUsers). The offset is taken on the
- * (service_id[, status], created_at, id) index alone, and only the page's rows are read.
+ * One statement for the page and its total (see listUsers); the total sums the service's counter rows,
+ * one per status. The offset is taken on the (service_id[, status], created_at, id) index alone, and
+ * only the page's rows are read.
  */
 export async function listSubscriptions(database: Reader, service: Scope, status: string | undefined, page: Page) {
   const ofStatus = status ? sql`AND "status" = ${status}` : empty;
@@ -47,7 +48,10 @@ export async function listSubscriptions(database: Reader, service: Scope, status
     database.prisma,
     database.direct,
     sql`SELECT c."total", s."id", s."user_id", s."plan_id", pl."name" AS "plan_name", s."status", s."current_period_end"
-    FROM (SELECT COUNT(*) AS "total" FROM "subscriptions" WHERE "service_id" = ${service.id} ${ofStatus}) c
+    FROM (
+      SELECT COALESCE(SUM("count"), 0) AS "total" FROM "service_list_counts"
+      WHERE "service_id" = ${service.id} AND "list" = 'subscriptions' ${ofStatus}
+    ) c
     LEFT JOIN (
       SELECT "created_at", "id" FROM "subscriptions" WHERE "service_id" = ${service.id} ${ofStatus}
       ORDER BY "created_at", "id" LIMIT ${page.limit} OFFSET ${page.offset}

@@ -4,18 +4,21 @@
 // replaced, on data chosen to trip a hand-written query: non-ASCII emails and plan names, links created
 // in the same millisecond (ties broken by id), user creation times in the opposite order to link
 // creation times, every subscription status, another service sharing the same users, and pages that
-// start past the end.
+// start past the end. The totals come from counters that database triggers keep: the last tests write
+// and remove rows every way the application and the database's cascades do, and check every total.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import type { Page } from '../../src/http/validate.ts';
+import { runBatch } from '../../src/db/statements.ts';
 import { newId, newPersistentNameId } from '../../src/security/random.ts';
+import { linkAndStamp } from '../../src/service-api/logins.ts';
 import { findLinkedUser, listUsers, type Reader } from '../../src/service-api/users.ts';
-import { getSubscription, listSubscriptions } from '../../src/service-api/subscriptions.ts';
+import { getSubscription, listSubscriptions, updateSubscription } from '../../src/service-api/subscriptions.ts';
 import { databases } from '../helpers/databases.ts';
 import { createKey, registerAdmin } from '../helpers/fixtures.ts';
 import { Client } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { fakeId, serviceWorld, type ServiceWorld } from '../helpers/service-api.ts';
+import { fakeId, serviceWorld, type ApiUser, type ServiceWorld } from '../helpers/service-api.ts';
 
 // The reads as they were before they became SQL, kept here as the reference. Their presentation is
 // spelled out rather than borrowed from src/, so a presenter change cannot hide a difference either.
@@ -206,6 +209,97 @@ describe.each(databases())('Service API user and subscription reads on $name', (
         expect(found, name).toEqual(user);
         expect(await getSubscription(reader, scope(), id).catch(() => null), name).toEqual(sub);
       }
+    }
+  });
+
+  /** Every total the lists can report for the service, on both paths, is the count of its rows. */
+  async function expectExactTotals(serviceId: string): Promise<void> {
+    const first = { limit: 1, offset: 0 };
+    for (const [name, reader] of paths()) {
+      const users = await listUsers(reader, { id: serviceId, organizationId: '' }, first);
+      expect(users.total, name).toBe(await db.serviceUser.count({ where: { serviceId } }));
+      for (const status of [undefined, ...STATUSES]) {
+        const subs = await listSubscriptions(reader, { id: serviceId, organizationId: '' }, status, first);
+        expect(subs.total, `${name} ${status ?? 'all'}`).toBe(await db.subscription.count({ where: { serviceId, ...(status ? { status } : {}) } }));
+      }
+    }
+  }
+
+  it('totals stay exact through every way links and subscriptions are written and removed, cascades included', async () => {
+    const admin = await registerAdmin(srv.url);
+    const a = await serviceWorld(srv.url, admin);
+    const b = await serviceWorld(srv.url, admin, { org: a.org });
+    await expectExactTotals(a.service.id);
+    // The Service API: provisioning links; a subscription per user, then status changes and a removal.
+    const made: ApiUser[] = [];
+    for (let i = 0; i < 6; i++) made.push((await a.api.post<ApiUser>('/api/service/users', { email: `tally${i}@example.com` })).body);
+    for (const u of made) expect((await a.api.post('/api/service/subscriptions', { user_id: u.id, plan_id: a.planId })).status).toBe(200);
+    await a.api.patch(`/api/service/subscriptions/${made[0]?.id ?? ''}`, { status: 'cancelled' });
+    await a.api.patch(`/api/service/subscriptions/${made[1]?.id ?? ''}`, { status: 'past_due' });
+    await a.api.patch(`/api/service/subscriptions/${made[1]?.id ?? ''}`, { current_period_end: '2030-01-01T00:00:00Z' });
+    expect((await a.api.delete(`/api/service/subscriptions/${made[2]?.id ?? ''}`)).status).toBe(204);
+    await expectExactTotals(a.service.id);
+    // Sign-ins: several links in one statement (on SQLite's direct connection), then the same links
+    // again, which only stamp their last login.
+    const at = new Date();
+    const signIns = made.slice(0, 4).map((u) => ({ serviceId: b.service.id, userId: u.id, at }));
+    await runBatch(db, srv.deps.database.direct, [linkAndStamp(signIns)]);
+    await runBatch(db, srv.deps.database.direct, [linkAndStamp(signIns.map((l) => ({ ...l, at: new Date(at.getTime() + 1000) })))]);
+    await expectExactTotals(b.service.id);
+    // Removing a user through the Service API (link, subscription, and the user it owned alone).
+    expect((await a.api.delete(`/api/service/users/${made[3]?.id ?? ''}`)).status).toBe(204);
+    // Rows written many at a time, and the cascades from a deleted user and a deleted plan.
+    const orgId = (await db.service.findUniqueOrThrow({ where: { id: a.service.id } })).organizationId;
+    const bulk = Array.from({ length: 25 }, (_, i) => ({ id: newId('usr'), organizationId: orgId, email: `bulk${i}@example.com` }));
+    await db.user.createMany({ data: bulk });
+    await db.serviceUser.createMany({
+      data: bulk.map((u) => ({ id: newId('su'), serviceId: a.service.id, userId: u.id, persistentNameId: newPersistentNameId() })),
+    });
+    const subs = bulk.map((u, i) => ({
+      id: newId('sub'),
+      serviceId: a.service.id,
+      userId: u.id,
+      planId: a.planId,
+      status: STATUSES[i % 4] ?? 'active',
+      currentPeriodEnd: at,
+    }));
+    await db.subscription.createMany({ data: subs });
+    await db.user.delete({ where: { id: made[0]?.id ?? '' } });
+    await db.user.deleteMany({ where: { id: { in: bulk.slice(0, 5).map((u) => u.id) } } });
+    await expectExactTotals(a.service.id);
+    await expectExactTotals(b.service.id);
+    await db.plan.delete({ where: { id: a.planId } });
+    await expectExactTotals(a.service.id);
+    await db.service.delete({ where: { id: b.service.id } });
+    expect(await db.serviceListCount.count({ where: { serviceId: b.service.id } })).toBe(0);
+    await expectExactTotals(a.service.id);
+  });
+
+  it('concurrent status changes that cross each other between the same counters all succeed and stay counted', async () => {
+    const admin = await registerAdmin(srv.url);
+    const c = await serviceWorld(srv.url, admin);
+    const orgId = (await db.service.findUniqueOrThrow({ where: { id: c.service.id } })).organizationId;
+    const users = Array.from({ length: 12 }, (_, i) => ({ id: newId('usr'), organizationId: orgId, email: `flip${i}@example.com` }));
+    await db.user.createMany({ data: users });
+    await db.serviceUser.createMany({
+      data: users.map((u) => ({ id: newId('su'), serviceId: c.service.id, userId: u.id, persistentNameId: newPersistentNameId() })),
+    });
+    const statusOf = (i: number, round: number) => ((i + round) % 2 ? 'active' : 'cancelled');
+    await db.subscription.createMany({
+      data: users.map((u, i) => ({
+        id: newId('sub'),
+        serviceId: c.service.id,
+        userId: u.id,
+        planId: c.planId,
+        status: statusOf(i, 0),
+        currentPeriodEnd: new Date(),
+      })),
+    });
+    const service = { id: c.service.id, organizationId: orgId };
+    for (let round = 1; round <= 3; round++) {
+      const flips = users.map((u, i) => updateSubscription(srv.deps.database, service, u.id, { status: statusOf(i, round) }));
+      expect((await Promise.allSettled(flips)).filter((r) => r.status === 'rejected')).toEqual([]);
+      await expectExactTotals(c.service.id);
     }
   });
 });
