@@ -17,7 +17,7 @@ export function presentServiceUser(u: { id: string; email: string; createdAt: Da
 }
 
 /** The reads run on the direct SQLite connection when there is one (db/statements.ts), else through Prisma. */
-export type Reader = Pick<Database, 'prisma' | 'direct'>;
+export type Reader = Pick<Database, 'prisma' | 'direct' | 'dialect'>;
 export interface ServiceUser {
   id: string;
   email: string;
@@ -81,11 +81,19 @@ export async function linkUser(db: Db | Tx, serviceId: string, userId: string) {
  * A user this service may change or delete as a whole: one its own key created, that no other service is
  * linked to, and that has no password (nor, once they exist, second factors). Everyone else is the
  * organization's shared sign-in identity: renaming or deleting it through one service's key would let
- * that key decide who signs in as whom at every other service (docs/api.md, Service API). One Prisma filter, so the
- * check and the write are one statement and a concurrent link or password cannot slip between them.
+ * that key decide who signs in as whom at every other service (docs/api.md, Service API). The filter
+ * and the write are one statement, run after lockUser: see there why the lock is needed too.
  */
 function ownedAlone(serviceId: string, userId: string) {
-  return { id: userId, createdByServiceId: serviceId, passwordHash: null, serviceLinks: { none: { serviceId: { not: serviceId } } } };
+  // Also never one an admin has started managing: disabled, or sent a password link not yet used.
+  return {
+    id: userId,
+    createdByServiceId: serviceId,
+    passwordHash: null,
+    disabled: false,
+    passwordLinks: { none: { usedAt: null } },
+    serviceLinks: { none: { serviceId: { not: serviceId } } },
+  };
 }
 
 export const SHARED_IDENTITY =
@@ -107,14 +115,29 @@ export async function provisionUser(db: Db, service: Scope, email: string) {
   throw new Error('could not provision user after concurrent retries');
 }
 
+/**
+ * Locks the user's row until the transaction ends. On PostgreSQL (READ COMMITTED) the ownedAlone filter
+ * alone is not enough: another service linking the user inserts a service_users row whose foreign-key
+ * check takes only a key-share lock on the user, which an UPDATE or DELETE does not wait for, and the
+ * filter's NOT EXISTS cannot see a link not yet committed. FOR UPDATE conflicts with that key-share
+ * lock: a link in flight commits first (and the filter then sees it), or waits until this change is
+ * done. SQLite: a write takes the database's write lock at once (the row is set to itself).
+ */
+async function lockUser(tx: Tx, dialect: Database['dialect'], userId: string): Promise<void> {
+  if (dialect === 'postgresql') await tx.$queryRaw(sql`SELECT 1 FROM "users" WHERE "id" = ${userId} FOR UPDATE`);
+  else await tx.$executeRaw(sql`UPDATE "users" SET "email" = "email" WHERE "id" = ${userId}`);
+}
+
 /** PATCH {email}: only for a user this service owns alone (ownedAlone); otherwise 409. */
 export async function changeEmail(database: Reader, service: Scope, userId: string, email: string | undefined) {
-  const db = database.prisma;
   const user = await findLinkedUser(database, service, userId);
   if (email === undefined || email === user.email) return user;
   let changed;
   try {
-    changed = await db.user.updateMany({ where: ownedAlone(service.id, user.id), data: { email } });
+    changed = await database.prisma.$transaction(async (tx) => {
+      await lockUser(tx, database.dialect, user.id);
+      return tx.user.updateMany({ where: ownedAlone(service.id, user.id), data: { email } });
+    });
   } catch (err) {
     if (isUniqueViolation(err)) throw badRequest('Email already taken by another user');
     throw err;
@@ -131,10 +154,13 @@ export async function changeEmail(database: Reader, service: Scope, userId: stri
 export async function removeUser(database: Reader, service: Scope, userId: string): Promise<void> {
   const user = await findLinkedUser(database, service, userId);
   await database.prisma.$transaction(async (tx) => {
+    await lockUser(tx, database.dialect, user.id);
+    // The link goes before the subscription: the order in which deleting a user cascades, so the
+    // list counters (service_list_counts) are locked in one order by both.
+    await tx.serviceUser.delete({ where: { serviceId_userId: { serviceId: service.id, userId: user.id } } });
     await tx.subscription.deleteMany({ where: { serviceId: service.id, userId: user.id } });
     await forgetLogins(tx, service.id, user.id);
     await tx.idpSessionService.deleteMany({ where: { serviceId: service.id, session: { userId: user.id } } });
-    await tx.serviceUser.delete({ where: { serviceId_userId: { serviceId: service.id, userId: user.id } } });
     await tx.user.deleteMany({ where: ownedAlone(service.id, user.id) });
   });
 }

@@ -142,7 +142,7 @@ describe.each(databases())('Service API user and subscription reads on $name', (
   /** What the reads take: the server's own (the direct connection on SQLite), or Prisma alone. */
   const paths = (): [string, Reader][] => [
     ['as served', srv.deps.database],
-    ['through Prisma', { prisma: srv.deps.database.prisma, direct: null }],
+    ['through Prisma', { prisma: srv.deps.database.prisma, direct: null, dialect: srv.deps.database.dialect }],
   ];
   const scope = () => ({ id: w.service.id, organizationId: '' });
 
