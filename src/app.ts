@@ -86,7 +86,9 @@ export function createApp(
   // Per-request closures stay anonymous: tsx keeps function names, which costs a defineProperty for
   // every named closure created.
   app.use((ctx: AppContext, next: Next) => {
-    const path = ctx.path;
+    // The routers match paths case-insensitively: so do these prefix checks, or /API/… would skip them.
+    const raw = ctx.path;
+    const path = raw.startsWith('/api/') ? raw : raw.toLowerCase();
     if (path.startsWith('/api/') && ctx.querystring) refuseKeyInUrl(ctx.querystring);
     if (path.startsWith('/api/service/')) return jsonBody(ctx, () => serviceApiRoute(ctx, next));
     if (!path.startsWith('/api/')) return rootRoute(ctx, next);
