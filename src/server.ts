@@ -91,6 +91,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
+      server.off('error', reject); // later errors are the connections', not start-up's
       resolve();
     });
   });

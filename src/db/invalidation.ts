@@ -177,8 +177,14 @@ export class InvalidationBus {
     } else {
       this.undelivered.add(text);
     }
+    this.startRedelivery();
+  }
+
+  private startRedelivery(): void {
     this.redelivering ??= this.redeliver().finally(() => {
       this.redelivering = undefined;
+      // A failure that arrived while the loop was ending found it still "running": start again.
+      if (this.undelivered.size && !this.stopped) this.startRedelivery();
     });
   }
 

@@ -100,7 +100,11 @@ let dummy: Promise<string> | undefined;
 export async function verifyPassword(hash: string | null | undefined, password: string): Promise<boolean> {
   if (!hash) {
     // Made once, outside the queue: it is the server's own constant, not a client's request.
-    dummy ??= argon2.hash('tessera-timing-equaliser', { type: argon2.argon2id });
+    // A failed attempt is not kept: the next unknown email tries again.
+    dummy ??= argon2.hash('tessera-timing-equaliser', { type: argon2.argon2id }).catch((err: unknown) => {
+      dummy = undefined;
+      throw err;
+    });
     const equaliser = await dummy;
     await passwordQueue.run('verify', () => argon2.verify(equaliser, password).catch(() => false));
     return false;
