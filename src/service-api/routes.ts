@@ -41,7 +41,7 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
   });
   router.post('/users', need('write:users'), async (ctx) => {
     const body = validate(CreateUser, ctx.request.body, 'Invalid email format');
-    ctx.body = presentServiceUser(await provisionUser(db, svc(ctx), body.email));
+    ctx.body = presentServiceUser(await provisionUser(database, svc(ctx), body.email));
   });
   router.get('/users/:userId', need('read:users'), async (ctx) => {
     ctx.body = presentServiceUser(await findLinkedUser(database, svc(ctx), ctx.params.userId ?? ''));

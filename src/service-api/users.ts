@@ -100,7 +100,8 @@ export const SHARED_IDENTITY =
   "This user is the organization's shared sign-in identity (created elsewhere, linked to another service, or with a password); change it in the organization directory";
 
 /** Idempotent on email (case-insensitive): returns the existing user or creates one, then links it. */
-export async function provisionUser(db: Db, service: Scope, email: string) {
+export async function provisionUser(database: Reader, service: Scope, email: string) {
+  const db = database.prisma;
   for (let attempt = 0; attempt < 3; attempt++) {
     let user = await db.user.findUnique({ where: { organizationId_email: { organizationId: service.organizationId, email } } });
     try {
@@ -109,10 +110,30 @@ export async function provisionUser(db: Db, service: Scope, email: string) {
       if (isUniqueViolation(err)) continue; // created concurrently: read it on the next turn
       throw err;
     }
-    await linkUser(db, service.id, user.id);
-    return user;
+    if (await linkIfStill(database, service.id, user.id, email)) return user;
+    // Renamed or deleted since it was read (another service's key changed its own user): look again.
   }
   throw new Error('could not provision user after concurrent retries');
+}
+
+/**
+ * Links the user to the service only if it still has this email, with its row locked for the check:
+ * otherwise a rename committed between the lookup and the link would leave this service holding a user
+ * under another email than the one it asked for. PostgreSQL: FOR SHARE waits for a rename in flight
+ * (lockUser's FOR UPDATE) and then re-reads the row; SQLite: the write lock first, as lockUser does.
+ */
+async function linkIfStill(database: Reader, serviceId: string, userId: string, email: string): Promise<boolean> {
+  return database.prisma.$transaction(async (tx) => {
+    if (database.dialect === 'sqlite') await tx.$executeRaw(sql`UPDATE "users" SET "email" = "email" WHERE "id" = ${userId}`);
+    const lock = database.dialect === 'postgresql' ? sql` FOR SHARE` : sql``;
+    const rows = await tx.$queryRaw<{ id: string }[]>(sql`SELECT "id" FROM "users" WHERE "id" = ${userId} AND "email" = ${email}${lock}`);
+    if (rows.length === 0) return false;
+    // ON CONFLICT: a concurrent request for the same pair may have linked it first (no error, which
+    // would abort this transaction on PostgreSQL).
+    await tx.$executeRaw(sql`INSERT INTO "service_users" ("id", "service_id", "user_id", "persistent_name_id", "created_at")
+      VALUES (${newId('su')}, ${serviceId}, ${userId}, ${newPersistentNameId()}, ${new Date()}) ON CONFLICT ("service_id", "user_id") DO NOTHING`);
+    return true;
+  });
 }
 
 /**

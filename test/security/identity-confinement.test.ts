@@ -147,4 +147,24 @@ describe.each(databases())('identity confinement of Service API keys on $name', 
     expect((await deleter.delete(`/api/service/users/${own.id}`)).status).toBe(204);
     expectError(await world.admin.client.get(users(`/${own.id}`)), 404, 'NOT_FOUND');
   });
+  it('racing a rename by A against B linking the same user never leaves B holding a renamed user', async () => {
+    // The lock before the filter (users.ts lockUser): without it, on PostgreSQL, B's link could commit
+    // unseen by A's rename. Whatever the interleaving, either A's rename is refused or B never linked
+    // the user A renamed.
+    for (let round = 0; round < 12; round++) {
+      const email = uniqueEmail(`race${round}`);
+      const own = await provisionUser(writer, email);
+      const moved = uniqueEmail(`race${round}-moved`);
+      const [patch, link] = await Promise.all([
+        writer.patch<ApiUser>(`/api/service/users/${own.id}`, { email: moved }),
+        keyOfB.post<ApiUser>('/api/service/users', { email }),
+      ]);
+      expect([200, 409]).toContain(patch.status);
+      expect(link.status).toBe(200);
+      const row = await srv.deps.db.user.findUnique({ where: { id: own.id }, include: { serviceLinks: true } });
+      const linkedToB = row?.serviceLinks.some((l) => l.serviceId === world.svc.id) ?? false;
+      expect(linkedToB && row?.email !== email, `round ${round}: B holds the user A renamed`).toBe(false);
+      if (patch.status === 200) expect(link.body.id === own.id && linkedToB).toBe(false);
+    }
+  });
 });
