@@ -13,46 +13,13 @@ import { CreateUser as CreateServiceUser, StatusFilter, UpdateInfo, UpdateUser a
 import { CreateSubscription, UpdateSubscription } from '../service-api/subscriptions.ts';
 import { CreateCertificate, payloadSchema } from '../saml/admin/index.ts';
 import * as S from './openapi-schemas.ts';
+import { html, json, noContent, type OperationDoc, type RouteGroup } from './openapi-doc.ts';
 
-export type Security = 'none' | 'bearer' | 'apiKey' | 'metrics';
-
-export interface Reply {
-  status: number;
-  description: string;
-  schema?: z.ZodType;
-  /** Defaults to application/json when a schema is given. */
-  contentType?: string;
-}
-
-export interface OperationDoc {
-  summary: string;
-  description?: string;
-  /** Overrides the group's security. */
-  security?: Security;
-  body?: z.ZodType;
-  bodyType?: 'json' | 'form';
-  bodyOptional?: boolean;
-  query?: Record<string, { schema: z.ZodType; description: string }>;
-  paginated?: boolean;
-  ok: Reply;
-  also?: Reply[];
-  /** Error statuses beyond those implied by security, body and path (401, 400/413/415, 403/404). */
-  errors?: number[];
-}
-
-export interface RouteGroup {
-  tag: string;
-  description: string;
-  security: Security;
-  routes: Record<string, OperationDoc>;
-}
+export type { OperationDoc, Reply, RouteGroup, Security } from './openapi-doc.ts';
 
 const ORG = '/api/organizations/:org';
 const SVC = `${ORG}/services/:service`;
 const SAML = '/saml/:org/:service';
-const html = (status: number, description: string): Reply => ({ status, description, contentType: 'text/html' });
-const noContent = (description: string): Reply => ({ status: 204, description });
-const json = (status: number, description: string, schema: z.ZodType): Reply => ({ status, description, schema });
 
 // Documentation-only: these bodies arrive as forms and are read field by field, not through zod.
 const SamlPostBinding = z.object({ SAMLRequest: z.string().describe('Base64 AuthnRequest'), RelayState: z.string().max(80).optional() });
