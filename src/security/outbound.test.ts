@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { checkOutboundUrl, isPublicAddress, OutboundError } from './outbound.ts';
+
+describe('outbound address rules', () => {
+  it.each([
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.20.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::1',
+    '::',
+    'fe80::1',
+    'fd00:ec2::254',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '64:ff9b::a00:1',
+    'not-an-ip',
+  ])('refuses %s', (address) => {
+    expect(isPublicAddress(address)).toBe(false);
+  });
+
+  it.each(['93.184.216.34', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8'])('allows %s', (address) => {
+    expect(isPublicAddress(address)).toBe(true);
+  });
+
+  it('refuses http, credentials and private literals unless private addresses are allowed', async () => {
+    const reason = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: unknown) => (e instanceof OutboundError ? e.reason : 'other'),
+      );
+    expect(await reason(checkOutboundUrl('http://8.8.8.8/x', false))).toBe('scheme');
+    expect(await reason(checkOutboundUrl('https://user:pw@8.8.8.8/x', false))).toBe('credentials');
+    expect(await reason(checkOutboundUrl('https://127.0.0.1/x', false))).toBe('private_address');
+    expect(await reason(checkOutboundUrl('https://[::1]/x', false))).toBe('private_address');
+    expect(await reason(checkOutboundUrl('https://localhost/x', false))).toBe('private_address');
+    expect(await reason(checkOutboundUrl('not a url', false))).toBe('invalid_url');
+    expect(await reason(checkOutboundUrl('http://127.0.0.1:9/x', true))).toBe('ok');
+  });
+});

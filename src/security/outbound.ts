@@ -1,0 +1,170 @@
+// Requests Tessera makes to addresses other people chose (webhook receivers, SP metadata URLs):
+// the one place that decides where such a request may go (SECURITY.md E.44).
+//  - https only; plain http only with allowPrivate (development and tests);
+//  - every address the name resolves to must be public: loopback, private, link-local, CGNAT,
+//    documentation, multicast and cloud-metadata ranges are refused, IPv4-mapped IPv6 included;
+//  - the check runs again at every request, and the connection goes to the address that was checked
+//    (the socket's lookup is pinned), so a DNS answer that changes between check and connect
+//    (rebinding) cannot reach an internal host;
+//  - redirects are never followed (the 3xx is returned to the caller, who treats it as a failure);
+//  - the body is read up to maxBytes and the whole exchange is bounded by timeoutMs.
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+
+export type OutboundRefusal = 'invalid_url' | 'scheme' | 'credentials' | 'dns' | 'private_address' | 'timeout' | 'too_large' | 'network';
+
+/** Why an outbound request was not made or did not complete; `reason` is a stable code for logs and APIs. */
+export class OutboundError extends Error {
+  readonly reason: OutboundRefusal;
+  constructor(reason: OutboundRefusal, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+const blocked = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10], // carrier-grade NAT
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16], // link-local, cloud metadata (169.254.169.254)
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
+  blocked.addSubnet(net, bits, 'ipv4');
+}
+for (const [net, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['64:ff9b::', 96], // NAT64 can reach any IPv4 address, private ones included
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2001::', 32], // Teredo
+  ['2001:db8::', 32],
+  ['2002::', 16], // 6to4 embeds an IPv4 address
+  ['fc00::', 7], // unique local, including AWS's fd00:ec2::254 metadata address
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const) {
+  blocked.addSubnet(net, bits, 'ipv6');
+}
+
+/** True when the address may be contacted by an outbound request without allowPrivate. */
+export function isPublicAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 4) return !blocked.check(address, 'ipv4');
+  if (family !== 6) return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return !blocked.check(mapped[1], 'ipv4');
+  if (/^::ffff:/i.test(address)) return false; // mapped in hex form: refuse rather than parse
+  return !blocked.check(address, 'ipv6');
+}
+
+export interface CheckedUrl {
+  url: URL;
+  /** The address the request will connect to (the first allowed answer). */
+  address: string;
+  family: 4 | 6;
+}
+
+/** Parses and checks a URL and what its name resolves to now. Throws OutboundError. */
+export async function checkOutboundUrl(raw: string, allowPrivate: boolean): Promise<CheckedUrl> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new OutboundError('invalid_url', 'The URL is not a valid absolute URL');
+  }
+  if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) {
+    throw new OutboundError('scheme', 'The URL must use https');
+  }
+  if (url.username || url.password) throw new OutboundError('credentials', 'The URL must not contain a user name or password');
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  let answers: { address: string; family: number }[];
+  try {
+    answers = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true });
+  } catch {
+    throw new OutboundError('dns', `The host name ${host} does not resolve`);
+  }
+  const first = answers[0];
+  if (!first) throw new OutboundError('dns', `The host name ${host} does not resolve`);
+  // Every answer must be public: a name with one public and one private address could be made to
+  // connect to the private one by whoever controls its DNS.
+  if (!allowPrivate && answers.some((a) => !isPublicAddress(a.address))) {
+    throw new OutboundError('private_address', 'The URL resolves to a private, loopback, link-local or metadata address');
+  }
+  return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+}
+
+export interface OutboundRequest {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  allowPrivate: boolean;
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+export interface OutboundResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Makes one request under the rules above. Any status is returned (3xx included, never followed). */
+export async function requestOutbound(raw: string, req: OutboundRequest): Promise<OutboundResponse> {
+  const checked = await checkOutboundUrl(raw, req.allowPrivate);
+  const pinned: LookupFunction = (_host, options, callback) => {
+    if (options.all) callback(null, [{ address: checked.address, family: checked.family }]);
+    else callback(null, checked.address, checked.family);
+  };
+  const transport = checked.url.protocol === 'https:' ? https : http;
+  return new Promise<OutboundResponse>((resolve, reject) => {
+    let settled = false;
+    const fail = (error: OutboundError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.destroy();
+      reject(error);
+    };
+    const timer = setTimeout(() => {
+      fail(new OutboundError('timeout', `No complete answer within ${String(req.timeoutMs)} ms`));
+    }, req.timeoutMs);
+    const request = transport.request(checked.url, { method: req.method ?? 'GET', headers: req.headers, lookup: pinned, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > req.maxBytes) fail(new OutboundError('too_large', `The answer is larger than ${String(req.maxBytes)} bytes`));
+        else chunks.push(chunk);
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        if (settled) return;
+        settled = true;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+      });
+      res.on('error', () => {
+        fail(new OutboundError('network', 'The connection failed while reading the answer'));
+      });
+    });
+    request.on('error', (error: Error) => {
+      clearTimeout(timer);
+      fail(new OutboundError('network', `The connection failed: ${error.message}`));
+    });
+    request.end(req.body);
+  });
+}
