@@ -11,7 +11,7 @@ const CONFINED = ['node-forge', 'xml-crypto', '@xmldom/xmldom', 'samlify'];
 const confinedMessage = 'node-forge, xml-crypto, @xmldom/xmldom and samlify are used only inside src/saml/xml/ and src/security/';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/db/.generated/', 'prisma/.generated/', 'test/artifacts/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'generated/', 'prisma/.generated/', 'test/artifacts/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   prettier,

@@ -4,7 +4,7 @@
 // checkout that has not been built yet.
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/cli/index.js', import.meta.url);
+const compiled = new URL('../dist/src/cli/index.js', import.meta.url);
 if (process.env.TESSERA_FROM_SOURCE !== '1' && existsSync(compiled)) {
   await import(compiled.href);
 } else {

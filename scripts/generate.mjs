@@ -1,6 +1,6 @@
 // Generates both Prisma clients (SQLite and PostgreSQL) from the one schema in prisma/schema.prisma,
-// into src/db/.generated/client/{sqlite,postgres} (out of git; inside src/ so that `tsc` compiles it
-// into dist/ with the rest, and dist/ mirrors src/).
+// into generated/prisma/{sqlite,postgres} (out of git; `npm run build` compiles it beside src/ into
+// dist/generated/ and dist/src/).
 // The Prisma CLI wants a native schema engine it would download; generation does not use it, so an
 // empty stand-in file satisfies the check (see docs/architecture.md, "Facts learned on these machines").
 import { execFileSync } from 'node:child_process';
@@ -16,7 +16,7 @@ mkdirSync(outDir, { recursive: true });
 export function postgresSchema(text) {
   return text
     .replace('provider = "sqlite"', 'provider = "postgresql"')
-    .replace('"../src/db/.generated/client/sqlite"', '"../../src/db/.generated/client/postgres"');
+    .replace('"../generated/prisma/sqlite"', '"../../generated/prisma/postgres"');
 }
 
 const schemaText = readFileSync(source, 'utf8');

@@ -4,7 +4,7 @@ import { resolve, dirname } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type pg from 'pg';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaClient as SqliteClient } from './.generated/client/sqlite/client.ts';
+import { PrismaClient as SqliteClient } from '../../generated/prisma/sqlite/client.ts';
 import { SqliteDirect } from './sqlite-direct.ts';
 
 export type Db = SqliteClient;
@@ -105,7 +105,7 @@ export async function openDatabase(url: string): Promise<Database> {
   const [{ default: pgDriver }, { PrismaPg }, { PrismaClient: PostgresClient }] = await Promise.all([
     import('pg'),
     import('@prisma/adapter-pg'),
-    import('./.generated/client/postgres/client.ts'),
+    import('../../generated/prisma/postgres/client.ts'),
   ]);
   const pool = new pgDriver.Pool(pgPoolConfig(target));
   // An idle client losing its connection must not crash the process; the next query reports it.

@@ -5,9 +5,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
+import { projectRoot } from '../config/paths.ts';
 import { createSqliteFile, parseDatabaseUrl, pgPoolConfig } from './client.ts';
 
-const root = join(import.meta.dirname, '..', '..', 'prisma');
+const root = join(projectRoot, 'prisma');
 
 export interface Migration {
   name: string;

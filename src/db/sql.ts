@@ -1,6 +1,6 @@
 // Tagged SQL: fragments whose values become bound parameters (never spliced into the text), and their
 // joining, for the multi-row raw statements. The bottom of src/db/: it imports nothing of ours.
-import { Prisma } from './.generated/client/sqlite/client.ts';
+import { Prisma } from '../../generated/prisma/sqlite/client.ts';
 
 export const sql = Prisma.sql;
 export const join = Prisma.join;

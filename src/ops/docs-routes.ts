@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import Router from '@koa/router';
+import { projectRoot } from '../config/paths.ts';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { notFound } from '../http/errors.ts';
@@ -16,7 +17,7 @@ type RouterLike = Parameters<typeof listRoutes>[0];
 
 const require = createRequire(import.meta.url);
 const SWAGGER_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
-const APP_VERSION = (require('../../package.json') as { version: string }).version;
+const APP_VERSION = (require(join(projectRoot, 'package.json')) as { version: string }).version;
 
 // Page-specific policy: only our own scripts and styles. Swagger UI's CSS draws its icons as data: SVG
 // images, and "Try it out" calls this same origin.

@@ -4,6 +4,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectRoot } from '../config/paths.ts';
 
 const VERSION = 'v1';
 
@@ -17,7 +18,7 @@ export interface Sealer {
 }
 
 export function devEncryptionKey(): string {
-  return readFileSync(join(import.meta.dirname, '..', '..', 'certs-dev', 'dev-encryption.key'), 'utf8').trim();
+  return readFileSync(join(projectRoot, 'certs-dev', 'dev-encryption.key'), 'utf8').trim();
 }
 
 export function createSealer(keyMaterial: string | undefined): Sealer {

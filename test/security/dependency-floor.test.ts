@@ -143,7 +143,7 @@ function filesUnder(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory() && entry.name !== '.generated') out.push(...filesUnder(full));
+    if (entry.isDirectory()) out.push(...filesUnder(full));
     else if (entry.isFile()) out.push(full);
   }
   return out;
