@@ -2,6 +2,7 @@
 import type { Database, Db, Tx } from '../db/client.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
+import { lockRow } from '../db/row-lock.ts';
 import { sql } from '../db/sql.ts';
 import { count, date, runRead, text, type Row } from '../db/statements.ts';
 import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
@@ -119,15 +120,13 @@ export async function provisionUser(database: Reader, service: Scope, email: str
 /**
  * Links the user to the service only if it still has this email, with its row locked for the check:
  * otherwise a rename committed between the lookup and the link would leave this service holding a user
- * under another email than the one it asked for. PostgreSQL: FOR SHARE waits for a rename in flight
- * (lockUser's FOR UPDATE) and then re-reads the row; SQLite: the write lock first, as lockUser does.
+ * under another email than the one it asked for. The share lock waits for a rename in flight (lockUser)
+ * and the check that follows reads what it committed.
  */
 async function linkIfStill(database: Reader, serviceId: string, userId: string, email: string): Promise<boolean> {
   return database.prisma.$transaction(async (tx) => {
-    if (database.dialect === 'sqlite') await tx.$executeRaw(sql`UPDATE "users" SET "email" = "email" WHERE "id" = ${userId}`);
-    const lock = database.dialect === 'postgresql' ? sql` FOR SHARE` : sql``;
-    const rows = await tx.$queryRaw<{ id: string }[]>(sql`SELECT "id" FROM "users" WHERE "id" = ${userId} AND "email" = ${email}${lock}`);
-    if (rows.length === 0) return false;
+    if (!(await lockRow(tx, database.dialect, 'users', userId, 'share'))) return false;
+    if ((await tx.user.count({ where: { id: userId, email } })) === 0) return false;
     // ON CONFLICT: a concurrent request for the same pair may have linked it first (no error, which
     // would abort this transaction on PostgreSQL).
     await tx.$executeRaw(sql`INSERT INTO "service_users" ("id", "service_id", "user_id", "persistent_name_id", "created_at")
@@ -137,16 +136,14 @@ async function linkIfStill(database: Reader, serviceId: string, userId: string, 
 }
 
 /**
- * Locks the user's row until the transaction ends. On PostgreSQL (READ COMMITTED) the ownedAlone filter
- * alone is not enough: another service linking the user inserts a service_users row whose foreign-key
- * check takes only a key-share lock on the user, which an UPDATE or DELETE does not wait for, and the
- * filter's NOT EXISTS cannot see a link not yet committed. FOR UPDATE conflicts with that key-share
- * lock: a link in flight commits first (and the filter then sees it), or waits until this change is
- * done. SQLite: a write takes the database's write lock at once (the row is set to itself).
+ * Locks the user's row until the transaction ends. The ownedAlone filter alone is not enough on
+ * PostgreSQL: another service linking the user inserts a service_users row whose foreign-key check takes
+ * only a key-share lock on the user, which an UPDATE or DELETE does not wait for, and the filter's NOT
+ * EXISTS cannot see a link not yet committed. FOR UPDATE conflicts with that key-share lock: a link in
+ * flight commits first (and the filter then sees it), or waits until this change is done.
  */
 async function lockUser(tx: Tx, dialect: Database['dialect'], userId: string): Promise<void> {
-  if (dialect === 'postgresql') await tx.$queryRaw(sql`SELECT 1 FROM "users" WHERE "id" = ${userId} FOR UPDATE`);
-  else await tx.$executeRaw(sql`UPDATE "users" SET "email" = "email" WHERE "id" = ${userId}`);
+  await lockRow(tx, dialect, 'users', userId, 'update');
 }
 
 /** PATCH {email}: only for a user this service owns alone (ownedAlone); otherwise 409. */
