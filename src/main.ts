@@ -1,5 +1,9 @@
 // `npm start`: load config, start, print where to go next, and stop gracefully on SIGTERM/SIGINT.
-import { loadConfig, ConfigError } from './config/index.ts';
+// With TESSERA_WORKERS > 1 this process becomes the primary of that many workers (cluster/primary.ts),
+// each of which runs the rest of this file.
+import cluster from 'node:cluster';
+import { loadConfig, ConfigError, type Config } from './config/index.ts';
+import { runPrimary } from './cluster/primary.ts';
 import { startServer } from './server.ts';
 
 async function main(): Promise<void> {
@@ -13,17 +17,19 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  if (config.workers > 1 && cluster.isPrimary) {
+    await runPrimary(config, config.workers, () => {
+      welcome(config);
+    });
+    return;
+  }
+  if (cluster.isWorker) {
+    await runWorker(config);
+    return;
+  }
   const running = await startServer(config);
   running.logger.info({ url: config.publicUrl, database: config.databaseUrl.startsWith('file:') ? config.databaseUrl : 'postgresql' }, 'tessera is listening');
-  if (process.stdout.isTTY || config.env !== 'production') {
-    console.log(
-      `\nTessera is running at ${config.publicUrl}\n` +
-        `  Next: create an admin account with\n` +
-        `    curl -X POST ${config.publicUrl}/api/auth/register -H 'Content-Type: application/json' -d '{"email":"you@example.com","password":"a long passphrase"}'\n` +
-        `  or with the CLI: npx tessera account create --email you@example.com\n` +
-        `  Health: ${config.publicUrl}/healthz · README.md lists every endpoint.\n`,
-    );
-  }
+  welcome(config);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -40,6 +46,35 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => {
     stop('SIGINT');
   });
+}
+
+/** Where to go next, for whoever started Tessera by hand. */
+function welcome(config: Config): void {
+  if (!process.stdout.isTTY && config.env === 'production') return;
+  console.log(
+    `\nTessera is running at ${config.publicUrl}\n` +
+      `  Next: create an admin account with\n` +
+      `    curl -X POST ${config.publicUrl}/api/auth/register -H 'Content-Type: application/json' -d '{"email":"you@example.com","password":"a long passphrase"}'\n` +
+      `  or with the CLI: npx tessera account create --email you@example.com\n` +
+      `  Health: ${config.publicUrl}/healthz · README.md lists every endpoint.\n`,
+  );
+}
+
+/** One of TESSERA_WORKERS' workers: the primary migrated and will say where to go; stop on its SIGTERM. */
+async function runWorker(config: Config): Promise<void> {
+  const running = await startServer(config, { migrate: false, worker: true });
+  process.send?.({ tessera: 'ready', url: running.url });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    running.close(8000).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 main().catch((err: unknown) => {

@@ -10,6 +10,7 @@ import { createLogger, flushLogs, type Logger } from './http/log.ts';
 import { createRateLimits } from './http/rate-limit.ts';
 import { ApiKeyAuth } from './service-api/auth.ts';
 import { InvalidationBus } from './db/invalidation.ts';
+import { WorkerPeer } from './cluster/worker-peer.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { createApp } from './app.ts';
 import { RequestRecords } from './http/request-records.ts';
@@ -65,7 +66,14 @@ async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   return redis;
 }
 
-export async function startServer(config: Config, opts: { logDestination?: DestinationStream; migrate?: boolean } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  logDestination?: DestinationStream;
+  migrate?: boolean;
+  /** This process is one of TESSERA_WORKERS' workers: share limits and invalidations through the primary. */
+  worker?: boolean;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel, opts.logDestination);
   for (const w of config.warnings) logger.warn(w);
   if (opts.migrate !== false) {
@@ -80,7 +88,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
     await database.prisma.$queryRaw`PRAGMA synchronous = NORMAL`;
   }
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
-  const invalidation = new InvalidationBus(redis, logger);
+  const invalidation = new InvalidationBus(redis, logger, opts.worker && !redis ? WorkerPeer.ofThisProcess() : undefined);
   await invalidation.start();
   const apiKeys = new ApiKeyAuth(database, config.secret, logger, invalidation);
   apiKeys.start();
@@ -103,7 +111,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
     database,
     db: database.prisma,
     logger,
-    limits: createRateLimits(redis, logger, config.registerLimit),
+    limits: createRateLimits(redis, logger, config.registerLimit, opts.worker === true),
     apiKeys,
     invalidation,
     redis,

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -23,6 +24,7 @@ const EnvSchema = z.object({
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TESSERA_FAST_PATHS: z.enum(['auto', 'off']).default('auto'),
+  TESSERA_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
 });
 
 export interface Config {
@@ -45,6 +47,8 @@ export interface Config {
   logLevel: string;
   /** `off` runs the public-API paths instead of the two that read library internals (http/internals.ts). */
   fastPaths: 'auto' | 'off';
+  /** Worker processes sharing the port (TESSERA_WORKERS; `auto` = one per CPU). 1: this process serves. */
+  workers: number;
   /** Warnings to log once the logger exists (dev-only defaults in use). */
   warnings: string[];
 }
@@ -103,6 +107,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     fastPaths: e.TESSERA_FAST_PATHS,
+    workers: e.TESSERA_WORKERS === 'auto' ? availableParallelism() : e.TESSERA_WORKERS,
     warnings,
   };
 }

@@ -7,7 +7,11 @@
 // Messages name what changed: `key:<hash>` (an API key was deleted), `service:<id>` (a service, its SAML
 // configuration or certificates changed, or it was deleted), `org:<id>` (an organization changed or was
 // deleted), `all`.
+//
+// Workers of one process (TESSERA_WORKERS > 1) without Redis relay the same messages through their
+// primary instead (cluster/worker-peer.ts): publish() resolves once every other worker applied it.
 import type { Redis } from 'ioredis';
+import type { WorkerPeer } from '../cluster/worker-peer.ts';
 import type { Logger } from '../http/log.ts';
 
 const CHANNEL = 'tessera:cache-invalidation';
@@ -57,6 +61,8 @@ export class InvalidationBus {
   constructor(
     private readonly redis: Redis | undefined,
     private readonly logger: Logger,
+    /** The other workers of this process, when there are any and no Redis. */
+    private readonly peer?: WorkerPeer,
   ) {}
 
   /** True when instances share invalidations over Redis: then a cached entry is trusted only after `sync()`. */
@@ -65,6 +71,10 @@ export class InvalidationBus {
   }
 
   async start(): Promise<void> {
+    this.peer?.onInvalidate((text) => {
+      const m = decode(text);
+      if (m) this.apply(m);
+    });
     if (!this.redis) return;
     // The duplicate inherits lazyConnect/enableOfflineQueue:false from the main client, so it must be
     // connected explicitly before SUBSCRIBE (otherwise start-up fails with "Stream isn't writeable").
@@ -134,7 +144,12 @@ export class InvalidationBus {
    */
   async publish(m: Invalidation): Promise<void> {
     this.apply(m);
-    if (!this.redis) return;
+    if (!this.redis) {
+      if (this.peer && !(await this.peer.broadcast(encode(m)))) {
+        this.logger.error('another worker did not confirm a cache invalidation in time; it drops the entry when its TTL ends');
+      }
+      return;
+    }
     const text = encode(m);
     try {
       await this.send(text);

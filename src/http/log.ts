@@ -63,7 +63,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return pino(
     {
       level,
-      base: { service: 'tessera' },
+      // With TESSERA_WORKERS > 1 each line says which worker wrote it (cluster/primary.ts sets the slot).
+      base: process.env.TESSERA_WORKER_ID === undefined ? { service: 'tessera' } : { service: 'tessera', worker: Number(process.env.TESSERA_WORKER_ID) },
       timestamp: isoTimeEachMillisecond(),
       redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
     },

@@ -1,6 +1,7 @@
 // Rate limits through rate-limiter-flexible: in process by default, shared through Redis when
-// REDIS_URL is set (then a Redis failure refuses the request: fail closed, logged).
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+// REDIS_URL is set (then a Redis failure refuses the request: fail closed, logged), and held by the
+// primary for every worker when TESSERA_WORKERS > 1 without Redis (cluster/primary.ts).
+import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { AppError, rateLimited, serviceUnavailable } from './errors.ts';
 import type { Logger } from './log.ts';
@@ -24,12 +25,15 @@ export class Limiter {
     spec: LimitSpec,
     redis: Redis | undefined,
     private readonly logger: Logger,
+    clustered = false,
   ) {
     this.points = spec.points;
     const opts = { keyPrefix: `tessera:rl:${name}`, points: spec.points, duration: spec.duration };
     this.impl = redis
       ? new RateLimiterRedis({ ...opts, storeClient: redis, useRedisPackage: false, rejectIfRedisNotReady: true })
-      : new RateLimiterMemory(opts);
+      : clustered
+        ? new RateLimiterCluster({ ...opts, timeoutMs: 2000 })
+        : new RateLimiterMemory(opts);
   }
 
   /** Consumes one point; rejects with 429 (with Retry-After) when exhausted. */
@@ -103,8 +107,8 @@ export interface RateLimits {
   ssoLoginEmail: Limiter;
 }
 
-export function createRateLimits(redis: Redis | undefined, logger: Logger, registerPerHour = 10): RateLimits {
-  const make = (name: string, points: number, duration: number) => new Limiter(name, { points, duration }, redis, logger);
+export function createRateLimits(redis: Redis | undefined, logger: Logger, registerPerHour = 10, clustered = false): RateLimits {
+  const make = (name: string, points: number, duration: number) => new Limiter(name, { points, duration }, redis, logger, clustered);
   return {
     serviceRead: make('svc-read', 100, 60),
     serviceWrite: make('svc-write', 50, 60),
