@@ -66,7 +66,7 @@ export async function runPrimary(config: Config, count: number, onReady: () => v
   let announced = false;
 
   const fork = (slot: number) => {
-    const worker = cluster.fork({ TESSERA_WORKER_ID: String(slot) });
+    const worker = cluster.fork({ TESSERA_WORKER_ID: String(slot), TESSERA_WORKER_COUNT: String(count) });
     worker.on('message', (message: unknown) => {
       relay.handle(worker, message);
       if (isClusterMessage(message) && message.tessera === 'ready') {

@@ -87,9 +87,11 @@ export class PasswordQueue {
 /**
  * The process's queue. One argon2id call with p=4 already spreads over up to four threads, so calls run
  * one at a time per spare core: on two cores, one call, which leaves the event loop a core of its own
- * (measured here: a login behind a registration flood answered in 2.3 s with two at a time).
+ * (measured here: a login behind a registration flood answered in 2.3 s with two at a time). Workers of
+ * one machine (TESSERA_WORKERS, cluster/primary.ts) share the spare cores instead of each taking them all.
  */
-export const passwordQueue = new PasswordQueue(Math.max(1, Math.min(4, availableParallelism() - 1)), 24, 8);
+const workers = Math.max(1, Number(process.env.TESSERA_WORKER_COUNT ?? '1') || 1);
+export const passwordQueue = new PasswordQueue(Math.max(1, Math.min(4, Math.floor((availableParallelism() - 1) / workers))), 24, 8);
 
 export async function hashPassword(password: string): Promise<string> {
   return passwordQueue.run('hash', () => argon2.hash(password, { type: argon2.argon2id }));
