@@ -17,8 +17,33 @@ export interface Measured {
   cpu?: { user: number; sys: number };
 }
 
-/** utime and stime of a process in µs, from /proc (Linux only; undefined elsewhere). */
+/**
+ * utime and stime of a process and its live children (TESSERA_WORKERS' workers) in µs, from /proc
+ * (Linux only; undefined elsewhere).
+ */
 function cpuTimes(pid: number): { user: number; sys: number } | undefined {
+  const own = processCpu(pid);
+  if (!own) return undefined;
+  for (const child of childPids(pid)) {
+    const c = processCpu(child);
+    if (c) {
+      own.user += c.user;
+      own.sys += c.sys;
+    }
+  }
+  return own;
+}
+
+/** The live child processes of a process (its main thread's children), from /proc. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function processCpu(pid: number): { user: number; sys: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

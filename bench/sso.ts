@@ -1,6 +1,7 @@
 // SSO benchmark pieces: a SAML-enabled service with a signed-in user (a live IdP session), fresh
 // AuthnRequests per request (the replay cache is on the path), and the RSA signing baseline.
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 import { newId, newToken, hashToken } from '../src/security/random.ts';
 import { createSealer } from '../src/security/encryption.ts';
 import { generateCertificate } from '../src/saml/certificates.ts';
@@ -62,6 +63,13 @@ export function authnRequestForm(ssoUrl: string): string {
   counter += 1;
   const xml = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_bench${process.pid}x${counter}x${Date.now()}" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${ssoUrl}" AssertionConsumerServiceURL="${SP_ACS}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>${SP_ENTITY}</saml:Issuer></samlp:AuthnRequest>`;
   return `SAMLRequest=${encodeURIComponent(Buffer.from(xml).toString('base64'))}&RelayState=bench`;
+}
+
+/** The same AuthnRequest for the HTTP-Redirect binding: deflated, base64, as a query string (GET). */
+export function authnRequestQuery(ssoUrl: string): string {
+  const form = new URLSearchParams(authnRequestForm(ssoUrl));
+  const xml = Buffer.from(form.get('SAMLRequest') ?? '', 'base64');
+  return `SAMLRequest=${encodeURIComponent(deflateRawSync(xml).toString('base64'))}&RelayState=bench`;
 }
 
 /** RSA-2048 SHA-256 signatures per second with a pre-parsed KeyObject (the crypto ceiling). */

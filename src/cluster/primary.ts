@@ -88,6 +88,8 @@ export async function runPrimary(config: Config, count: number, onReady: () => v
       }, RESTART_DELAY_MS).unref();
     });
   };
+  // V8's serializer for IPC instead of JSON: every Service API request's limit check crosses it.
+  cluster.setupPrimary({ serialization: 'advanced' });
   for (let slot = 0; slot < count; slot++) fork(slot);
 
   const stop = (signal: NodeJS.Signals) => {
