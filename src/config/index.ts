@@ -23,6 +23,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TESSERA_FAST_PATHS: z.enum(['auto', 'off']).default('auto'),
+  TESSERA_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
+  TESSERA_SIGNIN_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
 });
 
 export interface Config {
@@ -45,6 +47,9 @@ export interface Config {
   logLevel: string;
   /** `off` runs the public-API paths instead of the two that read library internals (http/internals.ts). */
   fastPaths: 'auto' | 'off';
+  /** Days an audit event is kept, and a sign-in activity row (src/audit/retention.ts prunes older ones). */
+  auditRetentionDays: number;
+  signInRetentionDays: number;
   /** Warnings to log once the logger exists (dev-only defaults in use). */
   warnings: string[];
 }
@@ -103,6 +108,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     fastPaths: e.TESSERA_FAST_PATHS,
+    auditRetentionDays: e.TESSERA_AUDIT_RETENTION_DAYS,
+    signInRetentionDays: e.TESSERA_SIGNIN_RETENTION_DAYS,
     warnings,
   };
 }
