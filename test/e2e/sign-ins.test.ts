@@ -8,8 +8,9 @@ import { suiteServer } from '../helpers/suite.ts';
 import { uniqueEmail } from '../helpers/http.ts';
 import { addMember, createOrg, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { CookieJar, USER_PASSWORD, browserFetch, hiddenInput, samlWorld, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
-import { EVIL_ACS, authnRequest, expectRefused, expectSignInRedirect, redirectQuery, sendRedirect } from '../helpers/saml-attacks.ts';
+import { EVIL_ACS, authnRequest, base64, expectRefused, expectSignInRedirect, redirectQuery, sendPost, sendRedirect } from '../helpers/saml-attacks.ts';
 import { expectError } from '../helpers/admin-plane.ts';
+import { logoutRequest, signInForLogout, sloOf } from '../helpers/saml-logout.ts';
 
 interface SignInBody {
   id: string;
@@ -110,6 +111,15 @@ describe.each(databases())('sign-in activity on $name', (factory) => {
     expect(passive.status).toBe(200);
     const [noPassive] = (await list(`request_id=${encodeURIComponent(passive.headers.get('x-request-id') ?? '')}`)).sign_ins;
     expect(noPassive).toMatchObject({ flow: 'sso', outcome: 'refused', reason: 'no_passive', binding: 'redirect', user_id: null });
+  });
+
+  it('a Single Logout is a success row of flow slo, with its binding', async () => {
+    const signedIn = await signInForLogout(srv, world);
+    const slo = sloOf(world.urls.sso);
+    const res = await sendPost(slo, { SAMLRequest: base64(logoutRequest(slo, signedIn)) }, signedIn.jar);
+    expect(res.status, res.text.slice(0, 300)).toBeLessThan(400);
+    const rows = (await list(`request_id=${encodeURIComponent(res.headers.get('x-request-id') ?? '')}`)).sign_ins;
+    expect(rows).toEqual([expect.objectContaining({ flow: 'slo', outcome: 'success', reason: null, binding: 'post', service: world.svc.slug })]);
   });
 
   it('rate_limited: the attempt past the per-email limit is refused 429 and recorded', async () => {
