@@ -168,6 +168,21 @@ export async function signInWriteMicros(databaseUrl: string, rounds = 1500): Pro
         sessionIndex: `_${newToken(20)}`,
         nameId: 'micro@bench.example',
         at: new Date(),
+        activity: {
+          organizationId: org.id,
+          flow: 'sso',
+          outcome: 'success',
+          reason: null,
+          userId: user.id,
+          email: 'micro@bench.example',
+          serviceId: service.id,
+          binding: 'redirect',
+          authnContext: null,
+          ip: '127.0.0.1',
+          userAgent: 'bench',
+          requestId: newToken(12),
+          at: new Date(),
+        },
       });
     for (let i = 0; i < 100; i++) await one();
     const start = performance.now();

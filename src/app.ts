@@ -24,6 +24,7 @@ import { samlAdminRoutes } from './saml/admin/index.ts';
 import { samlRoutes } from './saml/routes.ts';
 import { sloRoutes } from './saml/slo-routes.ts';
 import { loginRoutes } from './saml/login-page.ts';
+import { auditRoutes } from './audit/index.ts';
 
 type Middleware = (ctx: AppContext, next: Next) => Promise<unknown>;
 /** @koa/router types its middleware for its own context type; at runtime it is a plain Koa middleware. */
@@ -66,6 +67,7 @@ export function createApp(
     planRoutes(deps),
     apiKeyRoutes(deps),
     userDirectoryRoutes(deps),
+    auditRoutes(deps),
     passwordPageRoutes(deps),
     samlAdminRoutes(deps, saml),
     samlRoutes(deps, saml, metrics),

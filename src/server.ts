@@ -16,6 +16,7 @@ import { createApp } from './app.ts';
 import { RequestRecords } from './http/request-records.ts';
 import { fastPaths } from './http/internals.ts';
 import type { Deps } from './deps.ts';
+import { ActivityPruner } from './audit/index.ts';
 
 export interface RunningServer {
   url: string;
@@ -127,6 +128,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     },
     fast.accessLines,
   );
+  const pruner = new ActivityPruner(database.prisma, finalConfig, logger);
+  pruner.start();
   const handle = createApp(deps, metrics, records, () => shuttingDown, fast.routeTable).callback();
   // Attached in the same turn as the listen callback's continuation: no request is read before it.
   // Koa's handler settles its own promise (errors are rendered inside it).
@@ -140,6 +143,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       shuttingDown = true;
       await drain(server, graceMs);
       await apiKeys.stop();
+      await pruner.stop();
       invalidation.stop();
       redis?.disconnect();
       await database.close();

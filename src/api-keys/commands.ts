@@ -7,22 +7,29 @@ import { newId } from '../security/random.ts';
 import { generateApiKey } from '../security/api-key.ts';
 import { presentApiKey } from './present.ts';
 import type { CreateApiKeyInput } from './schemas.ts';
+import { recordAudit, type Actor } from '../audit/index.ts';
+
+type Owner = { id: string; organizationId: string };
 
 /** Creates a key for the service; shared by the HTTP route and the CLI. */
-export async function createApiKey(db: Db, hash: (key: string) => string, serviceId: string, input: CreateApiKeyInput) {
+export async function createApiKey(db: Db, actor: Actor, hash: (key: string) => string, service: Owner, input: CreateApiKeyInput) {
   const environment = input.environment ?? 'live';
   const { key, prefix } = generateApiKey(environment);
-  const row = await db.apiKey.create({
-    data: {
-      id: newId('key'),
-      serviceId,
-      name: input.name,
-      prefix,
-      environment,
-      keyHash: hash(key),
-      permissions: JSON.stringify([...new Set(input.permissions)]),
-      expiresAt: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null,
-    },
+  const data = {
+    id: newId('key'),
+    serviceId: service.id,
+    name: input.name,
+    prefix,
+    environment,
+    keyHash: hash(key),
+    permissions: JSON.stringify([...new Set(input.permissions)]),
+    expiresAt: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null,
+  };
+  const row = await db.$transaction(async (tx) => {
+    const created = await tx.apiKey.create({ data });
+    const shown = presentApiKey(created);
+    await recordAudit(tx, actor, 'api_key.created', service.organizationId, created.id, { service_id: service.id, ...shown });
+    return created;
   });
   const shown = presentApiKey(row);
   return {
@@ -47,7 +54,10 @@ export async function listApiKeys(db: Db, serviceId: string, page: Page) {
 }
 
 /** Deletes the key, then has every instance forget it (deps.apiKeys.revoke). */
-export async function revokeApiKey(deps: Deps, key: ApiKey): Promise<void> {
-  await deps.db.apiKey.delete({ where: { id: key.id } });
+export async function revokeApiKey(deps: Deps, actor: Actor, service: Owner, key: ApiKey): Promise<void> {
+  await deps.db.$transaction(async (tx) => {
+    await tx.apiKey.delete({ where: { id: key.id } });
+    await recordAudit(tx, actor, 'api_key.deleted', service.organizationId, key.id, { service_id: service.id, name: key.name, prefix: key.prefix });
+  });
   await deps.apiKeys.revoke(key.keyHash);
 }

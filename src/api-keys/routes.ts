@@ -10,6 +10,7 @@ import { CreateApiKey } from './schemas.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './commands.ts';
 import { keyInPath } from './load.ts';
 import { presentApiKey } from './present.ts';
+import { actorOf } from '../audit/index.ts';
 
 export function apiKeyRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;
@@ -19,7 +20,7 @@ export function apiKeyRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/',
     route(serviceAccess('admin'), body(CreateApiKey), async (ctx, { service, input }) => {
-      const created = await createApiKey(db, deps.apiKeys.hash, service.id, input);
+      const created = await createApiKey(db, actorOf(ctx), deps.apiKeys.hash, service, input);
       ctx.status = 201;
       ctx.body = created;
     }),
@@ -42,8 +43,8 @@ export function apiKeyRoutes(deps: Deps): Router<AppState, AppContext> {
 
   router.delete(
     '/:id',
-    route(serviceAccess('admin'), keyInPath(db), async (ctx, { key }) => {
-      await revokeApiKey(deps, key);
+    route(serviceAccess('admin'), keyInPath(db), async (ctx, { service, key }) => {
+      await revokeApiKey(deps, actorOf(ctx), service, key);
       ctx.status = 204;
     }),
   );

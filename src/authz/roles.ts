@@ -19,6 +19,8 @@ export interface OrgAccess {
   org: { id: string; slug: string; name: string; maxServices: number | null; createdAt: Date; updatedAt: Date };
   role: Role;
   accountId: string;
+  /** The caller's email, read with the membership: the audit log's actor (src/audit) needs no query of its own. */
+  accountEmail?: string;
 }
 
 /**
@@ -28,10 +30,15 @@ export interface OrgAccess {
 export async function requireOrgRole(db: Db, accountId: string, slug: string, required: Role): Promise<OrgAccess> {
   // A string that cannot be a slug (too long, NUL bytes, …) is answered 404 without a query.
   const org = Slug.safeParse(slug).success ? await db.organization.findUnique({ where: { slug } }) : null;
-  const membership = org ? await db.membership.findUnique({ where: { organizationId_accountId: { organizationId: org.id, accountId } } }) : null;
+  const membership = org
+    ? await db.membership.findUnique({
+        where: { organizationId_accountId: { organizationId: org.id, accountId } },
+        include: { account: { select: { email: true } } },
+      })
+    : null;
   if (!org || !membership || !isRole(membership.role)) throw notFound('Organization not found');
   if (!atLeast(membership.role, required)) throw forbidden(`This action requires the ${required} role`);
-  return { org, role: membership.role, accountId };
+  return { org, role: membership.role, accountId, accountEmail: membership.account.email };
 }
 
 /** Roles an actor may grant through an invitation: admins invite admins and members; owners anyone. */

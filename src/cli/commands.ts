@@ -10,6 +10,7 @@ import { SERVICE_TYPES } from '../services/index.ts';
 import { CreateApiKey, createApiKey } from '../api-keys/index.ts';
 import { createPasswordLink } from '../users/index.ts';
 import { createSealer } from '../security/encryption.ts';
+import { recordAudit, systemActor } from '../audit/index.ts';
 
 export class CliError extends Error {
   constructor(
@@ -55,6 +56,7 @@ export async function createOrganization(db: Db, input: { slug: string; name: st
       db.$transaction(async (tx) => {
         const org = await tx.organization.create({ data: { id: newId('org'), slug, name: validate(Name, input.name) } });
         await tx.membership.create({ data: { id: newId('mem'), organizationId: org.id, accountId: owner.id, role: 'owner' } });
+        await recordAudit(tx, systemActor('org create'), 'organization.created', org.id, org.id, { slug, name: org.name });
         return org;
       }),
     `an organization with slug ${slug} already exists`,
@@ -79,24 +81,31 @@ export async function setMaxServices(db: Db, slug: string, value: string) {
   const max = value === 'default' ? null : Number(value);
   if (max !== null && (!Number.isInteger(max) || max < 0 || max > 100000))
     throw new CliError('max services must be an integer from 0 to 100000, or "default"', 2);
-  return db.organization.update({ where: { id: org.id }, data: { maxServices: max } });
+  return db.$transaction(async (tx) => {
+    const updated = await tx.organization.update({ where: { id: org.id }, data: { maxServices: max } });
+    await recordAudit(tx, systemActor('org set-max-services'), 'organization.updated', org.id, org.id, { max_services: max });
+    return updated;
+  });
 }
 
 export async function createServiceCli(db: Db, input: { org: string; slug: string; name: string; type: string }) {
   const org = await findOrg(db, input.org);
   const slug = validate(Slug, input.slug, 'Invalid slug');
   if (!(SERVICE_TYPES as readonly string[]).includes(input.type)) throw new CliError(`service type must be one of ${SERVICE_TYPES.join(', ')}`, 2);
+  const data = {
+    id: newId('svc'),
+    organizationId: org.id,
+    slug,
+    name: validate(Name, input.name),
+    serviceType: input.type,
+    clientId: secureRandom(16).toString('hex'),
+  };
   return guard(
     () =>
-      db.service.create({
-        data: {
-          id: newId('svc'),
-          organizationId: org.id,
-          slug,
-          name: validate(Name, input.name),
-          serviceType: input.type,
-          clientId: secureRandom(16).toString('hex'),
-        },
+      db.$transaction(async (tx) => {
+        const created = await tx.service.create({ data });
+        await recordAudit(tx, systemActor('service create'), 'service.created', org.id, created.id, { slug, name: data.name, service_type: data.serviceType });
+        return created;
       }),
     `a service with slug ${slug} already exists in ${input.org}`,
   );
@@ -118,14 +127,14 @@ export async function createApiKeyCli(
     },
     'Invalid API key',
   );
-  return createApiKey(db, apiKeyHasher(secret), service.id, body);
+  return createApiKey(db, systemActor('api-key create'), apiKeyHasher(secret), service, body);
 }
 
 export async function passwordLinkCli(db: Db, publicUrl: string, input: { org: string; email: string }) {
   const org = await findOrg(db, input.org);
   const user = await db.user.findUnique({ where: { organizationId_email: { organizationId: org.id, email: input.email.trim().toLowerCase() } } });
   if (!user) throw new CliError(`no user ${input.email} in organization ${input.org}`, 2);
-  return createPasswordLink(db, publicUrl, user.id);
+  return createPasswordLink(db, systemActor('user password-link'), publicUrl, user);
 }
 
 /**

@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TESSERA_FAST_PATHS: z.enum(['auto', 'off']).default('auto'),
   TESSERA_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
+  TESSERA_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
+  TESSERA_SIGNIN_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
 });
 
 export interface Config {
@@ -49,6 +51,9 @@ export interface Config {
   fastPaths: 'auto' | 'off';
   /** Worker processes sharing the port (TESSERA_WORKERS; `auto` = one per CPU). 1: this process serves. */
   workers: number;
+  /** Days an audit event is kept, and a sign-in activity row (src/audit/retention.ts prunes older ones). */
+  auditRetentionDays: number;
+  signInRetentionDays: number;
   /** Warnings to log once the logger exists (dev-only defaults in use). */
   warnings: string[];
 }
@@ -108,6 +113,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     fastPaths: e.TESSERA_FAST_PATHS,
     workers: e.TESSERA_WORKERS === 'auto' ? availableParallelism() : e.TESSERA_WORKERS,
+    auditRetentionDays: e.TESSERA_AUDIT_RETENTION_DAYS,
+    signInRetentionDays: e.TESSERA_SIGNIN_RETENTION_DAYS,
     warnings,
   };
 }

@@ -1,3 +1,3 @@
 // Row types of the generated client, in one place (the client itself is generated into
 // generated/prisma/ by `npm run generate`; both dialects share these shapes).
-export type { ApiKey, Organization, Plan, SamlConfig, Service, User } from '../../generated/prisma/sqlite/client.ts';
+export type { ApiKey, AuditEvent, Organization, Plan, SamlConfig, Service, SignIn, User } from '../../generated/prisma/sqlite/client.ts';

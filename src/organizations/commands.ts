@@ -9,14 +9,16 @@ import type { Page } from '../http/validate.ts';
 import { looksLikeId, newId } from '../security/random.ts';
 import type { Role } from '../authz/roles.ts';
 import { lockOrganization } from './lock.ts';
+import { recordAudit, type Actor } from '../audit/index.ts';
 import type { CreateOrgInput, UpdateOrgInput } from './schemas.ts';
 
 /** The organization and the creator's owner membership, together or not at all. */
-export async function createOrganization(db: Db, ownerId: string, input: CreateOrgInput) {
+export async function createOrganization(db: Db, actor: Actor, ownerId: string, input: CreateOrgInput) {
   try {
     return await db.$transaction(async (tx) => {
       const created = await tx.organization.create({ data: { id: newId('org'), slug: input.slug, name: input.name } });
       await tx.membership.create({ data: { id: newId('mem'), organizationId: created.id, accountId: ownerId, role: 'owner' } });
+      await recordAudit(tx, actor, 'organization.created', created.id, created.id, { slug: created.slug, name: created.name });
       return created;
     });
   } catch (err) {
@@ -35,15 +37,24 @@ export async function listMemberships(db: Db, accountId: string, page: Page) {
   return { memberships, total };
 }
 
-export async function renameOrganization(deps: Deps, organizationId: string, input: UpdateOrgInput) {
-  const org = await deps.db.organization.update({ where: { id: organizationId }, data: { ...(input.name !== undefined ? { name: input.name } : {}) } });
+export async function renameOrganization(deps: Deps, actor: Actor, organizationId: string, input: UpdateOrgInput) {
+  const org = await deps.db.$transaction(async (tx) => {
+    const row = await tx.organization.update({ where: { id: organizationId }, data: { ...(input.name !== undefined ? { name: input.name } : {}) } });
+    await recordAudit(tx, actor, 'organization.updated', row.id, row.id, { name: input.name });
+    return row;
+  });
   await deps.invalidation.publish({ kind: 'org', id: org.id });
   return org;
 }
 
-export async function deleteOrganization(deps: Deps, organizationId: string): Promise<void> {
-  // Foreign keys cascade to services, plans, keys, users, subscriptions, SAML and sessions.
-  await deps.db.organization.delete({ where: { id: organizationId } });
+export async function deleteOrganization(deps: Deps, actor: Actor, organizationId: string): Promise<void> {
+  // Foreign keys cascade to services, plans, keys, users, subscriptions, SAML and sessions. Sign-in
+  // activity goes with them; the audit log keeps the deletion's event until retention prunes it.
+  await deps.db.$transaction(async (tx) => {
+    const org = await tx.organization.delete({ where: { id: organizationId } });
+    await tx.signIn.deleteMany({ where: { organizationId } });
+    await recordAudit(tx, actor, 'organization.deleted', organizationId, organizationId, { slug: org.slug });
+  });
   await deps.invalidation.publish({ kind: 'org', id: organizationId });
 }
 
@@ -90,22 +101,25 @@ async function refuseLastOwner(tx: Tx, organizationId: string): Promise<void> {
   if (owners <= 1) throw new LastOwner();
 }
 
-export async function changeRole(deps: Deps, organizationId: string, targetId: string, role: Role) {
+export async function changeRole(deps: Deps, actor: Actor, organizationId: string, targetId: string, role: Role) {
   return keepingAnOwner(() =>
     deps.db.$transaction(async (tx) => {
       const member = await lockedMember(deps, tx, organizationId, targetId);
       if (member.role === 'owner' && role !== 'owner') await refuseLastOwner(tx, organizationId);
-      return tx.membership.update({ where: { id: member.id }, data: { role }, include: { account: true } });
+      const row = await tx.membership.update({ where: { id: member.id }, data: { role }, include: { account: true } });
+      await recordAudit(tx, actor, 'member.updated', organizationId, row.accountId, { email: row.account.email, role });
+      return row;
     }),
   );
 }
 
-export async function removeMember(deps: Deps, organizationId: string, targetId: string): Promise<void> {
+export async function removeMember(deps: Deps, actor: Actor, organizationId: string, targetId: string): Promise<void> {
   await keepingAnOwner(() =>
     deps.db.$transaction(async (tx) => {
       const member = await lockedMember(deps, tx, organizationId, targetId);
       if (member.role === 'owner') await refuseLastOwner(tx, organizationId);
       await tx.membership.delete({ where: { id: member.id } });
+      await recordAudit(tx, actor, 'member.removed', organizationId, member.accountId, { role: member.role });
     }),
   );
 }

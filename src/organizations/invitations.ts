@@ -6,25 +6,30 @@ import type { Page } from '../http/validate.ts';
 import { hashToken, looksLikeId, newId, newToken } from '../security/random.ts';
 import { mayInvite, type OrgAccess } from '../authz/roles.ts';
 import type { CreateInvitationInput } from './schemas.ts';
+import { recordAudit, type Actor } from '../audit/index.ts';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** The invitation and its token, which exists nowhere else (only its hash is stored). */
-export async function invite(db: Db, access: OrgAccess, input: CreateInvitationInput) {
+export async function invite(db: Db, actor: Actor, access: OrgAccess, input: CreateInvitationInput) {
   if (!mayInvite(access.role, input.role)) throw forbidden('Admins may invite only admins and members');
   const already = await db.membership.findFirst({ where: { organizationId: access.org.id, account: { email: input.email } } });
   if (already) throw conflict('This email already belongs to a member of the organization');
   const token = `inv_${newToken()}`;
-  const invitation = await db.invitation.create({
-    data: {
-      id: newId('inv'),
-      organizationId: access.org.id,
-      email: input.email,
-      role: input.role,
-      tokenHash: hashToken(token),
-      invitedById: access.accountId,
-      expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
-    },
+  const invitation = await db.$transaction(async (tx) => {
+    const row = await tx.invitation.create({
+      data: {
+        id: newId('inv'),
+        organizationId: access.org.id,
+        email: input.email,
+        role: input.role,
+        tokenHash: hashToken(token),
+        invitedById: access.accountId,
+        expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+      },
+    });
+    await recordAudit(tx, actor, 'invitation.created', access.org.id, row.id, { email: row.email, role: row.role, expires_at: row.expiresAt.toISOString() });
+    return row;
   });
   return { invitation, token };
 }
@@ -38,13 +43,17 @@ export async function listInvitations(db: Db, organizationId: string, page: Page
   return { invitations, total };
 }
 
-export async function revokeInvitation(db: Db, organizationId: string, id: string): Promise<void> {
-  const deleted = looksLikeId(id, 'inv') ? await db.invitation.deleteMany({ where: { id, organizationId } }) : { count: 0 };
-  if (deleted.count === 0) throw notFound('Invitation not found');
+export async function revokeInvitation(db: Db, actor: Actor, organizationId: string, id: string): Promise<void> {
+  if (!looksLikeId(id, 'inv')) throw notFound('Invitation not found');
+  await db.$transaction(async (tx) => {
+    const deleted = await tx.invitation.deleteMany({ where: { id, organizationId } });
+    if (deleted.count === 0) throw notFound('Invitation not found');
+    await recordAudit(tx, actor, 'invitation.revoked', organizationId, id);
+  });
 }
 
 /** Spends the invitation and adds the membership in one transaction; the organization joined and the role. */
-export async function acceptInvitation(db: Db, accountId: string, token: string) {
+export async function acceptInvitation(db: Db, actor: Actor, accountId: string, token: string) {
   const me = await db.account.findUnique({ where: { id: accountId } });
   const invitation = await db.invitation.findUnique({ where: { tokenHash: hashToken(token) }, include: { organization: true } });
   if (!me || !invitation || invitation.acceptedAt || invitation.expiresAt <= new Date()) throw notFound('Invitation not found or expired');
@@ -54,6 +63,8 @@ export async function acceptInvitation(db: Db, accountId: string, token: string)
       const spent = await tx.invitation.updateMany({ where: { id: invitation.id, acceptedAt: null }, data: { acceptedAt: new Date() } });
       if (spent.count !== 1) throw notFound('Invitation not found or expired');
       await tx.membership.create({ data: { id: newId('mem'), organizationId: invitation.organizationId, accountId: me.id, role: invitation.role } });
+      const joined = { account_id: me.id, email: me.email, role: invitation.role };
+      await recordAudit(tx, { ...actor, email: me.email }, 'invitation.accepted', invitation.organizationId, invitation.id, joined);
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('You are already a member of this organization');

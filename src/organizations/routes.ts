@@ -12,6 +12,7 @@ import { changeRole, createOrganization, deleteOrganization, listMembers, listMe
 import { acceptInvitation, invite, listInvitations, revokeInvitation } from './invitations.ts';
 import { presentInvitation, presentMember, presentOrganization, presentOrganizationAs } from './present.ts';
 import { serviceUsage } from './usage.ts';
+import { actorOf } from '../audit/index.ts';
 
 export function organizationRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;
@@ -21,7 +22,7 @@ export function organizationRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/',
     route(body(CreateOrg), signedIn, async (ctx, { input, accountId }) => {
-      const org = await createOrganization(db, accountId, input);
+      const org = await createOrganization(db, actorOf(ctx), accountId, input);
       ctx.status = 201;
       ctx.body = { organization: presentOrganizationAs(org, 'owner') };
     }),
@@ -45,14 +46,14 @@ export function organizationRoutes(deps: Deps): Router<AppState, AppContext> {
   router.patch(
     '/:org',
     route(orgAccess('admin'), body(UpdateOrg), async (ctx, { access, input }) => {
-      ctx.body = { organization: presentOrganizationAs(await renameOrganization(deps, access.org.id, input), access.role) };
+      ctx.body = { organization: presentOrganizationAs(await renameOrganization(deps, actorOf(ctx), access.org.id, input), access.role) };
     }),
   );
 
   router.delete(
     '/:org',
     route(orgAccess('owner'), async (ctx, { access }) => {
-      await deleteOrganization(deps, access.org.id);
+      await deleteOrganization(deps, actorOf(ctx), access.org.id);
       ctx.status = 204;
     }),
   );
@@ -68,7 +69,7 @@ export function organizationRoutes(deps: Deps): Router<AppState, AppContext> {
   router.patch(
     '/:org/members/:accountId',
     route(orgAccess('owner'), body(UpdateMember), async (ctx, { access, input }) => {
-      ctx.body = { member: presentMember(await changeRole(deps, access.org.id, ctx.params.accountId ?? '', input.role)) };
+      ctx.body = { member: presentMember(await changeRole(deps, actorOf(ctx), access.org.id, ctx.params.accountId ?? '', input.role)) };
     }),
   );
 
@@ -76,7 +77,7 @@ export function organizationRoutes(deps: Deps): Router<AppState, AppContext> {
   router.delete(
     '/:org/members/:accountId',
     route(orgAccess(selfOr('accountId', 'owner')), async (ctx, { access }) => {
-      await removeMember(deps, access.org.id, ctx.params.accountId ?? '');
+      await removeMember(deps, actorOf(ctx), access.org.id, ctx.params.accountId ?? '');
       ctx.status = 204;
     }),
   );
@@ -92,7 +93,7 @@ export function invitationRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/api/organizations/:org/invitations',
     route(orgAccess('admin'), body(CreateInvitation), async (ctx, { access, input }) => {
-      const { invitation, token } = await invite(db, access, input);
+      const { invitation, token } = await invite(db, actorOf(ctx), access, input);
       ctx.status = 201;
       ctx.body = { invitation: presentInvitation(invitation), token };
     }),
@@ -109,7 +110,7 @@ export function invitationRoutes(deps: Deps): Router<AppState, AppContext> {
   router.delete(
     '/api/organizations/:org/invitations/:id',
     route(orgAccess('admin'), async (ctx, { access }) => {
-      await revokeInvitation(db, access.org.id, ctx.params.id ?? '');
+      await revokeInvitation(db, actorOf(ctx), access.org.id, ctx.params.id ?? '');
       ctx.status = 204;
     }),
   );
@@ -117,7 +118,7 @@ export function invitationRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/api/invitations/accept',
     route(body(AcceptInvitation), signedIn, async (ctx, { input, accountId }) => {
-      const { organization, role } = await acceptInvitation(db, accountId, input.token);
+      const { organization, role } = await acceptInvitation(db, actorOf(ctx), accountId, input.token);
       ctx.body = { organization: presentOrganization(organization), role };
     }),
   );

@@ -6,20 +6,28 @@ import { conflict } from '../http/errors.ts';
 import { newId } from '../security/random.ts';
 import { presentPlan } from './present.ts';
 import type { CreatePlanInput, UpdatePlanInput } from './schemas.ts';
+import { recordAudit, type Actor } from '../audit/index.ts';
+
+/** The service the plan belongs to, for the audit event (its organization). */
+type Owner = { id: string; organizationId: string };
 
 const nameTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A plan with this name already exists for the service') : err);
 
-export async function createPlan(db: Db, serviceId: string, input: CreatePlanInput) {
+export async function createPlan(db: Db, actor: Actor, service: Owner, input: CreatePlanInput) {
   try {
-    return await db.plan.create({
-      data: {
-        id: newId('plan'),
-        serviceId,
-        name: input.name,
-        priceCents: BigInt(input.price_cents),
-        currency: input.currency,
-        features: JSON.stringify(input.features),
-      },
+    return await db.$transaction(async (tx) => {
+      const plan = await tx.plan.create({
+        data: {
+          id: newId('plan'),
+          serviceId: service.id,
+          name: input.name,
+          priceCents: BigInt(input.price_cents),
+          currency: input.currency,
+          features: JSON.stringify(input.features),
+        },
+      });
+      await recordAudit(tx, actor, 'plan.created', service.organizationId, plan.id, { service_id: service.id, ...input });
+      return plan;
     });
   } catch (err) {
     throw nameTaken(err);
@@ -39,16 +47,20 @@ export async function planWithCount(db: Db, plan: Plan) {
   return { plan: presentPlan(plan), subscription_count: await db.subscription.count({ where: { planId: plan.id } }) };
 }
 
-export async function updatePlan(db: Db, plan: Plan, input: UpdatePlanInput) {
+export async function updatePlan(db: Db, actor: Actor, service: Owner, plan: Plan, input: UpdatePlanInput) {
   try {
-    return await db.plan.update({
-      where: { id: plan.id },
-      data: {
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.price_cents !== undefined ? { priceCents: BigInt(input.price_cents) } : {}),
-        ...(input.currency !== undefined ? { currency: input.currency } : {}),
-        ...(input.features !== undefined ? { features: JSON.stringify(input.features) } : {}),
-      },
+    return await db.$transaction(async (tx) => {
+      const row = await tx.plan.update({
+        where: { id: plan.id },
+        data: {
+          ...(input.name !== undefined ? { name: input.name } : {}),
+          ...(input.price_cents !== undefined ? { priceCents: BigInt(input.price_cents) } : {}),
+          ...(input.currency !== undefined ? { currency: input.currency } : {}),
+          ...(input.features !== undefined ? { features: JSON.stringify(input.features) } : {}),
+        },
+      });
+      await recordAudit(tx, actor, 'plan.updated', service.organizationId, plan.id, { service_id: service.id, ...input });
+      return row;
     });
   } catch (err) {
     throw nameTaken(err);
@@ -56,11 +68,12 @@ export async function updatePlan(db: Db, plan: Plan, input: UpdatePlanInput) {
 }
 
 /** Deletes the plan unless it has live (active or past_due) subscriptions: checked and deleted in one transaction. */
-export async function deletePlan(db: Db, plan: Plan): Promise<void> {
+export async function deletePlan(db: Db, actor: Actor, service: Owner, plan: Plan): Promise<void> {
   const deleted = await db.$transaction(async (tx) => {
     const live = await tx.subscription.count({ where: { planId: plan.id, status: { in: ['active', 'past_due'] } } });
     if (live > 0) return false;
     await tx.plan.delete({ where: { id: plan.id } });
+    await recordAudit(tx, actor, 'plan.deleted', service.organizationId, plan.id, { service_id: service.id, name: plan.name });
     return true;
   });
   if (!deleted) throw conflict('This plan still has active or past_due subscriptions');

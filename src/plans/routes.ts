@@ -10,6 +10,7 @@ import { CreatePlan, UpdatePlan } from './schemas.ts';
 import { createPlan, deletePlan, listPlans, planWithCount, updatePlan } from './commands.ts';
 import { planInPath } from './load.ts';
 import { presentPlan } from './present.ts';
+import { actorOf } from '../audit/index.ts';
 
 export function planRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;
@@ -19,7 +20,7 @@ export function planRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/',
     route(serviceAccess('admin'), body(CreatePlan), async (ctx, { service, input }) => {
-      const created = await createPlan(db, service.id, input);
+      const created = await createPlan(db, actorOf(ctx), service, input);
       ctx.status = 201;
       ctx.body = { plan: presentPlan(created), subscription_count: 0 };
     }),
@@ -42,15 +43,15 @@ export function planRoutes(deps: Deps): Router<AppState, AppContext> {
   // The plan is looked up before the body is read: a missing plan is 404 even with an invalid body.
   router.patch(
     '/:planId',
-    route(serviceAccess('admin'), planInPath(db), body(UpdatePlan), async (ctx, { plan, input }) => {
-      ctx.body = await planWithCount(db, await updatePlan(db, plan, input));
+    route(serviceAccess('admin'), planInPath(db), body(UpdatePlan), async (ctx, { service, plan, input }) => {
+      ctx.body = await planWithCount(db, await updatePlan(db, actorOf(ctx), service, plan, input));
     }),
   );
 
   router.delete(
     '/:planId',
-    route(serviceAccess('admin'), planInPath(db), async (ctx, { plan }) => {
-      await deletePlan(db, plan);
+    route(serviceAccess('admin'), planInPath(db), async (ctx, { service, plan }) => {
+      await deletePlan(db, actorOf(ctx), service, plan);
       ctx.status = 204;
     }),
   );

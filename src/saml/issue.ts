@@ -9,9 +9,13 @@ import type { SubscriptionFacts } from './sign-in-record.ts';
 import type { SamlRuntime } from './runtime.ts';
 import { parseStringArray } from '../http/present.ts';
 import { NAME_ID_FORMATS } from './settings.ts';
-import { buildErrorResponse, buildSuccessResponse, transientNameId, type AssertionSubject, type Signer } from './response.ts';
+import { PASSWORD_PROTECTED, buildErrorResponse, buildSuccessResponse, transientNameId, type AssertionSubject, type Signer } from './response.ts';
 import type { ResolvedService } from './pipeline/types.ts';
 import type { LiveSession } from './session.ts';
+import { requestFacts, type SignInActivity } from '../audit/sign-ins.ts';
+
+/** How the sign-in came (for its activity row): the flow, and the binding of the request when there was one. */
+export type SignInVia = Pick<SignInActivity, 'flow' | 'binding'>;
 
 /** The service's active signing key; 503 when it has none (never sign with anything else). */
 export function signer(target: ResolvedService): Signer {
@@ -58,6 +62,7 @@ export async function issueResponse(
   session: LiveSession,
   inResponseTo: string | undefined,
   relayState: string | undefined,
+  via: SignInVia,
 ): Promise<void> {
   const sign = signer(target);
   // Unguessable, and time-ordered so its unique index takes inserts at one edge (see sortableToken).
@@ -79,6 +84,17 @@ export async function issueResponse(
     sessionIndex,
     nameId: chosen,
     at: new Date(),
+    activity: {
+      ...requestFacts(ctx),
+      ...via,
+      organizationId: target.org.id,
+      outcome: 'success',
+      reason: null,
+      userId: session.user.id,
+      email: session.user.email,
+      serviceId: target.service.id,
+      authnContext: PASSWORD_PROTECTED,
+    },
   });
   const xml = buildSuccessResponse(
     { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() },

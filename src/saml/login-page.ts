@@ -8,11 +8,14 @@ import { forbidden, badRequest } from '../http/errors.ts';
 import { formBody } from '../http/body.ts';
 import { escapeHtml, page, sendPage } from '../http/html.ts';
 import { clientIp } from '../http/client-ip.ts';
+import { isRateLimitError } from '../http/rate-limit.ts';
 import { newToken, safeEqual } from '../security/random.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import { consumePending, findPending, readCookie, setCookie, startSession } from './session.ts';
 import { issueResponse } from './issue.ts';
 import type { SamlRuntime } from './runtime.ts';
+import { recordSignIn, requestFacts } from '../audit/sign-ins.ts';
+import type { SignInReason } from '../audit/reasons.ts';
 
 const CSRF_COOKIE = 'tessera_csrf';
 const FAILURE = 'The email or password is incorrect.';
@@ -73,13 +76,34 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     const email = (body.email ?? '').trim().toLowerCase().slice(0, 254);
     const password = (body.password ?? '').slice(0, 256);
     if (!email || !password) throw badRequest('Email and password are required');
-    await deps.limits.ssoLoginIp.consume(clientIp(ctx, config.trustProxy));
-    await deps.limits.ssoLoginEmail.consume(`${pending.service.organizationId}:${email}`);
-
     const orgId = pending.service.organizationId;
+    // Every attempt is a row of the organization's sign-in activity (docs/api.md, Sign-in activity).
+    const refused = (reason: SignInReason, userId: string | null) =>
+      recordSignIn(db, {
+        ...requestFacts(ctx),
+        organizationId: orgId,
+        flow: 'login',
+        outcome: 'refused',
+        reason,
+        userId,
+        email,
+        serviceId: pending.serviceId,
+        binding: null,
+        authnContext: null,
+      });
+    try {
+      await deps.limits.ssoLoginIp.consume(clientIp(ctx, config.trustProxy));
+      await deps.limits.ssoLoginEmail.consume(`${orgId}:${email}`);
+    } catch (err) {
+      if (isRateLimitError(err)) await refused('rate_limited', null);
+      throw err;
+    }
+
     const user = await db.user.findUnique({ where: { organizationId_email: { organizationId: orgId, email } } });
     const ok = await verifyPassword(user?.passwordHash, password);
     if (!user || !ok || user.disabled) {
+      // The page says the same for each; the activity tells the admin which (a disabled user first, whatever the password).
+      await refused(!user ? 'unknown_user' : user.disabled ? 'user_disabled' : 'wrong_password', user?.id ?? null);
       render(ctx, 401, form(state, freshCsrf(ctx), pending.service.organization.name, pending.service.name, email, FAILURE));
       return;
     }
@@ -95,7 +119,7 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
       render(ctx, 400, EXPIRED);
       return;
     }
-    await issueResponse(saml, ctx, target, session, pending.requestId ?? undefined, pending.relayState ?? undefined);
+    await issueResponse(saml, ctx, target, session, pending.requestId ?? undefined, pending.relayState ?? undefined, { flow: 'login', binding: null });
   });
 
   return router;

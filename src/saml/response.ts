@@ -16,7 +16,7 @@ export const STATUS = {
   authnFailed: 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed',
 } as const;
 
-const PASSWORD_PROTECTED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
+export const PASSWORD_PROTECTED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
 const ATTR_URI = 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri';
 const ATTR_BASIC = 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic';
 

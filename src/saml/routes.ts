@@ -15,6 +15,7 @@ import { currentSession, storePending } from './session.ts';
 import { issueErrorResponse, issueResponse } from './issue.ts';
 import { STATUS } from './response.ts';
 import type { SamlRuntime } from './runtime.ts';
+import { samlOutcomes } from '../audit/saml-activity.ts';
 
 export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Router<AppState, AppContext> {
   const { db } = deps;
@@ -24,7 +25,8 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     await next();
   });
   const target = (ctx: AppContext) => saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
-  const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes);
+  const outcomes = samlOutcomes(db, deps.logger);
+  const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes, outcomes);
   const count = (outcome: string) => {
     metrics.ssoOutcomes.inc({ outcome, reason: '' });
   };
@@ -41,13 +43,14 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     const req = await acceptAuthnRequest(msg, t, saml);
     const session = req.forceAuthn ? null : await currentSession(deps.database, ctx, t.org.id);
     if (session) {
-      await issueResponse(saml, ctx, t, session, req.id, msg.relayState);
+      await issueResponse(saml, ctx, t, session, req.id, msg.relayState, { flow: 'sso', binding: msg.binding });
       count('success_session');
       return;
     }
     if (req.isPassive) {
       issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
       count('no_passive');
+      await outcomes(ctx, 'refused', 'no_passive');
       return;
     }
     const state = await storePending(db, { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn });
@@ -83,7 +86,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     assertRelayState(relay);
     const session = await currentSession(deps.database, ctx, t.org.id);
     if (session) {
-      await issueResponse(saml, ctx, t, session, undefined, relay);
+      await issueResponse(saml, ctx, t, session, undefined, relay, { flow: 'idp_initiated', binding: null });
       count('idp_initiated_session');
       return;
     }

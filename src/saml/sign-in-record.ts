@@ -1,14 +1,16 @@
 // What one SSO for a signed-in user writes and reads: the link to the service (first sign-in) with the
 // last login stamped, the login event and hourly counter, the session's record of this service (what
-// Single Logout later matches), and the user's subscription for the attributes. Sign-ins arriving
-// together are group-committed (src/db/group-commit.ts): one transaction of five multi-row
-// statements for the whole batch, and each request answers only after it committed.
+// Single Logout later matches), the sign-in activity row (src/audit), and the user's subscription
+// for the attributes. Sign-ins arriving together are group-committed (src/db/group-commit.ts): one
+// transaction of six multi-row statements for the whole batch, and each request answers only after
+// it committed.
 import type { Database } from '../db/client.ts';
 import { sql, join } from '../db/client.ts';
 import { runBatch, text, type Row } from '../db/statements.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { newSortableId } from '../security/random.ts';
 import { countLogins, insertEvents, linkAndStamp, pairKey } from '../service-api/logins.ts';
+import { insertSignIns, type SignInActivity } from '../audit/sign-ins.ts';
 
 export interface SignInInput {
   serviceId: string;
@@ -18,6 +20,8 @@ export interface SignInInput {
   /** The NameID sent, or null for the persistent format: then the link's stored value is used. */
   nameId: string | null;
   at: Date;
+  /** The sign-in activity row (docs/api.md, Sign-in activity), written in the same commit. */
+  activity: SignInActivity;
 }
 
 export interface SubscriptionFacts {
@@ -49,6 +53,8 @@ async function commitSignIns(database: Database, batch: SignInInput[]): Promise<
         pairs.map((r) => sql`(s."service_id" = ${r.serviceId} AND s."user_id" = ${r.userId})`),
         ' OR ',
       )}`,
+    // Last, so the rows read above keep their places in the results.
+    insertSignIns(batch.map((r) => r.activity)),
   ]);
 }
 

@@ -15,6 +15,7 @@ import { reportRefusals } from './refusals.ts';
 import { clearSessionCookie, matchLogoutSessions } from './logout-session.ts';
 import { answerInitiator, resumeLogout, startLogout } from './logout-chain.ts';
 import type { SamlRuntime } from './runtime.ts';
+import { samlOutcomes } from '../audit/saml-activity.ts';
 
 interface SloMessage {
   binding: IncomingMessage['binding'];
@@ -31,7 +32,8 @@ export function sloRoutes(deps: Deps, saml: SamlRuntime, metrics: Pick<Metrics, 
     ctx.state.html = true;
     await next();
   });
-  const refusals = reportRefusals(deps.logger, metrics.sloOutcomes);
+  const outcomes = samlOutcomes(db, deps.logger);
+  const refusals = reportRefusals(deps.logger, metrics.sloOutcomes, outcomes);
   const count = (outcome: string) => {
     metrics.sloOutcomes.inc({ outcome, reason: '' });
   };
@@ -44,6 +46,7 @@ export function sloRoutes(deps: Deps, saml: SamlRuntime, metrics: Pick<Metrics, 
       const res = await acceptLogoutResponse({ binding: m.binding, rawParams: m.rawParams, message: m.response, relayState: m.relayState }, target, saml);
       await resumeLogout(deps, saml, ctx, target, res);
       count('logout_response');
+      await outcomes(ctx, 'success', null);
       return;
     }
     const req = await acceptLogoutRequest({ binding: m.binding, rawParams: m.rawParams, message: m.request ?? '', relayState: m.relayState }, target, saml);
@@ -53,6 +56,7 @@ export function sloRoutes(deps: Deps, saml: SamlRuntime, metrics: Pick<Metrics, 
     if (!match.known) {
       answerInitiator(ctx, initiator, 'unknown_principal');
       count('unknown_principal');
+      await outcomes(ctx, 'refused', 'unknown_principal');
       return;
     }
     clearSessionCookie(ctx, target.org.id);
@@ -60,6 +64,7 @@ export function sloRoutes(deps: Deps, saml: SamlRuntime, metrics: Pick<Metrics, 
     if (!match.live.length) answerInitiator(ctx, initiator, 'success');
     else await startLogout(deps, saml, ctx, target, req, m.relayState, match.live);
     count('logout_request');
+    await outcomes(ctx, 'success', null);
   };
 
   router.get('/slo', refusals, async (ctx) => {

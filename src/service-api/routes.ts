@@ -20,6 +20,7 @@ import {
   updateSubscription,
 } from './subscriptions.ts';
 import { serviceAnalytics } from './analytics.ts';
+import { actorOf, recordAudit } from '../audit/index.ts';
 
 export const CreateUser = z.strictObject({ email: Email });
 export const UpdateUser = z.strictObject({ email: Email.optional() });
@@ -41,17 +42,17 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
   });
   router.post('/users', need('write:users'), async (ctx) => {
     const body = validate(CreateUser, ctx.request.body, 'Invalid email format');
-    ctx.body = presentServiceUser(await provisionUser(database, svc(ctx), body.email));
+    ctx.body = presentServiceUser(await provisionUser(database, actorOf(ctx), svc(ctx), body.email));
   });
   router.get('/users/:userId', need('read:users'), async (ctx) => {
     ctx.body = presentServiceUser(await findLinkedUser(database, svc(ctx), ctx.params.userId ?? ''));
   });
   router.patch('/users/:userId', need('write:users'), async (ctx) => {
     const body = validate(UpdateUser, ctx.request.body, 'Invalid email format');
-    ctx.body = presentServiceUser(await changeEmail(database, svc(ctx), ctx.params.userId ?? '', body.email));
+    ctx.body = presentServiceUser(await changeEmail(database, actorOf(ctx), svc(ctx), ctx.params.userId ?? '', body.email));
   });
   router.delete('/users/:userId', need('delete:users'), async (ctx) => {
-    await removeUser(database, svc(ctx), ctx.params.userId ?? '');
+    await removeUser(database, actorOf(ctx), svc(ctx), ctx.params.userId ?? '');
     ctx.status = 204;
   });
 
@@ -61,17 +62,17 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
   });
   router.post('/subscriptions', need('write:subscriptions'), async (ctx) => {
     const body = validate(CreateSubscription, ctx.request.body, 'Invalid subscription');
-    ctx.body = await createSubscription(database, svc(ctx), body);
+    ctx.body = await createSubscription(database, actorOf(ctx), svc(ctx), body);
   });
   router.get('/subscriptions/:userId', need('read:subscriptions'), async (ctx) => {
     ctx.body = await getSubscription(database, svc(ctx), ctx.params.userId ?? '');
   });
   router.patch('/subscriptions/:userId', need('write:subscriptions'), async (ctx) => {
     const body = validate(UpdateSubscription, ctx.request.body, 'Invalid subscription update');
-    ctx.body = await updateSubscription(database, svc(ctx), ctx.params.userId ?? '', body);
+    ctx.body = await updateSubscription(database, actorOf(ctx), svc(ctx), ctx.params.userId ?? '', body);
   });
   router.delete('/subscriptions/:userId', need('delete:subscriptions'), async (ctx) => {
-    await deleteSubscription(database, svc(ctx), ctx.params.userId ?? '');
+    await deleteSubscription(database, actorOf(ctx), svc(ctx), ctx.params.userId ?? '');
     ctx.status = 204;
   });
 
@@ -90,10 +91,14 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
   router.patch('/info', need('write:service'), async (ctx) => {
     const body = validate(UpdateInfo, ctx.request.body);
     const s = svc(ctx);
-    const updated =
-      body.name === undefined
-        ? await db.service.findUniqueOrThrow({ where: { id: s.id } })
-        : await db.service.update({ where: { id: s.id }, data: { name: body.name } });
+    const updated = await db.$transaction(async (tx) => {
+      const row =
+        body.name === undefined
+          ? await tx.service.findUniqueOrThrow({ where: { id: s.id } })
+          : await tx.service.update({ where: { id: s.id }, data: { name: body.name } });
+      await recordAudit(tx, actorOf(ctx), 'service.updated', s.organizationId, s.id, { name: body.name });
+      return row;
+    });
     await deps.invalidation.publish({ kind: 'service', id: s.id });
     ctx.body = presentInfo(updated);
   });

@@ -8,6 +8,7 @@ import { looksLikeId, newId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
 import { findLinkedUser, type Reader } from './users.ts';
+import { recordAudit, type Actor } from '../audit/index.ts';
 
 export const STATUSES = ['active', 'cancelled', 'expired', 'past_due'] as const;
 export const SUB_NOT_FOUND = 'Subscription not found for this user';
@@ -73,7 +74,7 @@ function userNotFound(err: unknown): never {
   throw err;
 }
 
-export async function createSubscription(database: Reader, service: Scope, input: z.output<typeof CreateSubscription>) {
+export async function createSubscription(database: Reader, actor: Actor, service: Scope, input: z.output<typeof CreateSubscription>) {
   const db = database.prisma;
   if (!looksLikeId(input.user_id, 'usr') || !looksLikeId(input.plan_id, 'plan')) throw badRequest('Invalid plan_id or user_id');
   const user = await findLinkedUser(database, service, input.user_id).catch(userNotFound);
@@ -83,11 +84,16 @@ export async function createSubscription(database: Reader, service: Scope, input
   const periodEnd = input.current_period_end ?? new Date(Date.now() + DEFAULT_PERIOD_MS);
   if (Number.isNaN(periodEnd.getTime())) throw badRequest('Invalid current_period_end');
   try {
-    const sub = await db.subscription.create({
-      data: { id: newId('sub'), serviceId: service.id, userId: user.id, planId: plan.id, status: input.status ?? 'active', currentPeriodEnd: periodEnd },
-      include: { plan: { select: { name: true } } },
+    const shown = await db.$transaction(async (tx) => {
+      const sub = await tx.subscription.create({
+        data: { id: newId('sub'), serviceId: service.id, userId: user.id, planId: plan.id, status: input.status ?? 'active', currentPeriodEnd: periodEnd },
+        include: { plan: { select: { name: true } } },
+      });
+      const out = presentSubscription(sub);
+      await recordAudit(tx, actor, 'subscription.created', service.organizationId, sub.id, { service_id: service.id, ...out });
+      return out;
     });
-    return presentSubscription(sub);
+    return shown;
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('This user already has a subscription for this service');
     throw err;
@@ -112,17 +118,25 @@ export async function getSubscription(database: Reader, service: Scope, userId: 
   return presentSubscription(await findSubscription(database, service, userId));
 }
 
-export async function updateSubscription(database: Reader, service: Scope, userId: string, input: z.output<typeof UpdateSubscription>) {
+export async function updateSubscription(database: Reader, actor: Actor, service: Scope, userId: string, input: z.output<typeof UpdateSubscription>) {
   const sub = await findSubscription(database, service, userId);
-  const updated = await database.prisma.subscription.update({
-    where: { id: sub.id },
-    data: { ...(input.status ? { status: input.status } : {}), ...(input.current_period_end ? { currentPeriodEnd: input.current_period_end } : {}) },
-    include: { plan: { select: { name: true } } },
+  return database.prisma.$transaction(async (tx) => {
+    const updated = await tx.subscription.update({
+      where: { id: sub.id },
+      data: { ...(input.status ? { status: input.status } : {}), ...(input.current_period_end ? { currentPeriodEnd: input.current_period_end } : {}) },
+      include: { plan: { select: { name: true } } },
+    });
+    const out = presentSubscription(updated);
+    const changes = { service_id: service.id, user_id: sub.userId, status: input.status, current_period_end: input.current_period_end?.toISOString() };
+    await recordAudit(tx, actor, 'subscription.updated', service.organizationId, sub.id, changes);
+    return out;
   });
-  return presentSubscription(updated);
 }
 
-export async function deleteSubscription(database: Reader, service: Scope, userId: string): Promise<void> {
+export async function deleteSubscription(database: Reader, actor: Actor, service: Scope, userId: string): Promise<void> {
   const sub = await findSubscription(database, service, userId);
-  await database.prisma.subscription.delete({ where: { id: sub.id } });
+  await database.prisma.$transaction(async (tx) => {
+    await tx.subscription.delete({ where: { id: sub.id } });
+    await recordAudit(tx, actor, 'subscription.deleted', service.organizationId, sub.id, { service_id: service.id, user_id: sub.userId, plan_id: sub.planId });
+  });
 }

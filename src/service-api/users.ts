@@ -9,6 +9,7 @@ import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
 import { forgetLogins } from './logins.ts';
+import { recordAudit, type Actor } from '../audit/index.ts';
 
 export const USER_NOT_LINKED = 'User not found or has not authenticated with this service';
 type Scope = { id: string; organizationId: string };
@@ -101,17 +102,18 @@ export const SHARED_IDENTITY =
   "This user is the organization's shared sign-in identity (created elsewhere, linked to another service, or with a password); change it in the organization directory";
 
 /** Idempotent on email (case-insensitive): returns the existing user or creates one, then links it. */
-export async function provisionUser(database: Reader, service: Scope, email: string) {
+export async function provisionUser(database: Reader, actor: Actor, service: Scope, email: string) {
   const db = database.prisma;
   for (let attempt = 0; attempt < 3; attempt++) {
     let user = await db.user.findUnique({ where: { organizationId_email: { organizationId: service.organizationId, email } } });
+    const created = user === null;
     try {
       user ??= await db.user.create({ data: { id: newId('usr'), organizationId: service.organizationId, email, createdByServiceId: service.id } });
     } catch (err) {
       if (isUniqueViolation(err)) continue; // created concurrently: read it on the next turn
       throw err;
     }
-    if (await linkIfStill(database, service.id, user.id, email)) return user;
+    if (await linkIfStill(database, actor, service, user.id, email, created)) return user;
     // Renamed or deleted since it was read (another service's key changed its own user): look again.
   }
   throw new Error('could not provision user after concurrent retries');
@@ -123,14 +125,18 @@ export async function provisionUser(database: Reader, service: Scope, email: str
  * under another email than the one it asked for. The share lock waits for a rename in flight (lockUser)
  * and the check that follows reads what it committed.
  */
-async function linkIfStill(database: Reader, serviceId: string, userId: string, email: string): Promise<boolean> {
+async function linkIfStill(database: Reader, actor: Actor, service: Scope, userId: string, email: string, created: boolean): Promise<boolean> {
+  const serviceId = service.id;
   return database.prisma.$transaction(async (tx) => {
     if (!(await lockRow(tx, database.dialect, 'users', userId, 'share'))) return false;
     if ((await tx.user.count({ where: { id: userId, email } })) === 0) return false;
     // ON CONFLICT: a concurrent request for the same pair may have linked it first (no error, which
     // would abort this transaction on PostgreSQL).
-    await tx.$executeRaw(sql`INSERT INTO "service_users" ("id", "service_id", "user_id", "persistent_name_id", "created_at")
-      VALUES (${newId('su')}, ${serviceId}, ${userId}, ${newPersistentNameId()}, ${new Date()}) ON CONFLICT ("service_id", "user_id") DO NOTHING`);
+    const linked = await tx.$queryRaw<{ id: string }[]>(sql`INSERT INTO "service_users" ("id", "service_id", "user_id", "persistent_name_id", "created_at")
+      VALUES (${newId('su')}, ${serviceId}, ${userId}, ${newPersistentNameId()}, ${new Date()}) ON CONFLICT ("service_id", "user_id") DO NOTHING RETURNING "id"`);
+    // The user's creation (its own commit just before) is recorded here, with its link; an already linked user changed nothing.
+    const action = created ? 'user.created' : linked.length ? 'user.linked' : null;
+    if (action) await recordAudit(tx, actor, action, service.organizationId, userId, { email, service_id: serviceId });
     return true;
   });
 }
@@ -147,14 +153,16 @@ async function lockUser(tx: Tx, dialect: Database['dialect'], userId: string): P
 }
 
 /** PATCH {email}: only for a user this service owns alone (ownedAlone); otherwise 409. */
-export async function changeEmail(database: Reader, service: Scope, userId: string, email: string | undefined) {
+export async function changeEmail(database: Reader, actor: Actor, service: Scope, userId: string, email: string | undefined) {
   const user = await findLinkedUser(database, service, userId);
   if (email === undefined || email === user.email) return user;
   let changed;
   try {
     changed = await database.prisma.$transaction(async (tx) => {
       await lockUser(tx, database.dialect, user.id);
-      return tx.user.updateMany({ where: ownedAlone(service.id, user.id), data: { email } });
+      const result = await tx.user.updateMany({ where: ownedAlone(service.id, user.id), data: { email } });
+      if (result.count === 1) await recordAudit(tx, actor, 'user.updated', service.organizationId, user.id, { email, service_id: service.id });
+      return result;
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw badRequest('Email already taken by another user');
@@ -169,7 +177,7 @@ export async function changeEmail(database: Reader, service: Scope, userId: stri
  * The user record goes too only when this service owned it alone (ownedAlone); a shared directory user
  * stays exactly as it was for the organization and its other services.
  */
-export async function removeUser(database: Reader, service: Scope, userId: string): Promise<void> {
+export async function removeUser(database: Reader, actor: Actor, service: Scope, userId: string): Promise<void> {
   const user = await findLinkedUser(database, service, userId);
   await database.prisma.$transaction(async (tx) => {
     await lockUser(tx, database.dialect, user.id);
@@ -179,6 +187,8 @@ export async function removeUser(database: Reader, service: Scope, userId: strin
     await tx.subscription.deleteMany({ where: { serviceId: service.id, userId: user.id } });
     await forgetLogins(tx, service.id, user.id);
     await tx.idpSessionService.deleteMany({ where: { serviceId: service.id, session: { userId: user.id } } });
-    await tx.user.deleteMany({ where: ownedAlone(service.id, user.id) });
+    const gone = await tx.user.deleteMany({ where: ownedAlone(service.id, user.id) });
+    const action = gone.count === 1 ? 'user.deleted' : 'user.unlinked';
+    await recordAudit(tx, actor, action, service.organizationId, user.id, { email: user.email, service_id: service.id });
   });
 }

@@ -8,6 +8,7 @@ import type { Page } from '../http/validate.ts';
 import { newId, secureRandom } from '../security/random.ts';
 import { lockOrganization, maxServicesFor, serviceUsage } from '../organizations/index.ts';
 import type { CreateServiceInput, UpdateServiceInput } from './schemas.ts';
+import { recordAudit, type Actor } from '../audit/index.ts';
 
 /** Scope lists are stored in JSON text; null (no grant) and undefined (unchanged) pass through. */
 const json = (v: string[] | null | undefined) => (v === undefined ? undefined : v === null ? null : JSON.stringify(v));
@@ -18,7 +19,7 @@ class LimitReached extends Error {
   }
 }
 
-export async function createService(deps: Deps, organizationId: string, input: CreateServiceInput) {
+export async function createService(deps: Deps, actor: Actor, organizationId: string, input: CreateServiceInput) {
   try {
     return await deps.db.$transaction(async (tx) => {
       // Concurrent creates take turns here, so each counts the ones committed before it (lock.ts).
@@ -27,7 +28,7 @@ export async function createService(deps: Deps, organizationId: string, input: C
       const max = maxServicesFor(deps, locked);
       const count = await tx.service.count({ where: { organizationId } });
       if (count >= max) throw new LimitReached(max);
-      return tx.service.create({
+      const created = await tx.service.create({
         data: {
           id: newId('svc'),
           organizationId,
@@ -41,6 +42,8 @@ export async function createService(deps: Deps, organizationId: string, input: C
           microsoftScopes: json(input.microsoft_scopes) ?? null,
         },
       });
+      await recordAudit(tx, actor, 'service.created', organizationId, created.id, { ...input, service_type: created.serviceType });
+      return created;
     });
   } catch (err) {
     if (err instanceof LimitReached) throw serviceLimitExceeded(err.max);
@@ -60,24 +63,31 @@ export async function listServices(deps: Deps, org: { id: string; maxServices: n
   return { services, usage: await serviceUsage(deps, org) };
 }
 
-export async function updateService(deps: Deps, serviceId: string, input: UpdateServiceInput) {
-  const updated = await deps.db.service.update({
-    where: { id: serviceId },
-    data: {
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.redirect_uris !== undefined ? { redirectUris: JSON.stringify(input.redirect_uris) } : {}),
-      ...(input.github_scopes !== undefined ? { githubScopes: json(input.github_scopes) } : {}),
-      ...(input.google_scopes !== undefined ? { googleScopes: json(input.google_scopes) } : {}),
-      ...(input.microsoft_scopes !== undefined ? { microsoftScopes: json(input.microsoft_scopes) } : {}),
-    },
+export async function updateService(deps: Deps, actor: Actor, serviceId: string, input: UpdateServiceInput) {
+  const updated = await deps.db.$transaction(async (tx) => {
+    const row = await tx.service.update({
+      where: { id: serviceId },
+      data: {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.redirect_uris !== undefined ? { redirectUris: JSON.stringify(input.redirect_uris) } : {}),
+        ...(input.github_scopes !== undefined ? { githubScopes: json(input.github_scopes) } : {}),
+        ...(input.google_scopes !== undefined ? { googleScopes: json(input.google_scopes) } : {}),
+        ...(input.microsoft_scopes !== undefined ? { microsoftScopes: json(input.microsoft_scopes) } : {}),
+      },
+    });
+    await recordAudit(tx, actor, 'service.updated', row.organizationId, row.id, { ...input });
+    return row;
   });
   await deps.invalidation.publish({ kind: 'service', id: serviceId });
   return updated;
 }
 
-export async function deleteService(deps: Deps, serviceId: string): Promise<void> {
+export async function deleteService(deps: Deps, actor: Actor, serviceId: string): Promise<void> {
   // Foreign keys cascade to plans, subscriptions, API keys, SAML configuration and certificates.
-  await deps.db.service.delete({ where: { id: serviceId } });
+  await deps.db.$transaction(async (tx) => {
+    const row = await tx.service.delete({ where: { id: serviceId } });
+    await recordAudit(tx, actor, 'service.deleted', row.organizationId, row.id, { slug: row.slug });
+  });
   await deps.invalidation.publish({ kind: 'service', id: serviceId });
 }
 

@@ -10,6 +10,7 @@ import { presentPlan } from '../plans/index.ts';
 import { CreateService, UpdateService } from './schemas.ts';
 import { createService, deleteService, listServices, servicePlans, updateService } from './commands.ts';
 import { presentService, providerGrants } from './present.ts';
+import { actorOf } from '../audit/index.ts';
 
 export function serviceRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;
@@ -19,7 +20,7 @@ export function serviceRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/',
     route(orgAccess('admin'), body(CreateService), async (ctx, { access, input }) => {
-      const service = await createService(deps, access.org.id, input);
+      const service = await createService(deps, actorOf(ctx), access.org.id, input);
       ctx.status = 201;
       ctx.body = { service: presentService(service), client_id: service.clientId };
     }),
@@ -44,14 +45,14 @@ export function serviceRoutes(deps: Deps): Router<AppState, AppContext> {
   router.patch(
     '/:service',
     route(serviceAccess('admin'), body(UpdateService), async (ctx, { service, input }) => {
-      ctx.body = { service: presentService(await updateService(deps, service.id, input)) };
+      ctx.body = { service: presentService(await updateService(deps, actorOf(ctx), service.id, input)) };
     }),
   );
 
   router.delete(
     '/:service',
     route(serviceAccess('owner'), async (ctx, { service }) => {
-      await deleteService(deps, service.id);
+      await deleteService(deps, actorOf(ctx), service.id);
       ctx.status = 204;
     }),
   );

@@ -9,6 +9,7 @@ import { newId } from '../security/random.ts';
 import { hashPassword } from '../security/passwords.ts';
 import { forgetLogins } from '../service-api/logins.ts';
 import type { CreateUserInput, UpdateUserInput } from './schemas.ts';
+import { recordAudit, type Actor } from '../audit/index.ts';
 
 const emailTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A user with this email already exists in the organization') : err);
 
@@ -22,16 +23,20 @@ export async function listUsers(db: Db, organizationId: string, page: Page, emai
   return { users, total };
 }
 
-export async function createUser(db: Db, organizationId: string, input: CreateUserInput) {
+export async function createUser(db: Db, actor: Actor, organizationId: string, input: CreateUserInput) {
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   try {
-    return await db.user.create({ data: { id: newId('usr'), organizationId, email: input.email, passwordHash } });
+    return await db.$transaction(async (tx) => {
+      const user = await tx.user.create({ data: { id: newId('usr'), organizationId, email: input.email, passwordHash } });
+      await recordAudit(tx, actor, 'user.created', organizationId, user.id, { email: user.email, password_set: passwordHash !== null });
+      return user;
+    });
   } catch (err) {
     throw emailTaken(err);
   }
 }
 
-export async function updateUser(db: Db, user: User, input: UpdateUserInput) {
+export async function updateUser(db: Db, actor: Actor, user: User, input: UpdateUserInput) {
   try {
     return await db.$transaction(async (tx) => {
       const row = await tx.user.update({
@@ -40,6 +45,7 @@ export async function updateUser(db: Db, user: User, input: UpdateUserInput) {
       });
       // Disabling ends the user's IdP sessions at once.
       if (input.disabled === true) await tx.idpSession.updateMany({ where: { userId: user.id, endedAt: null }, data: { endedAt: new Date() } });
+      await recordAudit(tx, actor, 'user.updated', user.organizationId, user.id, { email: input.email, disabled: input.disabled });
       return row;
     });
   } catch (err) {
@@ -47,11 +53,12 @@ export async function updateUser(db: Db, user: User, input: UpdateUserInput) {
   }
 }
 
-export async function deleteUser(db: Db, user: User): Promise<void> {
+export async function deleteUser(db: Db, actor: Actor, user: User): Promise<void> {
   await db.$transaction(async (tx) => {
     // The cascade would drop the login events but not the services' hourly counters.
     const links = await tx.serviceUser.findMany({ where: { userId: user.id }, select: { serviceId: true } });
     for (const l of links) await forgetLogins(tx, l.serviceId, user.id);
     await tx.user.delete({ where: { id: user.id } });
+    await recordAudit(tx, actor, 'user.deleted', user.organizationId, user.id, { email: user.email });
   });
 }

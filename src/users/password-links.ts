@@ -2,13 +2,22 @@
 import type { Db } from '../db/client.ts';
 import { hashToken, newId, newToken } from '../security/random.ts';
 import { hashPassword } from '../security/passwords.ts';
+import { recordAudit, type Actor } from '../audit/index.ts';
 
 const LINK_TTL_MS = 24 * 3600 * 1000;
 
-export async function createPasswordLink(db: Db, publicUrl: string, userId: string): Promise<{ url: string; expires_at: string }> {
+export async function createPasswordLink(
+  db: Db,
+  actor: Actor,
+  publicUrl: string,
+  user: { id: string; organizationId: string; email: string },
+): Promise<{ url: string; expires_at: string }> {
   const token = `pwl_${newToken()}`;
   const expiresAt = new Date(Date.now() + LINK_TTL_MS);
-  await db.passwordLink.create({ data: { id: newId('pwl'), userId, tokenHash: hashToken(token), expiresAt } });
+  await db.$transaction(async (tx) => {
+    const link = await tx.passwordLink.create({ data: { id: newId('pwl'), userId: user.id, tokenHash: hashToken(token), expiresAt } });
+    await recordAudit(tx, actor, 'user.password_link.created', user.organizationId, user.id, { email: user.email, expires_at: link.expiresAt.toISOString() });
+  });
   return { url: `${publicUrl}/password?token=${encodeURIComponent(token)}`, expires_at: expiresAt.toISOString() };
 }
 

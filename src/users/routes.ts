@@ -11,6 +11,7 @@ import { createUser, deleteUser, listUsers, updateUser } from './commands.ts';
 import { userInPath } from './load.ts';
 import { presentDirectoryUser } from './present.ts';
 import { createPasswordLink } from './password-links.ts';
+import { actorOf } from '../audit/index.ts';
 
 export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;
@@ -28,7 +29,7 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/',
     route(orgAccess('admin'), body(CreateUser), async (ctx, { access, input }) => {
-      const user = await createUser(db, access.org.id, input);
+      const user = await createUser(db, actorOf(ctx), access.org.id, input);
       ctx.status = 201;
       ctx.body = { user: presentDirectoryUser(user) };
     }),
@@ -45,14 +46,14 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   router.patch(
     '/:userId',
     route(orgAccess('admin'), userInPath(db), body(UpdateUser), async (ctx, { user, input }) => {
-      ctx.body = { user: presentDirectoryUser(await updateUser(db, user, input)) };
+      ctx.body = { user: presentDirectoryUser(await updateUser(db, actorOf(ctx), user, input)) };
     }),
   );
 
   router.delete(
     '/:userId',
     route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
-      await deleteUser(db, user);
+      await deleteUser(db, actorOf(ctx), user);
       ctx.status = 204;
     }),
   );
@@ -60,7 +61,7 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/:userId/password-link',
     route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
-      const link = await createPasswordLink(db, deps.config.publicUrl, user.id);
+      const link = await createPasswordLink(db, actorOf(ctx), deps.config.publicUrl, user);
       ctx.status = 201;
       ctx.body = link;
     }),

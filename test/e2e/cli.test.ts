@@ -91,4 +91,34 @@ describe.each(databases())('tessera CLI on $name', (factory) => {
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
   });
+
+  it('records each of its writes in the audit log as the system actor, and nothing for a refused command', async () => {
+    const dup = await cli('org', 'create', '--slug', 'acme', '--name', 'Again', '--owner', 'owner@example.com');
+    expect(dup.code).toBe(3);
+    const srv = await startTestServer(factory, {}, db);
+    try {
+      const login = await new Client(srv.url).post<{ access_token: string }>('/api/auth/login', {
+        email: 'owner@example.com',
+        password: 'a long enough password',
+      });
+      const log = await new Client(srv.url)
+        .bearer(login.body.access_token)
+        .get<{ events: { action: string; actor: { type: string; id: string }; ip: string | null; changes: Record<string, unknown> | null }[]; total: number }>(
+          '/api/organizations/acme/audit-events?limit=100',
+        );
+      expect(log.status).toBe(200);
+      expect(log.body.events.map((e) => `${e.action} ${e.actor.id}`).reverse()).toEqual([
+        'organization.created cli:org create',
+        'service.created cli:service create',
+        'api_key.created cli:api-key create',
+        'organization.updated cli:org set-max-services',
+        'service.created cli:service create',
+      ]);
+      expect(log.body.events.every((e) => e.actor.type === 'system' && e.ip === null)).toBe(true);
+      expect(log.body.events.find((e) => e.action === 'organization.updated')?.changes).toEqual({ max_services: 1 });
+      expect(log.text).not.toMatch(/sk_test_|key_hash/);
+    } finally {
+      await srv.close(1000);
+    }
+  });
 });

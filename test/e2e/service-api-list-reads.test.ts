@@ -19,6 +19,7 @@ import { createKey, registerAdmin } from '../helpers/fixtures.ts';
 import { Client } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { fakeId, serviceWorld, type ApiUser, type ServiceWorld } from '../helpers/service-api.ts';
+import { systemActor } from '../../src/audit/index.ts';
 
 // The reads as they were before they became SQL, kept here as the reference. Their presentation is
 // spelled out rather than borrowed from src/, so a presenter change cannot hide a difference either.
@@ -297,7 +298,7 @@ describe.each(databases())('Service API user and subscription reads on $name', (
     });
     const service = { id: c.service.id, organizationId: orgId };
     for (let round = 1; round <= 3; round++) {
-      const flips = users.map((u, i) => updateSubscription(srv.deps.database, service, u.id, { status: statusOf(i, round) }));
+      const flips = users.map((u, i) => updateSubscription(srv.deps.database, systemActor('test'), service, u.id, { status: statusOf(i, round) }));
       expect((await Promise.allSettled(flips)).filter((r) => r.status === 'rejected')).toEqual([]);
       await expectExactTotals(c.service.id);
     }

@@ -308,6 +308,12 @@ describe.each(databases())('SAML refusal reasons on $name', (factory) => {
     // The values are for the log only: the page never repeats what came.
     if (c.values) expect(page.text).not.toContain(c.values.received);
     expect(await refusedCount(f.srv, metric, reason)).toBe(before + 2);
+    // The page's reference finds the refusal in the organization's sign-in activity (docs/api.md).
+    const found = await f.world.admin.client.get<{ sign_ins: { outcome: string; reason: string; request_id: string }[]; total: number }>(
+      `/api/organizations/${f.world.org}/sign-ins?request_id=${encodeURIComponent(pageId)}`,
+    );
+    expect(found.status, found.text).toBe(200);
+    expect(found.body.sign_ins).toEqual([expect.objectContaining({ outcome: 'refused', reason, request_id: pageId })]);
   });
 
   it('accepted requests count with an empty reason; the refusal lines hold no message that was sent', async () => {

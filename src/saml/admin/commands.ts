@@ -10,7 +10,14 @@ import { NAME_ID_FORMATS, checkSpCertificate, idpUrls } from '../settings.ts';
 import { generateCertificate, lockSamlConfig, storeCertificate } from '../certificates.ts';
 import type { SamlRuntime } from '../runtime.ts';
 import type { CreateCertificateInput, SamlPayload } from './schemas.ts';
-import { presentSamlConfig } from './present.ts';
+import { presentCertificate, presentSamlConfig } from './present.ts';
+import { recordAudit, type Actor } from '../../audit/index.ts';
+
+/** What saml.configured records: the payload's public fields; the SP certificate only as changed or not. */
+function configuredChanges(serviceId: string, body: SamlPayload, certificateCreated: boolean) {
+  const { sp_certificate: spCertificate, sp_metadata_xml: _metadata, ...fields } = body;
+  return { service_id: serviceId, ...fields, sp_certificate_changed: spCertificate !== undefined, certificate_created: certificateCreated };
+}
 
 const BOTH_UNSIGNED = 'At least one of sign_assertions and sign_response must be true';
 const WANT_NEEDS_CERT = 'want_authn_requests_signed needs sp_certificate';
@@ -61,7 +68,7 @@ function columns(body: SamlPayload, spCertificate: string | null | undefined) {
 }
 
 /** Stores the configuration; enabling a service without an active certificate also gives it one. */
-export async function configureSaml(deps: Deps, saml: SamlRuntime, access: OrgAccess, service: Service, body: SamlPayload): Promise<void> {
+export async function configureSaml(deps: Deps, actor: Actor, saml: SamlRuntime, access: OrgAccess, service: Service, body: SamlPayload): Promise<void> {
   const { db } = deps;
   const spCertificate = checkedSpCertificate(body.sp_certificate);
   checkMerged(await db.samlConfig.findUnique({ where: { serviceId: service.id } }), body, spCertificate);
@@ -75,9 +82,9 @@ export async function configureSaml(deps: Deps, saml: SamlRuntime, access: OrgAc
       create: { serviceId: service.id, nameIdFormat: NAME_ID_FORMATS.email, ...data },
       update: data,
     });
-    if (fresh && (await tx.samlCertificate.count({ where: { serviceId: service.id, status: 'active' } })) === 0) {
-      await storeCertificate(tx, service.id, fresh, 'active');
-    }
+    const storeFresh = fresh !== null && (await tx.samlCertificate.count({ where: { serviceId: service.id, status: 'active' } })) === 0;
+    if (storeFresh) await storeCertificate(tx, service.id, fresh, 'active');
+    await recordAudit(tx, actor, 'saml.configured', service.organizationId, service.id, configuredChanges(service.id, body, storeFresh));
   });
   await changed(deps, service.id);
 }
@@ -89,22 +96,26 @@ export async function samlSettings(deps: Deps, orgSlug: string, service: Service
 }
 
 /** Disables SAML and deactivates every certificate, in one transaction. */
-export async function disableSaml(deps: Deps, serviceId: string): Promise<void> {
+export async function disableSaml(deps: Deps, actor: Actor, service: Service): Promise<void> {
+  const serviceId = service.id;
   await deps.db.$transaction(async (tx) => {
     await tx.samlConfig.updateMany({ where: { serviceId }, data: { enabled: false } });
     await tx.samlCertificate.updateMany({ where: { serviceId, status: { in: ['active', 'pending'] } }, data: { status: 'inactive' } });
+    await recordAudit(tx, actor, 'saml.disabled', service.organizationId, serviceId, { service_id: serviceId });
   });
   await changed(deps, serviceId);
 }
 
 /** A new signing certificate: active at once, or pending with `activate: false`. SAML must be enabled. */
-export async function createCertificate(deps: Deps, saml: SamlRuntime, access: OrgAccess, service: Service, input: CreateCertificateInput) {
+export async function createCertificate(deps: Deps, actor: Actor, saml: SamlRuntime, access: OrgAccess, service: Service, input: CreateCertificateInput) {
   const cfg = await deps.db.samlConfig.findUnique({ where: { serviceId: service.id } });
   if (!cfg?.enabled) throw badRequest('SAML is not enabled for this service');
   const fresh = generateCertificate(saml.sealer, { organization: access.org.name, service: service.name });
   const row = await deps.db.$transaction(async (tx) => {
     if (!(await lockSamlConfig(tx, service.id, true))) throw badRequest('SAML is not enabled for this service');
-    return storeCertificate(tx, service.id, fresh, input.activate === false ? 'pending' : 'active');
+    const cert = await storeCertificate(tx, service.id, fresh, input.activate === false ? 'pending' : 'active');
+    await recordAudit(tx, actor, 'saml.certificate.created', service.organizationId, cert.id, { service_id: service.id, ...presentCertificate(cert) });
+    return cert;
   });
   await changed(deps, service.id);
   return row;
@@ -121,14 +132,17 @@ export function listCertificates(db: Db, serviceId: string) {
 }
 
 /** Makes the certificate the service's only signing one; every other active or pending one goes inactive. */
-export async function activateCertificate(deps: Deps, serviceId: string, certificateId: string) {
+export async function activateCertificate(deps: Deps, actor: Actor, service: Service, certificateId: string) {
+  const serviceId = service.id;
   const updated = await deps.db.$transaction(async (tx) => {
     await lockSamlConfig(tx, serviceId, false);
     await tx.samlCertificate.updateMany({
       where: { serviceId, status: { in: ['active', 'pending'] }, id: { not: certificateId } },
       data: { status: 'inactive' },
     });
-    return tx.samlCertificate.update({ where: { id: certificateId }, data: { status: 'active' } });
+    const cert = await tx.samlCertificate.update({ where: { id: certificateId }, data: { status: 'active' } });
+    await recordAudit(tx, actor, 'saml.certificate.activated', service.organizationId, cert.id, { service_id: serviceId, ...presentCertificate(cert) });
+    return cert;
   });
   await changed(deps, serviceId);
   return updated;

@@ -12,6 +12,7 @@ import { CreateCertificate, payloadSchema } from './schemas.ts';
 import { activateCertificate, activeCertificate, configureSaml, createCertificate, disableSaml, listCertificates, samlSettings } from './commands.ts';
 import { certificateInPath } from './load.ts';
 import { presentCertificate } from './present.ts';
+import { actorOf } from '../../audit/index.ts';
 
 export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, AppContext> {
   const { db, config } = deps;
@@ -24,7 +25,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
   });
 
   const configure = route(serviceAccess('admin'), payload, async (ctx, { access, service, input }) => {
-    await configureSaml(deps, saml, access, service, input);
+    await configureSaml(deps, actorOf(ctx), saml, access, service, input);
     ctx.body = { message: 'SAML configuration updated successfully' };
   });
   router.post('/', configure);
@@ -40,7 +41,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
   router.delete(
     '/',
     route(serviceAccess('admin'), async (ctx, { service }) => {
-      await disableSaml(deps, service.id);
+      await disableSaml(deps, actorOf(ctx), service);
       ctx.body = { message: 'SAML disabled and every certificate deactivated' };
     }),
   );
@@ -48,7 +49,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
   router.post(
     '/certificate',
     route(serviceAccess('admin'), body(CreateCertificate), async (ctx, { access, service, input }) => {
-      const row = await createCertificate(deps, saml, access, service, input);
+      const row = await createCertificate(deps, actorOf(ctx), saml, access, service, input);
       ctx.status = 201;
       ctx.body = presentCertificate(row);
     }),
@@ -72,7 +73,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
   router.post(
     '/certificates/:id/activate',
     route(serviceAccess('admin'), certificateInPath(db), async (ctx, { service, certificate }) => {
-      ctx.body = presentCertificate(await activateCertificate(deps, service.id, certificate.id));
+      ctx.body = presentCertificate(await activateCertificate(deps, actorOf(ctx), service, certificate.id));
     }),
   );
 

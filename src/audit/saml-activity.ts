@@ -1,0 +1,44 @@
+// Sign-in activity for the SAML endpoints' refusals and non-success answers. A refusal is attributed
+// to the organization and service its URL names (/saml/:org/:service/…). An organization slug that
+// names none (the request cannot belong to anyone's log) writes no row: the warn line and the metric
+// still count it (docs/api.md, Sign-in activity). A service slug that names none in a real
+// organization is recorded in that organization's activity with no service.
+import type { Db } from '../db/client.ts';
+import type { AppContext } from '../http/context.ts';
+import { Slug } from '../http/validate.ts';
+import type { Logger } from '../http/log.ts';
+import { recordSignIn, requestFacts, type SignInActivity, type SignInFlow } from './sign-ins.ts';
+import type { SignInReason } from './reasons.ts';
+
+/** The flow of a SAML endpoint's path, and the binding of its verb. */
+export function samlFlow(ctx: AppContext): Pick<SignInActivity, 'flow' | 'binding'> {
+  const flow: SignInFlow = ctx.path.endsWith('/init') ? 'idp_initiated' : ctx.path.endsWith('/slo') ? 'slo' : 'sso';
+  return { flow, binding: flow === 'idp_initiated' ? null : ctx.method === 'POST' ? 'post' : 'redirect' };
+}
+
+async function owner(db: Db, orgSlug: string, serviceSlug: string): Promise<{ organizationId: string; serviceId: string | null } | null> {
+  if (!Slug.safeParse(orgSlug).success) return null;
+  const org = await db.organization.findUnique({
+    where: { slug: orgSlug },
+    select: { id: true, services: { where: { slug: serviceSlug }, select: { id: true }, take: 1 } },
+  });
+  return org ? { organizationId: org.id, serviceId: org.services[0]?.id ?? null } : null;
+}
+
+export type SamlOutcomeRecorder = (ctx: AppContext, outcome: SignInActivity['outcome'], reason: SignInReason | null) => Promise<void>;
+
+/**
+ * Records the outcome of a SAML request whose service may not have been resolved. A failure to write
+ * is logged and swallowed: the client's answer (a refusal page) must not turn into a 500 over it.
+ */
+export function samlOutcomes(db: Db, logger: Logger): SamlOutcomeRecorder {
+  return async (ctx, outcome, reason) => {
+    try {
+      const found = await owner(db, ctx.params.org ?? '', ctx.params.service ?? '');
+      if (!found) return;
+      await recordSignIn(db, { ...requestFacts(ctx), ...samlFlow(ctx), ...found, outcome, reason, userId: null, email: null, authnContext: null });
+    } catch (err) {
+      logger.error({ reqId: ctx.state.requestId, err: { message: (err as Error).message } }, 'sign-in activity not recorded');
+    }
+  };
+}
