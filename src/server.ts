@@ -15,6 +15,7 @@ import { createApp } from './app.ts';
 import { RequestRecords } from './http/request-records.ts';
 import { fastPaths } from './http/internals.ts';
 import type { Deps } from './deps.ts';
+import { createMailer } from './mail/index.ts';
 
 export interface RunningServer {
   url: string;
@@ -107,6 +108,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
     apiKeys,
     invalidation,
     redis,
+    mailer: createMailer(config.mail, logger),
   };
   const metrics = createMetrics(() => database.poolStats());
   let shuttingDown = false;
@@ -131,6 +133,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
     closing ??= (async () => {
       shuttingDown = true;
       await drain(server, graceMs);
+      await deps.mailer.close();
       await apiKeys.stop();
       invalidation.stop();
       redis?.disconnect();

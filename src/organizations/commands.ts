@@ -35,8 +35,17 @@ export async function listMemberships(db: Db, accountId: string, page: Page) {
   return { memberships, total };
 }
 
+const BRANDING = { display_name: 'displayName', logo_url: 'logoUrl', primary_color: 'primaryColor', support_url: 'supportUrl' } as const;
+
+/** Name and branding; a field left out stays, null clears it. */
 export async function renameOrganization(deps: Deps, organizationId: string, input: UpdateOrgInput) {
-  const org = await deps.db.organization.update({ where: { id: organizationId }, data: { ...(input.name !== undefined ? { name: input.name } : {}) } });
+  const data: Record<string, string | null> = {};
+  if (input.name !== undefined) data.name = input.name;
+  for (const [field, column] of Object.entries(BRANDING)) {
+    const value = input[field as keyof typeof BRANDING];
+    if (value !== undefined) data[column] = value;
+  }
+  const org = await deps.db.organization.update({ where: { id: organizationId }, data });
   await deps.invalidation.publish({ kind: 'org', id: org.id });
   return org;
 }

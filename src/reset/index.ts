@@ -1,0 +1,3 @@
+// What other folders may use of self-service password reset.
+export { resetRoutes } from './routes.ts';
+export { staleRequest, wayBack, type WayBack } from './way-back.ts';
