@@ -46,7 +46,6 @@ export function resetRoutes(deps: Deps): Router<AppState, AppContext> {
 
   /** The pending request, with the page branded for its organization; or the page that explains where to start. */
   const pendingOr = async (ctx: AppContext, state: string): Promise<{ pending: Pending; ui: PageUi } | null> => {
-    ctx.state.html = true;
     const pending = await findPending(db, state);
     if (pending) ctx.state.brand = brandOf(pending.service.organization);
     const ui = uiFor(ctx, ctx.state.brand);
@@ -71,7 +70,12 @@ export function resetRoutes(deps: Deps): Router<AppState, AppContext> {
     return token;
   };
 
-  router.get('/password/forgot', async (ctx) => {
+  const markHtml = async (ctx: AppContext, next: () => Promise<unknown>) => {
+    ctx.state.html = true;
+    await next();
+  };
+
+  router.get('/password/forgot', markHtml, async (ctx) => {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const found = await pendingOr(ctx, state);
     if (!found) return;
@@ -79,7 +83,7 @@ export function resetRoutes(deps: Deps): Router<AppState, AppContext> {
     sendPage(ctx, 200, page({ title: t(found.ui.locale, 'reset.title'), body: form(found.ui, state, freshCsrf(ctx), name), ui: found.ui }));
   });
 
-  router.post('/password/forgot', formBody, async (ctx) => {
+  router.post('/password/forgot', markHtml, formBody, async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, string | undefined>;
     const state = body.state ?? '';
     const found = await pendingOr(ctx, state);
