@@ -29,7 +29,7 @@ export function errorPage(ctx: AppContext, e: AppError, message: string): Page {
   // "Reference: <id>" stays one run of text: support staff search the logs for exactly that.
   const body =
     `<h1>${say('title')}</h1><p>${say('action')}</p>${wayBack}` +
-    `<div class="details"><p><strong>${escapeHtml(t(ui.locale, 'common.technical'))}</strong>: ${escapeHtml(message)}</p>` +
+    `<div class="details"><p class="message">${escapeHtml(t(ui.locale, 'common.technical'))}: ${escapeHtml(message)}</p>` +
     `<p>${reason}${escapeHtml(t(ui.locale, 'common.reference'))}: ${escapeHtml(ctx.state.requestId)}</p></div>`;
   return page({ title: t(ui.locale, 'errors.pageTitle'), body, ui });
 }

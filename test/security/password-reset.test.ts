@@ -205,6 +205,29 @@ describe.each(databases())('Self-service password reset on $name', (factory) => 
     expect(bad.text).toContain('aria-invalid="true"');
   });
 
+  it('a disabled user gets the same page and no email; the reset email follows the browser language', async () => {
+    const disabled = await addUser();
+    const row = await srv.deps.db.user.findFirst({ where: { email: disabled } });
+    expectStatus(await world.admin.client.patch(`/api/organizations/${world.org}/users/${row?.id ?? ''}`, { disabled: true }), 200);
+    const f = await openForgot();
+    const res = await submit(f, disabled);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Check your email');
+
+    const french = await addUser();
+    const fr = await openForgot();
+    const answer = await browserFetch(fr.jar, `${world.base}/password/forgot`, {
+      form: { state: fr.state, csrf: fr.csrf, email: french },
+      headers: { origin: origin(), 'x-forwarded-for': fr.ip, 'accept-language': 'fr-FR,fr;q=0.9' },
+    });
+    expect(answer.text).toContain('<html lang="fr">');
+    expect(answer.text).toContain('Consultez vos e-mails');
+    const mail = await sink.waitFor(french);
+    expect(mail.mail.subject).toBe('Réinitialisez votre mot de passe Acme Corp');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.to(disabled)).toEqual([]);
+  });
+
   it('no log line carries a reset link or token', () => {
     for (const r of sink.received) {
       const token = /token=([\w%-]+)/.exec(r.mail.text ?? '')?.[1] ?? '';
