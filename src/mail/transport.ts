@@ -4,7 +4,7 @@
 // Never logged: a message's body, subject or address (they carry links that act as passwords).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTransport } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../http/log.ts';
 import { newToken } from '../security/random.ts';
@@ -30,23 +30,30 @@ export interface Mailer {
 
 type Deliver = (mail: OutgoingMail, from: string) => Promise<{ messageId: string; path?: string }>;
 
+// nodemailer is loaded on the first message, not at start-up: the CLI and most requests never need it.
+let nodemailer: Promise<typeof import('nodemailer')> | undefined;
+const loadNodemailer = () => (nodemailer ??= import('nodemailer'));
+const smtpTransport = async (options: SMTPTransport.Options) => (await loadNodemailer()).createTransport(options);
+
 function smtpDelivery(url: string): { deliver: Deliver; close: () => void } {
   // Short timeouts: an admin request that mails a link waits for the answer.
-  const transport = createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
+  const options: SMTPTransport.Options = { url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 };
+  let transport: Awaited<ReturnType<typeof smtpTransport>> | undefined;
   return {
     deliver: async (mail, from) => {
+      transport ??= await smtpTransport(options);
       const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
       return { messageId: info.messageId };
     },
     close: () => {
-      transport.close();
+      transport?.close();
     },
   };
 }
 
 function fileDelivery(dir: string): Deliver {
-  const transport = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return async (mail, from) => {
+    const transport = (await loadNodemailer()).createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
     const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
     const message = info.message;
     if (!Buffer.isBuffer(message)) throw new Error('the stream transport gave no buffer');

@@ -1,3 +1,2 @@
 // What other folders may use of self-service password reset.
 export { resetRoutes } from './routes.ts';
-export { staleRequest, wayBack, type WayBack } from './way-back.ts';

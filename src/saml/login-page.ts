@@ -15,7 +15,7 @@ import { newToken, safeEqual } from '../security/random.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import { consumePending, findPending, readCookie, setCookie, startSession } from './session.ts';
 import { issueResponse } from './issue.ts';
-import { staleRequest, type WayBack } from '../reset/index.ts';
+import { staleRequest, type WayBack } from './way-back.ts';
 import type { SamlRuntime } from './runtime.ts';
 
 const CSRF_COOKIE = 'tessera_csrf';

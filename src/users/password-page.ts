@@ -8,7 +8,7 @@ import { formBody } from '../http/body.ts';
 import { brandOf } from '../http/brand.ts';
 import { actionLink, escapeHtml, page, sendPage, uiFor, type PageUi } from '../http/html.ts';
 import { t } from '../i18n/index.ts';
-import { wayBack } from '../reset/index.ts';
+import { wayBack } from '../saml/way-back.ts';
 import { findLink, usePasswordLink } from './password-links.ts';
 
 type Problem = 'tooShort' | 'mismatch';

@@ -1,4 +1,4 @@
-// Where a person goes once a hosted flow has ended (password saved): the sign-in they came from when
+// Where a person goes once a hosted flow has ended (password saved, request expired): the sign-in they came from when
 // it can still be resumed, else the application's own site, else the organization's support page.
 import type { Db } from '../db/client.ts';
 import { hashToken, newId, newToken } from '../security/random.ts';
