@@ -25,6 +25,7 @@ import { samlRoutes } from './saml/routes.ts';
 import { sloRoutes } from './saml/slo-routes.ts';
 import { loginRoutes } from './saml/login-page.ts';
 import { auditRoutes } from './audit/index.ts';
+import { resetRoutes } from './reset/index.ts';
 
 type Middleware = (ctx: AppContext, next: Next) => Promise<unknown>;
 /** @koa/router types its middleware for its own context type; at runtime it is a plain Koa middleware. */
@@ -73,6 +74,7 @@ export function createApp(
     samlRoutes(deps, saml, metrics),
     sloRoutes(deps, saml, metrics),
     loginRoutes(deps, saml),
+    resetRoutes(deps),
   ]) {
     root.use(r.routes());
   }

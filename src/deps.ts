@@ -6,6 +6,7 @@ import type { RateLimits } from './http/rate-limit.ts';
 import type { ApiKeyAuth } from './service-api/auth.ts';
 import type { Redis } from 'ioredis';
 import type { InvalidationBus } from './db/invalidation.ts';
+import type { Mailer } from './mail/index.ts';
 
 export interface Deps {
   config: Config;
@@ -17,4 +18,6 @@ export interface Deps {
   /** Tells this instance's caches (and, with Redis, every instance's) that rows changed. */
   invalidation: InvalidationBus;
   redis: Redis | undefined;
+  /** Outgoing email (SMTP, .eml files in development, or none): src/mail/. */
+  mailer: Mailer;
 }

@@ -17,6 +17,7 @@ import { RequestRecords } from './http/request-records.ts';
 import { fastPaths } from './http/internals.ts';
 import type { Deps } from './deps.ts';
 import { ActivityPruner } from './audit/index.ts';
+import { createMailer } from './mail/index.ts';
 
 export interface RunningServer {
   url: string;
@@ -116,6 +117,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     apiKeys,
     invalidation,
     redis,
+    mailer: createMailer(config.mail, logger),
   };
   const metrics = createMetrics(() => database.poolStats());
   let shuttingDown = false;
@@ -142,6 +144,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     closing ??= (async () => {
       shuttingDown = true;
       await drain(server, graceMs);
+      await deps.mailer.close();
       await apiKeys.stop();
       await pruner.stop();
       invalidation.stop();

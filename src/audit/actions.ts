@@ -4,7 +4,7 @@
 // (docs/security.md, attack 47). docs/api.md lists the same actions.
 export const AUDIT_ACTIONS = {
   'organization.created': ['slug', 'name'],
-  'organization.updated': ['name', 'max_services'],
+  'organization.updated': ['name', 'max_services', 'display_name', 'logo_url', 'primary_color', 'support_url', 'mfa_policy'],
   'organization.deleted': ['slug'],
   'member.updated': ['account_id', 'email', 'role'],
   'member.removed': ['account_id', 'email', 'role'],

@@ -1,5 +1,6 @@
 // Who may do what in an organization. Every admin-plane route asks here, and only here.
 import type { Db } from '../db/client.ts';
+import type { Organization } from '../db/models.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import { Slug } from '../http/validate.ts';
 
@@ -16,7 +17,7 @@ export function atLeast(role: Role, required: Role): boolean {
 }
 
 export interface OrgAccess {
-  org: { id: string; slug: string; name: string; maxServices: number | null; createdAt: Date; updatedAt: Date };
+  org: Organization;
   role: Role;
   accountId: string;
   /** The caller's email, read with the membership: the audit log's actor (src/audit) needs no query of its own. */

@@ -27,6 +27,12 @@ const EnvSchema = z.object({
   TESSERA_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
   TESSERA_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
   TESSERA_SIGNIN_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://…')
+    .optional(),
+  MAIL_FROM: z.string().min(3).max(320).optional(),
+  MAIL_DIR: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -54,6 +60,8 @@ export interface Config {
   /** Days an audit event is kept, and a sign-in activity row (src/audit/retention.ts prunes older ones). */
   auditRetentionDays: number;
   signInRetentionDays: number;
+  /** Outgoing mail (src/mail/): SMTP when smtpUrl is set; else .eml files in mailDir outside production; else none. */
+  mail: { smtpUrl: string | undefined; from: string; dir: string | undefined };
   /** Warnings to log once the logger exists (dev-only defaults in use). */
   warnings: string[];
 }
@@ -73,6 +81,20 @@ function devSecret(databaseUrl: string): string {
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
+}
+
+/** Development without SMTP_URL writes each message to MAIL_DIR (default: mail/ beside the SQLite database, else ./data/mail). */
+function mailSettings(e: z.output<typeof EnvSchema>, publicUrl: string, warnings: string[]): Config['mail'] {
+  const smtpUrl = e.SMTP_URL || undefined;
+  const from = e.MAIL_FROM ?? `Tessera <no-reply@${new URL(publicUrl).hostname}>`;
+  if (smtpUrl || e.NODE_ENV === 'production') {
+    if (!smtpUrl) warnings.push('SMTP_URL is not set: no email is sent and self-service password reset is hidden');
+    return { smtpUrl, from, dir: undefined };
+  }
+  const base = e.DATABASE_URL.startsWith('file:') ? dirname(resolve(e.DATABASE_URL.slice(5))) : resolve('data');
+  const dir = e.MAIL_DIR ? resolve(e.MAIL_DIR) : resolve(base, 'mail');
+  warnings.push(`SMTP_URL is not set: outgoing email is written as .eml files under ${dir} (development only)`);
+  return { smtpUrl, from, dir };
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -115,6 +137,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workers: e.TESSERA_WORKERS === 'auto' ? availableParallelism() : e.TESSERA_WORKERS,
     auditRetentionDays: e.TESSERA_AUDIT_RETENTION_DAYS,
     signInRetentionDays: e.TESSERA_SIGNIN_RETENTION_DAYS,
+    mail: mailSettings(e, publicUrl, warnings),
     warnings,
   };
 }

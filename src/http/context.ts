@@ -3,6 +3,7 @@ import type { OrgAccess } from '../authz/roles.ts';
 import type { Service } from '../db/models.ts';
 import type { KeyPrincipal } from '../service-api/auth.ts';
 import type { Page } from './validate.ts';
+import type { Brand } from './brand.ts';
 
 /**
  * What middleware leaves on ctx.state for what runs after it. Every field is named here (there is no
@@ -12,6 +13,8 @@ export interface AppState {
   requestId: string;
   /** Render errors as HTML (hosted pages) instead of JSON. */
   html?: boolean;
+  /** The organization's branding once a hosted route knows it, for its error page too (http/html.ts). */
+  brand?: Brand;
   /** The signed-in admin account and its session (auth/middleware.ts, requireAccount). */
   accountId?: string;
   sessionId?: string;

@@ -7,7 +7,8 @@ import { API_KEY_CHALLENGE, AppError, BEARER_CHALLENGE, methodNotAllowed, notFou
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { Logger } from './log.ts';
 import type { RequestRecords } from './request-records.ts';
-import { escapeHtml, page, sendPage } from './html.ts';
+import { sendPage } from './html.ts';
+import { errorPage } from './error-page.ts';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -119,15 +120,7 @@ export function renderError(ctx: AppContext, err: unknown, logger: Logger): void
   if (e.status === 401 && !ctx.response.get('WWW-Authenticate')) ctx.set('WWW-Authenticate', challengeFor(ctx));
   const message = e.expose ? e.message : 'Internal server error';
   if (ctx.state.html && !ctx.accepts('html', 'json').toString().includes('json')) {
-    const reason = e.reason ? `Reason: ${escapeHtml(e.reason)}<br>` : '';
-    sendPage(
-      ctx,
-      e.status,
-      page({
-        title: 'Something went wrong',
-        body: `<h1>${escapeHtml(message)}</h1><p class="muted">${reason}Reference: ${escapeHtml(ctx.state.requestId)}</p>`,
-      }),
-    );
+    sendPage(ctx, e.status, errorPage(ctx, e, message));
     return;
   }
   ctx.type = 'application/json; charset=utf-8';

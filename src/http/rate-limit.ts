@@ -105,6 +105,9 @@ export interface RateLimits {
   /** The hosted SAML sign-in page (per IP; per organization and email). */
   ssoLoginIp: Limiter;
   ssoLoginEmail: Limiter;
+  /** Self-service password reset requests (per IP; per organization and email). */
+  resetIp: Limiter;
+  resetEmail: Limiter;
 }
 
 export function createRateLimits(redis: Redis | undefined, logger: Logger, registerPerHour = 10, clustered = false): RateLimits {
@@ -118,6 +121,8 @@ export function createRateLimits(redis: Redis | undefined, logger: Logger, regis
     registerIp: make('register-ip', registerPerHour, 3600),
     ssoLoginIp: make('sso-login-ip', 30, 60),
     ssoLoginEmail: make('sso-login-email', 10, 15 * 60),
+    resetIp: make('reset-ip', 20, 3600),
+    resetEmail: make('reset-email', 3, 3600),
   };
 }
 

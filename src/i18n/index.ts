@@ -5,6 +5,11 @@
 // To add an area: write messages/<area>.ts as {en: {...}, fr: {...}} (see common.ts) and list it in
 // `catalogs` below. To add a language: add it to LOCALES and to every catalog (the types insist).
 import { common } from './messages/common.ts';
+import { login } from './messages/login.ts';
+import { password } from './messages/password.ts';
+import { reset } from './messages/reset.ts';
+import { errors } from './messages/errors.ts';
+import { mail } from './messages/mail.ts';
 
 export const LOCALES = ['en', 'fr'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -12,7 +17,7 @@ export const DEFAULT_LOCALE: Locale = 'en';
 
 // Each area must give every language the same keys as its English entry.
 type Catalog<K extends string> = { en: Record<K, string> } & Record<Exclude<Locale, 'en'>, Record<K, string>>;
-const catalogs = [common] satisfies Catalog<string>[];
+const catalogs = [common, login, password, reset, errors, mail] satisfies Catalog<string>[];
 
 type KeysOf<C> = C extends { en: infer E } ? keyof E : never;
 export type MessageKey = Extract<KeysOf<(typeof catalogs)[number]>, string>;

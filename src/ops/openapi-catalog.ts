@@ -12,6 +12,8 @@ import { CreateUser as CreateDirectoryUser, EmailFilter, UpdateUser as UpdateDir
 import { CreateUser as CreateServiceUser, StatusFilter, UpdateInfo, UpdateUser as UpdateServiceUser } from '../service-api/routes.ts';
 import { CreateSubscription, UpdateSubscription } from '../service-api/subscriptions.ts';
 import { CreateCertificate, payloadSchema } from '../saml/admin/index.ts';
+import { SendEmail } from '../mail/index.ts';
+import { HOSTED_PAGES } from './openapi-hosted.ts';
 import * as S from './openapi-schemas.ts';
 import { html, json, noContent, type OperationDoc, type RouteGroup } from './openapi-doc.ts';
 import { AUDIT_GROUP } from './openapi-audit.ts';
@@ -79,7 +81,7 @@ export const GROUPS: RouteGroup[] = [
         ok: json(200, 'Organization and usage', z.object({ organization: S.Organization, usage: S.Usage })),
       },
       [`PATCH ${ORG}`]: {
-        summary: 'Rename an organization (admin)',
+        summary: 'Rename and brand an organization (admin); null clears a branding field',
         body: UpdateOrg,
         ok: json(200, 'The organization', z.object({ organization: S.Organization })),
       },
@@ -95,8 +97,9 @@ export const GROUPS: RouteGroup[] = [
       [`POST ${ORG}/invitations`]: {
         summary: 'Invite by email (admin); the token is shown once',
         body: CreateInvitation,
-        ok: json(201, 'The invitation and its token', z.object({ invitation: S.Invitation, token: z.string() })),
+        ok: json(201, 'The invitation and its token', z.object({ invitation: S.Invitation, token: z.string(), email_sent: z.boolean() })),
         errors: [409],
+        description: 'send_email: true also mails it (email_sent says whether the SMTP server took it); 409 when no mail can be sent.',
       },
       [`GET ${ORG}/invitations`]: { summary: 'List invitations (admin)', paginated: true, ok: json(200, 'Invitations', S.listOf('invitations', S.Invitation)) },
       [`DELETE ${ORG}/invitations/:id`]: { summary: 'Revoke an invitation (admin)', ok: noContent('Revoked') },
@@ -212,7 +215,13 @@ export const GROUPS: RouteGroup[] = [
         errors: [409],
       },
       [`DELETE ${ORG}/users/:userId`]: { summary: 'Delete a user (admin)', ok: noContent('Deleted') },
-      [`POST ${ORG}/users/:userId/password-link`]: { summary: 'Single-use link (24 h) to set a password (admin)', ok: json(201, 'The link', S.PasswordLink) },
+      [`POST ${ORG}/users/:userId/password-link`]: {
+        summary: 'Single-use link (24 h) to set a password (admin); send_email: true mails it',
+        body: SendEmail,
+        bodyOptional: true,
+        ok: json(201, 'The link', S.PasswordLink),
+        errors: [409],
+      },
       'GET /password': {
         summary: 'Hosted page: set a password from a link',
         security: 'none',
@@ -371,6 +380,7 @@ export const GROUPS: RouteGroup[] = [
       'GET /docs/assets/:file': { summary: 'Static assets of the reference page', ok: { status: 200, description: 'JavaScript or CSS' }, errors: [404] },
     },
   },
+  HOSTED_PAGES,
 ];
 
 /** "METHOD /koa/path" → its group and description. */

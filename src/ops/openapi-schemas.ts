@@ -66,6 +66,10 @@ export const Organization = z
     id: Id('org'),
     slug: z.string(),
     name: z.string(),
+    display_name: z.string().nullable().describe('Shown on the hosted pages instead of name'),
+    logo_url: z.string().nullable().describe('https URL of the logo on the hosted pages'),
+    primary_color: z.string().nullable().describe('#rrggbb; button text colour is chosen for WCAG AA contrast'),
+    support_url: z.string().nullable().describe('https URL linked from every hosted page'),
     created_at: Timestamp,
     updated_at: Timestamp,
     role: z.enum(ROLES).optional(),
@@ -145,7 +149,13 @@ export const DirectoryUser = z
     updated_at: Timestamp,
   })
   .meta({ id: 'DirectoryUser' });
-export const PasswordLink = z.object({ url: z.string(), expires_at: Timestamp }).meta({ id: 'PasswordLink' });
+export const PasswordLink = z
+  .object({
+    url: z.string(),
+    expires_at: Timestamp,
+    email_sent: z.boolean().describe('true when send_email was asked and the SMTP server accepted the message'),
+  })
+  .meta({ id: 'PasswordLink' });
 
 export const ServiceUser = z.object({ id: Id('usr'), email: z.string(), created_at: Timestamp }).meta({ id: 'ServiceUser' });
 export const Subscription = z

@@ -37,10 +37,19 @@ export async function listMemberships(db: Db, accountId: string, page: Page) {
   return { memberships, total };
 }
 
+const BRANDING = { display_name: 'displayName', logo_url: 'logoUrl', primary_color: 'primaryColor', support_url: 'supportUrl' } as const;
+
+/** Name and branding; a field left out stays, null clears it. */
 export async function renameOrganization(deps: Deps, actor: Actor, organizationId: string, input: UpdateOrgInput) {
+  const data: Record<string, string | null> = {};
+  if (input.name !== undefined) data.name = input.name;
+  for (const [field, column] of Object.entries(BRANDING)) {
+    const value = input[field as keyof typeof BRANDING];
+    if (value !== undefined) data[column] = value;
+  }
   const org = await deps.db.$transaction(async (tx) => {
-    const row = await tx.organization.update({ where: { id: organizationId }, data: { ...(input.name !== undefined ? { name: input.name } : {}) } });
-    await recordAudit(tx, actor, 'organization.updated', row.id, row.id, { name: input.name });
+    const row = await tx.organization.update({ where: { id: organizationId }, data });
+    await recordAudit(tx, actor, 'organization.updated', row.id, row.id, { ...input });
     return row;
   });
   await deps.invalidation.publish({ kind: 'org', id: org.id });

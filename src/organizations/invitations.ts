@@ -7,6 +7,11 @@ import { hashToken, looksLikeId, newId, newToken } from '../security/random.ts';
 import { mayInvite, type OrgAccess } from '../authz/roles.ts';
 import type { CreateInvitationInput } from './schemas.ts';
 import { recordAudit, type Actor } from '../audit/index.ts';
+import type { Deps } from '../deps.ts';
+import type { Organization } from '../db/models.ts';
+import { brandOf } from '../http/brand.ts';
+import type { Locale } from '../i18n/index.ts';
+import { invitationMail } from '../mail/index.ts';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -71,4 +76,20 @@ export async function acceptInvitation(db: Db, actor: Actor, accountId: string, 
     throw err;
   }
   return { organization: invitation.organization, role: invitation.role };
+}
+
+/**
+ * Mails the invitation: its code, and a link to the console with the code in the fragment (a fragment
+ * never reaches a server log). True once the SMTP server accepted it.
+ */
+export async function mailInvitation(
+  deps: Deps,
+  org: Organization,
+  invitation: { email: string; role: string; expiresAt: Date },
+  token: string,
+  locale: Locale,
+) {
+  const url = `${deps.config.publicUrl}/console#invitation=${encodeURIComponent(token)}`;
+  const mail = invitationMail(locale, brandOf(org).name, { email: invitation.email, role: invitation.role, token, expiresAt: invitation.expiresAt }, url);
+  return deps.mailer.send({ to: invitation.email, ...mail });
 }

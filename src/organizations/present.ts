@@ -1,7 +1,11 @@
 import { iso } from '../http/present.ts';
+import type { Organization } from '../db/models.ts';
 
-export function presentOrganization(o: { id: string; slug: string; name: string; createdAt: Date; updatedAt: Date }) {
-  return { id: o.id, slug: o.slug, name: o.name, created_at: iso(o.createdAt), updated_at: iso(o.updatedAt) };
+type Org = Pick<Organization, 'id' | 'slug' | 'name' | 'createdAt' | 'updatedAt' | 'displayName' | 'logoUrl' | 'primaryColor' | 'supportUrl'>;
+
+export function presentOrganization(o: Org) {
+  const branding = { display_name: o.displayName, logo_url: o.logoUrl, primary_color: o.primaryColor, support_url: o.supportUrl };
+  return { id: o.id, slug: o.slug, name: o.name, ...branding, created_at: iso(o.createdAt), updated_at: iso(o.updatedAt) };
 }
 
 /** One of the caller's organizations, with the caller's role in it. */

@@ -9,7 +9,8 @@ import { accessChecks, selfOr } from '../authz/access.ts';
 import { signedIn } from '../auth/index.ts';
 import { AcceptInvitation, CreateInvitation, CreateOrg, UpdateMember, UpdateOrg } from './schemas.ts';
 import { changeRole, createOrganization, deleteOrganization, listMembers, listMemberships, removeMember, renameOrganization } from './commands.ts';
-import { acceptInvitation, invite, listInvitations, revokeInvitation } from './invitations.ts';
+import { acceptInvitation, invite, listInvitations, mailInvitation, revokeInvitation } from './invitations.ts';
+import { conflict } from '../http/errors.ts';
 import { presentInvitation, presentMember, presentOrganization, presentOrganizationAs } from './present.ts';
 import { serviceUsage } from './usage.ts';
 import { actorOf } from '../audit/index.ts';
@@ -93,9 +94,11 @@ export function invitationRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/api/organizations/:org/invitations',
     route(orgAccess('admin'), body(CreateInvitation), async (ctx, { access, input }) => {
+      if (input.send_email && !deps.mailer.available) throw conflict('Email delivery is not configured (SMTP_URL): send_email cannot be used');
       const { invitation, token } = await invite(db, actorOf(ctx), access, input);
+      const emailSent = input.send_email ? await mailInvitation(deps, access.org, invitation, token, input.locale ?? 'en') : false;
       ctx.status = 201;
-      ctx.body = { invitation: presentInvitation(invitation), token };
+      ctx.body = { invitation: presentInvitation(invitation), token, email_sent: emailSent };
     }),
   );
 

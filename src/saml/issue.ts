@@ -3,7 +3,8 @@
 // registered ACS (never any other URL).
 import type { AppContext } from '../http/context.ts';
 import { serviceUnavailable } from '../http/errors.ts';
-import { escapeHtml, page, sendPage } from '../http/html.ts';
+import { escapeHtml, page, sendPage, uiFor } from '../http/html.ts';
+import { t } from '../i18n/index.ts';
 import { sortableToken } from '../security/random.ts';
 import type { SubscriptionFacts } from './sign-in-record.ts';
 import type { SamlRuntime } from './runtime.ts';
@@ -34,21 +35,24 @@ function attributesFor(user: LiveSession['user'], sub: SubscriptionFacts | undef
 }
 
 export function renderAutoPost(ctx: AppContext, acsUrl: string, samlResponse: string, relayState: string | undefined): void {
-  renderAutoPostForm(ctx, { url: acsUrl, field: 'SAMLResponse', value: samlResponse, relayState, title: 'Signing you in' });
+  renderAutoPostForm(ctx, { url: acsUrl, field: 'SAMLResponse', value: samlResponse, relayState, title: 'in' });
 }
 
 /** The HTTP-POST binding: an auto-submitting form (nonce'd script, no-store) to a verified URL only. */
 export function renderAutoPostForm(
   ctx: AppContext,
-  form: { url: string; field: 'SAMLRequest' | 'SAMLResponse'; value: string; relayState: string | undefined; title: string },
+  form: { url: string; field: 'SAMLRequest' | 'SAMLResponse'; value: string; relayState: string | undefined; title: 'in' | 'out' },
 ): void {
+  const ui = uiFor(ctx, ctx.state.brand);
+  const title = t(ui.locale, form.title === 'in' ? 'common.signingIn' : 'common.signingOut');
   const p = page({
-    title: form.title,
+    title,
+    ui,
     body:
-      `<h1>${escapeHtml(form.title)}…</h1><form method="post" action="${escapeHtml(form.url)}">` +
+      `<h1>${escapeHtml(title)}</h1><form method="post" action="${escapeHtml(form.url)}">` +
       `<input type="hidden" name="${form.field}" value="${escapeHtml(form.value)}">` +
       (form.relayState !== undefined ? `<input type="hidden" name="RelayState" value="${escapeHtml(form.relayState)}">` : '') +
-      '<noscript><p>JavaScript is off: press the button to continue.</p></noscript><button type="submit">Continue</button></form>',
+      `<noscript><p>${escapeHtml(t(ui.locale, 'common.noscript'))}</p></noscript><button type="submit">${escapeHtml(t(ui.locale, 'common.continue'))}</button></form>`,
     script: 'document.forms[0].submit();',
   });
   sendPage(ctx, 200, p);

@@ -1,39 +1,65 @@
 // The hosted sign-in page for a pending SAML request: GET /login?state=…, POST /login.
 // CSRF: a double-submit token (cookie SameSite=Strict + form field) and, when the browser sends one,
-// an Origin that must be ours. One message for every failure; per-IP and per-email limits.
+// an Origin that must be ours. One message for every failure; per-IP and per-email limits. The page is
+// branded for the request's organization and offers "Forgot password?" when email can be sent.
 import Router from '@koa/router';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { forbidden, badRequest } from '../http/errors.ts';
 import { formBody } from '../http/body.ts';
-import { escapeHtml, page, sendPage } from '../http/html.ts';
+import { actionLink, escapeHtml, page, sendPage, uiFor, type PageUi } from '../http/html.ts';
+import { brandOf } from '../http/brand.ts';
+import { t, type MessageKey } from '../i18n/index.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { isRateLimitError } from '../http/rate-limit.ts';
 import { newToken, safeEqual } from '../security/random.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import { consumePending, findPending, readCookie, setCookie, startSession } from './session.ts';
 import { issueResponse } from './issue.ts';
+import { staleRequest, type WayBack } from './way-back.ts';
 import type { SamlRuntime } from './runtime.ts';
 import { recordSignIn, requestFacts } from '../audit/sign-ins.ts';
 import type { SignInReason } from '../audit/reasons.ts';
 
 const CSRF_COOKIE = 'tessera_csrf';
-const FAILURE = 'The email or password is incorrect.';
-const EXPIRED = '<h1>This sign-in request has expired</h1><p>Go back to the application and start again.</p>';
 
-function render(ctx: AppContext, status: number, body: string): void {
-  sendPage(ctx, status, page({ title: 'Sign in', body }));
+type Pending = NonNullable<Awaited<ReturnType<typeof findPending>>>;
+
+/** The dead end of an expired request leads back to the application (when known) or to support. */
+function expired(ui: PageUi, back: WayBack | null = null): string {
+  const app = back ? actionLink(back.href, t(ui.locale, 'password.backToApp', { service: back.service ?? '' })) : '';
+  const support = ui.brand.supportUrl ? actionLink(ui.brand.supportUrl, t(ui.locale, 'common.support')) : '';
+  return `<h1>${escapeHtml(t(ui.locale, 'login.expiredTitle'))}</h1><p>${escapeHtml(t(ui.locale, 'login.expiredBody'))}</p>${app}${support}`;
 }
 
-function form(state: string, csrf: string, orgName: string, serviceName: string, email = '', error?: string): string {
+function render(ctx: AppContext, status: number, ui: PageUi, body: string): void {
+  sendPage(ctx, status, page({ title: t(ui.locale, 'login.title'), body, ui }));
+}
+
+interface FormView {
+  state: string;
+  csrf: string;
+  pending: Pending;
+  /** Offer "Forgot password?" (only when email can be sent). */
+  forgot: boolean;
+  email?: string;
+  failed?: boolean;
+}
+
+function form(ui: PageUi, v: FormView): string {
+  const say = (key: MessageKey, vars?: Record<string, string>) => escapeHtml(t(ui.locale, key, vars));
+  const org = brandOf(v.pending.service.organization).name;
+  // After a failure the message is announced, both fields point at it, and the password field has focus.
+  const invalid = v.failed ? ' aria-invalid="true" aria-describedby="login-error"' : '';
   return (
-    `<h1>Sign in to ${escapeHtml(serviceName)}</h1><p class="muted">with your ${escapeHtml(orgName)} account</p>` +
-    (error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '') +
+    `<h1>${say('login.heading', { service: v.pending.service.name })}</h1><p class="muted">${say('login.subtitle', { org })}</p>` +
+    (v.failed ? `<p id="login-error" class="error" role="alert">${say('login.failure')}</p>` : '') +
     '<form method="post" action="/login">' +
-    `<input type="hidden" name="state" value="${escapeHtml(state)}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">` +
-    `<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" value="${escapeHtml(email)}" required autofocus>` +
-    '<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>' +
-    '<button type="submit">Sign in</button></form>'
+    `<input type="hidden" name="state" value="${escapeHtml(v.state)}"><input type="hidden" name="csrf" value="${escapeHtml(v.csrf)}">` +
+    `<label for="email">${say('login.email')}</label><input id="email" name="email" type="email" autocomplete="username" value="${escapeHtml(v.email ?? '')}" required${invalid}${v.failed ? '' : ' autofocus'}>` +
+    `<label for="password">${say('login.password')}</label><input id="password" name="password" type="password" autocomplete="current-password" required${invalid}${v.failed ? ' autofocus' : ''}>` +
+    `<button type="submit">${say('login.submit')}</button></form>` +
+    (v.forgot ? `<p class="links"><a href="/password/forgot?state=${encodeURIComponent(v.state)}">${say('login.forgot')}</a></p>` : '')
   );
 }
 
@@ -51,14 +77,30 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     await next();
   };
 
+  /** The pending request; the page (and any error page after this) carries its organization's brand. */
+  const lookUp = async (ctx: AppContext, state: string) => {
+    const pending = await findPending(db, state);
+    const stale = pending ? null : await staleRequest(db, state);
+    const org = pending?.service.organization ?? stale?.organization;
+    if (org) ctx.state.brand = brandOf(org);
+    return { pending, ui: uiFor(ctx, ctx.state.brand), back: stale?.back ?? null };
+  };
+  const view = (ctx: AppContext, state: string, pending: Pending, extra: Partial<FormView> = {}): FormView => ({
+    state,
+    csrf: freshCsrf(ctx),
+    pending,
+    forgot: deps.mailer.available,
+    ...extra,
+  });
+
   router.get('/login', html, async (ctx) => {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
-    const pending = await findPending(db, state);
+    const { pending, ui, back } = await lookUp(ctx, state);
     if (!pending) {
-      render(ctx, 400, EXPIRED);
+      render(ctx, 400, ui, expired(ui, back));
       return;
     }
-    render(ctx, 200, form(state, freshCsrf(ctx), pending.service.organization.name, pending.service.name));
+    render(ctx, 200, ui, form(ui, view(ctx, state, pending)));
   });
 
   router.post('/login', html, formBody, async (ctx) => {
@@ -68,9 +110,9 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     const cookie = readCookie(ctx, CSRF_COOKIE) ?? '';
     if (!cookie || !safeEqual(cookie, body.csrf ?? '')) throw forbidden('The sign-in form expired; reload the page');
     const state = body.state ?? '';
-    const pending = await findPending(db, state);
+    const { pending, ui, back } = await lookUp(ctx, state);
     if (!pending) {
-      render(ctx, 400, EXPIRED);
+      render(ctx, 400, ui, expired(ui, back));
       return;
     }
     const email = (body.email ?? '').trim().toLowerCase().slice(0, 254);
@@ -104,11 +146,11 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     if (!user || !ok || user.disabled) {
       // The page says the same for each; the activity tells the admin which (a disabled user first, whatever the password).
       await refused(!user ? 'unknown_user' : user.disabled ? 'user_disabled' : 'wrong_password', user?.id ?? null);
-      render(ctx, 401, form(state, freshCsrf(ctx), pending.service.organization.name, pending.service.name, email, FAILURE));
+      render(ctx, 401, ui, form(ui, view(ctx, state, pending, { email, failed: true })));
       return;
     }
     if (!(await consumePending(db, pending.id))) {
-      render(ctx, 400, EXPIRED);
+      render(ctx, 400, ui, expired(ui));
       return;
     }
     await deps.limits.ssoLoginEmail.reset(`${orgId}:${email}`);
@@ -116,7 +158,7 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     const target = await saml.directory.byId(pending.serviceId);
     // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it.
     if (!target || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
-      render(ctx, 400, EXPIRED);
+      render(ctx, 400, ui, expired(ui));
       return;
     }
     await issueResponse(saml, ctx, target, session, pending.requestId ?? undefined, pending.relayState ?? undefined, { flow: 'login', binding: null });

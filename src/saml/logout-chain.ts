@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
 import { refuse } from './pipeline/reasons.ts';
-import { page, sendPage } from '../http/html.ts';
+import { escapeHtml, page, sendPage, uiFor } from '../http/html.ts';
+import { t as tr, type MessageKey } from '../i18n/index.ts';
 import { newId } from '../security/random.ts';
 import { buildLogoutRequest, buildLogoutResponse, type LogoutOutcome } from './logout-messages.ts';
 import { renderAutoPostForm, signer } from './issue.ts';
@@ -16,7 +17,7 @@ import type { SamlRuntime } from './runtime.ts';
 import type { LogoutRequestData, LogoutResponseData, ResolvedService } from './pipeline/types.ts';
 
 const CHAIN_TTL_MS = 10 * 60_000;
-const SIGNING_OUT = 'Signing you out';
+const SIGNING_OUT = 'out' as const;
 const Participants = z.array(z.object({ serviceId: z.string(), nameId: z.string(), sessionIndexes: z.array(z.string()) }));
 
 interface Initiator {
@@ -28,7 +29,13 @@ interface Initiator {
 const base64 = (xml: string) => Buffer.from(xml, 'utf8').toString('base64');
 
 function signedOutPage(ctx: AppContext): void {
-  sendPage(ctx, 200, page({ title: 'Signed out', body: '<h1>You are signed out</h1><p>You can close this window.</p>' }));
+  const ui = uiFor(ctx, ctx.state.brand);
+  const say = (key: MessageKey) => escapeHtml(tr(ui.locale, key));
+  sendPage(
+    ctx,
+    200,
+    page({ title: tr(ui.locale, 'common.signedOutTitle'), body: `<h1>${say('common.signedOut')}</h1><p>${say('common.signedOutBody')}</p>`, ui }),
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
+import { brandOf } from '../http/brand.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { rawQueryParams, decodeQueryComponent } from './xml/signature.ts';
 import { acceptAuthnRequest, type IncomingMessage } from './pipeline/index.ts';
@@ -24,7 +25,12 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     ctx.state.html = true;
     await next();
   });
-  const target = (ctx: AppContext) => saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
+  // Once the service is known, its organization brands every page of the flow, error pages included.
+  const target = async (ctx: AppContext) => {
+    const resolved = await saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
+    ctx.state.brand = brandOf(resolved.org);
+    return resolved;
+  };
   const outcomes = samlOutcomes(db, deps.logger);
   const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes, outcomes);
   const count = (outcome: string) => {

@@ -2,6 +2,7 @@
 // A LogoutRequest from this service's SP ends the matching IdP session and starts the logout chain;
 // a LogoutResponse is a participant answering the LogoutRequest the chain sent it. Anything that fails
 // verification is a local 400 page: nothing is sent to any SP for an unverified message.
+import { brandOf } from '../http/brand.ts';
 import Router from '@koa/router';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
@@ -40,6 +41,7 @@ export function sloRoutes(deps: Deps, saml: SamlRuntime, metrics: Pick<Metrics, 
 
   const slo = async (ctx: AppContext, m: SloMessage) => {
     const target = await saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
+    ctx.state.brand = brandOf(target.org);
     if ((m.request === undefined) === (m.response === undefined)) throw refuse('malformed_request', 'Send exactly one SAML message (a request or a response)');
     ctx.set('Cache-Control', 'no-store');
     if (m.response !== undefined) {

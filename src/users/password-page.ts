@@ -1,24 +1,39 @@
 // The hosted /password page: GET shows the form for a valid link, POST sets the password once.
 // The token travels in the form body on POST (never in a log: request logs carry no query strings).
+// Every outcome offers a next step: the form, the way back after saving, or support for a dead link.
 import Router from '@koa/router';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
-import { escapeHtml, page, sendPage } from '../http/html.ts';
-import { findUsableLink, usePasswordLink } from './password-links.ts';
+import { brandOf } from '../http/brand.ts';
+import { actionLink, escapeHtml, page, sendPage, uiFor, type PageUi } from '../http/html.ts';
+import { t } from '../i18n/index.ts';
+import { wayBack } from '../saml/way-back.ts';
+import { findLink, usePasswordLink } from './password-links.ts';
 
-function render(ctx: AppContext, status: number, title: string, body: string): void {
-  sendPage(ctx, status, page({ title, body }));
-}
+type Problem = 'tooShort' | 'mismatch';
 
-function form(token: string, email: string, error?: string): string {
-  return `<h1>Set your password</h1><p class="muted">for ${escapeHtml(email)}</p>
-${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+function form(ui: PageUi, token: string, email: string, problem?: Problem): string {
+  const say = (key: Parameters<typeof t>[1], vars?: Record<string, string>) => escapeHtml(t(ui.locale, key, vars));
+  // The message sits by the field it is about, is announced, and the field points at it.
+  const error = problem
+    ? `<p id="password-error" class="error" role="alert">${say(problem === 'tooShort' ? 'password.tooShort' : 'password.mismatch')}</p>`
+    : '';
+  const onNew = problem === 'tooShort' ? ' aria-invalid="true" autofocus' : '';
+  const onConfirm = problem === 'mismatch' ? ' aria-invalid="true" autofocus' : '';
+  const newDescribed = problem === 'tooShort' ? 'password-hint password-error' : 'password-hint';
+  return `<h1>${say('password.title')}</h1><p class="muted">${say('password.for', { email })}</p>${error}
 <form method="post" action="/password">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
-<label for="password">New password (10–256 characters)</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="10" maxlength="256" required>
-<label for="confirm">Repeat it</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="10" maxlength="256" required>
-<button type="submit">Save password</button></form>`;
+<label for="password">${say('password.new')}</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="10" maxlength="256" required aria-describedby="${newDescribed}"${onNew}${problem ? '' : ' autofocus'}>
+<p id="password-hint" class="hint">${say('password.newHint')}</p>
+<label for="confirm">${say('password.confirm')}</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="10" maxlength="256" required${problem === 'mismatch' ? ' aria-describedby="password-error"' : ''}${onConfirm}>
+<button type="submit">${say('password.submit')}</button></form>`;
+}
+
+function invalid(ui: PageUi): string {
+  const support = ui.brand.supportUrl ? actionLink(ui.brand.supportUrl, t(ui.locale, 'common.support')) : '';
+  return `<h1>${escapeHtml(t(ui.locale, 'password.invalidTitle'))}</h1><p>${escapeHtml(t(ui.locale, 'password.invalidBody'))}</p><p>${escapeHtml(t(ui.locale, 'password.invalidWhatToDo'))}</p>${support}`;
 }
 
 /** The string fields of the form formBody parsed (ctx.request.body is untyped). */
@@ -30,48 +45,60 @@ function formFields(ctx: AppContext): Map<string, string> {
   return fields;
 }
 
-const INVALID = '<h1>This link is not valid</h1><p>It may have expired or been used already. Ask your administrator for a new one.</p>';
-
 export function passwordPageRoutes(deps: Deps): Router<AppState, AppContext> {
   const router = new Router<AppState, AppContext>();
   const markHtml = async (ctx: AppContext, next: () => Promise<unknown>) => {
     ctx.state.html = true;
     await next();
   };
+  /** The link's organization brands the page (and its error pages) even when the link is dead. */
+  const lookUp = async (ctx: AppContext, token: string) => {
+    const found = await findLink(deps.db, token);
+    if (found) ctx.state.brand = brandOf(found.link.user.organization);
+    const ui = uiFor(ctx, ctx.state.brand);
+    const render = (status: number, title: string, body: string) => {
+      sendPage(ctx, status, page({ title, body, ui }));
+    };
+    if (!found?.usable) render(400, t(ui.locale, 'password.invalidTitle'), invalid(ui));
+    return { link: found?.usable ? found.link : null, ui, render };
+  };
 
   router.get('/password', markHtml, async (ctx) => {
-    const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
-    const link = await findUsableLink(deps.db, token);
-    if (!link) {
-      render(ctx, 400, 'Invalid link', INVALID);
-      return;
-    }
-    render(ctx, 200, 'Set your password', form(token, link.user.email));
+    const { link, ui, render } = await lookUp(ctx, typeof ctx.query.token === 'string' ? ctx.query.token : '');
+    if (link) render(200, t(ui.locale, 'password.title'), form(ui, typeof ctx.query.token === 'string' ? ctx.query.token : '', link.user.email));
   });
 
   router.post('/password', markHtml, formBody, async (ctx) => {
     const fields = formFields(ctx);
     const token = fields.get('token') ?? '';
     const password = fields.get('password') ?? '';
-    const link = await findUsableLink(deps.db, token);
-    if (!link) {
-      render(ctx, 400, 'Invalid link', INVALID);
-      return;
-    }
+    const { link, ui, render } = await lookUp(ctx, token);
+    if (!link) return;
     if (password.length < 10 || password.length > 256) {
-      render(ctx, 400, 'Set your password', form(token, link.user.email, 'The password must be 10 to 256 characters long.'));
+      render(400, t(ui.locale, 'password.title'), form(ui, token, link.user.email, 'tooShort'));
       return;
     }
     if (password !== fields.get('confirm')) {
-      render(ctx, 400, 'Set your password', form(token, link.user.email, 'The two passwords do not match.'));
+      render(400, t(ui.locale, 'password.title'), form(ui, token, link.user.email, 'mismatch'));
       return;
     }
-    const ok = await usePasswordLink(deps.db, link.id, link.userId, password);
-    if (!ok) {
-      render(ctx, 400, 'Invalid link', INVALID);
+    if (!(await usePasswordLink(deps.db, link.id, link.userId, password))) {
+      render(400, t(ui.locale, 'password.invalidTitle'), invalid(ui));
       return;
     }
-    render(ctx, 200, 'Password saved', '<h1>Password saved</h1><p>You can now sign in with your new password.</p>');
+    const back = await wayBack(deps.db, link.pendingRequestId, ui.brand.supportUrl);
+    const label =
+      back?.kind === 'resume'
+        ? t(ui.locale, 'password.continue')
+        : back?.kind === 'application'
+          ? t(ui.locale, 'password.backToApp', { service: back.service ?? '' })
+          : t(ui.locale, 'common.support');
+    const next = back ? actionLink(back.href, label) : `<p>${escapeHtml(t(ui.locale, 'common.backToApp'))}</p>`;
+    render(
+      200,
+      t(ui.locale, 'password.savedTitle'),
+      `<h1>${escapeHtml(t(ui.locale, 'password.savedTitle'))}</h1><p>${escapeHtml(t(ui.locale, 'password.saved'))}</p>${next}`,
+    );
   });
 
   return router;

@@ -12,6 +12,11 @@ import { userInPath } from './load.ts';
 import { presentDirectoryUser } from './present.ts';
 import { createPasswordLink } from './password-links.ts';
 import { actorOf } from '../audit/index.ts';
+import { conflict } from '../http/errors.ts';
+import { brandOf } from '../http/brand.ts';
+import { passwordLinkMail, SendEmail } from '../mail/index.ts';
+
+export const MAIL_UNAVAILABLE = 'Email delivery is not configured (SMTP_URL): send_email cannot be used';
 
 export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;
@@ -58,12 +63,16 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
     }),
   );
 
+  // {send_email: true} also mails the link; without a way to send mail that is 409 and no link is made.
   router.post(
     '/:userId/password-link',
-    route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
+    route(orgAccess('admin'), userInPath(db), body(SendEmail, { prepare: (raw) => raw ?? {} }), async (ctx, { access, user, input }) => {
+      if (input.send_email && !deps.mailer.available) throw conflict(MAIL_UNAVAILABLE);
       const link = await createPasswordLink(db, actorOf(ctx), deps.config.publicUrl, user);
+      const mail = input.send_email ? passwordLinkMail(input.locale ?? 'en', brandOf(access.org).name, user.email, link.url, new Date(link.expires_at)) : null;
+      const emailSent = mail ? await deps.mailer.send({ to: user.email, ...mail }) : false;
       ctx.status = 201;
-      ctx.body = link;
+      ctx.body = { ...link, email_sent: emailSent };
     }),
   );
 

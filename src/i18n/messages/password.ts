@@ -1,0 +1,38 @@
+// The hosted page where a directory user sets a password from a link (/password).
+export const password = {
+  en: {
+    'password.title': 'Set your password',
+    'password.for': 'for {email}',
+    'password.new': 'New password',
+    'password.newHint': 'At least 10 characters, at most 256.',
+    'password.confirm': 'Repeat the new password',
+    'password.submit': 'Save password',
+    'password.tooShort': 'The password must be 10 to 256 characters long.',
+    'password.mismatch': 'The two passwords do not match.',
+    'password.savedTitle': 'Password saved',
+    'password.saved': 'Your password is saved. You were signed out everywhere: sign in again with the new password.',
+    'password.continue': 'Continue to sign in',
+    'password.backToApp': 'Return to {service}',
+    'password.invalidTitle': 'This link can no longer be used',
+    'password.invalidBody': 'Links to set a password work once and only for a limited time. This one has expired or was used already.',
+    'password.invalidWhatToDo': 'Ask for a new link: use “Forgot password?” on the sign-in page, or ask your administrator.',
+  },
+  fr: {
+    'password.title': 'Choisissez votre mot de passe',
+    'password.for': 'pour {email}',
+    'password.new': 'Nouveau mot de passe',
+    'password.newHint': 'Entre 10 et 256 caractères.',
+    'password.confirm': 'Répétez le nouveau mot de passe',
+    'password.submit': 'Enregistrer le mot de passe',
+    'password.tooShort': 'Le mot de passe doit contenir entre 10 et 256 caractères.',
+    'password.mismatch': 'Les deux mots de passe ne sont pas identiques.',
+    'password.savedTitle': 'Mot de passe enregistré',
+    'password.saved': 'Votre mot de passe est enregistré. Vous avez été déconnecté partout : reconnectez-vous avec le nouveau mot de passe.',
+    'password.continue': 'Continuer vers la connexion',
+    'password.backToApp': 'Revenir à {service}',
+    'password.invalidTitle': 'Ce lien n’est plus utilisable',
+    'password.invalidBody': 'Un lien pour choisir un mot de passe ne sert qu’une fois et pour une durée limitée. Celui-ci a expiré ou a déjà servi.',
+    'password.invalidWhatToDo':
+      'Demandez un nouveau lien : utilisez « Mot de passe oublié ? » sur la page de connexion, ou adressez-vous à votre administrateur.',
+  },
+} as const;
