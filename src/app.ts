@@ -24,6 +24,7 @@ import { samlAdminRoutes } from './saml/admin/index.ts';
 import { samlRoutes } from './saml/routes.ts';
 import { sloRoutes } from './saml/slo-routes.ts';
 import { loginRoutes } from './saml/login-page.ts';
+import { accountRoutes, secondFactorRoutes, webauthnAssetRoutes } from './mfa/index.ts';
 
 type Middleware = (ctx: AppContext, next: Next) => Promise<unknown>;
 /** @koa/router types its middleware for its own context type; at runtime it is a plain Koa middleware. */
@@ -71,6 +72,9 @@ export function createApp(
     samlRoutes(deps, saml, metrics),
     sloRoutes(deps, saml, metrics),
     loginRoutes(deps, saml),
+    secondFactorRoutes(deps, saml),
+    webauthnAssetRoutes(),
+    accountRoutes(deps, saml),
   ]) {
     root.use(r.routes());
   }

@@ -16,7 +16,7 @@ export function atLeast(role: Role, required: Role): boolean {
 }
 
 export interface OrgAccess {
-  org: { id: string; slug: string; name: string; maxServices: number | null; createdAt: Date; updatedAt: Date };
+  org: { id: string; slug: string; name: string; maxServices: number | null; mfaPolicy: string; createdAt: Date; updatedAt: Date };
   role: Role;
   accountId: string;
 }

@@ -5,6 +5,8 @@
 // To add an area: write messages/<area>.ts as {en: {...}, fr: {...}} (see common.ts) and list it in
 // `catalogs` below. To add a language: add it to LOCALES and to every catalog (the types insist).
 import { common } from './messages/common.ts';
+import { mfa } from './messages/mfa.ts';
+import { account } from './messages/account.ts';
 
 export const LOCALES = ['en', 'fr'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -12,7 +14,7 @@ export const DEFAULT_LOCALE: Locale = 'en';
 
 // Each area must give every language the same keys as its English entry.
 type Catalog<K extends string> = { en: Record<K, string> } & Record<Exclude<Locale, 'en'>, Record<K, string>>;
-const catalogs = [common] satisfies Catalog<string>[];
+const catalogs = [common, mfa, account] satisfies Catalog<string>[];
 
 type KeysOf<C> = C extends { en: infer E } ? keyof E : never;
 export type MessageKey = Extract<KeysOf<(typeof catalogs)[number]>, string>;

@@ -211,6 +211,10 @@ export const GROUPS: RouteGroup[] = [
         errors: [409],
       },
       [`DELETE ${ORG}/users/:userId`]: { summary: 'Delete a user (admin)', ok: noContent('Deleted') },
+      [`DELETE ${ORG}/users/:userId/mfa`]: {
+        summary: 'Remove every second factor and recovery code of a user (admin): the recovery of a lost factor',
+        ok: noContent('Removed'),
+      },
       [`POST ${ORG}/users/:userId/password-link`]: { summary: 'Single-use link (24 h) to set a password (admin)', ok: json(201, 'The link', S.PasswordLink) },
       'GET /password': {
         summary: 'Hosted page: set a password from a link',

@@ -66,6 +66,7 @@ export const Organization = z
     id: Id('org'),
     slug: z.string(),
     name: z.string(),
+    mfa_policy: z.enum(['off', 'optional', 'required']).describe('Whether hosted sign-in asks for a second factor (CONTRACT §11)'),
     created_at: Timestamp,
     updated_at: Timestamp,
     role: z.enum(ROLES).optional(),
@@ -141,6 +142,9 @@ export const DirectoryUser = z
     email: z.string(),
     disabled: z.boolean(),
     has_password: z.boolean(),
+    mfa: z
+      .object({ totp: z.boolean(), webauthn: z.number().int(), recovery_codes_left: z.number().int() })
+      .describe('Second factors: a confirmed TOTP app, the number of WebAuthn credentials, unused recovery codes'),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -184,6 +188,7 @@ export const SamlConfig = z
     sp_certificate: z.string().nullable(),
     want_authn_requests_signed: z.boolean(),
     allow_idp_initiated: z.boolean(),
+    require_mfa: z.boolean().describe('Every sign-in to this service needs a second factor (CONTRACT §11)'),
     has_certificate: z.boolean(),
     idp_entity_id: z.string(),
     metadata_url: z.string(),

@@ -36,7 +36,13 @@ export async function listMemberships(db: Db, accountId: string, page: Page) {
 }
 
 export async function renameOrganization(deps: Deps, organizationId: string, input: UpdateOrgInput) {
-  const org = await deps.db.organization.update({ where: { id: organizationId }, data: { ...(input.name !== undefined ? { name: input.name } : {}) } });
+  const org = await deps.db.organization.update({
+    where: { id: organizationId },
+    data: {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.mfa_policy !== undefined ? { mfaPolicy: input.mfa_policy } : {}),
+    },
+  });
   await deps.invalidation.publish({ kind: 'org', id: org.id });
   return org;
 }

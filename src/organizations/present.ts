@@ -1,7 +1,12 @@
 import { iso } from '../http/present.ts';
 
-export function presentOrganization(o: { id: string; slug: string; name: string; createdAt: Date; updatedAt: Date }) {
-  return { id: o.id, slug: o.slug, name: o.name, created_at: iso(o.createdAt), updated_at: iso(o.updatedAt) };
+export function presentOrganization(o: { id: string; slug: string; name: string; mfaPolicy: string; createdAt: Date; updatedAt: Date }) {
+  return { id: o.id, slug: o.slug, name: o.name, ...presentMfaPolicy(o), created_at: iso(o.createdAt), updated_at: iso(o.updatedAt) };
+}
+
+/** The organization's second-factor policy (CONTRACT §11). */
+function presentMfaPolicy(o: { mfaPolicy: string }) {
+  return { mfa_policy: o.mfaPolicy };
 }
 
 /** One of the caller's organizations, with the caller's role in it. */

@@ -8,7 +8,9 @@ import { ROLES } from '../authz/roles.ts';
 export const RESERVED_ORG_SLUGS = new Set(['api', 'admin', 'saml', 'login', 'static', 'assets', 'health', 'metrics', 'docs', 'www']);
 
 export const CreateOrg = z.strictObject({ slug: Slug.refine((s) => !RESERVED_ORG_SLUGS.has(s), 'This slug is reserved'), name: Name });
-export const UpdateOrg = z.strictObject({ name: Name.optional() });
+/** Whether hosted sign-in asks for a second factor (CONTRACT §11; docs/security.md, Policy). */
+export const MFA_POLICIES = ['off', 'optional', 'required'] as const;
+export const UpdateOrg = z.strictObject({ name: Name.optional(), mfa_policy: z.enum(MFA_POLICIES).optional() });
 export const UpdateMember = z.strictObject({ role: z.enum(ROLES) });
 export const CreateInvitation = z.strictObject({ email: Email, role: z.enum(ROLES) });
 export const AcceptInvitation = z.strictObject({ token: z.string().min(1).max(256) });

@@ -12,6 +12,7 @@ import { NAME_ID_FORMATS } from './settings.ts';
 import { buildErrorResponse, buildSuccessResponse, transientNameId, type AssertionSubject, type Signer } from './response.ts';
 import type { ResolvedService } from './pipeline/types.ts';
 import type { LiveSession } from './session.ts';
+import { classOf, type Level } from './authn-context.ts';
 
 /** The service's active signing key; 503 when it has none (never sign with anything else). */
 export function signer(target: ResolvedService): Signer {
@@ -58,6 +59,7 @@ export async function issueResponse(
   session: LiveSession,
   inResponseTo: string | undefined,
   relayState: string | undefined,
+  level: Level,
 ): Promise<void> {
   const sign = signer(target);
   // Unguessable, and time-ordered so its unique index takes inserts at one edge (see sortableToken).
@@ -87,6 +89,7 @@ export async function issueResponse(
       nameIdFormat: format,
       sessionIndex,
       authnInstant: session.authnInstant,
+      authnContextClassRef: classOf(level),
       attributes: attributesFor(session.user, record.subscription),
     },
     sign,

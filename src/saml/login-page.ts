@@ -11,7 +11,12 @@ import { clientIp } from '../http/client-ip.ts';
 import { newToken, safeEqual } from '../security/random.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import { consumePending, findPending, readCookie, setCookie, startSession } from './session.ts';
-import { issueResponse } from './issue.ts';
+import { issueErrorResponse, issueResponse } from './issue.ts';
+import { parseStoredContext } from './authn-context.ts';
+import { STATUS } from './response.ts';
+import { NO_AUTHN_CONTEXT } from './step-up.ts';
+import { nextStep } from '../mfa/policy.ts';
+import { beginSecondFactor } from '../mfa/sign-in.ts';
 import type { SamlRuntime } from './runtime.ts';
 
 const CSRF_COOKIE = 'tessera_csrf';
@@ -83,19 +88,32 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
       render(ctx, 401, form(state, freshCsrf(ctx), pending.service.organization.name, pending.service.name, email, FAILURE));
       return;
     }
-    if (!(await consumePending(db, pending.id))) {
-      render(ctx, 400, EXPIRED);
-      return;
-    }
     await deps.limits.ssoLoginEmail.reset(`${orgId}:${email}`);
-    const session = await startSession(db, ctx, orgId, user);
     const target = await saml.directory.byId(pending.serviceId);
     // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it.
     if (!target || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
       render(ctx, 400, EXPIRED);
       return;
     }
-    await issueResponse(saml, ctx, target, session, pending.requestId ?? undefined, pending.relayState ?? undefined);
+    // The second factor (or its enrollment) comes before any session or Response (mfa/sign-in.ts).
+    const requested = parseStoredContext(pending.requestedAuthnContext);
+    const step = await nextStep(db, { org: target.org, requireMfa: target.settings.requireMfa, requested, have: 1, userId: user.id });
+    if (step.kind === 'factor' || step.kind === 'enroll') {
+      const back = `/login?state=${encodeURIComponent(state)}`;
+      await beginSecondFactor(deps, saml, ctx, { user, organizationId: orgId, pendingId: pending.id, sessionId: null, kind: step.kind, back });
+      return;
+    }
+    if (!(await consumePending(db, pending.id))) {
+      render(ctx, 400, EXPIRED);
+      return;
+    }
+    if (step.kind === 'unsatisfiable') {
+      if (pending.requestId === null) render(ctx, 400, '<h1>This sign-in cannot be completed</h1><p>Contact your administrator.</p>');
+      else issueErrorResponse(ctx, target, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, pending.requestId, pending.relayState ?? undefined);
+      return;
+    }
+    const session = await startSession(db, ctx, orgId, user);
+    await issueResponse(saml, ctx, target, session, pending.requestId ?? undefined, pending.relayState ?? undefined, step.level);
   });
 
   return router;

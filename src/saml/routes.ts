@@ -12,7 +12,9 @@ import { refuse } from './pipeline/reasons.ts';
 import { reportRefusals } from './refusals.ts';
 import { buildMetadata } from './metadata.ts';
 import { currentSession, storePending } from './session.ts';
-import { issueErrorResponse, issueResponse } from './issue.ts';
+import { issueErrorResponse } from './issue.ts';
+import { answerUnsatisfiable, answerWithSession } from './step-up.ts';
+import { acceptableLevels } from './authn-context.ts';
 import { STATUS } from './response.ts';
 import type { SamlRuntime } from './runtime.ts';
 
@@ -39,10 +41,14 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
   const sso = async (ctx: AppContext, msg: IncomingMessage) => {
     const t = await target(ctx);
     const req = await acceptAuthnRequest(msg, t, saml);
+    const requested = req.requestedContext ?? null;
     const session = req.forceAuthn ? null : await currentSession(deps.database, ctx, t.org.id);
-    if (session) {
-      await issueResponse(saml, ctx, t, session, req.id, msg.relayState);
-      count('success_session');
+    const unsatisfiable = !session && acceptableLevels(requested).length === 0;
+    if (session || unsatisfiable) {
+      // With no session, a request no sign-in could satisfy (a class Tessera never issues) is answered before anyone signs in.
+      const r = { requestId: req.id, relayState: msg.relayState, requested, isPassive: req.isPassive };
+      const outcome = session ? await answerWithSession(db, saml, ctx, t, session, r) : answerUnsatisfiable(ctx, t, r);
+      count(outcome === 'session' ? 'success_session' : outcome);
       return;
     }
     if (req.isPassive) {
@@ -50,7 +56,8 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
       count('no_passive');
       return;
     }
-    const state = await storePending(db, { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn });
+    const pending = { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn };
+    const state = await storePending(db, { ...pending, requestedContext: requested ?? undefined });
     count('sign_in_required');
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
@@ -83,8 +90,8 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     assertRelayState(relay);
     const session = await currentSession(deps.database, ctx, t.org.id);
     if (session) {
-      await issueResponse(saml, ctx, t, session, undefined, relay);
-      count('idp_initiated_session');
+      const outcome = await answerWithSession(db, saml, ctx, t, session, { requestId: undefined, relayState: relay, requested: null, isPassive: false });
+      count(outcome === 'session' ? 'idp_initiated_session' : outcome);
       return;
     }
     // No request ID to answer: after sign-in the flow resumes with an unsolicited Response.

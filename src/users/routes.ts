@@ -11,6 +11,9 @@ import { createUser, deleteUser, listUsers, updateUser } from './commands.ts';
 import { userInPath } from './load.ts';
 import { presentDirectoryUser } from './present.ts';
 import { createPasswordLink } from './password-links.ts';
+import { mfaSummaries, mfaSummary, removeAllFactors } from '../mfa/index.ts';
+
+const NO_FACTORS = { totp: false, webauthn: 0, recovery_codes_left: 0 };
 
 export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;
@@ -21,7 +24,11 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
     '/',
     route(orgAccess('member'), paged, query(EmailFilter, 'Invalid query'), async (ctx, { access, page, query: q }) => {
       const { users, total } = await listUsers(db, access.org.id, page, q.email);
-      ctx.body = { users: users.map(presentDirectoryUser), total };
+      const mfa = await mfaSummaries(
+        db,
+        users.map((u) => u.id),
+      );
+      ctx.body = { users: users.map((u) => presentDirectoryUser(u, mfa.get(u.id) ?? NO_FACTORS)), total };
     }),
   );
 
@@ -30,14 +37,14 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
     route(orgAccess('admin'), body(CreateUser), async (ctx, { access, input }) => {
       const user = await createUser(db, access.org.id, input);
       ctx.status = 201;
-      ctx.body = { user: presentDirectoryUser(user) };
+      ctx.body = { user: presentDirectoryUser(user, NO_FACTORS) };
     }),
   );
 
   router.get(
     '/:userId',
-    route(orgAccess('member'), userInPath(db), (ctx, { user }) => {
-      ctx.body = { user: presentDirectoryUser(user) };
+    route(orgAccess('member'), userInPath(db), async (ctx, { user }) => {
+      ctx.body = { user: presentDirectoryUser(user, await mfaSummary(db, user.id)) };
     }),
   );
 
@@ -45,7 +52,7 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   router.patch(
     '/:userId',
     route(orgAccess('admin'), userInPath(db), body(UpdateUser), async (ctx, { user, input }) => {
-      ctx.body = { user: presentDirectoryUser(await updateUser(db, user, input)) };
+      ctx.body = { user: presentDirectoryUser(await updateUser(db, user, input), await mfaSummary(db, user.id)) };
     }),
   );
 
@@ -53,6 +60,15 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
     '/:userId',
     route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
       await deleteUser(db, user);
+      ctx.status = 204;
+    }),
+  );
+
+  // An admin's reset of a user who lost their factors (CONTRACT §11): every factor and recovery code goes.
+  router.delete(
+    '/:userId/mfa',
+    route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
+      await removeAllFactors(db, user.id);
       ctx.status = 204;
     }),
   );
