@@ -14,6 +14,7 @@ import { CreateSubscription, UpdateSubscription } from '../service-api/subscript
 import { CreateCertificate, payloadSchema } from '../saml/admin/index.ts';
 import * as S from './openapi-schemas.ts';
 import { html, json, noContent, type OperationDoc, type RouteGroup } from './openapi-doc.ts';
+import { HOSTED_MFA } from './openapi-hosted-mfa.ts';
 
 export type { OperationDoc, Reply, RouteGroup, Security } from './openapi-doc.ts';
 
@@ -355,6 +356,7 @@ export const GROUPS: RouteGroup[] = [
       },
     },
   },
+  HOSTED_MFA,
   {
     tag: 'Operations',
     description: 'Health, readiness, metrics and this reference (CONTRACT §10)',
