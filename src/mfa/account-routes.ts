@@ -100,6 +100,8 @@ function accountKit(deps: Deps) {
   /** A sensitive change needs a second factor in the last 15 minutes, or the password typed again. */
   const reauthenticated = async (s: Signed, password: string): Promise<boolean> => {
     if (s.session.mfaAt && Date.now() - s.session.mfaAt.getTime() < RECENT_MFA_MS) return true;
+    // The password limits of the hosted sign-in apply: a borrowed session cannot guess it here either.
+    await deps.limits.ssoLoginEmail.consume(`${s.org.id}:${s.session.user.email}`);
     const user = await db.user.findUnique({ where: { id: s.session.user.id } });
     return verifyPassword(user?.passwordHash, password.slice(0, 256));
   };
@@ -303,6 +305,7 @@ function changeRoutes(router: Router<AppState, AppContext>, deps: Deps, { posted
     if (!p) return;
     const { form, s } = p;
     const next = form.get('new') ?? '';
+    await deps.limits.ssoLoginEmail.consume(`${s.org.id}:${s.session.user.email}`);
     const user = await db.user.findUnique({ where: { id: s.session.user.id } });
     if (!(await verifyPassword(user?.passwordHash, (form.get('current') ?? '').slice(0, 256))))
       return showOverview(ctx, s, 401, undefined, { field: 'current', message: t(s.locale, 'account.password_wrong') });
