@@ -151,7 +151,7 @@ export async function finishSecondFactor(deps: Deps, saml: SamlRuntime, ctx: App
     return;
   }
   const requested = parseStoredContext(pending.requestedAuthnContext);
-  const step = await nextStep(db, { org: target.org, requireMfa: target.settings.requireMfa, requested, have: 2, userId: c.userId });
+  const step = await nextStep(deps.database, { org: target.org, requireMfa: target.settings.requireMfa, requested, have: 2, userId: c.userId });
   const requestId = pending.requestId ?? undefined;
   const relayState = pending.relayState ?? undefined;
   if (step.kind !== 'issue') {

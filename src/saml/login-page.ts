@@ -97,7 +97,7 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     }
     // The second factor (or its enrollment) comes before any session or Response (mfa/sign-in.ts).
     const requested = parseStoredContext(pending.requestedAuthnContext);
-    const step = await nextStep(db, { org: target.org, requireMfa: target.settings.requireMfa, requested, have: 1, userId: user.id });
+    const step = await nextStep(deps.database, { org: target.org, requireMfa: target.settings.requireMfa, requested, have: 1, userId: user.id });
     if (step.kind === 'factor' || step.kind === 'enroll') {
       const back = `/login?state=${encodeURIComponent(state)}`;
       await beginSecondFactor(deps, saml, ctx, { user, organizationId: orgId, pendingId: pending.id, sessionId: null, kind: step.kind, back });

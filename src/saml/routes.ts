@@ -47,7 +47,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     if (session || unsatisfiable) {
       // With no session, a request no sign-in could satisfy (a class Tessera never issues) is answered before anyone signs in.
       const r = { requestId: req.id, relayState: msg.relayState, requested, isPassive: req.isPassive };
-      const outcome = session ? await answerWithSession(db, saml, ctx, t, session, r) : answerUnsatisfiable(ctx, t, r);
+      const outcome = session ? await answerWithSession(deps.database, saml, ctx, t, session, r) : answerUnsatisfiable(ctx, t, r);
       count(outcome === 'session' ? 'success_session' : outcome);
       return;
     }
@@ -90,7 +90,8 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     assertRelayState(relay);
     const session = await currentSession(deps.database, ctx, t.org.id);
     if (session) {
-      const outcome = await answerWithSession(db, saml, ctx, t, session, { requestId: undefined, relayState: relay, requested: null, isPassive: false });
+      const unsolicited = { requestId: undefined, relayState: relay, requested: null, isPassive: false };
+      const outcome = await answerWithSession(deps.database, saml, ctx, t, session, unsolicited);
       count(outcome === 'session' ? 'idp_initiated_session' : outcome);
       return;
     }

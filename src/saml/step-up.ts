@@ -1,7 +1,7 @@
 // SSO for a browser that already has a session: reuse it when it is strong enough for the request
 // (docs/security.md, Step-up and AuthnContext), otherwise ask for the second factor (step-up) or, when
 // nothing can satisfy the request, answer NoAuthnContext to the verified ACS.
-import type { Db } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import type { AppContext } from '../http/context.ts';
 import { nextStep } from '../mfa/policy.ts';
 import type { RequestedContext } from './authn-context.ts';
@@ -28,14 +28,15 @@ export function answerUnsatisfiable(ctx: AppContext, t: ResolvedService, req: Se
 
 /** Answers with the session, or redirects to the second-factor step; returns the outcome for the metrics. */
 export async function answerWithSession(
-  db: Db,
+  database: Database,
   saml: SamlRuntime,
   ctx: AppContext,
   t: ResolvedService,
   session: LiveSession,
   req: SessionRequest,
 ): Promise<'session' | 'no_authn_context' | 'no_passive' | 'step_up'> {
-  const step = await nextStep(db, {
+  const db = database.prisma;
+  const step = await nextStep(database, {
     org: t.org,
     requireMfa: t.settings.requireMfa,
     requested: req.requested,
