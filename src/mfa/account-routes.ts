@@ -8,6 +8,7 @@ import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
+import { escapeHtml } from '../http/html.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { t, type Locale } from '../i18n/index.ts';
 import { hashPassword, verifyPassword } from '../security/passwords.ts';
@@ -39,6 +40,8 @@ const html = async (ctx: AppContext, next: () => Promise<unknown>) => {
   ctx.state.html = true;
   await next();
 };
+
+const backLink = (href: string, label: string) => `<p><a href="${escapeHtml(href)}">${escapeHtml(label)}</a></p>`;
 
 const accountUrl = (slug: string, notice?: Notice) => `/account?org=${encodeURIComponent(slug)}${notice ? `&done=${notice}` : ''}`;
 
@@ -113,12 +116,7 @@ function accountKit(deps: Deps) {
       return;
     }
     const codes = await regenerateRecoveryCodes(db, s.session.user.id);
-    render(
-      ctx,
-      200,
-      t(s.locale, 'mfa.codes_title'),
-      codesPage(s.locale, codes, `<p><a href="${accountUrl(s.org.slug, notice)}">${t(s.locale, 'account.back')}</a></p>`),
-    );
+    render(ctx, 200, t(s.locale, 'mfa.codes_title'), codesPage(s.locale, codes, backLink(accountUrl(s.org.slug, notice), t(s.locale, 'account.back'))));
   };
 
   return { orgBySlug, signedIn, posted, showOverview, reauthenticated, codesOrBack };
@@ -292,12 +290,7 @@ function changeRoutes(router: Router<AppState, AppContext>, deps: Deps, { posted
     if (!(await reauthenticated(s, form.get('password') ?? '')))
       return showOverview(ctx, s, 401, undefined, { field: 'password', message: t(s.locale, 'account.password_wrong') });
     const codes = await regenerateRecoveryCodes(db, s.session.user.id);
-    render(
-      ctx,
-      200,
-      t(s.locale, 'mfa.codes_title'),
-      codesPage(s.locale, codes, `<p><a href="${accountUrl(s.org.slug)}">${t(s.locale, 'account.back')}</a></p>`),
-    );
+    render(ctx, 200, t(s.locale, 'mfa.codes_title'), codesPage(s.locale, codes, backLink(accountUrl(s.org.slug), t(s.locale, 'account.back'))));
   });
 
   router.post('/password', formBody, async (ctx) => {
