@@ -112,6 +112,7 @@ export async function responsesPerSecond(durationMs = 2000): Promise<number> {
     spCertificate: null,
     wantAuthnRequestsSigned: false,
     allowIdpInitiated: true,
+    requireMfa: false,
   };
   const build = () =>
     buildSuccessResponse(
@@ -121,6 +122,7 @@ export async function responsesPerSecond(durationMs = 2000): Promise<number> {
         nameIdFormat: NAME_ID_FORMATS.email,
         sessionIndex: '_s',
         authnInstant: new Date(),
+        authnContextClassRef: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
         attributes: { email: 'user@bench.example', id: 'usr_1' },
       },
       { key, certificatePem: cert.certificatePem },

@@ -26,6 +26,7 @@ import { sloRoutes } from './saml/slo-routes.ts';
 import { loginRoutes } from './saml/login-page.ts';
 import { auditRoutes } from './audit/index.ts';
 import { resetRoutes } from './reset/index.ts';
+import { accountRoutes, secondFactorRoutes, webauthnAssetRoutes } from './mfa/index.ts';
 
 type Middleware = (ctx: AppContext, next: Next) => Promise<unknown>;
 /** @koa/router types its middleware for its own context type; at runtime it is a plain Koa middleware. */
@@ -75,6 +76,9 @@ export function createApp(
     sloRoutes(deps, saml, metrics),
     loginRoutes(deps, saml),
     resetRoutes(deps),
+    secondFactorRoutes(deps, saml),
+    webauthnAssetRoutes(),
+    accountRoutes(deps, saml),
   ]) {
     root.use(r.routes());
   }

@@ -43,6 +43,7 @@ export const AUDIT_ACTIONS = {
   'user.deleted': ['email', 'service_id'],
   'user.unlinked': ['email', 'service_id'],
   'user.password_link.created': ['email', 'expires_at'],
+  'user.mfa_reset': ['email'],
   'subscription.created': ['service_id', 'user_id', 'plan_id', 'status', 'current_period_end'],
   'subscription.updated': ['service_id', 'user_id', 'status', 'current_period_end'],
   'subscription.deleted': ['service_id', 'user_id', 'plan_id'],

@@ -10,6 +10,8 @@ import { password } from './messages/password.ts';
 import { reset } from './messages/reset.ts';
 import { errors } from './messages/errors.ts';
 import { mail } from './messages/mail.ts';
+import { mfa } from './messages/mfa.ts';
+import { account } from './messages/account.ts';
 
 export const LOCALES = ['en', 'fr'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -17,7 +19,7 @@ export const DEFAULT_LOCALE: Locale = 'en';
 
 // Each area must give every language the same keys as its English entry.
 type Catalog<K extends string> = { en: Record<K, string> } & Record<Exclude<Locale, 'en'>, Record<K, string>>;
-const catalogs = [common, login, password, reset, errors, mail] satisfies Catalog<string>[];
+const catalogs = [common, login, password, reset, errors, mail, mfa, account] satisfies Catalog<string>[];
 
 type KeysOf<C> = C extends { en: infer E } ? keyof E : never;
 export type MessageKey = Extract<KeysOf<(typeof catalogs)[number]>, string>;

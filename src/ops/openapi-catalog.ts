@@ -17,6 +17,7 @@ import { HOSTED_PAGES } from './openapi-hosted.ts';
 import * as S from './openapi-schemas.ts';
 import { html, json, noContent, type OperationDoc, type RouteGroup } from './openapi-doc.ts';
 import { AUDIT_GROUP } from './openapi-audit.ts';
+import { HOSTED_MFA } from './openapi-hosted-mfa.ts';
 
 export type { OperationDoc, Reply, RouteGroup, Security } from './openapi-doc.ts';
 
@@ -215,6 +216,10 @@ export const GROUPS: RouteGroup[] = [
         errors: [409],
       },
       [`DELETE ${ORG}/users/:userId`]: { summary: 'Delete a user (admin)', ok: noContent('Deleted') },
+      [`DELETE ${ORG}/users/:userId/mfa`]: {
+        summary: 'Remove every second factor and recovery code of a user (admin): the recovery of a lost factor',
+        ok: noContent('Removed'),
+      },
       [`POST ${ORG}/users/:userId/password-link`]: {
         summary: 'Single-use link (24 h) to set a password (admin); send_email: true mails it',
         body: SendEmail,
@@ -362,6 +367,7 @@ export const GROUPS: RouteGroup[] = [
     },
   },
   AUDIT_GROUP,
+  HOSTED_MFA,
   {
     tag: 'Operations',
     description: 'Health, readiness, metrics and this reference (CONTRACT §10)',

@@ -70,6 +70,7 @@ export const Organization = z
     logo_url: z.string().nullable().describe('https URL of the logo on the hosted pages'),
     primary_color: z.string().nullable().describe('#rrggbb; button text colour is chosen for WCAG AA contrast'),
     support_url: z.string().nullable().describe('https URL linked from every hosted page'),
+    mfa_policy: z.enum(['off', 'optional', 'required']).describe('Whether hosted sign-in asks for a second factor (CONTRACT §11)'),
     created_at: Timestamp,
     updated_at: Timestamp,
     role: z.enum(ROLES).optional(),
@@ -145,6 +146,9 @@ export const DirectoryUser = z
     email: z.string(),
     disabled: z.boolean(),
     has_password: z.boolean(),
+    mfa: z
+      .object({ totp: z.boolean(), webauthn: z.number().int(), recovery_codes_left: z.number().int() })
+      .describe('Second factors: a confirmed TOTP app, the number of WebAuthn credentials, unused recovery codes'),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -194,6 +198,7 @@ export const SamlConfig = z
     sp_certificate: z.string().nullable(),
     want_authn_requests_signed: z.boolean(),
     allow_idp_initiated: z.boolean(),
+    require_mfa: z.boolean().describe('Every sign-in to this service needs a second factor (CONTRACT §11)'),
     has_certificate: z.boolean(),
     idp_entity_id: z.string(),
     metadata_url: z.string(),

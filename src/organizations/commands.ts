@@ -37,14 +37,20 @@ export async function listMemberships(db: Db, accountId: string, page: Page) {
   return { memberships, total };
 }
 
-const BRANDING = { display_name: 'displayName', logo_url: 'logoUrl', primary_color: 'primaryColor', support_url: 'supportUrl' } as const;
+const SETTINGS = {
+  display_name: 'displayName',
+  logo_url: 'logoUrl',
+  primary_color: 'primaryColor',
+  support_url: 'supportUrl',
+  mfa_policy: 'mfaPolicy',
+} as const;
 
-/** Name and branding; a field left out stays, null clears it. */
+/** Name, branding and the second-factor policy; a field left out stays, null clears a branding field. */
 export async function renameOrganization(deps: Deps, actor: Actor, organizationId: string, input: UpdateOrgInput) {
   const data: Record<string, string | null> = {};
   if (input.name !== undefined) data.name = input.name;
-  for (const [field, column] of Object.entries(BRANDING)) {
-    const value = input[field as keyof typeof BRANDING];
+  for (const [field, column] of Object.entries(SETTINGS)) {
+    const value = input[field as keyof typeof SETTINGS];
     if (value !== undefined) data[column] = value;
   }
   const org = await deps.db.$transaction(async (tx) => {

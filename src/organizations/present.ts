@@ -1,11 +1,16 @@
 import { iso } from '../http/present.ts';
 import type { Organization } from '../db/models.ts';
 
-type Org = Pick<Organization, 'id' | 'slug' | 'name' | 'createdAt' | 'updatedAt' | 'displayName' | 'logoUrl' | 'primaryColor' | 'supportUrl'>;
+type Org = Pick<Organization, 'id' | 'slug' | 'name' | 'createdAt' | 'updatedAt' | 'displayName' | 'logoUrl' | 'primaryColor' | 'supportUrl' | 'mfaPolicy'>;
 
 export function presentOrganization(o: Org) {
   const branding = { display_name: o.displayName, logo_url: o.logoUrl, primary_color: o.primaryColor, support_url: o.supportUrl };
-  return { id: o.id, slug: o.slug, name: o.name, ...branding, created_at: iso(o.createdAt), updated_at: iso(o.updatedAt) };
+  return { id: o.id, slug: o.slug, name: o.name, ...branding, ...presentMfaPolicy(o), created_at: iso(o.createdAt), updated_at: iso(o.updatedAt) };
+}
+
+/** The organization's second-factor policy (CONTRACT §11). */
+function presentMfaPolicy(o: { mfaPolicy: string }) {
+  return { mfa_policy: o.mfaPolicy };
 }
 
 /** One of the caller's organizations, with the caller's role in it. */

@@ -26,7 +26,9 @@ export const Branding = {
     .optional(),
   support_url: HttpsUrl('support_url').nullable().optional(),
 };
-export const UpdateOrg = z.strictObject({ name: Name.optional(), ...Branding });
+/** Whether hosted sign-in asks for a second factor (CONTRACT §11; docs/security.md, Policy). */
+export const MFA_POLICIES = ['off', 'optional', 'required'] as const;
+export const UpdateOrg = z.strictObject({ name: Name.optional(), ...Branding, mfa_policy: z.enum(MFA_POLICIES).optional() });
 export const UpdateMember = z.strictObject({ role: z.enum(ROLES) });
 export const CreateInvitation = z.strictObject({ email: Email, role: z.enum(ROLES), ...SendEmailFields });
 export const AcceptInvitation = z.strictObject({ token: z.string().min(1).max(256) });

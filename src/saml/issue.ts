@@ -10,13 +10,14 @@ import type { SubscriptionFacts } from './sign-in-record.ts';
 import type { SamlRuntime } from './runtime.ts';
 import { parseStringArray } from '../http/present.ts';
 import { NAME_ID_FORMATS } from './settings.ts';
-import { PASSWORD_PROTECTED, buildErrorResponse, buildSuccessResponse, transientNameId, type AssertionSubject, type Signer } from './response.ts';
+import { buildErrorResponse, buildSuccessResponse, transientNameId, type AssertionSubject, type Signer } from './response.ts';
 import type { ResolvedService } from './pipeline/types.ts';
 import type { LiveSession } from './session.ts';
 import { requestFacts, type SignInActivity } from '../audit/sign-ins.ts';
 
 /** How the sign-in came (for its activity row): the flow, and the binding of the request when there was one. */
 export type SignInVia = Pick<SignInActivity, 'flow' | 'binding'>;
+import { classOf, type Level } from './authn-context.ts';
 
 /** The service's active signing key; 503 when it has none (never sign with anything else). */
 export function signer(target: ResolvedService): Signer {
@@ -67,6 +68,7 @@ export async function issueResponse(
   inResponseTo: string | undefined,
   relayState: string | undefined,
   via: SignInVia,
+  level: Level,
 ): Promise<void> {
   const sign = signer(target);
   // Unguessable, and time-ordered so its unique index takes inserts at one edge (see sortableToken).
@@ -97,7 +99,7 @@ export async function issueResponse(
       userId: session.user.id,
       email: session.user.email,
       serviceId: target.service.id,
-      authnContext: PASSWORD_PROTECTED,
+      authnContext: classOf(level),
     },
   });
   const xml = buildSuccessResponse(
@@ -107,6 +109,7 @@ export async function issueResponse(
       nameIdFormat: format,
       sessionIndex,
       authnInstant: session.authnInstant,
+      authnContextClassRef: classOf(level),
       attributes: attributesFor(session.user, record.subscription),
     },
     sign,

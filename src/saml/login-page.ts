@@ -15,8 +15,13 @@ import { isRateLimitError } from '../http/rate-limit.ts';
 import { newToken, safeEqual } from '../security/random.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import { consumePending, findPending, readCookie, setCookie, startSession } from './session.ts';
-import { issueResponse } from './issue.ts';
 import { staleRequest, type WayBack } from './way-back.ts';
+import { issueErrorResponse, issueResponse } from './issue.ts';
+import { parseStoredContext } from './authn-context.ts';
+import { STATUS } from './response.ts';
+import { NO_AUTHN_CONTEXT } from './step-up.ts';
+import { nextStep } from '../mfa/policy.ts';
+import { beginSecondFactor } from '../mfa/sign-in.ts';
 import type { SamlRuntime } from './runtime.ts';
 import { recordSignIn, requestFacts } from '../audit/sign-ins.ts';
 import type { SignInReason } from '../audit/reasons.ts';
@@ -149,20 +154,70 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
       render(ctx, 401, ui, form(ui, view(ctx, state, pending, { email, failed: true })));
       return;
     }
-    if (!(await consumePending(db, pending.id))) {
-      render(ctx, 400, ui, expired(ui));
-      return;
-    }
     await deps.limits.ssoLoginEmail.reset(`${orgId}:${email}`);
-    const session = await startSession(db, ctx, orgId, user);
-    const target = await saml.directory.byId(pending.serviceId);
-    // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it.
-    if (!target || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
-      render(ctx, 400, ui, expired(ui));
-      return;
-    }
-    await issueResponse(saml, ctx, target, session, pending.requestId ?? undefined, pending.relayState ?? undefined, { flow: 'login', binding: null });
+    await afterPassword(deps, saml, ctx, { state, pending, ui, user, refused });
   });
 
   return router;
+}
+
+/**
+ * The password was right: the second factor or its enrollment when the policy or the request asks for
+ * one (mfa/sign-in.ts), else the session and the Response. Nothing is issued before that step.
+ */
+async function afterPassword(
+  deps: Deps,
+  saml: SamlRuntime,
+  ctx: AppContext,
+  s: {
+    state: string;
+    pending: Pending;
+    ui: PageUi;
+    user: { id: string; email: string; createdAt: Date };
+    refused: (reason: SignInReason, userId: string | null) => Promise<void>;
+  },
+): Promise<void> {
+  const { db } = deps;
+  const { state, pending, ui, user, refused } = s;
+  const orgId = pending.service.organizationId;
+  const target = await saml.directory.byId(pending.serviceId);
+  // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it.
+  if (!target || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
+    render(ctx, 400, ui, expired(ui));
+    return;
+  }
+  const requested = parseStoredContext(pending.requestedAuthnContext);
+  const step = await nextStep(deps.database, { org: target.org, requireMfa: target.settings.requireMfa, requested, have: 1, userId: user.id });
+  if (step.kind === 'factor' || step.kind === 'enroll') {
+    const back = `/login?state=${encodeURIComponent(state)}`;
+    await beginSecondFactor(deps, saml, ctx, { user, organizationId: orgId, pendingId: pending.id, sessionId: null, kind: step.kind, back });
+    return;
+  }
+  if (!(await consumePending(db, pending.id))) {
+    render(ctx, 400, ui, expired(ui));
+    return;
+  }
+  if (step.kind === 'unsatisfiable') {
+    await refused('no_authn_context', user.id);
+    if (pending.requestId === null) render(ctx, 400, ui, cannotComplete(ui));
+    else issueErrorResponse(ctx, target, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, pending.requestId, pending.relayState ?? undefined);
+    return;
+  }
+  const session = await startSession(db, ctx, orgId, user);
+  await issueResponse(
+    saml,
+    ctx,
+    target,
+    session,
+    pending.requestId ?? undefined,
+    pending.relayState ?? undefined,
+    { flow: 'login', binding: null },
+    step.level,
+  );
+}
+
+/** An IdP-initiated sign-in whose policy can never be met (no SP to answer): say so, and where to turn. */
+function cannotComplete(ui: PageUi): string {
+  const support = ui.brand.supportUrl ? actionLink(ui.brand.supportUrl, t(ui.locale, 'common.support')) : '';
+  return `<h1>${escapeHtml(t(ui.locale, 'mfa.unavailable_title'))}</h1><p>${escapeHtml(t(ui.locale, 'mfa.unavailable'))}</p>${support}`;
 }

@@ -13,10 +13,10 @@ export const STATUS = {
   responder: 'urn:oasis:names:tc:SAML:2.0:status:Responder',
   requester: 'urn:oasis:names:tc:SAML:2.0:status:Requester',
   noPassive: 'urn:oasis:names:tc:SAML:2.0:status:NoPassive',
+  noAuthnContext: 'urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext',
   authnFailed: 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed',
 } as const;
 
-export const PASSWORD_PROTECTED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
 const ATTR_URI = 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri';
 const ATTR_BASIC = 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic';
 
@@ -30,6 +30,8 @@ export interface AssertionSubject {
   nameIdFormat: string;
   sessionIndex: string;
   authnInstant: Date;
+  /** The AuthnContextClassRef stated (authn-context.ts). */
+  authnContextClassRef: string;
   attributes: Partial<Record<AttributeSource, string | string[]>>;
 }
 
@@ -78,7 +80,7 @@ export function buildAssertion(input: ResponseInput, subject: AssertionSubject):
     `<saml:Subject><saml:NameID Format="${a(subject.nameIdFormat)}"${qualifiers}>${t(subject.nameId)}</saml:NameID>` +
     `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${irt} NotOnOrAfter="${notOnOrAfter}" Recipient="${a(settings.acsUrl)}"></saml:SubjectConfirmationData></saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${t(settings.entityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
-    `<saml:AuthnStatement AuthnInstant="${samlTime(subject.authnInstant)}" SessionIndex="${a(subject.sessionIndex)}"><saml:AuthnContext><saml:AuthnContextClassRef>${PASSWORD_PROTECTED}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
+    `<saml:AuthnStatement AuthnInstant="${samlTime(subject.authnInstant)}" SessionIndex="${a(subject.sessionIndex)}"><saml:AuthnContext><saml:AuthnContextClassRef>${t(subject.authnContextClassRef)}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     attributeStatement(settings, subject.attributes) +
     '</saml:Assertion>';
   return { id, xml };
@@ -90,7 +92,7 @@ function responseEnvelope(input: ResponseInput, status: string, inner: string, m
   const statusCode =
     status === STATUS.success
       ? `<samlp:StatusCode Value="${status}"></samlp:StatusCode>`
-      : `<samlp:StatusCode Value="${status === STATUS.noPassive || status === STATUS.authnFailed ? STATUS.responder : STATUS.requester}"><samlp:StatusCode Value="${status}"></samlp:StatusCode></samlp:StatusCode>`;
+      : `<samlp:StatusCode Value="${status === STATUS.noPassive || status === STATUS.authnFailed || status === STATUS.noAuthnContext ? STATUS.responder : STATUS.requester}"><samlp:StatusCode Value="${status}"></samlp:StatusCode></samlp:StatusCode>`;
   const xml =
     `<samlp:Response xmlns:samlp="${SAMLP_NS}" Destination="${a(input.settings.acsUrl)}" ID="${id}"${irt} IssueInstant="${samlTime(input.now)}" Version="2.0">` +
     `<saml:Issuer xmlns:saml="${SAML_NS}">${t(input.idpEntityId)}</saml:Issuer>` +

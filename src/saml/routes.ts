@@ -13,10 +13,15 @@ import { refuse } from './pipeline/reasons.ts';
 import { reportRefusals } from './refusals.ts';
 import { buildMetadata } from './metadata.ts';
 import { currentSession, storePending } from './session.ts';
-import { issueErrorResponse, issueResponse } from './issue.ts';
+import { issueErrorResponse } from './issue.ts';
+import { answerUnsatisfiable, answerWithSession } from './step-up.ts';
+import { acceptableLevels } from './authn-context.ts';
 import { STATUS } from './response.ts';
 import type { SamlRuntime } from './runtime.ts';
 import { samlOutcomes } from '../audit/saml-activity.ts';
+import type { ResolvedService } from './pipeline/types.ts';
+
+type Outcomes = ReturnType<typeof samlOutcomes>;
 
 export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Router<AppState, AppContext> {
   const { db } = deps;
@@ -44,26 +49,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     ctx.body = await buildMetadata(db, t);
   });
 
-  const sso = async (ctx: AppContext, msg: IncomingMessage) => {
-    const t = await target(ctx);
-    const req = await acceptAuthnRequest(msg, t, saml);
-    const session = req.forceAuthn ? null : await currentSession(deps.database, ctx, t.org.id);
-    if (session) {
-      await issueResponse(saml, ctx, t, session, req.id, msg.relayState, { flow: 'sso', binding: msg.binding });
-      count('success_session');
-      return;
-    }
-    if (req.isPassive) {
-      issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
-      count('no_passive');
-      await outcomes(ctx, 'refused', 'no_passive');
-      return;
-    }
-    const state = await storePending(db, { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn });
-    count('sign_in_required');
-    ctx.set('Cache-Control', 'no-store');
-    ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
-  };
+  const sso = ssoHandler(deps, saml, target, count, outcomes);
 
   router.get('/sso', refusals, async (ctx) => {
     const rawParams = rawQueryParams(ctx.querystring);
@@ -92,8 +78,16 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     assertRelayState(relay);
     const session = await currentSession(deps.database, ctx, t.org.id);
     if (session) {
-      await issueResponse(saml, ctx, t, session, undefined, relay, { flow: 'idp_initiated', binding: null });
-      count('idp_initiated_session');
+      const unsolicited = {
+        requestId: undefined,
+        relayState: relay,
+        requested: null,
+        isPassive: false,
+        via: { flow: 'idp_initiated' as const, binding: null },
+      };
+      const outcome = await answerWithSession(deps.database, saml, ctx, t, session, unsolicited);
+      count(outcome === 'session' ? 'idp_initiated_session' : outcome);
+      if (outcome === 'no_authn_context' || outcome === 'no_passive') await outcomes(ctx, 'refused', outcome);
       return;
     }
     // No request ID to answer: after sign-in the flow resumes with an unsolicited Response.
@@ -104,4 +98,41 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
   });
 
   return router;
+}
+
+/** SP-initiated SSO after the request passed the pipeline: answer from the session, refuse, or ask for sign-in. */
+function ssoHandler(
+  deps: Deps,
+  saml: SamlRuntime,
+  target: (ctx: AppContext) => Promise<ResolvedService>,
+  count: (outcome: string) => void,
+  outcomes: Outcomes,
+) {
+  const { db } = deps;
+  return async (ctx: AppContext, msg: IncomingMessage) => {
+    const t = await target(ctx);
+    const req = await acceptAuthnRequest(msg, t, saml);
+    const requested = req.requestedContext ?? null;
+    const session = req.forceAuthn ? null : await currentSession(deps.database, ctx, t.org.id);
+    const unsatisfiable = !session && acceptableLevels(requested).length === 0;
+    if (session || unsatisfiable) {
+      // With no session, a request no sign-in could satisfy (a class Tessera never issues) is answered before anyone signs in.
+      const r = { requestId: req.id, relayState: msg.relayState, requested, isPassive: req.isPassive, via: { flow: 'sso' as const, binding: msg.binding } };
+      const outcome = session ? await answerWithSession(deps.database, saml, ctx, t, session, r) : answerUnsatisfiable(ctx, t, r);
+      count(outcome === 'session' ? 'success_session' : outcome);
+      if (outcome === 'no_authn_context' || outcome === 'no_passive') await outcomes(ctx, 'refused', outcome);
+      return;
+    }
+    if (req.isPassive) {
+      issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
+      count('no_passive');
+      await outcomes(ctx, 'refused', 'no_passive');
+      return;
+    }
+    const pending = { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn };
+    const state = await storePending(db, { ...pending, requestedContext: requested ?? undefined });
+    count('sign_in_required');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
+  };
 }

@@ -6,6 +6,7 @@ import { sql } from '../db/client.ts';
 import { bool, date, dateOrNull, runRead, text } from '../db/statements.ts';
 import type { AppContext } from '../http/context.ts';
 import { hashToken, newId, newToken } from '../security/random.ts';
+import type { RequestedContext } from './authn-context.ts';
 
 export const SESSION_TTL_MS = 8 * 3600 * 1000;
 const PENDING_TTL_MS = 10 * 60 * 1000;
@@ -34,6 +35,8 @@ export function setCookie(
 export interface LiveSession {
   id: string;
   authnInstant: Date;
+  /** When a second factor passed in this session (null: the password alone). */
+  mfaAt: Date | null;
   user: { id: string; email: string; createdAt: Date };
 }
 
@@ -44,7 +47,7 @@ export async function currentSession(database: Database, ctx: AppContext, orgId:
   const [s] = await runRead(
     database.prisma,
     database.direct,
-    sql`SELECT s."id", s."organization_id", s."authn_instant", s."expires_at", s."ended_at",
+    sql`SELECT s."id", s."organization_id", s."authn_instant", s."mfa_at", s."expires_at", s."ended_at",
       u."id" AS "user_id", u."email", u."disabled", u."organization_id" AS "user_organization_id", u."created_at" AS "user_created_at"
     FROM "idp_sessions" s JOIN "users" u ON u."id" = s."user_id" WHERE s."token_hash" = ${hashToken(token)}`,
   );
@@ -59,13 +62,14 @@ export async function currentSession(database: Database, ctx: AppContext, orgId:
     ? {
         id: text(s, 'id'),
         authnInstant: date(s, 'authn_instant'),
+        mfaAt: dateOrNull(s, 'mfa_at'),
         user: { id: text(s, 'user_id'), email: text(s, 'email'), createdAt: date(s, 'user_created_at') },
       }
     : null;
 }
 
 /** Starts a fresh session (never reusing any id the browser brought) and sets its cookie. */
-export async function startSession(db: Db, ctx: AppContext, orgId: string, user: LiveSession['user']): Promise<LiveSession> {
+export async function startSession(db: Db, ctx: AppContext, orgId: string, user: LiveSession['user'], mfaAt: Date | null = null): Promise<LiveSession> {
   const token = newToken();
   const now = new Date();
   const row = await db.idpSession.create({
@@ -75,11 +79,12 @@ export async function startSession(db: Db, ctx: AppContext, orgId: string, user:
       organizationId: orgId,
       userId: user.id,
       authnInstant: now,
+      mfaAt,
       expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
     },
   });
   setCookie(ctx, sessionCookieName(orgId), token, { maxAgeSeconds: SESSION_TTL_MS / 1000, sameSite: 'None' });
-  return { id: row.id, authnInstant: now, user: { id: user.id, email: user.email, createdAt: user.createdAt } };
+  return { id: row.id, authnInstant: now, mfaAt, user: { id: user.id, email: user.email, createdAt: user.createdAt } };
 }
 
 export interface PendingInput {
@@ -87,6 +92,8 @@ export interface PendingInput {
   requestId: string | null;
   relayState: string | undefined;
   forceAuthn: boolean;
+  /** RequestedAuthnContext of the AuthnRequest (authn-context.ts), kept for after the sign-in. */
+  requestedContext?: RequestedContext | undefined;
 }
 
 /** Stores a request waiting for sign-in; returns the opaque state for /login?state=. */
@@ -100,6 +107,7 @@ export async function storePending(db: Db, p: PendingInput): Promise<string> {
       requestId: p.requestId,
       relayState: p.relayState ?? null,
       forceAuthn: p.forceAuthn,
+      requestedAuthnContext: p.requestedContext ? JSON.stringify(p.requestedContext) : null,
       expiresAt: new Date(Date.now() + PENDING_TTL_MS),
     },
   });
@@ -117,4 +125,11 @@ export async function findPending(db: Db, state: string) {
 export async function consumePending(db: Db, id: string): Promise<boolean> {
   const r = await db.samlPendingRequest.updateMany({ where: { id, consumedAt: null, expiresAt: { gt: new Date() } }, data: { consumedAt: new Date() } });
   return r.count === 1;
+}
+
+/** A second factor passed in a live session (step-up): later Responses may state the MFA class. */
+export async function markSessionMfa(db: Db, sessionId: string): Promise<Date | null> {
+  const at = new Date();
+  const r = await db.idpSession.updateMany({ where: { id: sessionId, endedAt: null, expiresAt: { gt: at } }, data: { mfaAt: at } });
+  return r.count === 1 ? at : null;
 }

@@ -27,6 +27,8 @@ export interface SamlSettings {
   spCertificate: string | null;
   wantAuthnRequestsSigned: boolean;
   allowIdpInitiated: boolean;
+  /** Every Response of this service needs a sign-in with a second factor. */
+  requireMfa: boolean;
 }
 
 export function settingsFrom(row: SamlConfig): SamlSettings {
@@ -44,6 +46,7 @@ export function settingsFrom(row: SamlConfig): SamlSettings {
     spCertificate: row.spCertificate,
     wantAuthnRequestsSigned: row.wantAuthnRequestsSigned,
     allowIdpInitiated: row.allowIdpInitiated,
+    requireMfa: row.requireMfa,
   };
 }
 

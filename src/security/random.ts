@@ -21,7 +21,10 @@ export type IdPrefix =
   | 'idps'
   | 'sss'
   | 'aud'
-  | 'sgn';
+  | 'sgn'
+  | 'mfa'
+  | 'wac'
+  | 'rc';
 
 // Random bytes come from the CSPRNG in 8 KiB refills handed out once each (as Node does for
 // randomUUID): an SSO needs about ten identifiers, and a randomBytes() call per identifier costs a

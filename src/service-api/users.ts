@@ -87,11 +87,15 @@ export async function linkUser(db: Db | Tx, serviceId: string, userId: string) {
  * and the write are one statement, run after lockUser: see there why the lock is needed too.
  */
 function ownedAlone(serviceId: string, userId: string) {
-  // Also never one an admin has started managing: disabled, or sent a password link not yet used.
+  // Also never one an admin has started managing: disabled, or sent a password link not yet used; nor
+  // one with a second factor (like a password, a sign-in credential of the organization's identity).
   return {
     id: userId,
     createdByServiceId: serviceId,
     passwordHash: null,
+    totpFactor: { is: null },
+    webauthnCredentials: { none: {} },
+    recoveryCodes: { none: {} },
     disabled: false,
     passwordLinks: { none: { usedAt: null } },
     serviceLinks: { none: { serviceId: { not: serviceId } } },

@@ -31,7 +31,14 @@ export async function createPasswordLink(
   const expiresAt = new Date(Date.now() + (opts.purpose === 'reset' ? RESET_LINK_TTL_MS : SET_LINK_TTL_MS));
   await db.$transaction(async (tx) => {
     const link = await tx.passwordLink.create({
-      data: { id: newId('pwl'), userId: user.id, tokenHash: hashToken(token), expiresAt, purpose: opts.purpose, pendingRequestId: opts.pendingRequestId ?? null },
+      data: {
+        id: newId('pwl'),
+        userId: user.id,
+        tokenHash: hashToken(token),
+        expiresAt,
+        purpose: opts.purpose,
+        pendingRequestId: opts.pendingRequestId ?? null,
+      },
     });
     if (actor) {
       await recordAudit(tx, actor, 'user.password_link.created', user.organizationId, user.id, { email: user.email, expires_at: link.expiresAt.toISOString() });

@@ -1,6 +1,15 @@
 import { iso } from '../http/present.ts';
 import type { User } from '../db/models.ts';
+import type { MfaSummary } from '../mfa/index.ts';
 
-export function presentDirectoryUser(u: User) {
-  return { id: u.id, email: u.email, disabled: u.disabled, has_password: u.passwordHash !== null, created_at: iso(u.createdAt), updated_at: iso(u.updatedAt) };
+export function presentDirectoryUser(u: User, mfa: MfaSummary) {
+  return {
+    id: u.id,
+    email: u.email,
+    disabled: u.disabled,
+    has_password: u.passwordHash !== null,
+    mfa,
+    created_at: iso(u.createdAt),
+    updated_at: iso(u.updatedAt),
+  };
 }

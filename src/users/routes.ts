@@ -11,12 +11,15 @@ import { createUser, deleteUser, listUsers, updateUser } from './commands.ts';
 import { userInPath } from './load.ts';
 import { presentDirectoryUser } from './present.ts';
 import { createPasswordLink } from './password-links.ts';
-import { actorOf } from '../audit/index.ts';
+import { actorOf, recordAudit } from '../audit/index.ts';
 import { conflict } from '../http/errors.ts';
 import { brandOf } from '../http/brand.ts';
 import { passwordLinkMail, SendEmail } from '../mail/index.ts';
 
 export const MAIL_UNAVAILABLE = 'Email delivery is not configured (SMTP_URL): send_email cannot be used';
+import { mfaSummaries, mfaSummary, removeAllFactors } from '../mfa/index.ts';
+
+const NO_FACTORS = { totp: false, webauthn: 0, recovery_codes_left: 0 };
 
 export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;
@@ -27,7 +30,11 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
     '/',
     route(orgAccess('member'), paged, query(EmailFilter, 'Invalid query'), async (ctx, { access, page, query: q }) => {
       const { users, total } = await listUsers(db, access.org.id, page, q.email);
-      ctx.body = { users: users.map(presentDirectoryUser), total };
+      const mfa = await mfaSummaries(
+        db,
+        users.map((u) => u.id),
+      );
+      ctx.body = { users: users.map((u) => presentDirectoryUser(u, mfa.get(u.id) ?? NO_FACTORS)), total };
     }),
   );
 
@@ -36,14 +43,14 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
     route(orgAccess('admin'), body(CreateUser), async (ctx, { access, input }) => {
       const user = await createUser(db, actorOf(ctx), access.org.id, input);
       ctx.status = 201;
-      ctx.body = { user: presentDirectoryUser(user) };
+      ctx.body = { user: presentDirectoryUser(user, NO_FACTORS) };
     }),
   );
 
   router.get(
     '/:userId',
-    route(orgAccess('member'), userInPath(db), (ctx, { user }) => {
-      ctx.body = { user: presentDirectoryUser(user) };
+    route(orgAccess('member'), userInPath(db), async (ctx, { user }) => {
+      ctx.body = { user: presentDirectoryUser(user, await mfaSummary(db, user.id)) };
     }),
   );
 
@@ -51,7 +58,7 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   router.patch(
     '/:userId',
     route(orgAccess('admin'), userInPath(db), body(UpdateUser), async (ctx, { user, input }) => {
-      ctx.body = { user: presentDirectoryUser(await updateUser(db, actorOf(ctx), user, input)) };
+      ctx.body = { user: presentDirectoryUser(await updateUser(db, actorOf(ctx), user, input), await mfaSummary(db, user.id)) };
     }),
   );
 
@@ -59,6 +66,17 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
     '/:userId',
     route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
       await deleteUser(db, actorOf(ctx), user);
+      ctx.status = 204;
+    }),
+  );
+
+  // An admin's reset of a user who lost their factors (CONTRACT §11): every factor and recovery code goes.
+  router.delete(
+    '/:userId/mfa',
+    route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
+      await removeAllFactors(db, user.id, async (tx) => {
+        await recordAudit(tx, actorOf(ctx), 'user.mfa_reset', user.organizationId, user.id, { email: user.email });
+      });
       ctx.status = 204;
     }),
   );

@@ -64,6 +64,7 @@ function columns(body: SamlPayload, spCertificate: string | null | undefined) {
     ...(spCertificate !== undefined ? { spCertificate } : {}),
     ...(body.want_authn_requests_signed !== undefined ? { wantAuthnRequestsSigned: body.want_authn_requests_signed } : {}),
     ...(body.allow_idp_initiated !== undefined ? { allowIdpInitiated: body.allow_idp_initiated } : {}),
+    ...(body.require_mfa !== undefined ? { requireMfa: body.require_mfa } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ export function presentSamlConfig(row: SamlConfig | null, urls: IdpUrls, hasCert
     sp_certificate: row?.spCertificate ?? null,
     want_authn_requests_signed: row?.wantAuthnRequestsSigned ?? false,
     allow_idp_initiated: row?.allowIdpInitiated ?? true,
+    require_mfa: row?.requireMfa ?? false,
     has_certificate: hasCertificate,
     idp_entity_id: urls.entityId,
     metadata_url: urls.metadata,

@@ -28,6 +28,7 @@ export function payloadSchema(allowHttp: boolean) {
       sp_certificate: z.string().max(20_000).nullable().optional(),
       want_authn_requests_signed: z.boolean().optional(),
       allow_idp_initiated: z.boolean().optional(),
+      require_mfa: z.boolean().optional(),
       // Read (and removed) by applySpMetadata before this schema runs; listed so the payload documents it.
       sp_metadata_xml: z.string().max(MAX_SP_METADATA_BYTES).optional(),
     })

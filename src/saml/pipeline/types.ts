@@ -2,6 +2,7 @@ import type { Organization, Service } from '../../db/models.ts';
 import type { IdpUrls, SamlSettings } from '../settings.ts';
 import type { SigningKey } from '../certificates.ts';
 import type { SamlRuntime } from '../runtime.ts';
+import type { RequestedContext } from '../authn-context.ts';
 
 /** A SAML message as it arrived, before anything is trusted. */
 export interface IncomingMessage {
@@ -50,6 +51,8 @@ export interface AuthnRequestData extends MessageHeader {
   protocolBinding: string | undefined;
   forceAuthn: boolean;
   isPassive: boolean;
+  /** RequestedAuthnContext; undefined when the SP asked for none. */
+  requestedContext: RequestedContext | undefined;
   signed: boolean;
 }
 

@@ -1,0 +1,167 @@
+// Routes of the second-factor step: GET /login/factor?state= (step-up of a live session), POST
+// /login/factor (a code, a passkey or a recovery code), POST /login/enroll (TOTP enrollment forced by
+// policy), POST /login/continue (after the recovery codes were shown). Every POST carries the step's
+// token and the CSRF token; a locked user's step answers 429 before any code is looked at.
+import Router from '@koa/router';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { Deps } from '../deps.ts';
+import type { AppContext, AppState } from '../http/context.ts';
+import { formBody } from '../http/body.ts';
+import { rateLimited } from '../http/errors.ts';
+import { escapeHtml } from '../http/html.ts';
+import { t } from '../i18n/index.ts';
+import type { SamlRuntime } from '../saml/runtime.ts';
+import { currentSession, findPending } from '../saml/session.ts';
+import { findChallenge, type Challenge } from './challenges.ts';
+import { checkCsrf, csrfToken, fields, localeOf, parseObject } from './form.ts';
+import { hasSecondFactor } from './factors.ts';
+import { assertNotLocked, recordFailure } from './lockout.ts';
+import { codesPage, safeBack } from './pages.ts';
+import { regenerateRecoveryCodes, spendRecoveryCode } from './recovery.ts';
+import { beginSecondFactor, expired, finishSecondFactor, render, reshowEnrollment, showFactorPage } from './sign-in.ts';
+import { checkTotp, confirmTotp, openTotpSecret } from './totp.ts';
+import { finishAuthentication, relyingParty } from './webauthn.ts';
+
+const html = async (ctx: AppContext, next: () => Promise<unknown>) => {
+  ctx.state.html = true;
+  await next();
+};
+
+/** Where "start again" leads: the page's own way back when it is one of ours, else /account of the organization. */
+async function backOf(deps: Deps, c: Challenge, form: Map<string, string>): Promise<string> {
+  const back = safeBack(form.get('back'));
+  if (back) return back;
+  const org = await deps.db.organization.findUnique({ where: { id: c.organizationId } });
+  return `/account?org=${encodeURIComponent(org?.slug ?? '')}`;
+}
+
+export async function lockedOut(deps: Deps, ctx: AppContext, userId: string): Promise<void> {
+  try {
+    await assertNotLocked(deps.db, userId);
+  } catch (err) {
+    const retry = Number((err as { headers?: Record<string, string> }).headers?.['Retry-After'] ?? 900);
+    throw rateLimited(retry, t(localeOf(ctx), 'mfa.locked'));
+  }
+}
+
+/** Checks the factor the form carries (a code from the app, a recovery code or a WebAuthn assertion). */
+async function verifyFactor(
+  deps: Deps,
+  saml: SamlRuntime,
+  c: Challenge,
+  form: Map<string, string>,
+): Promise<{ ok: boolean; field: 'totp' | 'recovery' | 'webauthn' }> {
+  const method = form.get('method');
+  const code = form.get('code') ?? '';
+  if (method === 'recovery') return { ok: await spendRecoveryCode(deps.db, c.userId, code), field: 'recovery' };
+  if (method === 'webauthn') {
+    const answer = parseObject(form.get('webauthn') ?? '') as AuthenticationResponseJSON | null;
+    return { ok: answer !== null && (await finishAuthentication(deps.db, relyingParty(deps.config.publicUrl), c, answer)), field: 'webauthn' };
+  }
+  return { ok: method === 'totp' && (await checkTotp(deps.db, saml.sealer, c.userId, code)), field: 'totp' };
+}
+
+// Enrollment forced by policy: the code confirms the new secret; then the recovery codes, once.
+function enrollHandler(deps: Deps, saml: SamlRuntime) {
+  const { db, config } = deps;
+  return async (ctx: AppContext): Promise<void> => {
+    const form = fields(ctx);
+    checkCsrf(ctx, config.publicUrl, form);
+    const locale = localeOf(ctx);
+    const token = form.get('token') ?? '';
+    const c = await findChallenge(db, token, 'sign_in');
+    if (!c?.totpSecretSealed || c.passedAt) {
+      expired(ctx, locale);
+      return;
+    }
+    const secret = openTotpSecret(saml.sealer, c.userId, c.totpSecretSealed);
+    if (!(await confirmTotp(db, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
+      reshowEnrollment(saml, ctx, c, { action: '/login/enroll', token }, t(locale, 'mfa.wrong_code'), {
+        href: await backOf(deps, c, form),
+        label: t(locale, 'mfa.start_over'),
+      });
+      return;
+    }
+    const passed = await db.mfaChallenge.updateMany({ where: { id: c.id, passedAt: null }, data: { passedAt: new Date(), totpSecretSealed: null } });
+    if (passed.count !== 1) {
+      expired(ctx, locale);
+      return;
+    }
+    const codes = await regenerateRecoveryCodes(db, c.userId);
+    const next =
+      `<form method="post" action="/login/continue"><input type="hidden" name="token" value="${escapeHtml(token)}">` +
+      `<input type="hidden" name="csrf" value="${escapeHtml(csrfToken(ctx))}"><button type="submit">${escapeHtml(t(locale, 'mfa.codes_continue'))}</button></form>`;
+    render(ctx, 200, t(locale, 'mfa.codes_title'), codesPage(locale, codes, next));
+  };
+}
+
+export function secondFactorRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, AppContext> {
+  const { db, config } = deps;
+  const router = new Router<AppState, AppContext>();
+
+  // Step-up: the SSO endpoint found a session too weak for the request and kept the request here.
+  router.get('/login/factor', html, async (ctx) => {
+    const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
+    const pending = await findPending(db, state);
+    const session = pending ? await currentSession(deps.database, ctx, pending.service.organizationId) : null;
+    if (!pending || !session) {
+      // No session (it ended, or another browser): the password form of the same request.
+      if (pending) {
+        ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
+        return;
+      }
+      expired(ctx, localeOf(ctx));
+      return;
+    }
+    const kind = (await hasSecondFactor(db, session.user.id)) ? 'factor' : 'enroll';
+    await beginSecondFactor(deps, saml, ctx, {
+      user: session.user,
+      organizationId: pending.service.organizationId,
+      pendingId: pending.id,
+      sessionId: session.id,
+      kind,
+      back: `/login?state=${encodeURIComponent(state)}`,
+    });
+  });
+
+  router.post('/login/factor', html, formBody, async (ctx) => {
+    const form = fields(ctx);
+    checkCsrf(ctx, config.publicUrl, form);
+    const locale = localeOf(ctx);
+    const token = form.get('token') ?? '';
+    const c = await findChallenge(db, token, 'sign_in');
+    if (!c || c.passedAt || c.totpSecretSealed) {
+      expired(ctx, locale);
+      return;
+    }
+    await lockedOut(deps, ctx, c.userId);
+    const { ok, field } = await verifyFactor(deps, saml, c, form);
+    if (ok) return finishSecondFactor(deps, saml, ctx, c);
+    await recordFailure(db, c.userId);
+    const message = t(locale, field === 'recovery' ? 'mfa.wrong_recovery' : field === 'webauthn' ? 'mfa.passkey_failed' : 'mfa.wrong_code');
+    await showFactorPage(
+      deps,
+      ctx,
+      { id: c.id, userId: c.userId, email: c.user.email },
+      { action: '/login/factor', token, csrf: csrfToken(ctx) },
+      await backOf(deps, c, form),
+      { field, message },
+      401,
+    );
+  });
+
+  router.post('/login/enroll', html, formBody, enrollHandler(deps, saml));
+
+  router.post('/login/continue', html, formBody, async (ctx) => {
+    const form = fields(ctx);
+    checkCsrf(ctx, config.publicUrl, form);
+    const c = await findChallenge(db, form.get('token') ?? '', 'sign_in');
+    if (!c?.passedAt) {
+      expired(ctx, localeOf(ctx));
+      return;
+    }
+    await finishSecondFactor(deps, saml, ctx, c);
+  });
+
+  return router;
+}

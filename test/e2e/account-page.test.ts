@@ -1,0 +1,116 @@
+// The self-service /account page over HTTP (docs/api.md, Second factors, step-up and /account): its own
+// sign-in, recent sign-ins, the password change, removing a factor (password or a recent second factor),
+// CSRF and Origin refusals, French by Accept-Language; and a user with a second factor is never one API
+// key's alone (docs/api.md, Service API).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { databases } from '../helpers/databases.ts';
+import { suiteServer } from '../helpers/suite.ts';
+import { uniqueEmail } from '../helpers/http.ts';
+import { expectStatus } from '../helpers/admin-plane.ts';
+import { CookieJar, USER_PASSWORD, browserFetch, completeSignIn, samlWorld, type SamlWorld } from '../helpers/saml.ts';
+import { post, setupKey, stepFields, totpCode } from '../helpers/mfa.ts';
+import { extraKey, provisionUser, serviceWorld, expectError as expectServiceError } from '../helpers/service-api.ts';
+
+describe.each(databases())('/account on $name', (factory) => {
+  const srv = suiteServer(factory);
+  let world: SamlWorld;
+  const addUser = async () => {
+    const email = uniqueEmail('acct');
+    expectStatus(await world.admin.client.post(`/api/organizations/${world.org}/users`, { email, password: USER_PASSWORD }), 201);
+    return email;
+  };
+  /** A browser signed in to /account; returns it and its CSRF token. */
+  const signedIn = async (email: string, password = USER_PASSWORD) => {
+    const jar = new CookieJar();
+    const form = await browserFetch(jar, `${srv.url}/account?org=${world.org}`);
+    expect(form.status).toBe(200);
+    const { csrf } = stepFields(form.text);
+    const res = await post(jar, srv.url, '/account/login', { csrf, org: world.org, email, password });
+    expect(res.status).toBe(302);
+    return { jar, csrf };
+  };
+
+  beforeAll(async () => {
+    world = await samlWorld(srv.url);
+  });
+
+  it('signs in, lists recent sign-ins, and changes the password only with the current one', async () => {
+    const email = await addUser();
+    const sso = new CookieJar();
+    const first = await browserFetch(sso, world.urls.sso.replace(/\/sso$/, '/init'));
+    expect((await completeSignIn(world, sso, first, USER_PASSWORD, email)).text).toContain('SAMLResponse');
+    const { jar, csrf } = await signedIn(email);
+    const page = await browserFetch(jar, `${srv.url}/account?org=${world.org}`);
+    expect(page.text).toContain(email);
+    expect(page.text).toMatch(/<ul id="sign-ins"><li>[^<]+ <span class="muted">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/span><\/li><\/ul>/);
+    const wrong = await post(jar, srv.url, '/account/password', {
+      csrf,
+      org: world.org,
+      current: 'not it at all',
+      new: 'a new password 123',
+      confirm: 'a new password 123',
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('aria-invalid="true"');
+    const next = 'a new password 123';
+    const changed = await post(jar, srv.url, '/account/password', { csrf, org: world.org, current: USER_PASSWORD, new: next, confirm: next });
+    expect(changed.status).toBe(302);
+    expect(changed.headers.get('location')).toContain('done=password');
+    // The other browser's session ended with the old password; the new one signs in.
+    const reused = await browserFetch(sso, world.urls.sso.replace(/\/sso$/, '/init'));
+    expect(reused.status).toBe(302);
+    await signedIn(email, next);
+  });
+
+  it('refuses a form from another origin or without the CSRF token', async () => {
+    const email = await addUser();
+    const { jar, csrf } = await signedIn(email);
+    const cross = await browserFetch(jar, `${srv.url}/account/totp/start`, { form: { csrf, org: world.org }, headers: { origin: 'https://evil.example' } });
+    expect(cross.status).toBe(403);
+    const noToken = await post(jar, srv.url, '/account/totp/start', { csrf: 'forged-token-forged-token-forged1', org: world.org });
+    expect(noToken.status).toBe(403);
+  });
+
+  it('a session without a recent second factor removes a factor only with the password; /account sign-in takes the factor; speaks French', async () => {
+    const email = await addUser();
+    const before = await signedIn(email); // a session from before the factor existed: the password alone
+    const { jar, csrf } = await signedIn(email);
+    const start = await post(jar, srv.url, '/account/totp/start', { csrf, org: world.org });
+    const secret = setupKey(start.text);
+    expect(
+      (await post(jar, srv.url, '/account/totp/confirm', { csrf, org: world.org, token: stepFields(start.text).token, code: await totpCode(secret) })).status,
+    ).toBe(200);
+    const remove = (password?: string) =>
+      post(before.jar, srv.url, '/account/factors/remove', {
+        csrf: before.csrf,
+        org: world.org,
+        kind: 'totp',
+        id: '',
+        ...(password === undefined ? {} : { password }),
+      });
+    expect((await remove()).status).toBe(401);
+    expect((await remove('not the password')).status).toBe(401);
+    // Signing in to /account now takes the factor too (in French for this browser).
+    const other = new CookieJar();
+    const form = await browserFetch(other, `${srv.url}/account?org=${world.org}`, { headers: { 'accept-language': 'fr-CA, en;q=0.5' } });
+    expect(form.text).toContain('Connectez-vous pour gérer votre compte');
+    const login = await post(other, srv.url, '/account/login', { csrf: stepFields(form.text).csrf, org: world.org, email, password: USER_PASSWORD });
+    expect(login.text).toContain('name="method" value="totp"');
+    const back = await post(other, srv.url, '/login/factor', { ...stepFields(login.text), method: 'totp', code: await totpCode(secret, Date.now() + 30_000) });
+    expect(back.status).toBe(302);
+    expect(back.headers.get('location')).toBe(`/account?org=${world.org}`);
+    expect((await remove(USER_PASSWORD)).status).toBe(302);
+    const user = await world.admin.client.get<{ users: { mfa: { totp: boolean; recovery_codes_left: number } }[] }>(
+      `/api/organizations/${world.org}/users?email=${email}`,
+    );
+    expect(user.body.users[0]?.mfa).toMatchObject({ totp: false, recovery_codes_left: 0 });
+  });
+
+  it('a user with a second factor is never one API key’s alone: its email cannot be changed by the key', async () => {
+    const w = await serviceWorld(srv.url, world.admin, { org: world.org });
+    const { api } = await extraKey(w, ['read:users', 'write:users', 'delete:users']);
+    const user = await provisionUser(api);
+    await srv.deps.db.recoveryCode.create({ data: { id: 'rc_testtesttesttesttest', userId: user.id, codeHash: 'f'.repeat(64) } });
+    expectServiceError(await api.patch(`/api/service/users/${user.id}`, { email: uniqueEmail('moved') }), 409, 'CONFLICT');
+  });
+});
