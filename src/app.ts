@@ -24,6 +24,7 @@ import { samlAdminRoutes } from './saml/admin/index.ts';
 import { samlRoutes } from './saml/routes.ts';
 import { sloRoutes } from './saml/slo-routes.ts';
 import { loginRoutes } from './saml/login-page.ts';
+import { webhookRoutes } from './webhooks/index.ts';
 
 type Middleware = (ctx: AppContext, next: Next) => Promise<unknown>;
 /** @koa/router types its middleware for its own context type; at runtime it is a plain Koa middleware. */
@@ -71,6 +72,7 @@ export function createApp(
     samlRoutes(deps, saml, metrics),
     sloRoutes(deps, saml, metrics),
     loginRoutes(deps, saml),
+    webhookRoutes(deps),
   ]) {
     root.use(r.routes());
   }

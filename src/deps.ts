@@ -6,6 +6,7 @@ import type { RateLimits } from './http/rate-limit.ts';
 import type { ApiKeyAuth } from './service-api/auth.ts';
 import type { Redis } from 'ioredis';
 import type { InvalidationBus } from './db/invalidation.ts';
+import type { WebhookRuntime } from './webhooks/index.ts';
 
 export interface Deps {
   config: Config;
@@ -17,4 +18,6 @@ export interface Deps {
   /** Tells this instance's caches (and, with Redis, every instance's) that rows changed. */
   invalidation: InvalidationBus;
   redis: Redis | undefined;
+  /** Webhook secrets' sealer and the per-organization "has webhooks" cache of the hot paths. */
+  webhooks: WebhookRuntime;
 }

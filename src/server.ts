@@ -15,6 +15,7 @@ import { createApp } from './app.ts';
 import { RequestRecords } from './http/request-records.ts';
 import { fastPaths } from './http/internals.ts';
 import type { Deps } from './deps.ts';
+import { createWebhookRuntime, DeliveryWorker } from './webhooks/index.ts';
 
 export interface RunningServer {
   url: string;
@@ -107,7 +108,10 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
     apiKeys,
     invalidation,
     redis,
+    webhooks: createWebhookRuntime(database.prisma, config.encryptionKey, invalidation, logger),
   };
+  // Webhook deliveries (the outbox) are sent in the background, by every instance, each attempt by one.
+  const webhookWorker = new DeliveryWorker(deps);
   const metrics = createMetrics(() => database.poolStats());
   let shuttingDown = false;
   const fast = fastPaths(config.fastPaths);
@@ -125,12 +129,14 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   server.on('request', (req, res) => {
     void handle(req, res);
   });
+  webhookWorker.start();
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 8000) => {
     closing ??= (async () => {
       shuttingDown = true;
       await drain(server, graceMs);
+      await webhookWorker.stop();
       await apiKeys.stop();
       invalidation.stop();
       redis?.disconnect();

@@ -7,22 +7,32 @@ import { newId } from '../security/random.ts';
 import { generateApiKey } from '../security/api-key.ts';
 import { presentApiKey } from './present.ts';
 import type { CreateApiKeyInput } from './schemas.ts';
+import { enqueueEvent } from '../webhooks/index.ts';
 
 /** Creates a key for the service; shared by the HTTP route and the CLI. */
 export async function createApiKey(db: Db, hash: (key: string) => string, serviceId: string, input: CreateApiKeyInput) {
   const environment = input.environment ?? 'live';
   const { key, prefix } = generateApiKey(environment);
-  const row = await db.apiKey.create({
-    data: {
-      id: newId('key'),
-      serviceId,
-      name: input.name,
-      prefix,
-      environment,
-      keyHash: hash(key),
-      permissions: JSON.stringify([...new Set(input.permissions)]),
-      expiresAt: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null,
-    },
+  const row = await db.$transaction(async (tx) => {
+    const created = await tx.apiKey.create({
+      data: {
+        id: newId('key'),
+        serviceId,
+        name: input.name,
+        prefix,
+        environment,
+        keyHash: hash(key),
+        permissions: JSON.stringify([...new Set(input.permissions)]),
+        expiresAt: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null,
+      },
+      include: { service: { select: { organizationId: true } } },
+    });
+    await enqueueEvent(tx, {
+      organizationId: created.service.organizationId,
+      type: 'api_key.created',
+      data: { api_key: presentApiKey(created), service_id: serviceId },
+    });
+    return created;
   });
   const shown = presentApiKey(row);
   return {
@@ -48,6 +58,13 @@ export async function listApiKeys(db: Db, serviceId: string, page: Page) {
 
 /** Deletes the key, then has every instance forget it (deps.apiKeys.revoke). */
 export async function revokeApiKey(deps: Deps, key: ApiKey): Promise<void> {
-  await deps.db.apiKey.delete({ where: { id: key.id } });
+  await deps.db.$transaction(async (tx) => {
+    const gone = await tx.apiKey.delete({ where: { id: key.id }, include: { service: { select: { organizationId: true } } } });
+    await enqueueEvent(tx, {
+      organizationId: gone.service.organizationId,
+      type: 'api_key.deleted',
+      data: { api_key: presentApiKey(gone), service_id: gone.serviceId },
+    });
+  });
   await deps.apiKeys.revoke(key.keyHash);
 }

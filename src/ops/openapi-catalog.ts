@@ -13,6 +13,7 @@ import { CreateUser as CreateServiceUser, StatusFilter, UpdateInfo, UpdateUser a
 import { CreateSubscription, UpdateSubscription } from '../service-api/subscriptions.ts';
 import { CreateCertificate, payloadSchema } from '../saml/admin/index.ts';
 import * as S from './openapi-schemas.ts';
+import { WEBHOOK_GROUP } from './openapi-webhooks.ts';
 import { html, json, noContent, type OperationDoc, type RouteGroup } from './openapi-doc.ts';
 
 export type { OperationDoc, Reply, RouteGroup, Security } from './openapi-doc.ts';
@@ -351,6 +352,7 @@ export const GROUPS: RouteGroup[] = [
       },
     },
   },
+  WEBHOOK_GROUP,
   {
     tag: 'Operations',
     description: 'Health, readiness, metrics and this reference (CONTRACT §10)',

@@ -79,6 +79,9 @@ export async function issueResponse(
     sessionIndex,
     nameId: chosen,
     at: new Date(),
+    organizationId: target.org.id,
+    serviceSlug: target.service.slug,
+    email: session.user.email,
   });
   const xml = buildSuccessResponse(
     { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() },

@@ -8,6 +8,7 @@ import { looksLikeId, newId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
 import { findLinkedUser, type Reader } from './users.ts';
+import { enqueueEvent } from '../webhooks/index.ts';
 
 export const STATUSES = ['active', 'cancelled', 'expired', 'past_due'] as const;
 export const SUB_NOT_FOUND = 'Subscription not found for this user';
@@ -83,11 +84,18 @@ export async function createSubscription(database: Reader, service: Scope, input
   const periodEnd = input.current_period_end ?? new Date(Date.now() + DEFAULT_PERIOD_MS);
   if (Number.isNaN(periodEnd.getTime())) throw badRequest('Invalid current_period_end');
   try {
-    const sub = await db.subscription.create({
-      data: { id: newId('sub'), serviceId: service.id, userId: user.id, planId: plan.id, status: input.status ?? 'active', currentPeriodEnd: periodEnd },
-      include: { plan: { select: { name: true } } },
+    return await db.$transaction(async (tx) => {
+      const sub = await tx.subscription.create({
+        data: { id: newId('sub'), serviceId: service.id, userId: user.id, planId: plan.id, status: input.status ?? 'active', currentPeriodEnd: periodEnd },
+        include: { plan: { select: { name: true } } },
+      });
+      await enqueueEvent(tx, {
+        organizationId: service.organizationId,
+        type: 'subscription.created',
+        data: { subscription: presentSubscription(sub), service_id: service.id },
+      });
+      return presentSubscription(sub);
     });
-    return presentSubscription(sub);
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('This user already has a subscription for this service');
     throw err;
@@ -114,15 +122,29 @@ export async function getSubscription(database: Reader, service: Scope, userId: 
 
 export async function updateSubscription(database: Reader, service: Scope, userId: string, input: z.output<typeof UpdateSubscription>) {
   const sub = await findSubscription(database, service, userId);
-  const updated = await database.prisma.subscription.update({
-    where: { id: sub.id },
-    data: { ...(input.status ? { status: input.status } : {}), ...(input.current_period_end ? { currentPeriodEnd: input.current_period_end } : {}) },
-    include: { plan: { select: { name: true } } },
+  return database.prisma.$transaction(async (tx) => {
+    const updated = await tx.subscription.update({
+      where: { id: sub.id },
+      data: { ...(input.status ? { status: input.status } : {}), ...(input.current_period_end ? { currentPeriodEnd: input.current_period_end } : {}) },
+      include: { plan: { select: { name: true } } },
+    });
+    await enqueueEvent(tx, {
+      organizationId: service.organizationId,
+      type: 'subscription.updated',
+      data: { subscription: presentSubscription(updated), service_id: service.id },
+    });
+    return presentSubscription(updated);
   });
-  return presentSubscription(updated);
 }
 
 export async function deleteSubscription(database: Reader, service: Scope, userId: string): Promise<void> {
   const sub = await findSubscription(database, service, userId);
-  await database.prisma.subscription.delete({ where: { id: sub.id } });
+  await database.prisma.$transaction(async (tx) => {
+    await tx.subscription.delete({ where: { id: sub.id } });
+    await enqueueEvent(tx, {
+      organizationId: service.organizationId,
+      type: 'subscription.deleted',
+      data: { subscription: presentSubscription(sub), service_id: service.id },
+    });
+  });
 }

@@ -8,6 +8,7 @@ import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
 import { forgetLogins } from './logins.ts';
+import { enqueueEvent } from '../webhooks/index.ts';
 
 export const USER_NOT_LINKED = 'User not found or has not authenticated with this service';
 type Scope = { id: string; organizationId: string };
@@ -105,7 +106,15 @@ export async function provisionUser(database: Reader, service: Scope, email: str
   for (let attempt = 0; attempt < 3; attempt++) {
     let user = await db.user.findUnique({ where: { organizationId_email: { organizationId: service.organizationId, email } } });
     try {
-      user ??= await db.user.create({ data: { id: newId('usr'), organizationId: service.organizationId, email, createdByServiceId: service.id } });
+      user ??= await db.$transaction(async (tx) => {
+        const created = await tx.user.create({ data: { id: newId('usr'), organizationId: service.organizationId, email, createdByServiceId: service.id } });
+        await enqueueEvent(tx, {
+          organizationId: service.organizationId,
+          type: 'user.created',
+          data: { user: { id: created.id, email }, service_id: service.id },
+        });
+        return created;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) continue; // created concurrently: read it on the next turn
       throw err;
@@ -157,7 +166,14 @@ export async function changeEmail(database: Reader, service: Scope, userId: stri
   try {
     changed = await database.prisma.$transaction(async (tx) => {
       await lockUser(tx, database.dialect, user.id);
-      return tx.user.updateMany({ where: ownedAlone(service.id, user.id), data: { email } });
+      const updated = await tx.user.updateMany({ where: ownedAlone(service.id, user.id), data: { email } });
+      if (updated.count === 1)
+        await enqueueEvent(tx, {
+          organizationId: service.organizationId,
+          type: 'user.updated',
+          data: { user: { id: user.id, email }, service_id: service.id },
+        });
+      return updated;
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw badRequest('Email already taken by another user');
@@ -182,6 +198,12 @@ export async function removeUser(database: Reader, service: Scope, userId: strin
     await tx.subscription.deleteMany({ where: { serviceId: service.id, userId: user.id } });
     await forgetLogins(tx, service.id, user.id);
     await tx.idpSessionService.deleteMany({ where: { serviceId: service.id, session: { userId: user.id } } });
-    await tx.user.deleteMany({ where: ownedAlone(service.id, user.id) });
+    const gone = await tx.user.deleteMany({ where: ownedAlone(service.id, user.id) });
+    if (gone.count === 1)
+      await enqueueEvent(tx, {
+        organizationId: service.organizationId,
+        type: 'user.deleted',
+        data: { user: { id: user.id, email: user.email }, service_id: service.id },
+      });
   });
 }

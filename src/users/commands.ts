@@ -9,6 +9,7 @@ import { newId } from '../security/random.ts';
 import { hashPassword } from '../security/passwords.ts';
 import { forgetLogins } from '../service-api/logins.ts';
 import type { CreateUserInput, UpdateUserInput } from './schemas.ts';
+import { enqueueEvent } from '../webhooks/index.ts';
 
 const emailTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A user with this email already exists in the organization') : err);
 
@@ -25,7 +26,11 @@ export async function listUsers(db: Db, organizationId: string, page: Page, emai
 export async function createUser(db: Db, organizationId: string, input: CreateUserInput) {
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   try {
-    return await db.user.create({ data: { id: newId('usr'), organizationId, email: input.email, passwordHash } });
+    return await db.$transaction(async (tx) => {
+      const user = await tx.user.create({ data: { id: newId('usr'), organizationId, email: input.email, passwordHash } });
+      await enqueueEvent(tx, { organizationId, type: 'user.created', data: { user: { id: user.id, email: user.email } } });
+      return user;
+    });
   } catch (err) {
     throw emailTaken(err);
   }
@@ -40,6 +45,11 @@ export async function updateUser(db: Db, user: User, input: UpdateUserInput) {
       });
       // Disabling ends the user's IdP sessions at once.
       if (input.disabled === true) await tx.idpSession.updateMany({ where: { userId: user.id, endedAt: null }, data: { endedAt: new Date() } });
+      await enqueueEvent(tx, {
+        organizationId: user.organizationId,
+        type: 'user.updated',
+        data: { user: { id: row.id, email: row.email, disabled: row.disabled } },
+      });
       return row;
     });
   } catch (err) {
@@ -53,5 +63,6 @@ export async function deleteUser(db: Db, user: User): Promise<void> {
     const links = await tx.serviceUser.findMany({ where: { userId: user.id }, select: { serviceId: true } });
     for (const l of links) await forgetLogins(tx, l.serviceId, user.id);
     await tx.user.delete({ where: { id: user.id } });
+    await enqueueEvent(tx, { organizationId: user.organizationId, type: 'user.deleted', data: { user: { id: user.id, email: user.email } } });
   });
 }

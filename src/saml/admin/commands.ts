@@ -11,6 +11,7 @@ import { generateCertificate, lockSamlConfig, storeCertificate } from '../certif
 import type { SamlRuntime } from '../runtime.ts';
 import type { CreateCertificateInput, SamlPayload } from './schemas.ts';
 import { presentSamlConfig } from './present.ts';
+import { enqueueEvent } from '../../webhooks/index.ts';
 
 const BOTH_UNSIGNED = 'At least one of sign_assertions and sign_response must be true';
 const WANT_NEEDS_CERT = 'want_authn_requests_signed needs sp_certificate';
@@ -75,6 +76,7 @@ export async function configureSaml(deps: Deps, saml: SamlRuntime, access: OrgAc
       create: { serviceId: service.id, nameIdFormat: NAME_ID_FORMATS.email, ...data },
       update: data,
     });
+    await enqueueEvent(tx, { organizationId: service.organizationId, type: 'saml.configured', data: { service_id: service.id, enabled: body.enabled } });
     if (fresh && (await tx.samlCertificate.count({ where: { serviceId: service.id, status: 'active' } })) === 0) {
       await storeCertificate(tx, service.id, fresh, 'active');
     }
@@ -91,7 +93,13 @@ export async function samlSettings(deps: Deps, orgSlug: string, service: Service
 /** Disables SAML and deactivates every certificate, in one transaction. */
 export async function disableSaml(deps: Deps, serviceId: string): Promise<void> {
   await deps.db.$transaction(async (tx) => {
-    await tx.samlConfig.updateMany({ where: { serviceId }, data: { enabled: false } });
+    const cfg = await tx.samlConfig.updateManyAndReturn({
+      where: { serviceId },
+      data: { enabled: false },
+      select: { service: { select: { organizationId: true } } },
+    });
+    for (const c of cfg)
+      await enqueueEvent(tx, { organizationId: c.service.organizationId, type: 'saml.configured', data: { service_id: serviceId, enabled: false } });
     await tx.samlCertificate.updateMany({ where: { serviceId, status: { in: ['active', 'pending'] } }, data: { status: 'inactive' } });
   });
   await changed(deps, serviceId);
@@ -104,7 +112,13 @@ export async function createCertificate(deps: Deps, saml: SamlRuntime, access: O
   const fresh = generateCertificate(saml.sealer, { organization: access.org.name, service: service.name });
   const row = await deps.db.$transaction(async (tx) => {
     if (!(await lockSamlConfig(tx, service.id, true))) throw badRequest('SAML is not enabled for this service');
-    return storeCertificate(tx, service.id, fresh, input.activate === false ? 'pending' : 'active');
+    const stored = await storeCertificate(tx, service.id, fresh, input.activate === false ? 'pending' : 'active');
+    await enqueueEvent(tx, {
+      organizationId: service.organizationId,
+      type: 'saml.certificate.rotated',
+      data: { service_id: service.id, certificate_id: stored.id, status: stored.status },
+    });
+    return stored;
   });
   await changed(deps, service.id);
   return row;
@@ -128,7 +142,17 @@ export async function activateCertificate(deps: Deps, serviceId: string, certifi
       where: { serviceId, status: { in: ['active', 'pending'] }, id: { not: certificateId } },
       data: { status: 'inactive' },
     });
-    return tx.samlCertificate.update({ where: { id: certificateId }, data: { status: 'active' } });
+    const cert = await tx.samlCertificate.update({
+      where: { id: certificateId },
+      data: { status: 'active' },
+      include: { service: { select: { organizationId: true } } },
+    });
+    await enqueueEvent(tx, {
+      organizationId: cert.service.organizationId,
+      type: 'saml.certificate.rotated',
+      data: { service_id: serviceId, certificate_id: cert.id, status: 'active' },
+    });
+    return cert;
   });
   await changed(deps, serviceId);
   return updated;
