@@ -13,6 +13,7 @@ import { verifyPassword } from '../security/passwords.ts';
 import { consumePending, findPending, readCookie, setCookie, startSession } from './session.ts';
 import { issueResponse } from './issue.ts';
 import type { SamlRuntime } from './runtime.ts';
+import { signInRefused } from './refusal-events.ts';
 
 const CSRF_COOKIE = 'tessera_csrf';
 const FAILURE = 'The email or password is incorrect.';
@@ -80,6 +81,7 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     const user = await db.user.findUnique({ where: { organizationId_email: { organizationId: orgId, email } } });
     const ok = await verifyPassword(user?.passwordHash, password);
     if (!user || !ok || user.disabled) {
+      await deps.webhooks.emit(signInRefused(orgId, pending.service, user && ok ? 'user_disabled' : 'invalid_credentials', email, user?.id));
       render(ctx, 401, form(state, freshCsrf(ctx), pending.service.organization.name, pending.service.name, email, FAILURE));
       return;
     }

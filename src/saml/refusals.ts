@@ -12,7 +12,7 @@ export type OutcomeCounter = Counter<'outcome' | 'reason'>;
 
 const MAX_SLUGS_CHARS = 200;
 
-export function reportRefusals(logger: Logger, outcomes: OutcomeCounter) {
+export function reportRefusals(logger: Logger, outcomes: OutcomeCounter, onRefused?: (ctx: AppContext, refusal: SamlRefusal) => Promise<void>) {
   return async function refusals(ctx: AppContext, next: Next): Promise<void> {
     try {
       await next();
@@ -23,6 +23,7 @@ export function reportRefusals(logger: Logger, outcomes: OutcomeCounter) {
         const samlService = `${ctx.params.org ?? ''}/${ctx.params.service ?? ''}`.slice(0, MAX_SLUGS_CHARS);
         logger.warn({ reqId: ctx.state.requestId, reason: err.reason, received: err.received, expected: err.expected, samlService }, 'SAML request refused');
         outcomes.inc({ outcome: 'refused', reason: err.reason });
+        await onRefused?.(ctx, err);
       } else {
         // Not a refusal (replay cache or signing key unavailable, database down): logged where it happened.
         outcomes.inc({ outcome: 'error', reason: '' });

@@ -10,6 +10,7 @@ import { acceptAuthnRequest, type IncomingMessage } from './pipeline/index.ts';
 import { assertRelayState } from './pipeline/check-relay-state.ts';
 import { refuse } from './pipeline/reasons.ts';
 import { reportRefusals } from './refusals.ts';
+import { refusalEvent } from './refusal-events.ts';
 import { buildMetadata } from './metadata.ts';
 import { currentSession, storePending } from './session.ts';
 import { issueErrorResponse, issueResponse } from './issue.ts';
@@ -24,7 +25,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     await next();
   });
   const target = (ctx: AppContext) => saml.directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '');
-  const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes);
+  const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes, refusalEvent(deps, saml.directory));
   const count = (outcome: string) => {
     metrics.ssoOutcomes.inc({ outcome, reason: '' });
   };
