@@ -81,7 +81,7 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     const user = await db.user.findUnique({ where: { organizationId_email: { organizationId: orgId, email } } });
     const ok = await verifyPassword(user?.passwordHash, password);
     if (!user || !ok || user.disabled) {
-      await deps.webhooks.emit(signInRefused(orgId, pending.service, user && ok ? 'user_disabled' : 'invalid_credentials', email, user?.id));
+      await deps.webhooks.emit(signInRefused(orgId, pending.service, !user ? 'unknown_user' : !ok ? 'wrong_password' : 'user_disabled', email, user?.id));
       render(ctx, 401, form(state, freshCsrf(ctx), pending.service.organization.name, pending.service.name, email, FAILURE));
       return;
     }

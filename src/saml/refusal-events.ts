@@ -7,11 +7,11 @@ import type { OutboxEvent } from '../webhooks/index.ts';
 import type { SamlDirectory } from './directory.ts';
 import type { SamlRefusal } from './pipeline/reasons.ts';
 
-/** The hosted sign-in page refused the email and password (`invalid_credentials`) or the user is disabled. */
+/** The hosted sign-in page refused the sign-in: the codes are those of the sign-in activity (docs/api.md). */
 export function signInRefused(
   organizationId: string,
   service: { id: string; slug: string },
-  reason: 'invalid_credentials' | 'user_disabled',
+  reason: 'unknown_user' | 'wrong_password' | 'user_disabled',
   email: string,
   userId: string | undefined,
 ): OutboxEvent {

@@ -51,7 +51,7 @@ describe.each(databases())('webhook events from sign-ins on $name', (factory) =>
     await receiver.waitFor(() => receiver.of('sign_in.refused').length === 2, 'two sign_in.refused');
     const password = receiver.of('sign_in.refused').find((h) => h.data.stage === 'sign_in_page');
     const request = receiver.of('sign_in.refused').find((h) => h.data.stage === 'saml_request');
-    expect(password?.data).toMatchObject({ reason: 'invalid_credentials', stage: 'sign_in_page', email: world.userEmail, user_id: world.userId });
+    expect(password?.data).toMatchObject({ reason: 'wrong_password', stage: 'sign_in_page', email: world.userEmail, user_id: world.userId });
     expect(request?.data).toMatchObject({ reason: 'acs_mismatch', stage: 'saml_request', service: world.svc });
     expect(JSON.stringify(password?.data)).not.toContain('not the password');
   });
