@@ -2,7 +2,26 @@
 import { createHash, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 export type IdPrefix =
-  'org' | 'svc' | 'plan' | 'key' | 'usr' | 'sub' | 'cert' | 'acct' | 'mem' | 'inv' | 'sess' | 'rt' | 'pwl' | 'su' | 'evt' | 'saml' | 'idps' | 'sss' | 'whk' | 'dlv';
+  | 'org'
+  | 'svc'
+  | 'plan'
+  | 'key'
+  | 'usr'
+  | 'sub'
+  | 'cert'
+  | 'acct'
+  | 'mem'
+  | 'inv'
+  | 'sess'
+  | 'rt'
+  | 'pwl'
+  | 'su'
+  | 'evt'
+  | 'saml'
+  | 'idps'
+  | 'sss'
+  | 'whk'
+  | 'dlv';
 
 // Random bytes come from the CSPRNG in 8 KiB refills handed out once each (as Node does for
 // randomUUID): an SSO needs about ten identifiers, and a randomBytes() call per identifier costs a
