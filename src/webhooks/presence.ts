@@ -4,7 +4,8 @@
 // (`webhooks:<org id>`, published by every webhook create, change and delete; `all`), like the other
 // caches (docs/architecture.md, Caches and invalidation). An organization not cached yet counts as
 // "maybe": the event is written (the outbox fans it out by SQL, so nothing is lost) while the entry
-// loads in the background.
+// loads in the background; an entry in use is reloaded before it expires. So an organization without
+// webhooks gets at most one event row with no delivery per instance start or webhook change.
 import type { Db } from '../db/client.ts';
 import type { InvalidationBus } from '../db/invalidation.ts';
 import type { Logger } from '../http/log.ts';
@@ -12,6 +13,7 @@ import { parseStringArray } from '../http/present.ts';
 import { subscribes } from './events.ts';
 
 const TTL_MS = 60_000;
+const REFRESH_AHEAD_MS = 15_000;
 const MAX_ENTRIES = 10_000;
 
 interface Entry {
@@ -37,7 +39,12 @@ export class WebhookPresence {
   /** False only when the organization is known to have no enabled webhook taking `type`. Synchronous. */
   mayReceive(organizationId: string, type: string): boolean {
     const entry = this.byOrg.get(organizationId);
-    if (entry && entry.until > Date.now()) return subscribes(entry.events, type);
+    const now = Date.now();
+    if (entry && entry.until > now) {
+      // Reloaded ahead of expiry while in use: a busy organization never falls back to "maybe".
+      if (entry.until - now < REFRESH_AHEAD_MS) this.load(organizationId);
+      return subscribes(entry.events, type);
+    }
     this.load(organizationId);
     return true;
   }
