@@ -2,7 +2,9 @@
 // and prints each as a ratio to the baseline. Results go to bench/results.json.
 //   Service API: GET /api/service/info, GET /api/service/users?limit=50 and
 //   GET /api/service/subscriptions?limit=50 (10 000 users seeded, each with a subscription).
-//   SSO: POST /saml/…/sso for a signed-in user, against crypto.sign RSA-2048 in the same round.
+//   SSO: POST /saml/…/sso for a signed-in user, against crypto.sign RSA-2048 in the same round; and
+//   the same in an organization with a webhook subscribed to "*" (a user.signed_in event per sign-in,
+//   delivered to a receiver in this process), reported as a ratio to the SSO run of the same round.
 //
 // The machine is shared and its speed drifts by tens of percent within a minute, so every figure is
 // measured in ROUNDS, and within a round each path is measured between two baseline loads (bare,
@@ -31,7 +33,7 @@ import {
   type LoadOptions,
   type Measured,
 } from './lib.ts';
-import { authnRequestForm, responsesPerSecond, rsaSignaturesPerSecond, seedSso, signInWriteMicros } from './sso.ts';
+import { ssoLoadFor, responsesPerSecond, rsaSignaturesPerSecond, seedHookedSso, seedSso, signInWriteMicros, startWebhookReceiver } from './sso.ts';
 
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const ENCRYPTION_KEY = 'bench-only-key-material-not-secret';
@@ -41,7 +43,7 @@ const USERS = 10_000;
 const KEYS = 5_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SLICE_SECONDS = Number(process.env.BENCH_SLICE ?? 3);
-// BENCH_ONLY=info,info-public,users,subscriptions,sso,healthz limits the run (for profiling one path at a time).
+// BENCH_ONLY=info,info-public,users,subscriptions,sso,sso-webhook,healthz limits the run (for profiling one path at a time).
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
 
@@ -50,9 +52,11 @@ interface Seeded {
   keys: string[];
   cookie: string;
   ssoPath: string;
+  /** The organization with a webhook on "*". */
+  hooked: { cookie: string; ssoPath: string };
 }
 
-async function seed(databaseUrl: string): Promise<Seeded> {
+async function seed(databaseUrl: string, receiverUrl: string): Promise<Seeded> {
   await migrate(databaseUrl);
   const database = await openDatabase(databaseUrl);
   const db = database.prisma;
@@ -104,8 +108,9 @@ async function seed(databaseUrl: string): Promise<Seeded> {
   }
   await db.apiKey.createMany({ data: rows });
   const sso = await seedSso(db, ENCRYPTION_KEY, org);
+  const hooked = await seedHookedSso(db, ENCRYPTION_KEY, receiverUrl);
   await database.close();
-  return { keys, cookie: sso.cookie, ssoPath: `/saml/${org.slug}/${sso.serviceSlug}/sso` };
+  return { keys, cookie: sso.cookie, ssoPath: `/saml/${org.slug}/${sso.serviceSlug}/sso`, hooked };
 }
 
 interface Paired extends Measured {
@@ -116,6 +121,8 @@ interface Round {
   measured: Paired[];
   rsa: number;
   sso: Measured | undefined;
+  /** The SSO load in the organization with a webhook on "*", right after `sso`. */
+  ssoHooked: Measured | undefined;
 }
 
 const median = (xs: number[]): number => {
@@ -159,11 +166,14 @@ interface Workload {
   headerSets: Record<string, string>[];
   ssoUrl: string;
   ssoLoad: LoadOptions;
+  hooked: { url: string; load: LoadOptions };
 }
 interface Measurements {
   inProcess: InProcess;
   rounds: Round[];
   startup: Startup;
+  /** Deliveries the webhook receiver got over the whole run (warm-up included). */
+  webhookDeliveries: number;
 }
 
 async function measureInProcess(dir: string): Promise<InProcess> {
@@ -184,6 +194,8 @@ async function startServers(databaseUrl: string): Promise<Servers> {
     NODE_ENV: 'production',
     TESSERA_ENCRYPTION_KEY: ENCRYPTION_KEY,
     LOG_LEVEL: 'info',
+    // The receiver of the webhook run listens on 127.0.0.1 (a warning is logged; nothing else changes).
+    TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true',
   };
   const tessera = await startChild('src/main.ts', { ...serverEnv, PORT: port, PUBLIC_URL: publicUrl });
   // The same server on the public-API paths (http/internals.ts), to price the two fast paths in the same run.
@@ -200,7 +212,7 @@ async function measureStartup(tessera: Child): Promise<Omit<Startup, 'loadedRss'
   return { ms: tessera.startMs, idleRss: rssMiB(tessera.child.pid), compiled: commandFor('src/main.ts')[0] !== '--import' };
 }
 
-async function warmUp({ bare, tessera, tesseraPublic }: Servers, { headerSets, ssoUrl, ssoLoad }: Workload): Promise<void> {
+async function warmUp({ bare, tessera, tesseraPublic }: Servers, { headerSets, ssoUrl, ssoLoad, hooked }: Workload): Promise<void> {
   await load('warm-up', bare.url, { duration: 1, headerSets });
   // Warm-up loads every key into the cache (as a long-running server has them) and runs the SSO path
   // (each only when a measured path needs it: keys loaded in the warm-up expire during the rounds).
@@ -208,10 +220,11 @@ async function warmUp({ bare, tessera, tesseraPublic }: Servers, { headerSets, s
     await load('warm-up', `${tessera.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
   if (tesseraPublic) await load('warm-up', `${tesseraPublic.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
   if (wanted('sso')) await load('warm-up', ssoUrl, { duration: 2, ...ssoLoad });
+  if (wanted('sso-webhook')) await load('warm-up', hooked.url, { duration: 2, ...hooked.load });
 }
 
 /** One round: bare, path, bare, next path, bare, …; then the RSA ceiling around the SSO load. */
-async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerSets, ssoUrl, ssoLoad }: Workload): Promise<Round> {
+async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerSets, ssoUrl, ssoLoad, hooked }: Workload): Promise<Round> {
   const slice = { headerSets, duration: SLICE_SECONDS };
   const barePid = { pid: bare.child.pid ?? 0 };
   const tesseraPid = { pid: tessera.child.pid ?? 0 };
@@ -231,12 +244,13 @@ async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerS
     measured.push({ ...m, baseline: ((bareRuns.at(-1)?.rps ?? 0) + after.rps) / 2 });
     bareRuns.push(after);
   }
-  if (!wanted('sso')) return { bare: bareRuns, measured, rsa: 0, sso: undefined };
+  if (!wanted('sso')) return { bare: bareRuns, measured, rsa: 0, sso: undefined, ssoHooked: undefined };
   // The signature ceiling on the server's core, right before and after the SSO load.
   const rsaBefore = onServerCore(() => rsaSignaturesPerSecond(1500));
   const sso = await load('POST /saml/…/sso (live session, 2 signatures)', ssoUrl, { ...ssoLoad, ...tesseraPid });
+  const ssoHooked = wanted('sso-webhook') ? await load('POST /saml/…/sso, webhook on "*"', hooked.url, { ...hooked.load, ...tesseraPid }) : undefined;
   const rsa = (rsaBefore + onServerCore(() => rsaSignaturesPerSecond(1500))) / 2;
-  return { bare: bareRuns, measured, rsa, sso };
+  return { bare: bareRuns, measured, rsa, sso, ssoHooked };
 }
 
 /** The measured rounds, and Tessera's largest resident memory after any of them. */
@@ -259,12 +273,9 @@ async function measureServers(databaseUrl: string, seeded: Seeded): Promise<{ ro
   const servers = await startServers(databaseUrl);
   const { ms, idleRss, compiled } = await measureStartup(servers.tessera);
   const ssoUrl = servers.publicUrl + seeded.ssoPath;
-  const ssoLoad: LoadOptions = {
-    method: 'POST',
-    headers: () => ({ cookie: seeded.cookie, 'content-type': 'application/x-www-form-urlencoded' }),
-    body: () => authnRequestForm(ssoUrl),
-  };
-  const workload = { headerSets, ssoUrl, ssoLoad };
+  const ssoLoad = ssoLoadFor(ssoUrl, seeded.cookie);
+  const hookedUrl = servers.publicUrl + seeded.hooked.ssoPath;
+  const workload = { headerSets, ssoUrl, ssoLoad, hooked: { url: hookedUrl, load: ssoLoadFor(hookedUrl, seeded.hooked.cookie) } };
   try {
     await warmUp(servers, workload);
     const { rounds, loadedRss } = await measureRounds(servers, workload);
@@ -280,14 +291,16 @@ async function measureServers(databaseUrl: string, seeded: Seeded): Promise<{ ro
 async function measure(): Promise<Measurements> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   const databaseUrl = `file:${join(dir, 'bench.db')}`;
+  const receiver = await startWebhookReceiver();
   try {
     const inProcess = await measureInProcess(dir);
     console.log(`seeding ${USERS} users (each with a subscription) and ${KEYS} keys …`);
-    const seeded = await seed(databaseUrl);
+    const seeded = await seed(databaseUrl, receiver.url);
     loadConfig({ DATABASE_URL: databaseUrl, TESSERA_SECRET: SECRET }); // fail fast on a bad bench config
     const { rounds, startup } = await measureServers(databaseUrl, seeded);
-    return { inProcess, rounds, startup };
+    return { inProcess, rounds, startup, webhookDeliveries: receiver.hits() };
   } finally {
+    await receiver.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -302,6 +315,8 @@ interface Summary {
   ssoRatios: number[];
   /** The SSO loads, one per round that ran one. */
   sso: Measured[];
+  /** Per round: Responses/s with a webhook on "*" ÷ Responses/s without (same round). */
+  hookedRatios: number[];
 }
 
 function summarize(rounds: Round[]): Summary {
@@ -314,7 +329,8 @@ function summarize(rounds: Round[]): Summary {
   const bareRps = rounds.flatMap((r) => r.bare.map((b) => b.rps));
   const ssoRatios = rounds.filter((r) => r.sso).map((r) => ((r.sso?.rps ?? 0) * 2) / r.rsa);
   const sso = rounds.map((r) => r.sso).filter((s): s is Measured => s !== undefined);
-  return { names, ratiosOf, bareRps, ssoRatios, sso };
+  const hookedRatios = rounds.filter((r) => r.sso && r.ssoHooked).map((r) => (r.ssoHooked?.rps ?? 0) / (r.sso?.rps ?? 1));
+  return { names, ratiosOf, bareRps, ssoRatios, sso, hookedRatios };
 }
 
 /** The table: the baseline, each measured path, and the SSO path. */
@@ -374,13 +390,19 @@ function printTable(rounds: Round[], { names, ratiosOf, bareRps, sso }: Summary)
 }
 
 /** The lines under the table: the signing ceilings, start-up and the sign-in writes. */
-function printNotes({ rounds, inProcess, startup }: Measurements, { ssoRatios }: Summary): void {
+function printNotes({ rounds, inProcess, startup, webhookDeliveries }: Measurements, { ssoRatios, hookedRatios }: Summary): void {
   const { built, builtRsa, writes } = inProcess;
   if (ssoRatios.length) {
     const rsa = median(rounds.map((r) => r.rsa));
     console.log(`\ncrypto.sign RSA-2048 SHA-256 (KeyObject), on the server's core around each SSO load: ${rsa.toFixed(0)} signatures/s (median)`);
     console.log(
       `SSO signing efficiency, whole HTTP sign-in (Responses/s × 2 ÷ signatures/s): ${pct(median(ssoRatios))} (rounds: ${ssoRatios.map(pct).join(', ')})`,
+    );
+  }
+  const hookedRps = median(rounds.flatMap((r) => (r.ssoHooked ? [r.ssoHooked.rps] : [])));
+  if (hookedRatios.length) {
+    console.log(
+      `SSO with a webhook on "*": ${hookedRps.toFixed(0)} Responses/s, ${pct(median(hookedRatios))} of the same round's SSO without (rounds: ${hookedRatios.map(pct).join(', ')}); ${webhookDeliveries} deliveries received`,
     );
   }
   console.log(`Response building alone (in process): ${built.toFixed(0)} Responses/s × 2 ÷ ${builtRsa.toFixed(0)} = ${pct((built * 2) / builtRsa)}`);
@@ -392,7 +414,7 @@ function printNotes({ rounds, inProcess, startup }: Measurements, { ssoRatios }:
   );
 }
 
-function writeResults({ rounds, inProcess, startup }: Measurements, { names, ratiosOf, bareRps, ssoRatios, sso }: Summary): void {
+function writeResults({ rounds, inProcess, startup }: Measurements, { names, ratiosOf, bareRps, ssoRatios, sso, hookedRatios }: Summary): void {
   const { built, builtRsa, writes } = inProcess;
   writeFileSync(
     join(root, 'bench', 'results.json'),
@@ -417,6 +439,9 @@ function writeResults({ rounds, inProcess, startup }: Measurements, { names, rat
           per_round: rounds.map((r) => r.measured.find((x) => x.name === name)),
         })),
         sso_per_round: sso,
+        sso_webhook_ratio_to_sso: median(hookedRatios),
+        sso_webhook_ratio_to_sso_per_round: hookedRatios,
+        sso_webhook_per_round: rounds.map((r) => r.ssoHooked),
         rsa_signatures_per_second_per_round: rounds.map((r) => r.rsa),
       },
       null,
@@ -427,7 +452,7 @@ function writeResults({ rounds, inProcess, startup }: Measurements, { names, rat
 
 /** A failed request makes every figure suspect: say so, and exit non-zero. */
 function reportFailures(rounds: Round[]): void {
-  if (rounds.some((r) => [...r.bare, ...r.measured, ...(r.sso ? [r.sso] : [])].some((m) => m.errors + m.non2xx > 0))) {
+  if (rounds.some((r) => [...r.bare, ...r.measured, ...(r.sso ? [r.sso] : []), ...(r.ssoHooked ? [r.ssoHooked] : [])].some((m) => m.errors + m.non2xx > 0))) {
     console.error('some requests failed: the figures above are not valid');
     process.exitCode = 1;
   }

@@ -2,6 +2,10 @@
 // AuthnRequests per request (the replay cache is on the path), and the RSA signing baseline.
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { newWebhookSecret } from '../src/security/webhook-signature.ts';
+import type { LoadOptions } from './lib.ts';
 import { newId, newToken, hashToken } from '../src/security/random.ts';
 import { createSealer } from '../src/security/encryption.ts';
 import { generateCertificate } from '../src/saml/certificates.ts';
@@ -185,14 +189,68 @@ export async function signInWriteMicros(databaseUrl: string, rounds = 1500): Pro
           requestId: newToken(12),
           at: new Date(),
         },
+        organizationId: org.id,
+        serviceSlug: service.slug,
+        email: user.email,
       });
     for (let i = 0; i < 100; i++) await one();
     const start = performance.now();
     for (let i = 0; i < rounds; i++) await one();
     return ((performance.now() - start) / rounds) * 1000;
   };
-  const prisma = await time(new SignInRecorder({ ...database, direct: null }));
-  const direct = await time(new SignInRecorder(database));
+  // No webhooks in this database: the recorder is told so, as the presence cache would once loaded.
+  const none = () => false;
+  const prisma = await time(new SignInRecorder({ ...database, direct: null }, none));
+  const direct = await time(new SignInRecorder(database, none));
   await database.close();
   return { prisma, direct };
+}
+
+/**
+ * A webhook receiver in the bench process (answers 204, counts deliveries), for the SSO run with a
+ * webhook subscribed to every event: each sign-in then also writes a user.signed_in event into the
+ * group commit and the server's delivery worker POSTs it here.
+ */
+export async function startWebhookReceiver(): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+  let hits = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      hits++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${String(port)}/hook`,
+    hits: () => hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+/** A second organization like the first SSO one, with one webhook on "*" (its sealed secret as the server seals it). */
+export async function seedHookedSso(db: Db, encryptionKey: string, receiverUrl: string): Promise<{ cookie: string; ssoPath: string }> {
+  const org = await db.organization.create({ data: { id: newId('org'), slug: 'bench-hooked', name: 'Bench with a webhook' } });
+  const sso = await seedSso(db, encryptionKey, org);
+  const id = newId('whk');
+  await db.webhook.create({
+    data: { id, organizationId: org.id, url: receiverUrl, events: '["*"]', secret: createSealer(encryptionKey).seal(newWebhookSecret(), id) },
+  });
+  return { cookie: sso.cookie, ssoPath: `/saml/${org.slug}/${sso.serviceSlug}/sso` };
+}
+
+/** The SSO load: a fresh AuthnRequest per request, from the signed-in user's browser (its session cookie). */
+export function ssoLoadFor(url: string, cookie: string): LoadOptions {
+  return {
+    method: 'POST',
+    headers: () => ({ cookie, 'content-type': 'application/x-www-form-urlencoded' }),
+    body: () => authnRequestForm(url),
+  };
 }

@@ -27,6 +27,7 @@ import { loginRoutes } from './saml/login-page.ts';
 import { auditRoutes } from './audit/index.ts';
 import { resetRoutes } from './reset/index.ts';
 import { accountRoutes, secondFactorRoutes, webauthnAssetRoutes } from './mfa/index.ts';
+import { webhookRoutes } from './webhooks/index.ts';
 
 type Middleware = (ctx: AppContext, next: Next) => Promise<unknown>;
 /** @koa/router types its middleware for its own context type; at runtime it is a plain Koa middleware. */
@@ -79,6 +80,7 @@ export function createApp(
     secondFactorRoutes(deps, saml),
     webauthnAssetRoutes(),
     accountRoutes(deps, saml),
+    webhookRoutes(deps),
   ]) {
     root.use(r.routes());
   }

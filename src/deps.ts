@@ -7,6 +7,7 @@ import type { ApiKeyAuth } from './service-api/auth.ts';
 import type { Redis } from 'ioredis';
 import type { InvalidationBus } from './db/invalidation.ts';
 import type { Mailer } from './mail/index.ts';
+import type { WebhookRuntime } from './webhooks/index.ts';
 
 export interface Deps {
   config: Config;
@@ -20,4 +21,6 @@ export interface Deps {
   redis: Redis | undefined;
   /** Outgoing email (SMTP, .eml files in development, or none): src/mail/. */
   mailer: Mailer;
+  /** Webhook secrets' sealer and the per-organization "has webhooks" cache of the hot paths. */
+  webhooks: WebhookRuntime;
 }

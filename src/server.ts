@@ -18,6 +18,7 @@ import { fastPaths } from './http/internals.ts';
 import type { Deps } from './deps.ts';
 import { ActivityPruner } from './audit/index.ts';
 import { createMailer } from './mail/index.ts';
+import { createWebhookRuntime, DeliveryWorker } from './webhooks/index.ts';
 
 export interface RunningServer {
   url: string;
@@ -118,7 +119,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     invalidation,
     redis,
     mailer: createMailer(config.mail, logger),
+    webhooks: createWebhookRuntime(database.prisma, config.encryptionKey, invalidation, logger),
   };
+  // Webhook deliveries (the outbox) are sent in the background, by every instance, each attempt by one.
+  const webhookWorker = new DeliveryWorker(deps);
   const metrics = createMetrics(() => database.poolStats());
   let shuttingDown = false;
   const fast = fastPaths(config.fastPaths);
@@ -138,6 +142,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   server.on('request', (req, res) => {
     void handle(req, res);
   });
+  webhookWorker.start();
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 8000) => {
@@ -145,6 +150,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       shuttingDown = true;
       await drain(server, graceMs);
       await deps.mailer.close();
+      await webhookWorker.stop();
       await apiKeys.stop();
       await pruner.stop();
       invalidation.stop();

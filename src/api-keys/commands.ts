@@ -8,6 +8,7 @@ import { generateApiKey } from '../security/api-key.ts';
 import { presentApiKey } from './present.ts';
 import type { CreateApiKeyInput } from './schemas.ts';
 import { recordAudit, type Actor } from '../audit/index.ts';
+import { enqueueEvent } from '../webhooks/index.ts';
 
 type Owner = { id: string; organizationId: string };
 
@@ -29,6 +30,7 @@ export async function createApiKey(db: Db, actor: Actor, hash: (key: string) => 
     const created = await tx.apiKey.create({ data });
     const shown = presentApiKey(created);
     await recordAudit(tx, actor, 'api_key.created', service.organizationId, created.id, { service_id: service.id, ...shown });
+    await enqueueEvent(tx, { organizationId: service.organizationId, type: 'api_key.created', data: { api_key: shown, service_id: service.id } });
     return created;
   });
   const shown = presentApiKey(row);
@@ -56,8 +58,9 @@ export async function listApiKeys(db: Db, serviceId: string, page: Page) {
 /** Deletes the key, then has every instance forget it (deps.apiKeys.revoke). */
 export async function revokeApiKey(deps: Deps, actor: Actor, service: Owner, key: ApiKey): Promise<void> {
   await deps.db.$transaction(async (tx) => {
-    await tx.apiKey.delete({ where: { id: key.id } });
+    const gone = await tx.apiKey.delete({ where: { id: key.id } });
     await recordAudit(tx, actor, 'api_key.deleted', service.organizationId, key.id, { service_id: service.id, name: key.name, prefix: key.prefix });
+    await enqueueEvent(tx, { organizationId: service.organizationId, type: 'api_key.deleted', data: { api_key: presentApiKey(gone), service_id: service.id } });
   });
   await deps.apiKeys.revoke(key.keyHash);
 }

@@ -9,7 +9,7 @@ import { RESERVED_ORG_SLUGS } from '../organizations/index.ts';
 import { SERVICE_TYPES } from '../services/index.ts';
 import { CreateApiKey, createApiKey } from '../api-keys/index.ts';
 import { createPasswordLink } from '../users/index.ts';
-import { createSealer } from '../security/encryption.ts';
+import { createSealer, type Sealer } from '../security/encryption.ts';
 import { recordAudit, systemActor } from '../audit/index.ts';
 
 export class CliError extends Error {
@@ -137,10 +137,26 @@ export async function passwordLinkCli(db: Db, publicUrl: string, input: { org: s
   return createPasswordLink(db, systemActor('user password-link'), publicUrl, user);
 }
 
+/** One sealed value: re-sealed with the new key, or null when it already opens with it. */
+function reseal(oldSealer: Sealer, newSealer: Sealer, sealed: string, boundTo: string, what: string): string | null {
+  let plain: string;
+  try {
+    plain = oldSealer.open(sealed, boundTo);
+  } catch {
+    try {
+      newSealer.open(sealed, boundTo);
+      return null;
+    } catch {
+      throw new CliError(`${what} ${boundTo} opens with neither the old nor the new key; nothing was changed`, 1);
+    }
+  }
+  return newSealer.seal(plain, boundTo);
+}
+
 /**
- * Re-encrypts every SAML private key from the old TESSERA_ENCRYPTION_KEY (given in `oldKey`) to the
- * current one, in one transaction: either every row is re-sealed or none is. Rows that already open
- * with the new key are left alone, so an interrupted rotation can simply be run again.
+ * Re-encrypts every SAML private key and webhook secret from the old TESSERA_ENCRYPTION_KEY (given in
+ * `oldKey`) to the current one, in one transaction: either every row is re-sealed or none is. Values
+ * that already open with the new key are left alone, so an interrupted rotation can simply be run again.
  */
 export async function rotateEncryptionKey(db: Db, oldKey: string | undefined, newKey: string | undefined) {
   if (!newKey) throw new CliError('set TESSERA_ENCRYPTION_KEY to the new key', 2);
@@ -150,20 +166,26 @@ export async function rotateEncryptionKey(db: Db, oldKey: string | undefined, ne
   const updates: { id: string; sealed: string }[] = [];
   let already = 0;
   for (const c of certs) {
-    let plain: string;
-    try {
-      plain = oldSealer.open(c.encryptedPrivateKey, c.id);
-    } catch {
-      try {
-        newSealer.open(c.encryptedPrivateKey, c.id);
-        already++;
-        continue;
-      } catch {
-        throw new CliError(`certificate ${c.id} opens with neither the old nor the new key; nothing was changed`, 1);
-      }
-    }
-    updates.push({ id: c.id, sealed: newSealer.seal(plain, c.id) });
+    const sealed = reseal(oldSealer, newSealer, c.encryptedPrivateKey, c.id, 'certificate');
+    if (sealed === null) already++;
+    else updates.push({ id: c.id, sealed });
   }
-  await db.$transaction(updates.map((u) => db.samlCertificate.update({ where: { id: u.id }, data: { encryptedPrivateKey: u.sealed } })));
-  return { rotated: updates.length, already };
+  const hooks = await db.webhook.findMany({ select: { id: true, secret: true, previousSecret: true } });
+  const hookUpdates = hooks.map((w) => ({
+    id: w.id,
+    secret: reseal(oldSealer, newSealer, w.secret, w.id, 'webhook'),
+    previousSecret: w.previousSecret === null ? null : reseal(oldSealer, newSealer, w.previousSecret, w.id, 'webhook'),
+  }));
+  await db.$transaction([
+    ...updates.map((u) => db.samlCertificate.update({ where: { id: u.id }, data: { encryptedPrivateKey: u.sealed } })),
+    ...hookUpdates
+      .filter((u) => u.secret !== null || u.previousSecret !== null)
+      .map((u) =>
+        db.webhook.update({
+          where: { id: u.id },
+          data: { ...(u.secret ? { secret: u.secret } : {}), ...(u.previousSecret ? { previousSecret: u.previousSecret } : {}) },
+        }),
+      ),
+  ]);
+  return { rotated: updates.length, already, webhooks: hookUpdates.filter((u) => u.secret !== null).length };
 }

@@ -149,7 +149,9 @@ program
   .action(async () =>
     withDb(async (db, config) => {
       const result = await rotateEncryptionKey(db, process.env.TESSERA_OLD_ENCRYPTION_KEY || undefined, config.encryptionKey);
-      console.log(`re-encrypted ${result.rotated} private key(s); ${result.already} already used the new key`);
+      console.log(
+        `re-encrypted ${result.rotated} private key(s); ${result.already} already used the new key; ${result.webhooks} webhook secret(s) re-encrypted`,
+      );
     }),
   );
 

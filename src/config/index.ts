@@ -33,7 +33,15 @@ const EnvSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().min(3).max(320).optional(),
   MAIL_DIR: z.string().min(1).optional(),
+  TESSERA_WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+  TESSERA_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?){0,29}\s*$/, 'TESSERA_WEBHOOK_RETRY_SCHEDULE must be 1 to 30 comma-separated numbers of seconds')
+    .optional(),
 });
+
+/** Seconds between a webhook delivery's attempts: 9 retries over about 3.9 days (docs/api.md, Webhooks). */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [60, 300, 1800, 7200, 21_600, 43_200, 86_400, 86_400, 86_400];
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -62,6 +70,10 @@ export interface Config {
   signInRetentionDays: number;
   /** Outgoing mail (src/mail/): SMTP when smtpUrl is set; else .eml files in mailDir outside production; else none. */
   mail: { smtpUrl: string | undefined; from: string; dir: string | undefined };
+  /** Webhook URLs may be http and reach private, loopback and link-local addresses (development, tests). */
+  webhooksAllowPrivate: boolean;
+  /** Seconds to wait before each retry of a failed webhook delivery; once they are used up, the delivery is failed. */
+  webhookRetrySchedule: number[];
   /** Warnings to log once the logger exists (dev-only defaults in use). */
   warnings: string[];
 }
@@ -116,6 +128,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   // PORT=0 binds any free port: `:0` stays a placeholder that the server fills in once listening, on
   // 127.0.0.1 (what a test or benchmark on this machine can reach) unless PUBLIC_URL names a host.
+  if (e.TESSERA_WEBHOOKS_ALLOW_PRIVATE) {
+    warnings.push('TESSERA_WEBHOOKS_ALLOW_PRIVATE=true: webhooks may use http and reach private and loopback addresses (development and tests only)');
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://${e.PORT === 0 ? '127.0.0.1' : 'localhost'}:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
@@ -138,6 +153,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     auditRetentionDays: e.TESSERA_AUDIT_RETENTION_DAYS,
     signInRetentionDays: e.TESSERA_SIGNIN_RETENTION_DAYS,
     mail: mailSettings(e, publicUrl, warnings),
+    webhooksAllowPrivate: e.TESSERA_WEBHOOKS_ALLOW_PRIVATE,
+    webhookRetrySchedule: e.TESSERA_WEBHOOK_RETRY_SCHEDULE?.split(',').map((v) => Number(v.trim())) ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE,
     warnings,
   };
 }

@@ -6,7 +6,7 @@
 //
 // Messages name what changed: `key:<hash>` (an API key was deleted), `service:<id>` (a service, its SAML
 // configuration or certificates changed, or it was deleted), `org:<id>` (an organization changed or was
-// deleted), `all`.
+// deleted), `webhooks:<org id>` (an organization's webhooks changed), `all`.
 //
 // Workers of one process (TESSERA_WORKERS > 1) without Redis relay the same messages through their
 // primary instead (cluster/worker-peer.ts): publish() resolves once every other worker applied it.
@@ -28,7 +28,8 @@ const RETRY_MAX_MS = 2000;
 /** Past this many undelivered messages they are replaced by one `all`: memory stays bounded. */
 const MAX_UNDELIVERED = 1000;
 
-export type Invalidation = { kind: 'key'; id: string } | { kind: 'service'; id: string } | { kind: 'org'; id: string } | { kind: 'all' };
+export type Invalidation =
+  { kind: 'key'; id: string } | { kind: 'service'; id: string } | { kind: 'org'; id: string } | { kind: 'webhooks'; id: string } | { kind: 'all' };
 
 function encode(m: Invalidation): string {
   return m.kind === 'all' ? 'all' : `${m.kind}:${m.id}`;
@@ -40,7 +41,7 @@ function decode(text: string): Invalidation | null {
   const kind = text.slice(0, colon);
   const id = text.slice(colon + 1);
   if (colon < 1 || !id) return null;
-  return kind === 'key' || kind === 'service' || kind === 'org' ? { kind, id } : null;
+  return kind === 'key' || kind === 'service' || kind === 'org' || kind === 'webhooks' ? { kind, id } : null;
 }
 
 export class InvalidationBus {

@@ -15,6 +15,7 @@ import { CreateCertificate, payloadSchema } from '../saml/admin/index.ts';
 import { SendEmail } from '../mail/index.ts';
 import { HOSTED_PAGES } from './openapi-hosted.ts';
 import * as S from './openapi-schemas.ts';
+import { WEBHOOK_GROUP } from './openapi-webhooks.ts';
 import { html, json, noContent, type OperationDoc, type RouteGroup } from './openapi-doc.ts';
 import { AUDIT_GROUP } from './openapi-audit.ts';
 import { HOSTED_MFA } from './openapi-hosted-mfa.ts';
@@ -368,6 +369,7 @@ export const GROUPS: RouteGroup[] = [
   },
   AUDIT_GROUP,
   HOSTED_MFA,
+  WEBHOOK_GROUP,
   {
     tag: 'Operations',
     description: 'Health, readiness, metrics and this reference (CONTRACT §10)',

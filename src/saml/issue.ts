@@ -101,6 +101,9 @@ export async function issueResponse(
       serviceId: target.service.id,
       authnContext: classOf(level),
     },
+    organizationId: target.org.id,
+    serviceSlug: target.service.slug,
+    email: session.user.email,
   });
   const xml = buildSuccessResponse(
     { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() },

@@ -25,6 +25,7 @@ import { beginSecondFactor } from '../mfa/sign-in.ts';
 import type { SamlRuntime } from './runtime.ts';
 import { recordSignIn, requestFacts } from '../audit/sign-ins.ts';
 import type { SignInReason } from '../audit/reasons.ts';
+import { signInRefused } from './refusal-events.ts';
 
 const CSRF_COOKIE = 'tessera_csrf';
 
@@ -150,7 +151,9 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     const ok = await verifyPassword(user?.passwordHash, password);
     if (!user || !ok || user.disabled) {
       // The page says the same for each; the activity tells the admin which (a disabled user first, whatever the password).
-      await refused(!user ? 'unknown_user' : user.disabled ? 'user_disabled' : 'wrong_password', user?.id ?? null);
+      const reason = !user ? 'unknown_user' : user.disabled ? 'user_disabled' : 'wrong_password';
+      await refused(reason, user?.id ?? null);
+      await deps.webhooks.emit(signInRefused(orgId, pending.service, reason, email, user?.id));
       render(ctx, 401, ui, form(ui, view(ctx, state, pending, { email, failed: true })));
       return;
     }

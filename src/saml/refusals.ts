@@ -13,7 +13,12 @@ export type OutcomeCounter = Counter<'outcome' | 'reason'>;
 
 const MAX_SLUGS_CHARS = 200;
 
-export function reportRefusals(logger: Logger, outcomes: OutcomeCounter, activity: SamlOutcomeRecorder) {
+export function reportRefusals(
+  logger: Logger,
+  outcomes: OutcomeCounter,
+  activity: SamlOutcomeRecorder,
+  onRefused?: (ctx: AppContext, refusal: SamlRefusal) => Promise<void>,
+) {
   return async function refusals(ctx: AppContext, next: Next): Promise<void> {
     try {
       await next();
@@ -29,6 +34,7 @@ export function reportRefusals(logger: Logger, outcomes: OutcomeCounter, activit
         );
         outcomes.inc({ outcome: 'refused', reason: err.reason });
         await activity(ctx, 'refused', err.reason);
+        await onRefused?.(ctx, err);
       } else {
         // Not a refusal (replay cache or signing key unavailable, database down): logged where it happened.
         outcomes.inc({ outcome: 'error', reason: '' });

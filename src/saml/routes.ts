@@ -11,6 +11,7 @@ import { acceptAuthnRequest, type IncomingMessage } from './pipeline/index.ts';
 import { assertRelayState } from './pipeline/check-relay-state.ts';
 import { refuse } from './pipeline/reasons.ts';
 import { reportRefusals } from './refusals.ts';
+import { refusalEvent } from './refusal-events.ts';
 import { buildMetadata } from './metadata.ts';
 import { currentSession, storePending } from './session.ts';
 import { issueErrorResponse } from './issue.ts';
@@ -37,7 +38,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     return resolved;
   };
   const outcomes = samlOutcomes(db, deps.logger);
-  const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes, outcomes);
+  const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes, outcomes, refusalEvent(deps, saml.directory));
   const count = (outcome: string) => {
     metrics.ssoOutcomes.inc({ outcome, reason: '' });
   };

@@ -31,6 +31,10 @@ export function createSamlRuntime(deps: Deps, metrics?: Pick<Metrics, 'groupComm
     directory: new SamlDirectory(deps.db, deps.config, new SigningKeys(deps.db, sealer, deps.logger), deps.invalidation),
     schema,
     replay: new ReplayCache(deps, (n) => metrics?.groupCommitBatch.observe({ writer: 'replay' }, n)),
-    signIns: new SignInRecorder(deps.database, (n) => metrics?.groupCommitBatch.observe({ writer: 'sign_in' }, n)),
+    signIns: new SignInRecorder(
+      deps.database,
+      (org, type) => deps.webhooks.presence.mayReceive(org, type),
+      (n) => metrics?.groupCommitBatch.observe({ writer: 'sign_in' }, n),
+    ),
   };
 }

@@ -3,7 +3,9 @@
 // Single Logout later matches), the sign-in activity row (src/audit), and the user's subscription
 // for the attributes. Sign-ins arriving together are group-committed (src/db/group-commit.ts): one
 // transaction of six multi-row statements for the whole batch, and each request answers only after
-// it committed.
+// it committed. The batch also carries the user.signed_in webhook events (two more statements,
+// src/webhooks/outbox.ts), for the organizations that may have a webhook taking them: none at all for
+// those known to have none.
 import type { Database } from '../db/client.ts';
 import { sql, join } from '../db/client.ts';
 import { runBatch, text, type Row } from '../db/statements.ts';
@@ -11,6 +13,7 @@ import { GroupCommit } from '../db/group-commit.ts';
 import { newSortableId } from '../security/random.ts';
 import { countLogins, insertEvents, linkAndStamp, pairKey } from '../service-api/logins.ts';
 import { insertSignIns, type SignInActivity } from '../audit/sign-ins.ts';
+import { outboxStatements, signalOutbox, type OutboxEvent } from '../webhooks/index.ts';
 
 export interface SignInInput {
   serviceId: string;
@@ -22,6 +25,23 @@ export interface SignInInput {
   at: Date;
   /** The sign-in activity row (docs/api.md, Sign-in activity), written in the same commit. */
   activity: SignInActivity;
+  /** For the user.signed_in event: the organization, the service's slug and the user's email. */
+  organizationId: string;
+  serviceSlug: string;
+  email: string;
+}
+
+/** Whether an organization may have a webhook taking the type (src/webhooks/presence.ts). */
+export type MayReceive = (organizationId: string, type: string) => boolean;
+
+function signedInEvents(batch: SignInInput[], mayReceive: MayReceive): OutboxEvent[] {
+  return batch
+    .filter((r) => mayReceive(r.organizationId, 'user.signed_in'))
+    .map((r) => ({
+      organizationId: r.organizationId,
+      type: 'user.signed_in' as const,
+      data: { user: { id: r.userId, email: r.email }, service: { id: r.serviceId, slug: r.serviceSlug }, session_index: r.sessionIndex },
+    }));
 }
 
 export interface SubscriptionFacts {
@@ -37,11 +57,12 @@ export interface SignInRecord {
 }
 
 /** Writes the batch in one transaction; returns the rows read back (links, then subscriptions). */
-async function commitSignIns(database: Database, batch: SignInInput[]): Promise<Row[][]> {
+async function commitSignIns(database: Database, batch: SignInInput[], mayReceive: MayReceive): Promise<Row[][]> {
   const persistentOf = (r: SignInInput) =>
     sql`(SELECT "persistent_name_id" FROM "service_users" WHERE "service_id" = ${r.serviceId} AND "user_id" = ${r.userId})`;
   const pairs = [...new Map(batch.map((r) => [pairKey(r), r])).values()];
-  return runBatch(database.prisma, database.direct, [
+  const events = signedInEvents(batch, mayReceive);
+  const rows = await runBatch(database.prisma, database.direct, [
     linkAndStamp(batch),
     insertEvents(batch),
     countLogins(batch),
@@ -55,7 +76,10 @@ async function commitSignIns(database: Database, batch: SignInInput[]): Promise<
       )}`,
     // Last, so the rows read above keep their places in the results.
     insertSignIns(batch.map((r) => r.activity)),
+    ...outboxStatements(events, batch[0]?.at ?? new Date()),
   ]);
+  if (events.length) signalOutbox();
+  return rows;
 }
 
 /** Each sign-in's persistent NameID and subscription, from the committed batch's rows. */
@@ -77,8 +101,8 @@ function interpretSignIns(results: Row[][], batch: SignInInput[]): SignInRecord[
 
 export class SignInRecorder {
   private readonly group: GroupCommit<SignInInput, SignInRecord, Row[][]>;
-  constructor(database: Database, onBatch?: (size: number) => void) {
-    this.group = new GroupCommit((batch) => commitSignIns(database, batch), interpretSignIns, onBatch);
+  constructor(database: Database, mayReceive: MayReceive, onBatch?: (size: number) => void) {
+    this.group = new GroupCommit((batch) => commitSignIns(database, batch, mayReceive), interpretSignIns, onBatch);
   }
 
   record(input: SignInInput): Promise<SignInRecord> {

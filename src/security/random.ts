@@ -24,7 +24,9 @@ export type IdPrefix =
   | 'sgn'
   | 'mfa'
   | 'wac'
-  | 'rc';
+  | 'rc'
+  | 'whk'
+  | 'dlv';
 
 // Random bytes come from the CSPRNG in 8 KiB refills handed out once each (as Node does for
 // randomUUID): an SSO needs about ten identifiers, and a randomBytes() call per identifier costs a

@@ -259,6 +259,7 @@ export class ApiKeyAuth {
   }
 
   private applyInvalidation(m: Invalidation): void {
+    if (m.kind === 'webhooks') return; // nothing of a key depends on webhooks
     if (m.kind === 'all') {
       this.clearCache();
     } else if (m.kind === 'key') {

@@ -9,6 +9,7 @@ import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
 import { findLinkedUser, type Reader } from './users.ts';
 import { recordAudit, type Actor } from '../audit/index.ts';
+import { enqueueEvent } from '../webhooks/index.ts';
 
 export const STATUSES = ['active', 'cancelled', 'expired', 'past_due'] as const;
 export const SUB_NOT_FOUND = 'Subscription not found for this user';
@@ -91,6 +92,7 @@ export async function createSubscription(database: Reader, actor: Actor, service
       });
       const out = presentSubscription(sub);
       await recordAudit(tx, actor, 'subscription.created', service.organizationId, sub.id, { service_id: service.id, ...out });
+      await enqueueEvent(tx, { organizationId: service.organizationId, type: 'subscription.created', data: { subscription: out, service_id: service.id } });
       return out;
     });
     return shown;
@@ -129,6 +131,7 @@ export async function updateSubscription(database: Reader, actor: Actor, service
     const out = presentSubscription(updated);
     const changes = { service_id: service.id, user_id: sub.userId, status: input.status, current_period_end: input.current_period_end?.toISOString() };
     await recordAudit(tx, actor, 'subscription.updated', service.organizationId, sub.id, changes);
+    await enqueueEvent(tx, { organizationId: service.organizationId, type: 'subscription.updated', data: { subscription: out, service_id: service.id } });
     return out;
   });
 }
@@ -138,5 +141,10 @@ export async function deleteSubscription(database: Reader, actor: Actor, service
   await database.prisma.$transaction(async (tx) => {
     await tx.subscription.delete({ where: { id: sub.id } });
     await recordAudit(tx, actor, 'subscription.deleted', service.organizationId, sub.id, { service_id: service.id, user_id: sub.userId, plan_id: sub.planId });
+    await enqueueEvent(tx, {
+      organizationId: service.organizationId,
+      type: 'subscription.deleted',
+      data: { subscription: presentSubscription(sub), service_id: service.id },
+    });
   });
 }

@@ -10,6 +10,7 @@ import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
 import { forgetLogins } from './logins.ts';
 import { recordAudit, type Actor } from '../audit/index.ts';
+import { enqueueEvent } from '../webhooks/index.ts';
 
 export const USER_NOT_LINKED = 'User not found or has not authenticated with this service';
 type Scope = { id: string; organizationId: string };
@@ -112,7 +113,15 @@ export async function provisionUser(database: Reader, actor: Actor, service: Sco
     let user = await db.user.findUnique({ where: { organizationId_email: { organizationId: service.organizationId, email } } });
     const created = user === null;
     try {
-      user ??= await db.user.create({ data: { id: newId('usr'), organizationId: service.organizationId, email, createdByServiceId: service.id } });
+      user ??= await db.$transaction(async (tx) => {
+        const created = await tx.user.create({ data: { id: newId('usr'), organizationId: service.organizationId, email, createdByServiceId: service.id } });
+        await enqueueEvent(tx, {
+          organizationId: service.organizationId,
+          type: 'user.created',
+          data: { user: { id: created.id, email }, service_id: service.id },
+        });
+        return created;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) continue; // created concurrently: read it on the next turn
       throw err;
@@ -165,7 +174,14 @@ export async function changeEmail(database: Reader, actor: Actor, service: Scope
     changed = await database.prisma.$transaction(async (tx) => {
       await lockUser(tx, database.dialect, user.id);
       const result = await tx.user.updateMany({ where: ownedAlone(service.id, user.id), data: { email } });
-      if (result.count === 1) await recordAudit(tx, actor, 'user.updated', service.organizationId, user.id, { email, service_id: service.id });
+      if (result.count === 1) {
+        await recordAudit(tx, actor, 'user.updated', service.organizationId, user.id, { email, service_id: service.id });
+        await enqueueEvent(tx, {
+          organizationId: service.organizationId,
+          type: 'user.updated',
+          data: { user: { id: user.id, email }, service_id: service.id },
+        });
+      }
       return result;
     });
   } catch (err) {
@@ -194,5 +210,11 @@ export async function removeUser(database: Reader, actor: Actor, service: Scope,
     const gone = await tx.user.deleteMany({ where: ownedAlone(service.id, user.id) });
     const action = gone.count === 1 ? 'user.deleted' : 'user.unlinked';
     await recordAudit(tx, actor, action, service.organizationId, user.id, { email: user.email, service_id: service.id });
+    if (gone.count === 1)
+      await enqueueEvent(tx, {
+        organizationId: service.organizationId,
+        type: 'user.deleted',
+        data: { user: { id: user.id, email: user.email }, service_id: service.id },
+      });
   });
 }

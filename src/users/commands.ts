@@ -10,6 +10,7 @@ import { hashPassword } from '../security/passwords.ts';
 import { forgetLogins } from '../service-api/logins.ts';
 import type { CreateUserInput, UpdateUserInput } from './schemas.ts';
 import { recordAudit, type Actor } from '../audit/index.ts';
+import { enqueueEvent } from '../webhooks/index.ts';
 
 const emailTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A user with this email already exists in the organization') : err);
 
@@ -29,6 +30,7 @@ export async function createUser(db: Db, actor: Actor, organizationId: string, i
     return await db.$transaction(async (tx) => {
       const user = await tx.user.create({ data: { id: newId('usr'), organizationId, email: input.email, passwordHash } });
       await recordAudit(tx, actor, 'user.created', organizationId, user.id, { email: user.email, password_set: passwordHash !== null });
+      await enqueueEvent(tx, { organizationId, type: 'user.created', data: { user: { id: user.id, email: user.email } } });
       return user;
     });
   } catch (err) {
@@ -46,6 +48,11 @@ export async function updateUser(db: Db, actor: Actor, user: User, input: Update
       // Disabling ends the user's IdP sessions at once.
       if (input.disabled === true) await tx.idpSession.updateMany({ where: { userId: user.id, endedAt: null }, data: { endedAt: new Date() } });
       await recordAudit(tx, actor, 'user.updated', user.organizationId, user.id, { email: input.email, disabled: input.disabled });
+      await enqueueEvent(tx, {
+        organizationId: user.organizationId,
+        type: 'user.updated',
+        data: { user: { id: row.id, email: row.email, disabled: row.disabled } },
+      });
       return row;
     });
   } catch (err) {
@@ -60,5 +67,6 @@ export async function deleteUser(db: Db, actor: Actor, user: User): Promise<void
     for (const l of links) await forgetLogins(tx, l.serviceId, user.id);
     await tx.user.delete({ where: { id: user.id } });
     await recordAudit(tx, actor, 'user.deleted', user.organizationId, user.id, { email: user.email });
+    await enqueueEvent(tx, { organizationId: user.organizationId, type: 'user.deleted', data: { user: { id: user.id, email: user.email } } });
   });
 }

@@ -9,6 +9,8 @@ import { databases } from '../helpers/databases.ts';
 import { startTestServer, TEST_SECRET } from '../helpers/server.ts';
 import { CookieJar, browserFetch, completeSignIn, samlWorld, type SamlWorld } from '../helpers/saml.ts';
 import { authnRequest, redirectQuery } from '../helpers/saml-attacks.ts';
+import { createOrg, registerAdmin } from '../helpers/fixtures.ts';
+import { Receiver } from '../helpers/webhook-receiver.ts';
 
 const run = promisify(execFile);
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'tessera.mjs');
@@ -65,5 +67,35 @@ describe.each(databases())('encryption key rotation on $name', (factory) => {
     const refused = await signIn(stale.url, world);
     expect(refused.status).toBe(503);
     expect(refused.text).not.toContain('SAMLResponse');
+  });
+
+  it('re-seals webhook secrets too: deliveries after the rotation still verify with the same secret', async () => {
+    const db = await factory.create();
+    defer(() => db.drop());
+    const receiver = await Receiver.start();
+    defer(() => receiver.close());
+    const allow = { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true' };
+    const before = await startTestServer(factory, allow, db); // development key
+    const admin = await registerAdmin(before.url);
+    const org = await createOrg(admin);
+    const hook = await admin.client.post<{ webhook: { id: string }; secret: string }>(`/api/organizations/${org}/webhooks`, {
+      url: receiver.url,
+      events: ['*'],
+    });
+    expect(hook.status).toBe(201);
+    receiver.secrets = [hook.body.secret];
+    await before.close(1000);
+
+    const first = await cli({ DATABASE_URL: db.url, TESSERA_ENCRYPTION_KEY: NEW_KEY });
+    expect(first.out).toContain('1 webhook secret(s) re-encrypted');
+    const rotated = await startTestServer(factory, { ...allow, TESSERA_ENCRYPTION_KEY: NEW_KEY }, db);
+    defer(() => rotated.close(1000));
+    const sent = await fetch(`${rotated.url}/api/organizations/${org}/webhooks/${hook.body.webhook.id}/test`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.accessToken}` },
+    });
+    expect(sent.status).toBe(202);
+    await receiver.waitFor(() => receiver.hits.length === 1, 'the test event');
+    expect(receiver.hits[0]?.verifiedBy).toEqual([0]);
   });
 });

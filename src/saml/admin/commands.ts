@@ -18,6 +18,7 @@ function configuredChanges(serviceId: string, body: SamlPayload, certificateCrea
   const { sp_certificate: spCertificate, sp_metadata_xml: _metadata, ...fields } = body;
   return { service_id: serviceId, ...fields, sp_certificate_changed: spCertificate !== undefined, certificate_created: certificateCreated };
 }
+import { enqueueEvent } from '../../webhooks/index.ts';
 
 const BOTH_UNSIGNED = 'At least one of sign_assertions and sign_response must be true';
 const WANT_NEEDS_CERT = 'want_authn_requests_signed needs sp_certificate';
@@ -86,6 +87,7 @@ export async function configureSaml(deps: Deps, actor: Actor, saml: SamlRuntime,
     const storeFresh = fresh !== null && (await tx.samlCertificate.count({ where: { serviceId: service.id, status: 'active' } })) === 0;
     if (storeFresh) await storeCertificate(tx, service.id, fresh, 'active');
     await recordAudit(tx, actor, 'saml.configured', service.organizationId, service.id, configuredChanges(service.id, body, storeFresh));
+    await enqueueEvent(tx, { organizationId: service.organizationId, type: 'saml.configured', data: { service_id: service.id, enabled: body.enabled } });
   });
   await changed(deps, service.id);
 }
@@ -100,7 +102,13 @@ export async function samlSettings(deps: Deps, orgSlug: string, service: Service
 export async function disableSaml(deps: Deps, actor: Actor, service: Service): Promise<void> {
   const serviceId = service.id;
   await deps.db.$transaction(async (tx) => {
-    await tx.samlConfig.updateMany({ where: { serviceId }, data: { enabled: false } });
+    const cfg = await tx.samlConfig.updateManyAndReturn({
+      where: { serviceId },
+      data: { enabled: false },
+      select: { service: { select: { organizationId: true } } },
+    });
+    for (const c of cfg)
+      await enqueueEvent(tx, { organizationId: c.service.organizationId, type: 'saml.configured', data: { service_id: serviceId, enabled: false } });
     await tx.samlCertificate.updateMany({ where: { serviceId, status: { in: ['active', 'pending'] } }, data: { status: 'inactive' } });
     await recordAudit(tx, actor, 'saml.disabled', service.organizationId, serviceId, { service_id: serviceId });
   });
@@ -116,6 +124,11 @@ export async function createCertificate(deps: Deps, actor: Actor, saml: SamlRunt
     if (!(await lockSamlConfig(tx, service.id, true))) throw badRequest('SAML is not enabled for this service');
     const cert = await storeCertificate(tx, service.id, fresh, input.activate === false ? 'pending' : 'active');
     await recordAudit(tx, actor, 'saml.certificate.created', service.organizationId, cert.id, { service_id: service.id, ...presentCertificate(cert) });
+    await enqueueEvent(tx, {
+      organizationId: service.organizationId,
+      type: 'saml.certificate.rotated',
+      data: { service_id: service.id, certificate_id: cert.id, status: cert.status },
+    });
     return cert;
   });
   await changed(deps, service.id);
@@ -143,6 +156,11 @@ export async function activateCertificate(deps: Deps, actor: Actor, service: Ser
     });
     const cert = await tx.samlCertificate.update({ where: { id: certificateId }, data: { status: 'active' } });
     await recordAudit(tx, actor, 'saml.certificate.activated', service.organizationId, cert.id, { service_id: serviceId, ...presentCertificate(cert) });
+    await enqueueEvent(tx, {
+      organizationId: service.organizationId,
+      type: 'saml.certificate.rotated',
+      data: { service_id: serviceId, certificate_id: cert.id, status: 'active' },
+    });
     return cert;
   });
   await changed(deps, serviceId);

@@ -1,0 +1,58 @@
+// Events fire from the sign-in paths (docs/api.md, Webhooks): an SSO sign-in sends user.signed_in
+// (written in the sign-in's group commit), a wrong password on the hosted page and a refused SAML
+// request send sign_in.refused. Every delivery is verified with the `standardwebhooks` package.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databases } from '../helpers/databases.ts';
+import { suiteServer } from '../helpers/suite.ts';
+import { CookieJar, completeSignIn, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
+import { authnRequest, redirectQuery, sendRedirect } from '../helpers/saml-attacks.ts';
+import { expectStatus } from '../helpers/admin-plane.ts';
+import { Receiver } from '../helpers/webhook-receiver.ts';
+
+describe.each(databases())('webhook events from sign-ins on $name', (factory) => {
+  const srv = suiteServer(factory, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true' });
+  let world: SamlWorld;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    world = await samlWorld(srv.url);
+    receiver = await Receiver.start();
+    const res = await world.admin.client.post<{ secret: string }>(`/api/organizations/${world.org}/webhooks`, { url: receiver.url, events: ['*'] });
+    expectStatus(res, 201);
+    receiver.secrets = [res.body.secret];
+  });
+  afterAll(async () => {
+    await receiver.close();
+  });
+
+  it('an SSO sign-in sends user.signed_in, then a second one from the session sends another', async () => {
+    const jar = new CookieJar();
+    const first = await sendRedirect(world.urls.sso, redirectQuery(authnRequest(world.urls.sso)), jar);
+    samlResponseFrom(await completeSignIn(world, jar, first));
+    await receiver.waitFor(() => receiver.of('user.signed_in').length === 1, 'user.signed_in');
+    // From the IdP session this time: no sign-in page, the same group commit.
+    samlResponseFrom(await sendRedirect(world.urls.sso, redirectQuery(authnRequest(world.urls.sso)), jar));
+    await receiver.waitFor(() => receiver.of('user.signed_in').length === 2, 'the second user.signed_in');
+    for (const hit of receiver.of('user.signed_in')) {
+      expect(hit.verifiedBy).toEqual([0]);
+      expect(hit.data).toMatchObject({ organization: { slug: world.org }, user: { id: world.userId, email: world.userEmail }, service: world.svc });
+      expect(hit.data.event_id).toBe(hit.id);
+    }
+    expect(new Set(receiver.of('user.signed_in').map((h) => h.id)).size).toBe(2);
+  });
+
+  it('a wrong password on the hosted page and a refused SAML request send sign_in.refused with the reason', async () => {
+    const jar = new CookieJar();
+    const first = await sendRedirect(world.urls.sso, redirectQuery(authnRequest(world.urls.sso)), jar);
+    const page = await completeSignIn(world, jar, first, 'not the password at all');
+    expect(page.status).toBe(401);
+    const bad = await sendRedirect(world.urls.sso, redirectQuery(authnRequest(world.urls.sso, { acs: 'https://evil.example/acs' })));
+    expect(bad.status).toBe(400);
+    await receiver.waitFor(() => receiver.of('sign_in.refused').length === 2, 'two sign_in.refused');
+    const password = receiver.of('sign_in.refused').find((h) => h.data.stage === 'sign_in_page');
+    const request = receiver.of('sign_in.refused').find((h) => h.data.stage === 'saml_request');
+    expect(password?.data).toMatchObject({ reason: 'wrong_password', stage: 'sign_in_page', email: world.userEmail, user_id: world.userId });
+    expect(request?.data).toMatchObject({ reason: 'acs_mismatch', stage: 'saml_request', service: world.svc });
+    expect(JSON.stringify(password?.data)).not.toContain('not the password');
+  });
+});
