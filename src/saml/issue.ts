@@ -1,6 +1,6 @@
 // The last step of SSO for a signed-in user: link the user to the service, record the login, choose
 // the NameID, gather attributes, sign the Response and hand the browser an auto-POST page to the
-// registered ACS (never any other URL).
+// verified ACS endpoint (never any other URL).
 import type { AppContext } from '../http/context.ts';
 import { serviceUnavailable } from '../http/errors.ts';
 import { escapeHtml, page, sendPage } from '../http/html.ts';
@@ -51,14 +51,15 @@ export function renderAutoPostForm(
   ctx.set('Pragma', 'no-cache');
 }
 
-export async function issueResponse(
-  saml: SamlRuntime,
-  ctx: AppContext,
-  target: ResolvedService,
-  session: LiveSession,
-  inResponseTo: string | undefined,
-  relayState: string | undefined,
-): Promise<void> {
+/** Where a Response goes and what it answers: `acsUrl` is an endpoint checkAcs verified (or the default). */
+export interface Reply {
+  acsUrl: string;
+  inResponseTo: string | undefined;
+  relayState: string | undefined;
+}
+
+export async function issueResponse(saml: SamlRuntime, ctx: AppContext, target: ResolvedService, session: LiveSession, reply: Reply): Promise<void> {
+  const { acsUrl, inResponseTo, relayState } = reply;
   const sign = signer(target);
   // Unguessable, and time-ordered so its unique index takes inserts at one edge (see sortableToken).
   const sessionIndex = `_${sortableToken()}`;
@@ -80,8 +81,8 @@ export async function issueResponse(
     nameId: chosen,
     at: new Date(),
   });
-  const xml = buildSuccessResponse(
-    { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() },
+  const xml = await buildSuccessResponse(
+    { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date(), acsUrl },
     {
       nameId: chosen ?? record.persistentNameId,
       nameIdFormat: format,
@@ -91,19 +92,13 @@ export async function issueResponse(
     },
     sign,
   );
-  renderAutoPost(ctx, target.settings.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);
+  renderAutoPost(ctx, acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);
 }
 
 /** An error status (e.g. NoPassive) to the verified ACS: signed, and never with an Assertion. */
-export function issueErrorResponse(
-  ctx: AppContext,
-  target: ResolvedService,
-  status: string,
-  message: string,
-  inResponseTo: string | undefined,
-  relayState: string | undefined,
-): void {
+export function issueErrorResponse(ctx: AppContext, target: ResolvedService, status: string, message: string, reply: Reply): void {
   const sign = signer(target);
-  const xml = buildErrorResponse({ idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() }, status, message, sign);
-  renderAutoPost(ctx, target.settings.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);
+  const input = { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo: reply.inResponseTo, now: new Date(), acsUrl: reply.acsUrl };
+  const xml = buildErrorResponse(input, status, message, sign);
+  renderAutoPost(ctx, reply.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), reply.relayState);
 }

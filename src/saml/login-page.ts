@@ -90,12 +90,19 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     await deps.limits.ssoLoginEmail.reset(`${orgId}:${email}`);
     const session = await startSession(db, ctx, orgId, user);
     const target = await saml.directory.byId(pending.serviceId);
-    // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it.
-    if (!target || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
+    // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it, and a
+    // request's ACS only while it is still registered (the configuration may have changed meanwhile).
+    const acsUrl = pending.acsUrl ?? target?.settings.acsUrl;
+    if (
+      !target ||
+      (pending.requestId === null && !target.settings.allowIdpInitiated) ||
+      !target.settings.acsEndpoints.some((e) => e.url === acsUrl) ||
+      acsUrl === undefined
+    ) {
       render(ctx, 400, EXPIRED);
       return;
     }
-    await issueResponse(saml, ctx, target, session, pending.requestId ?? undefined, pending.relayState ?? undefined);
+    await issueResponse(saml, ctx, target, session, { acsUrl, inResponseTo: pending.requestId ?? undefined, relayState: pending.relayState ?? undefined });
   });
 
   return router;

@@ -39,18 +39,20 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
   const sso = async (ctx: AppContext, msg: IncomingMessage) => {
     const t = await target(ctx);
     const req = await acceptAuthnRequest(msg, t, saml);
+    const reply = { acsUrl: req.replyTo, inResponseTo: req.id, relayState: msg.relayState };
     const session = req.forceAuthn ? null : await currentSession(deps.database, ctx, t.org.id);
     if (session) {
-      await issueResponse(saml, ctx, t, session, req.id, msg.relayState);
+      await issueResponse(saml, ctx, t, session, reply);
       count('success_session');
       return;
     }
     if (req.isPassive) {
-      issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
+      issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', reply);
       count('no_passive');
       return;
     }
-    const state = await storePending(db, { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn });
+    const pending = { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn, acsUrl: req.replyTo };
+    const state = await storePending(db, pending);
     count('sign_in_required');
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
@@ -73,7 +75,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     await sso(ctx, { binding: 'post', rawParams: new Map(), message: body.SAMLRequest ?? '', relayState: body.RelayState });
   });
 
-  // IdP-initiated SSO: an unsolicited Response (no InResponseTo) to the registered ACS, nowhere else.
+  // IdP-initiated SSO: an unsolicited Response (no InResponseTo) to the default ACS endpoint, nowhere else.
   router.get('/init', refusals, async (ctx) => {
     const t = await target(ctx);
     if (!t.settings.allowIdpInitiated) throw refuse('idp_initiated_disabled', 'IdP-initiated sign-in is not enabled for this service');
@@ -83,12 +85,12 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     assertRelayState(relay);
     const session = await currentSession(deps.database, ctx, t.org.id);
     if (session) {
-      await issueResponse(saml, ctx, t, session, undefined, relay);
+      await issueResponse(saml, ctx, t, session, { acsUrl: t.settings.acsUrl, inResponseTo: undefined, relayState: relay });
       count('idp_initiated_session');
       return;
     }
     // No request ID to answer: after sign-in the flow resumes with an unsolicited Response.
-    const state = await storePending(db, { serviceId: t.service.id, requestId: null, relayState: relay, forceAuthn: false });
+    const state = await storePending(db, { serviceId: t.service.id, requestId: null, relayState: relay, forceAuthn: false, acsUrl: null });
     count('idp_initiated_sign_in');
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(`/login?state=${encodeURIComponent(state)}`);

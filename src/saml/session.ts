@@ -87,6 +87,8 @@ export interface PendingInput {
   requestId: string | null;
   relayState: string | undefined;
   forceAuthn: boolean;
+  /** The endpoint checkAcs chose; null: the default at the time of the Response (IdP-initiated). */
+  acsUrl: string | null;
 }
 
 /** Stores a request waiting for sign-in; returns the opaque state for /login?state=. */
@@ -100,6 +102,7 @@ export async function storePending(db: Db, p: PendingInput): Promise<string> {
       requestId: p.requestId,
       relayState: p.relayState ?? null,
       forceAuthn: p.forceAuthn,
+      acsUrl: p.acsUrl,
       expiresAt: new Date(Date.now() + PENDING_TTL_MS),
     },
   });

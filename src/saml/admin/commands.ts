@@ -14,6 +14,7 @@ import { presentSamlConfig } from './present.ts';
 
 const BOTH_UNSIGNED = 'At least one of sign_assertions and sign_response must be true';
 const WANT_NEEDS_CERT = 'want_authn_requests_signed needs sp_certificate';
+const ENCRYPT_NEEDS_CERT = 'encrypt_assertions needs sp_encryption_certificate';
 
 const changed = (deps: Deps, serviceId: string) => deps.invalidation.publish({ kind: 'service', id: serviceId });
 const hasActive = async (db: Db, serviceId: string) => (await db.samlCertificate.count({ where: { serviceId, status: 'active' } })) > 0;
@@ -24,8 +25,9 @@ const hasActive = async (db: Db, serviceId: string) => (await db.samlCertificate
  */
 function checkMerged(
   existing: SamlConfig | null,
-  body: { sign_assertions?: boolean | undefined; sign_response?: boolean | undefined; want_authn_requests_signed?: boolean | undefined },
+  body: SamlPayload,
   spCertificate: string | null | undefined,
+  encryptionCertificate: string | null | undefined,
 ): void {
   const signAssertions = body.sign_assertions ?? existing?.signAssertions ?? true;
   const signResponse = body.sign_response ?? existing?.signResponse ?? true;
@@ -33,22 +35,37 @@ function checkMerged(
   const want = body.want_authn_requests_signed ?? existing?.wantAuthnRequestsSigned ?? false;
   const cert = spCertificate !== undefined ? spCertificate : (existing?.spCertificate ?? null);
   if (want && !cert) throw badRequest(WANT_NEEDS_CERT, [{ field: 'want_authn_requests_signed', message: WANT_NEEDS_CERT }]);
+  const encrypt = body.encrypt_assertions ?? existing?.encryptAssertions ?? false;
+  const encryptionCert = encryptionCertificate !== undefined ? encryptionCertificate : (existing?.spEncryptionCertificate ?? null);
+  if (encrypt && !encryptionCert) throw badRequest(ENCRYPT_NEEDS_CERT, [{ field: 'encrypt_assertions', message: ENCRYPT_NEEDS_CERT }]);
 }
 
-/** The SP's certificate to store (normalised PEM), after the key-strength checks; null and undefined pass through. */
-function checkedSpCertificate(spCertificate: string | null | undefined): string | null | undefined {
-  if (typeof spCertificate !== 'string') return spCertificate;
-  const checked = checkSpCertificate(spCertificate);
-  if (!checked.ok) throw badRequest(checked.reason, [{ field: 'sp_certificate', message: checked.reason }]);
+/** An SP certificate to store (normalised PEM), after the key-strength checks; null and undefined pass through. */
+function checkedCertificate(pem: string | null | undefined, field: 'sp_certificate' | 'sp_encryption_certificate'): string | null | undefined {
+  if (typeof pem !== 'string') return pem;
+  const checked = checkSpCertificate(pem, field);
+  if (!checked.ok) throw badRequest(checked.reason, [{ field, message: checked.reason }]);
   return checked.pem;
 }
 
+/**
+ * acs_urls sets every endpoint (acs_url then holds the default's URL, for readers of that column); acs_url
+ * alone means one default endpoint, so it clears a stored list.
+ */
+function acsColumns(body: SamlPayload) {
+  if (body.acs_urls) {
+    const byDefault = body.acs_urls.find((e) => e.is_default) ?? body.acs_urls[0];
+    return { acsUrl: byDefault?.url ?? null, acsUrls: JSON.stringify(body.acs_urls) };
+  }
+  return body.acs_url !== undefined ? { acsUrl: body.acs_url, acsUrls: '[]' } : {};
+}
+
 /** The columns the payload sets; a field it leaves out keeps its stored value. */
-function columns(body: SamlPayload, spCertificate: string | null | undefined) {
+function columns(body: SamlPayload, spCertificate: string | null | undefined, encryptionCertificate: string | null | undefined) {
   return {
     enabled: body.enabled,
     ...(body.entity_id !== undefined ? { entityId: body.entity_id } : {}),
-    ...(body.acs_url !== undefined ? { acsUrl: body.acs_url } : {}),
+    ...acsColumns(body),
     ...(body.slo_url !== undefined ? { sloUrl: body.slo_url } : {}),
     ...(body.name_id_format !== undefined ? { nameIdFormat: body.name_id_format } : {}),
     ...(body.attribute_mapping !== undefined ? { attributeMapping: JSON.stringify(body.attribute_mapping) } : {}),
@@ -57,18 +74,22 @@ function columns(body: SamlPayload, spCertificate: string | null | undefined) {
     ...(spCertificate !== undefined ? { spCertificate } : {}),
     ...(body.want_authn_requests_signed !== undefined ? { wantAuthnRequestsSigned: body.want_authn_requests_signed } : {}),
     ...(body.allow_idp_initiated !== undefined ? { allowIdpInitiated: body.allow_idp_initiated } : {}),
+    ...(body.encrypt_assertions !== undefined ? { encryptAssertions: body.encrypt_assertions } : {}),
+    ...(encryptionCertificate !== undefined ? { spEncryptionCertificate: encryptionCertificate } : {}),
+    ...(body.encryption_algorithm !== undefined ? { encryptionAlgorithm: body.encryption_algorithm } : {}),
   };
 }
 
 /** Stores the configuration; enabling a service without an active certificate also gives it one. */
 export async function configureSaml(deps: Deps, saml: SamlRuntime, access: OrgAccess, service: Service, body: SamlPayload): Promise<void> {
   const { db } = deps;
-  const spCertificate = checkedSpCertificate(body.sp_certificate);
-  checkMerged(await db.samlConfig.findUnique({ where: { serviceId: service.id } }), body, spCertificate);
+  const spCertificate = checkedCertificate(body.sp_certificate, 'sp_certificate');
+  const encryptionCertificate = checkedCertificate(body.sp_encryption_certificate, 'sp_encryption_certificate');
+  checkMerged(await db.samlConfig.findUnique({ where: { serviceId: service.id } }), body, spCertificate, encryptionCertificate);
   // Key generation is CPU work: do it before the transaction, use it only if still needed inside.
   const needsCert = body.enabled && !(await hasActive(db, service.id));
   const fresh = needsCert ? generateCertificate(saml.sealer, { organization: access.org.name, service: service.name }) : null;
-  const data = columns(body, spCertificate);
+  const data = columns(body, spCertificate, encryptionCertificate);
   await db.$transaction(async (tx) => {
     await tx.samlConfig.upsert({
       where: { serviceId: service.id },

@@ -1,6 +1,6 @@
 import type { SamlConfig } from '../../db/models.ts';
 import { parseStringRecord } from '../../http/present.ts';
-import { NAME_ID_FORMATS, type IdpUrls } from '../settings.ts';
+import { NAME_ID_FORMATS, acsEndpointsFrom, type IdpUrls } from '../settings.ts';
 
 /** The service's SAML configuration (defaults when it was never configured) and the IdP's URLs for it. */
 export function presentSamlConfig(row: SamlConfig | null, urls: IdpUrls, hasCertificate: boolean) {
@@ -8,6 +8,7 @@ export function presentSamlConfig(row: SamlConfig | null, urls: IdpUrls, hasCert
     enabled: row?.enabled ?? false,
     entity_id: row?.entityId ?? null,
     acs_url: row?.acsUrl ?? null,
+    acs_urls: row ? acsEndpointsFrom(row).map((e) => ({ url: e.url, binding: 'HTTP-POST', index: e.index, is_default: e.isDefault })) : [],
     slo_url: row?.sloUrl ?? null,
     name_id_format: row?.nameIdFormat ?? NAME_ID_FORMATS.email,
     attribute_mapping: row ? parseStringRecord(row.attributeMapping) : {},
@@ -16,6 +17,9 @@ export function presentSamlConfig(row: SamlConfig | null, urls: IdpUrls, hasCert
     sp_certificate: row?.spCertificate ?? null,
     want_authn_requests_signed: row?.wantAuthnRequestsSigned ?? false,
     allow_idp_initiated: row?.allowIdpInitiated ?? true,
+    encrypt_assertions: row?.encryptAssertions ?? false,
+    sp_encryption_certificate: row?.spEncryptionCertificate ?? null,
+    encryption_algorithm: row?.encryptionAlgorithm ?? 'aes256-gcm',
     has_certificate: hasCertificate,
     idp_entity_id: urls.entityId,
     metadata_url: urls.metadata,
