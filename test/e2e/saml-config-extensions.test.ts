@@ -103,4 +103,106 @@ describe.each(databases())('SAML configuration additions (CONTRACT §14) on $nam
       expect(expectError(res, 400).error).toMatch(/encryption certificate: key must be at least 2048 bits/);
     });
   });
+
+  describe('acs_urls', () => {
+    const A = 'https://sp.example.com/acs-a';
+    const B = 'https://sp.example.com/acs-b';
+    const base = { enabled: true, entity_id: 'https://sp.example.com/metadata' };
+
+    it('stored with their indexes; acs_url in GET is the default; no is_default → the first; acs_url alone later means one endpoint', async () => {
+      const t = await freshSamlService(owner);
+      expectStatus(
+        await owner.client.post(t.path(), {
+          ...base,
+          acs_urls: [
+            { url: A, binding: 'HTTP-POST', index: 1 },
+            { url: B, index: 2, is_default: true },
+          ],
+        }),
+        200,
+      );
+      let cfg = (await samlConfigOf(owner, t.path())) as unknown as Record<string, unknown>;
+      expect(cfg.acs_url).toBe(B);
+      expect(cfg.acs_urls).toEqual([
+        { url: A, binding: 'HTTP-POST', index: 1, is_default: false },
+        { url: B, binding: 'HTTP-POST', index: 2, is_default: true },
+      ]);
+      expectStatus(
+        await owner.client.post(t.path(), {
+          ...base,
+          acs_urls: [
+            { url: B, index: 9 },
+            { url: A, index: 4 },
+          ],
+        }),
+        200,
+      );
+      cfg = (await samlConfigOf(owner, t.path())) as unknown as Record<string, unknown>;
+      expect(cfg.acs_url).toBe(B);
+      expect((cfg.acs_urls as { is_default: boolean }[]).map((e) => e.is_default)).toEqual([true, false]);
+      // Sent together, acs_url must be the default endpoint.
+      expectStatus(await owner.client.post(t.path(), { ...base, acs_url: B, acs_urls: [{ url: B, index: 0 }] }), 200);
+      expect(fieldsOf(await owner.client.post(t.path(), { ...base, acs_url: A, acs_urls: [{ url: B, index: 0 }] }))).toContain('acs_url');
+      expectStatus(await owner.client.post(t.path(), { ...base, acs_url: A }), 200);
+      cfg = (await samlConfigOf(owner, t.path())) as unknown as Record<string, unknown>;
+      expect(cfg.acs_url).toBe(A);
+      expect(cfg.acs_urls).toEqual([{ url: A, binding: 'HTTP-POST', index: 0, is_default: true }]);
+    });
+
+    it.each([
+      [
+        'a repeated index',
+        [
+          { url: A, index: 1 },
+          { url: B, index: 1 },
+        ],
+      ],
+      [
+        'two defaults',
+        [
+          { url: A, index: 1, is_default: true },
+          { url: B, index: 2, is_default: true },
+        ],
+      ],
+      ['an index above 32767', [{ url: A, index: 32768 }]],
+      ['a negative index', [{ url: A, index: -1 }]],
+      ['the Redirect binding', [{ url: A, index: 0, binding: 'HTTP-Redirect' }]],
+      ['a non-https URL', [{ url: 'http://sp.example.com/acs', index: 0 }]],
+      ['a URL with a fragment', [{ url: `${A}#x`, index: 0 }]],
+      ['an empty list', []],
+      ['33 endpoints', Array.from({ length: 33 }, (_, i) => ({ url: `${A}/${i}`, index: i }))],
+      ['an unknown field', [{ url: A, index: 0, extra: 1 }]],
+    ])('%s is a 400 naming acs_urls (or the unknown field), nothing stored', async (_name, list) => {
+      const t = await freshSamlService(owner);
+      const fields = fieldsOf(await owner.client.post(t.path(), { ...base, acs_urls: list }));
+      expect(fields.join(',')).toMatch(/acs_urls|extra/);
+      expect((await samlConfigOf(owner, t.path())).enabled).toBe(false);
+    });
+
+    it('SP metadata import fills every HTTP-POST endpoint with its index (Redirect ones left out); an explicit acs_url replaces them', async () => {
+      const acs = (index: number, location: string, extra = '', binding = POST) =>
+        `<md:AssertionConsumerService index="${index}" Binding="${binding}" Location="${location}"${extra}/>`;
+      const xml =
+        `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://multi.example.org/sp"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+        acs(0, 'https://multi.example.org/acs0', ' isDefault="false"') +
+        acs(1, 'https://multi.example.org/redirect', '', 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect') +
+        acs(5, 'https://multi.example.org/acs5') +
+        acs(2, 'https://multi.example.org/acs2') +
+        `</md:SPSSODescriptor></md:EntityDescriptor>`;
+      const t = await freshSamlService(owner);
+      expectStatus(await owner.client.post(t.path(), { enabled: true, sp_metadata_xml: xml }), 200);
+      const cfg = (await samlConfigOf(owner, t.path())) as unknown as Record<string, unknown>;
+      // No isDefault="true": the first endpoint not marked isDefault="false" is the default.
+      expect(cfg.acs_url).toBe('https://multi.example.org/acs5');
+      expect(cfg.acs_urls).toEqual([
+        { url: 'https://multi.example.org/acs0', binding: 'HTTP-POST', index: 0, is_default: false },
+        { url: 'https://multi.example.org/acs5', binding: 'HTTP-POST', index: 5, is_default: true },
+        { url: 'https://multi.example.org/acs2', binding: 'HTTP-POST', index: 2, is_default: false },
+      ]);
+      expectStatus(await owner.client.post(t.path(), { enabled: true, sp_metadata_xml: xml, acs_url: 'https://multi.example.org/only' }), 200);
+      expect(((await samlConfigOf(owner, t.path())) as unknown as Record<string, unknown>).acs_urls).toEqual([
+        { url: 'https://multi.example.org/only', binding: 'HTTP-POST', index: 0, is_default: true },
+      ]);
+    });
+  });
 });
