@@ -95,6 +95,7 @@ export async function responsesPerSecond(durationMs = 2000, encryptionCertificat
     acsUrl: SP_ACS,
     sloUrl: null,
     nameIdFormat: NAME_ID_FORMATS.email,
+    nameIdSource: null,
     attributeMapping: [
       ['email', 'email'],
       ['id', 'uid'],

@@ -12,6 +12,7 @@ import { NAME_ID_FORMATS } from './settings.ts';
 import { buildErrorResponse, buildSuccessResponse, transientNameId, type AssertionSubject, type Signer } from './response.ts';
 import type { ResolvedService } from './pipeline/types.ts';
 import type { LiveSession } from './session.ts';
+import { refuse } from './pipeline/reasons.ts';
 
 /** The service's active signing key; 503 when it has none (never sign with anything else). */
 export function signer(target: ResolvedService): Signer {
@@ -20,13 +21,43 @@ export function signer(target: ResolvedService): Signer {
   return { key: key.key, certificatePem: key.certificatePem };
 }
 
-function attributesFor(user: LiveSession['user'], sub: SubscriptionFacts | undefined): AssertionSubject['attributes'] {
+/** `name`: the user's `name` attribute, else given_name and family_name joined; absent when none is set. */
+function displayName(attributes: Record<string, string>): string | undefined {
+  if (attributes.name) return attributes.name;
+  const joined = [attributes.given_name, attributes.family_name].filter((p) => p).join(' ');
+  return joined || undefined;
+}
+
+function attributesFor(session: LiveSession, sub: SubscriptionFacts | undefined): AssertionSubject['attributes'] {
+  const { user } = session;
+  const name = displayName(user.attributes);
   return {
+    ...Object.fromEntries(Object.entries(user.attributes).map(([k, v]) => [`attributes.${k}`, v])),
     id: user.id,
     email: user.email,
     created_at: user.createdAt.toISOString(),
+    groups: user.groups,
+    mfa: session.mfaAt ? 'true' : 'false',
+    ...(name !== undefined ? { name } : {}),
     ...(sub ? { plan_id: sub.plan_id, plan_name: sub.plan_name, subscription_status: sub.status, features: parseStringArray(sub.features) } : {}),
   };
+}
+
+/**
+ * The NameID for the emailAddress and unspecified formats (persistent: null, chosen when the sign-in is
+ * recorded; transient: fresh). A name_id_source attribute the user lacks refuses the sign-in: sending
+ * another value would let the SP match the wrong account.
+ */
+function chooseNameId(settings: ResolvedService['settings'], user: LiveSession['user']): string | null {
+  const format = settings.nameIdFormat;
+  if (format === NAME_ID_FORMATS.persistent) return null;
+  if (format === NAME_ID_FORMATS.transient) return transientNameId();
+  const source = settings.nameIdSource ?? (format === NAME_ID_FORMATS.unspecified ? 'id' : 'email');
+  if (source === 'id') return user.id;
+  if (source === 'email') return user.email;
+  const value = user.attributes[source.slice('attributes.'.length)]?.trim();
+  if (!value) throw refuse('name_id_unavailable', `This account has no ${source} value, which this service uses as the NameID`, { expected: source });
+  return value;
 }
 
 export function renderAutoPost(ctx: AppContext, acsUrl: string, samlResponse: string, relayState: string | undefined): void {
@@ -64,14 +95,7 @@ export async function issueResponse(saml: SamlRuntime, ctx: AppContext, target: 
   // Unguessable, and time-ordered so its unique index takes inserts at one edge (see sortableToken).
   const sessionIndex = `_${sortableToken()}`;
   const format = target.settings.nameIdFormat;
-  const chosen =
-    format === NAME_ID_FORMATS.persistent
-      ? null
-      : format === NAME_ID_FORMATS.transient
-        ? transientNameId()
-        : format === NAME_ID_FORMATS.unspecified
-          ? session.user.id
-          : session.user.email;
+  const chosen = chooseNameId(target.settings, session.user);
   // One commit: link (first login), login records, and the session's record of this service (for SLO).
   const record = await saml.signIns.record({
     serviceId: target.service.id,
@@ -88,7 +112,7 @@ export async function issueResponse(saml: SamlRuntime, ctx: AppContext, target: 
       nameIdFormat: format,
       sessionIndex,
       authnInstant: session.authnInstant,
-      attributes: attributesFor(session.user, record.subscription),
+      attributes: attributesFor(session, record.subscription),
     },
     sign,
   );

@@ -6,6 +6,7 @@ import { sql } from '../db/client.ts';
 import { bool, date, dateOrNull, runRead, text } from '../db/statements.ts';
 import type { AppContext } from '../http/context.ts';
 import { hashToken, newId, newToken } from '../security/random.ts';
+import { parseStringArray, parseStringRecord } from '../http/present.ts';
 
 export const SESSION_TTL_MS = 8 * 3600 * 1000;
 const PENDING_TTL_MS = 10 * 60 * 1000;
@@ -34,7 +35,22 @@ export function setCookie(
 export interface LiveSession {
   id: string;
   authnInstant: Date;
-  user: { id: string; email: string; createdAt: Date };
+  /** When a second factor was verified in this session; null: password only. */
+  mfaAt: Date | null;
+  user: SessionUser;
+}
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  createdAt: Date;
+  groups: string[];
+  attributes: Record<string, string>;
+}
+
+/** The user as an assertion needs it, from the row's columns (groups and attributes are JSON text). */
+export function sessionUser(row: { id: string; email: string; createdAt: Date; groups: string; attributes: string }): SessionUser {
+  return { id: row.id, email: row.email, createdAt: row.createdAt, groups: parseStringArray(row.groups), attributes: parseStringRecord(row.attributes) };
 }
 
 /** The browser's live session with this organization, if any: one indexed read, session and user together. */
@@ -44,8 +60,9 @@ export async function currentSession(database: Database, ctx: AppContext, orgId:
   const [s] = await runRead(
     database.prisma,
     database.direct,
-    sql`SELECT s."id", s."organization_id", s."authn_instant", s."expires_at", s."ended_at",
-      u."id" AS "user_id", u."email", u."disabled", u."organization_id" AS "user_organization_id", u."created_at" AS "user_created_at"
+    sql`SELECT s."id", s."organization_id", s."authn_instant", s."expires_at", s."ended_at", s."mfa_at",
+      u."id" AS "user_id", u."email", u."disabled", u."organization_id" AS "user_organization_id", u."created_at" AS "user_created_at",
+      u."groups", u."attributes"
     FROM "idp_sessions" s JOIN "users" u ON u."id" = s."user_id" WHERE s."token_hash" = ${hashToken(token)}`,
   );
   if (!s) return null;
@@ -59,13 +76,20 @@ export async function currentSession(database: Database, ctx: AppContext, orgId:
     ? {
         id: text(s, 'id'),
         authnInstant: date(s, 'authn_instant'),
-        user: { id: text(s, 'user_id'), email: text(s, 'email'), createdAt: date(s, 'user_created_at') },
+        mfaAt: dateOrNull(s, 'mfa_at'),
+        user: sessionUser({
+          id: text(s, 'user_id'),
+          email: text(s, 'email'),
+          createdAt: date(s, 'user_created_at'),
+          groups: text(s, 'groups'),
+          attributes: text(s, 'attributes'),
+        }),
       }
     : null;
 }
 
 /** Starts a fresh session (never reusing any id the browser brought) and sets its cookie. */
-export async function startSession(db: Db, ctx: AppContext, orgId: string, user: LiveSession['user']): Promise<LiveSession> {
+export async function startSession(db: Db, ctx: AppContext, orgId: string, user: Parameters<typeof sessionUser>[0]): Promise<LiveSession> {
   const token = newToken();
   const now = new Date();
   const row = await db.idpSession.create({
@@ -79,7 +103,7 @@ export async function startSession(db: Db, ctx: AppContext, orgId: string, user:
     },
   });
   setCookie(ctx, sessionCookieName(orgId), token, { maxAgeSeconds: SESSION_TTL_MS / 1000, sameSite: 'None' });
-  return { id: row.id, authnInstant: now, user: { id: user.id, email: user.email, createdAt: user.createdAt } };
+  return { id: row.id, authnInstant: now, mfaAt: row.mfaAt, user: sessionUser(user) };
 }
 
 export interface PendingInput {

@@ -12,8 +12,17 @@ export const NAME_ID_FORMATS = {
   transient: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
 } as const;
 export const NAME_ID_FORMAT_VALUES = Object.values(NAME_ID_FORMATS) as [string, ...string[]];
-export const ATTRIBUTE_SOURCES = ['id', 'email', 'created_at', 'plan_id', 'plan_name', 'subscription_status', 'features'] as const;
-export type AttributeSource = (typeof ATTRIBUTE_SOURCES)[number];
+export const ATTRIBUTE_SOURCES = ['id', 'email', 'created_at', 'plan_id', 'plan_name', 'subscription_status', 'features', 'groups', 'name', 'mfa'] as const;
+/** A fixed source, or `attributes.<name>`: one of the directory user's own attributes. */
+export type AttributeSource = (typeof ATTRIBUTE_SOURCES)[number] | `attributes.${string}`;
+/** `attributes.<name>`, the name as the user directory allows it. */
+export const USER_ATTRIBUTE_SOURCE = /^attributes\.[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+export const isAttributeSource = (source: string): source is AttributeSource =>
+  (ATTRIBUTE_SOURCES as readonly string[]).includes(source) || USER_ATTRIBUTE_SOURCE.test(source);
+/** Where the NameID comes from for the emailAddress and unspecified formats. */
+export const isNameIdSource = (source: string): boolean => source === 'email' || source === 'id' || USER_ATTRIBUTE_SOURCE.test(source);
+/** The formats whose NameID an admin may source (persistent and transient are Tessera's own values). */
+export const SOURCED_FORMATS: readonly string[] = [NAME_ID_FORMATS.email, NAME_ID_FORMATS.unspecified];
 
 /** One ACS endpoint (HTTP-POST, the only response binding). */
 export interface AcsEndpoint {
@@ -33,6 +42,8 @@ export interface SamlSettings {
   acsEndpoints: AcsEndpoint[];
   sloUrl: string | null;
   nameIdFormat: string;
+  /** email | id | attributes.<name>; null: the format's own default (email, or the id for unspecified). */
+  nameIdSource: string | null;
   attributeMapping: [AttributeSource, string][];
   signAssertions: boolean;
   signResponse: boolean;
@@ -79,7 +90,8 @@ export function settingsFrom(row: SamlConfig): SamlSettings {
     acsEndpoints,
     sloUrl: row.sloUrl,
     nameIdFormat: row.nameIdFormat,
-    attributeMapping: Object.entries(mapping).filter((e): e is [AttributeSource, string] => (ATTRIBUTE_SOURCES as readonly string[]).includes(e[0])),
+    nameIdSource: row.nameIdSource && SOURCED_FORMATS.includes(row.nameIdFormat) ? row.nameIdSource : null,
+    attributeMapping: Object.entries(mapping).filter((e): e is [AttributeSource, string] => isAttributeSource(e[0])),
     signAssertions: row.signAssertions,
     signResponse: row.signResponse,
     spCertificate: row.spCertificate,

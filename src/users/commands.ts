@@ -25,7 +25,16 @@ export async function listUsers(db: Db, organizationId: string, page: Page, emai
 export async function createUser(db: Db, organizationId: string, input: CreateUserInput) {
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   try {
-    return await db.user.create({ data: { id: newId('usr'), organizationId, email: input.email, passwordHash } });
+    return await db.user.create({
+      data: {
+        id: newId('usr'),
+        organizationId,
+        email: input.email,
+        passwordHash,
+        ...(input.groups ? { groups: JSON.stringify(input.groups) } : {}),
+        ...(input.attributes ? { attributes: JSON.stringify(input.attributes) } : {}),
+      },
+    });
   } catch (err) {
     throw emailTaken(err);
   }
@@ -36,7 +45,13 @@ export async function updateUser(db: Db, user: User, input: UpdateUserInput) {
     return await db.$transaction(async (tx) => {
       const row = await tx.user.update({
         where: { id: user.id },
-        data: { ...(input.email !== undefined ? { email: input.email } : {}), ...(input.disabled !== undefined ? { disabled: input.disabled } : {}) },
+        // groups and attributes, when sent, replace the stored ones as a whole.
+        data: {
+          ...(input.email !== undefined ? { email: input.email } : {}),
+          ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
+          ...(input.groups !== undefined ? { groups: JSON.stringify(input.groups) } : {}),
+          ...(input.attributes !== undefined ? { attributes: JSON.stringify(input.attributes) } : {}),
+        },
       });
       // Disabling ends the user's IdP sessions at once.
       if (input.disabled === true) await tx.idpSession.updateMany({ where: { userId: user.id, endedAt: null }, data: { endedAt: new Date() } });

@@ -6,7 +6,7 @@ import type { Db } from '../../db/client.ts';
 import type { SamlConfig, Service } from '../../db/models.ts';
 import { badRequest, notFound } from '../../http/errors.ts';
 import type { OrgAccess } from '../../authz/roles.ts';
-import { NAME_ID_FORMATS, checkSpCertificate, idpUrls } from '../settings.ts';
+import { NAME_ID_FORMATS, SOURCED_FORMATS, checkSpCertificate, idpUrls } from '../settings.ts';
 import { generateCertificate, lockSamlConfig, storeCertificate } from '../certificates.ts';
 import type { SamlRuntime } from '../runtime.ts';
 import type { CreateCertificateInput, SamlPayload } from './schemas.ts';
@@ -15,6 +15,7 @@ import { presentSamlConfig } from './present.ts';
 const BOTH_UNSIGNED = 'At least one of sign_assertions and sign_response must be true';
 const WANT_NEEDS_CERT = 'want_authn_requests_signed needs sp_certificate';
 const ENCRYPT_NEEDS_CERT = 'encrypt_assertions needs sp_encryption_certificate';
+const SOURCE_NEEDS_FORMAT = 'name_id_source applies only to the emailAddress and unspecified NameID formats';
 
 const changed = (deps: Deps, serviceId: string) => deps.invalidation.publish({ kind: 'service', id: serviceId });
 const hasActive = async (db: Db, serviceId: string) => (await db.samlCertificate.count({ where: { serviceId, status: 'active' } })) > 0;
@@ -38,6 +39,9 @@ function checkMerged(
   const encrypt = body.encrypt_assertions ?? existing?.encryptAssertions ?? false;
   const encryptionCert = encryptionCertificate !== undefined ? encryptionCertificate : (existing?.spEncryptionCertificate ?? null);
   if (encrypt && !encryptionCert) throw badRequest(ENCRYPT_NEEDS_CERT, [{ field: 'encrypt_assertions', message: ENCRYPT_NEEDS_CERT }]);
+  const source = body.name_id_source !== undefined ? body.name_id_source : (existing?.nameIdSource ?? null);
+  const format = body.name_id_format ?? existing?.nameIdFormat ?? NAME_ID_FORMATS.email;
+  if (source && !SOURCED_FORMATS.includes(format)) throw badRequest(SOURCE_NEEDS_FORMAT, [{ field: 'name_id_source', message: SOURCE_NEEDS_FORMAT }]);
 }
 
 /** An SP certificate to store (normalised PEM), after the key-strength checks; null and undefined pass through. */
@@ -68,6 +72,7 @@ function columns(body: SamlPayload, spCertificate: string | null | undefined, en
     ...acsColumns(body),
     ...(body.slo_url !== undefined ? { sloUrl: body.slo_url } : {}),
     ...(body.name_id_format !== undefined ? { nameIdFormat: body.name_id_format } : {}),
+    ...(body.name_id_source !== undefined ? { nameIdSource: body.name_id_source } : {}),
     ...(body.attribute_mapping !== undefined ? { attributeMapping: JSON.stringify(body.attribute_mapping) } : {}),
     ...(body.sign_assertions !== undefined ? { signAssertions: body.sign_assertions } : {}),
     ...(body.sign_response !== undefined ? { signResponse: body.sign_response } : {}),

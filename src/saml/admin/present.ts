@@ -11,6 +11,7 @@ export function presentSamlConfig(row: SamlConfig | null, urls: IdpUrls, hasCert
     acs_urls: row ? acsEndpointsFrom(row).map((e) => ({ url: e.url, binding: 'HTTP-POST', index: e.index, is_default: e.isDefault })) : [],
     slo_url: row?.sloUrl ?? null,
     name_id_format: row?.nameIdFormat ?? NAME_ID_FORMATS.email,
+    name_id_source: row?.nameIdSource ?? null,
     attribute_mapping: row ? parseStringRecord(row.attributeMapping) : {},
     sign_assertions: row?.signAssertions ?? true,
     sign_response: row?.signResponse ?? true,

@@ -1,15 +1,14 @@
 // What the SAML configuration routes accept (docs/api.md, SAML configuration).
 import { z } from 'zod';
-import { ATTRIBUTE_SOURCES, MAX_ACS_ENDPOINTS, NAME_ID_FORMAT_VALUES, endpointUrl } from '../settings.ts';
+import { ATTRIBUTE_SOURCES, MAX_ACS_ENDPOINTS, NAME_ID_FORMAT_VALUES, endpointUrl, isAttributeSource, isNameIdSource } from '../settings.ts';
 import { MAX_SP_METADATA_BYTES } from '../sp-metadata.ts';
 import { ENCRYPTION_ALGORITHM_NAMES } from '../xml/encrypt.ts';
-
-const SOURCES: ReadonlySet<string> = new Set(ATTRIBUTE_SOURCES);
 
 const AttributeMapping = z.record(z.string(), z.string().trim().min(1, 'Attribute name must not be empty').max(256)).superRefine((m, ctx) => {
   if (Object.keys(m).length > 50) ctx.addIssue({ code: 'custom', message: 'At most 50 attribute mappings' });
   for (const source of Object.keys(m)) {
-    if (!SOURCES.has(source)) ctx.addIssue({ code: 'custom', path: [source], message: `Unknown attribute source; allowed: ${ATTRIBUTE_SOURCES.join(', ')}` });
+    if (!isAttributeSource(source))
+      ctx.addIssue({ code: 'custom', path: [source], message: `Unknown attribute source; allowed: ${ATTRIBUTE_SOURCES.join(', ')}, attributes.<name>` });
   }
 });
 
@@ -55,6 +54,7 @@ export function payloadSchema(allowHttp: boolean) {
       acs_urls: acsEndpoints(url).optional(),
       slo_url: url.nullable().optional(),
       name_id_format: z.enum(NAME_ID_FORMAT_VALUES).optional(),
+      name_id_source: z.string().refine(isNameIdSource, 'name_id_source must be email, id or attributes.<name>').nullable().optional(),
       attribute_mapping: AttributeMapping.optional(),
       sign_assertions: z.boolean().optional(),
       sign_response: z.boolean().optional(),
