@@ -11,6 +11,7 @@ import { createRateLimits } from './http/rate-limit.ts';
 import { ApiKeyAuth } from './service-api/auth.ts';
 import { InvalidationBus } from './db/invalidation.ts';
 import { createMetrics } from './ops/metrics.ts';
+import { startMetadataRefresh } from './saml/metadata-url.ts';
 import { createApp } from './app.ts';
 import { RequestRecords } from './http/request-records.ts';
 import { fastPaths } from './http/internals.ts';
@@ -120,6 +121,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
     fast.accessLines,
   );
   const handle = createApp(deps, metrics, records, () => shuttingDown, fast.routeTable).callback();
+  const stopMetadataRefresh = startMetadataRefresh(deps, metrics);
   // Attached in the same turn as the listen callback's continuation: no request is read before it.
   // Koa's handler settles its own promise (errors are rendered inside it).
   server.on('request', (req, res) => {
@@ -130,6 +132,7 @@ export async function startServer(config: Config, opts: { logDestination?: Desti
   const close = (graceMs = 8000) => {
     closing ??= (async () => {
       shuttingDown = true;
+      stopMetadataRefresh();
       await drain(server, graceMs);
       await apiKeys.stop();
       invalidation.stop();

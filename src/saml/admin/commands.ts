@@ -11,6 +11,7 @@ import { generateCertificate, lockSamlConfig, storeCertificate } from '../certif
 import type { SamlRuntime } from '../runtime.ts';
 import type { CreateCertificateInput, SamlPayload } from './schemas.ts';
 import { presentSamlConfig } from './present.ts';
+import type { MetadataFetch } from './metadata-step.ts';
 
 const BOTH_UNSIGNED = 'At least one of sign_assertions and sign_response must be true';
 const WANT_NEEDS_CERT = 'want_authn_requests_signed needs sp_certificate';
@@ -86,7 +87,32 @@ function columns(body: SamlPayload, spCertificate: string | null | undefined, en
 }
 
 /** Stores the configuration; enabling a service without an active certificate also gives it one. */
-export async function configureSaml(deps: Deps, saml: SamlRuntime, access: OrgAccess, service: Service, body: SamlPayload): Promise<void> {
+/** The metadata-URL columns: a new URL was just fetched (fetched set); null clears it; absent keeps it. */
+function metadataUrlColumns(body: SamlPayload, fetched: MetadataFetch['fetchedMetadata']) {
+  const common = {
+    ...(body.sp_metadata_signing_certificate !== undefined ? { spMetadataSigningCertificate: body.sp_metadata_signing_certificate } : {}),
+    ...(body.metadata_refresh_hours !== undefined ? { metadataRefreshHours: body.metadata_refresh_hours } : {}),
+  };
+  if (body.sp_metadata_url === null) return { ...common, spMetadataUrl: null, metadataFetchedAt: null, metadataNextRefreshAt: null, metadataLastError: null };
+  if (typeof body.sp_metadata_url === 'string' && fetched)
+    return {
+      ...common,
+      spMetadataUrl: body.sp_metadata_url,
+      metadataFetchedAt: new Date(),
+      metadataNextRefreshAt: fetched.nextRefreshAt,
+      metadataLastError: null,
+    };
+  return common;
+}
+
+export async function configureSaml(
+  deps: Deps,
+  saml: SamlRuntime,
+  access: OrgAccess,
+  service: Service,
+  body: SamlPayload,
+  fetched: MetadataFetch['fetchedMetadata'] = null,
+): Promise<void> {
   const { db } = deps;
   const spCertificate = checkedCertificate(body.sp_certificate, 'sp_certificate');
   const encryptionCertificate = checkedCertificate(body.sp_encryption_certificate, 'sp_encryption_certificate');
@@ -94,7 +120,7 @@ export async function configureSaml(deps: Deps, saml: SamlRuntime, access: OrgAc
   // Key generation is CPU work: do it before the transaction, use it only if still needed inside.
   const needsCert = body.enabled && !(await hasActive(db, service.id));
   const fresh = needsCert ? generateCertificate(saml.sealer, { organization: access.org.name, service: service.name }) : null;
-  const data = columns(body, spCertificate, encryptionCertificate);
+  const data = { ...columns(body, spCertificate, encryptionCertificate), ...metadataUrlColumns(body, fetched) };
   await db.$transaction(async (tx) => {
     await tx.samlConfig.upsert({
       where: { serviceId: service.id },

@@ -1,5 +1,5 @@
 import type { SamlConfig } from '../../db/models.ts';
-import { parseStringRecord } from '../../http/present.ts';
+import { iso, parseStringRecord } from '../../http/present.ts';
 import { NAME_ID_FORMATS, acsEndpointsFrom, type IdpUrls } from '../settings.ts';
 
 /** The service's SAML configuration (defaults when it was never configured) and the IdP's URLs for it. */
@@ -21,6 +21,12 @@ export function presentSamlConfig(row: SamlConfig | null, urls: IdpUrls, hasCert
     encrypt_assertions: row?.encryptAssertions ?? false,
     sp_encryption_certificate: row?.spEncryptionCertificate ?? null,
     encryption_algorithm: row?.encryptionAlgorithm ?? 'aes256-gcm',
+    sp_metadata_url: row?.spMetadataUrl ?? null,
+    sp_metadata_signing_certificate: row?.spMetadataSigningCertificate ?? null,
+    metadata_refresh_hours: row?.metadataRefreshHours ?? 24,
+    metadata_fetched_at: row?.metadataFetchedAt ? iso(row.metadataFetchedAt) : null,
+    metadata_next_refresh_at: row?.metadataNextRefreshAt ? iso(row.metadataNextRefreshAt) : null,
+    metadata_last_error: row?.metadataLastError ?? null,
     has_certificate: hasCertificate,
     idp_entity_id: urls.entityId,
     metadata_url: urls.metadata,

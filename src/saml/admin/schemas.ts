@@ -64,6 +64,9 @@ export function payloadSchema(allowHttp: boolean) {
       encrypt_assertions: z.boolean().optional(),
       sp_encryption_certificate: z.string().max(20_000).nullable().optional(),
       encryption_algorithm: z.enum(ENCRYPTION_ALGORITHM_NAMES).optional(),
+      sp_metadata_url: z.string().max(2048).nullable().optional(),
+      sp_metadata_signing_certificate: z.string().max(20_000).nullable().optional(),
+      metadata_refresh_hours: z.number().int().min(1).max(720).optional(),
       // Read (and removed) by applySpMetadata before this schema runs; listed so the payload documents it.
       sp_metadata_xml: z.string().max(MAX_SP_METADATA_BYTES).optional(),
     })
