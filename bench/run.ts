@@ -31,7 +31,7 @@ import {
   type LoadOptions,
   type Measured,
 } from './lib.ts';
-import { authnRequestForm, responsesPerSecond, rsaSignaturesPerSecond, seedSso, signInWriteMicros } from './sso.ts';
+import { authnRequestForm, responsesPerSecond, rsaSignaturesPerSecond, seedSso, signInWriteMicros, spEncryptionCertificate } from './sso.ts';
 
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const ENCRYPTION_KEY = 'bench-only-key-material-not-secret';
@@ -133,6 +133,8 @@ const cpuOf = (ms: (Measured | undefined)[]): string => {
 interface InProcess {
   /** Responses built per second (sso.ts responsesPerSecond). */
   built: number;
+  /** The same with the Assertion encrypted (aes256-gcm, RSA-OAEP) after signing. */
+  builtEncrypted: number;
   /** RSA-2048 signatures per second, in this process. */
   builtRsa: number;
   /** One sign-in's writes, in µs. */
@@ -169,8 +171,9 @@ interface Measurements {
 async function measureInProcess(dir: string): Promise<InProcess> {
   const builtRsa = rsaSignaturesPerSecond();
   const built = await responsesPerSecond();
+  const builtEncrypted = await responsesPerSecond(2000, spEncryptionCertificate());
   const writes = await signInWriteMicros(`file:${join(dir, 'micro.db')}`);
-  return { built, builtRsa, writes };
+  return { built, builtEncrypted, builtRsa, writes };
 }
 
 async function startServers(databaseUrl: string): Promise<Servers> {
@@ -375,7 +378,7 @@ function printTable(rounds: Round[], { names, ratiosOf, bareRps, sso }: Summary)
 
 /** The lines under the table: the signing ceilings, start-up and the sign-in writes. */
 function printNotes({ rounds, inProcess, startup }: Measurements, { ssoRatios }: Summary): void {
-  const { built, builtRsa, writes } = inProcess;
+  const { built, builtEncrypted, builtRsa, writes } = inProcess;
   if (ssoRatios.length) {
     const rsa = median(rounds.map((r) => r.rsa));
     console.log(`\ncrypto.sign RSA-2048 SHA-256 (KeyObject), on the server's core around each SSO load: ${rsa.toFixed(0)} signatures/s (median)`);
@@ -385,6 +388,9 @@ function printNotes({ rounds, inProcess, startup }: Measurements, { ssoRatios }:
   }
   console.log(`Response building alone (in process): ${built.toFixed(0)} Responses/s × 2 ÷ ${builtRsa.toFixed(0)} = ${pct((built * 2) / builtRsa)}`);
   console.log(
+    `Encrypted Response building (aes256-gcm, in process): ${builtEncrypted.toFixed(0)} Responses/s × 2 ÷ ${builtRsa.toFixed(0)} = ${pct((builtEncrypted * 2) / builtRsa)}`,
+  );
+  console.log(
     `Start-up (${startup.compiled ? 'node dist/main.js' : 'tsx src/main.ts'}): ${startup.ms.toFixed(0)} ms to /healthz; RSS ${startup.idleRss.toFixed(0)} MiB idle after start, ${startup.loadedRss.toFixed(0)} MiB at most after a round of load`,
   );
   console.log(
@@ -393,7 +399,7 @@ function printNotes({ rounds, inProcess, startup }: Measurements, { ssoRatios }:
 }
 
 function writeResults({ rounds, inProcess, startup }: Measurements, { names, ratiosOf, bareRps, ssoRatios, sso }: Summary): void {
-  const { built, builtRsa, writes } = inProcess;
+  const { built, builtEncrypted, builtRsa, writes } = inProcess;
   writeFileSync(
     join(root, 'bench', 'results.json'),
     JSON.stringify(
@@ -408,6 +414,8 @@ function writeResults({ rounds, inProcess, startup }: Measurements, { names, rat
         sso_signing_efficiency_per_round: ssoRatios,
         responses_built_per_second: built,
         build_signing_efficiency: (built * 2) / builtRsa,
+        responses_built_per_second_encrypted: builtEncrypted,
+        build_signing_efficiency_encrypted: (builtEncrypted * 2) / builtRsa,
         sign_in_write_micros: writes,
         startup,
         baseline_rps: bareRps,

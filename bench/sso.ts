@@ -82,6 +82,11 @@ export function rsaSignaturesPerSecond(durationMs = 2000): number {
  * Building and signing one Response (Assertion + Response signatures) in process, nothing else: the
  * figure comparable to "samlify's login response ~200/s" (docs/architecture.md, facts learned), next to the same RSA ceiling.
  */
+/** An RSA-2048 certificate standing in for an SP's encryption certificate (the encrypted-SSO figure). */
+export function spEncryptionCertificate(): string {
+  return generateCertificate(createSealer('bench-only-key-material'), { organization: 'Bench SP', service: 'Encryption' }).certificatePem;
+}
+
 export async function responsesPerSecond(durationMs = 2000, encryptionCertificatePem: string | null = null): Promise<number> {
   const { buildSuccessResponse } = await import('../src/saml/response.ts');
   const { createPrivateKey } = await import('node:crypto');
