@@ -7,8 +7,8 @@ import globals from 'globals';
 
 // The XML-security libraries are used only behind two folders' small APIs: a reviewer audits one place
 // for how signatures are made and checked and how keys are generated.
-const CONFINED = ['node-forge', 'xml-crypto', '@xmldom/xmldom', 'samlify'];
-const confinedMessage = 'node-forge, xml-crypto, @xmldom/xmldom and samlify are used only inside src/saml/xml/ and src/security/';
+const CONFINED = ['node-forge', 'xml-crypto', 'xml-encryption', '@xmldom/xmldom', 'samlify'];
+const confinedMessage = 'node-forge, xml-crypto, xml-encryption, @xmldom/xmldom and samlify are used only inside src/saml/xml/ and src/security/';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'generated/', 'prisma/.generated/', 'test/artifacts/', 'coverage/'] },

@@ -15,10 +15,6 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { newId, newToken } from '../src/security/random.ts';
-import { apiKeyHasher, generateApiKey } from '../src/security/api-key.ts';
 import {
   LOAD_CPU,
   PINNED,
@@ -33,85 +29,14 @@ import {
   type LoadOptions,
   type Measured,
 } from './lib.ts';
-import { ssoLoadFor, responsesPerSecond, rsaSignaturesPerSecond, seedHookedSso, seedSso, signInWriteMicros, startWebhookReceiver } from './sso.ts';
+import { ENCRYPTION_KEY, SECRET, USERS, KEYS, seed, type Seeded } from './seed.ts';
+import { ssoLoadFor, responsesPerSecond, rsaSignaturesPerSecond, signInWriteMicros, startWebhookReceiver, spEncryptionCertificate } from './sso.ts';
 
-const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
-const ENCRYPTION_KEY = 'bench-only-key-material-not-secret';
-const USERS = 10_000;
-// Enough keys that no key passes its 100 reads per minute over every round: the real limiter stays
-// on the path without refusing.
-const KEYS = 5_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SLICE_SECONDS = Number(process.env.BENCH_SLICE ?? 3);
 // BENCH_ONLY=info,info-public,users,subscriptions,sso,sso-webhook,healthz limits the run (for profiling one path at a time).
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
-
-/** What the seeded database hands the loads: every API key, a signed-in user's cookie, and the SSO path. */
-interface Seeded {
-  keys: string[];
-  cookie: string;
-  ssoPath: string;
-  /** The organization with a webhook on "*". */
-  hooked: { cookie: string; ssoPath: string };
-}
-
-async function seed(databaseUrl: string, receiverUrl: string): Promise<Seeded> {
-  await migrate(databaseUrl);
-  const database = await openDatabase(databaseUrl);
-  const db = database.prisma;
-  const org = await db.organization.create({ data: { id: newId('org'), slug: 'bench', name: 'Bench' } });
-  const service = await db.service.create({
-    data: { id: newId('svc'), organizationId: org.id, slug: 'app', name: 'Bench App', serviceType: 'web', clientId: newToken(16) },
-  });
-  const plan = await db.plan.create({ data: { id: newId('plan'), serviceId: service.id, name: 'Pro', priceCents: 1900, currency: 'usd' } });
-  const now = Date.now();
-  for (let i = 0; i < USERS; i += 1000) {
-    const batch = Array.from({ length: Math.min(1000, USERS - i) }, (_, j) => ({
-      id: newId('usr'),
-      organizationId: org.id,
-      email: `user${i + j}@bench.example`,
-      createdAt: new Date(now - (USERS - i - j) * 1000),
-    }));
-    await db.user.createMany({ data: batch });
-    await db.serviceUser.createMany({
-      data: batch.map((u) => ({ id: newId('su'), serviceId: service.id, userId: u.id, persistentNameId: `tsr-${newToken(24)}`, createdAt: u.createdAt })),
-    });
-    // One subscription per user, every fifth cancelled, so the subscriptions list has as many rows.
-    await db.subscription.createMany({
-      data: batch.map((u, j) => ({
-        id: newId('sub'),
-        serviceId: service.id,
-        userId: u.id,
-        planId: plan.id,
-        status: (i + j) % 5 === 0 ? 'cancelled' : 'active',
-        currentPeriodEnd: new Date(now + 30 * 86_400_000),
-        createdAt: u.createdAt,
-      })),
-    });
-  }
-  const hash = apiKeyHasher(SECRET);
-  const keys: string[] = [];
-  const rows = [];
-  for (let i = 0; i < KEYS; i++) {
-    const { key, prefix } = generateApiKey('live');
-    keys.push(key);
-    rows.push({
-      id: newId('key'),
-      serviceId: service.id,
-      name: `bench ${i}`,
-      prefix,
-      environment: 'live',
-      keyHash: hash(key),
-      permissions: JSON.stringify(['read:service', 'read:users', 'read:subscriptions']),
-    });
-  }
-  await db.apiKey.createMany({ data: rows });
-  const sso = await seedSso(db, ENCRYPTION_KEY, org);
-  const hooked = await seedHookedSso(db, ENCRYPTION_KEY, receiverUrl);
-  await database.close();
-  return { keys, cookie: sso.cookie, ssoPath: `/saml/${org.slug}/${sso.serviceSlug}/sso`, hooked };
-}
 
 interface Paired extends Measured {
   baseline: number;
@@ -140,6 +65,8 @@ const cpuOf = (ms: (Measured | undefined)[]): string => {
 interface InProcess {
   /** Responses built per second (sso.ts responsesPerSecond). */
   built: number;
+  /** The same with the Assertion encrypted (aes256-gcm, RSA-OAEP) after signing. */
+  builtEncrypted: number;
   /** RSA-2048 signatures per second, in this process. */
   builtRsa: number;
   /** One sign-in's writes, in µs. */
@@ -179,8 +106,9 @@ interface Measurements {
 async function measureInProcess(dir: string): Promise<InProcess> {
   const builtRsa = rsaSignaturesPerSecond();
   const built = await responsesPerSecond();
+  const builtEncrypted = await responsesPerSecond(2000, spEncryptionCertificate());
   const writes = await signInWriteMicros(`file:${join(dir, 'micro.db')}`);
-  return { built, builtRsa, writes };
+  return { built, builtEncrypted, builtRsa, writes };
 }
 
 async function startServers(databaseUrl: string): Promise<Servers> {
@@ -391,7 +319,7 @@ function printTable(rounds: Round[], { names, ratiosOf, bareRps, sso }: Summary)
 
 /** The lines under the table: the signing ceilings, start-up and the sign-in writes. */
 function printNotes({ rounds, inProcess, startup, webhookDeliveries }: Measurements, { ssoRatios, hookedRatios }: Summary): void {
-  const { built, builtRsa, writes } = inProcess;
+  const { built, builtEncrypted, builtRsa, writes } = inProcess;
   if (ssoRatios.length) {
     const rsa = median(rounds.map((r) => r.rsa));
     console.log(`\ncrypto.sign RSA-2048 SHA-256 (KeyObject), on the server's core around each SSO load: ${rsa.toFixed(0)} signatures/s (median)`);
@@ -407,6 +335,9 @@ function printNotes({ rounds, inProcess, startup, webhookDeliveries }: Measureme
   }
   console.log(`Response building alone (in process): ${built.toFixed(0)} Responses/s × 2 ÷ ${builtRsa.toFixed(0)} = ${pct((built * 2) / builtRsa)}`);
   console.log(
+    `Encrypted Response building (aes256-gcm, in process): ${builtEncrypted.toFixed(0)} Responses/s × 2 ÷ ${builtRsa.toFixed(0)} = ${pct((builtEncrypted * 2) / builtRsa)}`,
+  );
+  console.log(
     `Start-up (${startup.compiled ? 'node dist/src/main.js' : 'tsx src/main.ts'}): ${startup.ms.toFixed(0)} ms to /healthz; RSS ${startup.idleRss.toFixed(0)} MiB idle after start, ${startup.loadedRss.toFixed(0)} MiB at most after a round of load`,
   );
   console.log(
@@ -415,7 +346,7 @@ function printNotes({ rounds, inProcess, startup, webhookDeliveries }: Measureme
 }
 
 function writeResults({ rounds, inProcess, startup }: Measurements, { names, ratiosOf, bareRps, ssoRatios, sso, hookedRatios }: Summary): void {
-  const { built, builtRsa, writes } = inProcess;
+  const { built, builtEncrypted, builtRsa, writes } = inProcess;
   writeFileSync(
     join(root, 'bench', 'results.json'),
     JSON.stringify(
@@ -430,6 +361,8 @@ function writeResults({ rounds, inProcess, startup }: Measurements, { names, rat
         sso_signing_efficiency_per_round: ssoRatios,
         responses_built_per_second: built,
         build_signing_efficiency: (built * 2) / builtRsa,
+        responses_built_per_second_encrypted: builtEncrypted,
+        build_signing_efficiency_encrypted: (builtEncrypted * 2) / builtRsa,
         sign_in_write_micros: writes,
         startup,
         baseline_rps: bareRps,

@@ -12,6 +12,7 @@ import { ApiKeyAuth } from './service-api/auth.ts';
 import { InvalidationBus } from './db/invalidation.ts';
 import { WorkerPeer } from './cluster/worker-peer.ts';
 import { createMetrics } from './ops/metrics.ts';
+import { startMetadataRefresh } from './saml/metadata-url.ts';
 import { createApp } from './app.ts';
 import { RequestRecords } from './http/request-records.ts';
 import { fastPaths } from './http/internals.ts';
@@ -58,6 +59,18 @@ function drain(server: Server, graceMs: number): Promise<void> {
   });
 }
 
+/** The database, with SQLite's per-connection settings applied. */
+async function openConfigured(databaseUrl: string) {
+  const database = await openDatabase(databaseUrl);
+  if (database.dialect === 'sqlite') {
+    await database.prisma.$executeRaw`PRAGMA foreign_keys = ON`;
+    // WAL with synchronous=NORMAL: commits do not fsync (checkpoints do). A crash cannot corrupt the
+    // database; a power loss may lose the last commits. SQLite's own recommendation for WAL.
+    await database.prisma.$queryRaw`PRAGMA synchronous = NORMAL`;
+  }
+  return database;
+}
+
 /** Loaded only when configured, like the PostgreSQL driver: a single embedded instance never needs it. */
 async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   const { Redis: RedisClient } = await import('ioredis');
@@ -83,13 +96,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const applied = await migrate(config.databaseUrl);
     if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
   }
-  const database = await openDatabase(config.databaseUrl);
-  if (database.dialect === 'sqlite') {
-    await database.prisma.$executeRaw`PRAGMA foreign_keys = ON`;
-    // WAL with synchronous=NORMAL: commits do not fsync (checkpoints do). A crash cannot corrupt the
-    // database; a power loss may lose the last commits. SQLite's own recommendation for WAL.
-    await database.prisma.$queryRaw`PRAGMA synchronous = NORMAL`;
-  }
+  const database = await openConfigured(config.databaseUrl);
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   const invalidation = new InvalidationBus(redis, logger, opts.worker && !redis ? WorkerPeer.ofThisProcess() : undefined);
   await invalidation.start();
@@ -137,6 +144,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const pruner = new ActivityPruner(database.prisma, finalConfig, logger);
   pruner.start();
   const handle = createApp(deps, metrics, records, () => shuttingDown, fast.routeTable).callback();
+  const stopMetadataRefresh = startMetadataRefresh(deps, metrics);
   // Attached in the same turn as the listen callback's continuation: no request is read before it.
   // Koa's handler settles its own promise (errors are rendered inside it).
   server.on('request', (req, res) => {
@@ -148,6 +156,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const close = (graceMs = 8000) => {
     closing ??= (async () => {
       shuttingDown = true;
+      stopMetadataRefresh();
       await drain(server, graceMs);
       await deps.mailer.close();
       await webhookWorker.stop();

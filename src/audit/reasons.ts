@@ -5,6 +5,7 @@ import type { RefusalReason } from '../saml/pipeline/reasons.ts';
 
 const REFUSALS: Record<RefusalReason, true> = {
   malformed_request: true,
+  name_id_unavailable: true,
   request_too_large: true,
   dtd_forbidden: true,
   schema_invalid: true,

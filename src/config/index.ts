@@ -20,6 +20,7 @@ const EnvSchema = z.object({
   TESSERA_REGISTER_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
   TESSERA_MAX_SERVICES_PER_ORG: z.coerce.number().int().min(0).max(100000).default(10),
   TESSERA_ALLOW_HTTP_ACS: bool.default(false),
+  TESSERA_OUTBOUND_ALLOW_PRIVATE: bool.default(false),
   TESSERA_METRICS_TOKEN: z.string().optional(),
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -58,6 +59,8 @@ export interface Config {
   registerLimit: number;
   maxServicesPerOrg: number;
   allowHttpAcs: boolean;
+  /** Development and tests only: outbound requests (SP metadata URLs) may reach private addresses and plain http. */
+  outboundAllowPrivate: boolean;
   metricsToken: string | undefined;
   trustProxy: boolean;
   logLevel: string;
@@ -145,6 +148,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     registerLimit: e.TESSERA_REGISTER_LIMIT,
     maxServicesPerOrg: e.TESSERA_MAX_SERVICES_PER_ORG,
     allowHttpAcs: e.TESSERA_ALLOW_HTTP_ACS,
+    outboundAllowPrivate: e.TESSERA_OUTBOUND_ALLOW_PRIVATE,
     metricsToken: e.TESSERA_METRICS_TOKEN || undefined,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,

@@ -8,7 +8,7 @@ import { page, sendPage } from '../http/html.ts';
 import { t, type Locale } from '../i18n/index.ts';
 import type { User } from '../db/models.ts';
 import { parseStoredContext } from '../saml/authn-context.ts';
-import { issueErrorResponse, issueResponse } from '../saml/issue.ts';
+import { issueErrorResponse, issueResponse, replyToPending } from '../saml/issue.ts';
 import { STATUS } from '../saml/response.ts';
 import type { SamlRuntime } from '../saml/runtime.ts';
 import { currentSession, markSessionMfa, startSession, type LiveSession } from '../saml/session.ts';
@@ -152,22 +152,25 @@ export async function finishSecondFactor(deps: Deps, saml: SamlRuntime, ctx: App
   }
   const requested = parseStoredContext(pending.requestedAuthnContext);
   const step = await nextStep(deps.database, { org: target.org, requireMfa: target.settings.requireMfa, requested, have: 2, userId: c.userId });
-  const requestId = pending.requestId ?? undefined;
-  const relayState = pending.relayState ?? undefined;
+  const reply = replyToPending(pending, target);
+  if (!reply) {
+    expired(ctx, locale);
+    return;
+  }
   if (step.kind !== 'issue') {
-    if (requestId === undefined) {
+    if (reply.inResponseTo === undefined) {
       render(ctx, 400, t(locale, 'mfa.unavailable_title'), messagePage(t(locale, 'mfa.unavailable_title'), t(locale, 'mfa.unavailable')));
       return;
     }
-    issueErrorResponse(ctx, target, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, requestId, relayState);
+    issueErrorResponse(ctx, target, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, reply);
     return;
   }
-  await issueResponse(saml, ctx, target, session, requestId, relayState, { flow: 'login', binding: null }, step.level);
+  await issueResponse(saml, ctx, target, session, reply, { flow: 'login', binding: null }, step.level);
 }
 
 /** The step-up's live session with mfa_at set, or a new session that passed both factors. */
 async function strengthenedSession(deps: Deps, ctx: AppContext, c: Challenge): Promise<LiveSession | null> {
-  const user = { id: c.user.id, email: c.user.email, createdAt: c.user.createdAt };
+  const user = { id: c.user.id, email: c.user.email, createdAt: c.user.createdAt, groups: c.user.groups, attributes: c.user.attributes };
   if (c.sessionId === null) return startSession(deps.db, ctx, c.organizationId, user, new Date());
   const live = await currentSession(deps.database, ctx, c.organizationId);
   if (live?.id !== c.sessionId || live.user.id !== c.userId) return null;

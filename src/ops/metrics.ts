@@ -13,6 +13,8 @@ export interface Metrics {
   /** Single Logout outcomes, labelled as ssoOutcomes. */
   sloOutcomes: client.Counter<'outcome' | 'reason'>;
   groupCommitBatch: client.Histogram<'writer'>;
+  /** Scheduled SP metadata refreshes that failed (the last good values stayed). */
+  metadataRefreshFailures: client.Counter;
 }
 
 export function createMetrics(poolStats: () => { total: number; idle: number; waiting: number } | null = () => null): Metrics {
@@ -75,6 +77,11 @@ export function createMetrics(poolStats: () => { total: number; idle: number; wa
       name: 'tessera_slo_outcomes_total',
       help: 'SAML Single Logout outcomes, refusals by reason',
       labelNames: ['outcome', 'reason'],
+      registers: [registry],
+    }),
+    metadataRefreshFailures: new client.Counter({
+      name: 'tessera_saml_metadata_refresh_failures_total',
+      help: 'Scheduled SP metadata refreshes that failed; the last good values stayed',
       registers: [registry],
     }),
     groupCommitBatch: new client.Histogram({

@@ -149,6 +149,8 @@ export const DirectoryUser = z
     mfa: z
       .object({ totp: z.boolean(), webauthn: z.number().int(), recovery_codes_left: z.number().int() })
       .describe('Second factors: a confirmed TOTP app, the number of WebAuthn credentials, unused recovery codes'),
+    groups: z.array(z.string()).describe('At most 50; sent to SPs through the `groups` attribute source'),
+    attributes: z.record(z.string(), z.string()).describe('At most 50; sent through `attributes.<name>` sources'),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -189,9 +191,11 @@ export const SamlConfig = z
   .object({
     enabled: z.boolean(),
     entity_id: z.string().nullable(),
-    acs_url: z.string().nullable(),
+    acs_url: z.string().nullable().describe('The default ACS endpoint'),
+    acs_urls: z.array(z.object({ url: z.string(), binding: z.literal('HTTP-POST'), index: z.number().int(), is_default: z.boolean() })),
     slo_url: z.string().nullable(),
     name_id_format: z.string(),
+    name_id_source: z.string().nullable().describe('email | id | attributes.<name>; null: the format default'),
     attribute_mapping: z.record(z.string(), z.string()),
     sign_assertions: z.boolean(),
     sign_response: z.boolean(),
@@ -199,6 +203,15 @@ export const SamlConfig = z
     want_authn_requests_signed: z.boolean(),
     allow_idp_initiated: z.boolean(),
     require_mfa: z.boolean().describe('Every sign-in to this service needs a second factor (CONTRACT §11)'),
+    encrypt_assertions: z.boolean(),
+    sp_encryption_certificate: z.string().nullable(),
+    encryption_algorithm: z.enum(['aes256-gcm', 'aes128-gcm', 'aes256-cbc']),
+    sp_metadata_url: z.string().nullable(),
+    sp_metadata_signing_certificate: z.string().nullable(),
+    metadata_refresh_hours: z.number().int(),
+    metadata_fetched_at: Timestamp.nullable(),
+    metadata_next_refresh_at: Timestamp.nullable(),
+    metadata_last_error: z.string().nullable().describe('Why the last scheduled refresh failed; null after a good one'),
     has_certificate: z.boolean(),
     idp_entity_id: z.string(),
     metadata_url: z.string(),

@@ -1,6 +1,6 @@
 // The last step of SSO for a signed-in user: link the user to the service, record the login, choose
 // the NameID, gather attributes, sign the Response and hand the browser an auto-POST page to the
-// registered ACS (never any other URL).
+// verified ACS endpoint (never any other URL).
 import type { AppContext } from '../http/context.ts';
 import { serviceUnavailable } from '../http/errors.ts';
 import { escapeHtml, page, sendPage, uiFor } from '../http/html.ts';
@@ -18,6 +18,7 @@ import { requestFacts, type SignInActivity } from '../audit/sign-ins.ts';
 /** How the sign-in came (for its activity row): the flow, and the binding of the request when there was one. */
 export type SignInVia = Pick<SignInActivity, 'flow' | 'binding'>;
 import { classOf, type Level } from './authn-context.ts';
+import { refuse } from './pipeline/reasons.ts';
 
 /** The service's active signing key; 503 when it has none (never sign with anything else). */
 export function signer(target: ResolvedService): Signer {
@@ -26,13 +27,43 @@ export function signer(target: ResolvedService): Signer {
   return { key: key.key, certificatePem: key.certificatePem };
 }
 
-function attributesFor(user: LiveSession['user'], sub: SubscriptionFacts | undefined): AssertionSubject['attributes'] {
+/** `name`: the user's `name` attribute, else given_name and family_name joined; absent when none is set. */
+function displayName(attributes: Record<string, string>): string | undefined {
+  if (attributes.name) return attributes.name;
+  const joined = [attributes.given_name, attributes.family_name].filter((p) => p).join(' ');
+  return joined || undefined;
+}
+
+function attributesFor(session: LiveSession, sub: SubscriptionFacts | undefined): AssertionSubject['attributes'] {
+  const { user } = session;
+  const name = displayName(user.attributes);
   return {
+    ...Object.fromEntries(Object.entries(user.attributes).map(([k, v]) => [`attributes.${k}`, v])),
     id: user.id,
     email: user.email,
     created_at: user.createdAt.toISOString(),
+    groups: user.groups,
+    mfa: session.mfaAt ? 'true' : 'false',
+    ...(name !== undefined ? { name } : {}),
     ...(sub ? { plan_id: sub.plan_id, plan_name: sub.plan_name, subscription_status: sub.status, features: parseStringArray(sub.features) } : {}),
   };
+}
+
+/**
+ * The NameID for the emailAddress and unspecified formats (persistent: null, chosen when the sign-in is
+ * recorded; transient: fresh). A name_id_source attribute the user lacks refuses the sign-in: sending
+ * another value would let the SP match the wrong account.
+ */
+function chooseNameId(settings: ResolvedService['settings'], user: LiveSession['user']): string | null {
+  const format = settings.nameIdFormat;
+  if (format === NAME_ID_FORMATS.persistent) return null;
+  if (format === NAME_ID_FORMATS.transient) return transientNameId();
+  const source = settings.nameIdSource ?? (format === NAME_ID_FORMATS.unspecified ? 'id' : 'email');
+  if (source === 'id') return user.id;
+  if (source === 'email') return user.email;
+  const value = user.attributes[source.slice('attributes.'.length)]?.trim();
+  if (!value) throw refuse('name_id_unavailable', `This account has no ${source} value, which this service uses as the NameID`, { expected: source });
+  return value;
 }
 
 export function renderAutoPost(ctx: AppContext, acsUrl: string, samlResponse: string, relayState: string | undefined): void {
@@ -60,28 +91,40 @@ export function renderAutoPostForm(
   ctx.set('Pragma', 'no-cache');
 }
 
+/** Where a Response goes and what it answers: `acsUrl` is an endpoint checkAcs verified (or the default). */
+/**
+ * The reply to a pending request after sign-in: its ACS only while it is still registered (the
+ * configuration may have changed meanwhile), the default one for an IdP-initiated sign-in; null when
+ * there is none to answer to.
+ */
+export function replyToPending(pending: { acsUrl: string | null; requestId: string | null; relayState: string | null }, target: ResolvedService): Reply | null {
+  const acsUrl = pending.acsUrl ?? target.settings.acsUrl;
+  if (!acsUrl || !target.settings.acsEndpoints.some((e) => e.url === acsUrl)) return null;
+  return { acsUrl, inResponseTo: pending.requestId ?? undefined, relayState: pending.relayState ?? undefined };
+}
+
+export interface Reply {
+  acsUrl: string;
+  inResponseTo: string | undefined;
+  relayState: string | undefined;
+}
+
+/** `via` says how the sign-in came (its activity row); `level` is the class the session reached (authn-context.ts). */
 export async function issueResponse(
   saml: SamlRuntime,
   ctx: AppContext,
   target: ResolvedService,
   session: LiveSession,
-  inResponseTo: string | undefined,
-  relayState: string | undefined,
+  reply: Reply,
   via: SignInVia,
   level: Level,
 ): Promise<void> {
+  const { acsUrl, inResponseTo, relayState } = reply;
   const sign = signer(target);
   // Unguessable, and time-ordered so its unique index takes inserts at one edge (see sortableToken).
   const sessionIndex = `_${sortableToken()}`;
   const format = target.settings.nameIdFormat;
-  const chosen =
-    format === NAME_ID_FORMATS.persistent
-      ? null
-      : format === NAME_ID_FORMATS.transient
-        ? transientNameId()
-        : format === NAME_ID_FORMATS.unspecified
-          ? session.user.id
-          : session.user.email;
+  const chosen = chooseNameId(target.settings, session.user);
   // One commit: link (first login), login records, and the session's record of this service (for SLO).
   const record = await saml.signIns.record({
     serviceId: target.service.id,
@@ -105,31 +148,25 @@ export async function issueResponse(
     serviceSlug: target.service.slug,
     email: session.user.email,
   });
-  const xml = buildSuccessResponse(
-    { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() },
+  const xml = await buildSuccessResponse(
+    { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date(), acsUrl },
     {
       nameId: chosen ?? record.persistentNameId,
       nameIdFormat: format,
       sessionIndex,
       authnInstant: session.authnInstant,
       authnContextClassRef: classOf(level),
-      attributes: attributesFor(session.user, record.subscription),
+      attributes: attributesFor(session, record.subscription),
     },
     sign,
   );
-  renderAutoPost(ctx, target.settings.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);
+  renderAutoPost(ctx, acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);
 }
 
 /** An error status (e.g. NoPassive) to the verified ACS: signed, and never with an Assertion. */
-export function issueErrorResponse(
-  ctx: AppContext,
-  target: ResolvedService,
-  status: string,
-  message: string,
-  inResponseTo: string | undefined,
-  relayState: string | undefined,
-): void {
+export function issueErrorResponse(ctx: AppContext, target: ResolvedService, status: string, message: string, reply: Reply): void {
   const sign = signer(target);
-  const xml = buildErrorResponse({ idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date() }, status, message, sign);
-  renderAutoPost(ctx, target.settings.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), relayState);
+  const input = { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo: reply.inResponseTo, now: new Date(), acsUrl: reply.acsUrl };
+  const xml = buildErrorResponse(input, status, message, sign);
+  renderAutoPost(ctx, reply.acsUrl, Buffer.from(xml, 'utf8').toString('base64'), reply.relayState);
 }

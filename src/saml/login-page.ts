@@ -16,7 +16,7 @@ import { newToken, safeEqual } from '../security/random.ts';
 import { verifyPassword } from '../security/passwords.ts';
 import { consumePending, findPending, readCookie, setCookie, startSession } from './session.ts';
 import { staleRequest, type WayBack } from './way-back.ts';
-import { issueErrorResponse, issueResponse } from './issue.ts';
+import { issueErrorResponse, issueResponse, replyToPending } from './issue.ts';
 import { parseStoredContext } from './authn-context.ts';
 import { STATUS } from './response.ts';
 import { NO_AUTHN_CONTEXT } from './step-up.ts';
@@ -176,7 +176,7 @@ async function afterPassword(
     state: string;
     pending: Pending;
     ui: PageUi;
-    user: { id: string; email: string; createdAt: Date };
+    user: Parameters<typeof startSession>[3];
     refused: (reason: SignInReason, userId: string | null) => Promise<void>;
   },
 ): Promise<void> {
@@ -184,8 +184,10 @@ async function afterPassword(
   const { state, pending, ui, user, refused } = s;
   const orgId = pending.service.organizationId;
   const target = await saml.directory.byId(pending.serviceId);
-  // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it.
-  if (!target || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
+  // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it, and a
+  // request's ACS only while it is still registered.
+  const reply = target ? replyToPending(pending, target) : null;
+  if (!target || !reply || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
     render(ctx, 400, ui, expired(ui));
     return;
   }
@@ -203,20 +205,11 @@ async function afterPassword(
   if (step.kind === 'unsatisfiable') {
     await refused('no_authn_context', user.id);
     if (pending.requestId === null) render(ctx, 400, ui, cannotComplete(ui));
-    else issueErrorResponse(ctx, target, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, pending.requestId, pending.relayState ?? undefined);
+    else issueErrorResponse(ctx, target, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, reply);
     return;
   }
   const session = await startSession(db, ctx, orgId, user);
-  await issueResponse(
-    saml,
-    ctx,
-    target,
-    session,
-    pending.requestId ?? undefined,
-    pending.relayState ?? undefined,
-    { flow: 'login', binding: null },
-    step.level,
-  );
+  await issueResponse(saml, ctx, target, session, reply, { flow: 'login', binding: null }, step.level);
 }
 
 /** An IdP-initiated sign-in whose policy can never be met (no SP to answer): say so, and where to turn. */

@@ -6,7 +6,8 @@ import { secureRandom } from '../security/random.ts';
 import type { KeyObject } from 'node:crypto';
 import { samlId, samlTime } from './xml/escape.ts';
 import { c14nAttr as a, c14nText as t, signCanonical } from './xml/canonical-sign.ts';
-import type { AttributeSource, SamlSettings } from './settings.ts';
+import { encryptAssertion } from './xml/encrypt.ts';
+import type { SamlSettings } from './settings.ts';
 
 export const STATUS = {
   success: 'urn:oasis:names:tc:SAML:2.0:status:Success',
@@ -32,7 +33,8 @@ export interface AssertionSubject {
   authnInstant: Date;
   /** The AuthnContextClassRef stated (authn-context.ts). */
   authnContextClassRef: string;
-  attributes: Partial<Record<AttributeSource, string | string[]>>;
+  /** Values by attribute source (settings.ts); a source without a value sends no Attribute. */
+  attributes: Partial<Record<string, string | string[]>>;
 }
 
 export interface ResponseInput {
@@ -40,6 +42,8 @@ export interface ResponseInput {
   settings: SamlSettings;
   inResponseTo: string | undefined;
   now: Date;
+  /** The verified ACS endpoint this Response goes to (Destination, Recipient). */
+  acsUrl: string;
 }
 
 // Every template below is written in exclusive-canonical form (see xml/canonical-sign.ts): attributes
@@ -78,7 +82,7 @@ export function buildAssertion(input: ResponseInput, subject: AssertionSubject):
     `<saml:Assertion xmlns:saml="${SAML_NS}" ID="${id}" IssueInstant="${samlTime(now)}" Version="2.0">` +
     `<saml:Issuer>${t(input.idpEntityId)}</saml:Issuer>` +
     `<saml:Subject><saml:NameID Format="${a(subject.nameIdFormat)}"${qualifiers}>${t(subject.nameId)}</saml:NameID>` +
-    `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${irt} NotOnOrAfter="${notOnOrAfter}" Recipient="${a(settings.acsUrl)}"></saml:SubjectConfirmationData></saml:SubjectConfirmation></saml:Subject>` +
+    `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${irt} NotOnOrAfter="${notOnOrAfter}" Recipient="${a(input.acsUrl)}"></saml:SubjectConfirmationData></saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${notBefore}" NotOnOrAfter="${notOnOrAfter}"><saml:AudienceRestriction><saml:Audience>${t(settings.entityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
     `<saml:AuthnStatement AuthnInstant="${samlTime(subject.authnInstant)}" SessionIndex="${a(subject.sessionIndex)}"><saml:AuthnContext><saml:AuthnContextClassRef>${t(subject.authnContextClassRef)}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     attributeStatement(settings, subject.attributes) +
@@ -94,7 +98,7 @@ function responseEnvelope(input: ResponseInput, status: string, inner: string, m
       ? `<samlp:StatusCode Value="${status}"></samlp:StatusCode>`
       : `<samlp:StatusCode Value="${status === STATUS.noPassive || status === STATUS.authnFailed || status === STATUS.noAuthnContext ? STATUS.responder : STATUS.requester}"><samlp:StatusCode Value="${status}"></samlp:StatusCode></samlp:StatusCode>`;
   const xml =
-    `<samlp:Response xmlns:samlp="${SAMLP_NS}" Destination="${a(input.settings.acsUrl)}" ID="${id}"${irt} IssueInstant="${samlTime(input.now)}" Version="2.0">` +
+    `<samlp:Response xmlns:samlp="${SAMLP_NS}" Destination="${a(input.acsUrl)}" ID="${id}"${irt} IssueInstant="${samlTime(input.now)}" Version="2.0">` +
     `<saml:Issuer xmlns:saml="${SAML_NS}">${t(input.idpEntityId)}</saml:Issuer>` +
     `<samlp:Status>${statusCode}${message ? `<samlp:StatusMessage>${t(message)}</samlp:StatusMessage>` : ''}</samlp:Status>` +
     inner +
@@ -102,10 +106,16 @@ function responseEnvelope(input: ResponseInput, status: string, inner: string, m
   return { id, xml };
 }
 
-/** A successful Response with one Assertion, signed as the SP asked (at least one signature always). */
-export function buildSuccessResponse(input: ResponseInput, subject: AssertionSubject, signer: Signer): string {
+/**
+ * A successful Response with one Assertion, signed as the SP asked (at least one signature always). With
+ * encryption the Assertion is signed first, then encrypted into an EncryptedAssertion, and the Response
+ * signature (when asked) covers the EncryptedAssertion.
+ */
+export async function buildSuccessResponse(input: ResponseInput, subject: AssertionSubject, signer: Signer): Promise<string> {
   const assertion = buildAssertion(input, subject);
-  const assertionXml = input.settings.signAssertions ? signCanonical(assertion.xml, assertion.id, signer.key, signer.certificatePem) : assertion.xml;
+  const signedAssertion = input.settings.signAssertions ? signCanonical(assertion.xml, assertion.id, signer.key, signer.certificatePem) : assertion.xml;
+  const { encryption } = input.settings;
+  const assertionXml = encryption ? await encryptAssertion(signedAssertion, encryption.certificatePem, encryption.algorithm) : signedAssertion;
   const response = responseEnvelope(input, STATUS.success, assertionXml);
   return input.settings.signResponse || !input.settings.signAssertions
     ? signCanonical(response.xml, response.id, signer.key, signer.certificatePem)

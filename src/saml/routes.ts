@@ -69,7 +69,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     await sso(ctx, { binding: 'post', rawParams: new Map(), message: body.SAMLRequest ?? '', relayState: body.RelayState });
   });
 
-  // IdP-initiated SSO: an unsolicited Response (no InResponseTo) to the registered ACS, nowhere else.
+  // IdP-initiated SSO: an unsolicited Response (no InResponseTo) to the default ACS endpoint, nowhere else.
   router.get('/init', refusals, async (ctx) => {
     const t = await target(ctx);
     if (!t.settings.allowIdpInitiated) throw refuse('idp_initiated_disabled', 'IdP-initiated sign-in is not enabled for this service');
@@ -81,6 +81,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     if (session) {
       const unsolicited = {
         requestId: undefined,
+        acsUrl: t.settings.acsUrl,
         relayState: relay,
         requested: null,
         isPassive: false,
@@ -92,7 +93,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
       return;
     }
     // No request ID to answer: after sign-in the flow resumes with an unsolicited Response.
-    const state = await storePending(db, { serviceId: t.service.id, requestId: null, relayState: relay, forceAuthn: false });
+    const state = await storePending(db, { serviceId: t.service.id, requestId: null, relayState: relay, forceAuthn: false, acsUrl: null });
     count('idp_initiated_sign_in');
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
@@ -118,19 +119,30 @@ function ssoHandler(
     const unsatisfiable = !session && acceptableLevels(requested).length === 0;
     if (session || unsatisfiable) {
       // With no session, a request no sign-in could satisfy (a class Tessera never issues) is answered before anyone signs in.
-      const r = { requestId: req.id, relayState: msg.relayState, requested, isPassive: req.isPassive, via: { flow: 'sso' as const, binding: msg.binding } };
+      const r = {
+        requestId: req.id,
+        acsUrl: req.replyTo,
+        relayState: msg.relayState,
+        requested,
+        isPassive: req.isPassive,
+        via: { flow: 'sso' as const, binding: msg.binding },
+      };
       const outcome = session ? await answerWithSession(deps.database, saml, ctx, t, session, r) : answerUnsatisfiable(ctx, t, r);
       count(outcome === 'session' ? 'success_session' : outcome);
       if (outcome === 'no_authn_context' || outcome === 'no_passive') await outcomes(ctx, 'refused', outcome);
       return;
     }
     if (req.isPassive) {
-      issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', req.id, msg.relayState);
+      issueErrorResponse(ctx, t, STATUS.noPassive, 'No session and IsPassive was requested', {
+        acsUrl: req.replyTo,
+        inResponseTo: req.id,
+        relayState: msg.relayState,
+      });
       count('no_passive');
       await outcomes(ctx, 'refused', 'no_passive');
       return;
     }
-    const pending = { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn };
+    const pending = { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn, acsUrl: req.replyTo };
     const state = await storePending(db, { ...pending, requestedContext: requested ?? undefined });
     count('sign_in_required');
     ctx.set('Cache-Control', 'no-store');

@@ -7,6 +7,7 @@ import { bool, date, dateOrNull, runRead, text } from '../db/statements.ts';
 import type { AppContext } from '../http/context.ts';
 import { hashToken, newId, newToken } from '../security/random.ts';
 import type { RequestedContext } from './authn-context.ts';
+import { parseStringArray, parseStringRecord } from '../http/present.ts';
 
 export const SESSION_TTL_MS = 8 * 3600 * 1000;
 const PENDING_TTL_MS = 10 * 60 * 1000;
@@ -35,9 +36,22 @@ export function setCookie(
 export interface LiveSession {
   id: string;
   authnInstant: Date;
-  /** When a second factor passed in this session (null: the password alone). */
+  /** When a second factor was verified in this session; null: password only. */
   mfaAt: Date | null;
-  user: { id: string; email: string; createdAt: Date };
+  user: SessionUser;
+}
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  createdAt: Date;
+  groups: string[];
+  attributes: Record<string, string>;
+}
+
+/** The user as an assertion needs it, from the row's columns (groups and attributes are JSON text). */
+export function sessionUser(row: { id: string; email: string; createdAt: Date; groups: string; attributes: string }): SessionUser {
+  return { id: row.id, email: row.email, createdAt: row.createdAt, groups: parseStringArray(row.groups), attributes: parseStringRecord(row.attributes) };
 }
 
 /** The browser's live session with this organization, if any: one indexed read, session and user together. */
@@ -47,8 +61,9 @@ export async function currentSession(database: Database, ctx: AppContext, orgId:
   const [s] = await runRead(
     database.prisma,
     database.direct,
-    sql`SELECT s."id", s."organization_id", s."authn_instant", s."mfa_at", s."expires_at", s."ended_at",
-      u."id" AS "user_id", u."email", u."disabled", u."organization_id" AS "user_organization_id", u."created_at" AS "user_created_at"
+    sql`SELECT s."id", s."organization_id", s."authn_instant", s."expires_at", s."ended_at", s."mfa_at",
+      u."id" AS "user_id", u."email", u."disabled", u."organization_id" AS "user_organization_id", u."created_at" AS "user_created_at",
+      u."groups", u."attributes"
     FROM "idp_sessions" s JOIN "users" u ON u."id" = s."user_id" WHERE s."token_hash" = ${hashToken(token)}`,
   );
   if (!s) return null;
@@ -63,13 +78,25 @@ export async function currentSession(database: Database, ctx: AppContext, orgId:
         id: text(s, 'id'),
         authnInstant: date(s, 'authn_instant'),
         mfaAt: dateOrNull(s, 'mfa_at'),
-        user: { id: text(s, 'user_id'), email: text(s, 'email'), createdAt: date(s, 'user_created_at') },
+        user: sessionUser({
+          id: text(s, 'user_id'),
+          email: text(s, 'email'),
+          createdAt: date(s, 'user_created_at'),
+          groups: text(s, 'groups'),
+          attributes: text(s, 'attributes'),
+        }),
       }
     : null;
 }
 
 /** Starts a fresh session (never reusing any id the browser brought) and sets its cookie. */
-export async function startSession(db: Db, ctx: AppContext, orgId: string, user: LiveSession['user'], mfaAt: Date | null = null): Promise<LiveSession> {
+export async function startSession(
+  db: Db,
+  ctx: AppContext,
+  orgId: string,
+  user: Parameters<typeof sessionUser>[0],
+  mfaAt: Date | null = null,
+): Promise<LiveSession> {
   const token = newToken();
   const now = new Date();
   const row = await db.idpSession.create({
@@ -84,7 +111,7 @@ export async function startSession(db: Db, ctx: AppContext, orgId: string, user:
     },
   });
   setCookie(ctx, sessionCookieName(orgId), token, { maxAgeSeconds: SESSION_TTL_MS / 1000, sameSite: 'None' });
-  return { id: row.id, authnInstant: now, mfaAt, user: { id: user.id, email: user.email, createdAt: user.createdAt } };
+  return { id: row.id, authnInstant: now, mfaAt, user: sessionUser(user) };
 }
 
 export interface PendingInput {
@@ -94,6 +121,8 @@ export interface PendingInput {
   forceAuthn: boolean;
   /** RequestedAuthnContext of the AuthnRequest (authn-context.ts), kept for after the sign-in. */
   requestedContext?: RequestedContext | undefined;
+  /** The endpoint checkAcs chose; null: the default at the time of the Response (IdP-initiated). */
+  acsUrl: string | null;
 }
 
 /** Stores a request waiting for sign-in; returns the opaque state for /login?state=. */
@@ -108,6 +137,7 @@ export async function storePending(db: Db, p: PendingInput): Promise<string> {
       relayState: p.relayState ?? null,
       forceAuthn: p.forceAuthn,
       requestedAuthnContext: p.requestedContext ? JSON.stringify(p.requestedContext) : null,
+      acsUrl: p.acsUrl,
       expiresAt: new Date(Date.now() + PENDING_TTL_MS),
     },
   });

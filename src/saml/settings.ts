@@ -3,6 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import type { SamlConfig } from '../db/models.ts';
+import { ENCRYPTION_ALGORITHM_NAMES, type EncryptionAlgorithm } from './xml/encrypt.ts';
 
 export const NAME_ID_FORMATS = {
   email: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
@@ -11,16 +12,38 @@ export const NAME_ID_FORMATS = {
   transient: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
 } as const;
 export const NAME_ID_FORMAT_VALUES = Object.values(NAME_ID_FORMATS) as [string, ...string[]];
-export const ATTRIBUTE_SOURCES = ['id', 'email', 'created_at', 'plan_id', 'plan_name', 'subscription_status', 'features'] as const;
-export type AttributeSource = (typeof ATTRIBUTE_SOURCES)[number];
+export const ATTRIBUTE_SOURCES = ['id', 'email', 'created_at', 'plan_id', 'plan_name', 'subscription_status', 'features', 'groups', 'name', 'mfa'] as const;
+/** A fixed source, or `attributes.<name>`: one of the directory user's own attributes. */
+export type AttributeSource = (typeof ATTRIBUTE_SOURCES)[number] | `attributes.${string}`;
+/** `attributes.<name>`, the name as the user directory allows it. */
+export const USER_ATTRIBUTE_SOURCE = /^attributes\.[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+export const isAttributeSource = (source: string): source is AttributeSource =>
+  (ATTRIBUTE_SOURCES as readonly string[]).includes(source) || USER_ATTRIBUTE_SOURCE.test(source);
+/** Where the NameID comes from for the emailAddress and unspecified formats. */
+export const isNameIdSource = (source: string): boolean => source === 'email' || source === 'id' || USER_ATTRIBUTE_SOURCE.test(source);
+/** The formats whose NameID an admin may source (persistent and transient are Tessera's own values). */
+export const SOURCED_FORMATS: readonly string[] = [NAME_ID_FORMATS.email, NAME_ID_FORMATS.unspecified];
+
+/** One ACS endpoint (HTTP-POST, the only response binding). */
+export interface AcsEndpoint {
+  url: string;
+  index: number;
+  isDefault: boolean;
+}
+export const MAX_ACS_ENDPOINTS = 32;
 
 export interface SamlSettings {
   serviceId: string;
   enabled: boolean;
   entityId: string;
+  /** The default ACS endpoint's URL (IdP-initiated sign-in, requests naming none). */
   acsUrl: string;
+  /** Every registered endpoint; one (acs_url at index 0) when acs_urls is empty. */
+  acsEndpoints: AcsEndpoint[];
   sloUrl: string | null;
   nameIdFormat: string;
+  /** email | id | attributes.<name>; null: the format's own default (email, or the id for unspecified). */
+  nameIdSource: string | null;
   attributeMapping: [AttributeSource, string][];
   signAssertions: boolean;
   signResponse: boolean;
@@ -29,24 +52,55 @@ export interface SamlSettings {
   allowIdpInitiated: boolean;
   /** Every Response of this service needs a sign-in with a second factor. */
   requireMfa: boolean;
+  /** The SP certificate Assertions are encrypted to; null: Assertions go in clear. */
+  encryption: { certificatePem: string; algorithm: EncryptionAlgorithm } | null;
+}
+
+function encryptionFrom(row: SamlConfig): SamlSettings['encryption'] {
+  if (!row.encryptAssertions || !row.spEncryptionCertificate) return null;
+  const algorithm = ENCRYPTION_ALGORITHM_NAMES.find((a) => a === row.encryptionAlgorithm) ?? 'aes256-gcm';
+  return { certificatePem: row.spEncryptionCertificate, algorithm };
+}
+
+/** The stored acs_urls (JSON written by the admin commands), or acs_url alone as the default at index 0. */
+export function acsEndpointsFrom(row: Pick<SamlConfig, 'acsUrl' | 'acsUrls'>): AcsEndpoint[] {
+  let stored: unknown;
+  try {
+    stored = JSON.parse(row.acsUrls);
+  } catch {
+    stored = [];
+  }
+  const list = Array.isArray(stored)
+    ? stored.flatMap((e: unknown) => {
+        if (e === null || typeof e !== 'object') return [];
+        const { url, index, is_default } = e as Record<string, unknown>;
+        return typeof url === 'string' && typeof index === 'number' ? [{ url, index, isDefault: is_default === true }] : [];
+      })
+    : [];
+  if (list.length > 0) return list;
+  return row.acsUrl ? [{ url: row.acsUrl, index: 0, isDefault: true }] : [];
 }
 
 export function settingsFrom(row: SamlConfig): SamlSettings {
+  const acsEndpoints = acsEndpointsFrom(row);
   const mapping = JSON.parse(row.attributeMapping) as Record<string, string>;
   return {
     serviceId: row.serviceId,
     enabled: row.enabled,
     entityId: row.entityId ?? '',
-    acsUrl: row.acsUrl ?? '',
+    acsUrl: (acsEndpoints.find((e) => e.isDefault) ?? acsEndpoints[0])?.url ?? row.acsUrl ?? '',
+    acsEndpoints,
     sloUrl: row.sloUrl,
     nameIdFormat: row.nameIdFormat,
-    attributeMapping: Object.entries(mapping).filter((e): e is [AttributeSource, string] => (ATTRIBUTE_SOURCES as readonly string[]).includes(e[0])),
+    nameIdSource: row.nameIdSource && SOURCED_FORMATS.includes(row.nameIdFormat) ? row.nameIdSource : null,
+    attributeMapping: Object.entries(mapping).filter((e): e is [AttributeSource, string] => isAttributeSource(e[0])),
     signAssertions: row.signAssertions,
     signResponse: row.signResponse,
     spCertificate: row.spCertificate,
     wantAuthnRequestsSigned: row.wantAuthnRequestsSigned,
     allowIdpInitiated: row.allowIdpInitiated,
     requireMfa: row.requireMfa,
+    encryption: encryptionFrom(row),
   };
 }
 
@@ -63,18 +117,18 @@ export function idpUrls(publicUrl: string, orgSlug: string, serviceSlug: string)
   return { entityId: `${base}/metadata`, metadata: `${base}/metadata`, sso: `${base}/sso`, slo: `${base}/slo`, init: `${base}/init` };
 }
 
-/** An SP certificate must be an RSA key of at least 2048 bits with e = 65537. Returns the normalised PEM. */
-export function checkSpCertificate(pem: string): { ok: true; pem: string } | { ok: false; reason: string } {
+/** An SP certificate (signing or encryption) must be an RSA key of at least 2048 bits with e = 65537. Returns the normalised PEM. */
+export function checkSpCertificate(pem: string, field = 'sp_certificate'): { ok: true; pem: string } | { ok: false; reason: string } {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(pem);
   } catch {
-    return { ok: false, reason: 'sp_certificate is not a PEM X.509 certificate' };
+    return { ok: false, reason: `${field} is not a PEM X.509 certificate` };
   }
   const details = cert.publicKey.asymmetricKeyDetails;
-  if (cert.publicKey.asymmetricKeyType !== 'rsa' || !details) return { ok: false, reason: 'sp_certificate must hold an RSA public key' };
-  if ((details.modulusLength ?? 0) < 2048) return { ok: false, reason: 'sp_certificate key must be at least 2048 bits' };
-  if (details.publicExponent !== 65537n) return { ok: false, reason: 'sp_certificate key exponent must be 65537' };
+  if (cert.publicKey.asymmetricKeyType !== 'rsa' || !details) return { ok: false, reason: `${field} must hold an RSA public key` };
+  if ((details.modulusLength ?? 0) < 2048) return { ok: false, reason: `${field} key must be at least 2048 bits` };
+  if (details.publicExponent !== 65537n) return { ok: false, reason: `${field} key exponent must be 65537` };
   return { ok: true, pem: cert.toString() };
 }
 

@@ -1,10 +1,10 @@
 // SP metadata import for POST …/saml (`sp_metadata_xml`): an SP's EntityDescriptor gives the entity
-// ID, the HTTP-POST AssertionConsumerService, the SingleLogoutService, the signing certificate,
-// AuthnRequestsSigned and the NameIDFormat. It is untrusted text: bounded, no DTD, bounded depth,
+// ID, every HTTP-POST AssertionConsumerService (with its index), the SingleLogoutService, the signing and
+// encryption certificates, AuthnRequestsSigned and the NameIDFormat. It is untrusted text: bounded, no DTD, bounded depth,
 // parsed by xmldom only, and read namespace-aware. Every refusal is a 400 naming what is wrong.
 import { AppError, badRequest } from '../http/errors.ts';
 import { children, parseDom, plainText, preflightXml } from './xml/parse.ts';
-import { NAME_ID_FORMAT_VALUES, checkSpCertificate, endpointUrl } from './settings.ts';
+import { MAX_ACS_ENDPOINTS, NAME_ID_FORMAT_VALUES, checkSpCertificate, endpointUrl } from './settings.ts';
 
 export const MAX_SP_METADATA_BYTES = 256 * 1024;
 const FIELD = 'sp_metadata_xml';
@@ -18,8 +18,10 @@ const HTTP_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 export interface SpMetadataFields {
   entity_id: string;
   acs_url: string;
+  acs_urls: { url: string; binding: 'HTTP-POST'; index: number; is_default: boolean }[];
   slo_url?: string;
   sp_certificate?: string;
+  sp_encryption_certificate?: string;
   want_authn_requests_signed?: boolean;
   name_id_format?: string;
 }
@@ -48,15 +50,35 @@ function endpoint(descriptor: Element, local: string, bindings: string[]): strin
   return undefined;
 }
 
-/** The first signing certificate (use="signing" or no use), checked like sp_certificate. */
-function signingCertificate(descriptor: Element): string | undefined {
-  const key = children(descriptor, MD, 'KeyDescriptor').find((k) => !k.hasAttribute('use') || k.getAttribute('use') === 'signing');
+/**
+ * Every HTTP-POST AssertionConsumerService with its index; the default is the one with isDefault="true",
+ * else the first without isDefault="false", else the first (SAML metadata §2.2.3).
+ */
+function acsEndpoints(descriptor: Element): SpMetadataFields['acs_urls'] {
+  const found = children(descriptor, MD, 'AssertionConsumerService').filter((e) => e.getAttribute('Binding') === HTTP_POST && e.getAttribute('Location'));
+  if (found.length > MAX_ACS_ENDPOINTS) throw refuse(`more than ${MAX_ACS_ENDPOINTS} HTTP-POST AssertionConsumerService endpoints`);
+  const indexes = new Set<number>();
+  const list = found.map((e) => {
+    const index = Number(e.getAttribute('index') ?? 'x');
+    if (!e.hasAttribute('index') || !Number.isInteger(index) || index < 0 || index > 32767)
+      throw refuse('every AssertionConsumerService needs an index between 0 and 32767');
+    if (indexes.has(index)) throw refuse(`AssertionConsumerService index ${index} is used twice`);
+    indexes.add(index);
+    return { url: (e.getAttribute('Location') ?? '').trim(), binding: 'HTTP-POST' as const, index, isDefault: e.getAttribute('isDefault') };
+  });
+  const chosen = [list.findIndex((e) => e.isDefault === 'true'), list.findIndex((e) => e.isDefault !== 'false'), 0].find((i) => i >= 0) ?? 0;
+  return list.map((e, i) => ({ url: e.url, binding: e.binding, index: e.index, is_default: i === chosen }));
+}
+
+/** The first certificate for `use` (a KeyDescriptor without use serves both), checked like sp_certificate. */
+function certificate(descriptor: Element, use: 'signing' | 'encryption'): string | undefined {
+  const key = children(descriptor, MD, 'KeyDescriptor').find((k) => !k.hasAttribute('use') || k.getAttribute('use') === use);
   const x509 = key?.getElementsByTagNameNS(DSIG, 'X509Certificate').item(0);
   if (!key || !x509) return undefined;
   const body = plainText(x509).replace(/\s+/g, '');
   const pem = `-----BEGIN CERTIFICATE-----\n${(body.match(/.{1,64}/g) ?? []).join('\n')}\n-----END CERTIFICATE-----\n`;
-  const checked = checkSpCertificate(pem);
-  if (!checked.ok) throw refuse(`signing certificate: ${checked.reason.replace(/^sp_certificate /, '')}`);
+  const checked = checkSpCertificate(pem, 'x');
+  if (!checked.ok) throw refuse(`${use} certificate: ${checked.reason.replace(/^x /, '')}`);
   return checked.pem;
 }
 
@@ -77,20 +99,24 @@ export function readSpMetadata(xml: string): SpMetadataFields {
   const descriptor = spDescriptor(root);
   const entityId = (root.getAttribute('entityID') ?? '').trim();
   if (!entityId || entityId.length > 1024) throw refuse('entityID is missing or longer than 1024 characters');
-  const acs = endpoint(descriptor, 'AssertionConsumerService', [HTTP_POST]);
+  const acsUrls = acsEndpoints(descriptor);
+  const acs = acsUrls.find((e) => e.is_default)?.url;
   if (!acs) throw refuse('no AssertionConsumerService with the HTTP-POST binding');
   // Tessera sends logout messages by HTTP-POST; an SP that lists only Redirect usually serves both there.
   const slo = endpoint(descriptor, 'SingleLogoutService', [HTTP_POST, HTTP_REDIRECT]);
-  const certificate = signingCertificate(descriptor);
+  const signing = certificate(descriptor, 'signing');
+  const encryption = certificate(descriptor, 'encryption');
   const signedAttr = descriptor.getAttribute('AuthnRequestsSigned');
   const signed = signedAttr === 'true' || signedAttr === '1' ? true : signedAttr === 'false' || signedAttr === '0' ? false : undefined;
-  if (signed && !certificate) throw refuse('AuthnRequestsSigned is true but there is no signing certificate');
+  if (signed && !signing) throw refuse('AuthnRequestsSigned is true but there is no signing certificate');
   const format = children(descriptor, MD, 'NameIDFormat').map(plainText)[0];
   return {
     entity_id: entityId,
     acs_url: acs,
+    acs_urls: acsUrls,
     ...(slo ? { slo_url: slo } : {}),
-    ...(certificate ? { sp_certificate: certificate } : {}),
+    ...(signing ? { sp_certificate: signing } : {}),
+    ...(encryption ? { sp_encryption_certificate: encryption } : {}),
     ...(signed !== undefined ? { want_authn_requests_signed: signed } : {}),
     ...(format && NAME_ID_FORMAT_VALUES.includes(format) ? { name_id_format: format } : {}),
   };
@@ -104,14 +130,19 @@ export function applySpMetadata(body: unknown, allowHttp: boolean): unknown {
   if (body === null || typeof body !== 'object' || !(FIELD in body)) return body;
   const { [FIELD]: xml, ...explicit } = body as Record<string, unknown>;
   if (typeof xml !== 'string') throw refuse('must be a string holding an EntityDescriptor');
-  const derived: Record<string, unknown> = { ...readSpMetadata(xml) };
+  const fields = readSpMetadata(xml);
+  const derived: Record<string, unknown> = { ...fields };
   const url = endpointUrl(allowHttp);
-  for (const [field, what] of [
-    ['acs_url', 'AssertionConsumerService'],
-    ['slo_url', 'SingleLogoutService'],
-  ] as const) {
-    if (field in explicit || derived[field] === undefined) continue;
-    if (!url.safeParse(derived[field]).success) throw refuse(`the ${what} Location must be an absolute https URL (http only for localhost)`);
+  const mustBeUrl = (value: string, what: string) => {
+    if (!url.safeParse(value).success) throw refuse(`the ${what} Location must be an absolute https URL (http only for localhost)`);
+  };
+  // ACS endpoints come as a whole: an explicit acs_url or acs_urls replaces every one from the metadata.
+  if ('acs_url' in explicit || 'acs_urls' in explicit) {
+    delete derived.acs_url;
+    delete derived.acs_urls;
+  } else {
+    for (const e of fields.acs_urls) mustBeUrl(e.url, 'AssertionConsumerService');
   }
+  if (!('slo_url' in explicit) && fields.slo_url !== undefined) mustBeUrl(fields.slo_url, 'SingleLogoutService');
   return { ...derived, ...explicit };
 }

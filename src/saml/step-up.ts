@@ -5,7 +5,7 @@ import type { Database } from '../db/client.ts';
 import type { AppContext } from '../http/context.ts';
 import { nextStep } from '../mfa/policy.ts';
 import type { RequestedContext } from './authn-context.ts';
-import { issueErrorResponse, issueResponse, type SignInVia } from './issue.ts';
+import { issueErrorResponse, issueResponse, type Reply, type SignInVia } from './issue.ts';
 import type { ResolvedService } from './pipeline/types.ts';
 import { STATUS } from './response.ts';
 import type { SamlRuntime } from './runtime.ts';
@@ -15,6 +15,8 @@ export const NO_AUTHN_CONTEXT = 'The requested authentication context cannot be 
 
 export interface SessionRequest {
   requestId: string | undefined;
+  /** The ACS the pipeline verified (checkAcs), or the default for IdP-initiated sign-in. */
+  acsUrl: string;
   relayState: string | undefined;
   requested: RequestedContext | null;
   isPassive: boolean;
@@ -22,9 +24,13 @@ export interface SessionRequest {
   via: SignInVia;
 }
 
+function replyOf(req: SessionRequest): Reply {
+  return { acsUrl: req.acsUrl, inResponseTo: req.requestId, relayState: req.relayState };
+}
+
 /** NoAuthnContext to the verified ACS. */
 export function answerUnsatisfiable(ctx: AppContext, t: ResolvedService, req: SessionRequest): 'no_authn_context' {
-  issueErrorResponse(ctx, t, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, req.requestId, req.relayState);
+  issueErrorResponse(ctx, t, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, replyOf(req));
   return 'no_authn_context';
 }
 
@@ -46,12 +52,12 @@ export async function answerWithSession(
     userId: session.user.id,
   });
   if (step.kind === 'issue') {
-    await issueResponse(saml, ctx, t, session, req.requestId, req.relayState, req.via, step.level);
+    await issueResponse(saml, ctx, t, session, replyOf(req), req.via, step.level);
     return 'session';
   }
   if (step.kind === 'unsatisfiable') return answerUnsatisfiable(ctx, t, req);
   if (req.isPassive) {
-    issueErrorResponse(ctx, t, STATUS.noPassive, 'A second factor is needed and IsPassive was requested', req.requestId, req.relayState);
+    issueErrorResponse(ctx, t, STATUS.noPassive, 'A second factor is needed and IsPassive was requested', replyOf(req));
     return 'no_passive';
   }
   const state = await storePending(db, {
@@ -59,6 +65,7 @@ export async function answerWithSession(
     requestId: req.requestId ?? null,
     relayState: req.relayState,
     forceAuthn: false,
+    acsUrl: req.acsUrl,
     requestedContext: req.requested ?? undefined,
   });
   ctx.set('Cache-Control', 'no-store');

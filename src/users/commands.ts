@@ -28,7 +28,16 @@ export async function createUser(db: Db, actor: Actor, organizationId: string, i
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   try {
     return await db.$transaction(async (tx) => {
-      const user = await tx.user.create({ data: { id: newId('usr'), organizationId, email: input.email, passwordHash } });
+      const user = await tx.user.create({
+        data: {
+          id: newId('usr'),
+          organizationId,
+          email: input.email,
+          passwordHash,
+          ...(input.groups ? { groups: JSON.stringify(input.groups) } : {}),
+          ...(input.attributes ? { attributes: JSON.stringify(input.attributes) } : {}),
+        },
+      });
       await recordAudit(tx, actor, 'user.created', organizationId, user.id, { email: user.email, password_set: passwordHash !== null });
       await enqueueEvent(tx, { organizationId, type: 'user.created', data: { user: { id: user.id, email: user.email } } });
       return user;
@@ -43,11 +52,17 @@ export async function updateUser(db: Db, actor: Actor, user: User, input: Update
     return await db.$transaction(async (tx) => {
       const row = await tx.user.update({
         where: { id: user.id },
-        data: { ...(input.email !== undefined ? { email: input.email } : {}), ...(input.disabled !== undefined ? { disabled: input.disabled } : {}) },
+        // groups and attributes, when sent, replace the stored ones as a whole.
+        data: {
+          ...(input.email !== undefined ? { email: input.email } : {}),
+          ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
+          ...(input.groups !== undefined ? { groups: JSON.stringify(input.groups) } : {}),
+          ...(input.attributes !== undefined ? { attributes: JSON.stringify(input.attributes) } : {}),
+        },
       });
       // Disabling ends the user's IdP sessions at once.
       if (input.disabled === true) await tx.idpSession.updateMany({ where: { userId: user.id, endedAt: null }, data: { endedAt: new Date() } });
-      await recordAudit(tx, actor, 'user.updated', user.organizationId, user.id, { email: input.email, disabled: input.disabled });
+      await recordAudit(tx, actor, 'user.updated', user.organizationId, user.id, { email: input.email, disabled: input.disabled, groups: input.groups, attributes: input.attributes });
       await enqueueEvent(tx, {
         organizationId: user.organizationId,
         type: 'user.updated',

@@ -1,4 +1,4 @@
-import { iso } from '../http/present.ts';
+import { iso, parseStringArray, parseStringRecord } from '../http/present.ts';
 import type { User } from '../db/models.ts';
 import type { MfaSummary } from '../mfa/index.ts';
 
@@ -9,6 +9,8 @@ export function presentDirectoryUser(u: User, mfa: MfaSummary) {
     disabled: u.disabled,
     has_password: u.passwordHash !== null,
     mfa,
+    groups: parseStringArray(u.groups),
+    attributes: parseStringRecord(u.attributes),
     created_at: iso(u.createdAt),
     updated_at: iso(u.updatedAt),
   };

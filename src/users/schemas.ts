@@ -2,8 +2,40 @@
 import { z } from 'zod';
 import { Email, Password } from '../http/validate.ts';
 
-export const CreateUser = z.strictObject({ email: Email, password: Password.optional() });
-export const UpdateUser = z.strictObject({ email: Email.optional(), disabled: z.boolean().optional() });
+// Groups and attributes travel into SAML assertions (CONTRACT §14): printable text only, bounded.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+export const MAX_GROUPS = 50;
+export const MAX_ATTRIBUTES = 50;
+const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+const Group = z
+  .string()
+  .trim()
+  .min(1, 'A group must not be empty')
+  .max(256)
+  .refine((g) => !CONTROL.test(g), 'A group must not contain control characters');
+export const Groups = z
+  .array(Group)
+  .max(MAX_GROUPS, `At most ${MAX_GROUPS} groups`)
+  .transform((list) => [...new Set(list)]);
+export const Attributes = z
+  .record(
+    z.string().regex(ATTRIBUTE_NAME, 'Attribute names start with a letter and hold letters, digits, _ . - (at most 64)'),
+    z
+      .string()
+      .max(2048)
+      .refine((v) => !CONTROL.test(v), 'An attribute value must not contain control characters'),
+  )
+  .refine((m) => Object.keys(m).length <= MAX_ATTRIBUTES, `At most ${MAX_ATTRIBUTES} attributes`);
+
+export const CreateUser = z.strictObject({ email: Email, password: Password.optional(), groups: Groups.optional(), attributes: Attributes.optional() });
+export const UpdateUser = z.strictObject({
+  email: Email.optional(),
+  disabled: z.boolean().optional(),
+  groups: Groups.optional(),
+  attributes: Attributes.optional(),
+});
 /** The list's query string: an optional exact email beside the pagination (checked by paged). */
 export const EmailFilter = z.strictObject({
   email: z

@@ -91,9 +91,18 @@ describe.each(databases())('SAML SSO request checks on $name', (factory) => {
       const page = await send('post', sso, authnRequest(sso, { acs: null }), undefined, jar);
       expect(page.status).toBe(200);
       expect(samlResponseFrom(page).action).toBe(SP_ACS);
-      const idx = await send('redirect', sso, authnRequest(sso, { acs: null, attrs: ' AssertionConsumerServiceIndex="7"' }), undefined, jar);
+      // acs_url alone is the endpoint at index 0 (CONTRACT §14).
+      const idx = await send('redirect', sso, authnRequest(sso, { acs: null, attrs: ' AssertionConsumerServiceIndex="0"' }), undefined, jar);
       expect(idx.status).toBe(200);
       expect(samlResponseFrom(idx).action).toBe(SP_ACS);
+    });
+
+    it('an AssertionConsumerServiceIndex that names no registered endpoint: 400 acs_mismatch, nothing sent', async () => {
+      const xml = authnRequest(sso, { acs: null, attrs: ' AssertionConsumerServiceIndex="7"' });
+      for (const binding of BINDINGS) {
+        const res = await expectRefusedWithoutEffect(srv, () => send(binding, sso, xml, undefined, jar));
+        expect(res.text).toContain('acs_mismatch');
+      }
     });
   });
 

@@ -6,22 +6,39 @@ import type { Db } from '../../db/client.ts';
 import type { SamlConfig, Service } from '../../db/models.ts';
 import { badRequest, notFound } from '../../http/errors.ts';
 import type { OrgAccess } from '../../authz/roles.ts';
-import { NAME_ID_FORMATS, checkSpCertificate, idpUrls } from '../settings.ts';
+import { NAME_ID_FORMATS, SOURCED_FORMATS, checkSpCertificate, idpUrls } from '../settings.ts';
 import { generateCertificate, lockSamlConfig, storeCertificate } from '../certificates.ts';
 import type { SamlRuntime } from '../runtime.ts';
 import type { CreateCertificateInput, SamlPayload } from './schemas.ts';
 import { presentCertificate, presentSamlConfig } from './present.ts';
 import { recordAudit, type Actor } from '../../audit/index.ts';
 
-/** What saml.configured records: the payload's public fields; the SP certificate only as changed or not. */
-function configuredChanges(serviceId: string, body: SamlPayload, certificateCreated: boolean) {
-  const { sp_certificate: spCertificate, sp_metadata_xml: _metadata, ...fields } = body;
-  return { service_id: serviceId, ...fields, sp_certificate_changed: spCertificate !== undefined, certificate_created: certificateCreated };
-}
 import { enqueueEvent } from '../../webhooks/index.ts';
+
+/** What saml.configured records: the payload's public fields; certificates only as changed or not. */
+function configuredChanges(serviceId: string, body: SamlPayload, certificateCreated: boolean) {
+  const {
+    sp_certificate: spCertificate,
+    sp_encryption_certificate: encryptionCertificate,
+    sp_metadata_signing_certificate: metadataCertificate,
+    sp_metadata_xml: _metadata,
+    ...fields
+  } = body;
+  return {
+    service_id: serviceId,
+    ...fields,
+    sp_certificate_changed: spCertificate !== undefined,
+    sp_encryption_certificate_changed: encryptionCertificate !== undefined,
+    sp_metadata_signing_certificate_changed: metadataCertificate !== undefined,
+    certificate_created: certificateCreated,
+  };
+}
+import type { MetadataFetch } from './metadata-step.ts';
 
 const BOTH_UNSIGNED = 'At least one of sign_assertions and sign_response must be true';
 const WANT_NEEDS_CERT = 'want_authn_requests_signed needs sp_certificate';
+const ENCRYPT_NEEDS_CERT = 'encrypt_assertions needs sp_encryption_certificate';
+const SOURCE_NEEDS_FORMAT = 'name_id_source applies only to the emailAddress and unspecified NameID formats';
 
 const changed = (deps: Deps, serviceId: string) => deps.invalidation.publish({ kind: 'service', id: serviceId });
 const hasActive = async (db: Db, serviceId: string) => (await db.samlCertificate.count({ where: { serviceId, status: 'active' } })) > 0;
@@ -32,8 +49,9 @@ const hasActive = async (db: Db, serviceId: string) => (await db.samlCertificate
  */
 function checkMerged(
   existing: SamlConfig | null,
-  body: { sign_assertions?: boolean | undefined; sign_response?: boolean | undefined; want_authn_requests_signed?: boolean | undefined },
+  body: SamlPayload,
   spCertificate: string | null | undefined,
+  encryptionCertificate: string | null | undefined,
 ): void {
   const signAssertions = body.sign_assertions ?? existing?.signAssertions ?? true;
   const signResponse = body.sign_response ?? existing?.signResponse ?? true;
@@ -41,24 +59,43 @@ function checkMerged(
   const want = body.want_authn_requests_signed ?? existing?.wantAuthnRequestsSigned ?? false;
   const cert = spCertificate !== undefined ? spCertificate : (existing?.spCertificate ?? null);
   if (want && !cert) throw badRequest(WANT_NEEDS_CERT, [{ field: 'want_authn_requests_signed', message: WANT_NEEDS_CERT }]);
+  const encrypt = body.encrypt_assertions ?? existing?.encryptAssertions ?? false;
+  const encryptionCert = encryptionCertificate !== undefined ? encryptionCertificate : (existing?.spEncryptionCertificate ?? null);
+  if (encrypt && !encryptionCert) throw badRequest(ENCRYPT_NEEDS_CERT, [{ field: 'encrypt_assertions', message: ENCRYPT_NEEDS_CERT }]);
+  const source = body.name_id_source !== undefined ? body.name_id_source : (existing?.nameIdSource ?? null);
+  const format = body.name_id_format ?? existing?.nameIdFormat ?? NAME_ID_FORMATS.email;
+  if (source && !SOURCED_FORMATS.includes(format)) throw badRequest(SOURCE_NEEDS_FORMAT, [{ field: 'name_id_source', message: SOURCE_NEEDS_FORMAT }]);
 }
 
-/** The SP's certificate to store (normalised PEM), after the key-strength checks; null and undefined pass through. */
-function checkedSpCertificate(spCertificate: string | null | undefined): string | null | undefined {
-  if (typeof spCertificate !== 'string') return spCertificate;
-  const checked = checkSpCertificate(spCertificate);
-  if (!checked.ok) throw badRequest(checked.reason, [{ field: 'sp_certificate', message: checked.reason }]);
+/** An SP certificate to store (normalised PEM), after the key-strength checks; null and undefined pass through. */
+function checkedCertificate(pem: string | null | undefined, field: 'sp_certificate' | 'sp_encryption_certificate'): string | null | undefined {
+  if (typeof pem !== 'string') return pem;
+  const checked = checkSpCertificate(pem, field);
+  if (!checked.ok) throw badRequest(checked.reason, [{ field, message: checked.reason }]);
   return checked.pem;
 }
 
+/**
+ * acs_urls sets every endpoint (acs_url then holds the default's URL, for readers of that column); acs_url
+ * alone means one default endpoint, so it clears a stored list.
+ */
+function acsColumns(body: SamlPayload) {
+  if (body.acs_urls) {
+    const byDefault = body.acs_urls.find((e) => e.is_default) ?? body.acs_urls[0];
+    return { acsUrl: byDefault?.url ?? null, acsUrls: JSON.stringify(body.acs_urls) };
+  }
+  return body.acs_url !== undefined ? { acsUrl: body.acs_url, acsUrls: '[]' } : {};
+}
+
 /** The columns the payload sets; a field it leaves out keeps its stored value. */
-function columns(body: SamlPayload, spCertificate: string | null | undefined) {
+function columns(body: SamlPayload, spCertificate: string | null | undefined, encryptionCertificate: string | null | undefined) {
   return {
     enabled: body.enabled,
     ...(body.entity_id !== undefined ? { entityId: body.entity_id } : {}),
-    ...(body.acs_url !== undefined ? { acsUrl: body.acs_url } : {}),
+    ...acsColumns(body),
     ...(body.slo_url !== undefined ? { sloUrl: body.slo_url } : {}),
     ...(body.name_id_format !== undefined ? { nameIdFormat: body.name_id_format } : {}),
+    ...(body.name_id_source !== undefined ? { nameIdSource: body.name_id_source } : {}),
     ...(body.attribute_mapping !== undefined ? { attributeMapping: JSON.stringify(body.attribute_mapping) } : {}),
     ...(body.sign_assertions !== undefined ? { signAssertions: body.sign_assertions } : {}),
     ...(body.sign_response !== undefined ? { signResponse: body.sign_response } : {}),
@@ -66,18 +103,48 @@ function columns(body: SamlPayload, spCertificate: string | null | undefined) {
     ...(body.want_authn_requests_signed !== undefined ? { wantAuthnRequestsSigned: body.want_authn_requests_signed } : {}),
     ...(body.allow_idp_initiated !== undefined ? { allowIdpInitiated: body.allow_idp_initiated } : {}),
     ...(body.require_mfa !== undefined ? { requireMfa: body.require_mfa } : {}),
+    ...(body.encrypt_assertions !== undefined ? { encryptAssertions: body.encrypt_assertions } : {}),
+    ...(encryptionCertificate !== undefined ? { spEncryptionCertificate: encryptionCertificate } : {}),
+    ...(body.encryption_algorithm !== undefined ? { encryptionAlgorithm: body.encryption_algorithm } : {}),
   };
 }
 
 /** Stores the configuration; enabling a service without an active certificate also gives it one. */
-export async function configureSaml(deps: Deps, actor: Actor, saml: SamlRuntime, access: OrgAccess, service: Service, body: SamlPayload): Promise<void> {
+/** The metadata-URL columns: a new URL was just fetched (fetched set); null clears it; absent keeps it. */
+function metadataUrlColumns(body: SamlPayload, fetched: MetadataFetch['fetchedMetadata']) {
+  const common = {
+    ...(body.sp_metadata_signing_certificate !== undefined ? { spMetadataSigningCertificate: body.sp_metadata_signing_certificate } : {}),
+    ...(body.metadata_refresh_hours !== undefined ? { metadataRefreshHours: body.metadata_refresh_hours } : {}),
+  };
+  if (body.sp_metadata_url === null) return { ...common, spMetadataUrl: null, metadataFetchedAt: null, metadataNextRefreshAt: null, metadataLastError: null };
+  if (typeof body.sp_metadata_url === 'string' && fetched)
+    return {
+      ...common,
+      spMetadataUrl: body.sp_metadata_url,
+      metadataFetchedAt: new Date(),
+      metadataNextRefreshAt: fetched.nextRefreshAt,
+      metadataLastError: null,
+    };
+  return common;
+}
+
+export async function configureSaml(
+  deps: Deps,
+  actor: Actor,
+  saml: SamlRuntime,
+  access: OrgAccess,
+  service: Service,
+  body: SamlPayload,
+  fetched: MetadataFetch['fetchedMetadata'] = null,
+): Promise<void> {
   const { db } = deps;
-  const spCertificate = checkedSpCertificate(body.sp_certificate);
-  checkMerged(await db.samlConfig.findUnique({ where: { serviceId: service.id } }), body, spCertificate);
+  const spCertificate = checkedCertificate(body.sp_certificate, 'sp_certificate');
+  const encryptionCertificate = checkedCertificate(body.sp_encryption_certificate, 'sp_encryption_certificate');
+  checkMerged(await db.samlConfig.findUnique({ where: { serviceId: service.id } }), body, spCertificate, encryptionCertificate);
   // Key generation is CPU work: do it before the transaction, use it only if still needed inside.
   const needsCert = body.enabled && !(await hasActive(db, service.id));
   const fresh = needsCert ? generateCertificate(saml.sealer, { organization: access.org.name, service: service.name }) : null;
-  const data = columns(body, spCertificate);
+  const data = { ...columns(body, spCertificate, encryptionCertificate), ...metadataUrlColumns(body, fetched) };
   await db.$transaction(async (tx) => {
     await tx.samlConfig.upsert({
       where: { serviceId: service.id },

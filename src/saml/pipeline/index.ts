@@ -20,7 +20,7 @@ export const SSO_STEPS = steps<Inbound>()
   .derive(readRequest)
   .check(checkIssuer)
   .check(checkDestination)
-  .check(checkAcs)
+  .derive(checkAcs)
   .check(checkIssueInstant)
   .check(checkReplay);
 
@@ -28,8 +28,8 @@ export async function acceptAuthnRequest(
   incoming: IncomingMessage,
   target: ResolvedService,
   saml: Pick<SamlRuntime, 'schema' | 'replay'>,
-): Promise<AuthnRequestData> {
-  const { message } = await SSO_STEPS.run({
+): Promise<AuthnRequestData & { replyTo: string }> {
+  const { message, replyTo } = await SSO_STEPS.run({
     incoming,
     target,
     saml,
@@ -38,7 +38,7 @@ export async function acceptAuthnRequest(
     // An unsigned AuthnRequest passes unless the service asks for signed ones; a signed one is always verified.
     signingRequired: target.settings.wantAuthnRequestsSigned,
   });
-  return message;
+  return { ...message, replyTo };
 }
 
 export type { AuthnRequestData, IncomingMessage, ResolvedService } from './types.ts';

@@ -46,7 +46,9 @@ export type RefusalReason =
   // A verified LogoutRequest naming no session, from a service with no SLO URL to answer at.
   | 'unknown_principal'
   // A LogoutResponse that no logout in progress is waiting for (unknown, already used or expired).
-  | 'unexpected_logout_response';
+  | 'unexpected_logout_response'
+  // The signed-in user lacks the attribute name_id_source names: no Response rather than another NameID. 403.
+  | 'name_id_unavailable';
 
 /** The reasons whose HTTP answer is not the usual 400 (kept from before reasons existed). */
 const NOT_400: Partial<Record<RefusalReason, { status: number; code: string; headers?: Record<string, string> }>> = {
@@ -54,6 +56,7 @@ const NOT_400: Partial<Record<RefusalReason, { status: number; code: string; hea
   request_too_large: { status: 413, code: 'PAYLOAD_TOO_LARGE', headers: { Connection: 'close' } },
   unknown_service: { status: 404, code: 'NOT_FOUND' },
   idp_initiated_disabled: { status: 404, code: 'NOT_FOUND' },
+  name_id_unavailable: { status: 403, code: 'FORBIDDEN' },
 };
 
 const MAX_VALUE_CHARS = 200;

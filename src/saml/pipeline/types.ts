@@ -48,6 +48,7 @@ export interface MessageHeader {
 /** What the SSO flow uses of an AuthnRequest; read only from verified XML when a signature is present. */
 export interface AuthnRequestData extends MessageHeader {
   acsUrl: string | undefined;
+  acsIndex: number | undefined;
   protocolBinding: string | undefined;
   forceAuthn: boolean;
   isPassive: boolean;

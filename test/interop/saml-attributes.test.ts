@@ -1,0 +1,190 @@
+// Directory users' groups and attributes (CONTRACT §14) through the admin API, and what node-saml receives
+// from them: groups as several AttributeValues, custom attributes, `name`, `mfa`, the NameID taken from an
+// attribute (name_id_source), the refusal when that attribute is missing, and the AWS IAM example
+// configuration from the README (Role and RoleSessionName).
+import { describe, expect, it } from 'vitest';
+import { databases } from '../helpers/databases.ts';
+import { suiteServer } from '../helpers/suite.ts';
+import { nodeSamlSp, spEnd } from '../helpers/node-saml.ts';
+import { CookieJar, browserFetch, completeSignIn, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
+import { expectError } from '../helpers/admin-plane.ts';
+import type { Json } from '../helpers/http.ts';
+
+const NAMEID = {
+  email: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+  unspecified: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+  persistent: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+};
+const AWS_ROLE = 'https://aws.amazon.com/SAML/Attributes/Role';
+const AWS_SESSION = 'https://aws.amazon.com/SAML/Attributes/RoleSessionName';
+
+interface UserBody {
+  user: { id: string; email: string; groups: string[]; attributes: Record<string, string> };
+}
+
+const userPath = (w: SamlWorld, id = w.userId) => `/api/organizations/${w.org}/users/${id}`;
+
+async function setUser(w: SamlWorld, patch: Json): Promise<void> {
+  const res = await w.admin.client.patch<UserBody>(userPath(w), patch);
+  expect(res.status, res.text).toBe(200);
+}
+
+async function signIn(w: SamlWorld) {
+  const saml = nodeSamlSp(spEnd(w));
+  const jar = new CookieJar();
+  const first = await browserFetch(jar, await saml.getAuthorizeUrlAsync('', undefined, {}));
+  const page = await completeSignIn(w, jar, first);
+  return { saml, page };
+}
+
+async function profileOf(w: SamlWorld) {
+  const { saml, page } = await signIn(w);
+  const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: samlResponseFrom(page).SAMLResponse });
+  if (!profile) throw new Error('no profile');
+  return profile;
+}
+
+describe.each(databases())('groups, attributes and NameID sources on $name', (factory) => {
+  const srv = suiteServer(factory);
+
+  it('the admin API stores groups and attributes, returns them in the user object, and PATCH replaces them', async () => {
+    const w = await samlWorld(srv.url);
+    const created = await w.admin.client.post<UserBody>(`/api/organizations/${w.org}/users`, {
+      email: `attrs-${Date.now()}@example.com`,
+      groups: ['admins', 'eng', 'admins'],
+      attributes: { department: 'R&D', employee_id: 'E-42' },
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.user.groups).toEqual(['admins', 'eng']);
+    expect(created.body.user.attributes).toEqual({ department: 'R&D', employee_id: 'E-42' });
+    const patched = await w.admin.client.patch<UserBody>(userPath(w, created.body.user.id), { groups: ['ops'] });
+    expect(patched.body.user).toMatchObject({ groups: ['ops'], attributes: { department: 'R&D', employee_id: 'E-42' } });
+    const read = await w.admin.client.get<UserBody>(userPath(w, created.body.user.id));
+    expect(read.body.user.groups).toEqual(['ops']);
+    const list = await w.admin.client.get<{ users: UserBody['user'][] }>(`/api/organizations/${w.org}/users`);
+    expect(list.body.users.find((u) => u.id === w.userId)).toMatchObject({ groups: [], attributes: {} });
+  });
+
+  it.each([
+    ['51 groups', { groups: Array.from({ length: 51 }, (_, i) => `g${i}`) }, 'groups'],
+    ['an empty group', { groups: [' '] }, 'groups'],
+    ['a group over 256 characters', { groups: ['g'.repeat(257)] }, 'groups'],
+    ['a group with a control character', { groups: ['a\u0001b'] }, 'groups'],
+    ['51 attributes', { attributes: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`a${i}`, 'v'])) }, 'attributes'],
+    ['an attribute name with a space', { attributes: { 'first name': 'x' } }, 'attributes'],
+    ['an attribute name over 64 characters', { attributes: { ['a'.repeat(65)]: 'x' } }, 'attributes'],
+    ['an attribute value over 2048 characters', { attributes: { a: 'v'.repeat(2049) } }, 'attributes'],
+    ['a non-string attribute value', { attributes: { a: 1 } }, 'attributes'],
+  ])('%s is a 400 naming the field, nothing stored', async (_name, patch, field) => {
+    const w = await samlWorld(srv.url);
+    const body = expectError(await w.admin.client.patch(userPath(w), patch), 400);
+    expect((body.details ?? []).map((d) => d.field).join(',')).toContain(field);
+    const read = await w.admin.client.get<UserBody>(userPath(w));
+    expect(read.body.user).toMatchObject({ groups: [], attributes: {} });
+  });
+
+  it('node-saml receives groups as several AttributeValues, custom attributes, name and mfa', async () => {
+    const w = await samlWorld(srv.url, {
+      attribute_mapping: {
+        email: 'email',
+        groups: 'memberOf',
+        'attributes.department': 'department',
+        name: 'displayName',
+        mfa: 'mfa',
+        'attributes.absent': 'never',
+      },
+    });
+    await setUser(w, { groups: ['admins', 'eng & ops', '<sales>'], attributes: { department: 'R&D "west"', given_name: 'Ada', family_name: 'Lovelace' } });
+    const profile = await profileOf(w);
+    expect(profile.memberOf).toEqual(['admins', 'eng & ops', '<sales>']);
+    expect(profile.department).toBe('R&D "west"');
+    expect(profile.displayName).toBe('Ada Lovelace');
+    expect(profile.mfa).toBe('false');
+    expect(profile.never).toBeUndefined();
+    // `name` prefers the user's own `name` attribute.
+    await setUser(w, { attributes: { name: 'Countess of Lovelace', given_name: 'Ada' } });
+    expect((await profileOf(w)).displayName).toBe('Countess of Lovelace');
+  });
+
+  it.each([
+    ['unspecified', NAMEID.unspecified],
+    ['emailAddress', NAMEID.email],
+  ])('name_id_source attributes.<name> with the %s format: the NameID is the attribute', async (_name, format) => {
+    const w = await samlWorld(srv.url, { name_id_format: format, name_id_source: 'attributes.employee_id' });
+    await setUser(w, { attributes: { employee_id: 'E-1001' } });
+    const profile = await profileOf(w);
+    expect(profile.nameID).toBe('E-1001');
+    expect(profile.nameIDFormat).toBe(format);
+  });
+
+  it('name_id_source id with emailAddress, and the format defaults when it is null', async () => {
+    const w = await samlWorld(srv.url, { name_id_source: 'id' });
+    expect((await profileOf(w)).nameID).toBe(w.userId);
+    const path = `/api/organizations/${w.org}/services/${w.svc.slug}/saml`;
+    expect(
+      (
+        await w.admin.client.post(path, {
+          enabled: true,
+          entity_id: 'https://sp.example.com/metadata',
+          acs_url: 'http://localhost:4567/saml/acs',
+          name_id_source: null,
+        })
+      ).status,
+    ).toBe(200);
+    expect((await profileOf(w)).nameID).toBe(w.userEmail);
+  });
+
+  it('a user without the name_id_source attribute is refused at sign-in (403 name_id_unavailable), no Response, no login recorded', async () => {
+    const w = await samlWorld(srv.url, { name_id_format: NAMEID.unspecified, name_id_source: 'attributes.employee_id' });
+    const before = await srv.deps.db.loginEvent.count();
+    const { page } = await signIn(w);
+    expect(page.status).toBe(403);
+    expect(page.text).toContain('name_id_unavailable');
+    expect(page.text).not.toContain('SAMLResponse');
+    expect(await srv.deps.db.loginEvent.count()).toBe(before);
+  });
+
+  it.each([
+    ['a persistent format', { name_id_format: NAMEID.persistent, name_id_source: 'email' }],
+    ['an unknown source', { name_id_source: 'phone' }],
+    ['an attribute source with a bad name', { name_id_source: 'attributes.bad name' }],
+  ])('name_id_source with %s is a 400 naming it', async (_name, config) => {
+    const w = await samlWorld(srv.url);
+    const path = `/api/organizations/${w.org}/services/${w.svc.slug}/saml`;
+    const res = await w.admin.client.post(path, {
+      enabled: true,
+      entity_id: 'https://sp.example.com/metadata',
+      acs_url: 'http://localhost:4567/saml/acs',
+      ...config,
+    });
+    expect((expectError(res, 400).details ?? []).map((d) => d.field)).toContain('name_id_source');
+  });
+
+  it('an unknown attribute_mapping source is still a 400', async () => {
+    const w = await samlWorld(srv.url);
+    const path = `/api/organizations/${w.org}/services/${w.svc.slug}/saml`;
+    const res = await w.admin.client.post(path, {
+      enabled: true,
+      entity_id: 'https://sp.example.com/metadata',
+      acs_url: 'http://localhost:4567/saml/acs',
+      attribute_mapping: { phone: 'p' },
+    });
+    expectError(res, 400);
+  });
+
+  it('the AWS IAM example (README): Role and RoleSessionName from the user, persistent NameID; node-saml reads both', async () => {
+    const role = 'arn:aws:iam::123456789012:role/TesseraAdmin,arn:aws:iam::123456789012:saml-provider/Tessera';
+    const w = await samlWorld(srv.url, {
+      name_id_format: NAMEID.persistent,
+      attribute_mapping: { 'attributes.aws_role': AWS_ROLE, email: AWS_SESSION },
+    });
+    await setUser(w, { attributes: { aws_role: role } });
+    const { saml, page } = await signIn(w);
+    const resp = samlResponseFrom(page);
+    expect(resp.xml).toContain(`Name="${AWS_ROLE}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri"`);
+    const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: resp.SAMLResponse });
+    expect(profile?.[AWS_ROLE]).toBe(role);
+    expect(profile?.[AWS_SESSION]).toBe(w.userEmail);
+    expect(profile?.nameID).toMatch(/^tsr-/);
+  });
+});
