@@ -24,6 +24,8 @@ import { samlAdminRoutes } from './saml/admin/index.ts';
 import { samlRoutes } from './saml/routes.ts';
 import { sloRoutes } from './saml/slo-routes.ts';
 import { loginRoutes } from './saml/login-page.ts';
+import { consoleRoutes } from './web/console.ts';
+import { landingRoutes } from './web/landing.ts';
 
 type Middleware = (ctx: AppContext, next: Next) => Promise<unknown>;
 /** @koa/router types its middleware for its own context type; at runtime it is a plain Koa middleware. */
@@ -71,6 +73,8 @@ export function createApp(
     samlRoutes(deps, saml, metrics),
     sloRoutes(deps, saml, metrics),
     loginRoutes(deps, saml),
+    landingRoutes(deps),
+    consoleRoutes(),
   ]) {
     root.use(r.routes());
   }

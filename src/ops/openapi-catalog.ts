@@ -34,6 +34,9 @@ const redirectQuery = {
   Signature: { schema: z.string().optional(), description: 'Base64 signature over the query (signed requests)' },
 };
 
+const COOKIE_MODE =
+  'Browser clients may send refresh_cookie: true: the refresh token is then set in an HttpOnly; Secure; SameSite=Strict cookie with Path=/api/auth and left out of the JSON, and the request (like every later refresh or logout by cookie) must carry an Origin equal to this server (403 otherwise).';
+
 export const GROUPS: RouteGroup[] = [
   {
     tag: 'Admin accounts',
@@ -42,18 +45,28 @@ export const GROUPS: RouteGroup[] = [
     routes: {
       'POST /api/auth/register': {
         summary: 'Create an admin account',
+        description: COOKIE_MODE,
         body: RegisterBody,
-        ok: json(201, 'The account and a token pair', S.Registered),
+        ok: json(201, 'The account and a token pair (no refresh_token with refresh_cookie)', S.Registered),
         errors: [403, 409],
       },
-      'POST /api/auth/login': { summary: 'Sign in', body: LoginBody, ok: json(200, 'A token pair', S.TokenPair), errors: [401, 429] },
+      'POST /api/auth/login': { summary: 'Sign in', description: COOKIE_MODE, body: LoginBody, ok: json(200, 'A token pair', S.TokenPair), errors: [401, 403, 429] },
       'POST /api/auth/refresh': {
         summary: 'Rotate the refresh token',
+        description: `${COOKIE_MODE} Without refresh_token in the body the refresh cookie is used.`,
         body: RefreshBody,
+        bodyOptional: true,
         ok: json(200, 'A new token pair; the old refresh token is spent', S.TokenPair),
-        errors: [401],
+        errors: [401, 403],
       },
-      'POST /api/auth/logout': { summary: 'End the session', body: RefreshBody, ok: noContent("The session's tokens stop working at once") },
+      'POST /api/auth/logout': {
+        summary: 'End the session',
+        description: 'Without refresh_token in the body the refresh cookie is used (Origin checked) and cleared.',
+        body: RefreshBody,
+        bodyOptional: true,
+        ok: noContent("The session's tokens stop working at once"),
+        errors: [403],
+      },
       'GET /api/auth/me': { summary: 'The signed-in account and its organizations', security: 'bearer', ok: json(200, 'Account and memberships', S.Me) },
     },
   },
@@ -367,6 +380,10 @@ export const GROUPS: RouteGroup[] = [
       'GET /openapi.json': { summary: 'This OpenAPI 3.1 document', ok: { status: 200, description: 'OpenAPI document', contentType: 'application/json' } },
       'GET /docs': { summary: 'Readable API reference (HTML)', ok: html(200, 'Reference page') },
       'GET /docs/assets/:file': { summary: 'Static assets of the reference page', ok: { status: 200, description: 'JavaScript or CSS' }, errors: [404] },
+      'GET /': { summary: 'Home page for browsers (Accept: text/html); JSON clients get 404', ok: html(200, 'Links to the console, the reference and health'), errors: [404] },
+      'GET /console': { summary: 'The admin console (CONTRACT §15)', ok: html(200, 'The console page (no-store)'), errors: [503] },
+      'GET /console/assets/:file': { summary: "The console's hashed scripts and styles (immutable)", ok: { status: 200, description: 'JavaScript or CSS' }, errors: [404] },
+      'GET /console/{*view}': { summary: "A console page's own URL (history routing): the console page", ok: html(200, 'The console page'), errors: [404, 503] },
     },
   },
 ];
