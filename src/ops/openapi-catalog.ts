@@ -13,6 +13,7 @@ import { CreateUser as CreateServiceUser, StatusFilter, UpdateInfo, UpdateUser a
 import { CreateSubscription, UpdateSubscription } from '../service-api/subscriptions.ts';
 import { CreateCertificate, payloadSchema } from '../saml/admin/index.ts';
 import * as S from './openapi-schemas.ts';
+import { CONSOLE_GROUP, COOKIE_MODE } from './openapi-console.ts';
 import { html, json, noContent, type OperationDoc, type RouteGroup } from './openapi-doc.ts';
 
 export type { OperationDoc, Reply, RouteGroup, Security } from './openapi-doc.ts';
@@ -34,9 +35,6 @@ const redirectQuery = {
   Signature: { schema: z.string().optional(), description: 'Base64 signature over the query (signed requests)' },
 };
 
-const COOKIE_MODE =
-  'Browser clients may send refresh_cookie: true: the refresh token is then set in an HttpOnly; Secure; SameSite=Strict cookie with Path=/api/auth and left out of the JSON, and the request (like every later refresh or logout by cookie) must carry an Origin equal to this server (403 otherwise).';
-
 export const GROUPS: RouteGroup[] = [
   {
     tag: 'Admin accounts',
@@ -50,7 +48,13 @@ export const GROUPS: RouteGroup[] = [
         ok: json(201, 'The account and a token pair (no refresh_token with refresh_cookie)', S.Registered),
         errors: [403, 409],
       },
-      'POST /api/auth/login': { summary: 'Sign in', description: COOKIE_MODE, body: LoginBody, ok: json(200, 'A token pair', S.TokenPair), errors: [401, 403, 429] },
+      'POST /api/auth/login': {
+        summary: 'Sign in',
+        description: COOKIE_MODE,
+        body: LoginBody,
+        ok: json(200, 'A token pair', S.TokenPair),
+        errors: [401, 403, 429],
+      },
       'POST /api/auth/refresh': {
         summary: 'Rotate the refresh token',
         description: `${COOKIE_MODE} Without refresh_token in the body the refresh cookie is used.`,
@@ -380,12 +384,9 @@ export const GROUPS: RouteGroup[] = [
       'GET /openapi.json': { summary: 'This OpenAPI 3.1 document', ok: { status: 200, description: 'OpenAPI document', contentType: 'application/json' } },
       'GET /docs': { summary: 'Readable API reference (HTML)', ok: html(200, 'Reference page') },
       'GET /docs/assets/:file': { summary: 'Static assets of the reference page', ok: { status: 200, description: 'JavaScript or CSS' }, errors: [404] },
-      'GET /': { summary: 'Home page for browsers (Accept: text/html); JSON clients get 404', ok: html(200, 'Links to the console, the reference and health'), errors: [404] },
-      'GET /console': { summary: 'The admin console (CONTRACT §15)', ok: html(200, 'The console page (no-store)'), errors: [503] },
-      'GET /console/assets/:file': { summary: "The console's hashed scripts and styles (immutable)", ok: { status: 200, description: 'JavaScript or CSS' }, errors: [404] },
-      'GET /console/{*view}': { summary: "A console page's own URL (history routing): the console page", ok: html(200, 'The console page'), errors: [404, 503] },
     },
   },
+  CONSOLE_GROUP,
 ];
 
 /** "METHOD /koa/path" → its group and description. */
