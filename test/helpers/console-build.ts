@@ -19,5 +19,13 @@ function newest(dir: string): number {
 
 export default async function setup(): Promise<void> {
   if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= newest(SOURCE)) return;
-  await build({ root: SOURCE, configFile: join(SOURCE, 'vite.config.ts'), logLevel: 'warn' });
+  // vitest sets NODE_ENV=test, which would make this a development bundle (Preact's debug build): test
+  // what `npm run build` ships.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ root: SOURCE, configFile: join(SOURCE, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
 }
