@@ -123,6 +123,9 @@ const SECTIONS = [
   ['services', 'Services'],
   ['users', 'Directory users'],
   ['members', 'Members'],
+  ['sign-ins', 'Sign-ins'],
+  ['audit', 'Audit log'],
+  ['webhooks', 'Webhooks'],
   ['settings', 'Settings'],
 ] as const;
 

@@ -5,16 +5,21 @@ import { useSession } from '../app.tsx';
 import { navigate } from '../router.tsx';
 import type { OrgSummary, Usage } from '../types.ts';
 import { ConfirmButton, Field, FormError, LoadState, Submit, Title, useLoad, useSubmit } from '../ui.tsx';
+import { AuditView, SignInsView } from './activity.tsx';
 import { MembersView } from './members.tsx';
 import { ServiceView } from './service.tsx';
 import { ServicesView } from './services.tsx';
 import { UsersView } from './users.tsx';
+import { WebhooksView } from './webhooks.tsx';
 
 export function OrgView({ org, path }: { org: string; path: string }) {
   const [, , , section, svc, tab] = path.split('/');
   if (section === 'services' && svc) return <ServiceView key={`${org}/${svc}`} org={org} svc={svc} tab={tab ?? 'overview'} />;
   if (section === 'users') return <UsersView key={org} org={org} />;
   if (section === 'members') return <MembersView key={org} org={org} />;
+  if (section === 'sign-ins') return <SignInsView key={org} org={org} />;
+  if (section === 'audit') return <AuditView key={org} org={org} />;
+  if (section === 'webhooks') return <WebhooksView key={org} org={org} />;
   if (section === 'settings') return <SettingsView key={org} org={org} />;
   return <ServicesView key={org} org={org} />;
 }
