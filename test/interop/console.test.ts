@@ -4,6 +4,8 @@
 // signs in at the SP, which validates the Response. Along the way: axe-core on every main view, no
 // token in web storage or any URL, the refresh cookie's attributes, the session surviving a reload,
 // the API key shown once, certificate staging and activation, and no horizontal scroll at 360 px.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -16,6 +18,8 @@ import { uniqueEmail } from '../helpers/http.ts';
 import { uniqueSlug } from '../helpers/fixtures.ts';
 
 const sqlite = databases()[0];
+// A screenshot of every checked view (docs/screenshots/ holds copies of the main ones).
+const artifacts = join(import.meta.dirname, '..', 'artifacts', 'console');
 const ADMIN_PASSWORD = 'console admin password 1';
 const USER_PASSWORD = 'console user password 1';
 // What a leaked credential would look like: a JWT, a refresh token, an API key, the cookie's name.
@@ -77,6 +81,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.locator('h1').first().waitFor();
     findings[name] = await axeFindings(page);
     await expectNoTokenExposed(page);
+    await page.screenshot({ path: join(artifacts, `${name.replace(/\W+/g, '-')}.png`), fullPage: true });
   }
 
   async function go(path: string): Promise<void> {
@@ -86,6 +91,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
 
   beforeAll(async () => {
     if (!sqlite) return;
+    mkdirSync(artifacts, { recursive: true });
     // Addressed as 127.0.0.1: Chromium counts it as a secure context, so the Secure cookies work on http.
     srv = await startTestServer(sqlite);
     defer(() => srv.stop());
