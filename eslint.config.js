@@ -46,6 +46,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console runs in browsers: their globals, not Node's.
+    files: ['console/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -2,12 +2,14 @@
 // redirect to the IdP, and an ACS that validates the Response and shows the NameID and attributes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SAML, ValidateInResponseTo, type Profile } from '@node-saml/node-saml';
+import { SAML, ValidateInResponseTo, generateServiceProviderMetadata, type Profile } from '@node-saml/node-saml';
 
 export interface DemoSp {
   url: string;
   acsUrl: string;
   entityId: string;
+  /** The SP's metadata (EntityDescriptor) as node-saml writes it, to paste into Tessera's console. */
+  metadata(): string;
   configure(idp: { ssoUrl: string; entityId: string; certPem: string }): void;
   close(): Promise<void>;
 }
@@ -112,6 +114,7 @@ export async function startDemoSp(host = 'localhost', port = 0): Promise<DemoSp>
     url,
     acsUrl,
     entityId,
+    metadata: () => generateServiceProviderMetadata({ issuer: entityId, callbackUrl: acsUrl, wantAssertionsSigned: true }),
     configure(idp) {
       saml = spFor(idp, entityId, acsUrl);
     },

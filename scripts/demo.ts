@@ -93,8 +93,17 @@ export async function runDemo(opts: { tesseraPort?: number; spPort?: number; dat
   };
 }
 
+/** A port from the environment (CONTRACT §16: PORT, DEMO_SP_PORT), or the default; anything else stops the demo. */
+export function portFrom(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!/^\d{1,5}$/.test(raw) || port > 65535) throw new Error(`${name} must be a port number (0-65535), got ${JSON.stringify(raw)}`);
+  return port;
+}
+
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
-  const demo = await runDemo();
+  const demo = await runDemo({ tesseraPort: portFrom('PORT', 3000), spPort: portFrom('DEMO_SP_PORT', 3001) });
   console.log(`
   Tessera demo is running.
 
@@ -102,7 +111,8 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
     Sign in as:        ${demo.user.email} / ${demo.user.password}
 
     Tessera (IdP):     ${demo.tessera.deps.config.publicUrl}
-    Admin account:     ${demo.admin.email} / ${demo.admin.password}   (POST /api/auth/login)
+    Admin console:     ${demo.tessera.deps.config.publicUrl}/console
+    Admin account:     ${demo.admin.email} / ${demo.admin.password}   (console, or POST /api/auth/login)
     IdP metadata:      ${demo.tessera.deps.config.publicUrl}/saml/demo/demo-app/metadata
 
   Ctrl-C stops both.`);

@@ -28,6 +28,8 @@ import { auditRoutes } from './audit/index.ts';
 import { resetRoutes } from './reset/index.ts';
 import { accountRoutes, secondFactorRoutes, webauthnAssetRoutes } from './mfa/index.ts';
 import { webhookRoutes } from './webhooks/index.ts';
+import { consoleRoutes } from './web/console.ts';
+import { landingRoutes } from './web/landing.ts';
 
 type Middleware = (ctx: AppContext, next: Next) => Promise<unknown>;
 /** @koa/router types its middleware for its own context type; at runtime it is a plain Koa middleware. */
@@ -81,6 +83,8 @@ export function createApp(
     webauthnAssetRoutes(),
     accountRoutes(deps, saml),
     webhookRoutes(deps),
+    landingRoutes(deps),
+    consoleRoutes(),
   ]) {
     root.use(r.routes());
   }

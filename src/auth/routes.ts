@@ -11,39 +11,59 @@ import { registrationOpen, requireAccount, signedIn } from './middleware.ts';
 import { LoginBody, RefreshBody, RegisterBody } from './schemas.ts';
 import { register, signIn, signedInAccount } from './commands.ts';
 import { presentAccount, presentMe } from './present.ts';
+import { clearRefreshCookie, deliverInCookie, refreshTokenOf, requireOwnOrigin } from './cookie.ts';
+import type { TokenPair } from './sessions.ts';
+import type { AppContext as Ctx } from '../http/context.ts';
+import { unauthorized } from '../http/errors.ts';
 
 export function authRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db, config } = deps;
   const key = jwtKey(config.secret);
   const router = new Router<AppState, AppContext>({ prefix: '/api/auth' });
+  // With `refresh_cookie: true` the refresh token goes into the HttpOnly cookie (auth/cookie.ts).
+  const deliver = (ctx: Ctx, pair: TokenPair, cookie: boolean | undefined) => (cookie ? deliverInCookie(ctx, pair) : pair);
+  const ownOrigin = (ctx: Ctx, cookie: boolean | undefined) => {
+    if (cookie) requireOwnOrigin(ctx, config.publicUrl);
+  };
 
   router.post(
     '/register',
     route(registrationOpen(deps), body(RegisterBody), async (ctx, { input }) => {
+      ownOrigin(ctx, input.refresh_cookie);
       const { account, tokens } = await register(db, key, input);
       ctx.status = 201;
-      ctx.body = { account: presentAccount(account), ...tokens };
+      ctx.body = { account: presentAccount(account), ...deliver(ctx, tokens, input.refresh_cookie) };
     }),
   );
 
   router.post(
     '/login',
     route(body(LoginBody), async (ctx, { input }) => {
-      ctx.body = await signIn(deps, key, clientIp(ctx, config.trustProxy), input);
+      ownOrigin(ctx, input.refresh_cookie);
+      ctx.body = deliver(ctx, await signIn(deps, key, clientIp(ctx, config.trustProxy), input), input.refresh_cookie);
     }),
   );
 
   router.post(
     '/refresh',
     route(body(RefreshBody), async (ctx, { input }) => {
-      ctx.body = await rotateRefresh(db, key, input.refresh_token);
+      const sent = refreshTokenOf(ctx, config.publicUrl, input.refresh_token);
+      if (!sent) throw unauthorized('No refresh token: send refresh_token in the body, or the refresh cookie of a refresh_cookie sign-in');
+      try {
+        ctx.body = deliver(ctx, await rotateRefresh(db, key, sent.token), sent.cookie);
+      } catch (err) {
+        if (sent.cookie) clearRefreshCookie(ctx); // a dead session's cookie is of no further use
+        throw err;
+      }
     }),
   );
 
   router.post(
     '/logout',
     route(body(RefreshBody), async (ctx, { input }) => {
-      await endSession(db, input.refresh_token);
+      const sent = refreshTokenOf(ctx, config.publicUrl, input.refresh_token);
+      if (sent) await endSession(db, sent.token);
+      if (sent?.cookie) clearRefreshCookie(ctx);
       ctx.status = 204;
     }),
   );

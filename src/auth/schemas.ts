@@ -2,9 +2,19 @@
 import { z } from 'zod';
 import { Email, Name, Password } from '../http/validate.ts';
 
-export const RegisterBody = z.strictObject({ email: Email, password: Password, name: Name.optional() });
-export const LoginBody = z.strictObject({ email: z.string().max(254), password: z.string().max(256) });
-export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(512) });
+// Browser clients (the console) ask for the refresh token in an HttpOnly cookie instead of the body (auth/cookie.ts).
+const RefreshCookie = z
+  .boolean()
+  .optional()
+  .describe(
+    'true: the refresh token is set in an HttpOnly; Secure; SameSite=Strict cookie scoped to /api/auth instead of being returned; needs an Origin header equal to this server',
+  );
+
+export const RegisterBody = z.strictObject({ email: Email, password: Password, name: Name.optional(), refresh_cookie: RefreshCookie });
+export const LoginBody = z.strictObject({ email: z.string().max(254), password: z.string().max(256), refresh_cookie: RefreshCookie });
+export const RefreshBody = z.strictObject({
+  refresh_token: z.string().min(1).max(512).optional().describe('Omit it to use the refresh cookie set by a refresh_cookie sign-in (Origin checked)'),
+});
 
 export type RegisterInput = z.output<typeof RegisterBody>;
 export type LoginInput = z.output<typeof LoginBody>;

@@ -8,17 +8,17 @@ import { AcceptInvitation, CreateInvitation, CreateOrg, UpdateMember, UpdateOrg 
 import { CreateService, UpdateService } from '../services/index.ts';
 import { CreatePlan, UpdatePlan } from '../plans/index.ts';
 import { CreateApiKey } from '../api-keys/index.ts';
-import { CreateUser as CreateDirectoryUser, EmailFilter, UpdateUser as UpdateDirectoryUser } from '../users/index.ts';
 import { CreateUser as CreateServiceUser, StatusFilter, UpdateInfo, UpdateUser as UpdateServiceUser } from '../service-api/routes.ts';
 import { CreateSubscription, UpdateSubscription } from '../service-api/subscriptions.ts';
 import { CreateCertificate, payloadSchema } from '../saml/admin/index.ts';
-import { SendEmail } from '../mail/index.ts';
 import { HOSTED_PAGES } from './openapi-hosted.ts';
 import * as S from './openapi-schemas.ts';
 import { WEBHOOK_GROUP } from './openapi-webhooks.ts';
+import { CONSOLE_GROUP, COOKIE_MODE } from './openapi-console.ts';
 import { html, json, noContent, type OperationDoc, type RouteGroup } from './openapi-doc.ts';
 import { AUDIT_GROUP } from './openapi-audit.ts';
 import { HOSTED_MFA } from './openapi-hosted-mfa.ts';
+import { DIRECTORY_GROUP } from './openapi-directory.ts';
 
 export type { OperationDoc, Reply, RouteGroup, Security } from './openapi-doc.ts';
 
@@ -30,7 +30,6 @@ const SAML = '/saml/:org/:service';
 const SamlPostBinding = z.object({ SAMLRequest: z.string().describe('Base64 AuthnRequest'), RelayState: z.string().max(80).optional() });
 const SamlLogoutBinding = z.object({ SAMLRequest: z.string().optional(), SAMLResponse: z.string().optional(), RelayState: z.string().max(80).optional() });
 const SignInForm = z.object({ state: z.string(), csrf: z.string(), email: z.string(), password: z.string() });
-const PasswordForm = z.object({ token: z.string(), password: z.string().min(10).max(256), confirm: z.string() });
 // The route keeps this schema inside its factory (not exportable without moving it); same shape.
 const redirectQuery = {
   SAMLRequest: { schema: z.string(), description: 'Deflated, base64 AuthnRequest (HTTP-Redirect binding)' },
@@ -47,18 +46,34 @@ export const GROUPS: RouteGroup[] = [
     routes: {
       'POST /api/auth/register': {
         summary: 'Create an admin account',
+        description: COOKIE_MODE,
         body: RegisterBody,
-        ok: json(201, 'The account and a token pair', S.Registered),
+        ok: json(201, 'The account and a token pair (no refresh_token with refresh_cookie)', S.Registered),
         errors: [403, 409],
       },
-      'POST /api/auth/login': { summary: 'Sign in', body: LoginBody, ok: json(200, 'A token pair', S.TokenPair), errors: [401, 429] },
+      'POST /api/auth/login': {
+        summary: 'Sign in',
+        description: COOKIE_MODE,
+        body: LoginBody,
+        ok: json(200, 'A token pair', S.TokenPair),
+        errors: [401, 403, 429],
+      },
       'POST /api/auth/refresh': {
         summary: 'Rotate the refresh token',
+        description: `${COOKIE_MODE} Without refresh_token in the body the refresh cookie is used.`,
         body: RefreshBody,
+        bodyOptional: true,
         ok: json(200, 'A new token pair; the old refresh token is spent', S.TokenPair),
-        errors: [401],
+        errors: [401, 403],
       },
-      'POST /api/auth/logout': { summary: 'End the session', body: RefreshBody, ok: noContent("The session's tokens stop working at once") },
+      'POST /api/auth/logout': {
+        summary: 'End the session',
+        description: 'Without refresh_token in the body the refresh cookie is used (Origin checked) and cleared.',
+        body: RefreshBody,
+        bodyOptional: true,
+        ok: noContent("The session's tokens stop working at once"),
+        errors: [403],
+      },
       'GET /api/auth/me': { summary: 'The signed-in account and its organizations', security: 'bearer', ok: json(200, 'Account and memberships', S.Me) },
     },
   },
@@ -192,59 +207,7 @@ export const GROUPS: RouteGroup[] = [
       },
     },
   },
-  {
-    tag: 'User directory',
-    description: "The organization's end users (CONTRACT §8)",
-    security: 'bearer',
-    routes: {
-      [`GET ${ORG}/users`]: {
-        summary: 'List users',
-        paginated: true,
-        query: { email: { schema: EmailFilter.shape.email, description: 'Exact email (case-insensitive)' } },
-        ok: json(200, 'Users', S.listOf('users', S.DirectoryUser)),
-      },
-      [`POST ${ORG}/users`]: {
-        summary: 'Create a user (admin)',
-        body: CreateDirectoryUser,
-        ok: json(201, 'The user', z.object({ user: S.DirectoryUser })),
-        errors: [409],
-      },
-      [`GET ${ORG}/users/:userId`]: { summary: 'A user', ok: json(200, 'The user', z.object({ user: S.DirectoryUser })) },
-      [`PATCH ${ORG}/users/:userId`]: {
-        summary: 'Change email or disable (admin)',
-        body: UpdateDirectoryUser,
-        ok: json(200, 'The user', z.object({ user: S.DirectoryUser })),
-        errors: [409],
-      },
-      [`DELETE ${ORG}/users/:userId`]: { summary: 'Delete a user (admin)', ok: noContent('Deleted') },
-      [`DELETE ${ORG}/users/:userId/mfa`]: {
-        summary: 'Remove every second factor and recovery code of a user (admin): the recovery of a lost factor',
-        ok: noContent('Removed'),
-      },
-      [`POST ${ORG}/users/:userId/password-link`]: {
-        summary: 'Single-use link (24 h) to set a password (admin); send_email: true mails it',
-        body: SendEmail,
-        bodyOptional: true,
-        ok: json(201, 'The link', S.PasswordLink),
-        errors: [409],
-      },
-      'GET /password': {
-        summary: 'Hosted page: set a password from a link',
-        security: 'none',
-        query: { token: { schema: z.string(), description: 'The link token' } },
-        ok: html(200, 'The form'),
-        also: [html(400, 'Invalid or used link')],
-      },
-      'POST /password': {
-        summary: 'Hosted page: save the password',
-        security: 'none',
-        body: PasswordForm,
-        bodyType: 'form',
-        ok: html(200, 'Saved'),
-        also: [html(400, 'Invalid link or password')],
-      },
-    },
-  },
+  DIRECTORY_GROUP,
   {
     tag: 'Service API',
     description: "For service backends, scoped to the key's service (CONTRACT §9)",
@@ -389,6 +352,7 @@ export const GROUPS: RouteGroup[] = [
     },
   },
   HOSTED_PAGES,
+  CONSOLE_GROUP,
 ];
 
 /** "METHOD /koa/path" → its group and description. */

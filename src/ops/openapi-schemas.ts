@@ -48,7 +48,7 @@ export const Account = z.object({ id: Id('acct'), email: z.string(), name: z.str
 export const TokenPair = z
   .object({
     access_token: z.string(),
-    refresh_token: z.string(),
+    refresh_token: z.string().optional().describe('Absent when the request asked for refresh_cookie: the token is in the cookie'),
     token_type: z.literal('Bearer'),
     expires_in: z.number().int().describe('Access token lifetime in seconds'),
   })

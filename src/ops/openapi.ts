@@ -40,7 +40,7 @@ export function listRoutes(router: { stack: readonly { methods: string[]; path: 
 
 /** `/api/organizations/:org` → `/api/organizations/{org}` (also `*name` wildcards). */
 export function toOpenApiPath(path: string): string {
-  return path.replace(/[:*]([A-Za-z0-9_]+)/g, '{$1}');
+  return path.replace(/\{\*([A-Za-z0-9_]+)\}/g, '{$1}').replace(/[:*]([A-Za-z0-9_]+)/g, '{$1}');
 }
 
 const PATH_PARAMS: Record<string, string> = {
@@ -50,6 +50,7 @@ const PATH_PARAMS: Record<string, string> = {
   planId: 'Plan id (plan_…)',
   userId: 'User id (usr_…)',
   id: 'Id of the item (its type prefix depends on the collection)',
+  view: "The console's own page path (served index.html)",
   file: 'Asset file name',
 };
 

@@ -1,0 +1,290 @@
+// The console's building blocks: labelled fields with their API error beside them, busy buttons,
+// delayed loading notices, confirmations, copy buttons and empty states.
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api.ts';
+
+/** True once `active` has lasted `ms`: quick answers show no flicker, slow ones a notice. */
+export function useDelayed(active: boolean, ms = 300): boolean {
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (!active) {
+      setShown(false);
+      return;
+    }
+    const t = setTimeout(() => {
+      setShown(true);
+    }, ms);
+    return () => {
+      clearTimeout(t);
+    };
+  }, [active, ms]);
+  return shown;
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+export function toApiError(err: unknown): ApiError {
+  return err instanceof ApiError ? err : new ApiError(0, 'CLIENT', err instanceof Error ? err.message : 'Something went wrong');
+}
+
+/** Loads `fetcher()` when `key` changes; `reload()` loads it again. */
+export function useLoad<T>(fetcher: () => Promise<T>, key: string): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
+  const [round, setRound] = useState(0);
+  const latest = useRef(fetcher);
+  latest.current = fetcher;
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    latest.current().then(
+      (data) => {
+        if (live) setState({ data, loading: false });
+      },
+      (err: unknown) => {
+        if (live) setState({ error: toApiError(err), loading: false });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, round]);
+  const reload = useCallback(() => {
+    setRound((r) => r + 1);
+  }, []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/** A form's submission: busy while it runs, the API's error (with per-field details) after. */
+export function useSubmit() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | undefined>();
+  const run = useCallback(async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (err) {
+      setError(toApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run, setError };
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  const shown = useDelayed(true);
+  return (
+    <p class="loading" role="status">
+      {shown ? label : ''}
+    </p>
+  );
+}
+
+/** A load's notice: a delayed "Loading…", or its error with a retry. */
+export function LoadState<T>({ loaded, label }: { loaded: Loaded<T>; label?: string }) {
+  if (loaded.error)
+    return (
+      <div class="alert" role="alert">
+        <p>{loaded.error.message}</p>
+        <button type="button" onClick={loaded.reload}>
+          Try again
+        </button>
+      </div>
+    );
+  return loaded.loading ? <Loading {...(label ? { label } : {})} /> : null;
+}
+
+/** The form-level error: the API's message, unless every problem is shown beside its field. */
+export function FormError({ error, fields }: { error: ApiError | undefined; fields: string[] }) {
+  if (!error) return null;
+  const unplaced = error.details.filter((d) => !fields.some((f) => d.field === f || d.field.startsWith(`${f}.`)));
+  if (error.details.length > 0 && unplaced.length === 0) return null;
+  return (
+    <p class="alert" role="alert">
+      {unplaced.length > 0 ? unplaced.map((d) => `${d.field}: ${d.message}`).join('; ') : error.message}
+    </p>
+  );
+}
+
+interface FieldProps {
+  id: string;
+  label: string;
+  value: string;
+  onValue: (v: string) => void;
+  error?: ApiError | undefined;
+  /** The API field name whose `details` show here (defaults to id). */
+  field?: string;
+  type?: 'text' | 'email' | 'password' | 'number';
+  hint?: string;
+  required?: boolean;
+  autoComplete?: string;
+  multiline?: number;
+  placeholder?: string;
+}
+
+type InputProps = Record<string, unknown> & { id: string; onInput: (e: Event) => void };
+
+/** One branch per type: Preact's typings tie each input type to the attributes it accepts. */
+function inputOf(type: NonNullable<FieldProps['type']>, props: InputProps) {
+  switch (type) {
+    case 'email':
+      return <input {...props} type="email" />;
+    case 'password':
+      return <input {...props} type="password" />;
+    case 'number':
+      return <input {...props} type="number" inputMode="decimal" step="any" />;
+    default:
+      return <input {...props} type="text" />;
+  }
+}
+
+export function Field(p: FieldProps) {
+  const message = p.error?.fieldMessage(p.field ?? p.id);
+  const describedBy = [p.hint ? `${p.id}-hint` : '', message ? `${p.id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id: p.id,
+    name: p.id,
+    value: p.value,
+    required: p.required,
+    'aria-invalid': message ? true : undefined,
+    'aria-describedby': describedBy,
+    placeholder: p.placeholder,
+    onInput: (e: Event) => {
+      p.onValue((e.currentTarget as HTMLInputElement | HTMLTextAreaElement).value);
+    },
+  };
+  return (
+    <div class="field">
+      <label for={p.id}>{p.label}</label>
+      {p.multiline ? <textarea {...common} rows={p.multiline} spellcheck={false} /> : inputOf(p.type ?? 'text', { ...common, autoComplete: p.autoComplete })}
+      {p.hint ? (
+        <p class="hint" id={`${p.id}-hint`}>
+          {p.hint}
+        </p>
+      ) : null}
+      {message ? (
+        <p class="field-error" id={`${p.id}-error`}>
+          {message}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function Submit({ busy, children }: { busy: boolean; children: ComponentChildren }) {
+  const slow = useDelayed(busy);
+  return (
+    <button type="submit" class="primary" disabled={busy} aria-busy={busy}>
+      {slow ? 'Working…' : children}
+    </button>
+  );
+}
+
+interface ConfirmProps {
+  label: string;
+  title: string;
+  message: ComponentChildren;
+  confirmLabel: string;
+  onConfirm: () => Promise<void>;
+  danger?: boolean;
+}
+
+/** A button that asks first, in a modal dialog (focus stays inside; Escape cancels). */
+export function ConfirmButton(p: ConfirmProps) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const { busy, error, run } = useSubmit();
+  const confirm = () =>
+    run(async () => {
+      await p.onConfirm();
+      dialog.current?.close();
+    });
+  return (
+    <>
+      <button type="button" class={p.danger ? 'danger' : ''} onClick={() => dialog.current?.showModal()}>
+        {p.label}
+      </button>
+      <dialog ref={dialog} aria-labelledby={titleId}>
+        <h2 id={titleId}>{p.title}</h2>
+        <div>{p.message}</div>
+        {error ? (
+          <p class="alert" role="alert">
+            {error.message}
+          </p>
+        ) : null}
+        <div class="actions">
+          <button type="button" onClick={() => dialog.current?.close()} autoFocus>
+            Cancel
+          </button>
+          <button type="button" class={p.danger ? 'danger' : 'primary'} disabled={busy} aria-busy={busy} onClick={() => void confirm()}>
+            {p.confirmLabel}
+          </button>
+        </div>
+      </dialog>
+    </>
+  );
+}
+
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState<string>('');
+  const copy = () => {
+    navigator.clipboard.writeText(text).then(
+      () => {
+        setCopied('Copied');
+      },
+      () => {
+        setCopied('Copy failed: select the text and copy it');
+      },
+    );
+  };
+  return (
+    <span class="copy">
+      <button type="button" onClick={copy} aria-label={`Copy ${label}`}>
+        Copy
+      </button>
+      <span role="status" class="copied">
+        {copied}
+      </span>
+    </span>
+  );
+}
+
+/** A value to read and copy (a URL, a certificate, a new key). */
+export function CopyValue({ id, label, value, multiline }: { id: string; label: string; value: string; multiline?: boolean }) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <div class="copy-row">
+        {multiline ? <textarea id={id} readOnly value={value} rows={6} spellcheck={false} /> : <input id={id} readOnly value={value} />}
+        <CopyButton text={value} label={label} />
+      </div>
+    </div>
+  );
+}
+
+export function Empty({ title, children }: { title: string; children: ComponentChildren }) {
+  return (
+    <div class="empty">
+      <p>
+        <strong>{title}</strong>
+      </p>
+      <p>{children}</p>
+    </div>
+  );
+}
+
+export function formatDate(iso: string | null): string {
+  return iso ? new Date(iso).toLocaleString() : '—';
+}
+
+/** A page's heading: focusable, so a navigation can move focus to it. */
+export function Title({ children }: { children: ComponentChildren }) {
+  return <h1 tabIndex={-1}>{children}</h1>;
+}

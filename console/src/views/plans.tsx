@@ -1,0 +1,94 @@
+// A service's plans (CONTRACT §4).
+import { useState } from 'preact/hooks';
+import { api, enc } from '../api.ts';
+import type { PlanEntry } from '../types.ts';
+import { ConfirmButton, Empty, Field, FormError, LoadState, Submit, useLoad, useSubmit } from '../ui.tsx';
+
+function price(cents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+  } catch {
+    return `${(cents / 100).toFixed(2)} ${currency}`;
+  }
+}
+
+export function PlansTab({ base }: { base: string }) {
+  const list = useLoad(() => api<PlanEntry[]>('GET', `${base}/plans`), base);
+  return (
+    <>
+      <LoadState loaded={list} />
+      {list.data && list.data.length === 0 ? <Empty title="No plans yet.">Plans are what your users subscribe to. Add the first one below.</Empty> : null}
+      <ul class="cards">
+        {list.data?.map(({ plan, subscription_count }) => (
+          <li key={plan.id}>
+            <strong>{plan.name}</strong> {price(plan.price_cents, plan.currency)} <span class="muted">{subscription_count} subscriptions</span>
+            {plan.features.length > 0 ? <p class="muted">Features: {plan.features.join(', ')}</p> : null}
+            <ConfirmButton
+              danger
+              label={`Delete plan ${plan.name}`}
+              title={`Delete the plan ${plan.name}?`}
+              message="A plan with active or past-due subscriptions cannot be deleted."
+              confirmLabel="Delete"
+              onConfirm={async () => {
+                await api('DELETE', `${base}/plans/${enc(plan.id)}`);
+                list.reload();
+              }}
+            />
+          </li>
+        ))}
+      </ul>
+      <CreatePlan base={base} reload={list.reload} />
+    </>
+  );
+}
+
+function CreatePlan({ base, reload }: { base: string; reload: () => void }) {
+  const [name, setName] = useState('');
+  const [amount, setAmount] = useState('');
+  const [currency, setCurrency] = useState('usd');
+  const [features, setFeatures] = useState('');
+  const { busy, error, run, setError } = useSubmit();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const cents = Math.round(Number(amount) * 100);
+    void run(async () => {
+      await api('POST', `${base}/plans`, {
+        name,
+        price_cents: amount.trim() === '' || Number.isNaN(cents) ? -1 : cents,
+        currency,
+        features: features
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean),
+      });
+      setName('');
+      setAmount('');
+      setFeatures('');
+      setError(undefined);
+      reload();
+    });
+  };
+  return (
+    <section class="card">
+      <h2>Add a plan</h2>
+      <form onSubmit={submit} noValidate>
+        <Field id="plan-name" field="name" label="Name" value={name} onValue={setName} error={error} required />
+        <Field
+          id="plan-price"
+          field="price_cents"
+          label="Price"
+          type="number"
+          hint="In currency units, e.g. 29.00."
+          value={amount}
+          onValue={setAmount}
+          error={error}
+          required
+        />
+        <Field id="plan-currency" field="currency" label="Currency (ISO 4217)" value={currency} onValue={setCurrency} error={error} required />
+        <Field id="plan-features" field="features" label="Features (comma-separated)" value={features} onValue={setFeatures} error={error} />
+        <FormError error={error} fields={['name', 'price_cents', 'currency', 'features']} />
+        <Submit busy={busy}>Add plan</Submit>
+      </form>
+    </section>
+  );
+}

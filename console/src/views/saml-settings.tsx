@@ -1,0 +1,192 @@
+// The SAML settings, field by field; the API's `details` appear beside the field they name.
+import { useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import type { SamlConfig } from '../types.ts';
+import { Field, FormError, Submit, useSubmit } from '../ui.tsx';
+
+const NAME_ID_FORMATS: [string, string][] = [
+  ['urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', 'Email address'],
+  ['urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', 'Persistent (stable opaque id per service)'],
+  ['urn:oasis:names:tc:SAML:2.0:nameid-format:transient', 'Transient (new for every assertion)'],
+  ['urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified', 'Unspecified (the user id)'],
+];
+const FLAGS = [
+  ['sign_response', 'Sign the Response'],
+  ['sign_assertions', 'Sign the Assertion'],
+  ['want_authn_requests_signed', 'Require signed AuthnRequests (needs the SP certificate)'],
+  ['allow_idp_initiated', 'Allow IdP-initiated sign-in (and the test sign-in link)'],
+] as const;
+type Flag = (typeof FLAGS)[number][0];
+
+/** "email = http://…/emailaddress" lines ↔ the attribute_mapping object. */
+function mappingText(m: Record<string, string>): string {
+  return Object.entries(m)
+    .map(([k, v]) => `${k} = ${v}`)
+    .join('\n');
+}
+function mappingOf(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (line.trim() === '') continue;
+    out[(eq === -1 ? line : line.slice(0, eq)).trim()] = eq === -1 ? '' : line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+interface Form {
+  enabled: boolean;
+  entityId: string;
+  acsUrl: string;
+  sloUrl: string;
+  format: string;
+  mapping: string;
+  spCert: string;
+}
+
+function payload(f: Form, flags: Record<Flag, boolean>) {
+  return {
+    enabled: f.enabled,
+    ...(f.entityId.trim() ? { entity_id: f.entityId.trim() } : {}),
+    ...(f.acsUrl.trim() ? { acs_url: f.acsUrl.trim() } : {}),
+    slo_url: f.sloUrl.trim() || null,
+    name_id_format: f.format,
+    attribute_mapping: mappingOf(f.mapping),
+    sp_certificate: f.spCert.trim() || null,
+    ...flags,
+  };
+}
+
+function formOf(cfg: SamlConfig): Form {
+  return {
+    enabled: cfg.enabled,
+    entityId: cfg.entity_id ?? '',
+    acsUrl: cfg.acs_url ?? '',
+    sloUrl: cfg.slo_url ?? '',
+    format: cfg.name_id_format,
+    mapping: mappingText(cfg.attribute_mapping),
+    spCert: cfg.sp_certificate ?? '',
+  };
+}
+
+function flagsOf(cfg: SamlConfig): Record<Flag, boolean> {
+  const { sign_response, sign_assertions, want_authn_requests_signed, allow_idp_initiated } = cfg;
+  return { sign_response, sign_assertions, want_authn_requests_signed, allow_idp_initiated };
+}
+
+export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: SamlConfig; reload: () => void }) {
+  const [form, setForm] = useState<Form>(() => formOf(cfg));
+  const set = (key: keyof Form) => (value: string | boolean) => {
+    setForm((f) => ({ ...f, [key]: value }));
+  };
+  const [flags, setFlags] = useState<Record<Flag, boolean>>(() => flagsOf(cfg));
+  const { busy, error, run } = useSubmit();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void run(async () => {
+      await api('POST', `${base}/saml`, payload(form, flags));
+      reload();
+    });
+  };
+  const formatError = error?.fieldMessage('name_id_format');
+  const flagError = error?.fieldMessage('sign_response') ?? error?.fieldMessage('want_authn_requests_signed');
+  return (
+    <section class="card">
+      <h2>Settings</h2>
+      <form onSubmit={submit} noValidate>
+        <div class="check">
+          <input
+            type="checkbox"
+            id="saml-enabled"
+            checked={form.enabled}
+            onChange={(e) => {
+              set('enabled')(e.currentTarget.checked);
+            }}
+          />
+          <label for="saml-enabled">SAML sign-in enabled</label>
+        </div>
+        <Field id="saml-entity-id" field="entity_id" label="SP entity ID" value={form.entityId} onValue={set('entityId')} error={error} />
+        <Field
+          id="saml-acs-url"
+          field="acs_url"
+          label="ACS URL"
+          hint="Where assertions are posted: https (http only for localhost)."
+          value={form.acsUrl}
+          onValue={set('acsUrl')}
+          error={error}
+        />
+        <Field id="saml-slo-url" field="slo_url" label="SP logout URL (optional)" value={form.sloUrl} onValue={set('sloUrl')} error={error} />
+        <NameIdFormat value={form.format} onValue={set('format')} error={formatError} />
+        <Field
+          id="saml-mapping"
+          field="attribute_mapping"
+          label="Attributes sent (one per line: source = SAML attribute name)"
+          hint="Sources: id, email, created_at, plan_id, plan_name, subscription_status, features."
+          multiline={4}
+          value={form.mapping}
+          onValue={set('mapping')}
+          error={error}
+        />
+        <Field
+          id="saml-sp-cert"
+          field="sp_certificate"
+          label="SP signing certificate (PEM, optional)"
+          multiline={5}
+          value={form.spCert}
+          onValue={set('spCert')}
+          error={error}
+        />
+        <SigningFlags flags={flags} setFlags={setFlags} error={flagError} />
+        <FormError
+          error={error}
+          fields={['entity_id', 'acs_url', 'slo_url', 'name_id_format', 'attribute_mapping', 'sp_certificate', 'sign_response', 'want_authn_requests_signed']}
+        />
+        <Submit busy={busy}>Save SAML settings</Submit>
+      </form>
+    </section>
+  );
+}
+
+function SigningFlags({ flags, setFlags, error }: { flags: Record<Flag, boolean>; setFlags: (f: Record<Flag, boolean>) => void; error: string | undefined }) {
+  return (
+    <fieldset>
+      <legend>Signing</legend>
+      {FLAGS.map(([flag, label]) => (
+        <div class="check" key={flag}>
+          <input
+            type="checkbox"
+            id={`saml-${flag}`}
+            checked={flags[flag]}
+            onChange={(e) => {
+              setFlags({ ...flags, [flag]: e.currentTarget.checked });
+            }}
+          />
+          <label for={`saml-${flag}`}>{label}</label>
+        </div>
+      ))}
+      {error ? <p class="field-error">{error}</p> : null}
+    </fieldset>
+  );
+}
+
+function NameIdFormat({ value, onValue, error }: { value: string; onValue: (v: string) => void; error: string | undefined }) {
+  return (
+    <div class="field">
+      <label for="saml-nameid">NameID format</label>
+      <select
+        id="saml-nameid"
+        value={value}
+        onChange={(e) => {
+          onValue(e.currentTarget.value);
+        }}
+      >
+        {NAME_ID_FORMATS.map(([v, label]) => (
+          <option key={v} value={v}>
+            {label}
+          </option>
+        ))}
+      </select>
+      {error ? <p class="field-error">{error}</p> : null}
+    </div>
+  );
+}

@@ -1,0 +1,105 @@
+// /console: the admin console (CONTRACT §15), a single-page app built by Vite from console/ into
+// dist/console/ (`npm run build`). Its hashed assets are cached for a year; index.html is never cached,
+// so a deploy is picked up on the next load. Every path under /console/ that is not an asset is the
+// app's own (history-API) route and gets index.html.
+import { projectRoot } from '../config/paths.ts';
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import Router from '@koa/router';
+import type { AppContext, AppState } from '../http/context.ts';
+import { AppError, notFound } from '../http/errors.ts';
+
+/** dist/console/ of the package root, from src/web/ (tsx) and from dist/src/web/ (built) alike. */
+export const CONSOLE_DIR = join(projectRoot, 'dist', 'console');
+
+// The console's own policy: its scripts and styles come from this origin only (no inline code, no CDN),
+// it talks to this origin only, and nothing may frame it.
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const TYPES: Record<string, string> = {
+  '.js': 'application/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json; charset=utf-8',
+};
+
+interface Asset {
+  type: string;
+  body: Buffer;
+  gzipped: Buffer;
+  etag: string;
+}
+interface Bundle {
+  index: Buffer;
+  assets: Map<string, Asset>;
+}
+
+let bundle: Promise<Bundle> | undefined;
+
+async function loadBundle(dir: string): Promise<Bundle> {
+  const index = await readFile(join(dir, 'index.html'));
+  const names = await readdir(join(dir, 'assets')).catch(() => []);
+  const assets = new Map<string, Asset>();
+  for (const name of names) {
+    const type = TYPES[extname(name)];
+    if (!type) continue;
+    const body = await readFile(join(dir, 'assets', name));
+    assets.set(name, { type, body, gzipped: await promisify(gzip)(body), etag: createHash('sha256').update(body).digest('base64url').slice(0, 16) });
+  }
+  return { index, assets };
+}
+
+/** Read once; a console that is not built yet is looked for again on the next request. */
+function consoleBundle(dir: string): Promise<Bundle> {
+  bundle ??= loadBundle(dir);
+  bundle.catch(() => {
+    bundle = undefined;
+  });
+  return bundle;
+}
+
+const notBuilt = () => new AppError(503, 'SERVICE_UNAVAILABLE', 'The console is not built: run `npm run build`', { headers: { 'Retry-After': '30' } });
+
+async function sendIndex(ctx: AppContext, dir: string): Promise<void> {
+  const { index } = await consoleBundle(dir).catch(() => {
+    throw notBuilt();
+  });
+  ctx.set('Content-Security-Policy', CONSOLE_CSP);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = index;
+}
+
+async function sendAsset(ctx: AppContext, dir: string, name: string): Promise<void> {
+  const asset = (await consoleBundle(dir).catch(() => undefined))?.assets.get(name);
+  if (!asset) throw notFound('Asset not found');
+  // The file name carries the content hash: a changed file is a new URL.
+  ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+  ctx.set('Vary', 'Accept-Encoding');
+  ctx.type = asset.type;
+  ctx.etag = asset.etag;
+  ctx.status = 200;
+  if (ctx.fresh) {
+    ctx.status = 304;
+    return;
+  }
+  const gzipped = ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
+  if (gzipped) ctx.set('Content-Encoding', 'gzip');
+  ctx.body = gzipped ? asset.gzipped : asset.body;
+}
+
+export function consoleRoutes(dir = CONSOLE_DIR): Router<AppState, AppContext> {
+  const router = new Router<AppState, AppContext>();
+  router.get('/console', (ctx) => sendIndex(ctx, dir));
+  router.get('/console/assets/:file', (ctx) => sendAsset(ctx, dir, ctx.params.file ?? ''));
+  router.get('/console/{*view}', async (ctx) => {
+    // A missing asset stays a 404: answering HTML for it would hide a broken deploy.
+    if ((ctx.params.view ?? '').startsWith('assets/')) throw notFound('Asset not found');
+    await sendIndex(ctx, dir);
+  });
+  return router;
+}

@@ -1,0 +1,316 @@
+// The admin console in headless Chromium (CONTRACT §15, SECURITY 46), driven only through its UI: an
+// admin registers, creates an organization and a service (keyboard only), pastes a node-saml SP's
+// metadata, adds a directory user with a password link; the user sets a password through the link and
+// signs in at the SP, which validates the Response. Along the way: axe-core on every main view, no
+// token in web storage or any URL, the refresh cookie's attributes, the session surviving a reload,
+// the API key shown once, certificate staging and activation, and no horizontal scroll at 360 px.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { deferredCleanups } from '../helpers/suite.ts';
+import { databases } from '../helpers/databases.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startDemoSp, type DemoSp } from '../../scripts/demo-sp.ts';
+import { uniqueEmail } from '../helpers/http.ts';
+import { uniqueSlug } from '../helpers/fixtures.ts';
+
+const sqlite = databases()[0];
+// A screenshot of every checked view (docs/screenshots/ holds copies of the main ones).
+const artifacts = join(import.meta.dirname, '..', 'artifacts', 'console');
+const ADMIN_PASSWORD = 'console admin password 1';
+const USER_PASSWORD = 'console user password 1';
+// What a leaked credential would look like: a JWT, a refresh token, an API key, the cookie's name.
+// (`\b`: a certificate id, cert_…, is no refresh token.)
+const SECRET_SHAPES = /eyJ[A-Za-z0-9_-]{10,}|\brt_[A-Za-z0-9_-]{16,}|\bsk_(live|test)_|tessera_refresh/;
+
+/** Serious and critical axe-core findings (WCAG 2.x A/AA) on the page as it is now. */
+async function axeFindings(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** Nothing secret in localStorage, sessionStorage, document.cookie or the address bar. */
+async function expectNoTokenExposed(page: Page): Promise<void> {
+  const exposed = await page.evaluate(() => ({
+    local: Object.keys(localStorage).length,
+    session: Object.keys(sessionStorage).length,
+    cookie: document.cookie,
+    url: location.href,
+  }));
+  expect(exposed.local).toBe(0);
+  expect(exposed.session).toBe(0);
+  expect(exposed.cookie).not.toMatch(SECRET_SHAPES);
+  expect(exposed.url).not.toMatch(SECRET_SHAPES);
+}
+
+async function noHorizontalScroll(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+}
+
+/** Tabs until `selector` has the focus (keyboard only); fails after 60 presses. */
+async function tabTo(page: Page, selector: string): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () => {
+  let srv: TestServer;
+  let sp: DemoSp;
+  let browser: Browser;
+  let admin: BrowserContext;
+  let page: Page;
+  let base: string;
+  const requested: string[] = [];
+  const findings: Record<string, string[]> = {};
+  const defer = deferredCleanups();
+  const org = uniqueSlug('con');
+  const svc = 'web-app';
+  const userEmail = uniqueEmail('console-user');
+  const adminEmail = uniqueEmail('console-admin');
+
+  /** axe on the current view, recorded under `name` (asserted together at the end of each test). */
+  async function check(name: string): Promise<void> {
+    await page.locator('h1').first().waitFor();
+    findings[name] = await axeFindings(page);
+    await expectNoTokenExposed(page);
+    await page.screenshot({ path: join(artifacts, `${name.replace(/\W+/g, '-')}.png`), fullPage: true });
+  }
+
+  async function go(path: string): Promise<void> {
+    await page.goto(`${base}/console${path}`);
+    await page.locator('h1').first().waitFor();
+  }
+
+  beforeAll(async () => {
+    if (!sqlite) return;
+    mkdirSync(artifacts, { recursive: true });
+    // Addressed as 127.0.0.1: Chromium counts it as a secure context, so the Secure cookies work on http.
+    srv = await startTestServer(sqlite);
+    defer(() => srv.stop());
+    base = srv.deps.config.publicUrl;
+    sp = await startDemoSp('localhost');
+    defer(() => sp.close());
+    browser = await launchChromium();
+    defer(() => browser.close());
+    admin = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await admin.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    page = await admin.newPage();
+    // A step that never comes names its locator instead of running into the test's timeout.
+    page.setDefaultTimeout(15_000);
+    page.on('request', (r) => requested.push(r.url()));
+  }, 60_000);
+
+  it('walks the story: register, organization, service, SP metadata, user, password link, SSO validated by the SP', async () => {
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await go('');
+    expect(await page.locator('h1').textContent()).toBe('Sign in to Tessera');
+    await check('sign in');
+    await page.click('text=Create an admin account');
+    await check('register');
+    await page.fill('#name', 'Ada Admin');
+    await page.fill('#email', adminEmail);
+    await page.fill('#password', 'short');
+    await page.click('button[type=submit]');
+    // The API's `details` shows beside the field it names.
+    await expect.poll(() => page.locator('#password-error').textContent()).toContain('at least 10');
+    expect(await page.getAttribute('#password', 'aria-invalid')).toBe('true');
+    await page.fill('#password', ADMIN_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('h1:text("Organizations")');
+    await page.locator('.empty').waitFor();
+    await check('organizations (empty)');
+
+    // The refresh token is a cookie no script can read, scoped to /api/auth.
+    const cookies = await admin.cookies();
+    const refresh = cookies.find((c) => c.name === 'tessera_refresh');
+    expect(refresh).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/api/auth' });
+    expect(cookies.filter((c) => c.name !== 'tessera_refresh')).toEqual([]);
+
+    await page.fill('#org-name', 'Console Test Org');
+    await page.fill('#org-slug', org);
+    await page.click('text=Create organization');
+    await page.waitForURL(`${base}/console/orgs/${org}/services`);
+    await page.locator('.empty').waitFor();
+    await check('services (empty)');
+
+    // Keyboard only: from the top of the page to a created service.
+    await page.locator('h1').focus();
+    await tabTo(page, '#service-name');
+    await page.keyboard.type('Web App');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(svc);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('service-type');
+    // The focused control shows a visible focus indicator.
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement ?? document.body).outlineStyle)).not.toBe('none');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/console/orgs/${org}/services/${svc}`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Web App');
+    await check('service overview');
+
+    // The session survives a reload: the cookie brings a new access token, nothing else kept it.
+    await page.reload();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Web App');
+
+    await page.click('nav.tabs >> text=SAML');
+    await page.locator('#sp-metadata').waitFor();
+    await check('SAML (off)');
+    await page.fill('#sp-metadata', '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"/>');
+    await page.click('text=Import and enable SAML');
+    await page.locator('#sp-metadata-error').waitFor();
+    await page.fill('#sp-metadata', sp.metadata());
+    await page.click('text=Import and enable SAML');
+    await page.locator('#idp-certificate').waitFor();
+    expect(await page.inputValue('#saml-entity-id')).toBe(sp.entityId);
+    expect(await page.inputValue('#saml-acs-url')).toBe(sp.acsUrl);
+    const ssoUrl = await page.inputValue('#idp-sso-url');
+    expect(ssoUrl).toBe(`${base}/saml/${org}/${svc}/sso`);
+    await page.click('button[aria-label="Copy SSO URL"]');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(ssoUrl);
+    sp.configure({ ssoUrl, entityId: await page.inputValue('#idp-entity-id'), certPem: await page.inputValue('#idp-certificate') });
+    await check('SAML (on)');
+
+    // The test sign-in link runs IdP-initiated SSO: Tessera's sign-in page for this service, in a new tab.
+    const [popup] = await Promise.all([admin.waitForEvent('page'), page.click('#test-sign-in')]);
+    await popup.waitForURL(/\/login\?state=/);
+    expect(await popup.locator('h1').textContent()).toContain('Sign in to');
+    await popup.close();
+
+    await page.click('nav.sections >> text=Directory users');
+    await page.locator('.empty').waitFor();
+    await check('directory users (empty)');
+    await page.fill('#user-email', userEmail);
+    await page.click('text=Add user');
+    await page.locator(`td:text("${userEmail}")`).waitFor();
+    await page.click(`button[aria-label="Password link for ${userEmail}"]`);
+    const link = await page.inputValue('#password-link');
+    expect(link).toMatch(new RegExp(`^${base}/password\\?token=`));
+    await check('directory users');
+
+    // The user, in a browser of their own: the link, then SSO started at the SP.
+    const user = await browser.newContext();
+    const userPage = await user.newPage();
+    await userPage.goto(link);
+    await userPage.fill('#password', USER_PASSWORD);
+    await userPage.fill('#confirm', USER_PASSWORD);
+    await userPage.click('button[type=submit]');
+    await expect.poll(() => userPage.locator('h1').textContent()).toBe('Password saved');
+    await userPage.goto(sp.url);
+    await userPage.click('#signin');
+    await userPage.waitForURL(/\/login\?state=/);
+    await userPage.fill('#email', userEmail);
+    await userPage.fill('#password', USER_PASSWORD);
+    await userPage.click('button[type=submit]');
+    await userPage.waitForURL(`${sp.url}/acs`);
+    expect(await userPage.locator('#nameid').textContent()).toBe(userEmail);
+    await user.close();
+
+    expect(findings).toEqual(Object.fromEntries(Object.keys(findings).map((k) => [k, []])));
+  }, 120_000);
+
+  it('shows a new API key once, with permissions as described checkboxes; revokes after confirmation', async () => {
+    await go(`/orgs/${org}/services/${svc}/keys`);
+    await page.locator('.empty').waitFor();
+    expect(await page.locator('label[for="perm-read:users"]').textContent()).toContain('Read user data');
+    await page.fill('#key-name', 'backend');
+    await page.click('text=Create key');
+    expect(await page.locator('#key-perms-error').textContent()).toContain('At least one permission');
+    await page.check('#perm-read\\:users');
+    await page.check('#perm-write\\:subscriptions');
+    await page.click('text=Create key');
+    const key = await page.inputValue('#new-key');
+    expect(key).toMatch(/^sk_live_/);
+    await check('API keys');
+    await page.reload();
+    await page.locator('text=read:users, write:subscriptions').waitFor();
+    expect(await page.locator('#new-key').count()).toBe(0);
+    expect(await page.content()).not.toContain(key);
+    await page.click('text=Revoke key backend');
+    await page.locator('dialog[open]').waitFor();
+    await page.click('dialog[open] >> text=Cancel');
+    expect(await page.locator('text=read:users, write:subscriptions').count()).toBe(1);
+    await page.click('text=Revoke key backend');
+    await page.click('dialog[open] >> button:text("Revoke")');
+    await page.locator('.empty').waitFor();
+    expect(findings['API keys']).toEqual([]);
+  }, 60_000);
+
+  it('stages a certificate, activates it after confirmation, and can roll back', async () => {
+    await go(`/orgs/${org}/services/${svc}/saml`);
+    await page.locator('tr[data-status="active"]').waitFor();
+    await page.click('button:text("Stage a new certificate")');
+    await page.locator('tr[data-status="pending"]').waitFor();
+    await page.click('text=Activate staged certificate');
+    expect(await page.locator('dialog[open] h2').textContent()).toBe('Activate the staged certificate?');
+    await page.click('dialog[open] >> button:text("Activate")');
+    await expect.poll(() => page.locator('tr[data-status="pending"]').count()).toBe(0);
+    expect(await page.locator('tr[data-status="inactive"]').count()).toBe(1);
+    await page.click('text=/Roll back to certificate/');
+    await page.click('dialog[open] >> button:text("Roll back")');
+    await expect.poll(() => page.locator('tr[data-status="inactive"]').count()).toBe(1);
+    expect(await page.locator('tr[data-status="active"]').count()).toBe(1);
+  }, 60_000);
+
+  it('plans, members and settings pass axe; every main view fits 360 px without horizontal scroll', async () => {
+    await go(`/orgs/${org}/services/${svc}/plans`);
+    await page.locator('.empty').waitFor();
+    await page.fill('#plan-name', 'Pro');
+    await page.fill('#plan-price', '29');
+    await page.fill('#plan-features', 'sso, reports');
+    await page.click('text=Add plan');
+    await page.locator('text=Features: sso, reports').waitFor();
+    await check('plans');
+    await go(`/orgs/${org}/members`);
+    await page.locator(`td:text("${adminEmail}")`).waitFor();
+    await check('members');
+    await go(`/orgs/${org}/settings`);
+    await page.locator('#org-settings-name').waitFor();
+    await check('settings');
+    expect({ plans: findings.plans, members: findings.members, settings: findings.settings }).toEqual({ plans: [], members: [], settings: [] });
+
+    await page.setViewportSize({ width: 360, height: 740 });
+    const wide: string[] = [];
+    for (const path of [
+      '',
+      `/orgs/${org}/services`,
+      `/orgs/${org}/services/${svc}`,
+      `/orgs/${org}/services/${svc}/saml`,
+      `/orgs/${org}/services/${svc}/keys`,
+      `/orgs/${org}/services/${svc}/plans`,
+      `/orgs/${org}/users`,
+      `/orgs/${org}/members`,
+      `/orgs/${org}/settings`,
+    ]) {
+      await go(path);
+      await page.waitForLoadState('networkidle');
+      if (!(await noHorizontalScroll(page))) wide.push(path || '/');
+    }
+    expect(wide).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }, 90_000);
+
+  it('signs out: the cookie is cleared and a reload shows the sign-in page; no secret was ever in a URL', async () => {
+    await go(`/orgs/${org}/services`);
+    await page.click('text=Sign out');
+    await page.locator('h1:text("Sign in to Tessera")').waitFor();
+    expect((await admin.cookies()).find((c) => c.name === 'tessera_refresh')).toBeUndefined();
+    await page.reload();
+    await page.locator('h1:text("Sign in to Tessera")').waitFor();
+    await page.fill('#email', adminEmail);
+    await page.fill('#password', 'wrong password here');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.locator('[role=alert]').textContent()).toContain('Invalid email or password');
+    await expectNoTokenExposed(page);
+    expect(requested.length).toBeGreaterThan(20);
+    expect(requested.filter((u) => SECRET_SHAPES.test(u))).toEqual([]);
+  });
+});
