@@ -174,12 +174,13 @@ export async function rotateEncryptionKey(db: Db, oldKey: string | undefined, ne
   const hookUpdates = hooks.map((w) => ({
     id: w.id,
     secret: reseal(oldSealer, newSealer, w.secret, w.id, 'webhook'),
-    previousSecret: w.previousSecret === null ? null : reseal(oldSealer, newSealer, w.previousSecret, w.id, 'webhook'),
+    // A sealed value is never empty: present or not is a null check, not a comparison of secrets.
+    previousSecret: w.previousSecret ? reseal(oldSealer, newSealer, w.previousSecret, w.id, 'webhook') : null,
   }));
   await db.$transaction([
     ...updates.map((u) => db.samlCertificate.update({ where: { id: u.id }, data: { encryptedPrivateKey: u.sealed } })),
     ...hookUpdates
-      .filter((u) => u.secret !== null || u.previousSecret !== null)
+      .filter((u) => Boolean(u.secret ?? u.previousSecret))
       .map((u) =>
         db.webhook.update({
           where: { id: u.id },
@@ -187,5 +188,5 @@ export async function rotateEncryptionKey(db: Db, oldKey: string | undefined, ne
         }),
       ),
   ]);
-  return { rotated: updates.length, already, webhooks: hookUpdates.filter((u) => u.secret !== null).length };
+  return { rotated: updates.length, already, webhooks: hookUpdates.filter((u) => Boolean(u.secret)).length };
 }
