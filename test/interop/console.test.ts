@@ -16,6 +16,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startDemoSp, type DemoSp } from '../../scripts/demo-sp.ts';
 import { uniqueEmail } from '../helpers/http.ts';
 import { uniqueSlug } from '../helpers/fixtures.ts';
+import { Receiver } from '../helpers/webhook-receiver.ts';
 
 const sqlite = databases()[0];
 // A screenshot of every checked view (docs/screenshots/ holds copies of the main ones).
@@ -24,7 +25,7 @@ const ADMIN_PASSWORD = 'console admin password 1';
 const USER_PASSWORD = 'console user password 1';
 // What a leaked credential would look like: a JWT, a refresh token, an API key, the cookie's name.
 // (`\b`: a certificate id, cert_…, is no refresh token.)
-const SECRET_SHAPES = /eyJ[A-Za-z0-9_-]{10,}|\brt_[A-Za-z0-9_-]{16,}|\bsk_(live|test)_|tessera_refresh/;
+const SECRET_SHAPES = /eyJ[A-Za-z0-9_-]{10,}|\brt_[A-Za-z0-9_-]{16,}|\bsk_(live|test)_|\bwhsec_|tessera_refresh/;
 
 /** Serious and critical axe-core findings (WCAG 2.x A/AA) on the page as it is now. */
 async function axeFindings(page: Page): Promise<string[]> {
@@ -64,6 +65,7 @@ async function tabTo(page: Page, selector: string): Promise<void> {
 describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () => {
   let srv: TestServer;
   let sp: DemoSp;
+  let receiver: Receiver;
   let browser: Browser;
   let admin: BrowserContext;
   let page: Page;
@@ -93,8 +95,11 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     if (!sqlite) return;
     mkdirSync(artifacts, { recursive: true });
     // Addressed as 127.0.0.1: Chromium counts it as a secure context, so the Secure cookies work on http.
-    srv = await startTestServer(sqlite);
+    // Webhooks may use http and loopback here only, so that a receiver in this process can take them.
+    srv = await startTestServer(sqlite, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true' });
     defer(() => srv.stop());
+    receiver = await Receiver.start();
+    defer(() => receiver.close());
     base = srv.deps.config.publicUrl;
     sp = await startDemoSp('localhost');
     defer(() => sp.close());
@@ -217,6 +222,82 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     expect(findings).toEqual(Object.fromEntries(Object.keys(findings).map((k) => [k, []])));
   }, 120_000);
 
+  it('shows the sign-in of the story in the activity view and the changes in the audit log; a refused filter shows beside its field', async () => {
+    await go(`/orgs/${org}/sign-ins`);
+    const row = page.locator('tr[data-outcome="success"]', { hasText: userEmail });
+    await row.waitFor();
+    expect(await row.textContent()).toContain(svc);
+    await check('sign-in activity');
+    await page.fill('#signin-reason', 'no_such_reason');
+    await page.click('text=Apply filters');
+    await expect.poll(() => page.locator('#signin-reason-error').textContent()).toContain('reason must be one of');
+    expect(await page.getAttribute('#signin-reason', 'aria-invalid')).toBe('true');
+    await page.selectOption('#signin-outcome', 'refused');
+    await page.fill('#signin-reason', '');
+    await page.click('text=Apply filters');
+    await expect.poll(() => page.locator('tr[data-outcome="success"]').count()).toBe(0);
+
+    await go(`/orgs/${org}/audit`);
+    await page.locator('tr[data-action="service.created"]').waitFor();
+    await check('audit log');
+    await page.fill('#audit-action', 'saml.configured');
+    await page.click('text=Apply filters');
+    await expect.poll(() => page.locator('tr[data-action="service.created"]').count()).toBe(0);
+    expect(await page.locator('tr[data-action="saml.configured"]').count()).toBeGreaterThan(0);
+    await page.fill('#audit-action', 'not.an.action');
+    await page.click('text=Apply filters');
+    await page.locator('#audit-action-error').waitFor();
+    expect({ signIns: findings['sign-in activity'], audit: findings['audit log'] }).toEqual({ signIns: [], audit: [] });
+  }, 60_000);
+
+  it('adds a webhook with its secret shown once; a failed delivery shows its response code and is retried', async () => {
+    await go(`/orgs/${org}/webhooks`);
+    await page.locator('.empty').waitFor();
+    await check('webhooks (empty)');
+    await page.fill('#webhook-url', 'ftp://example.test/hook');
+    await page.click('text=Add webhook');
+    await page.locator('#webhook-url-error').waitFor();
+    await page.fill('#webhook-url', receiver.url);
+    await page.click('text=Add webhook');
+    const secret = await page.inputValue('#webhook-secret');
+    expect(secret).toMatch(/^whsec_/);
+    receiver.secrets = [secret];
+    await check('webhooks');
+    // The first attempt fails with 500; the retry (due in a minute by the schedule) is brought forward by hand.
+    receiver.answer = (nth) => (nth === 0 ? 500 : 200);
+    await page.click('text=Send a test event');
+    const delivery = page.locator('.deliveries li').first();
+    await expect
+      .poll(async () => {
+        await page.click('text=Refresh deliveries');
+        return delivery.textContent();
+      })
+      .toContain('last response 500');
+    expect(await delivery.getAttribute('data-status')).toBe('pending');
+    await delivery.locator('button:text("Retry")').click();
+    await expect
+      .poll(async () => {
+        await page.click('text=Refresh deliveries');
+        return delivery.getAttribute('data-status');
+      })
+      .toBe('succeeded');
+    expect(await delivery.textContent()).toContain('2 attempts');
+    const tests = receiver.of('webhook.test');
+    expect(tests).toHaveLength(2);
+    expect(tests.every((h) => h.verifiedBy.includes(0))).toBe(true);
+    await check('webhook deliveries');
+    // Gone on the next load: the secret is in no answer but the one that made it.
+    await page.reload();
+    await page.locator(`[data-url="${receiver.url}"]`).waitFor();
+    expect(await page.locator('#webhook-secret').count()).toBe(0);
+    expect(await page.content()).not.toContain(secret);
+    expect({ empty: findings['webhooks (empty)'], list: findings.webhooks, deliveries: findings['webhook deliveries'] }).toEqual({
+      empty: [],
+      list: [],
+      deliveries: [],
+    });
+  }, 60_000);
+
   it('shows a new API key once, with permissions as described checkboxes; revokes after confirmation', async () => {
     await go(`/orgs/${org}/services/${svc}/keys`);
     await page.locator('.empty').waitFor();
@@ -289,6 +370,9 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
       `/orgs/${org}/users`,
       `/orgs/${org}/members`,
       `/orgs/${org}/settings`,
+      `/orgs/${org}/sign-ins`,
+      `/orgs/${org}/audit`,
+      `/orgs/${org}/webhooks`,
     ]) {
       await go(path);
       await page.waitForLoadState('networkidle');

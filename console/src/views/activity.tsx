@@ -1,60 +1,143 @@
-// Sign-in activity and the audit log of an organization (CONTRACT §12), read-only with the API's filters.
-// Written against the contract's shapes; their API arrives with the audit work (see docs/console.md).
+// Sign-in activity and the audit log of an organization (docs/api.md, Audit log and Sign-in activity;
+// CONTRACT §12): read-only, with the API's filters, applied on submit, and offset pagination. A filter
+// the API refuses shows its message beside the field its `details` name.
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api.ts';
-import { Empty, Field, LoadState, Title, formatDate, useLoad } from '../ui.tsx';
+import { Pager } from '../pager.tsx';
+import { Empty, Field, FormError, LoadState, Title, formatDate, useLoad, type Loaded } from '../ui.tsx';
+
+const LIMIT = 50;
 
 interface SignIn {
   id: string;
+  flow: string;
   outcome: 'success' | 'refused';
-  reason?: string | null;
-  email?: string | null;
-  service?: string | null;
-  binding?: string | null;
-  ip: string;
-  request_id: string;
+  reason: string | null;
+  user_id: string | null;
+  email: string | null;
+  service: string | null;
+  service_id: string | null;
+  binding: string | null;
+  authn_context: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
   created_at: string;
 }
 interface AuditEvent {
   id: string;
   action: string;
-  actor: { type: string; id: string; email?: string | null };
+  actor: { type: string; id: string; email?: string };
   target: { type: string; id: string };
-  ip: string;
-  request_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  changes: Record<string, unknown> | null;
   created_at: string;
 }
 
-function query(filters: Record<string, string>): string {
-  const q = new URLSearchParams({ limit: '50' });
+function query(filters: Record<string, string>, offset: number): string {
+  const q = new URLSearchParams({ limit: String(LIMIT), offset: String(offset) });
   for (const [k, v] of Object.entries(filters)) if (v.trim()) q.set(k, v.trim());
   return q.toString();
 }
 
+/** Filters typed into `draft` take effect (and the list goes back to its first page) on Apply. */
+function useFilters<F extends Record<string, string>>(initial: F) {
+  const [draft, setDraft] = useState(initial);
+  const [applied, setApplied] = useState(initial);
+  const [offset, setOffset] = useState(0);
+  const set = (key: keyof F) => (v: string) => {
+    setDraft((d) => ({ ...d, [key]: v }));
+  };
+  const apply = (e: Event) => {
+    e.preventDefault();
+    setApplied(draft);
+    setOffset(0);
+  };
+  const clear = () => {
+    setDraft(initial);
+    setApplied(initial);
+    setOffset(0);
+  };
+  return { draft, set, apply, clear, q: query(applied, offset), offset, setOffset };
+}
+
+function FilterForm({
+  label,
+  fields,
+  loaded,
+  apply,
+  clear,
+  children,
+}: {
+  label: string;
+  fields: string[];
+  loaded: Loaded<unknown>;
+  apply: (e: Event) => void;
+  clear: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <form class="card filters" role="search" aria-label={label} onSubmit={apply} noValidate>
+      <div class="filter-fields">{children}</div>
+      <FormError error={loaded.error?.details.length ? loaded.error : undefined} fields={fields} />
+      <div class="actions">
+        <button type="submit" class="primary">
+          Apply filters
+        </button>
+        <button type="button" onClick={clear}>
+          Clear
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const WINDOW_HINT = 'RFC 3339, e.g. 2026-01-31T00:00:00Z';
+
+function SignInRow({ s }: { s: SignIn }) {
+  return (
+    <tr data-outcome={s.outcome}>
+      <td data-label="When">{formatDate(s.created_at)}</td>
+      <td data-label="Outcome">
+        <span class={`badge ${s.outcome === 'success' ? 'active' : 'pending'}`}>{s.outcome}</span> {s.reason ? <code>{s.reason}</code> : null}
+      </td>
+      <td data-label="User">{s.email ?? s.user_id ?? '—'}</td>
+      <td data-label="Service">{s.service ?? s.service_id ?? '—'}</td>
+      <td data-label="How">
+        {s.flow}
+        {s.binding ? <span class="muted"> · {s.binding}</span> : null}
+        {s.authn_context ? (
+          <>
+            {' '}
+            <code class="wrap">{s.authn_context}</code>
+          </>
+        ) : null}
+      </td>
+      <td data-label="Reference">
+        <code class="wrap">{s.request_id ?? '—'}</code> <span class="muted">{s.ip ?? ''}</span>
+      </td>
+    </tr>
+  );
+}
+
 export function SignInsView({ org }: { org: string }) {
-  const [outcome, setOutcome] = useState('');
-  const [reason, setReason] = useState('');
-  const [service, setService] = useState('');
-  const q = query({ outcome, reason, service });
-  const list = useLoad(() => api<{ sign_ins: SignIn[]; total: number }>('GET', `/api/organizations/${enc(org)}/sign-ins?${q}`), `${org}?${q}`);
+  const f = useFilters({ outcome: '', reason: '', service: '', user_id: '', request_id: '', since: '', until: '' });
+  const list = useLoad(() => api<{ sign_ins: SignIn[]; total: number }>('GET', `/api/organizations/${enc(org)}/sign-ins?${f.q}`), `${org}?${f.q}`);
+  const err = list.error;
   return (
     <>
       <Title>Sign-in activity</Title>
-      <form
-        class="filters"
-        role="search"
-        aria-label="Filter sign-ins"
-        onSubmit={(e) => {
-          e.preventDefault();
-        }}
-      >
+      <FilterForm label="Filter sign-ins" fields={Object.keys(f.draft)} loaded={list} apply={f.apply} clear={f.clear}>
         <div class="field">
           <label for="signin-outcome">Outcome</label>
           <select
             id="signin-outcome"
-            value={outcome}
+            value={f.draft.outcome}
             onChange={(e) => {
-              setOutcome(e.currentTarget.value);
+              f.set('outcome')(e.currentTarget.value);
             }}
           >
             <option value="">all</option>
@@ -62,93 +145,126 @@ export function SignInsView({ org }: { org: string }) {
             <option value="refused">refused</option>
           </select>
         </div>
-        <Field id="signin-reason" label="Reason code" value={reason} onValue={setReason} placeholder="e.g. wrong_password" />
-        <Field id="signin-service" label="Service slug" value={service} onValue={setService} />
-      </form>
-      <LoadState loaded={list} />
-      {list.data && list.data.sign_ins.length === 0 ? <Empty title="No sign-ins match.">Sign-ins appear here as users sign in to your services.</Empty> : null}
+        <Field
+          id="signin-reason"
+          field="reason"
+          label="Reason code"
+          value={f.draft.reason}
+          onValue={f.set('reason')}
+          error={err}
+          placeholder="e.g. wrong_password"
+        />
+        <Field id="signin-service" field="service" label="Service (slug or id)" value={f.draft.service} onValue={f.set('service')} error={err} />
+        <Field id="signin-user" field="user_id" label="User id" value={f.draft.user_id} onValue={f.set('user_id')} error={err} />
+        <Field id="signin-request" field="request_id" label="Reference (request id)" value={f.draft.request_id} onValue={f.set('request_id')} error={err} />
+        <Field id="signin-since" field="since" label="Since" value={f.draft.since} onValue={f.set('since')} error={err} placeholder={WINDOW_HINT} />
+        <Field id="signin-until" field="until" label="Until" value={f.draft.until} onValue={f.set('until')} error={err} placeholder={WINDOW_HINT} />
+      </FilterForm>
+      {err?.details.length ? null : <LoadState loaded={list} />}
+      {list.data && list.data.sign_ins.length === 0 ? (
+        <Empty title="No sign-ins match.">Sign-ins appear here as users sign in to your services; clear the filters to see them all.</Empty>
+      ) : null}
       {list.data && list.data.sign_ins.length > 0 ? (
-        <table>
-          <caption>{list.data.total} sign-ins, newest first (50 shown)</caption>
+        <table class="sign-ins">
+          <caption>{list.data.total} sign-ins, newest first</caption>
           <thead>
             <tr>
               <th scope="col">When</th>
               <th scope="col">Outcome</th>
               <th scope="col">User</th>
               <th scope="col">Service</th>
+              <th scope="col">How</th>
               <th scope="col">Reference</th>
             </tr>
           </thead>
           <tbody>
             {list.data.sign_ins.map((s) => (
-              <tr key={s.id}>
-                <td data-label="When">{formatDate(s.created_at)}</td>
-                <td data-label="Outcome">
-                  <span class={`badge ${s.outcome === 'success' ? 'active' : 'pending'}`}>{s.outcome}</span> {s.reason ? <code>{s.reason}</code> : null}
-                </td>
-                <td data-label="User">{s.email ?? '—'}</td>
-                <td data-label="Service">{s.service ?? '—'}</td>
-                <td data-label="Reference">
-                  <code>{s.request_id}</code> <span class="muted">{s.ip}</span>
-                </td>
-              </tr>
+              <SignInRow key={s.id} s={s} />
             ))}
           </tbody>
         </table>
+      ) : null}
+      {list.data ? (
+        <Pager label="Sign-ins" offset={f.offset} limit={LIMIT} shown={list.data.sign_ins.length} total={list.data.total} onOffset={f.setOffset} />
       ) : null}
     </>
   );
 }
 
+function Changes({ changes }: { changes: Record<string, unknown> | null }) {
+  if (!changes || Object.keys(changes).length === 0) return <span class="muted">—</span>;
+  return (
+    <details>
+      <summary>{Object.keys(changes).join(', ')}</summary>
+      <pre class="changes">{JSON.stringify(changes, null, 2)}</pre>
+    </details>
+  );
+}
+
 export function AuditView({ org }: { org: string }) {
-  const [action, setAction] = useState('');
-  const [actor, setActor] = useState('');
-  const q = query({ action, actor });
-  const list = useLoad(() => api<{ events: AuditEvent[]; total: number }>('GET', `/api/organizations/${enc(org)}/audit-events?${q}`), `${org}?${q}`);
+  const f = useFilters({ action: '', actor: '', since: '', until: '' });
+  const list = useLoad(() => api<{ events: AuditEvent[]; total: number }>('GET', `/api/organizations/${enc(org)}/audit-events?${f.q}`), `${org}?${f.q}`);
+  const err = list.error;
   return (
     <>
       <Title>Audit log</Title>
-      <form
-        class="filters"
-        role="search"
-        aria-label="Filter audit events"
-        onSubmit={(e) => {
-          e.preventDefault();
-        }}
-      >
-        <Field id="audit-action" label="Action" value={action} onValue={setAction} placeholder="e.g. service.created" />
-        <Field id="audit-actor" label="Actor id" value={actor} onValue={setActor} />
-      </form>
-      <LoadState loaded={list} />
-      {list.data && list.data.events.length === 0 ? <Empty title="No events match.">Every change made in this organization is recorded here.</Empty> : null}
+      <FilterForm label="Filter audit events" fields={Object.keys(f.draft)} loaded={list} apply={f.apply} clear={f.clear}>
+        <Field
+          id="audit-action"
+          field="action"
+          label="Action"
+          value={f.draft.action}
+          onValue={f.set('action')}
+          error={err}
+          placeholder="e.g. service.created"
+        />
+        <Field id="audit-actor" field="actor" label="Actor (id or email)" value={f.draft.actor} onValue={f.set('actor')} error={err} />
+        <Field id="audit-since" field="since" label="Since" value={f.draft.since} onValue={f.set('since')} error={err} placeholder={WINDOW_HINT} />
+        <Field id="audit-until" field="until" label="Until" value={f.draft.until} onValue={f.set('until')} error={err} placeholder={WINDOW_HINT} />
+      </FilterForm>
+      {err?.details.length ? null : <LoadState loaded={list} />}
+      {list.data && list.data.events.length === 0 ? (
+        <Empty title="No events match.">Every change made in this organization is recorded here; clear the filters to see them all.</Empty>
+      ) : null}
       {list.data && list.data.events.length > 0 ? (
-        <table>
-          <caption>{list.data.total} events, newest first (50 shown)</caption>
+        <table class="audit">
+          <caption>{list.data.total} events, newest first</caption>
           <thead>
             <tr>
               <th scope="col">When</th>
               <th scope="col">Action</th>
               <th scope="col">Actor</th>
               <th scope="col">Target</th>
+              <th scope="col">Changes</th>
+              <th scope="col">Reference</th>
             </tr>
           </thead>
           <tbody>
             {list.data.events.map((ev) => (
-              <tr key={ev.id}>
+              <tr key={ev.id} data-action={ev.action}>
                 <td data-label="When">{formatDate(ev.created_at)}</td>
                 <td data-label="Action">
                   <code>{ev.action}</code>
                 </td>
                 <td data-label="Actor">
-                  {ev.actor.email ?? ev.actor.id} <span class="muted">({ev.actor.type})</span>
+                  {ev.actor.email ?? <code class="wrap">{ev.actor.id}</code>} <span class="muted">({ev.actor.type})</span>
                 </td>
                 <td data-label="Target">
-                  {ev.target.type} <code>{ev.target.id}</code>
+                  {ev.target.type} <code class="wrap">{ev.target.id}</code>
+                </td>
+                <td data-label="Changes">
+                  <Changes changes={ev.changes} />
+                </td>
+                <td data-label="Reference">
+                  <code class="wrap">{ev.request_id ?? '—'}</code> <span class="muted">{ev.ip ?? ''}</span>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
+      ) : null}
+      {list.data ? (
+        <Pager label="Audit events" offset={f.offset} limit={LIMIT} shown={list.data.events.length} total={list.data.total} onOffset={f.setOffset} />
       ) : null}
     </>
   );

@@ -1,10 +1,12 @@
-// Webhooks of an organization (CONTRACT §13): create (the secret shown once), enable/disable, send a
-// test, rotate the secret, delete, and each one's deliveries with retry. Written against the
-// contract's shapes; their API arrives with the webhooks work (see docs/console.md).
+// Webhooks of an organization (docs/api.md, Webhooks; CONTRACT §13): add (the signing secret shown
+// once), enable/disable, send a test event, rotate the secret (the new one shown once), delete, and
+// each webhook's deliveries (status, attempts, last response) with retry.
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api.ts';
+import { Pager } from '../pager.tsx';
 import { ConfirmButton, CopyValue, Empty, Field, FormError, LoadState, Submit, Title, formatDate, useLoad, useSubmit } from '../ui.tsx';
 
+// The types a webhook can subscribe to (src/webhooks/events.ts; webhook.test goes to one webhook whatever it takes).
 const EVENTS = [
   'user.created',
   'user.updated',
@@ -19,27 +21,40 @@ const EVENTS = [
   'saml.configured',
   'saml.certificate.rotated',
 ];
+const DELIVERY_LIMIT = 20;
 
 interface Webhook {
   id: string;
   url: string;
   events: string[];
-  description?: string | null;
+  description: string | null;
   enabled: boolean;
+  previous_secret_expires_at: string | null;
+  created_at: string;
 }
 interface Delivery {
   id: string;
-  status: string;
-  event_type?: string;
-  type?: string;
-  attempts?: number;
+  event_id: string;
+  event_type: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  last_response_status: number | null;
+  last_error: string | null;
   created_at: string;
+}
+interface NewSecret {
+  url: string;
+  secret: string;
+  why: 'created' | 'rotated';
+  previousUntil: string | null;
 }
 
 export function WebhooksView({ org }: { org: string }) {
   const base = `/api/organizations/${enc(org)}/webhooks`;
-  const list = useLoad(() => api<{ webhooks: Webhook[] }>('GET', `${base}?limit=100`), base);
-  const [secret, setSecret] = useState('');
+  const list = useLoad(() => api<{ webhooks: Webhook[]; total: number }>('GET', `${base}?limit=100`), base);
+  const [secret, setSecret] = useState<NewSecret | null>(null);
   return (
     <>
       <Title>Webhooks</Title>
@@ -53,9 +68,10 @@ export function WebhooksView({ org }: { org: string }) {
       {secret ? (
         <div class="notice" role="status">
           <p>
-            <strong>Copy the signing secret now: it is shown only once.</strong>
+            <strong>Copy the signing secret of {secret.url} now: it is shown only once.</strong>
+            {secret.why === 'rotated' && secret.previousUntil ? ` The previous secret keeps signing beside it until ${formatDate(secret.previousUntil)}.` : ''}
           </p>
-          <CopyValue id="webhook-secret" label="Webhook signing secret" value={secret} />
+          <CopyValue id="webhook-secret" label="Webhook signing secret" value={secret.secret} />
         </div>
       ) : null}
       <LoadState loaded={list} />
@@ -69,7 +85,7 @@ export function WebhooksView({ org }: { org: string }) {
   );
 }
 
-function CreateWebhook({ base, onCreated }: { base: string; onCreated: (secret: string) => void }) {
+function CreateWebhook({ base, onCreated }: { base: string; onCreated: (s: NewSecret) => void }) {
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<string[]>(['*']);
@@ -77,10 +93,15 @@ function CreateWebhook({ base, onCreated }: { base: string; onCreated: (secret: 
   const submit = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      const res = await api<{ secret: string }>('POST', base, { url, events, ...(description.trim() ? { description: description.trim() } : {}) });
+      const res = await api<{ webhook: Webhook; secret: string }>('POST', base, {
+        url,
+        events,
+        ...(description.trim() ? { description: description.trim() } : {}),
+      });
       setUrl('');
       setDescription('');
-      onCreated(res.secret);
+      setEvents(['*']);
+      onCreated({ url: res.webhook.url, secret: res.secret, why: 'created', previousUntil: null });
     });
   };
   const all = events.includes('*');
@@ -92,9 +113,9 @@ function CreateWebhook({ base, onCreated }: { base: string; onCreated: (secret: 
     <section class="card">
       <h2>Add a webhook</h2>
       <form onSubmit={submit} noValidate>
-        <Field id="webhook-url" field="url" label="Endpoint URL (https)" value={url} onValue={setUrl} error={error} required />
+        <Field id="webhook-url" field="url" label="Endpoint URL (https)" type="text" value={url} onValue={setUrl} error={error} required />
         <Field id="webhook-description" field="description" label="Description (optional)" value={description} onValue={setDescription} error={error} />
-        <fieldset>
+        <fieldset aria-describedby={eventsError ? 'webhook-events-error' : undefined}>
           <legend>Events</legend>
           <div class="check">
             <input
@@ -124,7 +145,11 @@ function CreateWebhook({ base, onCreated }: { base: string; onCreated: (secret: 
                   </label>
                 </div>
               ))}
-          {eventsError ? <p class="field-error">{eventsError}</p> : null}
+          {eventsError ? (
+            <p class="field-error" id="webhook-events-error">
+              {eventsError}
+            </p>
+          ) : null}
         </fieldset>
         <FormError error={error} fields={['url', 'description', 'events']} />
         <Submit busy={busy}>Add webhook</Submit>
@@ -133,17 +158,28 @@ function CreateWebhook({ base, onCreated }: { base: string; onCreated: (secret: 
   );
 }
 
-function WebhookCard({ base, hook, reload, onSecret }: { base: string; hook: Webhook; reload: () => void; onSecret: (s: string) => void }) {
+interface CardProps {
+  base: string;
+  hook: Webhook;
+  reload: () => void;
+  onSecret: (s: NewSecret) => void;
+}
+
+function WebhookCard({ base, hook, reload, onSecret }: CardProps) {
   const path = `${base}/${enc(hook.id)}`;
   const [open, setOpen] = useState(false);
+  const [round, setRound] = useState(0);
+  const [sent, setSent] = useState('');
   const { busy, error, run } = useSubmit();
   const act = (action: () => Promise<void>) => () => void run(action);
   return (
-    <section class="card">
-      <h2>{hook.url}</h2>
+    <section class="card webhook" data-url={hook.url}>
+      <h2 class="wrap">{hook.url}</h2>
       <p class="muted">
         {hook.description ? `${hook.description} · ` : ''}
-        {hook.events.join(', ')} · <span class={`badge ${hook.enabled ? 'active' : 'inactive'}`}>{hook.enabled ? 'enabled' : 'disabled'}</span>
+        {hook.events.includes('*') ? 'all events' : hook.events.join(', ')} ·{' '}
+        <span class={`badge ${hook.enabled ? 'active' : 'inactive'}`}>{hook.enabled ? 'enabled' : 'disabled'}</span>
+        {hook.previous_secret_expires_at ? ` · previous secret valid until ${formatDate(hook.previous_secret_expires_at)}` : ''}
       </p>
       <div class="actions">
         <button
@@ -158,10 +194,12 @@ function WebhookCard({ base, hook, reload, onSecret }: { base: string; hook: Web
         </button>
         <button
           type="button"
-          disabled={busy}
+          disabled={busy || !hook.enabled}
           onClick={act(async () => {
-            await api('POST', `${path}/test`, {});
+            const res = await api<{ delivery_id: string }>('POST', `${path}/test`, {});
+            setSent(`Test event queued (delivery ${res.delivery_id}).`);
             setOpen(true);
+            setRound((r) => r + 1);
           })}
         >
           Send a test event
@@ -175,55 +213,104 @@ function WebhookCard({ base, hook, reload, onSecret }: { base: string; hook: Web
         >
           {open ? 'Hide deliveries' : 'Show deliveries'}
         </button>
-        <ConfirmButton
-          label="Rotate secret"
-          title="Rotate the signing secret?"
-          message="The old secret keeps signing beside the new one for 24 hours."
-          confirmLabel="Rotate"
-          onConfirm={async () => {
-            onSecret((await api<{ secret: string }>('POST', `${path}/rotate-secret`, {})).secret);
-          }}
-        />
-        <ConfirmButton
-          danger
-          label="Delete webhook"
-          title="Delete this webhook?"
-          message="Nothing more is delivered to it."
-          confirmLabel="Delete"
-          onConfirm={async () => {
-            await api('DELETE', path);
-            reload();
-          }}
-        />
+        <RotateAndDelete path={path} hook={hook} reload={reload} onSecret={onSecret} />
       </div>
+      <p role="status" class="saved">
+        {sent}
+      </p>
       {error ? (
         <p class="alert" role="alert">
           {error.message}
         </p>
       ) : null}
-      {open ? <Deliveries path={path} /> : null}
+      {open ? <Deliveries path={path} round={round} enabled={hook.enabled} /> : null}
     </section>
   );
 }
 
-function Deliveries({ path }: { path: string }) {
-  const list = useLoad(() => api<{ deliveries: Delivery[]; total: number }>('GET', `${path}/deliveries?limit=20`), path);
-  const { error, run } = useSubmit();
+function RotateAndDelete({ path, hook, reload, onSecret }: Omit<CardProps, 'base'> & { path: string }) {
   return (
     <>
+      <ConfirmButton
+        label="Rotate secret"
+        title="Rotate the signing secret?"
+        message="A new secret is shown once; the current one keeps signing beside it for 24 hours, so update your receiver within that time."
+        confirmLabel="Rotate"
+        onConfirm={async () => {
+          const res = await api<{ secret: string; previous_secret_expires_at: string | null }>('POST', `${path}/rotate-secret`, {});
+          onSecret({ url: hook.url, secret: res.secret, why: 'rotated', previousUntil: res.previous_secret_expires_at });
+          reload();
+        }}
+      />
+      <ConfirmButton
+        danger
+        label="Delete webhook"
+        title="Delete this webhook?"
+        message={`Nothing more is delivered to ${hook.url}, and its delivery history is deleted.`}
+        confirmLabel="Delete"
+        onConfirm={async () => {
+          await api('DELETE', path);
+          reload();
+        }}
+      />
+    </>
+  );
+}
+
+function Deliveries({ path, round, enabled }: { path: string; round: number; enabled: boolean }) {
+  const [status, setStatus] = useState('');
+  const [offset, setOffset] = useState(0);
+  const [mine, setMine] = useState(0);
+  const q = new URLSearchParams({ limit: String(DELIVERY_LIMIT), offset: String(offset), ...(status ? { status } : {}) }).toString();
+  const list = useLoad(() => api<{ deliveries: Delivery[]; total: number }>('GET', `${path}/deliveries?${q}`), `${path}?${q}#${String(round + mine)}`);
+  const { error, run } = useSubmit();
+  const selectId = `deliveries-status-${path.slice(-12)}`;
+  return (
+    <div class="deliveries">
+      <h3>Deliveries</h3>
+      <div class="actions">
+        <div class="field">
+          <label for={selectId}>Status</label>
+          <select
+            id={selectId}
+            value={status}
+            onChange={(e) => {
+              setStatus(e.currentTarget.value);
+              setOffset(0);
+            }}
+          >
+            <option value="">all</option>
+            <option value="pending">pending</option>
+            <option value="succeeded">succeeded</option>
+            <option value="failed">failed</option>
+          </select>
+        </div>
+        <button
+          type="button"
+          onClick={() => {
+            setMine((n) => n + 1);
+          }}
+        >
+          Refresh deliveries
+        </button>
+      </div>
       <LoadState loaded={list} />
       {list.data && list.data.deliveries.length === 0 ? <Empty title="No deliveries yet.">Send a test event to see one.</Empty> : null}
       <ul class="rows">
         {list.data?.deliveries.map((d) => (
-          <li key={d.id}>
-            <code>{d.event_type ?? d.type ?? d.id}</code> <span class="badge">{d.status}</span>{' '}
+          <li key={d.id} data-status={d.status}>
+            <code>{d.event_type}</code>{' '}
+            <span class={`badge ${d.status === 'succeeded' ? 'active' : d.status === 'failed' ? 'inactive' : 'pending'}`}>{d.status}</span>{' '}
             <span class="muted">
-              {formatDate(d.created_at)}
-              {d.attempts === undefined ? '' : ` · ${d.attempts} attempts`}
-            </span>{' '}
-            {d.status === 'succeeded' || d.status === 'success' ? null : (
+              {formatDate(d.created_at)} · {d.attempts} {d.attempts === 1 ? 'attempt' : 'attempts'}
+              {d.last_response_status === null ? '' : ` · last response ${String(d.last_response_status)}`}
+              {d.next_attempt_at ? ` · next attempt ${formatDate(d.next_attempt_at)}` : ''}
+            </span>
+            {d.last_error ? <p class="field-error wrap">{d.last_error}</p> : null}
+            {d.status === 'succeeded' || !enabled ? null : (
               <button
                 type="button"
+                aria-label={`Retry delivery ${d.id}`}
                 onClick={() =>
                   void run(async () => {
                     await api('POST', `${path}/deliveries/${enc(d.id)}/retry`, {});
@@ -237,11 +324,14 @@ function Deliveries({ path }: { path: string }) {
           </li>
         ))}
       </ul>
+      {list.data ? (
+        <Pager label="Deliveries" offset={offset} limit={DELIVERY_LIMIT} shown={list.data.deliveries.length} total={list.data.total} onOffset={setOffset} />
+      ) : null}
       {error ? (
         <p class="alert" role="alert">
           {error.message}
         </p>
       ) : null}
-    </>
+    </div>
   );
 }
