@@ -57,6 +57,13 @@ export const AUDIT_ACTIONS = {
   'subscription.created': ['service_id', 'user_id', 'plan_id', 'status', 'current_period_end'],
   'subscription.updated': ['service_id', 'user_id', 'status', 'current_period_end'],
   'subscription.deleted': ['service_id', 'user_id', 'plan_id'],
+  // Never `secret`: a webhook's signing secret is shown once, to the caller, and stored sealed.
+  'webhook.created': ['url', 'events', 'description', 'enabled'],
+  'webhook.updated': ['url', 'events', 'description', 'enabled'],
+  'webhook.deleted': ['url'],
+  'webhook.secret_rotated': [],
+  'webhook.test_sent': ['event_id'],
+  'webhook.delivery_retried': ['delivery_id'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -7,6 +7,7 @@ import { looksLikeId, newId } from '../security/random.ts';
 import { checkOutboundUrl, OutboundError } from '../security/outbound.ts';
 import { newWebhookSecret } from '../security/webhook-signature.ts';
 import { lockOrganization } from '../organizations/index.ts';
+import { recordAudit, type Actor } from '../audit/index.ts';
 import { deliveryId } from './events.ts';
 import { enqueueEvent, signalOutbox } from './outbox.ts';
 import type { WebhookRow } from './load.ts';
@@ -27,7 +28,15 @@ async function checkUrl(deps: Deps, url: string): Promise<void> {
   }
 }
 
-export async function createWebhook(deps: Deps, organizationId: string, input: CreateWebhookInput) {
+/** What a webhook's audit events show of it: never its secret (src/audit/actions.ts keeps these fields only). */
+const audited = (w: { url: string; events: readonly string[]; description: string | null; enabled: boolean }) => ({
+  url: w.url,
+  events: w.events,
+  description: w.description,
+  enabled: w.enabled,
+});
+
+export async function createWebhook(deps: Deps, actor: Actor, organizationId: string, input: CreateWebhookInput) {
   await checkUrl(deps, input.url);
   const id = newId('whk');
   const secret = newWebhookSecret();
@@ -35,7 +44,7 @@ export async function createWebhook(deps: Deps, organizationId: string, input: C
     if (!(await lockOrganization(tx, deps.database.dialect, organizationId))) throw notFound('Organization not found');
     if ((await tx.webhook.count({ where: { organizationId } })) >= MAX_WEBHOOKS_PER_ORG)
       throw conflict(`This organization has reached its limit of ${MAX_WEBHOOKS_PER_ORG} webhooks`);
-    return tx.webhook.create({
+    const created = await tx.webhook.create({
       data: {
         id,
         organizationId,
@@ -46,6 +55,8 @@ export async function createWebhook(deps: Deps, organizationId: string, input: C
         secret: deps.webhooks.sealer.seal(secret, id),
       },
     });
+    await recordAudit(tx, actor, 'webhook.created', organizationId, id, audited(presentWebhook(created)));
+    return created;
   });
   await deps.webhooks.presence.changed(organizationId);
   return { webhook: presentWebhook(row), secret };
@@ -64,7 +75,7 @@ export async function listWebhooks(deps: Deps, organizationId: string, page: Pag
  * Disabling stops the attempts too: the webhook's pending deliveries become failed ("webhook
  * disabled"), and can be retried by hand once it is enabled again.
  */
-export async function updateWebhook(deps: Deps, webhook: WebhookRow, input: UpdateWebhookInput) {
+export async function updateWebhook(deps: Deps, actor: Actor, webhook: WebhookRow, input: UpdateWebhookInput) {
   if (input.url !== undefined) await checkUrl(deps, input.url);
   const row = await deps.db.$transaction(async (tx) => {
     const updated = await tx.webhook.update({
@@ -83,38 +94,49 @@ export async function updateWebhook(deps: Deps, webhook: WebhookRow, input: Upda
         data: { status: 'failed', lastError: 'webhook disabled', nextAttemptAt: null, updatedAt: now },
       });
     }
+    // The fields the request set (undefined ones are dropped by recordAudit).
+    await recordAudit(tx, actor, 'webhook.updated', webhook.organizationId, webhook.id, { ...input });
     return updated;
   });
   await deps.webhooks.presence.changed(webhook.organizationId);
   return presentWebhook(row);
 }
 
-export async function deleteWebhook(deps: Deps, webhook: WebhookRow): Promise<void> {
-  await deps.db.webhook.delete({ where: { id: webhook.id } });
+export async function deleteWebhook(deps: Deps, actor: Actor, webhook: WebhookRow): Promise<void> {
+  await deps.db.$transaction(async (tx) => {
+    await tx.webhook.delete({ where: { id: webhook.id } });
+    await recordAudit(tx, actor, 'webhook.deleted', webhook.organizationId, webhook.id, { url: webhook.url });
+  });
   await deps.webhooks.presence.changed(webhook.organizationId);
 }
 
 /** A new secret; the one it replaces keeps signing beside it for 24 h (an earlier previous one stops). */
-export async function rotateSecret(deps: Deps, webhook: WebhookRow) {
+export async function rotateSecret(deps: Deps, actor: Actor, webhook: WebhookRow) {
   const secret = newWebhookSecret();
-  const row = await deps.db.webhook.update({
-    where: { id: webhook.id },
-    data: {
-      secret: deps.webhooks.sealer.seal(secret, webhook.id),
-      previousSecret: webhook.secret,
-      previousSecretUntil: new Date(Date.now() + ROTATION_OVERLAP_MS),
-    },
+  const row = await deps.db.$transaction(async (tx) => {
+    const updated = await tx.webhook.update({
+      where: { id: webhook.id },
+      data: {
+        secret: deps.webhooks.sealer.seal(secret, webhook.id),
+        previousSecret: webhook.secret,
+        previousSecretUntil: new Date(Date.now() + ROTATION_OVERLAP_MS),
+      },
+    });
+    await recordAudit(tx, actor, 'webhook.secret_rotated', webhook.organizationId, webhook.id);
+    return updated;
   });
   return { secret, previous_secret_expires_at: presentWebhook(row).previous_secret_expires_at };
 }
 
 /** A webhook.test event for this webhook alone, whatever types it subscribes to. */
-export async function sendTest(deps: Deps, webhook: WebhookRow) {
+export async function sendTest(deps: Deps, actor: Actor, webhook: WebhookRow) {
   if (!webhook.enabled) throw conflict('The webhook is disabled; enable it to send a test event');
-  const eventId = await deps.db.$transaction((tx) =>
-    enqueueEvent(tx, { organizationId: webhook.organizationId, type: 'webhook.test', data: { webhook_id: webhook.id } }, webhook.id),
-  );
-  if (!eventId) throw notFound('Webhook not found');
+  const eventId = await deps.db.$transaction(async (tx) => {
+    const enqueued = await enqueueEvent(tx, { organizationId: webhook.organizationId, type: 'webhook.test', data: { webhook_id: webhook.id } }, webhook.id);
+    if (!enqueued) throw notFound('Webhook not found');
+    await recordAudit(tx, actor, 'webhook.test_sent', webhook.organizationId, webhook.id, { event_id: enqueued });
+    return enqueued;
+  });
   return { event_id: eventId, delivery_id: deliveryId(eventId, webhook.id) };
 }
 
@@ -134,16 +156,19 @@ export async function listDeliveries(deps: Deps, webhook: WebhookRow, status: st
 }
 
 /** Makes the delivery due now, as pending, one more attempt beyond the schedule if it had failed. */
-export async function retryDelivery(deps: Deps, webhook: WebhookRow, id: string) {
+export async function retryDelivery(deps: Deps, actor: Actor, webhook: WebhookRow, id: string) {
   const delivery = looksLikeId(id, 'dlv') ? await deps.db.webhookDelivery.findFirst({ where: { id, webhookId: webhook.id } }) : null;
   if (!delivery) throw notFound('Delivery not found');
   if (!webhook.enabled) throw conflict('The webhook is disabled; enable it to retry a delivery');
   const now = new Date();
-  const { count } = await deps.db.webhookDelivery.updateMany({
-    where: { id: delivery.id, OR: [{ claimedUntil: null }, { claimedUntil: { lt: now } }] },
-    data: { status: 'pending', nextAttemptAt: now, updatedAt: now },
+  await deps.db.$transaction(async (tx) => {
+    const { count } = await tx.webhookDelivery.updateMany({
+      where: { id: delivery.id, OR: [{ claimedUntil: null }, { claimedUntil: { lt: now } }] },
+      data: { status: 'pending', nextAttemptAt: now, updatedAt: now },
+    });
+    if (count !== 1) throw conflict('An attempt of this delivery is in progress');
+    await recordAudit(tx, actor, 'webhook.delivery_retried', webhook.organizationId, webhook.id, { delivery_id: delivery.id });
   });
-  if (count !== 1) throw conflict('An attempt of this delivery is in progress');
   signalOutbox();
   return { delivery_id: delivery.id };
 }

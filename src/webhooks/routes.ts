@@ -10,6 +10,7 @@ import { CreateWebhook, DeliveryFilter, UpdateWebhook } from './schemas.ts';
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, retryDelivery, rotateSecret, sendTest, updateWebhook } from './commands.ts';
 import { webhookInPath } from './load.ts';
 import { presentDelivery, presentWebhook } from './present.ts';
+import { actorOf } from '../audit/index.ts';
 
 export function webhookRoutes(deps: Deps): Router<AppState, AppContext> {
   const { db } = deps;
@@ -22,7 +23,7 @@ export function webhookRoutes(deps: Deps): Router<AppState, AppContext> {
     '/',
     route(admin, body(CreateWebhook), async (ctx, { access, input }) => {
       ctx.status = 201;
-      ctx.body = await createWebhook(deps, access.org.id, input);
+      ctx.body = await createWebhook(deps, actorOf(ctx), access.org.id, input);
     }),
   );
 
@@ -43,14 +44,14 @@ export function webhookRoutes(deps: Deps): Router<AppState, AppContext> {
   router.patch(
     '/:id',
     route(admin, inPath, body(UpdateWebhook), async (ctx, { webhook, input }) => {
-      ctx.body = await updateWebhook(deps, webhook, input);
+      ctx.body = await updateWebhook(deps, actorOf(ctx), webhook, input);
     }),
   );
 
   router.delete(
     '/:id',
     route(admin, inPath, async (ctx, { webhook }) => {
-      await deleteWebhook(deps, webhook);
+      await deleteWebhook(deps, actorOf(ctx), webhook);
       ctx.status = 204;
     }),
   );
@@ -58,7 +59,7 @@ export function webhookRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/:id/rotate-secret',
     route(admin, inPath, async (ctx, { webhook }) => {
-      ctx.body = await rotateSecret(deps, webhook);
+      ctx.body = await rotateSecret(deps, actorOf(ctx), webhook);
     }),
   );
 
@@ -66,7 +67,7 @@ export function webhookRoutes(deps: Deps): Router<AppState, AppContext> {
     '/:id/test',
     route(admin, inPath, async (ctx, { webhook }) => {
       ctx.status = 202;
-      ctx.body = await sendTest(deps, webhook);
+      ctx.body = await sendTest(deps, actorOf(ctx), webhook);
     }),
   );
 
@@ -82,7 +83,7 @@ export function webhookRoutes(deps: Deps): Router<AppState, AppContext> {
     '/:id/deliveries/:deliveryId/retry',
     route(admin, inPath, async (ctx, { webhook }) => {
       ctx.status = 202;
-      ctx.body = await retryDelivery(deps, webhook, ctx.params.deliveryId ?? '');
+      ctx.body = await retryDelivery(deps, actorOf(ctx), webhook, ctx.params.deliveryId ?? '');
     }),
   );
 

@@ -4,7 +4,7 @@
 // input, leaves exactly one new event with the right action, actor and target; refused (403 below the
 // role or permission, 400 with an unknown field) it leaves none. No secret the calls saw or stored
 // appears in any event, and no route changes or deletes an event.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { suiteServer } from '../helpers/suite.ts';
 import { Client, type Res } from '../helpers/http.ts';
@@ -12,6 +12,7 @@ import { ALL_PERMISSIONS, createKey, createService, createTeam } from '../helper
 import { NOT_AUDITED, SECRET_PASSWORD, type AuditWorld } from '../helpers/audit-scenarios.ts';
 import { SCENARIOS } from '../helpers/audit-scenarios-more.ts';
 import type { TestServer } from '../helpers/server.ts';
+import { Receiver } from '../helpers/webhook-receiver.ts';
 
 interface AuditEventBody {
   id: string;
@@ -37,14 +38,21 @@ async function writeOperations(base: string): Promise<string[]> {
 
 const count = (srv: TestServer) => srv.deps.db.auditEvent.count();
 // Tokens are 256-bit (43 characters after the prefix); ids of the same prefix are 160-bit (27) and may appear.
-const SECRET_SHAPES = /(sk_(?:live|test)_[A-Za-z0-9_-]+|pwl_[A-Za-z0-9_-]{40,}|inv_[A-Za-z0-9_-]{40,})/g;
+const SECRET_SHAPES = /(sk_(?:live|test)_[A-Za-z0-9_-]+|pwl_[A-Za-z0-9_-]{40,}|inv_[A-Za-z0-9_-]{40,}|whsec_[A-Za-z0-9+/=]{40,})/g;
 
 describe.each(databases())('audit log on $name', (factory) => {
-  const srv = suiteServer(factory);
+  // The webhook scenarios deliver to a local receiver (http, 127.0.0.1).
+  const srv = suiteServer(factory, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true' });
   let w: AuditWorld;
+  let receiver: Receiver | undefined;
   const performed: string[] = [];
 
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
   beforeAll(async () => {
+    receiver = await Receiver.start();
     const team = await createTeam(srv.url);
     const svc = await createService(team.owner, team.org);
     const key = await createKey(team.owner, team.org, svc.slug, ALL_PERMISSIONS);
@@ -57,6 +65,7 @@ describe.each(databases())('audit log on $name', (factory) => {
       svc,
       key,
       readOnly: new Client(srv.url).apiKey(readOnly.key),
+      hookUrl: receiver.url,
       secrets: [key.key, readOnly.key, SECRET_PASSWORD],
     };
   });
@@ -120,10 +129,12 @@ describe.each(databases())('audit log on $name', (factory) => {
       ...(await db.samlCertificate.findMany({ select: { encryptedPrivateKey: true } })).map((c) => c.encryptedPrivateKey),
       ...(await db.invitation.findMany({ select: { tokenHash: true } })).map((i) => i.tokenHash),
       ...(await db.passwordLink.findMany({ select: { tokenHash: true } })).map((l) => l.tokenHash),
+      ...(await db.webhook.findMany({ select: { secret: true, previousSecret: true } })).flatMap((h) => [h.secret, h.previousSecret ?? h.secret]),
     ];
     const secrets = [...w.secrets, ...stored];
     expect(w.secrets.filter((s) => s.startsWith('pwl_')).length).toBeGreaterThan(0);
     expect(w.secrets.filter((s) => s.startsWith('sk_')).length).toBeGreaterThan(2);
+    expect(w.secrets.filter((s) => s.startsWith('whsec_')).length).toBeGreaterThan(1);
     const events = await db.auditEvent.findMany();
     expect(events.length).toBeGreaterThan(Object.keys(SCENARIOS).length);
     const text = JSON.stringify(events);

@@ -1,8 +1,10 @@
 // The audited writes of SAML configuration, the user directory and the Service API (the admin plane's
-// first part is in audit-scenarios.ts); SCENARIOS is the whole list the audit-log suite walks.
+// first part is in audit-scenarios.ts, webhooks and the MFA reset in audit-scenarios-webhooks.ts);
+// SCENARIOS is the whole list the audit-log suite walks.
 import { Client, uniqueEmail } from './http.ts';
 import { createPlan, createService, uniqueSlug } from './fixtures.ts';
 import { ENABLE_SAML, configureSaml } from './saml.ts';
+import { WEBHOOK_SCENARIOS } from './audit-scenarios-webhooks.ts';
 import { ADMIN_PLANE, ORG, SECRET_PASSWORD, SVC, acct, idOf, nested, post, type AuditWorld, type Scenario } from './audit-scenarios.ts';
 
 async function directoryUser(w: AuditWorld): Promise<string> {
@@ -255,4 +257,4 @@ const MORE: Record<string, Scenario> = {
   }),
 };
 
-export const SCENARIOS: Record<string, Scenario> = { ...ADMIN_PLANE, ...MORE };
+export const SCENARIOS: Record<string, Scenario> = { ...ADMIN_PLANE, ...MORE, ...WEBHOOK_SCENARIOS };

@@ -16,6 +16,8 @@ export interface AuditWorld {
   key: { id: string; key: string };
   /** A key of the same service with read:service only: refused (403) every write. */
   readOnly: Client;
+  /** The suite's local webhook receiver (its server runs with TESSERA_WEBHOOKS_ALLOW_PRIVATE). */
+  hookUrl: string;
   /** Every secret a scenario saw (keys, passwords, tokens): none may appear in any event. */
   secrets: string[];
 }
@@ -280,6 +282,9 @@ const ADMIN_PLANE: Record<string, Scenario> = {
 
 export { ADMIN_PLANE };
 
+/** The hosted end-user pages: a user's own change belongs to no admin's trail; sign-ins among them are sign-in activity. */
+const SELF_SERVICE = "an end user's own change on a hosted page: no admin's trail (recorded as sign-in activity where it is a sign-in)";
+
 /** Writes that are not an organization's (or are recorded as sign-in activity instead), and why. */
 export const NOT_AUDITED: Record<string, string> = {
   'POST /api/auth/register': 'an admin account of its own, before any organization',
@@ -290,4 +295,17 @@ export const NOT_AUDITED: Record<string, string> = {
   'POST /login': 'sign-in activity (…/sign-ins)',
   'POST /saml/:org/:service/sso': 'sign-in activity (…/sign-ins)',
   'POST /saml/:org/:service/slo': 'sign-in activity (…/sign-ins)',
+  'POST /password/forgot': SELF_SERVICE,
+  'POST /login/continue': SELF_SERVICE,
+  'POST /login/factor': SELF_SERVICE,
+  'POST /login/enroll': SELF_SERVICE,
+  'POST /account/login': SELF_SERVICE,
+  'POST /account/logout': SELF_SERVICE,
+  'POST /account/password': SELF_SERVICE,
+  'POST /account/recovery': SELF_SERVICE,
+  'POST /account/totp/start': SELF_SERVICE,
+  'POST /account/totp/confirm': SELF_SERVICE,
+  'POST /account/passkey/start': SELF_SERVICE,
+  'POST /account/passkey/finish': SELF_SERVICE,
+  'POST /account/factors/remove': SELF_SERVICE,
 };
