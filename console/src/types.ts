@@ -76,10 +76,26 @@ export interface SamlConfig {
   sp_certificate: string | null;
   want_authn_requests_signed: boolean;
   allow_idp_initiated: boolean;
+  acs_urls: AcsEndpoint[];
+  require_mfa: boolean;
+  encrypt_assertions: boolean;
+  sp_encryption_certificate: string | null;
+  encryption_algorithm: string;
+  sp_metadata_url: string | null;
+  metadata_refresh_hours: number;
+  metadata_fetched_at: string | null;
+  metadata_next_refresh_at: string | null;
+  metadata_last_error: string | null;
   has_certificate: boolean;
   idp_entity_id: string;
   metadata_url: string;
   sso_url: string;
+}
+export interface AcsEndpoint {
+  url: string;
+  binding: string;
+  index: number;
+  is_default: boolean;
 }
 export interface Certificate {
   id: string;
@@ -88,10 +104,18 @@ export interface Certificate {
   valid_until: string;
   status: 'active' | 'pending' | 'inactive';
 }
+export interface MfaSummary {
+  totp: boolean;
+  webauthn: number;
+  recovery_codes_left: number;
+}
 export interface DirectoryUser {
   id: string;
   email: string;
   disabled: boolean;
   has_password: boolean;
+  mfa: MfaSummary;
+  groups: string[];
+  attributes: Record<string, string>;
   created_at: string;
 }

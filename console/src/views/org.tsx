@@ -6,6 +6,7 @@ import { navigate } from '../router.tsx';
 import type { OrgSummary, Usage } from '../types.ts';
 import { ConfirmButton, Field, FormError, LoadState, Submit, Title, useLoad, useSubmit } from '../ui.tsx';
 import { AuditView, SignInsView } from './activity.tsx';
+import { BrandingForm, type Branding } from './org-branding.tsx';
 import { MembersView } from './members.tsx';
 import { ServiceView } from './service.tsx';
 import { ServicesView } from './services.tsx';
@@ -25,7 +26,7 @@ export function OrgView({ org, path }: { org: string; path: string }) {
 }
 
 interface OrgAnswer {
-  organization: OrgSummary;
+  organization: OrgSummary & Branding;
   usage: Usage;
 }
 
@@ -76,6 +77,7 @@ function SettingsForms({ org, answer }: { org: string; answer: OrgAnswer }) {
           </span>
         </form>
       </section>
+      {answer.organization.role === 'member' ? null : <BrandingForm org={org} current={answer.organization} />}
       {answer.organization.role === 'owner' ? (
         <section class="card danger-zone">
           <h2>Delete the organization</h2>

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { SamlConfig } from '../types.ts';
 import { Field, FormError, Submit, useSubmit } from '../ui.tsx';
+import { AcsList, PROTECTION_FIELDS, ProtectionFields, protectionOf, protectionPayload, type Protection } from './saml-extra.tsx';
 
 const NAME_ID_FORMATS: [string, string][] = [
   ['urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', 'Email address'],
@@ -44,11 +45,18 @@ interface Form {
   spCert: string;
 }
 
-function payload(f: Form, flags: Record<Flag, boolean>) {
+/** Several stored ACS endpoints go back as they are: an acs_url would replace them all with one. */
+function acsOf(f: Form, cfg: SamlConfig) {
+  if (cfg.acs_urls.length > 1) return { acs_urls: cfg.acs_urls };
+  return f.acsUrl.trim() ? { acs_url: f.acsUrl.trim() } : {};
+}
+
+function payload(f: Form, flags: Record<Flag, boolean>, cfg: SamlConfig, protection: Protection) {
   return {
     enabled: f.enabled,
     ...(f.entityId.trim() ? { entity_id: f.entityId.trim() } : {}),
-    ...(f.acsUrl.trim() ? { acs_url: f.acsUrl.trim() } : {}),
+    ...acsOf(f, cfg),
+    ...protectionPayload(protection),
     slo_url: f.sloUrl.trim() || null,
     name_id_format: f.format,
     attribute_mapping: mappingOf(f.mapping),
@@ -80,11 +88,12 @@ export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: Sam
     setForm((f) => ({ ...f, [key]: value }));
   };
   const [flags, setFlags] = useState<Record<Flag, boolean>>(() => flagsOf(cfg));
+  const [protection, setProtection] = useState<Protection>(() => protectionOf(cfg));
   const { busy, error, run } = useSubmit();
   const submit = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      await api('POST', `${base}/saml`, payload(form, flags));
+      await api('POST', `${base}/saml`, payload(form, flags, cfg, protection));
       reload();
     });
   };
@@ -106,15 +115,7 @@ export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: Sam
           <label for="saml-enabled">SAML sign-in enabled</label>
         </div>
         <Field id="saml-entity-id" field="entity_id" label="SP entity ID" value={form.entityId} onValue={set('entityId')} error={error} />
-        <Field
-          id="saml-acs-url"
-          field="acs_url"
-          label="ACS URL"
-          hint="Where assertions are posted: https (http only for localhost)."
-          value={form.acsUrl}
-          onValue={set('acsUrl')}
-          error={error}
-        />
+        {cfg.acs_urls.length > 1 ? <AcsList cfg={cfg} /> : <AcsField value={form.acsUrl} onValue={set('acsUrl')} error={error} />}
         <Field id="saml-slo-url" field="slo_url" label="SP logout URL (optional)" value={form.sloUrl} onValue={set('sloUrl')} error={error} />
         <NameIdFormat value={form.format} onValue={set('format')} error={formatError} />
         <Field
@@ -137,9 +138,21 @@ export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: Sam
           error={error}
         />
         <SigningFlags flags={flags} setFlags={setFlags} error={flagError} />
+        <ProtectionFields value={protection} onValue={setProtection} error={error} />
         <FormError
           error={error}
-          fields={['entity_id', 'acs_url', 'slo_url', 'name_id_format', 'attribute_mapping', 'sp_certificate', 'sign_response', 'want_authn_requests_signed']}
+          fields={[
+            'entity_id',
+            'acs_url',
+            'acs_urls',
+            'slo_url',
+            'name_id_format',
+            'attribute_mapping',
+            'sp_certificate',
+            'sign_response',
+            'want_authn_requests_signed',
+            ...PROTECTION_FIELDS,
+          ]}
         />
         <Submit busy={busy}>Save SAML settings</Submit>
       </form>
@@ -188,5 +201,19 @@ function NameIdFormat({ value, onValue, error }: { value: string; onValue: (v: s
       </select>
       {error ? <p class="field-error">{error}</p> : null}
     </div>
+  );
+}
+
+function AcsField({ value, onValue, error }: { value: string; onValue: (v: string) => void; error: ReturnType<typeof useSubmit>['error'] }) {
+  return (
+    <Field
+      id="saml-acs-url"
+      field="acs_url"
+      label="ACS URL"
+      hint="Where assertions are posted: https (http only for localhost)."
+      value={value}
+      onValue={onValue}
+      error={error}
+    />
   );
 }

@@ -5,6 +5,7 @@ import { api } from '../api.ts';
 import type { SamlConfig } from '../types.ts';
 import { ConfirmButton, CopyValue, Field, FormError, LoadState, Submit, useLoad, useSubmit } from '../ui.tsx';
 import { Certificates } from './certificates.tsx';
+import { MetadataUrl } from './saml-extra.tsx';
 import { SamlSettingsForm } from './saml-settings.tsx';
 
 export function SamlTab({ base }: { base: string }) {
@@ -21,6 +22,7 @@ export function SamlTab({ base }: { base: string }) {
             <p class="notice">SAML is off for this service. Paste the metadata of your application (the SP) below to turn it on.</p>
           )}
           <ImportMetadata base={base} reload={loaded.reload} />
+          <MetadataUrl key={`url-${JSON.stringify(cfg)}`} base={base} cfg={cfg} reload={loaded.reload} />
           <SamlSettingsForm key={JSON.stringify(cfg)} base={base} cfg={cfg} reload={loaded.reload} />
           {cfg.enabled ? <Certificates base={base} /> : null}
           {cfg.enabled ? <Disable base={base} reload={loaded.reload} /> : null}

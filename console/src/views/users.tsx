@@ -1,9 +1,11 @@
 // The organization's user directory (CONTRACT §8): the people who sign in to its services. Create
-// (with a password, or without and then a password link), disable/enable, delete.
+// (with a password, or without and then a password link), groups and attributes (§14), second factors
+// and their reset (§11), disable/enable, delete.
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api.ts';
 import type { DirectoryUser } from '../types.ts';
 import { ConfirmButton, CopyValue, Empty, Field, FormError, LoadState, Submit, Title, formatDate, useLoad, useSubmit } from '../ui.tsx';
+import { EditProfile, ProfileFields, ResetMfa, hasMfa, mfaText, parseAttributes, parseGroups } from './user-profile.tsx';
 
 export function UsersView({ org }: { org: string }) {
   const base = `/api/organizations/${enc(org)}/users`;
@@ -32,6 +34,8 @@ export function UsersView({ org }: { org: string }) {
             <tr>
               <th scope="col">Email</th>
               <th scope="col">Status</th>
+              <th scope="col">Second factors</th>
+              <th scope="col">Groups</th>
               <th scope="col">Created</th>
               <th scope="col">Actions</th>
             </tr>
@@ -50,13 +54,18 @@ export function UsersView({ org }: { org: string }) {
 function CreateUser({ base, onCreated }: { base: string; onCreated: () => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [groups, setGroups] = useState('');
+  const [attributes, setAttributes] = useState('');
   const { busy, error, run } = useSubmit();
   const submit = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      await api('POST', base, { email, ...(password ? { password } : {}) });
+      const profile = { groups: parseGroups(groups), attributes: parseAttributes(attributes) };
+      await api('POST', base, { email, ...(password ? { password } : {}), ...profile });
       setEmail('');
       setPassword('');
+      setGroups('');
+      setAttributes('');
       onCreated();
     });
   };
@@ -76,7 +85,8 @@ function CreateUser({ base, onCreated }: { base: string; onCreated: () => void }
           onValue={setPassword}
           error={error}
         />
-        <FormError error={error} fields={['email', 'password']} />
+        <ProfileFields idPrefix="user" groups={groups} attributes={attributes} onGroups={setGroups} onAttributes={setAttributes} error={error} />
+        <FormError error={error} fields={['email', 'password', 'groups', 'attributes']} />
         <Submit busy={busy}>Add user</Submit>
       </form>
     </section>
@@ -92,6 +102,7 @@ interface RowProps {
 
 function UserRow({ base, user, reload, onLink }: RowProps) {
   const path = `${base}/${enc(user.id)}`;
+  const [editing, setEditing] = useState(false);
   const { busy, error, run } = useSubmit();
   const link = () =>
     run(async () => {
@@ -104,37 +115,68 @@ function UserRow({ base, user, reload, onLink }: RowProps) {
       reload();
     });
   return (
-    <tr>
-      <td data-label="Email">{user.email}</td>
-      <td data-label="Status">
-        <span class={`badge ${user.disabled ? 'inactive' : 'active'}`}>{user.disabled ? 'disabled' : 'active'}</span>
-        {user.has_password ? null : <span class="muted"> no password yet</span>}
-      </td>
-      <td data-label="Created">{formatDate(user.created_at)}</td>
-      <td data-label="Actions" class="actions">
-        <button type="button" disabled={busy} onClick={() => void link()} aria-label={`Password link for ${user.email}`}>
-          Password link
-        </button>
-        <button type="button" disabled={busy} onClick={() => void toggle()} aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.email}`}>
-          {user.disabled ? 'Enable' : 'Disable'}
-        </button>
-        <ConfirmButton
-          danger
-          label={`Delete ${user.email}`}
-          title={`Delete ${user.email}?`}
-          message="They can no longer sign in to any service of this organization."
-          confirmLabel="Delete"
-          onConfirm={async () => {
-            await api('DELETE', path);
-            reload();
-          }}
-        />
-        {error ? (
-          <p class="field-error" role="alert">
-            {error.message}
-          </p>
-        ) : null}
-      </td>
-    </tr>
+    <>
+      <tr data-user={user.email}>
+        <td data-label="Email">{user.email}</td>
+        <td data-label="Status">
+          <span class={`badge ${user.disabled ? 'inactive' : 'active'}`}>{user.disabled ? 'disabled' : 'active'}</span>
+          {user.has_password ? null : <span class="muted"> no password yet</span>}
+        </td>
+        <td data-label="Second factors" class="mfa">
+          {mfaText(user.mfa)}
+        </td>
+        <td data-label="Groups">{user.groups.length > 0 ? user.groups.join(', ') : <span class="muted">none</span>}</td>
+        <td data-label="Created">{formatDate(user.created_at)}</td>
+        <td data-label="Actions" class="actions">
+          <button
+            type="button"
+            aria-expanded={editing}
+            onClick={() => {
+              setEditing(!editing);
+            }}
+            aria-label={`Edit groups and attributes of ${user.email}`}
+          >
+            {editing ? 'Close' : 'Groups and attributes'}
+          </button>
+          <button type="button" disabled={busy} onClick={() => void link()} aria-label={`Password link for ${user.email}`}>
+            Password link
+          </button>
+          <button type="button" disabled={busy} onClick={() => void toggle()} aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.email}`}>
+            {user.disabled ? 'Enable' : 'Disable'}
+          </button>
+          {hasMfa(user.mfa) ? <ResetMfa path={path} email={user.email} onDone={reload} /> : null}
+          <ConfirmButton
+            danger
+            label={`Delete ${user.email}`}
+            title={`Delete ${user.email}?`}
+            message="They can no longer sign in to any service of this organization."
+            confirmLabel="Delete"
+            onConfirm={async () => {
+              await api('DELETE', path);
+              reload();
+            }}
+          />
+          {error ? (
+            <p class="field-error" role="alert">
+              {error.message}
+            </p>
+          ) : null}
+        </td>
+      </tr>
+      {editing ? (
+        <tr class="editor">
+          <td colSpan={6}>
+            <EditProfile
+              path={path}
+              user={user}
+              onSaved={() => {
+                setEditing(false);
+                reload();
+              }}
+            />
+          </td>
+        </tr>
+      ) : null}
+    </>
   );
 }
