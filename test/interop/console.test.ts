@@ -328,6 +328,12 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
   it('stages a certificate, activates it after confirmation, and can roll back', async () => {
     await go(`/orgs/${org}/services/${svc}/saml`);
     await page.locator('tr[data-status="active"]').waitFor();
+    // Encryption without the SP's encryption certificate is refused, beside the checkbox.
+    await page.fill('#saml-enc-cert', '');
+    await page.check('#saml-encrypt');
+    await page.click('text=Save SAML settings');
+    expect(await page.locator('#saml-encrypt-error').textContent()).toContain('sp_encryption_certificate');
+    await page.uncheck('#saml-encrypt');
     await page.click('button:text("Stage a new certificate")');
     await page.locator('tr[data-status="pending"]').waitFor();
     await page.click('text=Activate staged certificate');
@@ -353,10 +359,37 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await go(`/orgs/${org}/members`);
     await page.locator(`td:text("${adminEmail}")`).waitFor();
     await check('members');
+    await go(`/orgs/${org}/users`);
+    await page.click(`button[aria-label="Edit groups and attributes of ${userEmail}"]`);
+    await page.fill('tr.editor [id$="-groups"]', 'admins\nsales');
+    await page.fill('tr.editor [id$="-attributes"]', 'no equals sign');
+    await page.click('text=Save groups and attributes');
+    expect(await page.locator('tr.editor [id$="-attributes-error"]').textContent()).toContain('name=value');
+    await page.fill('tr.editor [id$="-attributes"]', 'department=Sales');
+    await page.click('text=Save groups and attributes');
+    await expect.poll(() => page.locator(`tr[data-user="${userEmail}"]`).textContent()).toContain('admins, sales');
+    expect(await page.locator(`tr[data-user="${userEmail}"] .mfa`).textContent()).toBe('none');
+    await check('directory users (groups)');
+
     await go(`/orgs/${org}/settings`);
     await page.locator('#org-settings-name').waitFor();
+    await page.fill('#org-primary-color', 'red');
+    await page.click('text=Save sign-in settings');
+    await page.locator('#org-primary-color-error').waitFor();
+    await page.fill('#org-primary-color', '#1F5FBF');
+    await page.selectOption('#org-mfa-policy', 'off');
+    await page.click('text=Save sign-in settings');
+    await expect.poll(() => page.locator('.card:has(#org-mfa-policy) .saved').textContent()).toBe('Saved.');
+    await page.reload();
+    await expect.poll(() => page.inputValue('#org-primary-color')).toBe('#1f5fbf');
+    expect(await page.inputValue('#org-mfa-policy')).toBe('off');
     await check('settings');
-    expect({ plans: findings.plans, members: findings.members, settings: findings.settings }).toEqual({ plans: [], members: [], settings: [] });
+    expect({ plans: findings.plans, members: findings.members, users: findings['directory users (groups)'], settings: findings.settings }).toEqual({
+      plans: [],
+      members: [],
+      users: [],
+      settings: [],
+    });
 
     await page.setViewportSize({ width: 360, height: 740 });
     const wide: string[] = [];
