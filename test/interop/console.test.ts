@@ -230,19 +230,19 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await check('sign-in activity');
     await page.fill('#signin-reason', 'no_such_reason');
     await page.click('text=Apply filters');
-    await expect.poll(() => page.locator('#signin-reason-error').textContent()).toContain('reason must be one of');
+    await expect.poll(() => page.locator('#signin-reason-error').textContent(), { timeout: 10_000 }).toContain('reason must be one of');
     expect(await page.getAttribute('#signin-reason', 'aria-invalid')).toBe('true');
     await page.selectOption('#signin-outcome', 'refused');
     await page.fill('#signin-reason', '');
     await page.click('text=Apply filters');
-    await expect.poll(() => page.locator('tr[data-outcome="success"]').count()).toBe(0);
+    await expect.poll(() => page.locator('tr[data-outcome="success"]').count(), { timeout: 10_000 }).toBe(0);
 
     await go(`/orgs/${org}/audit`);
     await page.locator('tr[data-action="service.created"]').waitFor();
     await check('audit log');
     await page.fill('#audit-action', 'saml.configured');
     await page.click('text=Apply filters');
-    await expect.poll(() => page.locator('tr[data-action="service.created"]').count()).toBe(0);
+    await expect.poll(() => page.locator('tr[data-action="service.created"]').count(), { timeout: 10_000 }).toBe(0);
     expect(await page.locator('tr[data-action="saml.configured"]').count()).toBeGreaterThan(0);
     await page.fill('#audit-action', 'not.an.action');
     await page.click('text=Apply filters');
@@ -267,20 +267,17 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     receiver.answer = (nth) => (nth === 0 ? 500 : 200);
     await page.click('text=Send a test event');
     const delivery = page.locator('.deliveries li').first();
-    await expect
-      .poll(async () => {
-        await page.click('text=Refresh deliveries');
-        return delivery.textContent();
-      })
-      .toContain('last response 500');
+    // Refreshes the list until its newest delivery's text (or status) matches; nothing here waits on a missing row.
+    const latest = async (what: 'text' | 'status') => {
+      await page.click('text=Refresh deliveries');
+      if ((await delivery.count()) === 0) return '';
+      return (what === 'text' ? await delivery.textContent() : await delivery.getAttribute('data-status')) ?? '';
+    };
+    const slow = { timeout: 20_000, interval: 500 };
+    await expect.poll(() => latest('text'), slow).toContain('last response 500');
     expect(await delivery.getAttribute('data-status')).toBe('pending');
     await delivery.locator('button:text("Retry")').click();
-    await expect
-      .poll(async () => {
-        await page.click('text=Refresh deliveries');
-        return delivery.getAttribute('data-status');
-      })
-      .toBe('succeeded');
+    await expect.poll(() => latest('status'), slow).toBe('succeeded');
     expect(await delivery.textContent()).toContain('2 attempts');
     const tests = receiver.of('webhook.test');
     expect(tests).toHaveLength(2);
@@ -367,7 +364,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     expect(await page.locator('tr.editor [id$="-attributes-error"]').textContent()).toContain('name=value');
     await page.fill('tr.editor [id$="-attributes"]', 'department=Sales');
     await page.click('text=Save groups and attributes');
-    await expect.poll(() => page.locator(`tr[data-user="${userEmail}"]`).textContent()).toContain('admins, sales');
+    await expect.poll(() => page.locator(`tr[data-user="${userEmail}"]`).textContent(), { timeout: 10_000 }).toContain('admins, sales');
     expect(await page.locator(`tr[data-user="${userEmail}"] .mfa`).textContent()).toBe('none');
     await check('directory users (groups)');
 
@@ -379,9 +376,9 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.fill('#org-primary-color', '#1F5FBF');
     await page.selectOption('#org-mfa-policy', 'off');
     await page.click('text=Save sign-in settings');
-    await expect.poll(() => page.locator('.card:has(#org-mfa-policy) .saved').textContent()).toBe('Saved.');
+    await expect.poll(() => page.locator('.card:has(#org-mfa-policy) .saved').textContent(), { timeout: 10_000 }).toBe('Saved.');
     await page.reload();
-    await expect.poll(() => page.inputValue('#org-primary-color')).toBe('#1f5fbf');
+    await expect.poll(() => page.inputValue('#org-primary-color'), { timeout: 10_000 }).toBe('#1f5fbf');
     expect(await page.inputValue('#org-mfa-policy')).toBe('off');
     await check('settings');
     expect({ plans: findings.plans, members: findings.members, users: findings['directory users (groups)'], settings: findings.settings }).toEqual({
