@@ -212,9 +212,11 @@ describe('dependency floor: SP certificate key strength (checkSpCertificate)', (
     expect(r.ok).toBe(true);
   });
 
-  it('the admin SAML configuration route runs sp_certificate through checkSpCertificate', () => {
+  it('the admin SAML configuration route runs sp_certificate and sp_encryption_certificate through checkSpCertificate', () => {
     const routes = readFileSync(join(SRC, 'saml', 'admin', 'commands.ts'), 'utf8');
-    expect(routes).toMatch(/checkSpCertificate\(\s*spCertificate\s*\)/);
+    expect(routes).toMatch(/checkSpCertificate\(\s*pem\s*,\s*field\s*\)/);
+    expect(routes).toMatch(/checkedCertificate\(\s*body\.sp_certificate\s*,\s*'sp_certificate'\s*\)/);
+    expect(routes).toMatch(/checkedCertificate\(\s*body\.sp_encryption_certificate\s*,\s*'sp_encryption_certificate'\s*\)/);
   });
 });
 
