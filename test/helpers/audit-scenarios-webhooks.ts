@@ -16,7 +16,9 @@ async function webhook(w: AuditWorld): Promise<string> {
 /** A webhook with one delivery the worker has finished (succeeded: no attempt in flight, so it can be retried). */
 async function deliveredTest(w: AuditWorld): Promise<{ hook: string; delivery: string }> {
   const hook = await webhook(w);
-  const sent = await post<{ delivery_id: string }>(w.owner.client, `${HOOKS(w)}/${hook}/test`, {});
+  const test = await w.owner.client.post<{ delivery_id: string }>(`${HOOKS(w)}/${hook}/test`);
+  expect(test.status, test.text).toBe(202);
+  const sent = test.body;
   const deadline = Date.now() + 15_000;
   for (;;) {
     const res = await w.owner.client.get<{ deliveries: { id: string; status: string }[] }>(`${HOOKS(w)}/${hook}/deliveries`);
