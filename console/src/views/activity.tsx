@@ -112,7 +112,9 @@ function SignInRow({ s }: { s: SignIn }) {
         {s.authn_context ? (
           <>
             {' '}
-            <code class="wrap">{s.authn_context}</code>
+            <code class="wrap" title={s.authn_context}>
+              {s.authn_context.replace('urn:oasis:names:tc:SAML:2.0:ac:classes:', '')}
+            </code>
           </>
         ) : null}
       </td>
