@@ -14,9 +14,7 @@ const outDir = join(root, 'prisma', '.generated');
 mkdirSync(outDir, { recursive: true });
 
 export function postgresSchema(text) {
-  return text
-    .replace('provider = "sqlite"', 'provider = "postgresql"')
-    .replace('"../generated/prisma/sqlite"', '"../../generated/prisma/postgres"');
+  return text.replace('provider = "sqlite"', 'provider = "postgresql"').replace('"../generated/prisma/sqlite"', '"../../generated/prisma/postgres"');
 }
 
 const schemaText = readFileSync(source, 'utf8');

@@ -62,7 +62,12 @@ export async function updateUser(db: Db, actor: Actor, user: User, input: Update
       });
       // Disabling ends the user's IdP sessions at once.
       if (input.disabled === true) await tx.idpSession.updateMany({ where: { userId: user.id, endedAt: null }, data: { endedAt: new Date() } });
-      await recordAudit(tx, actor, 'user.updated', user.organizationId, user.id, { email: input.email, disabled: input.disabled, groups: input.groups, attributes: input.attributes });
+      await recordAudit(tx, actor, 'user.updated', user.organizationId, user.id, {
+        email: input.email,
+        disabled: input.disabled,
+        groups: input.groups,
+        attributes: input.attributes,
+      });
       await enqueueEvent(tx, {
         organizationId: user.organizationId,
         type: 'user.updated',
