@@ -1,5 +1,6 @@
 // GET /openapi.json and GET /docs: the OpenAPI document of the running app and a Swagger UI page
 // whose scripts and styles come from the swagger-ui-dist package in node_modules (never a CDN).
+import { sendStaticAsset } from '../http/static-asset.ts';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -123,18 +124,7 @@ export function docsRoutes(deps: Deps, routers: () => readonly RouterLike[]): Ro
   router.get('/docs/assets/:file', async (ctx) => {
     const asset = (await loadAssets()).get(ctx.params.file ?? '');
     if (!asset) throw notFound('Asset not found');
-    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
-    ctx.set('Vary', 'Accept-Encoding');
-    ctx.type = asset.type;
-    ctx.etag = asset.etag;
-    ctx.status = 200;
-    if (ctx.fresh) {
-      ctx.status = 304;
-      return;
-    }
-    const gzipped = ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
-    if (gzipped) ctx.set('Content-Encoding', 'gzip');
-    ctx.body = gzipped ? asset.gzipped : asset.body;
+    sendStaticAsset(ctx, asset);
   });
 
   return router;

@@ -2,6 +2,7 @@
 // dist/console/ (`npm run build`). Its hashed assets are cached for a year; index.html is never cached,
 // so a deploy is picked up on the next load. Every path under /console/ that is not an asset is the
 // app's own (history-API) route and gets index.html.
+import { sendStaticAsset } from '../http/static-asset.ts';
 import { projectRoot } from '../config/paths.ts';
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
@@ -78,18 +79,7 @@ async function sendAsset(ctx: AppContext, dir: string, name: string): Promise<vo
   const asset = (await consoleBundle(dir).catch(() => undefined))?.assets.get(name);
   if (!asset) throw notFound('Asset not found');
   // The file name carries the content hash: a changed file is a new URL.
-  ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
-  ctx.set('Vary', 'Accept-Encoding');
-  ctx.type = asset.type;
-  ctx.etag = asset.etag;
-  ctx.status = 200;
-  if (ctx.fresh) {
-    ctx.status = 304;
-    return;
-  }
-  const gzipped = ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
-  if (gzipped) ctx.set('Content-Encoding', 'gzip');
-  ctx.body = gzipped ? asset.gzipped : asset.body;
+  sendStaticAsset(ctx, asset);
 }
 
 export function consoleRoutes(dir = CONSOLE_DIR): Router<AppState, AppContext> {
