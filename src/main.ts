@@ -1,6 +1,7 @@
 // `npm start`: load config, start, print where to go next, and stop gracefully on SIGTERM/SIGINT.
 // With TESSERA_WORKERS > 1 this process becomes the primary of that many workers (cluster/primary.ts),
 // each of which runs the rest of this file.
+import './runtime-flags.ts'; // first: V8 settings before any other module runs
 import cluster from 'node:cluster';
 import { loadConfig, ConfigError, type Config } from './config/index.ts';
 import { runPrimary } from './cluster/primary.ts';

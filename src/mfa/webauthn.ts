@@ -3,19 +3,21 @@
 // challenge lives on an mfa_challenges row (bound to the user and to the sign-in, step-up or account
 // step it was made for) and is taken off that row by one conditional UPDATE before the answer is
 // checked, so a challenge is answered at most once.
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransportFuture,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Db } from '../db/client.ts';
 import { newId } from '../security/random.ts';
+
+// Loaded on the first ceremony, not at start-up: the package and its ASN.1 dependencies cost about
+// 20 MiB of resident memory and a third of a second of module loading, and most deployments sign in
+// with passwords and TOTP only.
+let simpleWebAuthn: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webAuthnLibrary = () => (simpleWebAuthn ??= import('@simplewebauthn/server'));
 
 export interface RelyingParty {
   origin: string;
@@ -54,7 +56,9 @@ export async function registrationOptions(
   user: { id: string; email: string },
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await db.webauthnCredential.findMany({ where: { userId: user.id } });
-  const options = await generateRegistrationOptions({
+  const options = await (
+    await webAuthnLibrary()
+  ).generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.rpId,
     userName: user.email,
@@ -79,7 +83,9 @@ export async function finishRegistration(
   if (!expected || !(await takeChallenge(db, challenge.id, expected))) return false;
   let verified;
   try {
-    verified = await verifyRegistrationResponse({
+    verified = await (
+      await webAuthnLibrary()
+    ).verifyRegistrationResponse({
       response,
       expectedChallenge: expected,
       expectedOrigin: rp.origin,
@@ -107,7 +113,9 @@ export async function finishRegistration(
 
 export async function authenticationOptions(db: Db, rp: RelyingParty, challengeId: string, userId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const creds = await db.webauthnCredential.findMany({ where: { userId } });
-  const options = await generateAuthenticationOptions({
+  const options = await (
+    await webAuthnLibrary()
+  ).generateAuthenticationOptions({
     rpID: rp.rpId,
     allowCredentials: creds.map((c) => ({ id: c.credentialId, transports: transportsOf(c.transports) })),
     userVerification: 'preferred',
@@ -130,7 +138,9 @@ export async function finishAuthentication(
   if (!(await takeChallenge(db, challenge.id, expected))) return false;
   let result;
   try {
-    result = await verifyAuthenticationResponse({
+    result = await (
+      await webAuthnLibrary()
+    ).verifyAuthenticationResponse({
       response,
       expectedChallenge: expected,
       expectedOrigin: rp.origin,
