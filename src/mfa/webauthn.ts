@@ -56,9 +56,8 @@ export async function registrationOptions(
   user: { id: string; email: string },
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await db.webauthnCredential.findMany({ where: { userId: user.id } });
-  const options = await (
-    await webAuthnLibrary()
-  ).generateRegistrationOptions({
+  const { generateRegistrationOptions } = await webAuthnLibrary();
+  const options = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.rpId,
     userName: user.email,
@@ -83,9 +82,8 @@ export async function finishRegistration(
   if (!expected || !(await takeChallenge(db, challenge.id, expected))) return false;
   let verified;
   try {
-    verified = await (
-      await webAuthnLibrary()
-    ).verifyRegistrationResponse({
+    const { verifyRegistrationResponse } = await webAuthnLibrary();
+    verified = await verifyRegistrationResponse({
       response,
       expectedChallenge: expected,
       expectedOrigin: rp.origin,
@@ -113,9 +111,8 @@ export async function finishRegistration(
 
 export async function authenticationOptions(db: Db, rp: RelyingParty, challengeId: string, userId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const creds = await db.webauthnCredential.findMany({ where: { userId } });
-  const options = await (
-    await webAuthnLibrary()
-  ).generateAuthenticationOptions({
+  const { generateAuthenticationOptions } = await webAuthnLibrary();
+  const options = await generateAuthenticationOptions({
     rpID: rp.rpId,
     allowCredentials: creds.map((c) => ({ id: c.credentialId, transports: transportsOf(c.transports) })),
     userVerification: 'preferred',
@@ -138,9 +135,8 @@ export async function finishAuthentication(
   if (!(await takeChallenge(db, challenge.id, expected))) return false;
   let result;
   try {
-    result = await (
-      await webAuthnLibrary()
-    ).verifyAuthenticationResponse({
+    const { verifyAuthenticationResponse } = await webAuthnLibrary();
+    result = await verifyAuthenticationResponse({
       response,
       expectedChallenge: expected,
       expectedOrigin: rp.origin,
