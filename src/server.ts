@@ -11,6 +11,7 @@ import { createRateLimits } from './http/rate-limit.ts';
 import { ApiKeyAuth } from './service-api/auth.ts';
 import { InvalidationBus } from './db/invalidation.ts';
 import { WorkerPeer } from './cluster/worker-peer.ts';
+import { LeaseClient } from './cluster/leased-limiter.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { startMetadataRefresh } from './saml/metadata-url.ts';
 import { createApp } from './app.ts';
@@ -121,7 +122,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     database,
     db: database.prisma,
     logger,
-    limits: createRateLimits(redis, logger, config.registerLimit, opts.worker === true),
+    limits: createRateLimits(redis, logger, config.registerLimit, opts.worker && !redis ? LeaseClient.ofThisProcess() : undefined),
     apiKeys,
     invalidation,
     redis,

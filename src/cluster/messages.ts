@@ -1,5 +1,4 @@
 // The messages the primary and its workers exchange over Node's cluster IPC (TESSERA_WORKERS > 1).
-// rate-limiter-flexible's cluster limiter has its own messages on the same channel (`channel` field).
 
 /** A worker asks every other worker to apply a cache invalidation (db/invalidation.ts). */
 export interface InvalidateRequest {
@@ -24,10 +23,45 @@ export interface WorkerReady {
   url: string;
 }
 
-export type ClusterMessage = InvalidateRequest | InvalidateAck | InvalidateDone | WorkerReady;
+/** A worker asks the primary for points of one limiter key (cluster/lease-bank.ts). */
+export interface LeaseRequest {
+  tessera: 'lease';
+  /** Unique per sender, echoed in the grant. */
+  id: string;
+  limiter: string;
+  key: string;
+  /** The limiter's points and window (seconds): the primary keeps the counters, the workers the specs. */
+  points: number;
+  duration: number;
+}
+/** The primary's answer: `granted` points (0 = refused) of the window that ends at `resetAt` (ms). */
+export interface LeaseGrant {
+  tessera: 'leased';
+  id: string;
+  granted: number;
+  /** Points left in the primary after this grant (the other workers' leases already taken out). */
+  remaining: number;
+  resetAt: number;
+}
+/** Points a worker leased and did not use, given back while their window still runs. */
+export interface LeaseReturn {
+  tessera: 'lease-return';
+  limiter: string;
+  key: string;
+  points: number;
+  resetAt: number;
+}
+/** Limiter.reset(): the key starts over (after a successful sign-in, for instance). */
+export interface LeaseReset {
+  tessera: 'lease-reset';
+  limiter: string;
+  key: string;
+}
+
+export type ClusterMessage = InvalidateRequest | InvalidateAck | InvalidateDone | WorkerReady | LeaseRequest | LeaseGrant | LeaseReturn | LeaseReset;
+
+const KINDS = new Set<unknown>(['invalidate', 'invalidated', 'invalidate-done', 'ready', 'lease', 'leased', 'lease-return', 'lease-reset']);
 
 export function isClusterMessage(value: unknown): value is ClusterMessage {
-  if (typeof value !== 'object' || value === null || !('tessera' in value)) return false;
-  const kind = value.tessera;
-  return kind === 'invalidate' || kind === 'invalidated' || kind === 'invalidate-done' || kind === 'ready';
+  return typeof value === 'object' && value !== null && 'tessera' in value && KINDS.has(value.tessera);
 }

@@ -3,15 +3,15 @@
 // workers must agree on without Redis goes through the primary:
 //  - cache invalidations (db/invalidation.ts → worker-peer.ts → the relay below), acknowledged by every
 //    worker before the request that caused them is answered;
-//  - rate limits: one set of counters in the primary (rate-limiter-flexible's cluster limiter), so N
-//    workers do not allow N times the limit;
+//  - rate limits: one set of counters in the primary (lease-bank.ts), leased to the workers a few points
+//    at a time, so N workers do not allow N times the limit;
 //  - sessions, pending requests and the replay cache already live in the database.
 // A worker that dies is replaced; SIGTERM/SIGINT stop every worker gracefully, then the primary.
 import cluster, { type Worker } from 'node:cluster';
-import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import type { Config } from '../config/index.ts';
 import { migrate } from '../db/migrate.ts';
 import { createLogger, flushLogs, type Logger } from '../http/log.ts';
+import { LeaseBank } from './lease-bank.ts';
 import { isClusterMessage } from './messages.ts';
 
 const RESTART_DELAY_MS = 1000;
@@ -58,8 +58,8 @@ export async function runPrimary(config: Config, count: number, onReady: () => v
   const logger = createLogger(config.logLevel);
   const applied = await migrate(config.databaseUrl);
   if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
-  // Holds the counters of every worker's RateLimiterCluster; created before any worker asks.
-  new RateLimiterClusterMaster();
+  // Holds the rate-limit counters of every worker; created before any worker asks.
+  const bank = new LeaseBank(count);
   const relay = new InvalidationRelay(() => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined));
   let stopping = false;
   const ready = new Set<number>();
@@ -68,8 +68,12 @@ export async function runPrimary(config: Config, count: number, onReady: () => v
   const fork = (slot: number) => {
     const worker = cluster.fork({ TESSERA_WORKER_ID: String(slot), TESSERA_WORKER_COUNT: String(count) });
     worker.on('message', (message: unknown) => {
-      relay.handle(worker, message);
-      if (isClusterMessage(message) && message.tessera === 'ready') {
+      if (!isClusterMessage(message)) return;
+      if (message.tessera === 'lease') worker.send(bank.grant(message));
+      else if (message.tessera === 'lease-return') bank.giveBack(message);
+      else if (message.tessera === 'lease-reset') bank.reset(message);
+      else relay.handle(worker, message);
+      if (message.tessera === 'ready') {
         ready.add(worker.id);
         if (!announced && ready.size === count) {
           announced = true;
@@ -88,7 +92,7 @@ export async function runPrimary(config: Config, count: number, onReady: () => v
       }, RESTART_DELAY_MS).unref();
     });
   };
-  // V8's serializer for IPC instead of JSON: every Service API request's limit check crosses it.
+  // V8's serializer for IPC instead of JSON: lease requests and grants cross it often.
   cluster.setupPrimary({ serialization: 'advanced' });
   for (let slot = 0; slot < count; slot++) fork(slot);
 

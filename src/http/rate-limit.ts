@@ -1,10 +1,12 @@
 // Rate limits through rate-limiter-flexible: in process by default, shared through Redis when
 // REDIS_URL is set (then a Redis failure refuses the request: fail closed, logged), and held by the
-// primary for every worker when TESSERA_WORKERS > 1 without Redis (cluster/primary.ts).
-import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+// primary for every worker when TESSERA_WORKERS > 1 without Redis, leased to the workers a few points at a
+// time (cluster/lease-bank.ts, cluster/leased-limiter.ts).
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { AppError, rateLimited, serviceUnavailable } from './errors.ts';
 import type { Logger } from './log.ts';
+import { LeasedLimiter, type LeaseClient } from '../cluster/leased-limiter.ts';
 
 export interface LimitSpec {
   points: number;
@@ -17,22 +19,28 @@ export interface LimitResult {
   reset: number;
 }
 
+/** What Limiter needs of a store: rate-limiter-flexible's limiters, or a worker's leases. */
+interface LimitStore {
+  consume(key: string, points: number): Promise<RateLimiterRes>;
+  delete(key: string): Promise<boolean>;
+}
+
 export class Limiter {
   readonly points: number;
-  private readonly impl: RateLimiterAbstract;
+  private readonly impl: LimitStore;
   constructor(
     private readonly name: string,
     spec: LimitSpec,
     redis: Redis | undefined,
     private readonly logger: Logger,
-    clustered = false,
+    leases?: LeaseClient,
   ) {
     this.points = spec.points;
     const opts = { keyPrefix: `tessera:rl:${name}`, points: spec.points, duration: spec.duration };
     this.impl = redis
       ? new RateLimiterRedis({ ...opts, storeClient: redis, useRedisPackage: false, rejectIfRedisNotReady: true })
-      : clustered
-        ? new RateLimiterCluster({ ...opts, timeoutMs: 2000 })
+      : leases
+        ? new LeasedLimiter(leases, name, spec.points, spec.duration)
         : new RateLimiterMemory(opts);
   }
 
@@ -110,8 +118,9 @@ export interface RateLimits {
   resetEmail: Limiter;
 }
 
-export function createRateLimits(redis: Redis | undefined, logger: Logger, registerPerHour = 10, clustered = false): RateLimits {
-  const make = (name: string, points: number, duration: number) => new Limiter(name, { points, duration }, redis, logger, clustered);
+/** `leases`: this process is a worker without Redis; its limits are leased from the primary. */
+export function createRateLimits(redis: Redis | undefined, logger: Logger, registerPerHour = 10, leases?: LeaseClient): RateLimits {
+  const make = (name: string, points: number, duration: number) => new Limiter(name, { points, duration }, redis, logger, leases);
   return {
     serviceRead: make('svc-read', 100, 60),
     serviceWrite: make('svc-write', 50, 60),
