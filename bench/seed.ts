@@ -1,10 +1,10 @@
 // The database every `npm run bench` run measures: 10 000 users of one service, each with a
-// subscription, 5 000 API keys, a signed-in user for SSO and an organization with a webhook on "*".
+// subscription, 5 000 API keys, and an organization per SSO variant (variants.ts).
 import { openDatabase } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { newId, newToken } from '../src/security/random.ts';
 import { apiKeyHasher, generateApiKey } from '../src/security/api-key.ts';
-import { seedHookedSso, seedSso } from './sso.ts';
+import { seedVariants, type VariantKey, type VariantSeed } from './variants.ts';
 
 export const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 export const ENCRYPTION_KEY = 'bench-only-key-material-not-secret';
@@ -13,13 +13,10 @@ export const USERS = 10_000;
 // on the path without refusing.
 export const KEYS = 5_000;
 
-/** What the seeded database hands the loads: every API key, a signed-in user's cookie, and the SSO path. */
+/** What the seeded database hands the loads: every API key, and each SSO variant's path and session. */
 export interface Seeded {
   keys: string[];
-  cookie: string;
-  ssoPath: string;
-  /** The organization with a webhook on "*". */
-  hooked: { cookie: string; ssoPath: string };
+  variants: Record<VariantKey, VariantSeed>;
 }
 
 export async function seed(databaseUrl: string, receiverUrl: string): Promise<Seeded> {
@@ -73,8 +70,7 @@ export async function seed(databaseUrl: string, receiverUrl: string): Promise<Se
     });
   }
   await db.apiKey.createMany({ data: rows });
-  const sso = await seedSso(db, ENCRYPTION_KEY, org);
-  const hooked = await seedHookedSso(db, ENCRYPTION_KEY, receiverUrl);
+  const variants = await seedVariants(db, ENCRYPTION_KEY, org, receiverUrl);
   await database.close();
-  return { keys, cookie: sso.cookie, ssoPath: `/saml/${org.slug}/${sso.serviceSlug}/sso`, hooked };
+  return { keys, variants };
 }

@@ -18,7 +18,13 @@ import { SignInRecorder } from '../src/saml/sign-in-record.ts';
 export const SP_ENTITY = 'https://sp.bench.example/metadata';
 export const SP_ACS = 'https://sp.bench.example/acs';
 
-export async function seedSso(db: Db, encryptionKey: string, org: { id: string; slug: string }): Promise<{ cookie: string; serviceSlug: string }> {
+/** A SAML-enabled service "sso" in `org` (Response and Assertion signed), optionally encrypting its Assertions. */
+export async function seedSamlService(
+  db: Db,
+  encryptionKey: string,
+  org: { id: string },
+  options: { encryptionCertificatePem?: string } = {},
+): Promise<{ serviceSlug: string }> {
   const service = await db.service.create({
     data: { id: newId('svc'), organizationId: org.id, slug: 'sso', name: 'SSO Bench', serviceType: 'web', clientId: newToken(16) },
   });
@@ -32,6 +38,9 @@ export async function seedSso(db: Db, encryptionKey: string, org: { id: string; 
       attributeMapping: JSON.stringify({ email: 'email', id: 'uid' }),
       signAssertions: true,
       signResponse: true,
+      ...(options.encryptionCertificatePem
+        ? { encryptAssertions: true, spEncryptionCertificate: options.encryptionCertificatePem, encryptionAlgorithm: 'aes256-gcm' }
+        : {}),
     },
   });
   const cert = generateCertificate(createSealer(encryptionKey), { organization: 'Bench', service: 'SSO Bench' });
@@ -46,6 +55,17 @@ export async function seedSso(db: Db, encryptionKey: string, org: { id: string; 
       validUntil: cert.validUntil,
     },
   });
+  return { serviceSlug: service.slug };
+}
+
+/** The SAML service and a user with a live IdP session written straight into the database (password level). */
+export async function seedSso(
+  db: Db,
+  encryptionKey: string,
+  org: { id: string; slug: string },
+  options: { encryptionCertificatePem?: string } = {},
+): Promise<{ cookie: string; serviceSlug: string }> {
+  const { serviceSlug } = await seedSamlService(db, encryptionKey, org, options);
   const user = await db.user.create({ data: { id: newId('usr'), organizationId: org.id, email: 'signed-in@bench.example' } });
   const token = newToken();
   await db.idpSession.create({
@@ -58,7 +78,7 @@ export async function seedSso(db: Db, encryptionKey: string, org: { id: string; 
       expiresAt: new Date(Date.now() + 8 * 3600_000),
     },
   });
-  return { cookie: `${sessionCookieName(org.id)}=${token}`, serviceSlug: service.slug };
+  return { cookie: `${sessionCookieName(org.id)}=${token}`, serviceSlug };
 }
 
 let counter = 0;
@@ -139,11 +159,11 @@ export async function responsesPerSecond(durationMs = 2000, encryptionCertificat
       },
       { key, certificatePem: cert.certificatePem },
     );
-  for (let i = 0; i < 20; i++) await build();
+  for (let i = 0; i < 20; i++) build();
   const start = performance.now();
   let n = 0;
   while (performance.now() - start < durationMs) {
-    await build();
+    build();
     n++;
   }
   return n / ((performance.now() - start) / 1000);

@@ -148,7 +148,7 @@ export async function issueResponse(
     serviceSlug: target.service.slug,
     email: session.user.email,
   });
-  const xml = await buildSuccessResponse(
+  const xml = buildSuccessResponse(
     { idpEntityId: target.urls.entityId, settings: target.settings, inResponseTo, now: new Date(), acsUrl },
     {
       nameId: chosen ?? record.persistentNameId,

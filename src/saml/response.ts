@@ -111,11 +111,11 @@ function responseEnvelope(input: ResponseInput, status: string, inner: string, m
  * encryption the Assertion is signed first, then encrypted into an EncryptedAssertion, and the Response
  * signature (when asked) covers the EncryptedAssertion.
  */
-export async function buildSuccessResponse(input: ResponseInput, subject: AssertionSubject, signer: Signer): Promise<string> {
+export function buildSuccessResponse(input: ResponseInput, subject: AssertionSubject, signer: Signer): string {
   const assertion = buildAssertion(input, subject);
   const signedAssertion = input.settings.signAssertions ? signCanonical(assertion.xml, assertion.id, signer.key, signer.certificatePem) : assertion.xml;
   const { encryption } = input.settings;
-  const assertionXml = encryption ? await encryptAssertion(signedAssertion, encryption.certificatePem, encryption.algorithm) : signedAssertion;
+  const assertionXml = encryption ? encryptAssertion(signedAssertion, encryption.certificatePem, encryption.algorithm) : signedAssertion;
   const response = responseEnvelope(input, STATUS.success, assertionXml);
   return input.settings.signResponse || !input.settings.signAssertions
     ? signCanonical(response.xml, response.id, signer.key, signer.certificatePem)
