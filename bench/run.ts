@@ -30,11 +30,12 @@ import {
   type Measured,
 } from './lib.ts';
 import { ENCRYPTION_KEY, SECRET, USERS, KEYS, seed, type Seeded } from './seed.ts';
+import { measureRedirect, reportRedirect, ssoRedirectLoadFor, type RedirectRound } from './sso-redirect.ts';
 import { ssoLoadFor, responsesPerSecond, rsaSignaturesPerSecond, signInWriteMicros, startWebhookReceiver, spEncryptionCertificate } from './sso.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SLICE_SECONDS = Number(process.env.BENCH_SLICE ?? 3);
-// BENCH_ONLY=info,info-public,users,subscriptions,sso,sso-webhook,healthz limits the run (for profiling one path at a time).
+// BENCH_ONLY=info,info-public,users,subscriptions,sso,sso-webhook,sso-redirect,healthz limits the run (for profiling one path at a time).
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
 
@@ -48,6 +49,8 @@ interface Round {
   sso: Measured | undefined;
   /** The SSO load in the organization with a webhook on "*", right after `sso`. */
   ssoHooked: Measured | undefined;
+  /** The HTTP-Redirect binding's SSO load and its ceilings (sso-redirect.ts). */
+  ssoRedirect?: RedirectRound | undefined;
 }
 
 const median = (xs: number[]): number => {
@@ -94,6 +97,7 @@ interface Workload {
   ssoUrl: string;
   ssoLoad: LoadOptions;
   hooked: { url: string; load: LoadOptions };
+  redirect: LoadOptions;
 }
 interface Measurements {
   inProcess: InProcess;
@@ -140,7 +144,7 @@ async function measureStartup(tessera: Child): Promise<Omit<Startup, 'loadedRss'
   return { ms: tessera.startMs, idleRss: rssMiB(tessera.child.pid), compiled: commandFor('src/main.ts')[0] !== '--import' };
 }
 
-async function warmUp({ bare, tessera, tesseraPublic }: Servers, { headerSets, ssoUrl, ssoLoad, hooked }: Workload): Promise<void> {
+async function warmUp({ bare, tessera, tesseraPublic }: Servers, { headerSets, ssoUrl, ssoLoad, hooked, redirect }: Workload): Promise<void> {
   await load('warm-up', bare.url, { duration: 1, headerSets });
   // Warm-up loads every key into the cache (as a long-running server has them) and runs the SSO path
   // (each only when a measured path needs it: keys loaded in the warm-up expire during the rounds).
@@ -149,10 +153,11 @@ async function warmUp({ bare, tessera, tesseraPublic }: Servers, { headerSets, s
   if (tesseraPublic) await load('warm-up', `${tesseraPublic.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
   if (wanted('sso')) await load('warm-up', ssoUrl, { duration: 2, ...ssoLoad });
   if (wanted('sso-webhook')) await load('warm-up', hooked.url, { duration: 2, ...hooked.load });
+  if (wanted('sso-redirect')) await load('warm-up', ssoUrl, { duration: 2, ...redirect });
 }
 
 /** One round: bare, path, bare, next path, bare, …; then the RSA ceiling around the SSO load. */
-async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerSets, ssoUrl, ssoLoad, hooked }: Workload): Promise<Round> {
+async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerSets, ssoUrl, ssoLoad, hooked, redirect }: Workload): Promise<Round> {
   const slice = { headerSets, duration: SLICE_SECONDS };
   const barePid = { pid: bare.child.pid ?? 0 };
   const tesseraPid = { pid: tessera.child.pid ?? 0 };
@@ -172,13 +177,14 @@ async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerS
     measured.push({ ...m, baseline: ((bareRuns.at(-1)?.rps ?? 0) + after.rps) / 2 });
     bareRuns.push(after);
   }
-  if (!wanted('sso')) return { bare: bareRuns, measured, rsa: 0, sso: undefined, ssoHooked: undefined };
+  const ssoRedirect = wanted('sso-redirect') ? await measureRedirect(ssoUrl, { ...redirect, ...tesseraPid }) : undefined;
+  if (!wanted('sso')) return { bare: bareRuns, measured, rsa: 0, sso: undefined, ssoHooked: undefined, ssoRedirect };
   // The signature ceiling on the server's core, right before and after the SSO load.
   const rsaBefore = onServerCore(() => rsaSignaturesPerSecond(1500));
   const sso = await load('POST /saml/…/sso (live session, 2 signatures)', ssoUrl, { ...ssoLoad, ...tesseraPid });
   const ssoHooked = wanted('sso-webhook') ? await load('POST /saml/…/sso, webhook on "*"', hooked.url, { ...hooked.load, ...tesseraPid }) : undefined;
   const rsa = (rsaBefore + onServerCore(() => rsaSignaturesPerSecond(1500))) / 2;
-  return { bare: bareRuns, measured, rsa, sso, ssoHooked };
+  return { bare: bareRuns, measured, rsa, sso, ssoHooked, ssoRedirect };
 }
 
 /** The measured rounds, and Tessera's largest resident memory after any of them. */
@@ -203,7 +209,8 @@ async function measureServers(databaseUrl: string, seeded: Seeded): Promise<{ ro
   const ssoUrl = servers.publicUrl + seeded.ssoPath;
   const ssoLoad = ssoLoadFor(ssoUrl, seeded.cookie);
   const hookedUrl = servers.publicUrl + seeded.hooked.ssoPath;
-  const workload = { headerSets, ssoUrl, ssoLoad, hooked: { url: hookedUrl, load: ssoLoadFor(hookedUrl, seeded.hooked.cookie) } };
+  const hooked = { url: hookedUrl, load: ssoLoadFor(hookedUrl, seeded.hooked.cookie) };
+  const workload = { headerSets, ssoUrl, ssoLoad, hooked, redirect: ssoRedirectLoadFor(ssoUrl, seeded.cookie) };
   try {
     await warmUp(servers, workload);
     const { rounds, loadedRss } = await measureRounds(servers, workload);
@@ -398,6 +405,7 @@ async function main(): Promise<void> {
   printTable(measurements.rounds, summary);
   printNotes(measurements, summary);
   writeResults(measurements, summary);
+  reportRedirect(measurements.rounds);
   reportFailures(measurements.rounds);
 }
 
