@@ -56,6 +56,16 @@ const median = (xs: number[]): number => {
 };
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
+/**
+ * The two signatures' share of the server's CPU per sign-in: 2 × (1 / signatures/s) ÷ (user + sys CPU
+ * per request). Unlike Responses/s it does not depend on the load generator keeping the server busy,
+ * which on a shared machine it does not always do; 0 when the CPU time was not read.
+ */
+export function cpuEfficiency(m: Measured | undefined, signaturesPerSecond: number): number {
+  const cpu = m?.cpu ? m.cpu.user + m.cpu.sys : 0;
+  return cpu > 0 && signaturesPerSecond > 0 ? 2e6 / signaturesPerSecond / cpu : 0;
+}
+
 /** What run.ts's rounds hold that this report reads. */
 interface RoundLike {
   sso?: Measured | undefined;
@@ -74,6 +84,8 @@ export function reportRedirect(rounds: RoundLike[]): void {
   const vsSign = per.map((r) => (r.measured.rps * 2) / r.rsa);
   const vsOpenssl = per.map((r) => (r.openssl ? (r.measured.rps * 2) / r.openssl : 0));
   const postVsOpenssl = per.map((r) => (r.post && r.openssl ? (r.post.rps * 2) / r.openssl : 0));
+  const cpuShare = per.map((r) => cpuEfficiency(r.measured, r.rsa));
+  const postCpuShare = per.map((r) => cpuEfficiency(r.post, r.postRsa));
   const signVsOpenssl = per.map((r) => (r.openssl ? r.rsa / r.openssl : 0));
   const cpu = m.map((x) => x.cpu).filter((c) => c !== undefined);
   const errors = m.reduce((n, x) => n + x.errors + x.non2xx, 0);
@@ -87,6 +99,10 @@ export function reportRedirect(rounds: RoundLike[]): void {
   console.log(`  Redirect efficiency vs crypto.sign: ${pct(median(vsSign))} (rounds: ${vsSign.map(pct).join(', ')})`);
   console.log(`  Redirect efficiency vs openssl speed: ${pct(median(vsOpenssl))} (rounds: ${vsOpenssl.map(pct).join(', ')})`);
   console.log(`  HTTP-POST efficiency vs the same round's openssl speed: ${pct(median(postVsOpenssl))} (rounds: ${postVsOpenssl.map(pct).join(', ')})`);
+  console.log(
+    `  signatures' share of the server's CPU per sign-in (2 ÷ crypto.sign rate ÷ CPU per request): Redirect ${pct(median(cpuShare))} (rounds: ${cpuShare.map(pct).join(', ')}), ` +
+      `HTTP-POST ${pct(median(postCpuShare))} (rounds: ${postCpuShare.map(pct).join(', ')})`,
+  );
   const file = join(root, 'bench', 'results.json');
   const results = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   Object.assign(results, {
@@ -95,6 +111,8 @@ export function reportRedirect(rounds: RoundLike[]): void {
     sso_redirect_openssl_efficiency: median(vsOpenssl),
     sso_redirect_openssl_efficiency_per_round: vsOpenssl,
     sso_post_openssl_efficiency_per_round: postVsOpenssl,
+    sso_redirect_cpu_share_per_round: cpuShare,
+    sso_post_cpu_share_per_round: postCpuShare,
     sso_redirect_per_round: m,
     openssl_rsa_sign_per_second_per_round: per.map((r) => r.openssl),
     rsa_signatures_per_second_around_redirect_per_round: per.map((r) => r.rsa),
