@@ -33,7 +33,8 @@ export function ssoRedirectLoadFor(ssoUrl: string, cookie: string): LoadOptions 
 /**
  * `openssl speed rsa2048`'s private-key operations per second on the server's core (one second of
  * signing; OpenSSL 3.0 then spends another second on verification, which is not used). The machine
- * readable line is "+F2:<n>:2048:<sign/s>:<verify/s>".
+ * readable line is "+F2:<n>:2048:<sign/s>:<verify/s>". Without -elapsed, openssl divides by the user
+ * CPU time it used: on a busy core this ceiling does not drop as wall-clock rates do (docs/benchmarks.md).
  */
 export function opensslSignaturesPerSecond(): number {
   const argv = ['speed', '-mr', '-seconds', '1', 'rsa2048'];
