@@ -178,6 +178,8 @@ export interface LoadOptions {
   headerSets?: Record<string, string>[];
   headers?: () => Record<string, string>;
   body?: () => string;
+  /** A path (and query) per request, for GET requests that carry their message in the URL. */
+  path?: () => string;
   /** The server's pid: its CPU time per request is reported too. */
   pid?: number;
 }
@@ -189,7 +191,7 @@ export async function load(name: string, url: string, opts: LoadOptions = {}): P
     connections: opts.connections ?? 10,
     ...(opts.method ? { method: opts.method } : {}),
     ...(opts.headerSets ? { requests: opts.headerSets.map((headers) => ({ headers })) } : {}),
-    ...(!opts.headerSets && (opts.headers || opts.body)
+    ...(!opts.headerSets && (opts.headers || opts.body || opts.path)
       ? {
           requests: [
             {
@@ -197,6 +199,7 @@ export async function load(name: string, url: string, opts: LoadOptions = {}): P
                 ...req,
                 headers: { ...req.headers, ...opts.headers?.() },
                 ...(opts.body ? { body: opts.body() } : {}),
+                ...(opts.path ? { path: opts.path() } : {}),
               }),
             },
           ],

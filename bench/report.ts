@@ -1,5 +1,6 @@
 // What `npm run bench` prints and writes to bench/results.json, from the rounds run.ts measured. Every
 // figure is a same-round ratio (see run.ts); the median round is what the table shows.
+import type { RedirectRound } from './sso-redirect.ts';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ export interface Round {
   sso: Partial<Record<VariantKey, Measured>>;
   /** Tessera's RSS after the round, MiB. */
   rss: number;
+  /** The HTTP-Redirect binding's load and its ceilings (sso-redirect.ts), when wanted. */
+  ssoRedirect?: RedirectRound | undefined;
 }
 /** The in-process ceilings, measured before any server starts. */
 export interface InProcess {

@@ -34,11 +34,13 @@ import {
 import { ENCRYPTION_KEY, SECRET, USERS, KEYS, seed, type Seeded } from './seed.ts';
 import { ssoLoadFor, responsesPerSecond, rsaSignaturesPerSecond, signInWriteMicros, startWebhookReceiver, spEncryptionCertificate } from './sso.ts';
 import { SSO_VARIANTS, sessionsFor, type VariantKey } from './variants.ts';
+import { measureRedirect, reportRedirect, ssoRedirectLoadFor } from './sso-redirect.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SLICE_SECONDS = Number(process.env.BENCH_SLICE ?? 3);
 // BENCH_ONLY=info,info-public,users,subscriptions,healthz and the SSO variants' keys (sso, sso-mfa,
-// sso-encrypted, sso-webhook) limits the run (for profiling one path at a time).
+// sso-encrypted, sso-webhook), and sso-redirect (the plain variant over the HTTP-Redirect binding, with
+// sso) limits the run (for profiling one path at a time).
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
 const ssoWanted = SSO_VARIANTS.some((v) => wanted(v.key));
@@ -56,6 +58,8 @@ interface Servers {
 interface Workload {
   headerSets: Record<string, string>[];
   sso: { key: VariantKey; label: string; url: string; load: LoadOptions }[];
+  /** The plain variant over the HTTP-Redirect binding, when wanted. */
+  redirect: { url: string; load: LoadOptions } | undefined;
 }
 
 async function measureInProcess(dir: string): Promise<InProcess> {
@@ -95,7 +99,7 @@ async function measureStartup(tessera: Child): Promise<Omit<Startup, 'loadedRss'
   return { ms: tessera.startMs, idleRss: rssMiB(tessera.child.pid), compiled: commandFor('src/main.ts')[0] !== '--import' };
 }
 
-async function warmUp({ bare, tessera, tesseraPublic }: Servers, { headerSets, sso }: Workload): Promise<void> {
+async function warmUp({ bare, tessera, tesseraPublic }: Servers, { headerSets, sso, redirect }: Workload): Promise<void> {
   await load('warm-up', bare.url, { duration: 1, headerSets });
   // Warm-up loads every key into the cache (as a long-running server has them) and runs the SSO paths
   // (each only when a measured path needs it: keys loaded in the warm-up expire during the rounds).
@@ -103,10 +107,11 @@ async function warmUp({ bare, tessera, tesseraPublic }: Servers, { headerSets, s
     await load('warm-up', `${tessera.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
   if (tesseraPublic) await load('warm-up', `${tesseraPublic.url}/api/service/info`, { amount: headerSets.length * 10, headerSets });
   for (const v of sso) await load('warm-up', v.url, { duration: 2, ...v.load });
+  if (redirect) await load('warm-up', redirect.url, { duration: 2, ...redirect.load });
 }
 
 /** One round: bare, path, bare, next path, bare, …; then the RSA ceiling around the SSO variants' loads. */
-async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerSets, sso }: Workload): Promise<Omit<Round, 'rss'>> {
+async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerSets, sso, redirect }: Workload): Promise<Omit<Round, 'rss'>> {
   const slice = { headerSets, duration: SLICE_SECONDS };
   const barePid = { pid: bare.child.pid ?? 0 };
   const paths: [string, string, string, { url: string; child: { pid?: number } } | undefined][] = [
@@ -125,13 +130,15 @@ async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerS
     measured.push({ ...m, baseline: ((bareRuns.at(-1)?.rps ?? 0) + after.rps) / 2 });
     bareRuns.push(after);
   }
-  if (!sso.length) return { bare: bareRuns, measured, rsa: 0, sso: {} };
+  // The Redirect binding between its own ceilings (sso-redirect.ts), right before the POST variants.
+  const ssoRedirect = redirect ? await measureRedirect(redirect.url, { ...redirect.load, pid: tessera.child.pid ?? 0 }) : undefined;
+  if (!sso.length) return { bare: bareRuns, measured, rsa: 0, sso: {}, ssoRedirect };
   // The signature ceiling on the server's core, right before and after the SSO loads.
   const rsaBefore = onServerCore(() => rsaSignaturesPerSecond(1500));
   const ssoRuns: Round['sso'] = {};
   for (const v of sso) ssoRuns[v.key] = await load(v.label, v.url, { ...v.load, pid: tessera.child.pid ?? 0 });
   const rsa = (rsaBefore + onServerCore(() => rsaSignaturesPerSecond(1500))) / 2;
-  return { bare: bareRuns, measured, rsa, sso: ssoRuns };
+  return { bare: bareRuns, measured, rsa, sso: ssoRuns, ssoRedirect };
 }
 
 /** Starts the servers on the seeded database, measures start-up, warms up and runs the rounds, and stops the servers. */
@@ -150,7 +157,9 @@ async function measureServers(databaseUrl: string, seeded: Seeded): Promise<Pick
       const url = servers.publicUrl + seeded.variants[v.key].ssoPath;
       return { key: v.key, label: v.label, url, load: ssoLoadFor(url, cookies.get(v.key) ?? '') };
     });
-    const workload = { headerSets, sso };
+    const plain = sso.find((v) => v.key === 'sso');
+    const redirect = plain && wanted('sso-redirect') ? { url: plain.url, load: ssoRedirectLoadFor(plain.url, cookies.get('sso') ?? '') } : undefined;
+    const workload = { headerSets, sso, redirect };
     await warmUp(servers, workload);
     const rounds: Round[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
@@ -192,6 +201,7 @@ async function main(): Promise<void> {
   printTable(measurements, summary);
   printNotes(measurements, summary);
   writeResults(measurements, summary);
+  reportRedirect(measurements.rounds);
   reportFailures(measurements.rounds);
 }
 
