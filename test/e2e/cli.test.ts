@@ -21,7 +21,6 @@ describe.each(databases())('tessera CLI on $name', (factory) => {
           TESSERA_SECRET: TEST_SECRET,
           NODE_ENV: 'test',
           PUBLIC_URL: 'https://idp.example.com',
-          TESSERA_FROM_SOURCE: '1',
         },
       });
       return { code: 0, stdout, stderr };
@@ -60,7 +59,7 @@ describe.each(databases())('tessera CLI on $name', (factory) => {
     } finally {
       await srv.close(1000);
     }
-  }, 120_000); // each step starts the CLI from the TypeScript sources, seconds apiece on a loaded machine
+  }, 120_000); // each step starts the compiled CLI (dist/, kept fresh by test/helpers/server-build.ts)
 
   it('sets max services and makes password links for directory users', async () => {
     const set = await cli('org', 'set-max-services', 'acme', '1');
@@ -72,7 +71,7 @@ describe.each(databases())('tessera CLI on $name', (factory) => {
     const noUser = await cli('user', 'password-link', '--org', 'acme', '--email', 'nobody@example.com');
     expect(noUser.code).toBe(2);
     expect(noUser.stderr).toContain('no user nobody@example.com');
-  }, 120_000); // each step starts the CLI from the TypeScript sources, seconds apiece on a loaded machine
+  }, 120_000); // each step starts the compiled CLI (dist/, kept fresh by test/helpers/server-build.ts)
 
   it('refuses bad input with a clear message and a non-zero exit code', async () => {
     const cases: [string[], number, RegExp][] = [
@@ -90,7 +89,7 @@ describe.each(databases())('tessera CLI on $name', (factory) => {
       expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
-  }, 120_000); // each step starts the CLI from the TypeScript sources, seconds apiece on a loaded machine
+  }, 120_000); // each step starts the compiled CLI (dist/, kept fresh by test/helpers/server-build.ts)
 
   it('records each of its writes in the audit log as the system actor, and nothing for a refused command', async () => {
     const dup = await cli('org', 'create', '--slug', 'acme', '--name', 'Again', '--owner', 'owner@example.com');
@@ -120,5 +119,5 @@ describe.each(databases())('tessera CLI on $name', (factory) => {
     } finally {
       await srv.close(1000);
     }
-  }, 120_000); // each step starts the CLI from the TypeScript sources, seconds apiece on a loaded machine
+  }, 120_000); // each step starts the compiled CLI (dist/, kept fresh by test/helpers/server-build.ts)
 });
