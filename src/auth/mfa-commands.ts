@@ -78,5 +78,10 @@ export async function disableTotp(deps: Deps, sealer: Sealer, actor: Actor, inpu
   await assertAccountNotLocked(db, actor.id);
   await reauthenticate(deps, actor.id, input.password);
   if (!(await checkAccountCode(db, sealer, actor.id, input.code))) throw wrongCode();
-  await removeTotp(db, actor.id, (tx) => auditEverywhere(tx, actor, 'account.totp_disabled', actor.id));
+  await removeAccountTotp(db, actor, actor.id);
+}
+
+/** Turns the account's TOTP off, audited; also `tessera account reset-totp` for a lost authenticator. */
+export async function removeAccountTotp(db: Db, actor: Actor, accountId: string): Promise<void> {
+  await removeTotp(db, accountId, (tx) => auditEverywhere(tx, actor, 'account.totp_disabled', accountId));
 }

@@ -11,6 +11,7 @@ import { CreateApiKey, createApiKey } from '../api-keys/index.ts';
 import { createPasswordLink } from '../users/index.ts';
 import { createSealer, type Sealer } from '../security/encryption.ts';
 import { recordAudit, systemActor } from '../audit/index.ts';
+import { removeAccountTotp } from '../auth/index.ts';
 
 export class CliError extends Error {
   constructor(
@@ -44,6 +45,16 @@ export async function createAccount(db: Db, input: { email: string; name?: strin
     `an account with email ${email} already exists`,
   );
   return { account, password: generated ? password : undefined };
+}
+
+/** An admin who lost their authenticator app: the operator turns the account's TOTP off (audited as the system). */
+export async function resetAccountTotp(db: Db, input: string) {
+  const email = validate(Email, input, 'Invalid email');
+  const account = await db.account.findUnique({ where: { email }, include: { totp: { select: { enabledAt: true } } } });
+  if (!account) throw new CliError(`no account with email ${email}`, 2);
+  if (!account.totp?.enabledAt) throw new CliError(`${email} has no TOTP to reset`, 2);
+  await removeAccountTotp(db, systemActor('account reset-totp'), account.id);
+  return account;
 }
 
 export async function createOrganization(db: Db, input: { slug: string; name: string; owner: string }) {

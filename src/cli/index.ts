@@ -9,6 +9,7 @@ import { AppError } from '../http/errors.ts';
 import {
   CliError,
   createAccount,
+  resetAccountTotp,
   createApiKeyCli,
   createOrganization,
   createServiceCli,
@@ -61,6 +62,17 @@ account
       });
       console.log(`created account ${a.id} <${a.email}>`);
       if (password) console.log(`password (shown once): ${password}`);
+    }),
+  );
+
+account
+  .command('reset-totp')
+  .description("turn off an account's TOTP (a lost authenticator app); the account signs in with its password again")
+  .requiredOption('--email <email>', 'account email')
+  .action(async (o: { email: string }) =>
+    withDb(async (db) => {
+      const a = await resetAccountTotp(db, o.email);
+      console.log(`TOTP turned off for ${a.id} <${a.email}>`);
     }),
   );
 
