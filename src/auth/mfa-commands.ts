@@ -65,9 +65,11 @@ export async function confirmTotp(deps: Deps, sealer: Sealer, actor: Actor, code
   const pending = await db.accountTotp.findUnique({ where: { accountId: actor.id } });
   if (pending?.enabledAt) throw conflict('TOTP is already enabled for this account');
   if (!pending) throw conflict('No TOTP enrollment in progress: start one with POST /api/auth/mfa/totp');
-  const ok = await confirmEnrollment(db, sealer, actor.id, pending.secretSealed, code, (tx) => auditEverywhere(tx, actor, 'account.totp_enabled', actor.id));
-  if (!ok) throw wrongCode();
-  return new Date();
+  const enabledAt = await confirmEnrollment(db, sealer, actor.id, pending.secretSealed, code, (tx) =>
+    auditEverywhere(tx, actor, 'account.totp_enabled', actor.id),
+  );
+  if (!enabledAt) throw wrongCode();
+  return enabledAt;
 }
 
 /** DELETE /api/auth/mfa/totp: the current password and a current code, then the factor is gone. */

@@ -28,10 +28,6 @@ export const assertAccountNotLocked = (db: Db, accountId: string) => assertRowNo
 export const recordAccountFailure = (db: Db, accountId: string) => recordRowFailure(lockoutRow(db, accountId));
 export const clearAccountFailures = (db: Db, accountId: string) => lockoutRow(db, accountId).clearUnlocked();
 
-export async function totpEnabled(db: Db, accountId: string): Promise<boolean> {
-  return (await db.accountTotp.count({ where: { accountId, enabledAt: { not: null } } })) > 0;
-}
-
 /** A new secret waiting for its first code; replaces an earlier unconfirmed one. Not active yet. */
 export async function startEnrollment(db: Db, sealer: Sealer, account: { id: string; email: string }) {
   const secret = newTotpSecret();
@@ -47,19 +43,17 @@ export async function startEnrollment(db: Db, sealer: Sealer, account: { id: str
 /**
  * Activates the pending enrollment when `code` matches its secret; `alongside` runs in the same
  * transaction (the audit events). The matched step is stored, so the confirming code cannot sign in.
- * False when the code does not match, or when another request activated it first.
+ * The time it was enabled; null when the code does not match, or when another request activated it first.
  */
 export async function confirmEnrollment(db: Db, sealer: Sealer, accountId: string, secretSealed: string, code: string, alongside: (tx: Tx) => Promise<void>) {
   const step = await matchingStep(openTotpSecret(sealer, accountId, secretSealed), code.trim());
-  if (step === null) return false;
+  if (step === null) return null;
+  const enabledAt = new Date();
   return db.$transaction(async (tx) => {
-    const done = await tx.accountTotp.updateMany({
-      where: { accountId, secretSealed, enabledAt: null },
-      data: { enabledAt: new Date(), lastTimeStep: BigInt(step) },
-    });
-    if (done.count !== 1) return false;
+    const done = await tx.accountTotp.updateMany({ where: { accountId, secretSealed, enabledAt: null }, data: { enabledAt, lastTimeStep: BigInt(step) } });
+    if (done.count !== 1) return null;
     await alongside(tx);
-    return true;
+    return enabledAt;
   });
 }
 

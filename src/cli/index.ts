@@ -162,7 +162,7 @@ program
     withDb(async (db, config) => {
       const result = await rotateEncryptionKey(db, process.env.TESSERA_OLD_ENCRYPTION_KEY || undefined, config.encryptionKey);
       console.log(
-        `re-encrypted ${result.rotated} private key(s); ${result.already} already used the new key; ${result.webhooks} webhook secret(s) re-encrypted`,
+        `re-encrypted ${result.rotated} private key(s); ${result.already} already used the new key; ${result.webhooks} webhook secret(s) re-encrypted; ${result.totpSecrets} TOTP secret(s) re-encrypted`,
       );
     }),
   );
