@@ -65,7 +65,7 @@ export function createApp(
   for (const r of [
     opsRoutes(deps, metrics, isShuttingDown),
     docsRoutes(deps, () => [root, serviceApi]),
-    authRoutes(deps),
+    authRoutes(deps, saml.sealer),
     organizationRoutes(deps),
     invitationRoutes(deps),
     serviceRoutes(deps),

@@ -11,11 +11,14 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: FieldError[];
-  constructor(status: number, code: string, message: string, details: FieldError[] = []) {
+  /** The `mfa_token` of a sign-in whose password passed and whose TOTP code is due. */
+  readonly mfaToken: string | undefined;
+  constructor(status: number, code: string, message: string, details: FieldError[] = [], mfaToken?: string) {
     super(message);
     this.status = status;
     this.code = code;
     this.details = details;
+    this.mfaToken = mfaToken;
   }
   /** The message for one field, from the API's `details`. */
   fieldMessage(field: string): string | undefined {
@@ -55,7 +58,8 @@ async function errorOf(res: Response): Promise<ApiError> {
     : [];
   const code = typeof body.error_code === 'string' ? body.error_code : 'HTTP_ERROR';
   const message = typeof body.error === 'string' ? body.error : `The server answered ${res.status}`;
-  return new ApiError(res.status, code, message, details);
+  const mfaToken = body.mfa_required === true && typeof body.mfa_token === 'string' ? body.mfa_token : undefined;
+  return new ApiError(res.status, code, message, details, mfaToken);
 }
 
 async function send(method: string, path: string, body: unknown): Promise<Response> {
@@ -89,10 +93,13 @@ export function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
+// Where a 401 is the answer about the credentials sent, not about an expired access token.
+const CREDENTIAL_PATHS = /^\/api\/auth\/(login|register|refresh|logout)(\/|$)/;
+
 /** A call to the API; an expired access token is renewed once through the cookie and the call repeated. */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res = await send(method, path, body);
-  if (res.status === 401 && accessToken && !path.startsWith('/api/auth/')) {
+  if (res.status === 401 && accessToken && !CREDENTIAL_PATHS.test(path)) {
     if (await refreshSession()) res = await send(method, path, body);
   }
   if (!res.ok) throw await errorOf(res);
@@ -100,8 +107,21 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return (await res.json()) as T;
 }
 
-export async function signIn(email: string, password: string): Promise<void> {
-  const answer = await api<TokenAnswer>('POST', '/api/auth/login', { email, password, refresh_cookie: true });
+/** Signs in; for an account with TOTP, answers the `mfa_token` that signInWithCode needs instead. */
+export async function signIn(email: string, password: string): Promise<{ mfaToken: string } | null> {
+  try {
+    const answer = await api<TokenAnswer>('POST', '/api/auth/login', { email, password, refresh_cookie: true });
+    setAccess(answer.access_token);
+    return null;
+  } catch (err) {
+    if (err instanceof ApiError && err.mfaToken) return { mfaToken: err.mfaToken };
+    throw err;
+  }
+}
+
+/** The second step of a sign-in with TOTP. */
+export async function signInWithCode(mfaToken: string, code: string): Promise<void> {
+  const answer = await api<TokenAnswer>('POST', '/api/auth/login/totp', { mfa_token: mfaToken, code, refresh_cookie: true });
   setAccess(answer.access_token);
 }
 

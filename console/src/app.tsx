@@ -9,6 +9,7 @@ import { Loading, useLoad } from './ui.tsx';
 import { AuthView } from './views/auth.tsx';
 import { HomeView } from './views/home.tsx';
 import { OrgView } from './views/org.tsx';
+import { SecurityView } from './views/security.tsx';
 
 interface Session {
   me: Me;
@@ -76,6 +77,9 @@ function Shell({ me }: { me: Me }) {
         </Link>
         <OrgSwitcher me={me} current={org} />
         <span class="who">{me.account.email}</span>
+        <Link to="/security" aria-current={path === '/security' ? 'page' : undefined}>
+          Security
+        </Link>
         <button
           type="button"
           onClick={() =>
@@ -89,7 +93,7 @@ function Shell({ me }: { me: Me }) {
       </header>
       {org ? <OrgNav org={org} path={path} /> : null}
       <main id="main" ref={main}>
-        {org ? <OrgView org={org} path={path} /> : <HomeView />}
+        {org ? <OrgView org={org} path={path} /> : path === '/security' ? <SecurityView /> : <HomeView />}
       </main>
     </>
   );

@@ -15,6 +15,7 @@ export interface OrgSummary {
 export interface Me {
   account: Account;
   organizations: OrgSummary[];
+  mfa: { totp: boolean };
 }
 export interface Usage {
   current_services: number;

@@ -11,6 +11,9 @@ export const AUDIT_ACTIONS = {
   'invitation.created': ['email', 'role', 'expires_at'],
   'invitation.revoked': [],
   'invitation.accepted': ['account_id', 'email', 'role'],
+  // An admin account's own TOTP, listed in the log of every organization it belongs to.
+  'account.totp_enabled': [],
+  'account.totp_disabled': [],
   'service.created': ['slug', 'name', 'service_type', 'redirect_uris', 'github_scopes', 'google_scopes', 'microsoft_scopes'],
   'service.updated': ['name', 'redirect_uris', 'github_scopes', 'google_scopes', 'microsoft_scopes'],
   'service.deleted': ['slug'],

@@ -1,4 +1,5 @@
-// /api/auth: register, login, refresh, logout, me (docs/api.md, Admin accounts).
+// /api/auth: register, login, refresh, logout, me (docs/api.md, Admin accounts), and the accounts'
+// TOTP (auth/mfa-routes.ts).
 // Wiring only: the steps of each route (http/route.ts), a command, a presenter.
 import Router from '@koa/router';
 import type { Deps } from '../deps.ts';
@@ -15,8 +16,10 @@ import { clearRefreshCookie, deliverInCookie, refreshTokenOf, requireOwnOrigin }
 import type { TokenPair } from './sessions.ts';
 import type { AppContext as Ctx } from '../http/context.ts';
 import { unauthorized } from '../http/errors.ts';
+import type { Sealer } from '../security/encryption.ts';
+import { addTotpRoutes } from './mfa-routes.ts';
 
-export function authRoutes(deps: Deps): Router<AppState, AppContext> {
+export function authRoutes(deps: Deps, sealer: Sealer): Router<AppState, AppContext> {
   const { db, config } = deps;
   const key = jwtKey(config.secret);
   const router = new Router<AppState, AppContext>({ prefix: '/api/auth' });
@@ -67,6 +70,8 @@ export function authRoutes(deps: Deps): Router<AppState, AppContext> {
       ctx.status = 204;
     }),
   );
+
+  addTotpRoutes(router, { deps, sealer, key, deliver, ownOrigin });
 
   router.get(
     '/me',

@@ -18,3 +18,24 @@ export const RefreshBody = z.strictObject({
 
 export type RegisterInput = z.output<typeof RegisterBody>;
 export type LoginInput = z.output<typeof LoginBody>;
+
+// The TOTP of admin accounts (docs/api.md, "Admin accounts: TOTP"). Codes are 6 digits; the spaces an
+// authenticator app shows inside one are dropped.
+const Code = z
+  .string()
+  .max(32)
+  .transform((s) => s.replace(/\s+/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/, 'code must be the 6 digits your authenticator app shows'))
+  .describe('The 6-digit code of the authenticator app');
+const CurrentPassword = z.string().min(1, 'Enter your current password').max(256).describe("The account's current password");
+
+export const LoginTotpBody = z.strictObject({
+  mfa_token: z.string().min(1).max(200).describe('The mfa_token of the 401 mfa_required answer of POST /api/auth/login'),
+  code: Code,
+  refresh_cookie: RefreshCookie,
+});
+export const StartTotpBody = z.strictObject({ password: CurrentPassword });
+export const ConfirmTotpBody = z.strictObject({ code: Code });
+export const DisableTotpBody = z.strictObject({ password: CurrentPassword, code: Code });
+
+export type LoginTotpInput = z.output<typeof LoginTotpBody>;

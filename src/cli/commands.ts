@@ -11,6 +11,7 @@ import { CreateApiKey, createApiKey } from '../api-keys/index.ts';
 import { createPasswordLink } from '../users/index.ts';
 import { createSealer, type Sealer } from '../security/encryption.ts';
 import { recordAudit, systemActor } from '../audit/index.ts';
+import { removeAccountTotp } from '../auth/index.ts';
 
 export class CliError extends Error {
   constructor(
@@ -44,6 +45,16 @@ export async function createAccount(db: Db, input: { email: string; name?: strin
     `an account with email ${email} already exists`,
   );
   return { account, password: generated ? password : undefined };
+}
+
+/** An admin who lost their authenticator app: the operator turns the account's TOTP off (audited as the system). */
+export async function resetAccountTotp(db: Db, input: string) {
+  const email = validate(Email, input, 'Invalid email');
+  const account = await db.account.findUnique({ where: { email }, include: { totp: { select: { enabledAt: true } } } });
+  if (!account) throw new CliError(`no account with email ${email}`, 2);
+  if (!account.totp?.enabledAt) throw new CliError(`${email} has no TOTP to reset`, 2);
+  await removeAccountTotp(db, systemActor('account reset-totp'), account.id);
+  return account;
 }
 
 export async function createOrganization(db: Db, input: { slug: string; name: string; owner: string }) {
@@ -154,7 +165,7 @@ function reseal(oldSealer: Sealer, newSealer: Sealer, sealed: string, boundTo: s
 }
 
 /**
- * Re-encrypts every SAML private key and webhook secret from the old TESSERA_ENCRYPTION_KEY (given in
+ * Re-encrypts every SAML private key, webhook secret and TOTP secret from the old TESSERA_ENCRYPTION_KEY (given in
  * `oldKey`) to the current one, in one transaction: either every row is re-sealed or none is. Values
  * that already open with the new key are left alone, so an interrupted rotation can simply be run again.
  */
@@ -177,7 +188,18 @@ export async function rotateEncryptionKey(db: Db, oldKey: string | undefined, ne
     // A sealed value is never empty: present or not is a null check, not a comparison of secrets.
     previousSecret: w.previousSecret ? reseal(oldSealer, newSealer, w.previousSecret, w.id, 'webhook') : null,
   }));
+  // TOTP secrets of directory users and admin accounts, sealed bound to `totp:<owner id>` (mfa/totp.ts).
+  const totp = (await db.totpFactor.findMany({ select: { userId: true, secretSealed: true } })).map((f) => ({
+    id: f.userId,
+    sealed: reseal(oldSealer, newSealer, f.secretSealed, `totp:${f.userId}`, 'TOTP secret of'),
+  }));
+  const accountTotp = (await db.accountTotp.findMany({ select: { accountId: true, secretSealed: true } })).map((f) => ({
+    id: f.accountId,
+    sealed: reseal(oldSealer, newSealer, f.secretSealed, `totp:${f.accountId}`, 'TOTP secret of'),
+  }));
   await db.$transaction([
+    ...totp.flatMap((u) => (u.sealed ? [db.totpFactor.update({ where: { userId: u.id }, data: { secretSealed: u.sealed } })] : [])),
+    ...accountTotp.flatMap((u) => (u.sealed ? [db.accountTotp.update({ where: { accountId: u.id }, data: { secretSealed: u.sealed } })] : [])),
     ...updates.map((u) => db.samlCertificate.update({ where: { id: u.id }, data: { encryptedPrivateKey: u.sealed } })),
     ...hookUpdates
       .filter((u) => Boolean(u.secret ?? u.previousSecret))
@@ -188,5 +210,6 @@ export async function rotateEncryptionKey(db: Db, oldKey: string | undefined, ne
         }),
       ),
   ]);
-  return { rotated: updates.length, already, webhooks: hookUpdates.filter((u) => Boolean(u.secret)).length };
+  const totpSecrets = [...totp, ...accountTotp].filter((u) => u.sealed !== null).length;
+  return { rotated: updates.length, already, webhooks: hookUpdates.filter((u) => Boolean(u.secret)).length, totpSecrets };
 }

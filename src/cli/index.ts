@@ -9,6 +9,7 @@ import { AppError } from '../http/errors.ts';
 import {
   CliError,
   createAccount,
+  resetAccountTotp,
   createApiKeyCli,
   createOrganization,
   createServiceCli,
@@ -61,6 +62,17 @@ account
       });
       console.log(`created account ${a.id} <${a.email}>`);
       if (password) console.log(`password (shown once): ${password}`);
+    }),
+  );
+
+account
+  .command('reset-totp')
+  .description("turn off an account's TOTP (a lost authenticator app); the account signs in with its password again")
+  .requiredOption('--email <email>', 'account email')
+  .action(async (o: { email: string }) =>
+    withDb(async (db) => {
+      const a = await resetAccountTotp(db, o.email);
+      console.log(`TOTP turned off for ${a.id} <${a.email}>`);
     }),
   );
 
@@ -150,7 +162,7 @@ program
     withDb(async (db, config) => {
       const result = await rotateEncryptionKey(db, process.env.TESSERA_OLD_ENCRYPTION_KEY || undefined, config.encryptionKey);
       console.log(
-        `re-encrypted ${result.rotated} private key(s); ${result.already} already used the new key; ${result.webhooks} webhook secret(s) re-encrypted`,
+        `re-encrypted ${result.rotated} private key(s); ${result.already} already used the new key; ${result.webhooks} webhook secret(s) re-encrypted; ${result.totpSecrets} TOTP secret(s) re-encrypted`,
       );
     }),
   );

@@ -18,12 +18,14 @@ export class AppError extends Error {
    * the reference on the error page and in the JSON body, so a report from a user finds its log line.
    */
   readonly reason: string | undefined;
+  /** Fields added to the JSON error body beside the envelope's (the admin sign-in's `mfa_token`). */
+  readonly extra: Record<string, unknown> | undefined;
 
   constructor(
     status: number,
     code: string,
     message: string,
-    opts: { details?: ErrorDetail[]; headers?: Record<string, string>; expose?: boolean; reason?: string } = {},
+    opts: { details?: ErrorDetail[]; headers?: Record<string, string>; expose?: boolean; reason?: string; extra?: Record<string, unknown> } = {},
   ) {
     super(message);
     this.status = status;
@@ -32,6 +34,7 @@ export class AppError extends Error {
     this.headers = opts.headers ?? {};
     this.expose = opts.expose ?? status < 500;
     this.reason = opts.reason;
+    this.extra = opts.extra;
   }
 }
 

@@ -131,5 +131,6 @@ export function renderError(ctx: AppContext, err: unknown, logger: Logger): void
     request_id: ctx.state.requestId,
     ...(e.details ? { details: e.details } : {}),
     ...(e.reason ? { reason: e.reason } : {}),
+    ...(e.expose ? e.extra : undefined),
   };
 }

@@ -1,7 +1,8 @@
-// The second-factor lockout (CONTRACT §11): 10 failed codes within 15 minutes lock the user's
-// second-factor step for 15 minutes, apart from the password limits. Kept in the database (one row
-// per user, changed by single UPDATE statements), so every instance sees the same count and lock
-// with or without Redis; failures are rare, so the write costs nothing on the sign-in path.
+// The second-factor lockout (CONTRACT §11): 10 failed codes within 15 minutes lock the second-factor
+// step for 15 minutes, apart from the password limits. Kept in the database (one row per owner,
+// changed by single UPDATE statements), so every instance sees the same count and lock with or
+// without Redis; failures are rare, so the write costs nothing on the sign-in path. One rule, two
+// owners: directory users (mfa_lockouts) and admin accounts (account_mfa_lockouts, auth/totp.ts).
 import type { Db } from '../db/client.ts';
 import { rateLimited } from '../http/errors.ts';
 
@@ -9,31 +10,64 @@ export const MAX_FAILURES = 10;
 export const WINDOW_MS = 15 * 60 * 1000;
 export const LOCK_MS = 15 * 60 * 1000;
 
-/** Throws 429 (Retry-After) while the user's second-factor step is locked. */
-export async function assertNotLocked(db: Db, userId: string): Promise<void> {
-  const row = await db.mfaLockout.findUnique({ where: { userId } });
-  const until = row?.lockedUntil;
-  if (until && until > new Date()) throw rateLimited(Math.ceil((until.getTime() - Date.now()) / 1000));
+/** The conditions and changes the rule needs; both tables have these columns under these names. */
+export interface LockoutFilter {
+  OR?: ({ windowStart: { lt: Date } } | { lockedUntil: { lte: Date } })[];
+  failures?: { gte: number };
+  lockedUntil?: null;
+}
+export interface LockoutChange {
+  failures?: number | { increment: number };
+  windowStart?: Date;
+  lockedUntil?: Date | null;
+}
+
+/** One owner's lockout row, whichever table holds it. */
+export interface LockoutRow {
+  read(): Promise<{ lockedUntil: Date | null } | null>;
+  /** Creates the row (count 0, window from `now`) unless it exists. */
+  ensure(now: Date): Promise<void>;
+  update(where: LockoutFilter, data: LockoutChange): Promise<void>;
+  /** Deletes the row unless it holds a lock. */
+  clearUnlocked(): Promise<void>;
+}
+
+/** Throws 429 (Retry-After) while the owner's second-factor step is locked. */
+export async function assertRowNotLocked(row: LockoutRow): Promise<void> {
+  const until = (await row.read())?.lockedUntil;
+  if (!until || until <= new Date()) return;
+  const seconds = Math.ceil((until.getTime() - Date.now()) / 1000);
+  throw rateLimited(seconds, `Too many wrong codes: the second-factor step is locked for ${Math.ceil(seconds / 60)} more minute(s)`);
 }
 
 /** Counts one failure; the tenth in a window sets the lock. */
-export async function recordFailure(db: Db, userId: string): Promise<void> {
+export async function recordRowFailure(row: LockoutRow): Promise<void> {
   const now = new Date();
   const windowFrom = new Date(now.getTime() - WINDOW_MS);
-  await db.mfaLockout.upsert({ where: { userId }, create: { userId, failures: 0, windowStart: now }, update: {} });
+  await row.ensure(now);
   // A window that ended (or a lock that ran out) starts over; otherwise one more failure, atomically.
-  await db.mfaLockout.updateMany({
-    where: { userId, OR: [{ windowStart: { lt: windowFrom } }, { lockedUntil: { lte: now } }] },
-    data: { failures: 0, windowStart: now, lockedUntil: null },
-  });
-  await db.mfaLockout.updateMany({ where: { userId }, data: { failures: { increment: 1 } } });
-  await db.mfaLockout.updateMany({
-    where: { userId, failures: { gte: MAX_FAILURES }, lockedUntil: null },
-    data: { lockedUntil: new Date(now.getTime() + LOCK_MS) },
-  });
+  await row.update({ OR: [{ windowStart: { lt: windowFrom } }, { lockedUntil: { lte: now } }] }, { failures: 0, windowStart: now, lockedUntil: null });
+  await row.update({}, { failures: { increment: 1 } });
+  await row.update({ failures: { gte: MAX_FAILURES }, lockedUntil: null }, { lockedUntil: new Date(now.getTime() + LOCK_MS) });
 }
 
-/** A second factor passed: the count starts over. */
-export async function clearFailures(db: Db, userId: string): Promise<void> {
-  await db.mfaLockout.deleteMany({ where: { userId, lockedUntil: null } });
+/** A directory user's row (mfa_lockouts). */
+function userRow(db: Db, userId: string): LockoutRow {
+  return {
+    read: () => db.mfaLockout.findUnique({ where: { userId }, select: { lockedUntil: true } }),
+    ensure: async (now) => {
+      await db.mfaLockout.upsert({ where: { userId }, create: { userId, failures: 0, windowStart: now }, update: {} });
+    },
+    update: async (where, data) => {
+      await db.mfaLockout.updateMany({ where: { userId, ...where }, data });
+    },
+    clearUnlocked: async () => {
+      await db.mfaLockout.deleteMany({ where: { userId, lockedUntil: null } });
+    },
+  };
 }
+
+export const assertNotLocked = (db: Db, userId: string) => assertRowNotLocked(userRow(db, userId));
+export const recordFailure = (db: Db, userId: string) => recordRowFailure(userRow(db, userId));
+/** A second factor passed: the count starts over. */
+export const clearFailures = (db: Db, userId: string) => userRow(db, userId).clearUnlocked();

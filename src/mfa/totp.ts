@@ -1,7 +1,8 @@
 // TOTP (RFC 6238: HMAC-SHA-1, 6 digits, 30-second steps, one step either side) through otplib. The
-// secret is sealed at rest (security/encryption.ts, bound to the user id). A code is accepted once: the
-// step it matched must be above the stored last step, and raising that step is one conditional UPDATE,
-// so of two requests carrying the same code only one changes the row.
+// secret is sealed at rest (security/encryption.ts, bound to its owner's id: a directory user's here,
+// an admin account's in auth/totp.ts). A code is accepted once: the step it matched must be above the
+// stored last step, and raising that step is one conditional UPDATE, so of two requests carrying the
+// same code only one changes the row.
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { Db } from '../db/client.ts';
 import type { Sealer } from '../security/encryption.ts';
@@ -26,26 +27,36 @@ export async function matchingStep(secret: string, code: string, after?: number)
   return result.valid && 'timeStep' in result ? result.timeStep : null;
 }
 
-export function sealTotpSecret(sealer: Sealer, userId: string, secret: string): string {
-  return sealer.seal(secret, `totp:${userId}`);
+// Owner ids carry their type's prefix (usr_, acct_), so one binding serves both kinds of owner.
+export function sealTotpSecret(sealer: Sealer, ownerId: string, secret: string): string {
+  return sealer.seal(secret, `totp:${ownerId}`);
 }
 
-export function openTotpSecret(sealer: Sealer, userId: string, sealed: string): string {
-  return sealer.open(sealed, `totp:${userId}`);
+export function openTotpSecret(sealer: Sealer, ownerId: string, sealed: string): string {
+  return sealer.open(sealed, `totp:${ownerId}`);
+}
+
+/** The stored last step is below `step` (or unset): the claim's condition, for either owner's table. */
+export const stepBelow = (step: bigint) => ({ OR: [{ lastTimeStep: null }, { lastTimeStep: { lt: step } }] });
+
+/**
+ * True when `code` matches `secret` at a step above `last` and `claim` (one conditional UPDATE raising
+ * the stored step, `stepBelow`; it answers the number of rows changed) wins that step.
+ */
+export async function acceptOnce(secret: string, code: string, last: bigint | null, claim: (step: bigint) => Promise<number>): Promise<boolean> {
+  const step = await matchingStep(secret, code.trim(), last === null ? undefined : Number(last));
+  if (step === null) return false;
+  return (await claim(BigInt(step))) === 1;
 }
 
 /** True when `code` is the user's current code and was not accepted before (then it never is again). */
 export async function checkTotp(db: Db, sealer: Sealer, userId: string, code: string): Promise<boolean> {
   const factor = await db.totpFactor.findUnique({ where: { userId } });
   if (!factor) return false;
-  const last = factor.lastTimeStep === null ? undefined : Number(factor.lastTimeStep);
-  const step = await matchingStep(openTotpSecret(sealer, userId, factor.secretSealed), code.trim(), last);
-  if (step === null) return false;
-  const claimed = await db.totpFactor.updateMany({
-    where: { userId, OR: [{ lastTimeStep: null }, { lastTimeStep: { lt: BigInt(step) } }] },
-    data: { lastTimeStep: BigInt(step) },
+  return acceptOnce(openTotpSecret(sealer, userId, factor.secretSealed), code, factor.lastTimeStep, async (step) => {
+    const claimed = await db.totpFactor.updateMany({ where: { userId, ...stepBelow(step) }, data: { lastTimeStep: step } });
+    return claimed.count;
   });
-  return claimed.count === 1;
 }
 
 /** Confirms an enrollment: the code must match the new secret; the factor replaces any earlier one. */

@@ -3,7 +3,7 @@
 // document follows every change to them. Only bodies that no zod schema validates (HTML forms, SAML
 // bindings) are described by documentation-only schemas here.
 import { z } from 'zod';
-import { LoginBody, RefreshBody, RegisterBody } from '../auth/index.ts';
+import { RefreshBody, RegisterBody } from '../auth/index.ts';
 import { AcceptInvitation, CreateInvitation, CreateOrg, UpdateMember, UpdateOrg } from '../organizations/index.ts';
 import { CreateService, UpdateService } from '../services/index.ts';
 import { CreatePlan, UpdatePlan } from '../plans/index.ts';
@@ -19,6 +19,7 @@ import { html, json, noContent, type OperationDoc, type RouteGroup } from './ope
 import { AUDIT_GROUP } from './openapi-audit.ts';
 import { HOSTED_MFA } from './openapi-hosted-mfa.ts';
 import { DIRECTORY_GROUP } from './openapi-directory.ts';
+import { ADMIN_TOTP_ROUTES, LOGIN_DOC } from './openapi-admin-totp.ts';
 
 export type { OperationDoc, Reply, RouteGroup, Security } from './openapi-doc.ts';
 
@@ -51,13 +52,8 @@ export const GROUPS: RouteGroup[] = [
         ok: json(201, 'The account and a token pair (no refresh_token with refresh_cookie)', S.Registered),
         errors: [403, 409],
       },
-      'POST /api/auth/login': {
-        summary: 'Sign in',
-        description: COOKIE_MODE,
-        body: LoginBody,
-        ok: json(200, 'A token pair', S.TokenPair),
-        errors: [401, 403, 429],
-      },
+      'POST /api/auth/login': LOGIN_DOC,
+      ...ADMIN_TOTP_ROUTES,
       'POST /api/auth/refresh': {
         summary: 'Rotate the refresh token',
         description: `${COOKIE_MODE} Without refresh_token in the body the refresh cookie is used.`,
@@ -74,7 +70,11 @@ export const GROUPS: RouteGroup[] = [
         ok: noContent("The session's tokens stop working at once"),
         errors: [403],
       },
-      'GET /api/auth/me': { summary: 'The signed-in account and its organizations', security: 'bearer', ok: json(200, 'Account and memberships', S.Me) },
+      'GET /api/auth/me': {
+        summary: 'The signed-in account, its organizations and its second factors',
+        security: 'bearer',
+        ok: json(200, 'Account and memberships', S.Me),
+      },
     },
   },
   {

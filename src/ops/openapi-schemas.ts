@@ -58,6 +58,7 @@ export const Me = z
   .object({
     account: Account,
     organizations: z.array(z.object({ id: Id('org'), slug: z.string(), name: z.string(), role: z.enum(ROLES) })),
+    mfa: z.object({ totp: z.boolean().describe('TOTP is enabled: sign-in needs a code') }),
   })
   .meta({ id: 'Me' });
 

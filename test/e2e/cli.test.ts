@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { databases, type TestDatabase } from '../helpers/databases.ts';
 import { startTestServer, TEST_SECRET } from '../helpers/server.ts';
 import { Client } from '../helpers/http.ts';
+import { TotpClock } from '../helpers/admin-totp.ts';
 
 const run = promisify(execFile);
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'tessera.mjs');
@@ -116,6 +117,19 @@ describe.each(databases())('tessera CLI on $name', (factory) => {
       expect(log.body.events.every((e) => e.actor.type === 'system' && e.ip === null)).toBe(true);
       expect(log.body.events.find((e) => e.action === 'organization.updated')?.changes).toEqual({ max_services: 1 });
       expect(log.text).not.toMatch(/sk_test_|key_hash/);
+
+      // An admin who lost their authenticator app: the operator turns TOTP off, audited as the system.
+      const owner = new Client(srv.url).bearer(login.body.access_token);
+      const start = await owner.post<{ secret: string }>('/api/auth/mfa/totp', { password: 'a long enough password' });
+      expect((await owner.post('/api/auth/mfa/totp/confirm', { code: await new TotpClock(start.body.secret).next() })).status).toBe(200);
+      const reset = await cli('account', 'reset-totp', '--email', 'owner@example.com');
+      expect(reset.stdout).toMatch(/^TOTP turned off for acct_/);
+      expect((await owner.get<{ mfa: { totp: boolean } }>('/api/auth/me')).body.mfa).toEqual({ totp: false });
+      const latest = await owner.get<{ events: { action: string; actor: { id: string } }[] }>('/api/organizations/acme/audit-events?limit=2');
+      expect(latest.body.events.map((e) => `${e.action} ${e.actor.id}`)).toEqual([
+        'account.totp_disabled cli:account reset-totp',
+        expect.stringMatching(/^account\.totp_enabled acct_/),
+      ]);
     } finally {
       await srv.close(1000);
     }

@@ -9,7 +9,9 @@ import { databases } from '../helpers/databases.ts';
 import { startTestServer, TEST_SECRET } from '../helpers/server.ts';
 import { CookieJar, browserFetch, completeSignIn, samlWorld, type SamlWorld } from '../helpers/saml.ts';
 import { authnRequest, redirectQuery } from '../helpers/saml-attacks.ts';
-import { createOrg, registerAdmin } from '../helpers/fixtures.ts';
+import { PASSWORD, createOrg, registerAdmin } from '../helpers/fixtures.ts';
+import { enableTotp } from '../helpers/admin-totp.ts';
+import { Client } from '../helpers/http.ts';
 import { Receiver } from '../helpers/webhook-receiver.ts';
 
 const run = promisify(execFile);
@@ -45,11 +47,14 @@ describe.each(databases())('encryption key rotation on $name', (factory) => {
     defer(() => db.drop());
     const before = await startTestServer(factory, {}, db); // development key
     const world = await samlWorld(before.url);
+    const admin = await registerAdmin(before.url, 'rotate-totp'); // with TOTP: its secret is sealed too
+    const clock = await enableTotp(admin);
     await before.close(1000);
 
     const first = await cli({ DATABASE_URL: db.url, TESSERA_ENCRYPTION_KEY: NEW_KEY });
     expect(first.code).toBe(0);
     expect(first.out).toContain('re-encrypted 1 private key(s); 0 already');
+    expect(first.out).toContain('1 TOTP secret(s) re-encrypted');
     const again = await cli({ DATABASE_URL: db.url, TESSERA_ENCRYPTION_KEY: NEW_KEY });
     expect(again.out).toContain('re-encrypted 0 private key(s); 1 already');
     const wrongOld = await cli({ DATABASE_URL: db.url, TESSERA_ENCRYPTION_KEY: 'yet-another-key-0123456789', TESSERA_OLD_ENCRYPTION_KEY: 'not-the-old-key' });
@@ -61,6 +66,9 @@ describe.each(databases())('encryption key rotation on $name', (factory) => {
     const ok = await signIn(rotated.url, world);
     expect(ok.status).toBe(200);
     expect(ok.text).toContain('name="SAMLResponse"');
+    const password = await new Client(rotated.url).post<{ mfa_token: string }>('/api/auth/login', { email: admin.email, password: PASSWORD });
+    const code = await new Client(rotated.url).post('/api/auth/login/totp', { mfa_token: password.body.mfa_token, code: await clock.next() });
+    expect(code.status, code.text).toBe(200);
 
     const stale = await startTestServer(factory, {}, db); // still on the development key
     defer(() => stale.close(1000));

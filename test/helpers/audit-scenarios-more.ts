@@ -5,6 +5,7 @@ import { Client, uniqueEmail } from './http.ts';
 import { createPlan, createService, uniqueSlug } from './fixtures.ts';
 import { ENABLE_SAML, configureSaml } from './saml.ts';
 import { WEBHOOK_SCENARIOS } from './audit-scenarios-webhooks.ts';
+import { ACCOUNT_SCENARIOS } from './audit-scenarios-account.ts';
 import { ADMIN_PLANE, ORG, SECRET_PASSWORD, SVC, acct, idOf, nested, post, type AuditWorld, type Scenario } from './audit-scenarios.ts';
 
 async function directoryUser(w: AuditWorld): Promise<string> {
@@ -257,4 +258,4 @@ const MORE: Record<string, Scenario> = {
   }),
 };
 
-export const SCENARIOS: Record<string, Scenario> = { ...ADMIN_PLANE, ...MORE, ...WEBHOOK_SCENARIOS };
+export const SCENARIOS: Record<string, Scenario> = { ...ADMIN_PLANE, ...MORE, ...WEBHOOK_SCENARIOS, ...ACCOUNT_SCENARIOS };

@@ -291,6 +291,8 @@ export const NOT_AUDITED: Record<string, string> = {
   'POST /api/auth/login': 'an admin session, no organization',
   'POST /api/auth/refresh': 'an admin session, no organization',
   'POST /api/auth/logout': 'an admin session, no organization',
+  'POST /api/auth/login/totp': 'an admin session, no organization',
+  'POST /api/auth/mfa/totp': "a pending enrollment of the caller's own account, not active until confirmed (the confirmation is audited)",
   'POST /password': "an end user's own password, through a link an admin's audited call created",
   'POST /login': 'sign-in activity (…/sign-ins)',
   'POST /saml/:org/:service/sso': 'sign-in activity (…/sign-ins)',

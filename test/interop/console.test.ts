@@ -17,6 +17,7 @@ import { startDemoSp, type DemoSp } from '../../scripts/demo-sp.ts';
 import { uniqueEmail } from '../helpers/http.ts';
 import { uniqueSlug } from '../helpers/fixtures.ts';
 import { Receiver } from '../helpers/webhook-receiver.ts';
+import { TotpClock } from '../helpers/admin-totp.ts';
 
 const sqlite = databases()[0];
 // A screenshot of every checked view (docs/screenshots/ holds copies of the main ones).
@@ -426,5 +427,60 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await expectNoTokenExposed(page);
     expect(requested.length).toBeGreaterThan(20);
     expect(requested.filter((u) => SECRET_SHAPES.test(u))).toEqual([]);
+  });
+
+  // ---- Admin TOTP (CONTRACT §15: MFA for admin accounts). Its own block, after sign-out, on the same
+  // browser: the admin turns TOTP on in the console and signs in again with a code computed here.
+  describe('admin TOTP', () => {
+    it('turns TOTP on from the security screen, then signing in asks for a code; axe finds nothing on either screen', async () => {
+      await go('');
+      await page.fill('#email', adminEmail);
+      await page.fill('#password', ADMIN_PASSWORD);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('h1:text("Organizations")');
+      await page.click('header.top a[href="/console/security"]');
+      await page.locator('h1:text("Account security")').waitFor();
+      await page.fill('#totp-password', 'not my password');
+      await page.click('text=Set up an authenticator app');
+      await expect.poll(() => page.locator('#totp-password-error').textContent()).toContain('Wrong password');
+      await page.fill('#totp-password', ADMIN_PASSWORD);
+      await page.press('#totp-password', 'Enter');
+      await page.locator('#totp-secret').waitFor();
+      const secret = await page.inputValue('#totp-secret');
+      expect(await page.inputValue('#totp-uri')).toMatch(new RegExp(`^otpauth://totp/.*secret=${secret}`));
+      await check('account security (enrolling)');
+      const clock = new TotpClock(secret);
+      await page.fill('#totp-code', '000000');
+      await page.press('#totp-code', 'Enter');
+      await expect.poll(() => page.locator('#totp-code-error').textContent()).toContain('Wrong or already used code');
+      expect(await page.getAttribute('#totp-code', 'aria-invalid')).toBe('true');
+      await page.fill('#totp-code', await clock.next());
+      await page.press('#totp-code', 'Enter');
+      await page.locator('text=Turn off two-step sign-in').waitFor();
+      expect(await page.locator('[role=status]').first().textContent()).toContain('Two-step sign-in is on');
+      await check('account security (TOTP on)');
+      await page.setViewportSize({ width: 360, height: 740 });
+      expect(await noHorizontalScroll(page)).toBe(true);
+      await page.setViewportSize({ width: 1280, height: 900 });
+
+      await page.click('text=Sign out');
+      await page.locator('h1:text("Sign in to Tessera")').waitFor();
+      await page.fill('#email', adminEmail);
+      await page.fill('#password', ADMIN_PASSWORD);
+      await page.click('button[type=submit]');
+      await page.locator('h1:text("Enter your authentication code")').waitFor();
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('code');
+      await check('sign in (code)');
+      await page.keyboard.type('000000');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.locator('#code-error').textContent()).toContain('Wrong or already used code');
+      await page.fill('#code', await clock.next());
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('h1:text("Organizations")');
+      await expectNoTokenExposed(page);
+      expect(requested.filter((u) => SECRET_SHAPES.test(u) || u.includes(secret))).toEqual([]);
+      const names = ['account security (enrolling)', 'account security (TOTP on)', 'sign in (code)'];
+      expect(Object.fromEntries(names.map((n) => [n, findings[n]]))).toEqual(Object.fromEntries(names.map((n) => [n, []])));
+    }, 60_000);
   });
 });
