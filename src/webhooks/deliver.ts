@@ -71,6 +71,7 @@ export async function attemptDelivery(d: ClaimedDelivery, sealer: Sealer, allowP
       },
       body,
       allowPrivate,
+      keepAlive: true,
       maxBytes: MAX_ANSWER_BYTES,
       timeoutMs: ATTEMPT_TIMEOUT_MS,
     });
