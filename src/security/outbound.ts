@@ -139,7 +139,7 @@ function agentFor(checked: CheckedUrl): http.Agent {
       for (const a of agents.values()) a.destroy();
       agents.clear();
     }
-    const options = { keepAlive: true, maxSockets: 16, maxFreeSockets: 4, timeout: IDLE_MS };
+    const options = { keepAlive: true, maxSockets: 16, maxFreeSockets: 16, timeout: IDLE_MS };
     agent = checked.url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
     agents.set(key, agent);
   }

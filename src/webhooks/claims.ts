@@ -3,10 +3,9 @@
 // SQLite while busy) through Prisma. The worker shares the server's core with every sign-in; through
 // Prisma's client its per-delivery reads and writes (five queries per delivery) cost more CPU than the
 // sign-in they report on (docs/benchmarks.md, SSO with a webhook). Here a round of deliveries is one
-// claim statement, one read and one transaction of outcome updates.
+// claim statement, one read and one transaction of the round's outcome updates.
 import type { Database } from '../db/client.ts';
 import { empty, join, sql, type Sql } from '../db/sql.ts';
-import { GroupCommit } from '../db/group-commit.ts';
 import { bool, date, dateOrNull, runBatch, runRead, text, type Row } from '../db/statements.ts';
 
 /** One claimed delivery with what its attempt needs: the webhook, the event and its organization. */
@@ -95,11 +94,7 @@ function outcomeStatement(o: Outcome): Sql {
     WHERE "id" = ${o.id} AND "claimed_until" = ${o.until}`;
 }
 
-/** Outcomes finished in the same turn of the event loop are written in one transaction (db/group-commit.ts). */
-export function outcomeWriter(database: Database): (o: Outcome) => Promise<void> {
-  const group = new GroupCommit<Outcome, undefined, Row[][]>(
-    (batch) => runBatch(database.prisma, database.direct, batch.map(outcomeStatement)),
-    (_rows, batch) => batch.map(() => undefined),
-  );
-  return (o) => group.submit(o);
+/** A round's outcomes, in one transaction. */
+export async function writeOutcomes(database: Database, outcomes: Outcome[]): Promise<void> {
+  if (outcomes.length) await runBatch(database.prisma, database.direct, outcomes.map(outcomeStatement));
 }

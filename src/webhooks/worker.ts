@@ -11,7 +11,7 @@ import type { Deps } from '../deps.ts';
 import { secureRandom } from '../security/random.ts';
 import { attemptDelivery, type AttemptResult } from './deliver.ts';
 import { outboxSignal } from './outbox.ts';
-import { claimDue, loadClaimed, outcomeWriter, type ClaimedDelivery, type Outcome } from './claims.ts';
+import { claimDue, loadClaimed, writeOutcomes, type ClaimedDelivery, type Outcome } from './claims.ts';
 
 const POLL_MS = 1000;
 const LEASE_MS = 60_000;
@@ -39,8 +39,6 @@ export class DeliveryWorker {
     for (const ms of WAKE_DELAYS_MS) this.wakeIn(ms);
   };
 
-  /** Outcomes that finish together are written in one transaction. */
-  private readonly writeOutcome: (o: Outcome) => Promise<void>;
   /**
    * The per-attempt lines, without pino's redaction: they carry only the fixed fields of `attempt`
    * (ids, type, status, the error text), none named like a secret, so redaction by key censors
@@ -50,7 +48,6 @@ export class DeliveryWorker {
   private readonly lines: WorkerDeps['logger'];
 
   constructor(private readonly deps: WorkerDeps) {
-    this.writeOutcome = outcomeWriter(deps.database);
     this.lines = deps.logger.child({}, { redact: [] });
   }
 
@@ -111,28 +108,32 @@ export class DeliveryWorker {
       const until = new Date(Date.now() + LEASE_MS);
       const ids = await claimDue(this.deps.database, until, BATCH);
       const claimed = await loadClaimed(this.deps.database, ids);
-      await Promise.all(claimed.map((d) => this.attempt(d, until)));
+      // The round's outcomes in one transaction: on SQLite each commit writes its pages to the WAL,
+      // and one per attempt cost more than the attempts' own statements.
+      const outcomes = await Promise.all(claimed.map((d) => this.attempt(d, until)));
+      await writeOutcomes(this.deps.database, outcomes);
+      for (const o of outcomes) if (o.nextAttemptAt && o.nextAttemptAt.getTime() - Date.now() < POLL_MS) this.wakeIn(o.nextAttemptAt.getTime() - Date.now());
       if (ids.length < BATCH) return;
     }
   }
 
-  private async attempt(d: ClaimedDelivery, until: Date): Promise<void> {
+  /** Makes the attempt and says what it leaves on the delivery (written with the round's, only while this instance holds the lease). */
+  private async attempt(d: ClaimedDelivery, until: Date): Promise<Outcome> {
     const { config, webhooks } = this.deps;
     const result = await attemptDelivery(d, webhooks.sealer, config.webhooksAllowPrivate);
-    await this.record(d, until, result);
     const line = { webhookId: result.webhookId, deliveryId: d.id, eventId: result.eventId, type: result.type, status: result.status };
     if (result.ok) this.lines.info(line, 'webhook delivered');
     else this.lines.warn({ ...line, error: result.error }, 'webhook attempt failed');
+    return this.outcome(d, until, result);
   }
 
-  /** The outcome, written only while this instance still holds the lease it claimed with. */
-  private async record(d: ClaimedDelivery, until: Date, result: AttemptResult): Promise<void> {
+  private outcome(d: ClaimedDelivery, until: Date, result: AttemptResult): Outcome {
     const now = new Date();
     // The lease kept every other writer of the row away since the claim, so the count read then is current.
     const attempts = d.attempts + 1;
     const delay = result.ok || result.error === 'webhook disabled' ? null : retryDelayMs(this.deps.config.webhookRetrySchedule, attempts);
     const status = result.ok ? 'succeeded' : delay === null ? 'failed' : 'pending';
-    await this.writeOutcome({
+    return {
       id: d.id,
       until,
       status,
@@ -141,7 +142,6 @@ export class DeliveryWorker {
       at: now,
       responseStatus: result.status,
       error: result.error,
-    });
-    if (delay !== null && delay < POLL_MS) this.wakeIn(delay);
+    };
   }
 }
