@@ -3,6 +3,8 @@
 // GET /api/service/analytics, GET /api/service/users and /subscriptions pages from the first to
 // offset 50 000, GET /api/service/users/:id, and API-key authentication (first use = database lookup,
 // then cached). Targets: analytics < 50 ms; list pages < 5 ms at any offset up to 50 000; a user < 2 ms.
+// Then the sign-in activity and audit log of an organization with 1 000 000 rows of each
+// (scale-activity.ts; target < 50 ms). BENCH_SCALE_ONLY=activity measures only that part.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,11 +14,13 @@ import { migrate } from '../src/db/migrate.ts';
 import { parseDatabaseUrl, pgPoolConfig } from '../src/db/client.ts';
 import { apiKeyHasher, generateApiKey } from '../src/security/api-key.ts';
 import { root, startChild, stopChild } from './lib.ts';
+import { ACTIVITY_ROWS, activityAdmin, activityPaths, explainActivity, seedActivity, timedGet } from './scale-activity.ts';
 
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const BASE = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const USERS = 100_000;
 const EVENTS = 1_000_000;
+const ONLY_ACTIVITY = process.env.BENCH_SCALE_ONLY === 'activity';
 
 async function seed(client: pg.Client): Promise<string[]> {
   const q = (sql: string, params: unknown[] = []) => client.query(sql, params);
@@ -112,6 +116,37 @@ async function measureReads(base: string, keys: string[]): Promise<Record<string
   return results;
 }
 
+/** API-key authentication (first use, then cached) and the Service API reads. */
+async function measureService(base: string, keys: string[]): Promise<Record<string, ReturnType<typeof stats>>> {
+  const results: Record<string, ReturnType<typeof stats>> = {};
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (const k of keys.slice(20)) {
+    cold.push(await timed(`${base}/api/service/info`, k));
+    warm.push(await timed(`${base}/api/service/info`, k));
+  }
+  results['API-key auth, first use (database lookup) + GET /info'] = stats(cold);
+  results['API-key auth, cached + GET /info'] = stats(warm);
+  Object.assign(results, await measureReads(base, keys.slice(0, 20)));
+  return results;
+}
+
+/** Seeds the activity organization through the running server, then times each list shape 30 times. */
+async function measureActivity(client: pg.Client, base: string, plans: string[]): Promise<Record<string, ReturnType<typeof stats>>> {
+  const { token, orgId } = await activityAdmin(base);
+  const t0 = performance.now();
+  await seedActivity(client, orgId);
+  console.log(`seeded ${ACTIVITY_ROWS} sign-ins and ${ACTIVITY_ROWS} audit events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const results: Record<string, ReturnType<typeof stats>> = {};
+  for (const [name, path] of activityPaths()) {
+    const times: number[] = [];
+    for (let i = 0; i < 30; i++) times.push(await timedGet(`${base}/api/organizations/activity${path}`, token));
+    results[`GET ${name}`] = stats(times);
+  }
+  plans.push(...(await explainActivity(client, orgId)));
+  return results;
+}
+
 async function main(): Promise<void> {
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const url = new URL(BASE);
@@ -121,11 +156,12 @@ async function main(): Promise<void> {
   const client = new pg.Client(pgPoolConfig(parseDatabaseUrl(databaseUrl) as Parameters<typeof pgPoolConfig>[0]));
   await client.connect();
   const results: Record<string, ReturnType<typeof stats>> = {};
+  const plans: string[] = [];
   try {
-    console.log(`seeding ${USERS} users and ${EVENTS} login events into PostgreSQL schema ${schema} …`);
+    if (!ONLY_ACTIVITY) console.log(`seeding ${USERS} users and ${EVENTS} login events into PostgreSQL schema ${schema} …`);
     const t0 = performance.now();
-    const keys = await seed(client);
-    console.log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const keys = ONLY_ACTIVITY ? [] : await seed(client);
+    if (!ONLY_ACTIVITY) console.log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const port = String(30000 + Math.floor(Math.random() * 20000));
     const tessera = await startChild('src/main.ts', {
       PORT: port,
@@ -138,15 +174,8 @@ async function main(): Promise<void> {
     });
     try {
       const base = tessera.url;
-      const cold: number[] = [];
-      const warm: number[] = [];
-      for (const k of keys.slice(20)) {
-        cold.push(await timed(`${base}/api/service/info`, k));
-        warm.push(await timed(`${base}/api/service/info`, k));
-      }
-      results['API-key auth, first use (database lookup) + GET /info'] = stats(cold);
-      results['API-key auth, cached + GET /info'] = stats(warm);
-      Object.assign(results, await measureReads(base, keys.slice(0, 20)));
+      if (!ONLY_ACTIVITY) Object.assign(results, await measureService(base, keys));
+      Object.assign(results, await measureActivity(client, base, plans));
     } finally {
       await stopChild(tessera.child);
     }
@@ -159,7 +188,9 @@ async function main(): Promise<void> {
   );
   for (const [name, s] of Object.entries(results))
     console.log(`${name.padEnd(52)} median ${String(s.median_ms).padStart(8)} ms   p95 ${String(s.p95_ms).padStart(8)} ms`);
-  writeFileSync(join(root, 'bench', 'scale-results.json'), JSON.stringify({ date: new Date().toISOString(), users: USERS, events: EVENTS, results }, null, 2));
+  console.log(`\nPostgreSQL plans of the activity lists (${ACTIVITY_ROWS} rows each):\n${plans.join('\n')}`);
+  const file = ONLY_ACTIVITY ? 'scale-activity-results.json' : 'scale-results.json';
+  writeFileSync(join(root, 'bench', file), JSON.stringify({ date: new Date().toISOString(), users: USERS, events: EVENTS, results, plans }, null, 2));
 }
 
 await main();

@@ -5,7 +5,6 @@
 // organization is recorded in that organization's activity with no service.
 import type { Db } from '../db/client.ts';
 import type { AppContext } from '../http/context.ts';
-import { Slug } from '../http/validate.ts';
 import type { Logger } from '../http/log.ts';
 import { recordSignIn, requestFacts, type SignInActivity, type SignInFlow } from './sign-ins.ts';
 import type { SignInReason } from './reasons.ts';
@@ -16,13 +15,9 @@ export function samlFlow(ctx: AppContext): Pick<SignInActivity, 'flow' | 'bindin
   return { flow, binding: flow === 'idp_initiated' ? null : ctx.method === 'POST' ? 'post' : 'redirect' };
 }
 
-async function owner(db: Db, orgSlug: string, serviceSlug: string): Promise<{ organizationId: string; serviceId: string | null } | null> {
-  if (!Slug.safeParse(orgSlug).success) return null;
-  const org = await db.organization.findUnique({
-    where: { slug: orgSlug },
-    select: { id: true, services: { where: { slug: serviceSlug }, select: { id: true }, take: 1 } },
-  });
-  return org ? { organizationId: org.id, serviceId: org.services[0]?.id ?? null } : null;
+/** The organization and service a SAML URL names (SamlDirectory.owner, the directory's cache first). */
+export interface SamlOwners {
+  owner(orgSlug: string, serviceSlug: string): Promise<{ organizationId: string; serviceId: string | null } | null>;
 }
 
 export type SamlOutcomeRecorder = (ctx: AppContext, outcome: SignInActivity['outcome'], reason: SignInReason | null) => Promise<void>;
@@ -31,10 +26,10 @@ export type SamlOutcomeRecorder = (ctx: AppContext, outcome: SignInActivity['out
  * Records the outcome of a SAML request whose service may not have been resolved. A failure to write
  * is logged and swallowed: the client's answer (a refusal page) must not turn into a 500 over it.
  */
-export function samlOutcomes(db: Db, logger: Logger): SamlOutcomeRecorder {
+export function samlOutcomes(db: Db, owners: SamlOwners, logger: Logger): SamlOutcomeRecorder {
   return async (ctx, outcome, reason) => {
     try {
-      const found = await owner(db, ctx.params.org ?? '', ctx.params.service ?? '');
+      const found = await owners.owner(ctx.params.org ?? '', ctx.params.service ?? '');
       if (!found) return;
       await recordSignIn(db, { ...requestFacts(ctx), ...samlFlow(ctx), ...found, outcome, reason, userId: null, email: null, authnContext: null });
     } catch (err) {

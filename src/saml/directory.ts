@@ -60,6 +60,24 @@ export class SamlDirectory {
     return this.keep(mark, await this.build(org, plain, samlConfig));
   }
 
+  /**
+   * Whose sign-in activity a request to these slugs belongs to (audit/saml-activity.ts): the
+   * organization, and the service when the organization has one by that slug (SAML enabled or not),
+   * else null for the service; null when no organization has the slug. A service in the cache answers
+   * without a query, so a flood of refusals for a known service reads nothing; otherwise one read
+   * covers both, including a known organization with an unknown service.
+   */
+  async owner(orgSlug: string, serviceSlug: string): Promise<{ organizationId: string; serviceId: string | null } | null> {
+    if (!isSlug(orgSlug)) return null;
+    const hit = isSlug(serviceSlug) && (await this.bus.sync()) ? this.bySlugs.get(`${orgSlug}/${serviceSlug}`) : undefined;
+    if (hit) return { organizationId: hit.org.id, serviceId: hit.service.id };
+    const org = await this.db.organization.findUnique({
+      where: { slug: orgSlug },
+      select: { id: true, services: { where: { slug: serviceSlug }, select: { id: true }, take: 1 } },
+    });
+    return org ? { organizationId: org.id, serviceId: org.services[0]?.id ?? null } : null;
+  }
+
   /** The same for a service known by id (a logout participant, a pending sign-in): null when gone or disabled. */
   async byId(serviceId: string): Promise<ResolvedService | null> {
     const trusted = await this.bus.sync();

@@ -37,7 +37,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     ctx.state.brand = brandOf(resolved.org);
     return resolved;
   };
-  const outcomes = samlOutcomes(db, deps.logger);
+  const outcomes = samlOutcomes(db, saml.directory, deps.logger);
   const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes, outcomes, refusalEvent(deps, saml.directory));
   const count = (outcome: string) => {
     metrics.ssoOutcomes.inc({ outcome, reason: '' });

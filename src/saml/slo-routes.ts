@@ -33,7 +33,7 @@ export function sloRoutes(deps: Deps, saml: SamlRuntime, metrics: Pick<Metrics, 
     ctx.state.html = true;
     await next();
   });
-  const outcomes = samlOutcomes(db, deps.logger);
+  const outcomes = samlOutcomes(db, saml.directory, deps.logger);
   const refusals = reportRefusals(deps.logger, metrics.sloOutcomes, outcomes);
   const count = (outcome: string) => {
     metrics.sloOutcomes.inc({ outcome, reason: '' });

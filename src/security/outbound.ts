@@ -7,6 +7,8 @@
 //    (the socket's lookup is pinned), so a DNS answer that changes between check and connect
 //    (rebinding) cannot reach an internal host;
 //  - redirects are never followed (the 3xx is returned to the caller, who treats it as a failure);
+//  - with keepAlive (webhook deliveries), connections are reused, but only among requests checked to
+//    the same address: a receiver answering many deliveries pays one TCP (and TLS) handshake, not one each;
 //  - the body is read up to maxBytes and the whole exchange is bounded by timeoutMs.
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
@@ -115,6 +117,33 @@ export interface OutboundRequest {
   allowPrivate: boolean;
   maxBytes: number;
   timeoutMs: number;
+  /** Reuse connections to the checked address (see agentFor). */
+  keepAlive?: boolean;
+}
+
+const MAX_AGENTS = 256;
+/** Idle connections close before a receiver's own keep-alive timeout (Node's default is 5 s) would. */
+const IDLE_MS = 4000;
+const agents = new Map<string, http.Agent>();
+
+/**
+ * A keep-alive agent per URL origin and checked address. Each of its connections was opened toward
+ * that address (the pinned lookup), so a request reuses only a connection to the address its own
+ * check just allowed; a changed DNS answer gets another agent, and so a fresh connection.
+ */
+function agentFor(checked: CheckedUrl): http.Agent {
+  const key = `${checked.url.origin} ${checked.address}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    if (agents.size >= MAX_AGENTS) {
+      for (const a of agents.values()) a.destroy();
+      agents.clear();
+    }
+    const options = { keepAlive: true, maxSockets: 16, maxFreeSockets: 16, timeout: IDLE_MS };
+    agent = checked.url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    agents.set(key, agent);
+  }
+  return agent;
 }
 
 export interface OutboundResponse {
@@ -131,6 +160,7 @@ export async function requestOutbound(raw: string, req: OutboundRequest): Promis
     else callback(null, checked.address, checked.family);
   };
   const transport = checked.url.protocol === 'https:' ? https : http;
+  const agent = req.keepAlive ? agentFor(checked) : false;
   return new Promise<OutboundResponse>((resolve, reject) => {
     let settled = false;
     const fail = (error: OutboundError) => {
@@ -143,7 +173,7 @@ export async function requestOutbound(raw: string, req: OutboundRequest): Promis
     const timer = setTimeout(() => {
       fail(new OutboundError('timeout', `No complete answer within ${String(req.timeoutMs)} ms`));
     }, req.timeoutMs);
-    const request = transport.request(checked.url, { method: req.method ?? 'GET', headers: req.headers, lookup: pinned, agent: false }, (res) => {
+    const request = transport.request(checked.url, { method: req.method ?? 'GET', headers: req.headers, lookup: pinned, agent }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

@@ -3,10 +3,10 @@
 // (this attempt's) and webhook-signature (one v1 signature per live secret). The URL is checked again
 // here, DNS included, and the connection pinned to the checked address (security/outbound.ts); a
 // redirect is a failed attempt, never followed.
-import type { Db } from '../db/client.ts';
 import type { Sealer } from '../security/encryption.ts';
 import { OutboundError, requestOutbound } from '../security/outbound.ts';
 import { signWebhook } from '../security/webhook-signature.ts';
+import type { ClaimedDelivery } from './claims.ts';
 
 export const ATTEMPT_TIMEOUT_MS = 10_000;
 /** Receivers answer with a status; a larger body than this makes the attempt fail (too_large). */
@@ -23,16 +23,8 @@ export interface AttemptResult {
   webhookId: string;
 }
 
-async function loadDelivery(db: Db, id: string) {
-  return db.webhookDelivery.findUnique({
-    where: { id },
-    include: { webhook: true, event: { include: { organization: { select: { id: true, slug: true } } } } },
-  });
-}
-type Loaded = NonNullable<Awaited<ReturnType<typeof loadDelivery>>>;
-
 /** The exact bytes sent and signed. `data` starts with the envelope's fields, then the event's own. */
-export function webhookBody(d: Pick<Loaded, 'event'>): string {
+export function webhookBody(d: Pick<ClaimedDelivery, 'event'>): string {
   const { event } = d;
   const own = JSON.parse(event.payload) as Record<string, unknown>;
   return JSON.stringify({
@@ -42,7 +34,7 @@ export function webhookBody(d: Pick<Loaded, 'event'>): string {
   });
 }
 
-function secretsOf(d: Loaded, sealer: Sealer, now: Date): string[] {
+function secretsOf(d: ClaimedDelivery, sealer: Sealer, now: Date): string[] {
   const w = d.webhook;
   const secrets = [sealer.open(w.secret, w.id)];
   if (w.previousSecret && w.previousSecretUntil && w.previousSecretUntil > now) secrets.push(sealer.open(w.previousSecret, w.id));
@@ -54,18 +46,16 @@ function describe(err: unknown): string {
   return 'internal error while sending';
 }
 
-/** Makes the attempt; null when the delivery is gone (its webhook was deleted meanwhile). */
-export async function attemptDelivery(db: Db, sealer: Sealer, allowPrivate: boolean, id: string): Promise<AttemptResult | null> {
-  const d = await loadDelivery(db, id);
-  if (!d) return null;
-  const base = { eventId: d.eventId, type: d.event.type, webhookId: d.webhookId };
+/** Makes the attempt of a claimed delivery (claims.ts loaded it with its webhook and event). */
+export async function attemptDelivery(d: ClaimedDelivery, sealer: Sealer, allowPrivate: boolean): Promise<AttemptResult> {
+  const base = { eventId: d.event.id, type: d.event.type, webhookId: d.webhook.id };
   if (!d.webhook.enabled) return { ...base, ok: false, status: null, error: 'webhook disabled' };
   const now = new Date();
   let signature: string;
   const body = webhookBody(d);
   const timestamp = Math.floor(now.getTime() / 1000);
   try {
-    signature = signWebhook(secretsOf(d, sealer, now), d.eventId, timestamp, body);
+    signature = signWebhook(secretsOf(d, sealer, now), d.event.id, timestamp, body);
   } catch {
     return { ...base, ok: false, status: null, error: 'the webhook secret does not decrypt with the current TESSERA_ENCRYPTION_KEY' };
   }
@@ -75,12 +65,13 @@ export async function attemptDelivery(db: Db, sealer: Sealer, allowPrivate: bool
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Tessera-Webhooks/1',
-        'webhook-id': d.eventId,
+        'webhook-id': d.event.id,
         'webhook-timestamp': String(timestamp),
         'webhook-signature': signature,
       },
       body,
       allowPrivate,
+      keepAlive: true,
       maxBytes: MAX_ANSWER_BYTES,
       timeoutMs: ATTEMPT_TIMEOUT_MS,
     });
