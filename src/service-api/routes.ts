@@ -8,7 +8,7 @@ import { iso, sendJsonText } from '../http/present.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { need, principal, serviceApiGuard } from './guard.ts';
 import type { KeyPrincipal } from './auth.ts';
-import { changeEmail, findLinkedUser, listUsers, presentServiceUser, provisionUser, removeUser } from './users.ts';
+import { changeEmail, findLinkedUser, listUsersJson, presentServiceUser, provisionUser, removeUser } from './users.ts';
 import {
   CreateSubscription,
   STATUSES,
@@ -16,7 +16,7 @@ import {
   createSubscription,
   deleteSubscription,
   getSubscription,
-  listSubscriptions,
+  listSubscriptionsJson,
   updateSubscription,
 } from './subscriptions.ts';
 import { serviceAnalytics } from './analytics.ts';
@@ -38,7 +38,7 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
   const svc = (ctx: AppContext) => principal(ctx).service;
 
   router.get('/users', need('read:users'), async (ctx) => {
-    ctx.body = await listUsers(database, svc(ctx), pageFrom(ctx.query));
+    sendJsonText(ctx, await listUsersJson(database, svc(ctx), pageFrom(ctx.query)));
   });
   router.post('/users', need('write:users'), async (ctx) => {
     const body = validate(CreateUser, ctx.request.body, 'Invalid email format');
@@ -58,7 +58,7 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
 
   router.get('/subscriptions', need('read:subscriptions'), async (ctx) => {
     const status = validate(StatusFilter, Array.isArray(ctx.query.status) ? '' : ctx.query.status, 'Invalid status filter');
-    ctx.body = await listSubscriptions(database, svc(ctx), status, pageFrom(ctx.query));
+    sendJsonText(ctx, await listSubscriptionsJson(database, svc(ctx), status, pageFrom(ctx.query)));
   });
   router.post('/subscriptions', need('write:subscriptions'), async (ctx) => {
     const body = validate(CreateSubscription, ctx.request.body, 'Invalid subscription');

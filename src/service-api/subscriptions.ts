@@ -66,6 +66,26 @@ export async function listSubscriptions(database: Reader, service: Scope, status
   return { subscriptions: rows.filter((r) => r.id !== null).map((r) => presentSubscription(subscription(r))), total };
 }
 
+/** The same page as JSON text: written by SQLite itself on the direct connection (see listUsersJson). */
+export async function listSubscriptionsJson(database: Reader, service: Scope, status: string | undefined, page: Page): Promise<string> {
+  const ofStatus = status ? sql`AND "status" = ${status}` : empty;
+  const [row] =
+    database.direct?.read(
+      sql`SELECT json_object(
+        'subscriptions', json((SELECT json_group_array(json_object(
+            'id', s."id", 'user_id', s."user_id", 'plan_id', s."plan_id", 'plan_name', pl."name", 'status', s."status",
+            'current_period_end', strftime('%Y-%m-%dT%H:%M:%fZ', s."current_period_end")
+          ) ORDER BY p."created_at", p."id")
+          FROM (
+            SELECT "created_at", "id" FROM "subscriptions" WHERE "service_id" = ${service.id} ${ofStatus}
+            ORDER BY "created_at", "id" LIMIT ${page.limit} OFFSET ${page.offset}
+          ) p JOIN "subscriptions" s ON s."id" = p."id" JOIN "plans" pl ON pl."id" = s."plan_id")),
+        'total', (SELECT COALESCE(SUM("count"), 0) FROM "service_list_counts" WHERE "service_id" = ${service.id} AND "list" = 'subscriptions' ${ofStatus})
+      ) AS "body"`,
+    ) ?? [];
+  return row ? text(row, 'body') : JSON.stringify(await listSubscriptions(database, service, status, page));
+}
+
 /**
  * Only the lookup's own not-found is reworded, as this endpoint words it; anything else (the database
  * being away) stays what it is and is answered as such (503), never as a missing user.

@@ -12,8 +12,8 @@ import type { Page } from '../../src/http/validate.ts';
 import { runBatch } from '../../src/db/statements.ts';
 import { newId, newPersistentNameId } from '../../src/security/random.ts';
 import { linkAndStamp } from '../../src/service-api/logins.ts';
-import { findLinkedUser, listUsers, type Reader } from '../../src/service-api/users.ts';
-import { getSubscription, listSubscriptions, updateSubscription } from '../../src/service-api/subscriptions.ts';
+import { findLinkedUser, listUsers, listUsersJson, type Reader } from '../../src/service-api/users.ts';
+import { getSubscription, listSubscriptions, listSubscriptionsJson, updateSubscription } from '../../src/service-api/subscriptions.ts';
 import { databases } from '../helpers/databases.ts';
 import { createKey, registerAdmin } from '../helpers/fixtures.ts';
 import { Client } from '../helpers/http.ts';
@@ -179,7 +179,10 @@ describe.each(databases())('Service API user and subscription reads on $name', (
     const res = await api().get(`/api/service/users?${query}`);
     expect(res.status).toBe(200);
     expect(res.text).toBe(JSON.stringify(expected));
-    for (const [name, reader] of paths()) expect(JSON.stringify(await listUsers(reader, scope(), pageOf(query))), name).toBe(res.text);
+    for (const [name, reader] of paths()) {
+      expect(JSON.stringify(await listUsers(reader, scope(), pageOf(query))), name).toBe(res.text);
+      expect(await listUsersJson(reader, scope(), pageOf(query)), `${name}, as JSON text`).toBe(res.text);
+    }
   });
 
   it.each([undefined, ...STATUSES])('GET /api/service/subscriptions, status %s, on every page is byte for byte the Prisma read', async (status) => {
@@ -191,6 +194,7 @@ describe.each(databases())('Service API user and subscription reads on $name', (
       expect(res.text, query).toBe(JSON.stringify(expected));
       for (const [name, reader] of paths()) {
         expect(JSON.stringify(await listSubscriptions(reader, scope(), status, pageOf(query))), `${name} ${query}`).toBe(res.text);
+        expect(await listSubscriptionsJson(reader, scope(), status, pageOf(query)), `${name} ${query}, as JSON text`).toBe(res.text);
       }
     }
   });
