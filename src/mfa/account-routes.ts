@@ -20,6 +20,7 @@ import { hasSecondFactor } from './factors.ts';
 import { checkCsrf, csrfToken, fields, localeOf, parseObject, webauthnScript } from './form.ts';
 import { codesPage, enrollPage, messagePage } from './pages.ts';
 import { policyOf } from './policy.ts';
+import { factorsChanged } from './presence.ts';
 import { regenerateRecoveryCodes } from './recovery.ts';
 import { beginSecondFactor, enrollment, render, reshowEnrollment } from './sign-in.ts';
 import { confirmTotp, newTotpSecret, openTotpSecret, sealTotpSecret } from './totp.ts';
@@ -214,7 +215,7 @@ function enrollmentRoutes(router: Router<AppState, AppContext>, deps: Deps, saml
       return;
     }
     const secret = openTotpSecret(saml.sealer, c.userId, c.totpSecretSealed);
-    if (!(await confirmTotp(db, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
+    if (!(await confirmTotp(db, deps.invalidation, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
       reshowEnrollment(saml, ctx, c, { action: '/account/totp/confirm', token }, t(s.locale, 'mfa.wrong_code'), {
         href: accountUrl(s.org.slug),
         label: t(s.locale, 'account.back'),
@@ -253,7 +254,7 @@ function enrollmentRoutes(router: Router<AppState, AppContext>, deps: Deps, saml
     }
     const answer = parseObject(form.get('webauthn') ?? '') as RegistrationResponseJSON | null;
     const name = (form.get('name') ?? '').trim().slice(0, 64) || 'Passkey';
-    const ok = answer !== null && (await finishRegistration(db, relyingParty(config.publicUrl), c, answer, name));
+    const ok = answer !== null && (await finishRegistration(db, deps.invalidation, relyingParty(config.publicUrl), c, answer, name));
     await consumeChallenge(db, c.id);
     if (!ok) return showOverview(ctx, s, 400, undefined, { field: 'webauthn', message: t(s.locale, 'account.passkey_failed') });
     await codesOrBack(ctx, s, 'passkey');
@@ -276,6 +277,7 @@ function changeRoutes(router: Router<AppState, AppContext>, deps: Deps, { posted
       const left = (await tx.totpFactor.count({ where: { userId } })) + (await tx.webauthnCredential.count({ where: { userId } }));
       if (left === 0) await tx.recoveryCode.deleteMany({ where: { userId } });
     });
+    await factorsChanged(deps.invalidation, userId);
     ctx.redirect(accountUrl(s.org.slug, 'removed'));
   });
 

@@ -75,7 +75,7 @@ function enrollHandler(deps: Deps, saml: SamlRuntime) {
       return;
     }
     const secret = openTotpSecret(saml.sealer, c.userId, c.totpSecretSealed);
-    if (!(await confirmTotp(db, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
+    if (!(await confirmTotp(db, deps.invalidation, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
       reshowEnrollment(saml, ctx, c, { action: '/login/enroll', token }, t(locale, 'mfa.wrong_code'), {
         href: await backOf(deps, c, form),
         label: t(locale, 'mfa.start_over'),
