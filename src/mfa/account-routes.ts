@@ -9,6 +9,7 @@ import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
 import { escapeHtml } from '../http/html.ts';
+import { brandOf } from '../http/brand.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { t, type Locale } from '../i18n/index.ts';
 import { hashPassword, verifyPassword } from '../security/passwords.ts';
@@ -51,12 +52,17 @@ type Kit = ReturnType<typeof accountKit>;
 function accountKit(deps: Deps) {
   const { db, config } = deps;
 
-  const orgBySlug = async (slug: string) => (/^[a-z0-9-]{1,64}$/.test(slug) ? db.organization.findUnique({ where: { slug } }) : null);
+  /** The organization named by the form or URL; its brand goes on every page after this. */
+  const orgBySlug = async (ctx: AppContext, slug: string) => {
+    const org = /^[a-z0-9-]{1,64}$/.test(slug) ? await db.organization.findUnique({ where: { slug } }) : null;
+    if (org) ctx.state.brand = brandOf(org);
+    return org;
+  };
 
   /** The organization and the browser's session with it; renders the sign-in form (or 404) and returns null otherwise. */
   const signedIn = async (ctx: AppContext, slug: string): Promise<Signed | null> => {
     const locale = localeOf(ctx);
-    const org = await orgBySlug(slug);
+    const org = await orgBySlug(ctx, slug);
     if (!org) {
       render(ctx, 404, t(locale, 'account.title'), messagePage(t(locale, 'account.title'), t(locale, 'account.no_org')));
       return null;
@@ -146,7 +152,7 @@ function signInRoutes(router: Router<AppState, AppContext>, deps: Deps, saml: Sa
     const form = fields(ctx);
     checkCsrf(ctx, config.publicUrl, form);
     const locale = localeOf(ctx);
-    const org = await orgBySlug(form.get('org') ?? '');
+    const org = await orgBySlug(ctx, form.get('org') ?? '');
     if (!org) {
       render(ctx, 404, t(locale, 'account.title'), messagePage(t(locale, 'account.title'), t(locale, 'account.no_org')));
       return;

@@ -4,7 +4,7 @@
 // /account page). Nothing is sent to an SP before the factor passed.
 import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
-import { page, sendPage } from '../http/html.ts';
+import { page, sendPage, uiFor } from '../http/html.ts';
 import { t, type Locale } from '../i18n/index.ts';
 import type { User } from '../db/models.ts';
 import { finishPendingSignIn } from '../saml/finish-sign-in.ts';
@@ -17,8 +17,10 @@ import { newTotpSecret, otpauthUri, openTotpSecret, sealTotpSecret } from './tot
 import { authenticationOptions, relyingParty } from './webauthn.ts';
 import { clearFailures } from './lockout.ts';
 
+/** A second-factor or /account page, in the browser's language and under the organization's brand (set by the route). */
 export function render(ctx: AppContext, status: number, title: string, body: string, script?: string): void {
-  sendPage(ctx, status, page(script ? { title, body, script } : { title, body }));
+  const ui = uiFor(ctx, ctx.state.brand);
+  sendPage(ctx, status, page(script ? { title, body, script, ui } : { title, body, ui }));
 }
 
 export function expired(ctx: AppContext, locale: Locale): void {
