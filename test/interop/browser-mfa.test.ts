@@ -46,7 +46,9 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
 
   /** A page whose CSP refusals are collected, and whose posts to the SP's ACS are captured (the ACS is not running). */
   const openPage = async (): Promise<{ page: Page; refusals: string[]; acs: () => Promise<string> }> => {
-    const page = await browser.newPage();
+    // A context of its own (axe-core needs one), closed with the page.
+    const page = await (await browser.newContext()).newPage();
+    page.on('close', () => void page.context().close());
     const refusals: string[] = [];
     page.on('console', (m) => {
       if (/Content Security Policy|Refused to/.test(m.text())) refusals.push(m.text());
