@@ -95,6 +95,7 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
       await page.click('button[type=submit]');
       expect(await acs()).toContain(`<saml:AuthnContextClassRef>${MFA}</saml:AuthnContextClassRef>`);
       expect(refusals).toEqual([]);
+      await page.waitForURL((u) => u.href.startsWith(SP_ACS)); // the auto-POST has landed
       // The next sign-in asks for a code from the app.
       await page.context().clearCookies();
       await signInWithPassword(page, email);
