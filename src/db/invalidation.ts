@@ -6,7 +6,8 @@
 //
 // Messages name what changed: `key:<hash>` (an API key was deleted), `service:<id>` (a service, its SAML
 // configuration or certificates changed, or it was deleted), `org:<id>` (an organization changed or was
-// deleted), `webhooks:<org id>` (an organization's webhooks changed), `all`.
+// deleted), `webhooks:<org id>` (an organization's webhooks changed), `factors:<user id>` (a user's
+// second factors were added or removed), `all`.
 //
 // Workers of one process (TESSERA_WORKERS > 1) without Redis relay the same messages through their
 // primary instead (cluster/worker-peer.ts): publish() resolves once every other worker applied it.
@@ -29,7 +30,12 @@ const RETRY_MAX_MS = 2000;
 const MAX_UNDELIVERED = 1000;
 
 export type Invalidation =
-  { kind: 'key'; id: string } | { kind: 'service'; id: string } | { kind: 'org'; id: string } | { kind: 'webhooks'; id: string } | { kind: 'all' };
+  | { kind: 'key'; id: string }
+  | { kind: 'service'; id: string }
+  | { kind: 'org'; id: string }
+  | { kind: 'webhooks'; id: string }
+  | { kind: 'factors'; id: string }
+  | { kind: 'all' };
 
 function encode(m: Invalidation): string {
   return m.kind === 'all' ? 'all' : `${m.kind}:${m.id}`;
@@ -41,7 +47,7 @@ function decode(text: string): Invalidation | null {
   const kind = text.slice(0, colon);
   const id = text.slice(colon + 1);
   if (colon < 1 || !id) return null;
-  return kind === 'key' || kind === 'service' || kind === 'org' || kind === 'webhooks' ? { kind, id } : null;
+  return kind === 'key' || kind === 'service' || kind === 'org' || kind === 'webhooks' || kind === 'factors' ? { kind, id } : null;
 }
 
 export class InvalidationBus {

@@ -54,7 +54,7 @@ input[aria-invalid=true]{border:2px solid #a61b1b}
 button,.action{display:block;box-sizing:border-box;text-align:center;text-decoration:none;margin-top:1.25rem;width:100%;padding:.7rem;border:0;border-radius:8px;background:${p.button};color:${p.buttonText};font-size:1rem;cursor:pointer}
 a{color:${p.accent}}:focus-visible{outline:3px solid ${p.accent};outline-offset:2px}.action:focus-visible,button:focus-visible{outline-color:#1d2330}
 .error{background:#fff0f0;color:#a61b1b;padding:.6rem .8rem;border-radius:8px;font-size:.95rem}.muted,.hint{color:#4b5563;font-size:.9rem}.hint{margin:.3rem 0 0}
-.links{margin-top:1rem;font-size:.95rem}.details{margin-top:1.5rem;border-top:1px solid #d1d5db;padding-top:.75rem;color:#4b5563;font-size:.85rem;overflow-wrap:anywhere}
+summary{min-height:24px;padding:.25rem 0;cursor:pointer}.links{margin-top:1rem;font-size:.95rem}.details{margin-top:1.5rem;border-top:1px solid #d1d5db;padding-top:.75rem;color:#4b5563;font-size:.85rem;overflow-wrap:anywhere}
 footer{margin:1rem;color:#4b5563;font-size:.9rem}`;
 }
 

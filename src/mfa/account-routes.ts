@@ -9,6 +9,7 @@ import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
 import { escapeHtml } from '../http/html.ts';
+import { brandOf } from '../http/brand.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { t, type Locale } from '../i18n/index.ts';
 import { hashPassword, verifyPassword } from '../security/passwords.ts';
@@ -20,6 +21,7 @@ import { hasSecondFactor } from './factors.ts';
 import { checkCsrf, csrfToken, fields, localeOf, parseObject, webauthnScript } from './form.ts';
 import { codesPage, enrollPage, messagePage } from './pages.ts';
 import { policyOf } from './policy.ts';
+import { factorsChanged } from './presence.ts';
 import { regenerateRecoveryCodes } from './recovery.ts';
 import { beginSecondFactor, enrollment, render, reshowEnrollment } from './sign-in.ts';
 import { confirmTotp, newTotpSecret, openTotpSecret, sealTotpSecret } from './totp.ts';
@@ -50,12 +52,17 @@ type Kit = ReturnType<typeof accountKit>;
 function accountKit(deps: Deps) {
   const { db, config } = deps;
 
-  const orgBySlug = async (slug: string) => (/^[a-z0-9-]{1,64}$/.test(slug) ? db.organization.findUnique({ where: { slug } }) : null);
+  /** The organization named by the form or URL; its brand goes on every page after this. */
+  const orgBySlug = async (ctx: AppContext, slug: string) => {
+    const org = /^[a-z0-9-]{1,64}$/.test(slug) ? await db.organization.findUnique({ where: { slug } }) : null;
+    if (org) ctx.state.brand = brandOf(org);
+    return org;
+  };
 
   /** The organization and the browser's session with it; renders the sign-in form (or 404) and returns null otherwise. */
   const signedIn = async (ctx: AppContext, slug: string): Promise<Signed | null> => {
     const locale = localeOf(ctx);
-    const org = await orgBySlug(slug);
+    const org = await orgBySlug(ctx, slug);
     if (!org) {
       render(ctx, 404, t(locale, 'account.title'), messagePage(t(locale, 'account.title'), t(locale, 'account.no_org')));
       return null;
@@ -145,7 +152,7 @@ function signInRoutes(router: Router<AppState, AppContext>, deps: Deps, saml: Sa
     const form = fields(ctx);
     checkCsrf(ctx, config.publicUrl, form);
     const locale = localeOf(ctx);
-    const org = await orgBySlug(form.get('org') ?? '');
+    const org = await orgBySlug(ctx, form.get('org') ?? '');
     if (!org) {
       render(ctx, 404, t(locale, 'account.title'), messagePage(t(locale, 'account.title'), t(locale, 'account.no_org')));
       return;
@@ -214,7 +221,7 @@ function enrollmentRoutes(router: Router<AppState, AppContext>, deps: Deps, saml
       return;
     }
     const secret = openTotpSecret(saml.sealer, c.userId, c.totpSecretSealed);
-    if (!(await confirmTotp(db, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
+    if (!(await confirmTotp(db, deps.invalidation, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
       reshowEnrollment(saml, ctx, c, { action: '/account/totp/confirm', token }, t(s.locale, 'mfa.wrong_code'), {
         href: accountUrl(s.org.slug),
         label: t(s.locale, 'account.back'),
@@ -253,7 +260,7 @@ function enrollmentRoutes(router: Router<AppState, AppContext>, deps: Deps, saml
     }
     const answer = parseObject(form.get('webauthn') ?? '') as RegistrationResponseJSON | null;
     const name = (form.get('name') ?? '').trim().slice(0, 64) || 'Passkey';
-    const ok = answer !== null && (await finishRegistration(db, relyingParty(config.publicUrl), c, answer, name));
+    const ok = answer !== null && (await finishRegistration(db, deps.invalidation, relyingParty(config.publicUrl), c, answer, name));
     await consumeChallenge(db, c.id);
     if (!ok) return showOverview(ctx, s, 400, undefined, { field: 'webauthn', message: t(s.locale, 'account.passkey_failed') });
     await codesOrBack(ctx, s, 'passkey');
@@ -276,6 +283,7 @@ function changeRoutes(router: Router<AppState, AppContext>, deps: Deps, { posted
       const left = (await tx.totpFactor.count({ where: { userId } })) + (await tx.webauthnCredential.count({ where: { userId } }));
       if (left === 0) await tx.recoveryCode.deleteMany({ where: { userId } });
     });
+    await factorsChanged(deps.invalidation, userId);
     ctx.redirect(accountUrl(s.org.slug, 'removed'));
   });
 

@@ -36,7 +36,7 @@ export async function createChallenge(db: Db, c: NewChallenge): Promise<{ id: st
 /** The live step the token names, with its user; null when unknown, spent, expired or for another purpose. */
 export async function findChallenge(db: Db, token: string, purpose: ChallengePurpose) {
   if (!token || token.length > 128) return null;
-  const row = await db.mfaChallenge.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+  const row = await db.mfaChallenge.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: { include: { organization: true } } } });
   if (!row || row.purpose !== purpose || row.consumedAt || row.expiresAt <= new Date() || row.user.disabled) return null;
   return row;
 }

@@ -1,5 +1,7 @@
 // What second factors a directory user has, and removing them all (an admin's reset).
 import type { Db, Tx } from '../db/client.ts';
+import type { InvalidationBus } from '../db/invalidation.ts';
+import { factorsChanged } from './presence.ts';
 
 export interface MfaSummary {
   totp: boolean;
@@ -41,7 +43,7 @@ export async function hasSecondFactor(db: Db, userId: string): Promise<boolean> 
 }
 
 /** Every factor, recovery code, step in progress and lock of the user, in one transaction. */
-export async function removeAllFactors(db: Db, userId: string, alongside?: (tx: Tx) => Promise<void>): Promise<void> {
+export async function removeAllFactors(db: Db, bus: InvalidationBus, userId: string, alongside?: (tx: Tx) => Promise<void>): Promise<void> {
   await db.$transaction(async (tx) => {
     await alongside?.(tx); // the admin's audit event, in the same transaction
     await tx.totpFactor.deleteMany({ where: { userId } });
@@ -50,4 +52,5 @@ export async function removeAllFactors(db: Db, userId: string, alongside?: (tx: 
     await tx.mfaChallenge.deleteMany({ where: { userId } });
     await tx.mfaLockout.deleteMany({ where: { userId } });
   });
+  await factorsChanged(bus, userId);
 }

@@ -5,9 +5,7 @@
 //             one enroll first
 //   required  every sign-in passes a second factor; a user without one enrolls right after the password
 // A service's require_mfa and an SP's RequestedAuthnContext can only raise what is needed.
-import type { Database } from '../db/client.ts';
-import { sql } from '../db/client.ts';
-import { count, runRead } from '../db/statements.ts';
+import type { FactorPresence } from './presence.ts';
 import { acceptableLevels, decide, withPolicy, type Level, type RequestedContext } from '../saml/authn-context.ts';
 
 export type MfaPolicy = 'off' | 'optional' | 'required';
@@ -28,12 +26,13 @@ export interface StepInput {
 }
 
 /** What comes next for a user at `have`: a Response at some level, the second factor, enrollment, or NoAuthnContext. */
-export async function nextStep(database: Database, input: StepInput): Promise<Step> {
+export async function nextStep(factors: FactorPresence, input: StepInput): Promise<Step> {
   const policy = policyOf(input.org);
   const requested = acceptableLevels(input.requested);
   // A session that passed a second factor satisfies whatever the user's own factors would demand.
   if (input.have === 2) return asStep(decide(withPolicy(requested, input.requireMfa || policy === 'required'), 2));
-  const hasFactor = policy !== 'off' && (await hasSecondFactor(database, input.userId));
+  // Cached per instance and dropped on every enrollment or removal (presence.ts): no read on a warm SSO.
+  const hasFactor = policy !== 'off' && (await factors.has(input.userId));
   const mfaRequired = input.requireMfa || policy === 'required' || hasFactor;
   const decision = decide(withPolicy(requested, mfaRequired), 1);
   if (decision.kind !== 'step_up') return asStep(decision);
@@ -43,14 +42,4 @@ export async function nextStep(database: Database, input: StepInput): Promise<St
 
 function asStep(d: ReturnType<typeof decide>): Step {
   return d.kind === 'step_up' ? { kind: 'unsatisfiable' } : d;
-}
-
-/** One read (on SQLite, the direct connection), since SSO with a password-only session asks it every time. */
-async function hasSecondFactor(database: Database, userId: string): Promise<boolean> {
-  const [row] = await runRead(
-    database.prisma,
-    database.direct,
-    sql`SELECT (SELECT COUNT(*) FROM "totp_factors" WHERE "user_id" = ${userId}) + (SELECT COUNT(*) FROM "webauthn_credentials" WHERE "user_id" = ${userId}) AS "n"`,
-  );
-  return row !== undefined && count(row, 'n') > 0;
 }

@@ -9,6 +9,7 @@ import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
 import { rateLimited } from '../http/errors.ts';
 import { escapeHtml } from '../http/html.ts';
+import { brandOf } from '../http/brand.ts';
 import { t } from '../i18n/index.ts';
 import type { SamlRuntime } from '../saml/runtime.ts';
 import { currentSession, findPending } from '../saml/session.ts';
@@ -33,6 +34,13 @@ async function backOf(deps: Deps, c: Challenge, form: Map<string, string>): Prom
   if (back) return back;
   const org = await deps.db.organization.findUnique({ where: { id: c.organizationId } });
   return `/account?org=${encodeURIComponent(org?.slug ?? '')}`;
+}
+
+/** The step a form's token names; its pages (and error pages) carry the user's organization's brand. */
+async function brandedChallenge(deps: Deps, ctx: AppContext, token: string): Promise<Challenge | null> {
+  const c = await findChallenge(deps.db, token, 'sign_in');
+  if (c) ctx.state.brand = brandOf(c.user.organization);
+  return c;
 }
 
 export async function lockedOut(deps: Deps, ctx: AppContext, userId: string): Promise<void> {
@@ -69,13 +77,13 @@ function enrollHandler(deps: Deps, saml: SamlRuntime) {
     checkCsrf(ctx, config.publicUrl, form);
     const locale = localeOf(ctx);
     const token = form.get('token') ?? '';
-    const c = await findChallenge(db, token, 'sign_in');
+    const c = await brandedChallenge(deps, ctx, token);
     if (!c?.totpSecretSealed || c.passedAt) {
       expired(ctx, locale);
       return;
     }
     const secret = openTotpSecret(saml.sealer, c.userId, c.totpSecretSealed);
-    if (!(await confirmTotp(db, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
+    if (!(await confirmTotp(db, deps.invalidation, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
       reshowEnrollment(saml, ctx, c, { action: '/login/enroll', token }, t(locale, 'mfa.wrong_code'), {
         href: await backOf(deps, c, form),
         label: t(locale, 'mfa.start_over'),
@@ -103,6 +111,7 @@ export function secondFactorRoutes(deps: Deps, saml: SamlRuntime): Router<AppSta
   router.get('/login/factor', html, async (ctx) => {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const pending = await findPending(db, state);
+    if (pending) ctx.state.brand = brandOf(pending.service.organization);
     const session = pending ? await currentSession(deps.database, ctx, pending.service.organizationId) : null;
     if (!pending || !session) {
       // No session (it ended, or another browser): the password form of the same request.
@@ -129,7 +138,7 @@ export function secondFactorRoutes(deps: Deps, saml: SamlRuntime): Router<AppSta
     checkCsrf(ctx, config.publicUrl, form);
     const locale = localeOf(ctx);
     const token = form.get('token') ?? '';
-    const c = await findChallenge(db, token, 'sign_in');
+    const c = await brandedChallenge(deps, ctx, token);
     if (!c || c.passedAt || c.totpSecretSealed) {
       expired(ctx, locale);
       return;
@@ -155,7 +164,7 @@ export function secondFactorRoutes(deps: Deps, saml: SamlRuntime): Router<AppSta
   router.post('/login/continue', html, formBody, async (ctx) => {
     const form = fields(ctx);
     checkCsrf(ctx, config.publicUrl, form);
-    const c = await findChallenge(db, form.get('token') ?? '', 'sign_in');
+    const c = await brandedChallenge(deps, ctx, form.get('token') ?? '');
     if (!c?.passedAt) {
       expired(ctx, localeOf(ctx));
       return;

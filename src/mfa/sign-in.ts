@@ -4,25 +4,23 @@
 // /account page). Nothing is sent to an SP before the factor passed.
 import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
-import { page, sendPage } from '../http/html.ts';
+import { page, sendPage, uiFor } from '../http/html.ts';
 import { t, type Locale } from '../i18n/index.ts';
 import type { User } from '../db/models.ts';
-import { parseStoredContext } from '../saml/authn-context.ts';
-import { issueErrorResponse, issueResponse, replyToPending } from '../saml/issue.ts';
-import { STATUS } from '../saml/response.ts';
+import { finishPendingSignIn } from '../saml/finish-sign-in.ts';
 import type { SamlRuntime } from '../saml/runtime.ts';
 import { currentSession, markSessionMfa, startSession, type LiveSession } from '../saml/session.ts';
-import { NO_AUTHN_CONTEXT } from '../saml/step-up.ts';
 import { consumeChallenge, createChallenge, type Challenge } from './challenges.ts';
 import { csrfToken, localeOf, webauthnScript } from './form.ts';
 import { enrollPage, factorPage, messagePage, type StepForm } from './pages.ts';
-import { nextStep } from './policy.ts';
 import { newTotpSecret, otpauthUri, openTotpSecret, sealTotpSecret } from './totp.ts';
 import { authenticationOptions, relyingParty } from './webauthn.ts';
 import { clearFailures } from './lockout.ts';
 
+/** A second-factor or /account page, in the browser's language and under the organization's brand (set by the route). */
 export function render(ctx: AppContext, status: number, title: string, body: string, script?: string): void {
-  sendPage(ctx, status, page(script ? { title, body, script } : { title, body }));
+  const ui = uiFor(ctx, ctx.state.brand);
+  sendPage(ctx, status, page(script ? { title, body, script, ui } : { title, body, ui }));
 }
 
 export function expired(ctx: AppContext, locale: Locale): void {
@@ -142,36 +140,29 @@ export async function finishSecondFactor(deps: Deps, saml: SamlRuntime, ctx: App
     return;
   }
   const pending = await db.samlPendingRequest.findUnique({ where: { id: c.pendingId } });
-  const spent = pending
-    ? await db.samlPendingRequest.updateMany({ where: { id: pending.id, consumedAt: null, expiresAt: { gt: new Date() } }, data: { consumedAt: new Date() } })
-    : null;
-  const target = pending ? await saml.directory.byId(pending.serviceId) : null;
-  if (!pending || spent?.count !== 1 || !target || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
+  if (!pending) {
     expired(ctx, locale);
     return;
   }
-  const requested = parseStoredContext(pending.requestedAuthnContext);
-  const step = await nextStep(deps.database, { org: target.org, requireMfa: target.settings.requireMfa, requested, have: 2, userId: c.userId });
-  const reply = replyToPending(pending, target);
-  if (!reply) {
-    expired(ctx, locale);
-    return;
-  }
-  if (step.kind !== 'issue') {
-    if (reply.inResponseTo === undefined) {
-      render(ctx, 400, t(locale, 'mfa.unavailable_title'), messagePage(t(locale, 'mfa.unavailable_title'), t(locale, 'mfa.unavailable')));
-      return;
-    }
-    issueErrorResponse(ctx, target, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, reply);
-    return;
-  }
-  await issueResponse(saml, ctx, target, session, reply, { flow: 'login', binding: null }, step.level);
+  await finishPendingSignIn(deps, saml, ctx, {
+    pending,
+    user: c.user,
+    have: 2,
+    session: () => Promise.resolve(session),
+    pages: {
+      expired: () => {
+        expired(ctx, locale);
+      },
+      unavailable: () => {
+        render(ctx, 400, t(locale, 'mfa.unavailable_title'), messagePage(t(locale, 'mfa.unavailable_title'), t(locale, 'mfa.unavailable')));
+      },
+    },
+  });
 }
 
 /** The step-up's live session with mfa_at set, or a new session that passed both factors. */
 async function strengthenedSession(deps: Deps, ctx: AppContext, c: Challenge): Promise<LiveSession | null> {
-  const user = { id: c.user.id, email: c.user.email, createdAt: c.user.createdAt, groups: c.user.groups, attributes: c.user.attributes };
-  if (c.sessionId === null) return startSession(deps.db, ctx, c.organizationId, user, new Date());
+  if (c.sessionId === null) return startSession(deps.db, ctx, c.organizationId, c.user, new Date());
   const live = await currentSession(deps.database, ctx, c.organizationId);
   if (live?.id !== c.sessionId || live.user.id !== c.userId) return null;
   const at = await markSessionMfa(deps.db, live.id);

@@ -5,6 +5,8 @@
 // same code only one changes the row.
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { Db } from '../db/client.ts';
+import type { InvalidationBus } from '../db/invalidation.ts';
+import { factorsChanged } from './presence.ts';
 import type { Sealer } from '../security/encryption.ts';
 
 const PERIOD = 30;
@@ -60,7 +62,7 @@ export async function checkTotp(db: Db, sealer: Sealer, userId: string, code: st
 }
 
 /** Confirms an enrollment: the code must match the new secret; the factor replaces any earlier one. */
-export async function confirmTotp(db: Db, sealer: Sealer, userId: string, secret: string, code: string): Promise<boolean> {
+export async function confirmTotp(db: Db, bus: InvalidationBus, sealer: Sealer, userId: string, secret: string, code: string): Promise<boolean> {
   const step = await matchingStep(secret, code.trim());
   if (step === null) return false;
   const secretSealed = sealTotpSecret(sealer, userId, secret);
@@ -69,5 +71,6 @@ export async function confirmTotp(db: Db, sealer: Sealer, userId: string, secret
     create: { userId, secretSealed, lastTimeStep: BigInt(step) },
     update: { secretSealed, lastTimeStep: BigInt(step), createdAt: new Date() },
   });
+  await factorsChanged(bus, userId);
   return true;
 }

@@ -11,6 +11,8 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Db } from '../db/client.ts';
+import type { InvalidationBus } from '../db/invalidation.ts';
+import { factorsChanged } from './presence.ts';
 import { newId } from '../security/random.ts';
 
 // Loaded on the first ceremony, not at start-up: the package and its ASN.1 dependencies cost about
@@ -73,6 +75,7 @@ export async function registrationOptions(
 /** Verifies a registration answer to the row's challenge and stores the credential; false when refused. */
 export async function finishRegistration(
   db: Db,
+  bus: InvalidationBus,
   rp: RelyingParty,
   challenge: { id: string; userId: string; webauthnChallenge: string | null },
   response: RegistrationResponseJSON,
@@ -106,6 +109,7 @@ export async function finishRegistration(
       name,
     },
   });
+  await factorsChanged(bus, challenge.userId);
   return true;
 }
 

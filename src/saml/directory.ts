@@ -119,7 +119,7 @@ export class SamlDirectory {
   }
 
   private drop(m: Invalidation): void {
-    if (m.kind === 'key' || m.kind === 'webhooks') return;
+    if (m.kind === 'key' || m.kind === 'webhooks' || m.kind === 'factors') return;
     if (m.kind === 'all') {
       this.bySlugs.clear();
       this.slugsById.clear();

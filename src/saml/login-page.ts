@@ -14,13 +14,9 @@ import { clientIp } from '../http/client-ip.ts';
 import { isRateLimitError } from '../http/rate-limit.ts';
 import { newToken, safeEqual } from '../security/random.ts';
 import { verifyPassword } from '../security/passwords.ts';
-import { consumePending, findPending, readCookie, setCookie, startSession } from './session.ts';
+import { findPending, readCookie, setCookie, startSession } from './session.ts';
 import { staleRequest, type WayBack } from './way-back.ts';
-import { issueErrorResponse, issueResponse, replyToPending } from './issue.ts';
-import { parseStoredContext } from './authn-context.ts';
-import { STATUS } from './response.ts';
-import { NO_AUTHN_CONTEXT } from './step-up.ts';
-import { nextStep } from '../mfa/policy.ts';
+import { finishPendingSignIn } from './finish-sign-in.ts';
 import { beginSecondFactor } from '../mfa/sign-in.ts';
 import type { SamlRuntime } from './runtime.ts';
 import { recordSignIn, requestFacts } from '../audit/sign-ins.ts';
@@ -158,7 +154,7 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
       return;
     }
     await deps.limits.ssoLoginEmail.reset(`${orgId}:${email}`);
-    await afterPassword(deps, saml, ctx, { state, pending, ui, user, refused });
+    await afterPassword(deps, saml, ctx, { state, pending, ui, user });
   });
 
   return router;
@@ -166,50 +162,39 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
 
 /**
  * The password was right: the second factor or its enrollment when the policy or the request asks for
- * one (mfa/sign-in.ts), else the session and the Response. Nothing is issued before that step.
+ * one (mfa/sign-in.ts), else the session and the Response (finish-sign-in.ts).
  */
 async function afterPassword(
   deps: Deps,
   saml: SamlRuntime,
   ctx: AppContext,
-  s: {
-    state: string;
-    pending: Pending;
-    ui: PageUi;
-    user: Parameters<typeof startSession>[3];
-    refused: (reason: SignInReason, userId: string | null) => Promise<void>;
-  },
+  s: { state: string; pending: Pending; ui: PageUi; user: Parameters<typeof startSession>[3] },
 ): Promise<void> {
-  const { db } = deps;
-  const { state, pending, ui, user, refused } = s;
+  const { state, pending, ui, user } = s;
   const orgId = pending.service.organizationId;
-  const target = await saml.directory.byId(pending.serviceId);
-  // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it, and a
-  // request's ACS only while it is still registered.
-  const reply = target ? replyToPending(pending, target) : null;
-  if (!target || !reply || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
-    render(ctx, 400, ui, expired(ui));
-    return;
-  }
-  const requested = parseStoredContext(pending.requestedAuthnContext);
-  const step = await nextStep(deps.database, { org: target.org, requireMfa: target.settings.requireMfa, requested, have: 1, userId: user.id });
-  if (step.kind === 'factor' || step.kind === 'enroll') {
-    const back = `/login?state=${encodeURIComponent(state)}`;
-    await beginSecondFactor(deps, saml, ctx, { user, organizationId: orgId, pendingId: pending.id, sessionId: null, kind: step.kind, back });
-    return;
-  }
-  if (!(await consumePending(db, pending.id))) {
-    render(ctx, 400, ui, expired(ui));
-    return;
-  }
-  if (step.kind === 'unsatisfiable') {
-    await refused('no_authn_context', user.id);
-    if (pending.requestId === null) render(ctx, 400, ui, cannotComplete(ui));
-    else issueErrorResponse(ctx, target, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, reply);
-    return;
-  }
-  const session = await startSession(db, ctx, orgId, user);
-  await issueResponse(saml, ctx, target, session, reply, { flow: 'login', binding: null }, step.level);
+  await finishPendingSignIn(deps, saml, ctx, {
+    pending,
+    user,
+    have: 1,
+    session: () => startSession(deps.db, ctx, orgId, user),
+    secondFactor: (kind) =>
+      beginSecondFactor(deps, saml, ctx, {
+        user,
+        organizationId: orgId,
+        pendingId: pending.id,
+        sessionId: null,
+        kind,
+        back: `/login?state=${encodeURIComponent(state)}`,
+      }),
+    pages: {
+      expired: () => {
+        render(ctx, 400, ui, expired(ui));
+      },
+      unavailable: () => {
+        render(ctx, 400, ui, cannotComplete(ui));
+      },
+    },
+  });
 }
 
 /** An IdP-initiated sign-in whose policy can never be met (no SP to answer): say so, and where to turn. */

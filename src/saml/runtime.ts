@@ -7,6 +7,7 @@ import { SamlDirectory } from './directory.ts';
 import { loadSamlSchemas, registerWithSamlify, type SchemaValidator } from './xml/schema.ts';
 import { ReplayCache } from './replay.ts';
 import { SignInRecorder } from './sign-in-record.ts';
+import { FactorPresence } from '../mfa/presence.ts';
 
 export interface SamlRuntime {
   sealer: Sealer;
@@ -16,6 +17,8 @@ export interface SamlRuntime {
   replay: ReplayCache;
   /** Group-committed sign-in records (link, login event and counter, session's service, subscription). */
   signIns: SignInRecorder;
+  /** Whether a user has a second factor, cached with explicit invalidation (mfa/presence.ts). */
+  factors: FactorPresence;
 }
 
 export function createSamlRuntime(deps: Deps, metrics?: Pick<Metrics, 'groupCommitBatch'>): SamlRuntime {
@@ -36,5 +39,6 @@ export function createSamlRuntime(deps: Deps, metrics?: Pick<Metrics, 'groupComm
       (org, type) => deps.webhooks.presence.mayReceive(org, type),
       (n) => metrics?.groupCommitBatch.observe({ writer: 'sign_in' }, n),
     ),
+    factors: new FactorPresence(deps.database, deps.invalidation),
   };
 }

@@ -44,7 +44,7 @@ export async function answerWithSession(
   req: SessionRequest,
 ): Promise<'session' | 'no_authn_context' | 'no_passive' | 'step_up'> {
   const db = database.prisma;
-  const step = await nextStep(database, {
+  const step = await nextStep(saml.factors, {
     org: t.org,
     requireMfa: t.settings.requireMfa,
     requested: req.requested,

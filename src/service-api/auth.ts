@@ -259,7 +259,7 @@ export class ApiKeyAuth {
   }
 
   private applyInvalidation(m: Invalidation): void {
-    if (m.kind === 'webhooks') return; // nothing of a key depends on webhooks
+    if (m.kind === 'webhooks' || m.kind === 'factors') return; // nothing of a key depends on webhooks or second factors
     if (m.kind === 'all') {
       this.clearCache();
     } else if (m.kind === 'key') {

@@ -74,7 +74,7 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   router.delete(
     '/:userId/mfa',
     route(orgAccess('admin'), userInPath(db), async (ctx, { user }) => {
-      await removeAllFactors(db, user.id, async (tx) => {
+      await removeAllFactors(db, deps.invalidation, user.id, async (tx) => {
         await recordAudit(tx, actorOf(ctx), 'user.mfa_reset', user.organizationId, user.id, { email: user.email });
       });
       ctx.status = 204;

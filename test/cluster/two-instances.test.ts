@@ -1,5 +1,6 @@
 // Two Tessera processes behind an imaginary load balancer: one PostgreSQL schema, one Redis, one
-// PUBLIC_URL. Whatever one instance learns, the other must act on at once (issue 7; docs/security.md, attacks 14, 25, 33).
+// PUBLIC_URL. Whatever one instance learns, the other must act on at once (issue 7; docs/security.md, attacks 14, 25, 33),
+// including a second factor enrolled while a password-only session is cached elsewhere (mfa/presence.ts).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deferredCleanups } from '../helpers/suite.ts';
 import { databases, type TestDatabase } from '../helpers/databases.ts';
@@ -9,6 +10,7 @@ import { createKey, createOrg, createPlan, createService, registerAdmin, type Ad
 import { CookieJar, USER_PASSWORD, browserFetch, configureSaml, hiddenInput, samlResponseFrom } from '../helpers/saml.ts';
 import { authnRequest, redirectQuery } from '../helpers/saml-attacks.ts';
 import { parseXml, verifiesWith } from '../helpers/saml-xml.ts';
+import { setupKey, totpCode } from '../helpers/mfa.ts';
 
 const pgFactory = databases().find((d) => d.name === 'postgresql');
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -82,6 +84,33 @@ describe.runIf(pgFactory && redisUrl)('two instances on one PostgreSQL and one R
     const again = await browserFetch(jar, `${onA(ssoPath())}?${redirectQuery(authnRequest(PUBLIC + ssoPath()))}`);
     expect(again.status).toBe(200);
     expect(samlResponseFrom(again).xml).toContain(email);
+  });
+
+  it('a second factor enrolled on instance 1 steps up, on instance 2, a session that passed only the password', async () => {
+    const who = uniqueEmail('cluster-mfa');
+    expect((await admin.client.post(`/api/organizations/${org}/users`, { email: who, password: USER_PASSWORD })).status).toBe(201);
+    const sso = () => `${onB(ssoPath())}?${redirectQuery(authnRequest(PUBLIC + ssoPath()))}`;
+    const jar = new CookieJar();
+    const first = await browserFetch(jar, sso());
+    const login = await browserFetch(jar, onB(first.headers.get('location') ?? ''));
+    const signedIn = await browserFetch(jar, onB('/login'), {
+      form: { state: hiddenInput(login.text, 'state') ?? '', csrf: hiddenInput(login.text, 'csrf') ?? '', email: who, password: USER_PASSWORD },
+      headers: { origin: PUBLIC },
+    });
+    expect(samlResponseFrom(signedIn).xml).toContain(who);
+    expect((await browserFetch(jar, sso())).status).toBe(200); // B now holds "no second factor" for the user
+    const other = new CookieJar();
+    const form = await browserFetch(other, onA(`/account?org=${org}`));
+    const csrf = hiddenInput(form.text, 'csrf') ?? '';
+    const postA = (path: string, fields: Record<string, string>) =>
+      browserFetch(other, onA(path), { form: { csrf, org, ...fields }, headers: { origin: PUBLIC } });
+    expect((await postA('/account/login', { email: who, password: USER_PASSWORD })).status).toBe(302);
+    const start = await postA('/account/totp/start', {});
+    const code = await totpCode(setupKey(start.text));
+    expect((await postA('/account/totp/confirm', { token: hiddenInput(start.text, 'token') ?? '', code })).status).toBe(200);
+    const stepUp = await browserFetch(jar, sso());
+    expect(stepUp.status).toBe(302);
+    expect(stepUp.headers.get('location')).toMatch(/^\/login\/factor\?state=/);
   });
 
   it('concurrent POST /api/service/users with one email on both instances creates exactly one user', async () => {

@@ -1,6 +1,7 @@
 // The self-service /account page over HTTP (docs/api.md, Second factors, step-up and /account): its own
 // sign-in, recent sign-ins, the password change, removing a factor (password or a recent second factor),
-// CSRF and Origin refusals, French by Accept-Language; and a user with a second factor is never one API
+// CSRF and Origin refusals, French by Accept-Language, new recovery codes (the re-authentication the page
+// asks for, old codes refused, new ones single use); and a user with a second factor is never one API
 // key's alone (docs/api.md, Service API).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
@@ -8,7 +9,7 @@ import { suiteServer } from '../helpers/suite.ts';
 import { uniqueEmail } from '../helpers/http.ts';
 import { expectStatus } from '../helpers/admin-plane.ts';
 import { CookieJar, USER_PASSWORD, browserFetch, completeSignIn, samlWorld, type SamlWorld } from '../helpers/saml.ts';
-import { post, setupKey, stepFields, totpCode } from '../helpers/mfa.ts';
+import { post, recoveryCodes, setupKey, stepFields, totpCode } from '../helpers/mfa.ts';
 import { extraKey, provisionUser, serviceWorld, expectError as expectServiceError } from '../helpers/service-api.ts';
 
 describe.each(databases())('/account on $name', (factory) => {
@@ -104,6 +105,63 @@ describe.each(databases())('/account on $name', (factory) => {
       `/api/organizations/${world.org}/users?email=${email}`,
     );
     expect(user.body.users[0]?.mfa).toMatchObject({ totp: false, recovery_codes_left: 0 });
+  });
+
+  it('new recovery codes: only after a recent second factor or the password; the old ones stop working, each new one works once', async () => {
+    const email = await addUser();
+    const before = await signedIn(email); // the password alone, from before the factor existed
+    const { jar, csrf } = await signedIn(email);
+    const start = await post(jar, srv.url, '/account/totp/start', { csrf, org: world.org });
+    const secret = setupKey(start.text);
+    const enrolled = await post(jar, srv.url, '/account/totp/confirm', {
+      csrf,
+      org: world.org,
+      token: stepFields(start.text).token,
+      code: await totpCode(secret),
+    });
+    const first = recoveryCodes(enrolled.text);
+    expect(first).toHaveLength(10);
+    const regenerate = (from: { jar: CookieJar; csrf: string }, password?: string) =>
+      post(from.jar, srv.url, '/account/recovery', { csrf: from.csrf, org: world.org, ...(password === undefined ? {} : { password }) });
+    // The session that just passed the factor needs nothing more.
+    const second = recoveryCodes((await regenerate({ jar, csrf })).text);
+    expect(second).toHaveLength(10);
+    // A password-only session must type the password, and the right one.
+    for (const password of [undefined, 'not the password']) {
+      const refused = await regenerate(before, password);
+      expect(refused.status).toBe(401);
+      expect(refused.text).toContain('aria-invalid="true"');
+      expect(recoveryCodes(refused.text)).toEqual([]);
+    }
+    const made = await regenerate(before, USER_PASSWORD);
+    expect(made.status).toBe(200);
+    const codes = recoveryCodes(made.text);
+    expect(codes).toHaveLength(10);
+    expect(new Set([...first, ...second, ...codes]).size).toBe(30);
+    expect((await browserFetch(jar, `${srv.url}/account?org=${world.org}`)).text).toContain('<p id="recovery-left">10 unused recovery codes.</p>');
+
+    // One /account sign-in: both earlier sets are refused at its second step, a new code passes; it passes only once.
+    const signInWith = async () => {
+      const other = new CookieJar();
+      const form = await browserFetch(other, `${srv.url}/account?org=${world.org}`);
+      const login = await post(other, srv.url, '/account/login', { csrf: stepFields(form.text).csrf, org: world.org, email, password: USER_PASSWORD });
+      expect(login.text).toContain('name="method" value="recovery"');
+      return { other, page: login };
+    };
+    const { other, page } = await signInWith();
+    let step = page;
+    for (const old of [first[0] ?? '', second[0] ?? '']) {
+      step = await post(other, srv.url, '/login/factor', { ...stepFields(step.text), method: 'recovery', code: old });
+      expect(step.status).toBe(401);
+    }
+    const used = await post(other, srv.url, '/login/factor', { ...stepFields(step.text), method: 'recovery', code: codes[0] ?? '' });
+    expect(used.status).toBe(302);
+    expect(used.headers.get('location')).toBe(`/account?org=${world.org}`);
+    expect((await browserFetch(other, `${srv.url}/account?org=${world.org}`)).text).toContain('<p id="recovery-left">9 unused recovery codes.</p>');
+    const again = await signInWith();
+    expect((await post(again.other, srv.url, '/login/factor', { ...stepFields(again.page.text), method: 'recovery', code: codes[0] ?? '' })).status).toBe(401);
+    const logs = srv.logs.join('');
+    for (const c of [...first, ...second, ...codes]) expect(logs).not.toContain(c);
   });
 
   it('a user with a second factor is never one API key’s alone: its email cannot be changed by the key', async () => {

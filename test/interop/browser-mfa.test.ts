@@ -1,10 +1,14 @@
 // Second factors in a real headless Chromium: TOTP enrollment forced by policy (the code computed from
 // the secret the page shows), and a passkey registered on /account then used to sign in, with
 // Chromium's virtual authenticator (CDP WebAuthn.addVirtualAuthenticator). The browser library is
-// Tessera's own copy, loaded under the page's nonce CSP: any CSP refusal fails the test.
+// Tessera's own copy, loaded under the page's nonce CSP: any CSP refusal fails the test. Each page on
+// the way (enrollment, recovery codes, the factor page with a code and with a passkey, /account) is
+// checked with axe-core under the organization's brand and saved to docs/screenshots/.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { SCREENSHOTS, expectAccessible, hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { deferredCleanups } from '../helpers/suite.ts';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -27,6 +31,9 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
     srv = await startTestServer(sqlite, { PUBLIC_URL: 'http://localhost:0' });
     defer(() => srv.stop());
     world = await samlWorld(srv.deps.config.publicUrl);
+    const brand = { display_name: 'Acme Corp', primary_color: '#ffd43b', support_url: 'https://help.acme.example/' };
+    expect((await world.admin.client.patch(`/api/organizations/${world.org}`, brand)).status).toBe(200);
+    mkdirSync(SCREENSHOTS, { recursive: true });
     browser = await launchChromium();
     defer(() => browser.close());
   }, 60_000);
@@ -39,7 +46,9 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
 
   /** A page whose CSP refusals are collected, and whose posts to the SP's ACS are captured (the ACS is not running). */
   const openPage = async (): Promise<{ page: Page; refusals: string[]; acs: () => Promise<string> }> => {
-    const page = await browser.newPage();
+    // A context of its own (axe-core needs one), closed with the page.
+    const page = await (await browser.newContext()).newPage();
+    page.on('close', () => void page.context().close());
     const refusals: string[] = [];
     page.on('console', (m) => {
       if (/Content Security Policy|Refused to/.test(m.text())) refusals.push(m.text());
@@ -52,6 +61,13 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
       await route.fulfill({ status: 200, contentType: 'text/plain', body: 'ACS reached' });
     });
     return { page, refusals, acs: () => posted };
+  };
+
+  /** The page passes axe and is saved as docs/screenshots/<name>.png (the whole page). */
+  const shoot = async (page: Page, name: string) => {
+    await expectAccessible(page, name);
+    expect(await page.textContent('header.brand')).toContain('Acme Corp');
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   };
 
   const signInWithPassword = async (page: Page, email: string) => {
@@ -71,12 +87,20 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
       const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/ /g, '');
       expect(secret).toMatch(/^[A-Z2-7]{32}$/);
       expect(await page.locator('#totp-uri').getAttribute('href')).toMatch(/^otpauth:\/\/totp\//);
+      await shoot(page, 'mfa-enroll');
       await page.fill('#totp', await totpCode(secret));
       await page.click('button[type=submit]');
       expect(await page.locator('#recovery-codes li').count()).toBe(10);
+      await shoot(page, 'mfa-recovery-codes');
       await page.click('button[type=submit]');
       expect(await acs()).toContain(`<saml:AuthnContextClassRef>${MFA}</saml:AuthnContextClassRef>`);
       expect(refusals).toEqual([]);
+      await page.waitForURL((u) => u.href.startsWith(SP_ACS)); // the auto-POST has landed
+      // The next sign-in asks for a code from the app.
+      await page.context().clearCookies();
+      await signInWithPassword(page, email);
+      await page.locator('#totp').waitFor();
+      await shoot(page, 'mfa-factor-totp');
       await page.close();
     } finally {
       await world.admin.client.patch(`/api/organizations/${world.org}`, { mfa_policy: 'optional' });
@@ -101,6 +125,8 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
     await page.click('#webauthn-start');
     await page.locator('#recovery-codes').waitFor();
     expect(await page.locator('#recovery-codes li').count()).toBe(10);
+    await page.goto(`${srv.deps.config.publicUrl}/account?org=${world.org}`);
+    await shoot(page, 'account');
     const users = await world.admin.client.get<{ users: { email: string; mfa: { webauthn: number } }[] }>(
       `/api/organizations/${world.org}/users?email=${email}`,
     );
@@ -110,6 +136,7 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
     await page.context().clearCookies();
     await signInWithPassword(page, email);
     await page.locator('#webauthn-start').waitFor({ state: 'visible' });
+    await shoot(page, 'mfa-factor-passkey');
     await page.click('#webauthn-start');
     expect(await acs()).toContain(`<saml:AuthnContextClassRef>${MFA}</saml:AuthnContextClassRef>`);
     expect(refusals).toEqual([]);

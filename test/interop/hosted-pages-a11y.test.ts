@@ -2,13 +2,12 @@
 // failure), forgot password, "check your email", set password (fresh and after a failure), password
 // saved and an error page, all under an organization's brand with a light primary colour, in English and
 // in French. No serious or critical violation; the fields are reachable by keyboard. One screenshot per
-// page goes to docs/screenshots/.
+// page goes to docs/screenshots/ (the second-factor and /account pages: browser-mfa.test.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
-import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import type { Browser } from 'playwright-core';
+import { SCREENSHOTS as screenshots, expectAccessible, hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { deferredCleanups } from '../helpers/suite.ts';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -17,17 +16,6 @@ import { authnRequest, redirectQuery } from '../helpers/saml-attacks.ts';
 import { passwordLinkIn, startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
 
 const sqlite = databases()[0];
-const screenshots = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
-
-async function expectAccessible(page: Page, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    name,
-  ).toEqual([]);
-  expect(results.passes.length, name).toBeGreaterThan(5);
-}
 
 describe.runIf(hasChromium && sqlite)('Hosted pages are accessible (axe-core in Chromium)', () => {
   let srv: TestServer;

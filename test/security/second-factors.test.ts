@@ -209,6 +209,27 @@ describe.each(databases())('second factors on $name', (factory) => {
     expectNoResponse(replay);
   });
 
+  it('a factor added while a password-only session lives steps that session up on its next SSO; after an admin reset it no longer does', async () => {
+    const user = await addUser();
+    const { jar, page } = await passwordStep(user.email);
+    expect(classRef(page)).toBe(PPT_CLASS);
+    // The answer "no second factor" is now cached for this user (mfa/presence.ts); an SSO reuses it.
+    expect(classRef(await browserFetch(jar, init()))).toBe(PPT_CLASS);
+    const other = new CookieJar();
+    const form = await browserFetch(other, `${srv.url}/account?org=${world.org}`);
+    const csrf = stepFields(form.text).csrf;
+    expect((await post(other, srv.url, '/account/login', { csrf, org: world.org, email: user.email, password: USER_PASSWORD })).status).toBe(302);
+    const start = await post(other, srv.url, '/account/totp/start', { csrf, org: world.org });
+    const code = await totpCode(setupKey(start.text));
+    expect((await post(other, srv.url, '/account/totp/confirm', { csrf, org: world.org, token: stepFields(start.text).token, code })).status).toBe(200);
+    const stepUp = await browserFetch(jar, init());
+    expect(stepUp.status).toBe(302);
+    expect(stepUp.headers.get('location')).toMatch(/^\/login\/factor\?state=/);
+    expectNoResponse(stepUp);
+    expect((await world.admin.client.delete(`/api/organizations/${world.org}/users/${user.id}/mfa`)).status).toBe(204);
+    expect(classRef(await browserFetch(jar, init()))).toBe(PPT_CLASS);
+  });
+
   it("an admin resets a user's factors (204); another organization's admin gets 404", async () => {
     const user = await addUser();
     await enrollTotp(user.email);

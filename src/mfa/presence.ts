@@ -1,0 +1,58 @@
+// Whether a user has a second factor (TOTP or a WebAuthn credential), cached per instance. SSO with a
+// session that passed only the password asks it every time (mfa/policy.ts: a user who has a factor is
+// stepped up), and the answer changes only when a factor is enrolled or removed. Every such change
+// publishes `factors:<user id>` on the invalidation bus (factorsChanged below), so this instance, and
+// every other one (Redis pub/sub, or the primary's relay between workers), drops the entry at once.
+// Like the SAML directory: a cached entry is trusted only after the bus's barrier (sync), a load that
+// overlapped an invalidation is not kept, and the TTL is only a backstop.
+import { LRUCache } from 'lru-cache';
+import type { Database } from '../db/client.ts';
+import { sql } from '../db/client.ts';
+import type { InvalidationBus } from '../db/invalidation.ts';
+import { count, runRead } from '../db/statements.ts';
+
+const TTL_MS = 5 * 60_000;
+const MAX_ENTRIES = 50_000;
+
+export class FactorPresence {
+  private readonly byUser = new LRUCache<string, boolean>({ max: MAX_ENTRIES, ttl: TTL_MS });
+
+  constructor(
+    private readonly database: Database,
+    private readonly bus: InvalidationBus,
+  ) {
+    bus.onInvalidate((m) => {
+      if (m.kind === 'all') this.byUser.clear();
+      else if (m.kind === 'factors') this.byUser.delete(m.id);
+    });
+  }
+
+  /** True when the user has TOTP or a WebAuthn credential (recovery codes only stand in for one). */
+  async has(userId: string): Promise<boolean> {
+    const trusted = await this.bus.sync();
+    const hit = trusted ? this.byUser.get(userId) : undefined;
+    if (hit !== undefined) return hit;
+    const mark = this.bus.mark();
+    const found = await this.read(userId);
+    if (trusted && this.bus.unchangedSince(mark)) this.byUser.set(userId, found);
+    return found;
+  }
+
+  /** One read (on SQLite, the direct connection). */
+  private async read(userId: string): Promise<boolean> {
+    const [row] = await runRead(
+      this.database.prisma,
+      this.database.direct,
+      sql`SELECT (SELECT COUNT(*) FROM "totp_factors" WHERE "user_id" = ${userId}) + (SELECT COUNT(*) FROM "webauthn_credentials" WHERE "user_id" = ${userId}) AS "n"`,
+    );
+    return row !== undefined && count(row, 'n') > 0;
+  }
+}
+
+/**
+ * Every instance forgets what it knew of the user's factors. Called after the change is committed:
+ * enrollment (TOTP, passkey), removal on /account and the admin's reset.
+ */
+export function factorsChanged(bus: InvalidationBus, userId: string): Promise<void> {
+  return bus.publish({ kind: 'factors', id: userId });
+}

@@ -1,0 +1,73 @@
+// The end of a hosted sign-in for a pending SAML request, once the user reached a level: after the
+// password (saml/login-page.ts, level 1) or after a second factor (mfa/sign-in.ts, level 2). One place
+// decides what comes next (mfa/policy.ts nextStep), spends the request, and answers the SP: the
+// Response at the level reached, or NoAuthnContext to the verified ACS. Nothing is sent to an SP, and
+// no session is made, before the step the policy or the request asks for has passed.
+import type { Deps } from '../deps.ts';
+import type { AppContext } from '../http/context.ts';
+import { recordSignIn, requestFacts } from '../audit/sign-ins.ts';
+import { nextStep } from '../mfa/policy.ts';
+import { parseStoredContext, type Level } from './authn-context.ts';
+import { issueErrorResponse, issueResponse, replyToPending } from './issue.ts';
+import { STATUS } from './response.ts';
+import type { SamlRuntime } from './runtime.ts';
+import { consumePending, type LiveSession } from './session.ts';
+import { NO_AUTHN_CONTEXT } from './step-up.ts';
+
+export interface PendingSignIn {
+  pending: { id: string; serviceId: string; requestId: string | null; acsUrl: string | null; relayState: string | null; requestedAuthnContext: string | null };
+  user: { id: string; email: string };
+  /** 1: the password passed; 2: a second factor passed too. */
+  have: Level;
+  /** The session to answer with, asked for only once the request is spent and a Response is due. */
+  session: () => Promise<LiveSession | null>;
+  /** Level 1 only: the second factor (or its enrollment) the policy or the request asks for. */
+  secondFactor?: (kind: 'factor' | 'enroll') => Promise<void>;
+  /** The caller's pages: the request can no longer be answered; an IdP-initiated sign-in can never meet the policy. */
+  pages: { expired: () => void; unavailable: () => void };
+}
+
+export async function finishPendingSignIn(deps: Deps, saml: SamlRuntime, ctx: AppContext, f: PendingSignIn): Promise<void> {
+  const { pending, user, pages } = f;
+  const target = await saml.directory.byId(pending.serviceId);
+  // An IdP-initiated sign-in (no request ID) resumes only while the service still allows it, and a
+  // request's ACS only while it is still registered.
+  const reply = target ? replyToPending(pending, target) : null;
+  if (!target || !reply || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
+    pages.expired();
+    return;
+  }
+  const requested = parseStoredContext(pending.requestedAuthnContext);
+  const step = await nextStep(saml.factors, { org: target.org, requireMfa: target.settings.requireMfa, requested, have: f.have, userId: user.id });
+  if ((step.kind === 'factor' || step.kind === 'enroll') && f.secondFactor) {
+    await f.secondFactor(step.kind);
+    return;
+  }
+  if (!(await consumePending(deps.db, pending.id))) {
+    pages.expired();
+    return;
+  }
+  if (step.kind !== 'issue') {
+    await recordSignIn(deps.db, {
+      ...requestFacts(ctx),
+      organizationId: target.org.id,
+      flow: 'login',
+      outcome: 'refused',
+      reason: 'no_authn_context',
+      userId: user.id,
+      email: user.email,
+      serviceId: target.service.id,
+      binding: null,
+      authnContext: null,
+    });
+    if (pending.requestId === null) pages.unavailable();
+    else issueErrorResponse(ctx, target, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, reply);
+    return;
+  }
+  const session = await f.session();
+  if (!session) {
+    pages.expired();
+    return;
+  }
+  await issueResponse(saml, ctx, target, session, reply, { flow: 'login', binding: null }, step.level);
+}
