@@ -342,8 +342,8 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     }
     await check('audit log', 'audit');
     noFindings('webhooks (rotated, delivered)', 'audit log');
-    // From 900 px, where table cells keep whole words (styles.css), the widest tables still fit.
-    await page.setViewportSize({ width: 900, height: 800 });
+    // From 1200 px, where table cells keep whole words (styles.css), the widest tables still fit.
+    await page.setViewportSize({ width: 1200, height: 800 });
     for (const path of [`/orgs/${org}/audit`, `/orgs/${org}/sign-ins`, `/orgs/${org}/users`, `/orgs/${org}/members`]) {
       await go(path);
       await page.locator('tbody tr').first().waitFor();

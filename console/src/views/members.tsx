@@ -46,8 +46,8 @@ function MemberRow({ base, member, reload }: { base: string; member: Member; rel
   };
   return (
     <tr>
-      <td data-label="Email">
-        <span class="wrap">{member.email}</span>
+      <td data-label="Email" class="wrap">
+        {member.email}
       </td>
       <td data-label="Role">
         <select

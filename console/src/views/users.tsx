@@ -117,8 +117,8 @@ function UserRow({ base, user, reload, onLink }: RowProps) {
   return (
     <>
       <tr data-user={user.email}>
-        <td data-label="Email">
-          <span class="wrap">{user.email}</span>
+        <td data-label="Email" class="wrap">
+          {user.email}
         </td>
         <td data-label="Status">
           <span class={`badge ${user.disabled ? 'inactive' : 'active'}`}>{user.disabled ? 'disabled' : 'active'}</span>
