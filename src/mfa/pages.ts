@@ -19,8 +19,14 @@ export function safeBack(value: string | undefined): string | undefined {
   return value !== undefined && BACK.test(value) ? value : undefined;
 }
 
+/** The organization of a way back to /account: its handlers find the session by the form's `org`. */
+const ACCOUNT_BACK = /^\/account\?org=([a-z0-9-]{1,64})$/;
+
 function hidden(f: StepForm, extra: Record<string, string> = {}): string {
-  const all = { token: f.token, csrf: f.csrf, ...(f.back ? { back: f.back } : {}), ...extra };
+  // An /account form (TOTP enrollment, shown again after a wrong code) carries `org` as every other
+  // /account form does; without it, the confirmation found no organization and answered 404.
+  const org = ACCOUNT_BACK.exec(f.back ?? '')?.[1];
+  const all = { token: f.token, csrf: f.csrf, ...(f.back ? { back: f.back } : {}), ...(org ? { org } : {}), ...extra };
   return Object.entries(all)
     .map(([k, v]) => `<input type="hidden" name="${e(k)}" value="${e(v)}">`)
     .join('');

@@ -104,8 +104,12 @@ function SignInRow({ s }: { s: SignIn }) {
       <td data-label="Outcome">
         <span class={`badge ${s.outcome === 'success' ? 'active' : 'pending'}`}>{s.outcome}</span> {s.reason ? <code>{s.reason}</code> : null}
       </td>
-      <td data-label="User">{s.email ?? s.user_id ?? '—'}</td>
-      <td data-label="Service">{s.service ?? s.service_id ?? '—'}</td>
+      <td data-label="User" class="wrap">
+        {s.email ?? s.user_id ?? '—'}
+      </td>
+      <td data-label="Service" class="wrap">
+        {s.service ?? s.service_id ?? '—'}
+      </td>
       <td data-label="How">
         {s.flow}
         {s.binding ? <span class="muted"> · {s.binding}</span> : null}
@@ -249,7 +253,8 @@ export function AuditView({ org }: { org: string }) {
                   <code>{ev.action}</code>
                 </td>
                 <td data-label="Actor">
-                  {ev.actor.email ?? <code class="wrap">{ev.actor.id}</code>} <span class="muted">({ev.actor.type})</span>
+                  {ev.actor.email ? <span class="wrap">{ev.actor.email}</span> : <code class="wrap">{ev.actor.id}</code>}{' '}
+                  <span class="muted">({ev.actor.type})</span>
                 </td>
                 <td data-label="Target">
                   {ev.target.type} <code class="wrap">{ev.target.id}</code>

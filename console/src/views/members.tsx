@@ -46,7 +46,9 @@ function MemberRow({ base, member, reload }: { base: string; member: Member; rel
   };
   return (
     <tr>
-      <td data-label="Email">{member.email}</td>
+      <td data-label="Email" class="wrap">
+        {member.email}
+      </td>
       <td data-label="Role">
         <select
           aria-label={`Role of ${member.email}`}

@@ -117,3 +117,20 @@ export function ResetMfa({ path, email, onDone }: { path: string; email: string;
     />
   );
 }
+
+/** DELETE …/users/:id after confirmation. */
+export function DeleteUser({ path, email, onDone }: { path: string; email: string; onDone: () => void }) {
+  return (
+    <ConfirmButton
+      danger
+      label={`Delete ${email}`}
+      title={`Delete ${email}?`}
+      message="They can no longer sign in to any service of this organization."
+      confirmLabel="Delete"
+      onConfirm={async () => {
+        await api('DELETE', path);
+        onDone();
+      }}
+    />
+  );
+}

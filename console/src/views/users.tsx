@@ -4,8 +4,8 @@
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api.ts';
 import type { DirectoryUser } from '../types.ts';
-import { ConfirmButton, CopyValue, Empty, Field, FormError, LoadState, Submit, Title, formatDate, useLoad, useSubmit } from '../ui.tsx';
-import { EditProfile, ProfileFields, ResetMfa, hasMfa, mfaText, parseAttributes, parseGroups } from './user-profile.tsx';
+import { CopyValue, Empty, Field, FormError, LoadState, Submit, Title, formatDate, useLoad, useSubmit } from '../ui.tsx';
+import { DeleteUser, EditProfile, ProfileFields, ResetMfa, hasMfa, mfaText, parseAttributes, parseGroups } from './user-profile.tsx';
 
 export function UsersView({ org }: { org: string }) {
   const base = `/api/organizations/${enc(org)}/users`;
@@ -117,7 +117,9 @@ function UserRow({ base, user, reload, onLink }: RowProps) {
   return (
     <>
       <tr data-user={user.email}>
-        <td data-label="Email">{user.email}</td>
+        <td data-label="Email" class="wrap">
+          {user.email}
+        </td>
         <td data-label="Status">
           <span class={`badge ${user.disabled ? 'inactive' : 'active'}`}>{user.disabled ? 'disabled' : 'active'}</span>
           {user.has_password ? null : <span class="muted"> no password yet</span>}
@@ -145,17 +147,7 @@ function UserRow({ base, user, reload, onLink }: RowProps) {
             {user.disabled ? 'Enable' : 'Disable'}
           </button>
           {hasMfa(user.mfa) ? <ResetMfa path={path} email={user.email} onDone={reload} /> : null}
-          <ConfirmButton
-            danger
-            label={`Delete ${user.email}`}
-            title={`Delete ${user.email}?`}
-            message="They can no longer sign in to any service of this organization."
-            confirmLabel="Delete"
-            onConfirm={async () => {
-              await api('DELETE', path);
-              reload();
-            }}
-          />
+          <DeleteUser path={path} email={user.email} onDone={reload} />
           {error ? (
             <p class="field-error" role="alert">
               {error.message}

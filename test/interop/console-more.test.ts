@@ -1,0 +1,354 @@
+// More of the admin console in headless Chromium, through its UI only (the SP side excepted): a service
+// configured from SP metadata at a URL, a directory user's second factor (enrolled on the hosted
+// /account page) reset after confirmation, a refused SSO found in the sign-in activity by its reason
+// and reference, paging through sign-ins, and a webhook's secret rotated (both secrets verified by
+// `standardwebhooks`), the webhook disabled and deleted. axe-core on every view and dialog visited; the
+// README's screenshots of the main views are taken here (docs/screenshots/console-*.png).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { generateServiceProviderMetadata } from '@node-saml/node-saml';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { axeFindings, expectNoTokenExposed } from '../helpers/console-browser.ts';
+import { deferredCleanups } from '../helpers/suite.ts';
+import { databases } from '../helpers/databases.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startDemoSp, type DemoSp } from '../../scripts/demo-sp.ts';
+import { uniqueEmail } from '../helpers/http.ts';
+import { uniqueSlug } from '../helpers/fixtures.ts';
+import { nodeSamlSp, type SpEnd } from '../helpers/node-saml.ts';
+import { totpCode } from '../helpers/mfa.ts';
+import { Receiver } from '../helpers/webhook-receiver.ts';
+
+const sqlite = databases()[0];
+const screenshots = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+const ADMIN_PASSWORD = 'console admin password 2';
+const USER_PASSWORD = 'console user password 2';
+const PORTAL_ENTITY = 'https://portal.example.test/sp';
+// One page of the sign-in activity is 50 rows (console/src/views/activity.tsx).
+const PAGE = 50;
+
+/** An SP that publishes its metadata over http, as a metadata URL; `fail` makes it answer 404. */
+async function metadataHost(): Promise<{ url: string; acs: string; fail: boolean; close: () => Promise<void> }> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  const host = {
+    url: `${origin}/sp-metadata.xml`,
+    acs: `${origin}/acs`,
+    fail: false,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+  server.on('request', (req, res) => {
+    if (host.fail || req.url !== '/sp-metadata.xml') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' });
+    res.end(generateServiceProviderMetadata({ issuer: PORTAL_ENTITY, callbackUrl: host.acs, wantAssertionsSigned: true }));
+  });
+  return host;
+}
+
+describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA reset, metadata URL, refusals, paging, webhooks', () => {
+  let srv: TestServer;
+  let sp: DemoSp;
+  let meta: Awaited<ReturnType<typeof metadataHost>>;
+  let receiver: Receiver;
+  let browser: Browser;
+  let admin: BrowserContext;
+  let page: Page;
+  let base: string;
+  let portal: SpEnd;
+  const findings: Record<string, string[]> = {};
+  const defer = deferredCleanups();
+  const org = uniqueSlug('cm');
+  const userEmail = uniqueEmail('console-mfa');
+  const adminEmail = uniqueEmail('console-admin2');
+
+  /** axe and the token check on the view as it is now; `shot` also saves it as docs/screenshots/console-<shot>.png. */
+  async function check(name: string, shot?: string, fullPage = false): Promise<void> {
+    await page.locator('h1').first().waitFor();
+    findings[name] = await axeFindings(page);
+    await expectNoTokenExposed(page);
+    if (!shot) return;
+    // Without the focus ring of the heading that a navigation focuses.
+    await page.evaluate(() => {
+      if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    });
+    await page.screenshot({ path: join(screenshots, `console-${shot}.png`), fullPage });
+  }
+
+  async function go(path: string): Promise<void> {
+    await page.goto(`${base}/console${path}`);
+    await page.locator('h1').first().waitFor();
+  }
+
+  /** A confirmation dialog: axe on it once, Cancel leaves things as they were, then `confirm`. */
+  async function confirmAfterCancel(open: string, confirm: string, name?: string): Promise<void> {
+    await page.click(open);
+    await page.locator('dialog[open]').waitFor();
+    // The dialogs are one component (ConfirmButton): axe checks it once.
+    if (name) findings[name] = await axeFindings(page);
+    await page.click('dialog[open] >> button:text-is("Cancel")');
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+    await page.click(open);
+    await page.click(`dialog[open] >> button:text-is("${confirm}")`);
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  }
+
+  const noFindings = (...names: string[]) => {
+    expect(Object.fromEntries(names.map((n) => [n, findings[n]]))).toEqual(Object.fromEntries(names.map((n) => [n, []])));
+  };
+
+  beforeAll(async () => {
+    if (!sqlite) return;
+    // 127.0.0.1: a secure context for Chromium, so the Secure cookies work over http. Webhooks and the
+    // metadata URL may use http and loopback here only, so that servers in this process can answer them.
+    srv = await startTestServer(sqlite, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true', TESSERA_OUTBOUND_ALLOW_PRIVATE: 'true' });
+    defer(() => srv.stop());
+    base = srv.deps.config.publicUrl;
+    receiver = await Receiver.start();
+    defer(() => receiver.close());
+    meta = await metadataHost();
+    defer(() => meta.close());
+    sp = await startDemoSp('localhost');
+    defer(() => sp.close());
+    browser = await launchChromium();
+    defer(() => browser.close());
+    admin = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await admin.newPage();
+    page.setDefaultTimeout(15_000);
+  }, 60_000);
+
+  it('sets up an organization with two services: one from pasted SP metadata, one from a metadata URL', async () => {
+    await go('');
+    await page.click('text=Create an admin account');
+    await page.fill('#name', 'Grace Admin');
+    await page.fill('#email', adminEmail);
+    await page.fill('#password', ADMIN_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('h1:text("Organizations")');
+    await page.fill('#org-name', 'Example Corp');
+    await page.fill('#org-slug', org);
+    await page.click('text=Create organization');
+    await page.waitForURL(`${base}/console/orgs/${org}/services`);
+    for (const [name, slug] of [
+      ['Web App', 'web-app'],
+      ['Customer Portal', 'portal'],
+    ] as const) {
+      await go(`/orgs/${org}/services`);
+      await page.fill('#service-name', name);
+      await page.fill('#service-slug', slug);
+      await page.click('button:text("Create service")');
+      await page.waitForURL(`${base}/console/orgs/${org}/services/${slug}`);
+    }
+    await go(`/orgs/${org}/services/web-app/saml`);
+    await page.fill('#sp-metadata', sp.metadata());
+    await page.click('text=Import and enable SAML');
+    await page.locator('#idp-certificate').waitFor();
+    sp.configure({
+      ssoUrl: await page.inputValue('#idp-sso-url'),
+      entityId: await page.inputValue('#idp-entity-id'),
+      certPem: await page.inputValue('#idp-certificate'),
+    });
+
+    // The portal publishes its metadata at a URL; a URL that answers 404 is refused beside its field.
+    await go(`/orgs/${org}/services/portal/saml`);
+    await page.locator('.notice:text("SAML is off")').waitFor();
+    meta.fail = true;
+    await page.fill('#saml-metadata-url', meta.url);
+    await page.fill('#saml-metadata-hours', '12');
+    await page.click('button:text("Fetch and save")');
+    await expect.poll(() => page.locator('#saml-metadata-url-error').textContent()).toContain('404');
+    expect(await page.getAttribute('#saml-metadata-url', 'aria-invalid')).toBe('true');
+    meta.fail = false;
+    await page.click('button:text("Fetch and save")');
+    await page.locator('#idp-certificate').waitFor();
+    expect(await page.inputValue('#saml-entity-id')).toBe(PORTAL_ENTITY);
+    expect(await page.inputValue('#saml-acs-url')).toBe(meta.acs);
+    expect(await page.inputValue('#saml-metadata-url')).toBe(meta.url);
+    expect(await page.inputValue('#saml-metadata-hours')).toBe('12');
+    expect(await page.locator('text=/Fetched .* · next refresh/').count()).toBe(1);
+    portal = {
+      entity: PORTAL_ENTITY,
+      acs: meta.acs,
+      sso: await page.inputValue('#idp-sso-url'),
+      slo: '',
+      idpEntity: await page.inputValue('#idp-entity-id'),
+      idpCert: await page.inputValue('#idp-certificate'),
+    };
+    await check('SAML: from a metadata URL', 'saml', true);
+
+    await go('');
+    await page.locator(`a:text("Example Corp")`).waitFor();
+    await check('organizations', 'organizations');
+    await go(`/orgs/${org}/services`);
+    await page.locator('text=Customer Portal').waitFor();
+    await check('services', 'services');
+    noFindings('SAML: from a metadata URL', 'organizations', 'services');
+  }, 90_000);
+
+  it("resets a directory user's second factor, enrolled on /account, after confirmation", async () => {
+    await go(`/orgs/${org}/users`);
+    await page.fill('#user-email', userEmail);
+    await page.fill('#user-password', USER_PASSWORD);
+    await page.click('text=Add user');
+    const mfa = page.locator(`tr[data-user="${userEmail}"] .mfa`);
+    await expect.poll(() => mfa.textContent()).toBe('none');
+    expect(await page.locator(`text=Reset MFA of ${userEmail}`).count()).toBe(0);
+
+    // The user enrolls an authenticator app on the hosted account page, in a browser of their own.
+    const user = await browser.newContext();
+    const userPage = await user.newPage();
+    await userPage.goto(`${base}/account?org=${org}`);
+    await userPage.fill('#email', userEmail);
+    await userPage.fill('#password', USER_PASSWORD);
+    await userPage.click('button[type=submit]');
+    await userPage.click('form[action="/account/totp/start"] button');
+    const secret = ((await userPage.locator('#totp-secret').textContent()) ?? '').replace(/ /g, '');
+    await userPage.fill('#totp', await totpCode(secret));
+    await userPage.click('button[type=submit]');
+    await userPage.locator('#recovery-codes').waitFor();
+    expect(await userPage.locator('#recovery-codes li').count()).toBe(10);
+    await user.close();
+
+    await page.reload();
+    await expect.poll(() => mfa.textContent()).toBe('authenticator app · 10 recovery codes left');
+    await check('directory users (MFA)', 'users', true);
+    await confirmAfterCancel(`text=Reset MFA of ${userEmail}`, 'Reset MFA', 'reset MFA dialog');
+    await expect.poll(() => mfa.textContent()).toBe('none');
+    expect(await page.locator(`text=Reset MFA of ${userEmail}`).count()).toBe(0);
+
+    // With no factor left and the policy optional, the user signs in with the password alone.
+    const again = await browser.newContext();
+    const againPage = await again.newPage();
+    await againPage.goto(sp.url);
+    await againPage.click('#signin');
+    await againPage.fill('#email', userEmail);
+    await againPage.fill('#password', USER_PASSWORD);
+    await againPage.click('button[type=submit]');
+    await againPage.waitForURL(`${sp.url}/acs`);
+    expect(await againPage.locator('#nameid').textContent()).toBe(userEmail);
+    await again.close();
+    noFindings('directory users (MFA)', 'reset MFA dialog');
+  }, 60_000);
+
+  it('shows a refused SSO with its reason and the reference on the refusal page; pages through sign-ins', async () => {
+    // The SP side: the portal's SP asks for its Response at an ACS it never registered.
+    const wrongAcs = nodeSamlSp({ ...portal, acs: `${sp.url}/not-registered` });
+    const user = await browser.newContext();
+    const userPage = await user.newPage();
+    await userPage.goto(await wrongAcs.getAuthorizeUrlAsync('', undefined, {}));
+    const details = (await userPage.locator('.details').textContent({ timeout: 10_000 })) ?? '';
+    expect(details).toContain('acs_mismatch');
+    const reference = /Reference: (\S+)/.exec(details)?.[1] ?? '';
+    expect(reference).not.toBe('');
+    await user.close();
+
+    await go(`/orgs/${org}/sign-ins`);
+    const refused = page.locator('tr[data-outcome="refused"]', { hasText: 'acs_mismatch' });
+    await refused.waitFor();
+    expect(await refused.textContent()).toContain(reference);
+    expect(await refused.textContent()).toContain('portal');
+    expect(await page.locator('tr[data-outcome="success"]', { hasText: userEmail }).count()).toBeGreaterThan(0);
+    const before = Number(/^(\d+) sign-ins/.exec((await page.locator('caption').textContent()) ?? '')?.[1]);
+    expect(before).toBeLessThan(PAGE);
+    await check('sign-in activity (refused)', 'sign-ins');
+    // Found again by its reference, as support would with the id the user read out.
+    await page.fill('#signin-request', reference);
+    await page.click('text=Apply filters');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    expect(await page.locator('tbody tr[data-outcome="refused"]').textContent()).toContain('acs_mismatch');
+
+    // More than a page: an SP that is no one's sends AuthnRequests to the web app (plain HTTP, the SP side).
+    const stranger = nodeSamlSp({
+      ...portal,
+      entity: 'https://stranger.example.test/sp',
+      acs: `${sp.url}/acs`,
+      sso: portal.sso.replace('/portal/', '/web-app/'),
+    });
+    for (let batch = 0; batch < 6; batch++) {
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const res = await fetch(await stranger.getAuthorizeUrlAsync('', undefined, {}), { redirect: 'manual' });
+          expect(res.status).toBeGreaterThanOrEqual(400);
+        }),
+      );
+    }
+    await page.click('button:text-is("Clear")');
+    const pager = page.locator('nav.pager');
+    const total = before + 60;
+    await expect.poll(() => pager.locator('span').textContent()).toBe(`1–${String(PAGE)} of ${String(total)}`);
+    expect(await page.locator('tbody tr').count()).toBe(PAGE);
+    expect(await pager.locator('button:text("Newer")').isDisabled()).toBe(true);
+    await pager.locator('button:text("Older")').click();
+    await expect.poll(() => pager.locator('span').textContent()).toBe(`${String(PAGE + 1)}–${String(total)} of ${String(total)}`);
+    expect(await page.locator('tbody tr').count()).toBe(total - PAGE);
+    expect(await pager.locator('button:text("Older")').isDisabled()).toBe(true);
+    // The oldest rows are the story's: the user's sign-in, then the portal's refusal.
+    expect(await page.locator('tbody tr').last().getAttribute('data-outcome')).toBe('success');
+    await pager.locator('button:text("Newer")').click();
+    await expect.poll(() => pager.locator('span').textContent()).toBe(`1–${String(PAGE)} of ${String(total)}`);
+    expect(await page.locator('tbody tr', { hasText: 'unknown_issuer' }).count()).toBe(PAGE);
+    noFindings('sign-in activity (refused)');
+  }, 60_000);
+
+  it("rotates a webhook's secret (both verified by standardwebhooks), disables it and deletes it after confirmation", async () => {
+    await go(`/orgs/${org}/webhooks`);
+    await page.fill('#webhook-url', receiver.url);
+    await page.fill('#webhook-description', 'CRM sync');
+    await page.click('text=Add webhook');
+    const first = await page.inputValue('#webhook-secret');
+    expect(first).toMatch(/^whsec_/);
+    await confirmAfterCancel('button:text-is("Rotate secret")', 'Rotate');
+    await expect.poll(() => page.inputValue('#webhook-secret')).not.toBe(first);
+    const second = await page.inputValue('#webhook-secret');
+    expect(second).toMatch(/^whsec_/);
+    expect(await page.locator('.notice').textContent()).toContain('The previous secret keeps signing beside it until');
+    const card = page.locator(`[data-url="${receiver.url}"]`);
+    expect(await card.textContent()).toContain('previous secret valid until');
+    receiver.secrets = [first, second];
+    await card.locator('button:text("Send a test event")').click();
+    const delivery = card.locator('.deliveries li').first();
+    await expect
+      .poll(
+        async () => {
+          await card.locator('button:text("Refresh deliveries")').click();
+          return (await delivery.count()) === 0 ? '' : await delivery.getAttribute('data-status');
+        },
+        { timeout: 15_000, interval: 300 },
+      )
+      .toBe('succeeded');
+    // Signed with both secrets while the old one is still in its grace period.
+    expect(receiver.of('webhook.test').map((h) => h.verifiedBy)).toEqual([[0, 1]]);
+    await check('webhooks (rotated, delivered)', 'webhooks');
+
+    await card.locator('button:text-is("Disable")').click();
+    await expect.poll(() => card.locator('.badge').first().textContent()).toBe('disabled');
+    expect(await card.locator('button:text("Send a test event")').isDisabled()).toBe(true);
+    await confirmAfterCancel('button:text-is("Delete webhook")', 'Delete');
+    await page.locator('.empty').waitFor();
+    expect(await page.locator(`[data-url="${receiver.url}"]`).count()).toBe(0);
+
+    await go(`/orgs/${org}/audit`);
+    for (const action of ['webhook.deleted', 'webhook.updated', 'webhook.secret_rotated', 'user.mfa_reset', 'saml.configured']) {
+      await page.locator(`tr[data-action="${action}"]`).first().waitFor();
+    }
+    await check('audit log', 'audit');
+    noFindings('webhooks (rotated, delivered)', 'audit log');
+    // From 1200 px, where table cells keep whole words (styles.css), the widest tables still fit.
+    await page.setViewportSize({ width: 1200, height: 800 });
+    for (const path of [`/orgs/${org}/audit`, `/orgs/${org}/sign-ins`, `/orgs/${org}/users`, `/orgs/${org}/members`]) {
+      await go(path);
+      await page.locator('tbody tr').first().waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), path).toBe(true);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }, 60_000);
+});
