@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import { SECRET_SHAPES, axeFindings, expectNoTokenExposed } from '../helpers/console-browser.ts';
 import { hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { deferredCleanups } from '../helpers/suite.ts';
 import { databases } from '../helpers/databases.ts';
@@ -24,31 +24,6 @@ const sqlite = databases()[0];
 const artifacts = join(import.meta.dirname, '..', 'artifacts', 'console');
 const ADMIN_PASSWORD = 'console admin password 1';
 const USER_PASSWORD = 'console user password 1';
-// What a leaked credential would look like: a JWT, a refresh token, an API key, the cookie's name.
-// (`\b`: a certificate id, cert_…, is no refresh token.)
-const SECRET_SHAPES = /eyJ[A-Za-z0-9_-]{10,}|\brt_[A-Za-z0-9_-]{16,}|\bsk_(live|test)_|\bwhsec_|tessera_refresh/;
-
-/** Serious and critical axe-core findings (WCAG 2.x A/AA) on the page as it is now. */
-async function axeFindings(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
-
-/** Nothing secret in localStorage, sessionStorage, document.cookie or the address bar. */
-async function expectNoTokenExposed(page: Page): Promise<void> {
-  const exposed = await page.evaluate(() => ({
-    local: Object.keys(localStorage).length,
-    session: Object.keys(sessionStorage).length,
-    cookie: document.cookie,
-    url: location.href,
-  }));
-  expect(exposed.local).toBe(0);
-  expect(exposed.session).toBe(0);
-  expect(exposed.cookie).not.toMatch(SECRET_SHAPES);
-  expect(exposed.url).not.toMatch(SECRET_SHAPES);
-}
 
 async function noHorizontalScroll(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
