@@ -60,6 +60,16 @@ function drain(server: Server, graceMs: number): Promise<void> {
   });
 }
 
+/**
+ * A worker without Redis must share its limits through the primary: counting them in the worker alone
+ * would allow N workers N times the limit, so a worker that cannot reach the primary does not start.
+ */
+function workerLeases(): LeaseClient {
+  const leases = LeaseClient.ofThisProcess();
+  if (!leases) throw new Error('a TESSERA_WORKERS worker without REDIS_URL needs its IPC channel to the primary for rate limits');
+  return leases;
+}
+
 /** The database, with SQLite's per-connection settings applied. */
 async function openConfigured(databaseUrl: string) {
   const database = await openDatabase(databaseUrl);
@@ -122,7 +132,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     database,
     db: database.prisma,
     logger,
-    limits: createRateLimits(redis, logger, config.registerLimit, opts.worker && !redis ? LeaseClient.ofThisProcess() : undefined),
+    limits: createRateLimits(redis, logger, config.registerLimit, opts.worker && !redis ? workerLeases() : undefined),
     apiKeys,
     invalidation,
     redis,

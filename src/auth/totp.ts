@@ -4,14 +4,14 @@
 import type { Db, Tx } from '../db/client.ts';
 import type { Sealer } from '../security/encryption.ts';
 import { acceptOnce, matchingStep, newTotpSecret, openTotpSecret, otpauthUri, sealTotpSecret, stepBelow } from '../mfa/totp.ts';
-import { assertRowNotLocked, recordRowFailure, type LockoutRow } from '../mfa/lockout.ts';
+import { assertRowNotLocked, recordRowFailure, releaseRowAttempt, reserveRowAttempt, type LockoutRow } from '../mfa/lockout.ts';
 
 const ISSUER = 'Tessera admin';
 
 /** The account's lockout row (account_mfa_lockouts). */
 function lockoutRow(db: Db, accountId: string): LockoutRow {
   return {
-    read: () => db.accountMfaLockout.findUnique({ where: { accountId }, select: { lockedUntil: true } }),
+    read: () => db.accountMfaLockout.findUnique({ where: { accountId }, select: { lockedUntil: true, failures: true } }),
     ensure: async (now) => {
       await db.accountMfaLockout.upsert({ where: { accountId }, create: { accountId, failures: 0, windowStart: now }, update: {} });
     },
@@ -25,8 +25,6 @@ function lockoutRow(db: Db, accountId: string): LockoutRow {
 }
 
 export const assertAccountNotLocked = (db: Db, accountId: string) => assertRowNotLocked(lockoutRow(db, accountId));
-export const recordAccountFailure = (db: Db, accountId: string) => recordRowFailure(lockoutRow(db, accountId));
-export const clearAccountFailures = (db: Db, accountId: string) => lockoutRow(db, accountId).clearUnlocked();
 
 /** A new secret waiting for its first code; replaces an earlier unconfirmed one. Not active yet. */
 export async function startEnrollment(db: Db, sealer: Sealer, account: { id: string; email: string }) {
@@ -62,15 +60,16 @@ export async function confirmEnrollment(db: Db, sealer: Sealer, accountId: strin
  * locked; a wrong code counts toward the lockout.
  */
 export async function checkAccountCode(db: Db, sealer: Sealer, accountId: string, code: string): Promise<boolean> {
-  await assertAccountNotLocked(db, accountId);
+  const lockout = lockoutRow(db, accountId);
+  await reserveRowAttempt(lockout);
   const factor = await db.accountTotp.findUnique({ where: { accountId } });
   if (!factor?.enabledAt) return false;
   const ok = await acceptOnce(openTotpSecret(sealer, accountId, factor.secretSealed), code, factor.lastTimeStep, async (step) => {
     const claimed = await db.accountTotp.updateMany({ where: { accountId, enabledAt: { not: null }, ...stepBelow(step) }, data: { lastTimeStep: step } });
     return claimed.count;
   });
-  if (ok) await clearAccountFailures(db, accountId);
-  else await recordAccountFailure(db, accountId);
+  if (ok) await releaseRowAttempt(lockout);
+  else await recordRowFailure(lockout);
   return ok;
 }
 

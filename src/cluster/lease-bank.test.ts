@@ -88,6 +88,17 @@ describe('leased rate limits (cluster/lease-bank.ts, cluster/leased-limiter.ts)'
     stop();
   });
 
+  it('requests that waited for a refused grant are refused with it, not asked again one after another', async () => {
+    const { limiters, messages, stop } = cluster(2, 10);
+    const a = limiters[0] as LeasedLimiter;
+    for (let i = 0; i < 10; i++) expect(await admitted(a, 'key-e')).toBe(true);
+    const before = messages.leases;
+    const burst = await Promise.all(Array.from({ length: 20 }, () => admitted(a, 'key-e')));
+    stop();
+    expect(burst.some(Boolean)).toBe(false);
+    expect(messages.leases - before).toBe(1);
+  });
+
   it('small limits are never leased in chunks', () => {
     expect(chunkFor(10, 2)).toBe(1);
     expect(chunkFor(100, 2)).toBe(12);

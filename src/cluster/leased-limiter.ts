@@ -19,6 +19,8 @@ interface Lease {
   lastUsed: number;
   /** A grant on its way: concurrent requests for the key wait for it instead of asking again. */
   asking: Promise<void> | undefined;
+  /** The last grant was 0 points: the requests that waited for it are refused with it. */
+  refused: boolean;
 }
 
 /** The one IPC conversation of this worker with the bank, shared by every limiter. */
@@ -115,14 +117,15 @@ export class LeasedLimiter {
       if (lease && lease.left > 0 && lease.resetAt > now) return this.spend(lease, now);
       if (lease?.asking) {
         await lease.asking;
+        // The grant everyone waited for was a refusal: all of them are refused, not asked again in turn.
+        if (lease.refused) this.refuse(lease.resetAt);
         continue;
       }
-      lease ??= { left: 0, remaining: 0, resetAt: 0, lastUsed: now, asking: undefined };
+      lease ??= { left: 0, remaining: 0, resetAt: 0, lastUsed: now, asking: undefined, refused: false };
       this.leases.set(key, lease);
       const asked = lease;
-      const answer = { granted: 0 };
       asked.asking = this.client.ask(this.name, key, this.points, this.duration).then((grant) => {
-        answer.granted = grant.granted;
+        asked.refused = grant.granted === 0;
         asked.left = grant.granted;
         asked.remaining = grant.remaining;
         asked.resetAt = grant.resetAt;
@@ -133,10 +136,14 @@ export class LeasedLimiter {
         asked.asking = undefined;
       }
       // Out of points. (Points granted but spent by requests that waited on this grant: ask again.)
-      // rate-limiter-flexible's contract, which Limiter relies on: a refusal rejects with a RateLimiterRes.
-      // eslint-disable-next-line @typescript-eslint/only-throw-error
-      if (answer.granted === 0) throw new RateLimiterRes(0, Math.max(0, asked.resetAt - Date.now()), this.points, false);
+      if (asked.refused) this.refuse(asked.resetAt);
     }
+  }
+
+  /** rate-limiter-flexible's contract, which Limiter relies on: a refusal rejects with a RateLimiterRes. */
+  private refuse(resetAt: number): never {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
+    throw new RateLimiterRes(0, Math.max(0, resetAt - Date.now()), this.points, false);
   }
 
   private spend(lease: Lease, now: number): RateLimiterRes {

@@ -69,8 +69,10 @@ export async function runPrimary(config: Config, count: number, onReady: () => v
     const worker = cluster.fork({ TESSERA_WORKER_ID: String(slot), TESSERA_WORKER_COUNT: String(count) });
     worker.on('message', (message: unknown) => {
       if (!isClusterMessage(message)) return;
-      if (message.tessera === 'lease') worker.send(bank.grant(message));
-      else if (message.tessera === 'lease-return') bank.giveBack(message);
+      // A worker that died after asking has no channel left to answer on (send would throw in the primary).
+      if (message.tessera === 'lease') {
+        if (worker.isConnected()) worker.send(bank.grant(message));
+      } else if (message.tessera === 'lease-return') bank.giveBack(message);
       else if (message.tessera === 'lease-reset') bank.reset(message);
       else relay.handle(worker, message);
       if (message.tessera === 'ready') {

@@ -8,6 +8,7 @@ import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
 import { rateLimited } from '../http/errors.ts';
+import { isRateLimitError } from '../http/rate-limit.ts';
 import { escapeHtml } from '../http/html.ts';
 import { brandOf } from '../http/brand.ts';
 import { t } from '../i18n/index.ts';
@@ -16,7 +17,7 @@ import { currentSession, findPending } from '../saml/session.ts';
 import { findChallenge, type Challenge } from './challenges.ts';
 import { checkCsrf, csrfToken, fields, localeOf, parseObject } from './form.ts';
 import { hasSecondFactor } from './factors.ts';
-import { assertNotLocked, recordFailure } from './lockout.ts';
+import { recordFailure, reserveAttempt } from './lockout.ts';
 import { codesPage, safeBack } from './pages.ts';
 import { regenerateRecoveryCodes, spendRecoveryCode } from './recovery.ts';
 import { beginSecondFactor, expired, finishSecondFactor, render, reshowEnrollment, showFactorPage } from './sign-in.ts';
@@ -45,9 +46,10 @@ async function brandedChallenge(deps: Deps, ctx: AppContext, token: string): Pro
 
 export async function lockedOut(deps: Deps, ctx: AppContext, userId: string): Promise<void> {
   try {
-    await assertNotLocked(deps.db, userId);
+    await reserveAttempt(deps.db, userId);
   } catch (err) {
-    const retry = Number((err as { headers?: Record<string, string> }).headers?.['Retry-After'] ?? 900);
+    if (!isRateLimitError(err)) throw err; // a database failure is a 503, not a lock
+    const retry = Number(err.headers['Retry-After'] ?? 900);
     throw rateLimited(retry, t(localeOf(ctx), 'mfa.locked'));
   }
 }

@@ -19,7 +19,11 @@ import { newId } from '../security/random.ts';
 // 20 MiB of resident memory and a third of a second of module loading, and most deployments sign in
 // with passwords and TOTP only.
 let simpleWebAuthn: Promise<typeof import('@simplewebauthn/server')> | undefined;
-const webAuthnLibrary = () => (simpleWebAuthn ??= import('@simplewebauthn/server'));
+const webAuthnLibrary = () =>
+  (simpleWebAuthn ??= import('@simplewebauthn/server').catch((err: unknown) => {
+    simpleWebAuthn = undefined; // a failed load is tried again by the next ceremony, not cached for good
+    throw err;
+  }));
 
 export interface RelyingParty {
   origin: string;

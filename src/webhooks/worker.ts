@@ -33,6 +33,8 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private readonly wakeTimers = new Set<NodeJS.Timeout>();
   private running: Promise<void> | undefined;
+  /** The current round's finished attempts whose outcome is not written yet (see drain and stop). */
+  private finished: Outcome[] = [];
   private again = false;
   private stopped = false;
   private readonly onSignal = () => {
@@ -68,6 +70,11 @@ export class DeliveryWorker {
     for (const t of this.wakeTimers) clearTimeout(t);
     this.wakeTimers.clear();
     if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    // An attempt still in flight (a receiver may take up to 10 s) must not cost the attempts of its
+    // round that did finish: they are written now, or they would be sent again once the lease ran out.
+    await writeOutcomes(this.deps.database, this.finished.splice(0)).catch((err: unknown) => {
+      this.deps.logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'webhook outcomes not written at shutdown');
+    });
   }
 
   private wakeIn(ms: number): void {
@@ -110,7 +117,18 @@ export class DeliveryWorker {
       const claimed = await loadClaimed(this.deps.database, ids);
       // The round's outcomes in one transaction: on SQLite each commit writes its pages to the WAL,
       // and one per attempt cost more than the attempts' own statements.
-      const outcomes = await Promise.all(claimed.map((d) => this.attempt(d, until)));
+      // An attempt that throws leaves its delivery to the lease (retried after LEASE_MS), not its round.
+      await Promise.all(
+        claimed.map((d) =>
+          this.attempt(d, until).then(
+            (o) => this.finished.push(o),
+            (err: unknown) => {
+              this.deps.logger.error({ deliveryId: d.id, err: { message: err instanceof Error ? err.message : String(err) } }, 'webhook attempt failed to run');
+            },
+          ),
+        ),
+      );
+      const outcomes = this.finished.splice(0);
       await writeOutcomes(this.deps.database, outcomes);
       for (const o of outcomes) if (o.nextAttemptAt && o.nextAttemptAt.getTime() - Date.now() < POLL_MS) this.wakeIn(o.nextAttemptAt.getTime() - Date.now());
       if (ids.length < BATCH) return;

@@ -96,6 +96,18 @@ describe.each(databases())('second factors on $name', (factory) => {
     for (const c of codes) expect(logs).not.toContain(c);
   });
 
+  it('a burst of parallel wrong codes gets at most 10 of them checked: each attempt is counted before its code', async () => {
+    const user = await addUser();
+    await enrollTotp(user.email);
+    const a = await passwordStep(user.email);
+    const fields = { ...stepFields(a.page.text), method: 'totp' };
+    const burst = await Promise.all(Array.from({ length: 16 }, (_, i) => post(a.jar, srv.url, '/login/factor', { ...fields, code: String(300000 + i) })));
+    const statuses = burst.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(6);
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+  });
+
   it('a TOTP code passes once: two concurrent submissions of one code, one wins; the code is refused again', async () => {
     const user = await addUser();
     const { secret } = await enrollTotp(user.email);
