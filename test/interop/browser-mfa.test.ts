@@ -105,7 +105,7 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
     } finally {
       await world.admin.client.patch(`/api/organizations/${world.org}`, { mfa_policy: 'optional' });
     }
-  });
+  }, 90_000); // a browser, axe on every page and a screenshot each: seconds alone, more under the whole suite
 
   it('registers a passkey on /account with the virtual authenticator, then signs in with it', async () => {
     const email = await addUser();
@@ -141,5 +141,5 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
     expect(await acs()).toContain(`<saml:AuthnContextClassRef>${MFA}</saml:AuthnContextClassRef>`);
     expect(refusals).toEqual([]);
     await page.close();
-  });
+  }, 90_000); // a browser, axe on every page and a screenshot each: seconds alone, more under the whole suite
 });
