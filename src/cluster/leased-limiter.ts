@@ -3,7 +3,7 @@
 // process. Leftover points of a key that stops being used go back to the bank after LEASE_IDLE_MS, so
 // another worker serving that key can use them.
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import type { ClusterMessage, LeaseGrant } from './messages.ts';
+import { primaryChannel, type ClusterMessage, type LeaseGrant } from './messages.ts';
 
 /** How long the primary may take to answer before the request is refused (503, fail closed). */
 const ANSWER_TIMEOUT_MS = 2000;
@@ -32,12 +32,10 @@ export class LeaseClient {
 
   /** The client of this process when it is a cluster worker; else undefined. */
   static ofThisProcess(): LeaseClient | undefined {
-    const send = process.send?.bind(process);
-    if (!send || process.env.TESSERA_WORKER_ID === undefined) return undefined;
-    const client = new LeaseClient((message) => {
-      send(message);
-    });
-    process.on('message', (message: unknown) => {
+    const channel = primaryChannel();
+    if (!channel) return undefined;
+    const client = new LeaseClient(channel.send);
+    channel.onMessage((message) => {
       client.receive(message);
     });
     return client;

@@ -65,3 +65,21 @@ const KINDS = new Set<unknown>(['invalidate', 'invalidated', 'invalidate-done', 
 export function isClusterMessage(value: unknown): value is ClusterMessage {
   return typeof value === 'object' && value !== null && 'tessera' in value && KINDS.has(value.tessera);
 }
+
+/**
+ * This process's IPC channel to the primary when it is a TESSERA_WORKERS worker: how to send, and a
+ * subscription to what arrives (each receiver ignores the messages that are not its own). Undefined
+ * in a single process.
+ */
+export function primaryChannel(): { send: (message: ClusterMessage) => void; onMessage: (receive: (message: unknown) => void) => void } | undefined {
+  const send = process.send?.bind(process);
+  if (!send || process.env.TESSERA_WORKER_ID === undefined) return undefined;
+  return {
+    send: (message) => {
+      send(message);
+    },
+    onMessage: (receive) => {
+      process.on('message', receive);
+    },
+  };
+}

@@ -3,7 +3,7 @@
 // message to the others and reports back once each has applied it, so an admin's "key deleted" is true
 // on every worker by the time the admin reads the 204 — the same promise Redis's publish + sync gives
 // instances on several machines.
-import { isClusterMessage, type ClusterMessage } from './messages.ts';
+import { primaryChannel, isClusterMessage, type ClusterMessage } from './messages.ts';
 
 /** How long a change waits for the other workers; past it the change still stands, the TTL is the backstop. */
 const BROADCAST_TIMEOUT_MS = 1000;
@@ -17,12 +17,10 @@ export class WorkerPeer {
 
   /** The peer of this process when it is a cluster worker (it has an IPC channel); else undefined. */
   static ofThisProcess(): WorkerPeer | undefined {
-    const send = process.send?.bind(process);
-    if (!send || process.env.TESSERA_WORKER_ID === undefined) return undefined;
-    const peer = new WorkerPeer((message) => {
-      send(message);
-    });
-    process.on('message', (message: unknown) => {
+    const channel = primaryChannel();
+    if (!channel) return undefined;
+    const peer = new WorkerPeer(channel.send);
+    channel.onMessage((message) => {
       peer.receive(message);
     });
     return peer;
