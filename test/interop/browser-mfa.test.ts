@@ -44,11 +44,16 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
     return email;
   };
 
-  /** A page whose CSP refusals are collected, and whose posts to the SP's ACS are captured (the ACS is not running). */
-  const openPage = async (): Promise<{ page: Page; refusals: string[]; acs: () => Promise<string> }> => {
-    // A context of its own (axe-core needs one), closed with the page.
-    const page = await (await browser.newContext()).newPage();
-    page.on('close', () => void page.context().close());
+  /**
+   * A page whose CSP refusals are collected, and whose posts to the SP's ACS are captured (the ACS is not
+   * running). It has a context of its own (axe-core needs one); `close` closes that context, which is
+   * what ends the page. Closing the page alone, with a CDP session holding a virtual authenticator, hung
+   * under load until afterAll closed the browser (the test then timed out after its last step had run);
+   * the passkey test detaches its CDP session first.
+   */
+  const openPage = async (): Promise<{ page: Page; refusals: string[]; acs: () => Promise<string>; close: () => Promise<void> }> => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
     const refusals: string[] = [];
     page.on('console', (m) => {
       if (/Content Security Policy|Refused to/.test(m.text())) refusals.push(m.text());
@@ -60,7 +65,7 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
       resolve(Buffer.from(body.get('SAMLResponse') ?? '', 'base64').toString('utf8'));
       await route.fulfill({ status: 200, contentType: 'text/plain', body: 'ACS reached' });
     });
-    return { page, refusals, acs: () => posted };
+    return { page, refusals, acs: () => posted, close: () => context.close() };
   };
 
   /** The page passes axe and is saved as docs/screenshots/<name>.png (the whole page). */
@@ -82,7 +87,7 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
     const email = await addUser();
     expect((await world.admin.client.patch(`/api/organizations/${world.org}`, { mfa_policy: 'required' })).status).toBe(200);
     try {
-      const { page, refusals, acs } = await openPage();
+      const { page, refusals, acs, close } = await openPage();
       await signInWithPassword(page, email);
       const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/ /g, '');
       expect(secret).toMatch(/^[A-Z2-7]{32}$/);
@@ -101,7 +106,7 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
       await signInWithPassword(page, email);
       await page.locator('#totp').waitFor();
       await shoot(page, 'mfa-factor-totp');
-      await page.close();
+      await close();
     } finally {
       await world.admin.client.patch(`/api/organizations/${world.org}`, { mfa_policy: 'optional' });
     }
@@ -109,7 +114,7 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
 
   it('registers a passkey on /account with the virtual authenticator, then signs in with it', async () => {
     const email = await addUser();
-    const { page, refusals, acs } = await openPage();
+    const { page, refusals, acs, close } = await openPage();
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -140,6 +145,7 @@ describe.runIf(hasChromium && sqlite)('second factors in headless Chromium', () 
     await page.click('#webauthn-start');
     expect(await acs()).toContain(`<saml:AuthnContextClassRef>${MFA}</saml:AuthnContextClassRef>`);
     expect(refusals).toEqual([]);
-    await page.close();
+    await cdp.detach();
+    await close();
   }, 90_000); // a browser, axe on every page and a screenshot each: seconds alone, more under the whole suite
 });
