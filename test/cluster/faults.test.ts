@@ -13,11 +13,20 @@ import { openDatabase } from '../../src/db/client.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 
-/** A POST whose headers and first half of the body are sent now; `finish` sends the rest and gives the status. */
+/**
+ * A POST whose headers and first half of the body are sent now; `finish` sends the rest and gives the
+ * status. It resolves once the server has the request: `Expect: 100-continue` makes Node's server answer
+ * `100 Continue` as it hands the request to Tessera, so a loaded machine cannot leave the headers unread
+ * in a socket buffer until after the signal (the request would then be a new one, and refused).
+ */
 async function heldPost(base: string, path: string, body: string): Promise<{ finish(): Promise<number> }> {
   const bytes = Buffer.from(body);
   const half = bytes.length >> 1;
-  const req = request(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(bytes.length) } });
+  const req = request(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': String(bytes.length), expect: '100-continue' },
+  });
+  const accepted = new Promise<void>((resolve) => req.once('continue', resolve));
   const status = new Promise<number>((resolve, reject) => {
     req.on('response', (res) => {
       res.resume();
@@ -28,6 +37,11 @@ async function heldPost(base: string, path: string, body: string): Promise<{ fin
     req.on('error', reject);
   });
   req.flushHeaders();
+  const answeredEarly = status.then((code) => {
+    throw new Error(`answered ${String(code)} before its body was sent`);
+  });
+  answeredEarly.catch(() => undefined); // read by the race below only, and moot once the request is accepted
+  await Promise.race([accepted, answeredEarly]);
   await new Promise<void>((resolve, reject) => {
     req.write(bytes.subarray(0, half), (err) => {
       if (err) reject(err);
@@ -58,7 +72,9 @@ describe.each(databases())('process faults on $name', (factory) => {
     await new Promise((r) => setTimeout(r, 500));
     const started = Date.now();
     const exited = srv.stop('SIGTERM');
-    await new Promise((r) => setTimeout(r, 200));
+    // "After the signal" means after the server has taken it: its log line says so (a fixed 200 ms
+    // was not always enough on a loaded machine, and the late request was then answered 400).
+    while (!srv.output().includes('shutting down')) await new Promise((r) => setTimeout(r, 20));
     const late = await fetch(`${srv.url}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
       (r) => r.status,
       () => 'refused',
