@@ -95,12 +95,12 @@ export function rssMiB(pid: number | undefined): number {
 }
 
 /**
- * How a script is run: Tessera's server as production runs it (`node dist/src/main.js`, built by `npm
+ * How a script is run: Tessera's server as production runs it (`node dist/main.js`, built by `npm
  * install`) unless BENCH_SOURCE=1 asks for the TypeScript sources through tsx; bench scripts always
  * through tsx.
  */
 export function commandFor(script: string): string[] {
-  const compiled = join(root, 'dist', 'src', 'main.js');
+  const compiled = join(root, 'dist', 'main.js');
   if (script === 'src/main.ts' && process.env.BENCH_SOURCE !== '1' && existsSync(compiled)) return [compiled];
   return ['--import', 'tsx', script];
 }

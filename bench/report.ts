@@ -180,7 +180,7 @@ export function printNotes({ rounds, inProcess, startup, memory, webhookDeliveri
     `Encrypted Response building (aes256-gcm, in process): ${builtEncrypted.toFixed(0)} Responses/s × 2 ÷ ${builtRsa.toFixed(0)} = ${pct((builtEncrypted * 2) / builtRsa)}`,
   );
   console.log(
-    `Start-up (${startup.compiled ? 'node dist/src/main.js' : 'tsx src/main.ts'}): ${startup.ms.toFixed(0)} ms to /healthz; RSS ${startup.idleRss.toFixed(0)} MiB idle after start, ${startup.loadedRss.toFixed(0)} MiB at most after a round of load`,
+    `Start-up (${startup.compiled ? 'node dist/main.js' : 'tsx src/main.ts'}): ${startup.ms.toFixed(0)} ms to /healthz; RSS ${startup.idleRss.toFixed(0)} MiB idle after start, ${startup.loadedRss.toFixed(0)} MiB at most after a round of load`,
   );
   for (const line of describeMemory(memory, leakCheck(memory))) console.log(line);
   console.log(

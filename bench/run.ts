@@ -65,7 +65,7 @@ interface Workload {
 async function measureInProcess(dir: string): Promise<InProcess> {
   const builtRsa = rsaSignaturesPerSecond();
   const built = await responsesPerSecond();
-  const builtEncrypted = await responsesPerSecond(2000, spEncryptionCertificate());
+  const builtEncrypted = await responsesPerSecond(2000, await spEncryptionCertificate());
   const writes = await signInWriteMicros(`file:${join(dir, 'micro.db')}`);
   return { built, builtEncrypted, builtRsa, writes };
 }

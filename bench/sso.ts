@@ -43,7 +43,7 @@ export async function seedSamlService(
         : {}),
     },
   });
-  const cert = generateCertificate(createSealer(encryptionKey), { organization: 'Bench', service: 'SSO Bench' });
+  const cert = await generateCertificate(createSealer(encryptionKey), { organization: 'Bench', service: 'SSO Bench' });
   await db.samlCertificate.create({
     data: {
       id: cert.id,
@@ -115,15 +115,15 @@ export function rsaSignaturesPerSecond(durationMs = 2000): number {
  * figure comparable to "samlify's login response ~200/s" (docs/architecture.md, facts learned), next to the same RSA ceiling.
  */
 /** An RSA-2048 certificate standing in for an SP's encryption certificate (the encrypted-SSO figure). */
-export function spEncryptionCertificate(): string {
-  return generateCertificate(createSealer('bench-only-key-material'), { organization: 'Bench SP', service: 'Encryption' }).certificatePem;
+export async function spEncryptionCertificate(): Promise<string> {
+  return (await generateCertificate(createSealer('bench-only-key-material'), { organization: 'Bench SP', service: 'Encryption' })).certificatePem;
 }
 
 export async function responsesPerSecond(durationMs = 2000, encryptionCertificatePem: string | null = null): Promise<number> {
   const { buildSuccessResponse } = await import('../src/saml/response.ts');
   const { createPrivateKey } = await import('node:crypto');
   const sealer = createSealer('bench-only-key-material');
-  const cert = generateCertificate(sealer, { organization: 'Bench', service: 'SSO Bench' });
+  const cert = await generateCertificate(sealer, { organization: 'Bench', service: 'SSO Bench' });
   const key = createPrivateKey(sealer.open(cert.encryptedPrivateKey, cert.id));
   const settings = {
     serviceId: 'svc_bench',

@@ -63,7 +63,7 @@ export async function seedVariants(
   const sso = await seedSso(db, encryptionKey, main);
   const mfa = await seedMfaSso(db, encryptionKey);
   const encOrg = await db.organization.create({ data: { id: newId('org'), slug: 'bench-encrypted', name: 'Bench with encryption' } });
-  const encrypted = await seedSso(db, encryptionKey, encOrg, { encryptionCertificatePem: spEncryptionCertificate() });
+  const encrypted = await seedSso(db, encryptionKey, encOrg, { encryptionCertificatePem: await spEncryptionCertificate() });
   const hooked = await seedHookedSso(db, encryptionKey, receiverUrl);
   return {
     sso: { ssoPath: `/saml/${main.slug}/${sso.serviceSlug}/sso`, cookie: sso.cookie },

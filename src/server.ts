@@ -70,18 +70,6 @@ function workerLeases(): LeaseClient {
   return leases;
 }
 
-/** The database, with SQLite's per-connection settings applied. */
-async function openConfigured(databaseUrl: string) {
-  const database = await openDatabase(databaseUrl);
-  if (database.dialect === 'sqlite') {
-    await database.prisma.$executeRaw`PRAGMA foreign_keys = ON`;
-    // WAL with synchronous=NORMAL: commits do not fsync (checkpoints do). A crash cannot corrupt the
-    // database; a power loss may lose the last commits. SQLite's own recommendation for WAL.
-    await database.prisma.$queryRaw`PRAGMA synchronous = NORMAL`;
-  }
-  return database;
-}
-
 /** Loaded only when configured, like the PostgreSQL driver: a single embedded instance never needs it. */
 async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   const { Redis: RedisClient } = await import('ioredis');
@@ -107,7 +95,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const applied = await migrate(config.databaseUrl);
     if (applied.length) logger.info({ migrations: applied }, 'applied database migrations');
   }
-  const database = await openConfigured(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl);
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   const invalidation = new InvalidationBus(redis, logger, opts.worker && !redis ? WorkerPeer.ofThisProcess() : undefined);
   await invalidation.start();
@@ -162,6 +150,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     void handle(req, res);
   });
   webhookWorker.start();
+  // Prisma loads its WebAssembly query compiler for its first query (~0.3 s of CPU). Nothing before
+  // listening needs Prisma any more (db/client.ts), so that happens here, in the background, and not on
+  // the first request that needs the database. A database that does not answer is /readyz's to report.
+  void database.ping().catch(() => undefined);
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 8000) => {

@@ -2,7 +2,6 @@
 // and an opaque rotating refresh token stored as a hash. Reusing a spent refresh token revokes the
 // whole session; logout revokes it at once, and every access token checks the session is alive.
 import { createHash } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
 import type { Db } from '../db/client.ts';
 import { unauthorized } from '../http/errors.ts';
 import { hashToken, newId, newToken } from '../security/random.ts';
@@ -22,11 +21,19 @@ export interface AccessClaims {
   sessionId: string;
 }
 
+/**
+ * jose, loaded by the first admin token signed or checked rather than at start-up: its modules took
+ * 40-80 ms of the time to listen, and a server that only answers SPs and backends never needs them.
+ */
+let jose: Promise<typeof import('jose')> | undefined;
+const loadJose = () => (jose ??= import('jose'));
+
 export function jwtKey(secret: string): Uint8Array {
   return createHash('sha256').update(`tessera/admin-jwt/${secret}`).digest();
 }
 
 async function signAccess(key: Uint8Array, accountId: string, sessionId: string): Promise<string> {
+  const { SignJWT } = await loadJose();
   return new SignJWT({ sid: sessionId })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
@@ -93,6 +100,7 @@ export async function verifyAccess(db: Db, key: Uint8Array, token: string): Prom
   let sessionId: string;
   try {
     // jose checks `exp` only when present: a token without one would never expire, so it is required.
+    const { jwtVerify } = await loadJose();
     const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new Error('claims');
     accountId = payload.sub;

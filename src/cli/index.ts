@@ -23,7 +23,6 @@ async function withDb<T>(work: (db: Db, config: Config) => Promise<T>): Promise<
   await migrate(config.databaseUrl);
   const database = await openDatabase(config.databaseUrl);
   try {
-    if (database.dialect === 'sqlite') await database.prisma.$executeRaw`PRAGMA foreign_keys = ON`;
     return await work(database.prisma, config);
   } finally {
     await database.close();

@@ -1,6 +1,6 @@
 // The project's root folder (the one holding package.json, prisma/ and certs-dev/), found by walking up
-// from this file: the same code runs from src/config/ (tsx, tests) and from dist/src/config/ (npm start),
-// which sit at different depths.
+// from this file: the same code runs from src/config/ (tsx, tests), from dist/src/config/ (the CLI) and
+// from dist/main.js (npm start, the bundle), which sit at different depths.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 

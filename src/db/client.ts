@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type pg from 'pg';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient as SqliteClient } from '../../generated/prisma/sqlite/client.ts';
-import { SqliteDirect } from './sqlite-direct.ts';
+import { SQLITE_CONNECTION_SETTINGS, SqliteDirect } from './sqlite-direct.ts';
 
 export type Db = SqliteClient;
 export { join, sql } from './sql.ts';
@@ -78,6 +78,20 @@ export function createSqliteFile(file: string): void {
 }
 
 /**
+ * Prisma's SQLite adapter, with the connection settings applied as its connection opens, before Prisma
+ * sends it anything. Applying them with `$executeRaw` instead meant a Prisma query before the server
+ * could listen, and the first Prisma query loads its WebAssembly query compiler (~0.3 s of start-up);
+ * it also meant every caller (server, CLI) had to remember them.
+ */
+class ConfiguredSqliteAdapter extends PrismaBetterSqlite3 {
+  override async connect() {
+    const adapter = await super.connect();
+    await adapter.executeScript(SQLITE_CONNECTION_SETTINGS);
+    return adapter;
+  }
+}
+
+/**
  * Opens the database. The PostgreSQL driver, adapter and generated client are loaded only for a
  * postgresql:// URL: an embedded SQLite deployment never pays their start-up time or memory (~20 MiB).
  */
@@ -85,7 +99,7 @@ export async function openDatabase(url: string): Promise<Database> {
   const target = parseDatabaseUrl(url);
   if (target.dialect === 'sqlite') {
     createSqliteFile(target.file);
-    const adapter = new PrismaBetterSqlite3({ url: target.file, timeout: 5000 });
+    const adapter = new ConfiguredSqliteAdapter({ url: target.file, timeout: 5000 });
     const prisma = new SqliteClient({ adapter });
     const direct = target.file === ':memory:' ? null : new SqliteDirect(target.file);
     return {

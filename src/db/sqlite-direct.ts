@@ -26,6 +26,13 @@ function isBusy(err: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
+/**
+ * Settings SQLite keeps per connection, applied to both of Tessera's connections (this one, and
+ * Prisma's through db/client.ts's adapter). WAL with synchronous=NORMAL: commits do not fsync (checkpoints do); a crash cannot
+ * corrupt the database, a power loss may lose the last commits (SQLite's own recommendation for WAL).
+ */
+export const SQLITE_CONNECTION_SETTINGS = 'PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;';
+
 export class SqliteDirect {
   private conn: Database.Database | undefined;
   private readonly prepared = new Map<string, Prepared>();
@@ -37,8 +44,7 @@ export class SqliteDirect {
   private connection(): Database.Database {
     if (!this.conn) {
       const conn = new Database(this.file, { timeout: 0 });
-      conn.pragma('foreign_keys = ON');
-      conn.pragma('synchronous = NORMAL');
+      conn.exec(SQLITE_CONNECTION_SETTINGS);
       // Multi-row statements keep a statement journal: in memory, not in a temporary file per batch.
       conn.pragma('temp_store = MEMORY');
       this.conn = conn;

@@ -20,8 +20,8 @@ export interface GeneratedCertificate {
   validUntil: Date;
 }
 
-export function generateCertificate(sealer: Sealer, subject: { organization: string; service: string }): GeneratedCertificate {
-  const made = selfSignedCertificate(
+export async function generateCertificate(sealer: Sealer, subject: { organization: string; service: string }): Promise<GeneratedCertificate> {
+  const made = await selfSignedCertificate(
     { commonName: `${subject.service} SAML signing`, organization: subject.organization, unit: 'Tessera IdP' },
     CERT_VALIDITY_YEARS,
   );

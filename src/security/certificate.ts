@@ -3,7 +3,16 @@
 // minute in the past (clock skew at the SP). node-forge makes keys and certificates only; every
 // signature Tessera checks is verified with node:crypto.
 import { randomBytes } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+
+/**
+ * node-forge is loaded by the first certificate made, not at start-up: it is only needed when a service
+ * gets a signing key, and its modules took 40-90 ms of the time to listen. Node hands this CommonJS
+ * module to import() as `default` alone (`module.exports = forge` names nothing Node can see), while its
+ * types declare named exports: hence the one cast.
+ */
+let forgeModule: Promise<typeof forge> | undefined;
+const loadForge = () => (forgeModule ??= import('node-forge').then((m) => (m as unknown as { default: typeof forge }).default));
 
 export interface CertificateSubject {
   commonName: string;
@@ -17,7 +26,8 @@ export interface MadeCertificate {
   validUntil: Date;
 }
 
-export function selfSignedCertificate(subject: CertificateSubject, years: number): MadeCertificate {
+export async function selfSignedCertificate(subject: CertificateSubject, years: number): Promise<MadeCertificate> {
+  const forge = await loadForge();
   const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;

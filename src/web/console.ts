@@ -13,7 +13,7 @@ import Router from '@koa/router';
 import type { AppContext, AppState } from '../http/context.ts';
 import { AppError, notFound } from '../http/errors.ts';
 
-/** dist/console/ of the package root, from src/web/ (tsx) and from dist/src/web/ (built) alike. */
+/** dist/console/ of the package root, from src/web/ (tsx), dist/src/web/ and the dist/main.js bundle alike. */
 export const CONSOLE_DIR = join(projectRoot, 'dist', 'console');
 
 // The console's own policy: its scripts and styles come from this origin only (no inline code, no CDN),

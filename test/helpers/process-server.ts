@@ -1,4 +1,4 @@
-// Tessera as a real child process (`node dist/src/main.js`, what `npm start` runs; kept fresh by
+// Tessera as a real child process (`node dist/main.js`, what `npm start` runs; kept fresh by
 // server-build.ts), for multi-instance and fault tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ export async function startProcessServer(env: Record<string, string>): Promise<P
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let out = '';
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: root,
     env: {
       ...process.env,

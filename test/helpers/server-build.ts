@@ -1,15 +1,17 @@
 // vitest globalSetup: the tests that start Tessera or its CLI as separate processes run the compiled
-// JavaScript in dist/ (what `npm start` and `npx tessera` run), not the TypeScript sources through tsx:
-// tsx loads and transforms the whole import graph at every start, several seconds per process on a
-// loaded machine, and the CLI suite alone starts dozens. `npm install` builds dist/; this rebuilds it
-// once per run when a source under src/ or generated/ is newer than the build.
+// JavaScript in dist/ (what `npm start` and `npx tessera` run: dist/main.js, the bundle of tsc's output,
+// and dist/src/cli/), not the TypeScript sources through tsx: tsx loads and transforms the whole import
+// graph at every start, several seconds per process on a loaded machine, and the CLI suite alone starts
+// dozens. `npm install` builds dist/; this rebuilds it once per run when a source under src/ or
+// generated/ is newer than the bundle. The bundle is written last, after tsc has finished: a build
+// interrupted half-way leaves it older than the sources, so the next run builds again.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const BUILT = join(ROOT, 'dist', 'src', 'main.js');
+const BUILT = join(ROOT, 'dist', 'main.js');
 
 function newest(dir: string): number {
   let latest = 0;
@@ -26,4 +28,5 @@ export default function setup(): void {
   if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= sources) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -143,7 +143,7 @@ export async function configureSaml(
   checkMerged(await db.samlConfig.findUnique({ where: { serviceId: service.id } }), body, spCertificate, encryptionCertificate);
   // Key generation is CPU work: do it before the transaction, use it only if still needed inside.
   const needsCert = body.enabled && !(await hasActive(db, service.id));
-  const fresh = needsCert ? generateCertificate(saml.sealer, { organization: access.org.name, service: service.name }) : null;
+  const fresh = needsCert ? await generateCertificate(saml.sealer, { organization: access.org.name, service: service.name }) : null;
   const data = { ...columns(body, spCertificate, encryptionCertificate), ...metadataUrlColumns(body, fetched) };
   await db.$transaction(async (tx) => {
     await tx.samlConfig.upsert({
@@ -186,7 +186,7 @@ export async function disableSaml(deps: Deps, actor: Actor, service: Service): P
 export async function createCertificate(deps: Deps, actor: Actor, saml: SamlRuntime, access: OrgAccess, service: Service, input: CreateCertificateInput) {
   const cfg = await deps.db.samlConfig.findUnique({ where: { serviceId: service.id } });
   if (!cfg?.enabled) throw badRequest('SAML is not enabled for this service');
-  const fresh = generateCertificate(saml.sealer, { organization: access.org.name, service: service.name });
+  const fresh = await generateCertificate(saml.sealer, { organization: access.org.name, service: service.name });
   const row = await deps.db.$transaction(async (tx) => {
     if (!(await lockSamlConfig(tx, service.id, true))) throw badRequest('SAML is not enabled for this service');
     const cert = await storeCertificate(tx, service.id, fresh, input.activate === false ? 'pending' : 'active');

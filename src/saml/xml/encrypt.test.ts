@@ -11,7 +11,7 @@ import { generateCertificate } from '../certificates.ts';
 import { ENCRYPTION_ALGORITHMS, ENCRYPTION_ALGORITHM_NAMES, KEY_TRANSPORT, encryptAssertion } from './encrypt.ts';
 
 const sealer = createSealer('encrypt-test-key-material');
-const sp = generateCertificate(sealer, { organization: 'SP', service: 'Encryption' });
+const sp = await generateCertificate(sealer, { organization: 'SP', service: 'Encryption' });
 const spKeyPem = sealer.open(sp.encryptedPrivateKey, sp.id);
 const ASSERTION =
   '<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a1" IssueInstant="2026-12-05T12:00:00Z" Version="2.0">' +
