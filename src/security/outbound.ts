@@ -3,9 +3,10 @@
 //  - https only; plain http only with allowPrivate (development and tests);
 //  - every address the name resolves to must be public: loopback, private, link-local, CGNAT,
 //    documentation, multicast and cloud-metadata ranges are refused, IPv4-mapped IPv6 included;
-//  - the check runs again at every request, and the connection goes to the address that was checked
-//    (the socket's lookup is pinned), so a DNS answer that changes between check and connect
-//    (rebinding) cannot reach an internal host;
+//  - the check runs again at every request (a webhook delivery round checks each URL once for all of
+//    its deliveries, `checked`), and the connection goes to the address that was checked (the
+//    socket's lookup is pinned), so a DNS answer that changes between check and connect (rebinding)
+//    cannot reach an internal host;
 //  - redirects are never followed (the 3xx is returned to the caller, who treats it as a failure);
 //  - with keepAlive (webhook deliveries), connections are reused, but only among requests checked to
 //    the same address: a receiver answering many deliveries pays one TCP (and TLS) handshake, not one each;
@@ -119,6 +120,11 @@ export interface OutboundRequest {
   timeoutMs: number;
   /** Reuse connections to the checked address (see agentFor). */
   keepAlive?: boolean;
+  /**
+   * The check of this URL made moments ago by the caller (checkOutboundUrl), for a caller sending many
+   * requests to one URL at once (a webhook delivery round): the request connects to that checked address.
+   */
+  checked?: Promise<CheckedUrl>;
 }
 
 const MAX_AGENTS = 256;
@@ -154,7 +160,7 @@ export interface OutboundResponse {
 
 /** Makes one request under the rules above. Any status is returned (3xx included, never followed). */
 export async function requestOutbound(raw: string, req: OutboundRequest): Promise<OutboundResponse> {
-  const checked = await checkOutboundUrl(raw, req.allowPrivate);
+  const checked = await (req.checked ?? checkOutboundUrl(raw, req.allowPrivate));
   const pinned: LookupFunction = (_host, options, callback) => {
     if (options.all) callback(null, [{ address: checked.address, family: checked.family }]);
     else callback(null, checked.address, checked.family);

@@ -2,9 +2,11 @@
 // {type, timestamp, data} with webhook-id (the event id: the same on every retry), webhook-timestamp
 // (this attempt's) and webhook-signature (one v1 signature per live secret). The URL is checked again
 // here, DNS included, and the connection pinned to the checked address (security/outbound.ts); a
-// redirect is a failed attempt, never followed.
+// redirect is a failed attempt, never followed. The worker makes a round's attempts together and they
+// share a DeliveryRound: each URL is checked (DNS answer included) once per round, at the round's first
+// attempt to it, and each webhook's secrets are opened once per round; nothing outlives the round.
 import type { Sealer } from '../security/encryption.ts';
-import { OutboundError, requestOutbound } from '../security/outbound.ts';
+import { checkOutboundUrl, OutboundError, requestOutbound, type CheckedUrl } from '../security/outbound.ts';
 import { signWebhook } from '../security/webhook-signature.ts';
 import type { ClaimedDelivery } from './claims.ts';
 
@@ -23,22 +25,61 @@ export interface AttemptResult {
   webhookId: string;
 }
 
-/** The exact bytes sent and signed. `data` starts with the envelope's fields, then the event's own. */
+/** What the attempts of one round share (see above); a fresh one per round. */
+export class DeliveryRound {
+  private readonly checks = new Map<string, Promise<CheckedUrl>>();
+  /** Per webhook id: the sealed values opened, and what they opened to. */
+  private readonly secrets = new Map<string, { sealed: ClaimedDelivery['webhook']; opened: string[] }>();
+
+  constructor(
+    private readonly sealer: Sealer,
+    readonly allowPrivate: boolean,
+  ) {}
+
+  /** The URL's check, made at the round's first attempt to it. */
+  check(url: string): Promise<CheckedUrl> {
+    let checked = this.checks.get(url);
+    if (!checked) {
+      checked = checkOutboundUrl(url, this.allowPrivate);
+      // Every attempt awaits it; this only keeps a refusal from counting as unhandled in between.
+      checked.catch(() => undefined);
+      this.checks.set(url, checked);
+    }
+    return checked;
+  }
+
+  /** The webhook's live secrets, opened once per round (throws DecryptionError). */
+  secretsOf(w: ClaimedDelivery['webhook'], now: Date): string[] {
+    const kept = this.secrets.get(w.id);
+    // Rows read in one round agree; the comparison only guards a caller mixing reads.
+    if (kept && kept.sealed.secret === w.secret && kept.sealed.previousSecret === w.previousSecret) return kept.opened;
+    const opened = [this.sealer.open(w.secret, w.id)];
+    if (w.previousSecret && w.previousSecretUntil && w.previousSecretUntil > now) opened.push(this.sealer.open(w.previousSecret, w.id));
+    this.secrets.set(w.id, { sealed: w, opened });
+    return opened;
+  }
+}
+
+/**
+ * The exact bytes sent and signed. `data` starts with the envelope's fields, then the event's own.
+ * The stored payload is JSON.stringify's text of an object (outbox.ts), so its members are spliced in
+ * as they are, without parsing and writing them again; a payload with a member of the envelope's
+ * names (which the event's own would replace) goes through JSON.parse to keep that meaning.
+ */
 export function webhookBody(d: Pick<ClaimedDelivery, 'event'>): string {
   const { event } = d;
-  const own = JSON.parse(event.payload) as Record<string, unknown>;
+  const envelope = `{"type":${JSON.stringify(event.type)},"timestamp":"${event.createdAt.toISOString()}","data":`;
+  const own = `"event_id":${JSON.stringify(event.id)},"organization":${JSON.stringify({ id: event.organization.id, slug: event.organization.slug })}`;
+  const p = event.payload;
+  if (p.startsWith('{') && p.endsWith('}') && !p.includes('"event_id":') && !p.includes('"organization":')) {
+    return `${envelope}{${own}${p === '{}' ? '' : `,${p.slice(1, -1)}`}}}`;
+  }
+  const parsed = JSON.parse(p) as Record<string, unknown>;
   return JSON.stringify({
     type: event.type,
     timestamp: event.createdAt.toISOString(),
-    data: { event_id: event.id, organization: { id: event.organization.id, slug: event.organization.slug }, ...own },
+    data: { event_id: event.id, organization: { id: event.organization.id, slug: event.organization.slug }, ...parsed },
   });
-}
-
-function secretsOf(d: ClaimedDelivery, sealer: Sealer, now: Date): string[] {
-  const w = d.webhook;
-  const secrets = [sealer.open(w.secret, w.id)];
-  if (w.previousSecret && w.previousSecretUntil && w.previousSecretUntil > now) secrets.push(sealer.open(w.previousSecret, w.id));
-  return secrets;
 }
 
 function describe(err: unknown): string {
@@ -47,7 +88,7 @@ function describe(err: unknown): string {
 }
 
 /** Makes the attempt of a claimed delivery (claims.ts loaded it with its webhook and event). */
-export async function attemptDelivery(d: ClaimedDelivery, sealer: Sealer, allowPrivate: boolean): Promise<AttemptResult> {
+export async function attemptDelivery(d: ClaimedDelivery, round: DeliveryRound): Promise<AttemptResult> {
   const base = { eventId: d.event.id, type: d.event.type, webhookId: d.webhook.id };
   if (!d.webhook.enabled) return { ...base, ok: false, status: null, error: 'webhook disabled' };
   const now = new Date();
@@ -55,7 +96,7 @@ export async function attemptDelivery(d: ClaimedDelivery, sealer: Sealer, allowP
   const body = webhookBody(d);
   const timestamp = Math.floor(now.getTime() / 1000);
   try {
-    signature = signWebhook(secretsOf(d, sealer, now), d.event.id, timestamp, body);
+    signature = signWebhook(round.secretsOf(d.webhook, now), d.event.id, timestamp, body);
   } catch {
     return { ...base, ok: false, status: null, error: 'the webhook secret does not decrypt with the current TESSERA_ENCRYPTION_KEY' };
   }
@@ -70,7 +111,8 @@ export async function attemptDelivery(d: ClaimedDelivery, sealer: Sealer, allowP
         'webhook-signature': signature,
       },
       body,
-      allowPrivate,
+      allowPrivate: round.allowPrivate,
+      checked: round.check(d.webhook.url),
       keepAlive: true,
       maxBytes: MAX_ANSWER_BYTES,
       timeoutMs: ATTEMPT_TIMEOUT_MS,
