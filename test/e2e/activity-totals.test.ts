@@ -187,4 +187,14 @@ describe.each(databases())('activity list totals on $name', (factory) => {
     expect(await srv.deps.db.signInCount.count({ where: { day: { lt: new Date(TODAY - 3 * DAY) } } })).toBe(0);
     expect(await srv.deps.db.auditEventCount.count({ where: { day: { lt: new Date(TODAY - 4 * DAY) } } })).toBe(0);
   });
+
+  it("deleting the organization deletes its sign-ins' counters with them; its audit log and counters stay until retention", async () => {
+    expect(await srv.deps.db.signInCount.count({ where: { organizationId: orgId } })).toBeGreaterThan(0);
+    const del = await team.owner.client.delete(`/api/organizations/${team.org}`);
+    expect(del.status, del.text).toBe(204);
+    expect(await srv.deps.db.signInCount.count({ where: { organizationId: orgId } })).toBe(0);
+    const events = await srv.deps.db.auditEvent.count({ where: { organizationId: orgId } });
+    const counted = await srv.deps.db.auditEventCount.aggregate({ _sum: { count: true }, where: { organizationId: orgId } });
+    expect(counted._sum.count).toBe(events);
+  });
 });
