@@ -19,6 +19,7 @@ export interface Retention {
   signInRetentionDays: number;
 }
 
+const PRUNE_TX = { maxWait: 10_000, timeout: 60_000 };
 const when = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 const textOf = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -27,6 +28,8 @@ const textOf = (v: unknown): string | null => (typeof v === 'string' ? v : null)
  * same transaction, so a list's total (day counters plus edge rows) is exact before, during and after.
  */
 async function pruneChunk(db: Db, table: 'audit_events' | 'sign_ins', before: Date): Promise<number> {
+  // One counter statement pair per distinct key of the chunk: up to a few thousand when the chunk
+  // spans many organizations, which can outlast Prisma's default 5 s for an interactive transaction.
   return db.$transaction(async (tx) => {
     if (table === 'audit_events') {
       const rows = await tx.$queryRaw<
@@ -50,7 +53,7 @@ async function pruneChunk(db: Db, table: 'audit_events' | 'sign_ins', before: Da
     );
     for (const s of uncountSignIns(keys)) await tx.$executeRaw(s);
     return rows.length;
-  });
+  }, PRUNE_TX);
 }
 
 async function pruneTable(db: Db, table: 'audit_events' | 'sign_ins', before: Date): Promise<number> {
