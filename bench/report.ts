@@ -184,7 +184,7 @@ export function printNotes({ rounds, inProcess, startup, memory, webhookDeliveri
   );
   for (const line of describeMemory(memory, leakCheck(memory))) console.log(line);
   console.log(
-    `Recording one sign-in alone (5 statements, one transaction): ${writes.prisma.toFixed(0)} µs through Prisma's client, ${writes.direct.toFixed(0)} µs on the direct SQLite connection`,
+    `Recording one sign-in alone (its whole group commit: one transaction): ${writes.prisma.toFixed(0)} µs through Prisma's client, ${writes.direct.toFixed(0)} µs on the direct SQLite connection`,
   );
 }
 

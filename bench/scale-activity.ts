@@ -56,6 +56,21 @@ export async function seedActivity(client: pg.Client, orgId: string): Promise<vo
        FROM generate_series(1, $2) g`,
     [orgId, ACTIVITY_ROWS],
   );
+  // Their day counters, from the rows themselves, as the migration backfills them (src/audit/day-counts.ts).
+  await q(
+    `INSERT INTO sign_in_counts (organization_id, day, outcome, reason, service_id, count)
+       SELECT organization_id, date_trunc('day', created_at), outcome, COALESCE(reason, ''), COALESCE(service_id, ''), COUNT(*)
+       FROM sign_ins WHERE organization_id = $1 AND id LIKE 'sgn_act%' GROUP BY 1, 2, 3, 4, 5
+     ON CONFLICT (organization_id, day, outcome, reason, service_id) DO UPDATE SET count = sign_in_counts.count + EXCLUDED.count`,
+    [orgId],
+  );
+  await q(
+    `INSERT INTO audit_event_counts (organization_id, day, action, count)
+       SELECT organization_id, date_trunc('day', created_at), action, COUNT(*)
+       FROM audit_events WHERE organization_id = $1 AND id LIKE 'aud_act%' GROUP BY 1, 2, 3
+     ON CONFLICT (organization_id, day, action) DO UPDATE SET count = audit_event_counts.count + EXCLUDED.count`,
+    [orgId],
+  );
   await q('VACUUM ANALYZE sign_ins');
   await q('VACUUM ANALYZE audit_events');
 }
@@ -120,6 +135,11 @@ export async function explainActivity(client: pg.Client, orgId: string): Promise
       [orgId, far],
     ],
     [
+      'sign-ins since far: total of the whole days, from the day counters (src/audit/totals.ts)',
+      `SELECT SUM(count) FROM sign_in_counts WHERE organization_id = $1 AND day >= date_trunc('day', $2::timestamp) + interval '1 day'`,
+      [orgId, far],
+    ],
+    [
       'audit-events since far, action: total',
       `SELECT COUNT(*) FROM (SELECT id FROM audit_events WHERE organization_id = $1 AND action = 'service.updated' AND created_at >= $2 OFFSET 0) s`,
       [orgId, far],
@@ -131,4 +151,28 @@ export async function explainActivity(client: pg.Client, orgId: string): Promise
     out.push(`-- ${name}`, ...rows.map((r) => r['QUERY PLAN']));
   }
   return out;
+}
+
+/** The totals served (day counters plus edge rows) against a COUNT of the rows: a bench of wrong totals measures nothing. */
+export async function checkTotals(client: pg.Client, base: string, token: string, orgId: string): Promise<void> {
+  const far = new Date(Date.now() - 89 * DAY);
+  const shapes: [string, string, unknown[]][] = [
+    [
+      `/sign-ins?since=${encodeURIComponent(far.toISOString())}`,
+      'SELECT COUNT(*) AS n FROM sign_ins WHERE organization_id = $1 AND created_at >= $2',
+      [orgId, far],
+    ],
+    [`/sign-ins?outcome=refused`, `SELECT COUNT(*) AS n FROM sign_ins WHERE organization_id = $1 AND outcome = 'refused'`, [orgId]],
+    [
+      `/audit-events?since=${encodeURIComponent(far.toISOString())}&action=service.updated`,
+      `SELECT COUNT(*) AS n FROM audit_events WHERE organization_id = $1 AND created_at >= $2 AND action = 'service.updated'`,
+      [orgId, far],
+    ],
+  ];
+  for (const [path, sql, params] of shapes) {
+    const res = await fetch(`${base}/api/organizations/${SLUG}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const { total } = (await res.json()) as { total: number };
+    const { rows } = await client.query<{ n: string }>(sql, params);
+    if (total !== Number(rows[0]?.n)) throw new Error(`${path}: total ${total}, rows ${rows[0]?.n ?? '?'}`);
+  }
 }

@@ -14,7 +14,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { parseDatabaseUrl, pgPoolConfig } from '../src/db/client.ts';
 import { apiKeyHasher, generateApiKey } from '../src/security/api-key.ts';
 import { root, startChild, stopChild } from './lib.ts';
-import { ACTIVITY_ROWS, activityAdmin, activityPaths, explainActivity, seedActivity, timedGet } from './scale-activity.ts';
+import { ACTIVITY_ROWS, activityAdmin, activityPaths, checkTotals, explainActivity, seedActivity, timedGet } from './scale-activity.ts';
 
 const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const BASE = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -137,6 +137,7 @@ async function measureActivity(client: pg.Client, base: string, plans: string[])
   const t0 = performance.now();
   await seedActivity(client, orgId);
   console.log(`seeded ${ACTIVITY_ROWS} sign-ins and ${ACTIVITY_ROWS} audit events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await checkTotals(client, base, token, orgId);
   const results: Record<string, ReturnType<typeof stats>> = {};
   for (const [name, path] of activityPaths()) {
     const times: number[] = [];

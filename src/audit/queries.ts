@@ -2,6 +2,7 @@
 import type { Db } from '../db/client.ts';
 import type { Page } from '../http/validate.ts';
 import type { AuditFilterInput, SignInFilterInput } from './schemas.ts';
+import { exactTotal, rangeWhere, windowRange, type Range } from './totals.ts';
 
 const window = (q: { since?: Date | undefined; until?: Date | undefined }) =>
   q.since || q.until ? { createdAt: { ...(q.since ? { gte: q.since } : {}), ...(q.until ? { lte: q.until } : {}) } } : {};
@@ -10,11 +11,29 @@ const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 export async function listAuditEvents(db: Db, organizationId: string, q: AuditFilterInput, page: Page) {
   const actor = q.actor === undefined ? {} : q.actor.includes('@') ? { actorEmail: q.actor.toLowerCase() } : { actorId: q.actor };
   const where = { organizationId, ...(q.action ? { action: q.action } : {}), ...actor, ...window(q) };
-  const [events, total] = await Promise.all([
-    db.auditEvent.findMany({ where, orderBy: newestFirst, take: page.limit, skip: page.offset }),
-    db.auditEvent.count({ where }),
-  ]);
-  return { events, total };
+  // The day counters are by action: an actor filter counts its rows (few, from its own index).
+  const counted = { organizationId, ...(q.action ? { action: q.action } : {}) };
+  const total =
+    q.actor === undefined
+      ? exactTotal(windowRange(q), {
+          rows: (r: Range) => db.auditEvent.count({ where: { ...counted, createdAt: rangeWhere(r) } }),
+          days: async (r: Range) => (await db.auditEventCount.aggregate({ _sum: { count: true }, where: { ...counted, day: rangeWhere(r) } }))._sum.count ?? 0,
+        })
+      : db.auditEvent.count({ where });
+  const [events, n] = await Promise.all([db.auditEvent.findMany({ where, orderBy: newestFirst, take: page.limit, skip: page.offset }), total]);
+  return { events, total: n };
+}
+
+type SignInCounted = { organizationId: string; serviceId?: string; outcome?: string; reason?: string };
+type SignInWhere = NonNullable<Parameters<Db['signIn']['count']>[0]>['where'];
+
+/** The sign-ins' total: from the day counters unless a user or request id filter (not in them) is given. */
+function signInTotal(db: Db, counted: SignInCounted, where: SignInWhere, q: SignInFilterInput): Promise<number> {
+  if (q.user_id || q.request_id) return db.signIn.count({ where });
+  return exactTotal(windowRange(q), {
+    rows: (r) => db.signIn.count({ where: { ...counted, createdAt: rangeWhere(r) } }),
+    days: async (r) => (await db.signInCount.aggregate({ _sum: { count: true }, where: { ...counted, day: rangeWhere(r) } }))._sum.count ?? 0,
+  });
 }
 
 /** The organization's services by id, to show each sign-in's service slug and to read `service=` as a slug or an id. */
@@ -28,18 +47,11 @@ export async function listSignIns(db: Db, organizationId: string, q: SignInFilte
   const bySlug = q.service === undefined || services.has(q.service) ? q.service : [...services].find(([, slug]) => slug === q.service)?.[0];
   // A service that is not (or no longer) the organization's still filters: to nothing, or to its old rows.
   const serviceId = q.service === undefined ? {} : { serviceId: bySlug ?? q.service };
-  const where = {
-    organizationId,
-    ...serviceId,
-    ...(q.user_id ? { userId: q.user_id } : {}),
-    ...(q.outcome ? { outcome: q.outcome } : {}),
-    ...(q.reason ? { reason: q.reason } : {}),
-    ...(q.request_id ? { requestId: q.request_id } : {}),
-    ...window(q),
-  };
+  const counted = { organizationId, ...serviceId, ...(q.outcome ? { outcome: q.outcome } : {}), ...(q.reason ? { reason: q.reason } : {}) };
+  const where = { ...counted, ...(q.user_id ? { userId: q.user_id } : {}), ...(q.request_id ? { requestId: q.request_id } : {}), ...window(q) };
   const [rows, total] = await Promise.all([
     db.signIn.findMany({ where, orderBy: newestFirst, take: page.limit, skip: page.offset }),
-    db.signIn.count({ where }),
+    signInTotal(db, counted, where, q),
   ]);
   return { rows, total, services };
 }

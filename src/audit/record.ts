@@ -3,10 +3,11 @@
 // called by a command inside the transaction of its change, so a change that fails (or is refused
 // before it starts) leaves no event, and a committed change always has its event. The target's type
 // follows from the action (actions.ts); `changes` keeps only the action's allowed fields.
-import type { Db, Tx } from '../db/client.ts';
+import type { Tx } from '../db/client.ts';
 import type { AppContext } from '../http/context.ts';
 import { newSortableId } from '../security/random.ts';
 import { allowedChanges, targetTypeOf, type AuditAction } from './actions.ts';
+import { countAuditEvent, floorDay } from './day-counts.ts';
 
 /** Who did it, and from where: built once per request (actorOf) or once per CLI command (systemActor). */
 export interface Actor {
@@ -39,16 +40,18 @@ export function systemActor(command: string): Actor {
 }
 
 /**
- * Writes one event of `org` (the organization whose audit log lists it) about `targetId`. Only the
- * action's allowed fields of `changes` are kept (actions.ts): never pass a row.
+ * Writes one event of `org` (the organization whose audit log lists it) about `targetId`, and counts it
+ * in its day counter (day-counts.ts), both in the caller's transaction. Only the action's allowed
+ * fields of `changes` are kept (actions.ts): never pass a row. `at` is now but for imports and tests.
  */
 export async function recordAudit(
-  tx: Tx | Db,
+  tx: Tx,
   actor: Actor,
   action: AuditAction,
   org: string,
   targetId: string,
   changes?: Record<string, unknown>,
+  at = new Date(),
 ): Promise<void> {
   const email = actor.type === 'account' && actor.email === null ? ((await tx.account.findUnique({ where: { id: actor.id } }))?.email ?? null) : actor.email;
   const kept = allowedChanges(action, changes);
@@ -66,7 +69,8 @@ export async function recordAudit(
       userAgent: actor.userAgent,
       requestId: actor.requestId,
       changes: kept ? JSON.stringify(kept) : null,
-      createdAt: new Date(),
+      createdAt: at,
     },
   });
+  await tx.$executeRaw(countAuditEvent({ organizationId: org, day: floorDay(at), action }));
 }

@@ -1,10 +1,11 @@
 // Retention: audit events older than TESSERA_AUDIT_RETENTION_DAYS and sign-in activity older than
 // TESSERA_SIGNIN_RETENTION_DAYS are deleted in the background, in bounded chunks so no statement holds
 // the write lock (SQLite) or a long row lock set (PostgreSQL) for long. Every instance prunes; the
-// deletes are idempotent, so two instances at once only share the work. This is the only code that
-// deletes an audit event.
+// deletes are idempotent, so two instances at once only share the work (a row deleted by one is not
+// returned to the other, so it is uncounted once). This is the only code that deletes an audit event.
 import type { Db } from '../db/client.ts';
-import { sql } from '../db/sql.ts';
+import { sql, type Row } from '../db/sql.ts';
+import { floorDay, signInKey, uncountAuditEvents, uncountSignIns } from './day-counts.ts';
 import type { Logger } from '../http/log.ts';
 
 const DAY_MS = 86_400_000;
@@ -18,13 +19,47 @@ export interface Retention {
   signInRetentionDays: number;
 }
 
+const PRUNE_TX = { maxWait: 10_000, timeout: 60_000 };
+const when = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+const textOf = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/**
+ * One chunk of the oldest rows before `before`, deleted, and taken out of their day counters in the
+ * same transaction, so a list's total (day counters plus edge rows) is exact before, during and after.
+ */
+async function pruneChunk(db: Db, table: 'audit_events' | 'sign_ins', before: Date): Promise<number> {
+  // One counter statement pair per distinct key of the chunk: up to a few thousand when the chunk
+  // spans many organizations, which can outlast Prisma's default 5 s for an interactive transaction.
+  return db.$transaction(async (tx) => {
+    if (table === 'audit_events') {
+      const rows = await tx.$queryRaw<
+        Row[]
+      >(sql`DELETE FROM "audit_events" WHERE "id" IN (SELECT "id" FROM "audit_events" WHERE "created_at" < ${before} LIMIT ${CHUNK})
+        RETURNING "organization_id", "action", "created_at"`);
+      const keys = rows.map((r) => ({ organizationId: String(r.organization_id), day: floorDay(when(r.created_at)), action: String(r.action) }));
+      for (const s of uncountAuditEvents(keys)) await tx.$executeRaw(s);
+      return rows.length;
+    }
+    const rows = await tx.$queryRaw<Row[]>(sql`DELETE FROM "sign_ins" WHERE "id" IN (SELECT "id" FROM "sign_ins" WHERE "created_at" < ${before} LIMIT ${CHUNK})
+      RETURNING "organization_id", "outcome", "reason", "service_id", "created_at"`);
+    const keys = rows.map((r) =>
+      signInKey({
+        organizationId: String(r.organization_id),
+        outcome: String(r.outcome),
+        reason: textOf(r.reason),
+        serviceId: textOf(r.service_id),
+        at: when(r.created_at),
+      }),
+    );
+    for (const s of uncountSignIns(keys)) await tx.$executeRaw(s);
+    return rows.length;
+  }, PRUNE_TX);
+}
+
 async function pruneTable(db: Db, table: 'audit_events' | 'sign_ins', before: Date): Promise<number> {
   let total = 0;
   for (;;) {
-    const n =
-      table === 'audit_events'
-        ? await db.$executeRaw(sql`DELETE FROM "audit_events" WHERE "id" IN (SELECT "id" FROM "audit_events" WHERE "created_at" < ${before} LIMIT ${CHUNK})`)
-        : await db.$executeRaw(sql`DELETE FROM "sign_ins" WHERE "id" IN (SELECT "id" FROM "sign_ins" WHERE "created_at" < ${before} LIMIT ${CHUNK})`);
+    const n = await pruneChunk(db, table, before);
     total += n;
     if (n < CHUNK) return total;
   }

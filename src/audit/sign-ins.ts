@@ -1,12 +1,15 @@
 // Sign-in activity: one row per hosted sign-in attempt and per SSO, SLO and IdP-initiated outcome
 // (docs/api.md, Sign-in activity). A successful SSO's row is one more statement of the sign-in's group
 // commit (saml/sign-in-record.ts: no extra round trip on the hot path); refusals and the other outcomes
-// are written one by one, after the outcome is decided.
+// are written one by one, after the outcome is decided. Either way the day counters of the list's
+// totals (day-counts.ts) are incremented in the same transaction.
 import type { Db } from '../db/client.ts';
 import { join, sql, type Sql } from '../db/sql.ts';
 import type { AppContext } from '../http/context.ts';
 import { newSortableId } from '../security/random.ts';
 import type { SignInReason } from './reasons.ts';
+import { countSignIns } from './day-counts.ts';
+import { runBatch } from '../db/statements.ts';
 
 export type SignInFlow = 'sso' | 'idp_initiated' | 'login' | 'slo';
 
@@ -46,7 +49,12 @@ export function insertSignIns(rows: SignInActivity[]): Sql {
     )}`;
 }
 
-/** One row, alone (refusals and the outcomes off the SSO hot path). */
+/** The rows and their day counters: the statements a transaction writing sign-ins runs. */
+export function signInStatements(rows: SignInActivity[]): Sql[] {
+  return [insertSignIns(rows), countSignIns(rows)];
+}
+
+/** One row, alone (refusals and the outcomes off the SSO hot path), with its counter. */
 export async function recordSignIn(db: Db, row: SignInActivity): Promise<void> {
-  await db.$executeRaw(insertSignIns([row]));
+  await runBatch(db, null, signInStatements([row]));
 }

@@ -64,10 +64,11 @@ export async function renameOrganization(deps: Deps, actor: Actor, organizationI
 
 export async function deleteOrganization(deps: Deps, actor: Actor, organizationId: string): Promise<void> {
   // Foreign keys cascade to services, plans, keys, users, subscriptions, SAML and sessions. Sign-in
-  // activity goes with them; the audit log keeps the deletion's event until retention prunes it.
+  // activity goes with them (and its day counters); the audit log keeps the deletion's event until retention prunes it.
   await deps.db.$transaction(async (tx) => {
     const org = await tx.organization.delete({ where: { id: organizationId } });
     await tx.signIn.deleteMany({ where: { organizationId } });
+    await tx.signInCount.deleteMany({ where: { organizationId } });
     await recordAudit(tx, actor, 'organization.deleted', organizationId, organizationId, { slug: org.slug });
   });
   await deps.invalidation.publish({ kind: 'org', id: organizationId });

@@ -2,7 +2,7 @@
 // last login stamped, the login event and hourly counter, the session's record of this service (what
 // Single Logout later matches), the sign-in activity row (src/audit), and the user's subscription
 // for the attributes. Sign-ins arriving together are group-committed (src/db/group-commit.ts): one
-// transaction of six multi-row statements for the whole batch, and each request answers only after
+// transaction of seven multi-row statements for the whole batch, and each request answers only after
 // it committed. The batch also carries the user.signed_in webhook events (two more statements,
 // src/webhooks/outbox.ts), for the organizations that may have a webhook taking them: none at all for
 // those known to have none.
@@ -12,7 +12,7 @@ import { runBatch, text, type Row } from '../db/statements.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { newSortableId } from '../security/random.ts';
 import { countLogins, insertEvents, linkAndStamp, pairKey } from '../service-api/logins.ts';
-import { insertSignIns, type SignInActivity } from '../audit/sign-ins.ts';
+import { signInStatements, type SignInActivity } from '../audit/sign-ins.ts';
 import { outboxStatements, signalOutbox, type OutboxEvent } from '../webhooks/index.ts';
 
 export interface SignInInput {
@@ -74,8 +74,9 @@ async function commitSignIns(database: Database, batch: SignInInput[], mayReceiv
         pairs.map((r) => sql`(s."service_id" = ${r.serviceId} AND s."user_id" = ${r.userId})`),
         ' OR ',
       )}`,
-    // Last, so the rows read above keep their places in the results.
-    insertSignIns(batch.map((r) => r.activity)),
+    // Last, so the rows read above keep their places in the results: the activity rows and their day
+    // counters (one upsert per distinct organization, day, outcome, reason and service of the batch).
+    ...signInStatements(batch.map((r) => r.activity)),
     ...outboxStatements(events, batch[0]?.at ?? new Date()),
   ]);
   if (events.length) signalOutbox();

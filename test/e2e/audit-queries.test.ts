@@ -6,8 +6,8 @@ import { suiteServer } from '../helpers/suite.ts';
 import { createService, createTeam, type Team } from '../helpers/fixtures.ts';
 import { expectError } from '../helpers/admin-plane.ts';
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
-import { pruneActivity } from '../../src/audit/index.ts';
-import { newSortableId } from '../../src/security/random.ts';
+import { pruneActivity, recordAudit, systemActor } from '../../src/audit/index.ts';
+import { recordSignIn } from '../../src/audit/sign-ins.ts';
 
 type Events = { events: { id: string; action: string; actor: { id: string; email?: string }; created_at: string }[]; total: number };
 const DAY = 86_400_000;
@@ -86,26 +86,26 @@ describe.each(databases())('audit-event filters and retention on $name', (factor
     const db = srv.deps.db;
     const now = new Date();
     const at = (days: number) => new Date(now.getTime() - days * DAY);
-    const event = (days: number) => ({
-      id: newSortableId('aud'),
-      organizationId: orgId,
-      action: 'organization.updated',
-      actorType: 'system',
-      actorId: 'cli:test',
-      targetType: 'organization',
-      targetId: orgId,
-      createdAt: at(days),
-    });
-    const signIn = (days: number) => ({
-      id: newSortableId('sgn'),
-      organizationId: orgId,
-      flow: 'login',
-      outcome: 'refused',
-      reason: 'wrong_password',
-      createdAt: at(days),
-    });
-    await db.auditEvent.createMany({ data: [event(401), event(500), event(399)] });
-    await db.signIn.createMany({ data: [signIn(91), signIn(365), signIn(89)] });
+    // Written the way the app writes them (with their day counters), only dated in the past.
+    const event = (days: number) => db.$transaction((tx) => recordAudit(tx, systemActor('test'), 'organization.updated', orgId, orgId, undefined, at(days)));
+    const signIn = (days: number) =>
+      recordSignIn(db, {
+        organizationId: orgId,
+        flow: 'login',
+        outcome: 'refused',
+        reason: 'wrong_password',
+        userId: null,
+        email: null,
+        serviceId: null,
+        binding: null,
+        authnContext: null,
+        ip: null,
+        userAgent: null,
+        requestId: null,
+        at: at(days),
+      });
+    for (const days of [401, 500, 399]) await event(days);
+    for (const days of [91, 365, 89]) await signIn(days);
     const before = { audit: (await events('limit=1')).total, signIns: await db.signIn.count({ where: { organizationId: orgId } }) };
 
     const pruned = await pruneActivity(db, { auditRetentionDays: 400, signInRetentionDays: 90 }, now);

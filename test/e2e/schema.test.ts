@@ -90,7 +90,7 @@ describe.each(databases())('migrated $name database matches the Prisma schema', 
     }
   }, 60_000);
 
-  it('keeps the hot-path indexes: API key by hash, users by (organization, email), login events by (service, time)', async () => {
+  it('keeps the hot-path indexes: API key by hash, users by (organization, email), login events by (service, time), activity day counters', async () => {
     const db = await factory.create();
     try {
       await migrate(db.url);
@@ -100,6 +100,9 @@ describe.each(databases())('migrated $name database matches the Prisma schema', 
       expect(has('api_keys', ['key_hash'], true)).toBe(true);
       expect(has('users', ['organization_id', 'email'], true)).toBe(true);
       expect(has('login_events', ['service_id', 'created_at'], false)).toBe(true);
+      // The activity lists' totals sum day counters by (organization, day, …) (src/audit/totals.ts).
+      expect(has('sign_in_counts', ['organization_id', 'day', 'outcome', 'reason', 'service_id'], true)).toBe(true);
+      expect(has('audit_event_counts', ['organization_id', 'day', 'action'], true)).toBe(true);
     } finally {
       await db.drop();
     }

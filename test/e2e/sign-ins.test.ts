@@ -180,6 +180,25 @@ describe.each(databases())('sign-in activity on $name', (factory) => {
     expect(page.sign_ins.map((r) => r.id)).toEqual(all.sign_ins.slice(1, 3).map((r) => r.id));
   });
 
+  it('totals from the day counters equal the rows written by real sign-ins (SSO group commit, refusals, hosted page)', async () => {
+    const since = new Date(Date.now() - 3_600_000);
+    const orgId = (await srv.deps.db.service.findUniqueOrThrow({ where: { id: world.svc.id } })).organizationId;
+    for (const [query, where] of [
+      ['', {}],
+      ['outcome=success', { outcome: 'success' }],
+      ['outcome=refused', { outcome: 'refused' }],
+      [`service=${world.svc.slug}`, { serviceId: world.svc.id }],
+      [
+        `since=${encodeURIComponent(since.toISOString())}&outcome=success&service=${world.svc.id}`,
+        { outcome: 'success', serviceId: world.svc.id, createdAt: { gte: since } },
+      ],
+    ] as const) {
+      const rows = await srv.deps.db.signIn.count({ where: { organizationId: orgId, ...where } });
+      expect((await list(query)).total, query).toBe(rows);
+      if (query === 'outcome=success') expect(rows).toBeGreaterThan(0);
+    }
+  });
+
   it.each([
     ['outcome=maybe', 'outcome'],
     ['reason=not_a_code', 'reason'],

@@ -1,0 +1,90 @@
+// Day counters of the activity lists: sign-ins per (organization, UTC day, outcome, reason, service)
+// and audit events per (organization, UTC day, action). They make a list's exact `total` a sum over
+// whole days (totals.ts) instead of a COUNT over up to millions of rows, and they stay exact because
+// every statement here runs in the transaction that writes or deletes the rows it counts:
+// - the SSO group commit adds one upsert per distinct key of its batch (not one per row);
+// - a sign-in written alone and an audit event (recordAudit) add one upsert each;
+// - retention pruning decrements, in the transaction of each chunk it deletes (retention.ts);
+// - deleting an organization deletes its sign-in counters with its sign-ins.
+// A missing reason or service is '' (key columns cannot be NULL). Keys are taken in sorted order, so
+// two instances' multi-row upserts never lock the same rows in opposite orders.
+import { join, sql, type Sql } from '../db/sql.ts';
+import { byKey } from '../db/statements.ts';
+import type { SignInActivity } from './sign-ins.ts';
+
+export const DAY_MS = 86_400_000;
+export const floorDay = (d: Date): Date => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
+export const ceilDay = (d: Date): Date => new Date(Math.ceil(d.getTime() / DAY_MS) * DAY_MS);
+
+export interface SignInKey {
+  organizationId: string;
+  day: Date;
+  outcome: string;
+  reason: string;
+  serviceId: string;
+}
+
+export interface AuditKey {
+  organizationId: string;
+  day: Date;
+  action: string;
+}
+
+/** The counter of a sign-in row, from what the row holds. */
+export const signInKey = (r: { organizationId: string; outcome: string; reason: string | null; serviceId: string | null; at: Date }): SignInKey => ({
+  organizationId: r.organizationId,
+  day: floorDay(r.at),
+  outcome: r.outcome,
+  reason: r.reason ?? '',
+  serviceId: r.serviceId ?? '',
+});
+
+const signInKeyText = (k: SignInKey) => [k.organizationId, k.day.getTime(), k.outcome, k.reason, k.serviceId].join(' ');
+const auditKeyText = (k: AuditKey) => [k.organizationId, k.day.getTime(), k.action].join(' ');
+
+/** Each distinct key once with how many rows it counts, in key order. */
+export function tally<K>(keys: K[], text: (k: K) => string): [K, number][] {
+  const m = new Map<string, [K, number]>();
+  for (const k of keys) {
+    const t = text(k);
+    const c = m.get(t);
+    if (c) c[1]++;
+    else m.set(t, [k, 1]);
+  }
+  return [...m.entries()].sort(byKey).map(([, c]) => c);
+}
+
+/** Adds the rows to their counters: one multi-row upsert, one VALUES row per distinct key. */
+export function countSignIns(rows: SignInActivity[]): Sql {
+  const counts = tally(rows.map(signInKey), signInKeyText);
+  return sql`INSERT INTO "sign_in_counts" ("organization_id", "day", "outcome", "reason", "service_id", "count")
+    VALUES ${join(counts.map(([k, n]) => sql`(${k.organizationId}, ${k.day}, ${k.outcome}, ${k.reason}, ${k.serviceId}, ${n})`))}
+    ON CONFLICT ("organization_id", "day", "outcome", "reason", "service_id") DO UPDATE SET "count" = "sign_in_counts"."count" + EXCLUDED."count"`;
+}
+
+/** Adds one audit event to its counter. */
+export function countAuditEvent(k: AuditKey): Sql {
+  return sql`INSERT INTO "audit_event_counts" ("organization_id", "day", "action", "count") VALUES (${k.organizationId}, ${k.day}, ${k.action}, 1)
+    ON CONFLICT ("organization_id", "day", "action") DO UPDATE SET "count" = "audit_event_counts"."count" + 1`;
+}
+
+/**
+ * Takes deleted rows out of their counters: per distinct key, a decrement, then the counter's removal
+ * if nothing is left in it (a whole day pruned leaves no counter behind).
+ */
+export function uncountSignIns(keys: SignInKey[]): Sql[] {
+  return tally(keys, signInKeyText).flatMap(([k, n]) => {
+    const where = sql`"organization_id" = ${k.organizationId} AND "day" = ${k.day} AND "outcome" = ${k.outcome} AND "reason" = ${k.reason} AND "service_id" = ${k.serviceId}`;
+    return [sql`UPDATE "sign_in_counts" SET "count" = "count" - ${n} WHERE ${where}`, sql`DELETE FROM "sign_in_counts" WHERE ${where} AND "count" <= 0`];
+  });
+}
+
+export function uncountAuditEvents(keys: AuditKey[]): Sql[] {
+  return tally(keys, auditKeyText).flatMap(([k, n]) => {
+    const where = sql`"organization_id" = ${k.organizationId} AND "day" = ${k.day} AND "action" = ${k.action}`;
+    return [
+      sql`UPDATE "audit_event_counts" SET "count" = "count" - ${n} WHERE ${where}`,
+      sql`DELETE FROM "audit_event_counts" WHERE ${where} AND "count" <= 0`,
+    ];
+  });
+}
