@@ -29,7 +29,7 @@ export interface AttemptResult {
 export class DeliveryRound {
   private readonly checks = new Map<string, Promise<CheckedUrl>>();
   /** Per webhook id: the sealed values opened, and what they opened to. */
-  private readonly secrets = new Map<string, { sealed: ClaimedDelivery['webhook']; opened: string[] }>();
+  private readonly secrets = new Map<string, string[]>();
 
   constructor(
     private readonly sealer: Sealer,
@@ -48,14 +48,19 @@ export class DeliveryRound {
     return checked;
   }
 
-  /** The webhook's live secrets, opened once per round (throws DecryptionError). */
+  /**
+   * The webhook's live secrets, opened once per round (throws DecryptionError). Kept under what was
+   * opened (a map lookup: sealed values are never compared with ===), so rows read in one round share
+   * one opening and a row that differs gets its own.
+   */
   secretsOf(w: ClaimedDelivery['webhook'], now: Date): string[] {
-    const kept = this.secrets.get(w.id);
-    // Rows read in one round agree; the comparison only guards a caller mixing reads.
-    if (kept && kept.sealed.secret === w.secret && kept.sealed.previousSecret === w.previousSecret) return kept.opened;
+    const previous = w.previousSecret && w.previousSecretUntil && w.previousSecretUntil > now ? w.previousSecret : null;
+    const key = `${w.id}\n${w.secret}\n${previous ?? ''}`;
+    const kept = this.secrets.get(key);
+    if (kept) return kept;
     const opened = [this.sealer.open(w.secret, w.id)];
-    if (w.previousSecret && w.previousSecretUntil && w.previousSecretUntil > now) opened.push(this.sealer.open(w.previousSecret, w.id));
-    this.secrets.set(w.id, { sealed: w, opened });
+    if (previous) opened.push(this.sealer.open(previous, w.id));
+    this.secrets.set(key, opened);
     return opened;
   }
 }
