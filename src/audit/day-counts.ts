@@ -54,37 +54,54 @@ export function tally<K>(keys: K[], text: (k: K) => string): [K, number][] {
   return [...m.entries()].sort(byKey).map(([, c]) => c);
 }
 
-/** Adds the rows to their counters: one multi-row upsert, one VALUES row per distinct key. */
-export function countSignIns(rows: SignInActivity[]): Sql {
-  const counts = tally(rows.map(signInKey), signInKeyText);
+/** Adds `n` to each key's counter (a negative `n` takes rows out): one multi-row upsert. */
+function addSignInCounts(counts: [SignInKey, number][]): Sql {
   return sql`INSERT INTO "sign_in_counts" ("organization_id", "day", "outcome", "reason", "service_id", "count")
     VALUES ${join(counts.map(([k, n]) => sql`(${k.organizationId}, ${k.day}, ${k.outcome}, ${k.reason}, ${k.serviceId}, ${n})`))}
     ON CONFLICT ("organization_id", "day", "outcome", "reason", "service_id") DO UPDATE SET "count" = "sign_in_counts"."count" + EXCLUDED."count"`;
 }
 
+function addAuditCounts(counts: [AuditKey, number][]): Sql {
+  return sql`INSERT INTO "audit_event_counts" ("organization_id", "day", "action", "count")
+    VALUES ${join(counts.map(([k, n]) => sql`(${k.organizationId}, ${k.day}, ${k.action}, ${n})`))}
+    ON CONFLICT ("organization_id", "day", "action") DO UPDATE SET "count" = "audit_event_counts"."count" + EXCLUDED."count"`;
+}
+
+/** Adds the rows to their counters: one multi-row upsert, one VALUES row per distinct key. */
+export function countSignIns(rows: SignInActivity[]): Sql {
+  return addSignInCounts(tally(rows.map(signInKey), signInKeyText));
+}
+
 /** Adds one audit event to its counter. */
 export function countAuditEvent(k: AuditKey): Sql {
-  return sql`INSERT INTO "audit_event_counts" ("organization_id", "day", "action", "count") VALUES (${k.organizationId}, ${k.day}, ${k.action}, 1)
-    ON CONFLICT ("organization_id", "day", "action") DO UPDATE SET "count" = "audit_event_counts"."count" + 1`;
+  return addAuditCounts([[k, 1]]);
 }
+
+/** Keys per upsert when taking rows out: 6 parameters each stays far below SQLite's 32 766. */
+const KEYS_PER_STATEMENT = 1_000;
 
 /**
- * Takes deleted rows out of their counters: per distinct key, a decrement, then the counter's removal
- * if nothing is left in it (a whole day pruned leaves no counter behind).
+ * Takes deleted rows out of their counters, set-based: the same upserts with negative counts (one per
+ * thousand distinct keys), then one DELETE of the counters left at zero in the organizations touched
+ * (a whole day pruned leaves no counter behind). A handful of statements per chunk, not two per key: the
+ * chunk's transaction holds SQLite's write lock, and every sign-in waits for it.
  */
-export function uncountSignIns(keys: SignInKey[]): Sql[] {
-  return tally(keys, signInKeyText).flatMap(([k, n]) => {
-    const where = sql`"organization_id" = ${k.organizationId} AND "day" = ${k.day} AND "outcome" = ${k.outcome} AND "reason" = ${k.reason} AND "service_id" = ${k.serviceId}`;
-    return [sql`UPDATE "sign_in_counts" SET "count" = "count" - ${n} WHERE ${where}`, sql`DELETE FROM "sign_in_counts" WHERE ${where} AND "count" <= 0`];
-  });
+function uncount<K extends { organizationId: string }>(
+  keys: K[],
+  text: (k: K) => string,
+  add: (counts: [K, number][]) => Sql,
+  dropEmpty: (orgs: string[]) => Sql,
+): Sql[] {
+  const counts = tally(keys, text).map(([k, n]): [K, number] => [k, -n]);
+  if (counts.length === 0) return [];
+  const statements: Sql[] = [];
+  for (let i = 0; i < counts.length; i += KEYS_PER_STATEMENT) statements.push(add(counts.slice(i, i + KEYS_PER_STATEMENT)));
+  const orgs = [...new Set(counts.map(([k]) => k.organizationId))];
+  statements.push(dropEmpty(orgs));
+  return statements;
 }
 
-export function uncountAuditEvents(keys: AuditKey[]): Sql[] {
-  return tally(keys, auditKeyText).flatMap(([k, n]) => {
-    const where = sql`"organization_id" = ${k.organizationId} AND "day" = ${k.day} AND "action" = ${k.action}`;
-    return [
-      sql`UPDATE "audit_event_counts" SET "count" = "count" - ${n} WHERE ${where}`,
-      sql`DELETE FROM "audit_event_counts" WHERE ${where} AND "count" <= 0`,
-    ];
-  });
-}
+export const uncountSignIns = (keys: SignInKey[]): Sql[] =>
+  uncount(keys, signInKeyText, addSignInCounts, (orgs) => sql`DELETE FROM "sign_in_counts" WHERE "count" <= 0 AND "organization_id" IN (${join(orgs)})`);
+export const uncountAuditEvents = (keys: AuditKey[]): Sql[] =>
+  uncount(keys, auditKeyText, addAuditCounts, (orgs) => sql`DELETE FROM "audit_event_counts" WHERE "count" <= 0 AND "organization_id" IN (${join(orgs)})`);

@@ -28,8 +28,9 @@ const textOf = (v: unknown): string | null => (typeof v === 'string' ? v : null)
  * same transaction, so a list's total (day counters plus edge rows) is exact before, during and after.
  */
 async function pruneChunk(db: Db, table: 'audit_events' | 'sign_ins', before: Date): Promise<number> {
-  // One counter statement pair per distinct key of the chunk: up to a few thousand when the chunk
-  // spans many organizations, which can outlast Prisma's default 5 s for an interactive transaction.
+  // The DELETE and a handful of set-based counter statements (day-counts.ts): the transaction, and the
+  // write lock it holds on SQLite, lasts about as long as the DELETE of one chunk. The limits stay
+  // generous for a slow disk; sign-ins wait for the lock meanwhile.
   return db.$transaction(async (tx) => {
     if (table === 'audit_events') {
       const rows = await tx.$queryRaw<

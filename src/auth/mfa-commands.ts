@@ -46,9 +46,13 @@ async function reauthenticate(deps: Deps, accountId: string, password: string) {
   return account;
 }
 
-/** One event per organization of the account, in the transaction of the change. */
+/**
+ * One event per organization of the account, in the transaction of the change. In organization order:
+ * each event updates its organization's day counter (audit/day-counts.ts), whose row lock lasts until
+ * commit, so two of these at once must take the counters in the same order or deadlock on PostgreSQL.
+ */
 async function auditEverywhere(tx: Tx, actor: Actor, action: 'account.totp_enabled' | 'account.totp_disabled', accountId: string) {
-  const memberships = await tx.membership.findMany({ where: { accountId }, select: { organizationId: true } });
+  const memberships = await tx.membership.findMany({ where: { accountId }, select: { organizationId: true }, orderBy: { organizationId: 'asc' } });
   for (const m of memberships) await recordAudit(tx, actor, action, m.organizationId, accountId);
 }
 

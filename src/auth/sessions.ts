@@ -98,9 +98,10 @@ export async function endSession(db: Db, refreshToken: string): Promise<void> {
 export async function verifyAccess(db: Db, key: Uint8Array, token: string): Promise<AccessClaims> {
   let accountId: string;
   let sessionId: string;
+  // Outside the try: a jose that cannot load is a server fault (500), not the caller's bad token (401).
+  const { jwtVerify } = await loadJose();
   try {
     // jose checks `exp` only when present: a token without one would never expire, so it is required.
-    const { jwtVerify } = await loadJose();
     const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
     if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new Error('claims');
     accountId = payload.sub;

@@ -86,7 +86,12 @@ export function createSqliteFile(file: string): void {
 class ConfiguredSqliteAdapter extends PrismaBetterSqlite3 {
   override async connect() {
     const adapter = await super.connect();
-    await adapter.executeScript(SQLITE_CONNECTION_SETTINGS);
+    try {
+      await adapter.executeScript(SQLITE_CONNECTION_SETTINGS);
+    } catch (err) {
+      await adapter.dispose(); // Prisma disposes only an adapter it was given
+      throw err;
+    }
     return adapter;
   }
 }

@@ -74,7 +74,11 @@ describe.each(databases())('process faults on $name', (factory) => {
     const exited = srv.stop('SIGTERM');
     // "After the signal" means after the server has taken it: its log line says so (a fixed 200 ms
     // was not always enough on a loaded machine, and the late request was then answered 400).
-    while (!srv.output().includes('shutting down')) await new Promise((r) => setTimeout(r, 20));
+    const signalDeadline = Date.now() + 10_000;
+    while (!srv.output().includes('shutting down')) {
+      if (Date.now() > signalDeadline) throw new Error(`no shutdown line within 10 s:\n${srv.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const late = await fetch(`${srv.url}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
       (r) => r.status,
       () => 'refused',

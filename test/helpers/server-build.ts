@@ -24,7 +24,9 @@ function newest(dir: string): number {
 }
 
 export default function setup(): void {
-  const sources = Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'generated')));
+  // The build's own inputs count too: a changed bundler script, tsconfig or package.json rebuilds.
+  const inputs = ['scripts/bundle.mjs', 'tsconfig.build.json', 'tsconfig.json', 'package.json'].map((f) => statSync(join(ROOT, f)).mtimeMs);
+  const sources = Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'generated')), ...inputs);
   if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= sources) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
