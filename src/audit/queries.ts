@@ -4,8 +4,11 @@ import type { Page } from '../http/validate.ts';
 import type { AuditFilterInput, SignInFilterInput } from './schemas.ts';
 import { exactTotal, rangeWhere, windowRange, type Range } from './totals.ts';
 
-const window = (q: { since?: Date | undefined; until?: Date | undefined }) =>
-  q.since || q.until ? { createdAt: { ...(q.since ? { gte: q.since } : {}), ...(q.until ? { lte: q.until } : {}) } } : {};
+/** The rows of the window (since and until included), in the same range the totals use (totals.ts). */
+const window = (q: { since?: Date | undefined; until?: Date | undefined }) => {
+  const createdAt = rangeWhere(windowRange(q));
+  return createdAt ? { createdAt } : {};
+};
 const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 
 export async function listAuditEvents(db: Db, organizationId: string, q: AuditFilterInput, page: Page) {

@@ -5,10 +5,9 @@
 // returned to the other, so it is uncounted once). This is the only code that deletes an audit event.
 import type { Db } from '../db/client.ts';
 import { sql, type Row } from '../db/sql.ts';
-import { floorDay, signInKey, uncountAuditEvents, uncountSignIns } from './day-counts.ts';
+import { DAY_MS, floorDay, signInKey, uncountAuditEvents, uncountSignIns } from './day-counts.ts';
 import type { Logger } from '../http/log.ts';
 
-const DAY_MS = 86_400_000;
 const CHUNK = 5_000;
 /** Ten minutes after start, then hourly: retention is in days, so an hour late costs nothing. */
 const FIRST_RUN_MS = 10 * 60_000;

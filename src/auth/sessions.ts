@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import { unauthorized } from '../http/errors.ts';
 import { hashToken, newId, newToken } from '../security/random.ts';
+import { onFirstUse } from '../lazy.ts';
 
 export const ACCESS_TTL_SECONDS = 15 * 60;
 const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -25,8 +26,7 @@ export interface AccessClaims {
  * jose, loaded by the first admin token signed or checked rather than at start-up: its modules took
  * 40-80 ms of the time to listen, and a server that only answers SPs and backends never needs them.
  */
-let jose: Promise<typeof import('jose')> | undefined;
-const loadJose = () => (jose ??= import('jose'));
+const loadJose = onFirstUse(() => import('jose'));
 
 export function jwtKey(secret: string): Uint8Array {
   return createHash('sha256').update(`tessera/admin-jwt/${secret}`).digest();

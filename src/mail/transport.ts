@@ -8,6 +8,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../http/log.ts';
 import { newToken } from '../security/random.ts';
+import { onFirstUse } from '../lazy.ts';
 
 export interface OutgoingMail {
   to: string;
@@ -31,8 +32,7 @@ export interface Mailer {
 type Deliver = (mail: OutgoingMail, from: string) => Promise<{ messageId: string; path?: string }>;
 
 // nodemailer is loaded on the first message, not at start-up: the CLI and most requests never need it.
-let nodemailer: Promise<typeof import('nodemailer')> | undefined;
-const loadNodemailer = () => (nodemailer ??= import('nodemailer'));
+const loadNodemailer = onFirstUse(() => import('nodemailer'));
 const smtpTransport = async (options: SMTPTransport.Options) => (await loadNodemailer()).createTransport(options);
 
 function smtpDelivery(url: string): { deliver: Deliver; close: () => void } {

@@ -17,7 +17,7 @@ import type { SamlRuntime } from '../saml/runtime.ts';
 import { currentSession, markSessionMfa, sessionCookieName, setCookie, startSession, type LiveSession } from '../saml/session.ts';
 import { overview, passkeyPage, signInForm } from './account-pages.ts';
 import { consumeChallenge, createChallenge, findChallenge } from './challenges.ts';
-import { hasSecondFactor } from './factors.ts';
+import { hasSecondFactor } from './presence.ts';
 import { checkCsrf, csrfToken, fields, localeOf, parseObject, webauthnScript } from './form.ts';
 import { codesPage, enrollPage, messagePage } from './pages.ts';
 import { policyOf } from './policy.ts';
@@ -168,7 +168,7 @@ function signInRoutes(router: Router<AppState, AppContext>, deps: Deps, saml: Sa
       return;
     }
     await deps.limits.ssoLoginEmail.reset(`${org.id}:${email}`);
-    if (policyOf(org) !== 'off' && (await hasSecondFactor(db, user.id))) {
+    if (policyOf(org) !== 'off' && (await hasSecondFactor(deps.database, user.id))) {
       await beginSecondFactor(deps, saml, ctx, { user, organizationId: org.id, pendingId: null, sessionId: null, kind: 'factor', back: accountUrl(org.slug) });
       return;
     }
@@ -291,7 +291,7 @@ function changeRoutes(router: Router<AppState, AppContext>, deps: Deps, { posted
     const p = await posted(ctx);
     if (!p) return;
     const { form, s } = p;
-    if (!(await hasSecondFactor(db, s.session.user.id))) {
+    if (!(await hasSecondFactor(deps.database, s.session.user.id))) {
       ctx.redirect(accountUrl(s.org.slug));
       return;
     }

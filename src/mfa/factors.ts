@@ -36,12 +36,6 @@ export async function mfaSummary(db: Db, userId: string): Promise<MfaSummary> {
   return (await mfaSummaries(db, [userId])).get(userId) ?? { totp: false, webauthn: 0, recovery_codes_left: 0 };
 }
 
-/** A factor that can pass the second step on its own: TOTP or a WebAuthn credential (recovery codes only stand in for one). */
-export async function hasSecondFactor(db: Db, userId: string): Promise<boolean> {
-  const [totp, webauthn] = await Promise.all([db.totpFactor.count({ where: { userId } }), db.webauthnCredential.count({ where: { userId } })]);
-  return totp + webauthn > 0;
-}
-
 /** Every factor, recovery code, step in progress and lock of the user, in one transaction. */
 export async function removeAllFactors(db: Db, bus: InvalidationBus, userId: string, alongside?: (tx: Tx) => Promise<void>): Promise<void> {
   await db.$transaction(async (tx) => {

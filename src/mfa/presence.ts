@@ -33,20 +33,24 @@ export class FactorPresence {
     const hit = trusted ? this.byUser.get(userId) : undefined;
     if (hit !== undefined) return hit;
     const mark = this.bus.mark();
-    const found = await this.read(userId);
+    const found = await hasSecondFactor(this.database, userId);
     if (trusted && this.bus.unchangedSince(mark)) this.byUser.set(userId, found);
     return found;
   }
+}
 
-  /** One read (on SQLite, the direct connection). */
-  private async read(userId: string): Promise<boolean> {
-    const [row] = await runRead(
-      this.database.prisma,
-      this.database.direct,
-      sql`SELECT (SELECT COUNT(*) FROM "totp_factors" WHERE "user_id" = ${userId}) + (SELECT COUNT(*) FROM "webauthn_credentials" WHERE "user_id" = ${userId}) AS "n"`,
-    );
-    return row !== undefined && count(row, 'n') > 0;
-  }
+/**
+ * A factor that can pass the second step on its own: TOTP or a WebAuthn credential (recovery codes
+ * only stand in for one). Read now, in one statement (on SQLite, the direct connection): what the cache
+ * above loads, and what pages deciding on a user's own factors ask uncached.
+ */
+export async function hasSecondFactor(database: Database, userId: string): Promise<boolean> {
+  const [row] = await runRead(
+    database.prisma,
+    database.direct,
+    sql`SELECT (SELECT COUNT(*) FROM "totp_factors" WHERE "user_id" = ${userId}) + (SELECT COUNT(*) FROM "webauthn_credentials" WHERE "user_id" = ${userId}) AS "n"`,
+  );
+  return row !== undefined && count(row, 'n') > 0;
 }
 
 /**

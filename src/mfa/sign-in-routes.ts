@@ -16,7 +16,7 @@ import type { SamlRuntime } from '../saml/runtime.ts';
 import { currentSession, findPending } from '../saml/session.ts';
 import { findChallenge, type Challenge } from './challenges.ts';
 import { checkCsrf, csrfToken, fields, localeOf, parseObject } from './form.ts';
-import { hasSecondFactor } from './factors.ts';
+import { hasSecondFactor } from './presence.ts';
 import { recordFailure, reserveAttempt } from './lockout.ts';
 import { codesPage, safeBack } from './pages.ts';
 import { regenerateRecoveryCodes, spendRecoveryCode } from './recovery.ts';
@@ -124,7 +124,7 @@ export function secondFactorRoutes(deps: Deps, saml: SamlRuntime): Router<AppSta
       expired(ctx, localeOf(ctx));
       return;
     }
-    const kind = (await hasSecondFactor(db, session.user.id)) ? 'factor' : 'enroll';
+    const kind = (await hasSecondFactor(deps.database, session.user.id)) ? 'factor' : 'enroll';
     await beginSecondFactor(deps, saml, ctx, {
       user: session.user,
       organizationId: pending.service.organizationId,

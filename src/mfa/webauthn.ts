@@ -14,16 +14,12 @@ import type { Db } from '../db/client.ts';
 import type { InvalidationBus } from '../db/invalidation.ts';
 import { factorsChanged } from './presence.ts';
 import { newId } from '../security/random.ts';
+import { onFirstUse } from '../lazy.ts';
 
 // Loaded on the first ceremony, not at start-up: the package and its ASN.1 dependencies cost about
 // 20 MiB of resident memory and a third of a second of module loading, and most deployments sign in
 // with passwords and TOTP only.
-let simpleWebAuthn: Promise<typeof import('@simplewebauthn/server')> | undefined;
-const webAuthnLibrary = () =>
-  (simpleWebAuthn ??= import('@simplewebauthn/server').catch((err: unknown) => {
-    simpleWebAuthn = undefined; // a failed load is tried again by the next ceremony, not cached for good
-    throw err;
-  }));
+const webAuthnLibrary = onFirstUse(() => import('@simplewebauthn/server'));
 
 export interface RelyingParty {
   origin: string;

@@ -4,6 +4,7 @@
 // signature Tessera checks is verified with node:crypto.
 import { randomBytes } from 'node:crypto';
 import type forge from 'node-forge';
+import { onFirstUse } from '../lazy.ts';
 
 /**
  * node-forge is loaded by the first certificate made, not at start-up: it is only needed when a service
@@ -11,8 +12,7 @@ import type forge from 'node-forge';
  * module to import() as `default` alone (`module.exports = forge` names nothing Node can see), while its
  * types declare named exports: hence the one cast.
  */
-let forgeModule: Promise<typeof forge> | undefined;
-const loadForge = () => (forgeModule ??= import('node-forge').then((m) => (m as unknown as { default: typeof forge }).default));
+const loadForge = onFirstUse(() => import('node-forge').then((m) => (m as unknown as { default: typeof forge }).default));
 
 export interface CertificateSubject {
   commonName: string;

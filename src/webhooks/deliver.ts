@@ -28,7 +28,7 @@ export interface AttemptResult {
 /** What the attempts of one round share (see above); a fresh one per round. */
 export class DeliveryRound {
   private readonly checks = new Map<string, Promise<CheckedUrl>>();
-  /** Per webhook id: the sealed values opened, and what they opened to. */
+  /** What a webhook's sealed secrets opened to, by webhook id and those sealed values (see secretsOf). */
   private readonly secrets = new Map<string, string[]>();
 
   constructor(
