@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { empty, sql } from '../db/sql.ts';
+import { empty, sql, limitParam, sqliteIsoText } from '../db/sql.ts';
 import { count, date, runRead, text, type Row } from '../db/statements.ts';
 import { looksLikeId, newId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
@@ -56,7 +56,7 @@ export async function listSubscriptions(database: Reader, service: Scope, status
     ) c
     LEFT JOIN (
       SELECT "created_at", "id" FROM "subscriptions" WHERE "service_id" = ${service.id} ${ofStatus}
-      ORDER BY "created_at", "id" LIMIT ${page.limit} OFFSET ${page.offset}
+      ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(page.offset)}
     ) p ON TRUE
     LEFT JOIN "subscriptions" s ON s."id" = p."id"
     LEFT JOIN "plans" pl ON pl."id" = s."plan_id"
@@ -66,7 +66,11 @@ export async function listSubscriptions(database: Reader, service: Scope, status
   return { subscriptions: rows.filter((r) => r.id !== null).map((r) => presentSubscription(subscription(r))), total };
 }
 
-/** The same page as JSON text: written by SQLite itself on the direct connection (see listUsersJson). */
+/**
+ * The same page as JSON text: written by SQLite itself on the direct connection (see listUsersJson).
+ * The page's rows are fetched by rowid, which the (service_id, created_at, id) index holds: by id
+ * each would be a search of the primary-key index and then one of the table.
+ */
 export async function listSubscriptionsJson(database: Reader, service: Scope, status: string | undefined, page: Page): Promise<string> {
   const ofStatus = status ? sql`AND "status" = ${status}` : empty;
   const [row] =
@@ -74,12 +78,12 @@ export async function listSubscriptionsJson(database: Reader, service: Scope, st
       sql`SELECT json_object(
         'subscriptions', json((SELECT json_group_array(json_object(
             'id', s."id", 'user_id', s."user_id", 'plan_id', s."plan_id", 'plan_name', pl."name", 'status', s."status",
-            'current_period_end', strftime('%Y-%m-%dT%H:%M:%fZ', s."current_period_end")
+            'current_period_end', ${sqliteIsoText('s."current_period_end"')}
           ) ORDER BY p."created_at", p."id")
           FROM (
-            SELECT "created_at", "id" FROM "subscriptions" WHERE "service_id" = ${service.id} ${ofStatus}
-            ORDER BY "created_at", "id" LIMIT ${page.limit} OFFSET ${page.offset}
-          ) p JOIN "subscriptions" s ON s."id" = p."id" JOIN "plans" pl ON pl."id" = s."plan_id")),
+            SELECT "created_at", "id", "rowid" AS "rid" FROM "subscriptions" WHERE "service_id" = ${service.id} ${ofStatus}
+            ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(page.offset)}
+          ) p JOIN "subscriptions" s ON s."rowid" = p."rid" JOIN "plans" pl ON pl."id" = s."plan_id")),
         'total', (SELECT COALESCE(SUM("count"), 0) FROM "service_list_counts" WHERE "service_id" = ${service.id} AND "list" = 'subscriptions' ${ofStatus})
       ) AS "body"`,
     ) ?? [];

@@ -3,7 +3,7 @@ import type { Database, Db, Tx } from '../db/client.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { lockRow } from '../db/row-lock.ts';
-import { sql } from '../db/sql.ts';
+import { sql, limitParam, sqliteIsoText } from '../db/sql.ts';
 import { count, date, runRead, text, type Row } from '../db/statements.ts';
 import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
@@ -45,7 +45,7 @@ export async function listUsers(database: Reader, service: Scope, page: Page) {
     FROM (SELECT COALESCE(SUM("count"), 0) AS "total" FROM "service_list_counts" WHERE "service_id" = ${service.id} AND "list" = 'users') c
     LEFT JOIN (
       SELECT "user_id", "created_at", "id" FROM "service_users" WHERE "service_id" = ${service.id}
-      ORDER BY "created_at", "id" LIMIT ${page.limit} OFFSET ${page.offset}
+      ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(page.offset)}
     ) p ON TRUE
     LEFT JOIN "users" u ON u."id" = p."user_id"
     ORDER BY p."created_at", p."id"`,
@@ -56,8 +56,8 @@ export async function listUsers(database: Reader, service: Scope, page: Page) {
 
 /**
  * The same page as JSON text, for the HTTP answer. On SQLite's direct connection the database writes
- * the JSON itself (json_object and json_group_array, timestamps through strftime in toISOString's
- * format): turning 50 rows into objects, dates and back into text cost more than the query. Elsewhere
+ * the JSON itself (json_object and json_group_array, timestamps in toISOString's format by
+ * sqliteIsoText): turning 50 rows into objects, dates and back into text cost more than the query. Elsewhere
  * (PostgreSQL, or SQLite while the direct connection is busy) it is listUsers' result, serialised.
  * test/e2e/service-api-list-reads.test.ts holds both to the same bytes.
  */
@@ -65,10 +65,10 @@ export async function listUsersJson(database: Reader, service: Scope, page: Page
   const [row] =
     database.direct?.read(
       sql`SELECT json_object(
-        'users', json((SELECT json_group_array(json_object('id', u."id", 'email', u."email", 'created_at', strftime('%Y-%m-%dT%H:%M:%fZ', u."created_at")) ORDER BY p."created_at", p."id")
+        'users', json((SELECT json_group_array(json_object('id', u."id", 'email', u."email", 'created_at', ${sqliteIsoText('u."created_at"')}) ORDER BY p."created_at", p."id")
           FROM (
             SELECT "user_id", "created_at", "id" FROM "service_users" WHERE "service_id" = ${service.id}
-            ORDER BY "created_at", "id" LIMIT ${page.limit} OFFSET ${page.offset}
+            ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(page.offset)}
           ) p JOIN "users" u ON u."id" = p."user_id")),
         'total', (SELECT COALESCE(SUM("count"), 0) FROM "service_list_counts" WHERE "service_id" = ${service.id} AND "list" = 'users')
       ) AS "body"`,

@@ -5,7 +5,7 @@
 // sign-in they report on (docs/benchmarks.md, SSO with a webhook). Here a round of deliveries is one
 // claim statement, one read and one transaction of the round's outcome updates.
 import type { Database } from '../db/client.ts';
-import { empty, join, sql, type Sql } from '../db/sql.ts';
+import { empty, join, limitParam, sql, type Sql } from '../db/sql.ts';
 import { bool, date, dateOrNull, runBatch, runRead, text, type Row } from '../db/statements.ts';
 
 /** One claimed delivery with what its attempt needs: the webhook, the event and its organization. */
@@ -28,7 +28,7 @@ export async function claimDue(database: Database, until: Date, limit: number): 
     WHERE "id" IN (
       SELECT "id" FROM "webhook_deliveries"
       WHERE "status" = 'pending' AND "next_attempt_at" <= ${now} AND ("claimed_until" IS NULL OR "claimed_until" < ${now})
-      ORDER BY "next_attempt_at" LIMIT ${limit} ${lock})
+      ORDER BY "next_attempt_at" LIMIT ${limitParam(limit)} ${lock})
     RETURNING "id"`;
   const [rows = []] = await runBatch(database.prisma, database.direct, [claim]);
   return rows.map((r) => text(r, 'id'));
