@@ -36,10 +36,7 @@ describe('limitParam', () => {
       const s = limitParam(limit);
       const o = limitParam(offset);
       expect(s.values).toEqual([limit]);
-      return db
-        .prepare(`SELECT n FROM (SELECT n FROM t ORDER BY n LIMIT ${s.sql} OFFSET ${o.sql})`)
-        .pluck()
-        .all(limit, offset);
+      return db.prepare(`SELECT n FROM (SELECT n FROM t ORDER BY n LIMIT ${s.sql} OFFSET ${o.sql})`).pluck().all(limit, offset);
     };
     expect(page(2, 1)).toEqual([2, 3]);
     expect(page(10, 4)).toEqual([5]);
