@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect } from 'vitest';
+import type { DemoSp } from '../../scripts/demo-sp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -39,4 +40,21 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
     name,
   ).toEqual([]);
   expect(results.passes.length, name).toBeGreaterThan(5);
+}
+
+/** SP-initiated SSO from the demo SP's page (scripts/demo-sp.ts): its "Sign in with Tessera" link, up to Tessera's sign-in page. */
+export async function openSignInFromSp(page: Page, sp: DemoSp): Promise<void> {
+  await page.goto(sp.url);
+  await page.click('text=Sign in with Tessera');
+  await page.waitForURL(/\/login\?state=/);
+}
+
+/** The whole SP-initiated sign-in with a password: the SP's ACS must validate the Response and show `user.email` as the NameID. */
+export async function signInAtSp(page: Page, sp: DemoSp, user: { email: string; password: string }): Promise<void> {
+  await openSignInFromSp(page, sp);
+  await page.fill('#email', user.email);
+  await page.fill('#password', user.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${sp.url}/acs`);
+  expect(await page.locator('#nameid').textContent()).toBe(user.email);
 }

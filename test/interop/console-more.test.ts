@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateServiceProviderMetadata } from '@node-saml/node-saml';
-import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { hasChromium, launchChromium, signInAtSp } from '../helpers/chromium.ts';
 import { axeFindings, expectNoTokenExposed } from '../helpers/console-browser.ts';
 import { deferredCleanups } from '../helpers/suite.ts';
 import { databases } from '../helpers/databases.ts';
@@ -228,13 +228,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     // With no factor left and the policy optional, the user signs in with the password alone.
     const again = await browser.newContext();
     const againPage = await again.newPage();
-    await againPage.goto(sp.url);
-    await againPage.click('#signin');
-    await againPage.fill('#email', userEmail);
-    await againPage.fill('#password', USER_PASSWORD);
-    await againPage.click('button[type=submit]');
-    await againPage.waitForURL(`${sp.url}/acs`);
-    expect(await againPage.locator('#nameid').textContent()).toBe(userEmail);
+    await signInAtSp(againPage, sp, { email: userEmail, password: USER_PASSWORD });
     await again.close();
     noFindings('directory users (MFA)', 'reset MFA dialog');
   }, 60_000);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SECRET_SHAPES, axeFindings, expectNoTokenExposed } from '../helpers/console-browser.ts';
-import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { hasChromium, launchChromium, signInAtSp } from '../helpers/chromium.ts';
 import { deferredCleanups } from '../helpers/suite.ts';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -185,14 +185,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await userPage.fill('#confirm', USER_PASSWORD);
     await userPage.click('button[type=submit]');
     await expect.poll(() => userPage.locator('h1').textContent()).toBe('Password saved');
-    await userPage.goto(sp.url);
-    await userPage.click('#signin');
-    await userPage.waitForURL(/\/login\?state=/);
-    await userPage.fill('#email', userEmail);
-    await userPage.fill('#password', USER_PASSWORD);
-    await userPage.click('button[type=submit]');
-    await userPage.waitForURL(`${sp.url}/acs`);
-    expect(await userPage.locator('#nameid').textContent()).toBe(userEmail);
+    await signInAtSp(userPage, sp, { email: userEmail, password: USER_PASSWORD });
     await user.close();
 
     expect(findings).toEqual(Object.fromEntries(Object.keys(findings).map((k) => [k, []])));
