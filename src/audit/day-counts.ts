@@ -10,11 +10,8 @@
 // two instances' multi-row upserts never lock the same rows in opposite orders.
 import { join, sql, type Sql } from '../db/sql.ts';
 import { byKey } from '../db/statements.ts';
+import { DAY_MS, floorTo } from '../time-buckets.ts';
 import type { SignInActivity } from './sign-ins.ts';
-
-export const DAY_MS = 86_400_000;
-export const floorDay = (d: Date): Date => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
-export const ceilDay = (d: Date): Date => new Date(Math.ceil(d.getTime() / DAY_MS) * DAY_MS);
 
 export interface SignInKey {
   organizationId: string;
@@ -33,7 +30,7 @@ export interface AuditKey {
 /** The counter of a sign-in row, from what the row holds. */
 export const signInKey = (r: { organizationId: string; outcome: string; reason: string | null; serviceId: string | null; at: Date }): SignInKey => ({
   organizationId: r.organizationId,
-  day: floorDay(r.at),
+  day: floorTo(DAY_MS, r.at),
   outcome: r.outcome,
   reason: r.reason ?? '',
   serviceId: r.serviceId ?? '',

@@ -5,7 +5,7 @@
 // counters plus two bounded counts (docs/benchmarks.md). Only when the counters hold the filters: the
 // caller counts rows itself for the others (user, actor, request id), which are selective anyway.
 
-import { ceilDay, floorDay } from './day-counts.ts';
+import { DAY_MS, ceilTo, floorTo } from '../time-buckets.ts';
 
 /** A range of created_at: from `gte` included to `lt` excluded; a missing end is open. */
 export interface Range {
@@ -27,8 +27,8 @@ export function windowRange(q: { since?: Date | undefined; until?: Date | undefi
 }
 
 export async function exactTotal(window: Range, from: TotalSources): Promise<number> {
-  const first = window.gte && ceilDay(window.gte);
-  const end = window.lt && floorDay(window.lt);
+  const first = window.gte && ceilTo(DAY_MS, window.gte);
+  const end = window.lt && floorTo(DAY_MS, window.lt);
   // No whole day inside: the window is under two days, its rows are counted.
   if (first && end && first >= end) return from.rows(window);
   const parts = [from.days({ ...(first ? { gte: first } : {}), ...(end ? { lt: end } : {}) })];

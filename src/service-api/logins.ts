@@ -9,10 +9,7 @@ import type { Db, Tx } from '../db/client.ts';
 import { sql, join } from '../db/client.ts';
 import { byKey, runBatch, type Sql } from '../db/statements.ts';
 import { newId, newPersistentNameId, newSortableId } from '../security/random.ts';
-
-const HOUR_MS = 3_600_000;
-export const floorHour = (d: Date): Date => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
-export const ceilHour = (d: Date): Date => new Date(Math.ceil(d.getTime() / HOUR_MS) * HOUR_MS);
+import { HOUR_MS, floorTo } from '../time-buckets.ts';
 
 export interface Login {
   serviceId: string;
@@ -33,7 +30,7 @@ export function insertEvents(logins: Login[]): Sql {
 export function countLogins(logins: Login[]): Sql {
   const perHour = new Map<string, { serviceId: string; hour: Date; n: number }>();
   for (const l of logins) {
-    const hour = floorHour(l.at);
+    const hour = floorTo(HOUR_MS, l.at);
     const k = `${l.serviceId} ${hour.getTime()}`;
     const c = perHour.get(k);
     if (c) c.n++;
@@ -85,7 +82,7 @@ export async function forgetLogins(tx: Tx, serviceId: string, userId: string): P
   const events = await tx.loginEvent.findMany({ where: { serviceId, userId }, select: { createdAt: true } });
   const perHour = new Map<number, number>();
   for (const e of events) {
-    const h = floorHour(e.createdAt).getTime();
+    const h = floorTo(HOUR_MS, e.createdAt).getTime();
     perHour.set(h, (perHour.get(h) ?? 0) + 1);
   }
   for (const [h, n] of perHour) {
