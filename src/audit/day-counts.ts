@@ -9,12 +9,9 @@
 // A missing reason or service is '' (key columns cannot be NULL). Keys are taken in sorted order, so
 // two instances' multi-row upserts never lock the same rows in opposite orders.
 import { join, sql, type Sql } from '../db/sql.ts';
-import { byKey } from '../db/statements.ts';
+import { tally } from '../db/statements.ts';
+import { DAY_MS, floorTo } from '../time-buckets.ts';
 import type { SignInActivity } from './sign-ins.ts';
-
-export const DAY_MS = 86_400_000;
-export const floorDay = (d: Date): Date => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
-export const ceilDay = (d: Date): Date => new Date(Math.ceil(d.getTime() / DAY_MS) * DAY_MS);
 
 export interface SignInKey {
   organizationId: string;
@@ -33,7 +30,7 @@ export interface AuditKey {
 /** The counter of a sign-in row, from what the row holds. */
 export const signInKey = (r: { organizationId: string; outcome: string; reason: string | null; serviceId: string | null; at: Date }): SignInKey => ({
   organizationId: r.organizationId,
-  day: floorDay(r.at),
+  day: floorTo(DAY_MS, r.at),
   outcome: r.outcome,
   reason: r.reason ?? '',
   serviceId: r.serviceId ?? '',
@@ -41,18 +38,6 @@ export const signInKey = (r: { organizationId: string; outcome: string; reason: 
 
 const signInKeyText = (k: SignInKey) => [k.organizationId, k.day.getTime(), k.outcome, k.reason, k.serviceId].join(' ');
 const auditKeyText = (k: AuditKey) => [k.organizationId, k.day.getTime(), k.action].join(' ');
-
-/** Each distinct key once with how many rows it counts, in key order. */
-export function tally<K>(keys: K[], text: (k: K) => string): [K, number][] {
-  const m = new Map<string, [K, number]>();
-  for (const k of keys) {
-    const t = text(k);
-    const c = m.get(t);
-    if (c) c[1]++;
-    else m.set(t, [k, 1]);
-  }
-  return [...m.entries()].sort(byKey).map(([, c]) => c);
-}
 
 /** Adds `n` to each key's counter (a negative `n` takes rows out): one multi-row upsert. */
 function addSignInCounts(counts: [SignInKey, number][]): Sql {

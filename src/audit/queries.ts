@@ -2,10 +2,10 @@
 import type { Db } from '../db/client.ts';
 import type { Page } from '../http/validate.ts';
 import type { AuditFilterInput, SignInFilterInput } from './schemas.ts';
-import { exactTotal, rangeWhere, windowRange, type Range } from './totals.ts';
+import { countedTotal, rangeWhere, windowRange, type ListWindow } from './totals.ts';
 
 /** The rows of the window (since and until included), in the same range the totals use (totals.ts). */
-const window = (q: { since?: Date | undefined; until?: Date | undefined }) => {
+const window = (q: ListWindow) => {
   const createdAt = rangeWhere(windowRange(q));
   return createdAt ? { createdAt } : {};
 };
@@ -16,27 +16,9 @@ export async function listAuditEvents(db: Db, organizationId: string, q: AuditFi
   const where = { organizationId, ...(q.action ? { action: q.action } : {}), ...actor, ...window(q) };
   // The day counters are by action: an actor filter counts its rows (few, from its own index).
   const counted = { organizationId, ...(q.action ? { action: q.action } : {}) };
-  const total =
-    q.actor === undefined
-      ? exactTotal(windowRange(q), {
-          rows: (r: Range) => db.auditEvent.count({ where: { ...counted, createdAt: rangeWhere(r) } }),
-          days: async (r: Range) => (await db.auditEventCount.aggregate({ _sum: { count: true }, where: { ...counted, day: rangeWhere(r) } }))._sum.count ?? 0,
-        })
-      : db.auditEvent.count({ where });
+  const total = q.actor === undefined ? countedTotal(q, counted, db.auditEvent, db.auditEventCount) : db.auditEvent.count({ where });
   const [events, n] = await Promise.all([db.auditEvent.findMany({ where, orderBy: newestFirst, take: page.limit, skip: page.offset }), total]);
   return { events, total: n };
-}
-
-type SignInCounted = { organizationId: string; serviceId?: string; outcome?: string; reason?: string };
-type SignInWhere = NonNullable<Parameters<Db['signIn']['count']>[0]>['where'];
-
-/** The sign-ins' total: from the day counters unless a user or request id filter (not in them) is given. */
-function signInTotal(db: Db, counted: SignInCounted, where: SignInWhere, q: SignInFilterInput): Promise<number> {
-  if (q.user_id || q.request_id) return db.signIn.count({ where });
-  return exactTotal(windowRange(q), {
-    rows: (r) => db.signIn.count({ where: { ...counted, createdAt: rangeWhere(r) } }),
-    days: async (r) => (await db.signInCount.aggregate({ _sum: { count: true }, where: { ...counted, day: rangeWhere(r) } }))._sum.count ?? 0,
-  });
 }
 
 /** The organization's services by id, to show each sign-in's service slug and to read `service=` as a slug or an id. */
@@ -52,9 +34,8 @@ export async function listSignIns(db: Db, organizationId: string, q: SignInFilte
   const serviceId = q.service === undefined ? {} : { serviceId: bySlug ?? q.service };
   const counted = { organizationId, ...serviceId, ...(q.outcome ? { outcome: q.outcome } : {}), ...(q.reason ? { reason: q.reason } : {}) };
   const where = { ...counted, ...(q.user_id ? { userId: q.user_id } : {}), ...(q.request_id ? { requestId: q.request_id } : {}), ...window(q) };
-  const [rows, total] = await Promise.all([
-    db.signIn.findMany({ where, orderBy: newestFirst, take: page.limit, skip: page.offset }),
-    signInTotal(db, counted, where, q),
-  ]);
-  return { rows, total, services };
+  // The day counters have no user or request id: those filters count their rows (few, from their own indexes).
+  const total = q.user_id || q.request_id ? db.signIn.count({ where }) : countedTotal(q, counted, db.signIn, db.signInCount);
+  const [rows, n] = await Promise.all([db.signIn.findMany({ where, orderBy: newestFirst, take: page.limit, skip: page.offset }), total]);
+  return { rows, total: n, services };
 }

@@ -7,7 +7,8 @@ import type { Tx } from '../db/client.ts';
 import type { AppContext } from '../http/context.ts';
 import { newSortableId } from '../security/random.ts';
 import { allowedChanges, targetTypeOf, type AuditAction } from './actions.ts';
-import { countAuditEvent, floorDay } from './day-counts.ts';
+import { countAuditEvent } from './day-counts.ts';
+import { DAY_MS, floorTo } from '../time-buckets.ts';
 
 /** Who did it, and from where: built once per request (actorOf) or once per CLI command (systemActor). */
 export interface Actor {
@@ -72,5 +73,5 @@ export async function recordAudit(
       createdAt: at,
     },
   });
-  await tx.$executeRaw(countAuditEvent({ organizationId: org, day: floorDay(at), action }));
+  await tx.$executeRaw(countAuditEvent({ organizationId: org, day: floorTo(DAY_MS, at), action }));
 }

@@ -5,7 +5,8 @@
 // returned to the other, so it is uncounted once). This is the only code that deletes an audit event.
 import type { Db } from '../db/client.ts';
 import { sql, type Row } from '../db/sql.ts';
-import { DAY_MS, floorDay, signInKey, uncountAuditEvents, uncountSignIns } from './day-counts.ts';
+import { signInKey, uncountAuditEvents, uncountSignIns } from './day-counts.ts';
+import { DAY_MS, floorTo } from '../time-buckets.ts';
 import type { Logger } from '../http/log.ts';
 
 const CHUNK = 5_000;
@@ -36,7 +37,7 @@ async function pruneChunk(db: Db, table: 'audit_events' | 'sign_ins', before: Da
         Row[]
       >(sql`DELETE FROM "audit_events" WHERE "id" IN (SELECT "id" FROM "audit_events" WHERE "created_at" < ${before} LIMIT ${CHUNK})
         RETURNING "organization_id", "action", "created_at"`);
-      const keys = rows.map((r) => ({ organizationId: String(r.organization_id), day: floorDay(when(r.created_at)), action: String(r.action) }));
+      const keys = rows.map((r) => ({ organizationId: String(r.organization_id), day: floorTo(DAY_MS, when(r.created_at)), action: String(r.action) }));
       for (const s of uncountAuditEvents(keys)) await tx.$executeRaw(s);
       return rows.length;
     }

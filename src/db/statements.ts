@@ -22,6 +22,18 @@ export type { Row, Sql } from './sql.ts';
  */
 export const byKey = <T>(a: [string, T], b: [string, T]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
+/** Each distinct key once with how many times it occurs, in key order (`text` is the key's identity and order): a counter upsert's VALUES. */
+export function tally<K>(keys: K[], text: (k: K) => string): [K, number][] {
+  const m = new Map<string, [K, number]>();
+  for (const k of keys) {
+    const t = text(k);
+    const c = m.get(t);
+    if (c) c[1]++;
+    else m.set(t, [k, 1]);
+  }
+  return [...m.entries()].sort(byKey).map(([, c]) => c);
+}
+
 /** Runs the statements as one transaction and returns each one's rows ([] for writes without RETURNING). */
 export async function runBatch(db: Db, direct: SqliteDirect | null, statements: Sql[]): Promise<Row[][]> {
   const fast = direct?.transaction(statements);

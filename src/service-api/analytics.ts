@@ -3,13 +3,13 @@
 // summed from the counters, and only the partial first hour is counted event by event, so the figure
 // is exact and its cost bounded (at most 720 counter rows and one hour of events).
 import type { Db } from '../db/client.ts';
-import { ceilHour } from './logins.ts';
+import { HOUR_MS, ceilTo } from '../time-buckets.ts';
 
 const WINDOW_MS = 30 * 86_400_000;
 
 export async function serviceAnalytics(db: Db, serviceId: string, now = new Date()) {
   const since = new Date(now.getTime() - WINDOW_MS);
-  const wholeHoursFrom = ceilHour(since);
+  const wholeHoursFrom = ceilTo(HOUR_MS, since);
   const [totalUsers, totalSubs, activeSubs, hourly, edge, unique] = await Promise.all([
     db.serviceUser.count({ where: { serviceId } }),
     db.subscription.count({ where: { serviceId } }),

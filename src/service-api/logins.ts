@@ -7,12 +7,9 @@
 // group-committed (src/saml/sign-in-record.ts), so one statement writes every login of a batch.
 import type { Db, Tx } from '../db/client.ts';
 import { sql, join } from '../db/client.ts';
-import { byKey, runBatch, type Sql } from '../db/statements.ts';
+import { byKey, runBatch, tally, type Sql } from '../db/statements.ts';
 import { newId, newPersistentNameId, newSortableId } from '../security/random.ts';
-
-const HOUR_MS = 3_600_000;
-export const floorHour = (d: Date): Date => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
-export const ceilHour = (d: Date): Date => new Date(Math.ceil(d.getTime() / HOUR_MS) * HOUR_MS);
+import { HOUR_MS, floorTo } from '../time-buckets.ts';
 
 export interface Login {
   serviceId: string;
@@ -31,16 +28,10 @@ export function insertEvents(logins: Login[]): Sql {
 
 /** The hourly counters: one row per service and hour, created by its first login, then incremented. */
 export function countLogins(logins: Login[]): Sql {
-  const perHour = new Map<string, { serviceId: string; hour: Date; n: number }>();
-  for (const l of logins) {
-    const hour = floorHour(l.at);
-    const k = `${l.serviceId} ${hour.getTime()}`;
-    const c = perHour.get(k);
-    if (c) c.n++;
-    else perHour.set(k, { serviceId: l.serviceId, hour, n: 1 });
-  }
+  const keys = logins.map((l) => ({ serviceId: l.serviceId, hour: floorTo(HOUR_MS, l.at) }));
+  const perHour = tally(keys, (k) => `${k.serviceId} ${k.hour.getTime()}`);
   return sql`INSERT INTO "login_counts" ("service_id", "hour", "count")
-    VALUES ${join([...perHour.entries()].sort(byKey).map(([, c]) => sql`(${c.serviceId}, ${c.hour}, ${c.n})`))}
+    VALUES ${join(perHour.map(([k, n]) => sql`(${k.serviceId}, ${k.hour}, ${n})`))}
     ON CONFLICT ("service_id", "hour") DO UPDATE SET "count" = "login_counts"."count" + EXCLUDED."count"`;
 }
 
@@ -83,13 +74,12 @@ export async function recordLogin(db: Db, serviceId: string, userId: string, at 
 /** Removes a user's login events for a service and takes them out of the hourly counters. */
 export async function forgetLogins(tx: Tx, serviceId: string, userId: string): Promise<void> {
   const events = await tx.loginEvent.findMany({ where: { serviceId, userId }, select: { createdAt: true } });
-  const perHour = new Map<number, number>();
-  for (const e of events) {
-    const h = floorHour(e.createdAt).getTime();
-    perHour.set(h, (perHour.get(h) ?? 0) + 1);
-  }
-  for (const [h, n] of perHour) {
-    await tx.loginCount.updateMany({ where: { serviceId, hour: new Date(h) }, data: { count: { decrement: n } } });
+  const perHour = tally(
+    events.map((e) => floorTo(HOUR_MS, e.createdAt)),
+    (hour) => String(hour.getTime()),
+  );
+  for (const [hour, n] of perHour) {
+    await tx.loginCount.updateMany({ where: { serviceId, hour }, data: { count: { decrement: n } } });
   }
   await tx.loginEvent.deleteMany({ where: { serviceId, userId } });
 }

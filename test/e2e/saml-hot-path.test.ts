@@ -23,7 +23,7 @@ import {
 } from '../helpers/saml.ts';
 import { NAME_ID, NS, all, authnRequest, one, parseXml, redirectUrl, text } from '../helpers/saml-xml.ts';
 import { signedInJar } from '../helpers/saml-attacks.ts';
-import { floorHour } from '../../src/service-api/logins.ts';
+import { HOUR_MS, floorTo } from '../../src/time-buckets.ts';
 
 const NEW_ACS = 'http://localhost:4567/saml/acs-2';
 
@@ -137,7 +137,7 @@ describe.each(databases())('SSO hot path on $name', (factory) => {
     expect(events.every((e) => e.createdAt >= started && e.createdAt <= finished)).toBe(true);
     const counts = await db.loginCount.findMany({ where: { serviceId: service.id } });
     expect(counts.reduce((n, c) => n + c.count, 0)).toBe(30);
-    expect(counts.every((c) => c.hour.getTime() === floorHour(c.hour).getTime())).toBe(true);
+    expect(counts.every((c) => c.hour.getTime() === floorTo(HOUR_MS, c.hour).getTime())).toBe(true);
     // Every SessionIndex sent is the one Single Logout will find, with the NameID that was sent.
     const records = await db.idpSessionService.findMany({ where: { serviceId: service.id } });
     expect(new Map(records.map((r) => [r.sessionIndex, r.nameId]))).toEqual(new Map(results.map((r) => [r.sessionIndex, r.nameId])));

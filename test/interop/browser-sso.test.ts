@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { hasChromium, launchChromium, openSignInFromSp } from '../helpers/chromium.ts';
 import { deferredCleanups } from '../helpers/suite.ts';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -53,9 +53,7 @@ describe.runIf(hasChromium && sqlite)('SSO in headless Chromium', () => {
 
   it('signs in through the hosted page and lands on the SP with a validated assertion', async () => {
     const page = await browser.newPage();
-    await page.goto(sp.url);
-    await page.click('#signin');
-    await page.waitForURL(/\/login\?state=/);
+    await openSignInFromSp(page, sp);
     expect(await page.locator('h1').textContent()).toContain('Sign in to');
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'sign-in.png'), fullPage: true });

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateServiceProviderMetadata } from '@node-saml/node-saml';
-import { hasChromium, launchChromium } from '../helpers/chromium.ts';
-import { axeFindings, expectNoTokenExposed } from '../helpers/console-browser.ts';
+import { hasChromium, launchChromium, signInAtSp } from '../helpers/chromium.ts';
+import { axeFindings, checkView, expectNoFindings, openView } from '../helpers/console-browser.ts';
 import { deferredCleanups } from '../helpers/suite.ts';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -73,9 +73,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
 
   /** axe and the token check on the view as it is now; `shot` also saves it as docs/screenshots/console-<shot>.png. */
   async function check(name: string, shot?: string, fullPage = false): Promise<void> {
-    await page.locator('h1').first().waitFor();
-    findings[name] = await axeFindings(page);
-    await expectNoTokenExposed(page);
+    findings[name] = await checkView(page);
     if (!shot) return;
     // Without the focus ring of the heading that a navigation focuses.
     await page.evaluate(() => {
@@ -84,10 +82,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     await page.screenshot({ path: join(screenshots, `console-${shot}.png`), fullPage });
   }
 
-  async function go(path: string): Promise<void> {
-    await page.goto(`${base}/console${path}`);
-    await page.locator('h1').first().waitFor();
-  }
+  const go = (path: string) => openView(page, base, path);
 
   /** A confirmation dialog: axe on it once, Cancel leaves things as they were, then `confirm`. */
   async function confirmAfterCancel(open: string, confirm: string, name?: string): Promise<void> {
@@ -101,10 +96,6 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     await page.click(`dialog[open] >> button:text-is("${confirm}")`);
     await page.locator('dialog[open]').waitFor({ state: 'detached' });
   }
-
-  const noFindings = (...names: string[]) => {
-    expect(Object.fromEntries(names.map((n) => [n, findings[n]]))).toEqual(Object.fromEntries(names.map((n) => [n, []])));
-  };
 
   beforeAll(async () => {
     if (!sqlite) return;
@@ -191,7 +182,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     await go(`/orgs/${org}/services`);
     await page.locator('text=Customer Portal').waitFor();
     await check('services', 'services');
-    noFindings('SAML: from a metadata URL', 'organizations', 'services');
+    expectNoFindings(findings, 'SAML: from a metadata URL', 'organizations', 'services');
   }, 90_000);
 
   it("resets a directory user's second factor, enrolled on /account, after confirmation", async () => {
@@ -228,15 +219,9 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     // With no factor left and the policy optional, the user signs in with the password alone.
     const again = await browser.newContext();
     const againPage = await again.newPage();
-    await againPage.goto(sp.url);
-    await againPage.click('#signin');
-    await againPage.fill('#email', userEmail);
-    await againPage.fill('#password', USER_PASSWORD);
-    await againPage.click('button[type=submit]');
-    await againPage.waitForURL(`${sp.url}/acs`);
-    expect(await againPage.locator('#nameid').textContent()).toBe(userEmail);
+    await signInAtSp(againPage, sp, { email: userEmail, password: USER_PASSWORD });
     await again.close();
-    noFindings('directory users (MFA)', 'reset MFA dialog');
+    expectNoFindings(findings, 'directory users (MFA)', 'reset MFA dialog');
   }, 60_000);
 
   it('shows a refused SSO with its reason and the reference on the refusal page; pages through sign-ins', async () => {
@@ -296,7 +281,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     await pager.locator('button:text("Newer")').click();
     await expect.poll(() => pager.locator('span').textContent()).toBe(`1–${String(PAGE)} of ${String(total)}`);
     expect(await page.locator('tbody tr', { hasText: 'unknown_issuer' }).count()).toBe(PAGE);
-    noFindings('sign-in activity (refused)');
+    expectNoFindings(findings, 'sign-in activity (refused)');
   }, 60_000);
 
   it("rotates a webhook's secret (both verified by standardwebhooks), disables it and deletes it after confirmation", async () => {
@@ -341,7 +326,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
       await page.locator(`tr[data-action="${action}"]`).first().waitFor();
     }
     await check('audit log', 'audit');
-    noFindings('webhooks (rotated, delivered)', 'audit log');
+    expectNoFindings(findings, 'webhooks (rotated, delivered)', 'audit log');
     // From 1200 px, where table cells keep whole words (styles.css), the widest tables still fit.
     await page.setViewportSize({ width: 1200, height: 800 });
     for (const path of [`/orgs/${org}/audit`, `/orgs/${org}/sign-ins`, `/orgs/${org}/users`, `/orgs/${org}/members`]) {

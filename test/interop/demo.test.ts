@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { hasChromium, launchChromium } from '../helpers/chromium.ts';
+import { hasChromium, launchChromium, signInAtSp } from '../helpers/chromium.ts';
 import { deferredCleanups } from '../helpers/suite.ts';
 import { runDemo, type Demo } from '../../scripts/demo.ts';
 
@@ -22,14 +22,7 @@ describe.runIf(hasChromium)('npm run demo', () => {
 
   it('signs the demo user in and shows NameID and attributes on the SP page', async () => {
     const page = await browser.newPage();
-    await page.goto(demo.sp.url);
-    await page.click('text=Sign in with Tessera');
-    await page.waitForURL(/\/login\?state=/);
-    await page.fill('#email', demo.user.email);
-    await page.fill('#password', demo.user.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${demo.sp.url}/acs`);
-    expect(await page.locator('#nameid').textContent()).toBe(demo.user.email);
+    await signInAtSp(page, demo.sp, demo.user);
     const body = (await page.locator('body').textContent()) ?? '';
     expect(body).toContain('plan');
     expect(body).toContain('Pro');
