@@ -23,13 +23,17 @@ export class SamlDirectory {
    * service goes (one reload if it comes back), never the whole directory at once. slugsById finds an
    * entry from a service id and loses it with its entry.
    */
-  private readonly bySlugs = new LRUCache<string, ResolvedService>({
-    max: MAX_ENTRIES,
-    ttl: TTL_MS,
-    dispose: (target, slugs, reason) => {
-      if (reason !== 'set' && this.slugsById.get(target.service.id) === slugs) this.slugsById.delete(target.service.id);
-    },
-  });
+  private slugCache: LRUCache<string, ResolvedService> | undefined;
+  /** Built on first use: lru-cache allocates its arrays for `max` entries up front. */
+  private get bySlugs(): LRUCache<string, ResolvedService> {
+    return (this.slugCache ??= new LRUCache<string, ResolvedService>({
+      max: MAX_ENTRIES,
+      ttl: TTL_MS,
+      dispose: (target, slugs, reason) => {
+        if (reason !== 'set' && this.slugsById.get(target.service.id) === slugs) this.slugsById.delete(target.service.id);
+      },
+    }));
+  }
   private readonly slugsById = new Map<string, string>();
 
   constructor(
