@@ -2,7 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import autocannon from 'autocannon';
 
 export const root = join(import.meta.dirname, '..');
@@ -58,9 +58,21 @@ function processCpu(pid: number): { user: number; sys: number } | undefined {
  * The load generator's main thread runs on CPU 0 and each server's main thread on CPU 1
  * (BENCH_PIN=0 turns this off). Unpinned, the scheduler now and then puts the server and autocannon on
  * one core for a while, and a round's ratio swings by 20 points with it; pinned, both sides of every
- * ratio run under the same conditions. Helper threads (GC, libuv pool) stay unpinned.
+ * ratio run under the same conditions. Helper threads (GC, libuv pool) stay unpinned: a child starts
+ * on every core (unpinnedCommand), since it would otherwise inherit this process's CPU 0, and only its
+ * main thread is moved once it answers.
  */
 export const PINNED = process.env.BENCH_PIN !== '0';
+
+/**
+ * The command line that starts a child on all of the machine's cores (os.cpus(): availableParallelism()
+ * counts the cores this pinned process may use, one). Until 2026-12-05 (22:30) children
+ * inherited the load generator's pinning, so each server started, and ran its helper threads, on
+ * CPU 0 alone: start-up measured ~1.1 s where an unpinned start takes ~0.7 s.
+ */
+function unpinnedCommand(args: string[]): [string, string[]] {
+  return PINNED ? ['taskset', ['-c', `0-${String(cpus().length - 1)}`, process.execPath, ...args]] : [process.execPath, args];
+}
 export function pinMainThread(pid: number, cpu: number): void {
   if (PINNED) spawnSync('taskset', ['-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
@@ -114,7 +126,8 @@ export async function startChild(script: string, env: Record<string, string>): P
   const logFd = openSync(join(tmpdir(), `tessera-bench-${process.pid}-${script.replace(/\W+/g, '_')}.log`), 'w');
   const extra = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
   const started = performance.now();
-  const child = spawn(process.execPath, [...extra, ...profile, ...commandFor(script)], {
+  const [command, args] = unpinnedCommand([...extra, ...profile, ...commandFor(script)]);
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', script.includes('bare-koa') ? 'pipe' : logFd, 'inherit'],
