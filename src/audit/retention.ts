@@ -1,5 +1,6 @@
-// Retention: audit events older than TESSERA_AUDIT_RETENTION_DAYS and sign-in activity older than
-// TESSERA_SIGNIN_RETENTION_DAYS are deleted in the background, in bounded chunks so no statement holds
+// Retention: audit events older than TESSERA_AUDIT_RETENTION_DAYS, sign-in activity older than
+// TESSERA_SIGNIN_RETENTION_DAYS and finished webhook events older than TESSERA_WEBHOOK_RETENTION_DAYS
+// (src/webhooks/retention.ts) are deleted in the background, in bounded chunks so no statement holds
 // the write lock (SQLite) or a long row lock set (PostgreSQL) for long. Every instance prunes; the
 // deletes are idempotent, so two instances at once only share the work (a row deleted by one is not
 // returned to the other, so it is uncounted once). This is the only code that deletes an audit event.
@@ -8,6 +9,7 @@ import { sql, type Row } from '../db/sql.ts';
 import { signInKey, uncountAuditEvents, uncountSignIns } from './day-counts.ts';
 import { DAY_MS, floorTo } from '../time-buckets.ts';
 import type { Logger } from '../http/log.ts';
+import { pruneWebhookEvents } from '../webhooks/retention.ts';
 
 const CHUNK = 5_000;
 /** Ten minutes after start, then hourly: retention is in days, so an hour late costs nothing. */
@@ -17,6 +19,7 @@ const EVERY_MS = 3_600_000;
 export interface Retention {
   auditRetentionDays: number;
   signInRetentionDays: number;
+  webhookRetentionDays: number;
 }
 
 const PRUNE_TX = { maxWait: 10_000, timeout: 60_000 };
@@ -67,10 +70,12 @@ async function pruneTable(db: Db, table: 'audit_events' | 'sign_ins', before: Da
 }
 
 /** Deletes what is older than the retention periods, as of `now`; returns how many rows of each went. */
-export async function pruneActivity(db: Db, retention: Retention, now = new Date()): Promise<{ auditEvents: number; signIns: number }> {
-  const auditEvents = await pruneTable(db, 'audit_events', new Date(now.getTime() - retention.auditRetentionDays * DAY_MS));
-  const signIns = await pruneTable(db, 'sign_ins', new Date(now.getTime() - retention.signInRetentionDays * DAY_MS));
-  return { auditEvents, signIns };
+export async function pruneActivity(db: Db, retention: Retention, now = new Date()): Promise<{ auditEvents: number; signIns: number; webhookEvents: number }> {
+  const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS);
+  const auditEvents = await pruneTable(db, 'audit_events', daysAgo(retention.auditRetentionDays));
+  const signIns = await pruneTable(db, 'sign_ins', daysAgo(retention.signInRetentionDays));
+  const webhookEvents = await pruneWebhookEvents(db, daysAgo(retention.webhookRetentionDays));
+  return { auditEvents, signIns, webhookEvents };
 }
 
 /** The background pruning, started and stopped with the server; its timers never keep the process alive. */
@@ -97,7 +102,8 @@ export class ActivityPruner {
     if (this.running) return;
     this.running = pruneActivity(this.db, this.retention)
       .then((n) => {
-        if (n.auditEvents || n.signIns) this.logger.info({ pruned: n }, 'pruned audit events and sign-in activity past retention');
+        if (n.auditEvents || n.signIns || n.webhookEvents)
+          this.logger.info({ pruned: n }, 'pruned audit events, sign-in activity and webhook events past retention');
       })
       .catch((err: unknown) => {
         this.logger.warn({ err: { message: (err as Error).message } }, 'retention pruning failed; retried at the next run');

@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   TESSERA_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
   TESSERA_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
   TESSERA_SIGNIN_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+  TESSERA_WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\/[^\s]+$/, 'SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://…')
@@ -71,6 +72,8 @@ export interface Config {
   /** Days an audit event is kept, and a sign-in activity row (src/audit/retention.ts prunes older ones). */
   auditRetentionDays: number;
   signInRetentionDays: number;
+  /** Days a webhook event and its deliveries are kept once none of them is pending (src/webhooks/retention.ts). */
+  webhookRetentionDays: number;
   /** Outgoing mail (src/mail/): SMTP when smtpUrl is set; else .eml files in mailDir outside production; else none. */
   mail: { smtpUrl: string | undefined; from: string; dir: string | undefined };
   /** Webhook URLs may be http and reach private, loopback and link-local addresses (development, tests). */
@@ -156,6 +159,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workers: e.TESSERA_WORKERS === 'auto' ? availableParallelism() : e.TESSERA_WORKERS,
     auditRetentionDays: e.TESSERA_AUDIT_RETENTION_DAYS,
     signInRetentionDays: e.TESSERA_SIGNIN_RETENTION_DAYS,
+    webhookRetentionDays: e.TESSERA_WEBHOOK_RETENTION_DAYS,
     mail: mailSettings(e, publicUrl, warnings),
     webhooksAllowPrivate: e.TESSERA_WEBHOOKS_ALLOW_PRIVATE,
     webhookRetrySchedule: e.TESSERA_WEBHOOK_RETRY_SCHEDULE?.split(',').map((v) => Number(v.trim())) ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE,

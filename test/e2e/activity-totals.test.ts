@@ -176,7 +176,7 @@ describe.each(databases())('activity list totals on $name', (factory) => {
 
   it('stays exact after retention pruning cut a day in two, and leaves no empty or orphan counter', async () => {
     const now = new Date(TODAY + 10 * HOUR);
-    const pruned = await pruneActivity(srv.deps.db, { auditRetentionDays: 4, signInRetentionDays: 3 }, now);
+    const pruned = await pruneActivity(srv.deps.db, { auditRetentionDays: 4, signInRetentionDays: 3, webhookRetentionDays: 30 }, now);
     expect(pruned.signIns).toBeGreaterThan(0);
     expect(pruned.auditEvents).toBeGreaterThan(0);
     expect(await srv.deps.db.signIn.count({ where: { createdAt: { lt: new Date(now.getTime() - 3 * DAY) } } })).toBe(0);

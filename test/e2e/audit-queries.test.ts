@@ -15,7 +15,7 @@ const DAY = 86_400_000;
 describe('retention settings', () => {
   it('default to 400 days of audit events and 90 of sign-in activity; anything but a positive integer is refused', () => {
     const base = { TESSERA_SECRET: 'x'.repeat(40), DATABASE_URL: 'file:./data/retention-test.db' };
-    expect(loadConfig(base)).toMatchObject({ auditRetentionDays: 400, signInRetentionDays: 90 });
+    expect(loadConfig(base)).toMatchObject({ auditRetentionDays: 400, signInRetentionDays: 90, webhookRetentionDays: 30 });
     expect(loadConfig({ ...base, TESSERA_AUDIT_RETENTION_DAYS: '30', TESSERA_SIGNIN_RETENTION_DAYS: '7' })).toMatchObject({
       auditRetentionDays: 30,
       signInRetentionDays: 7,
@@ -108,13 +108,17 @@ describe.each(databases())('audit-event filters and retention on $name', (factor
     for (const days of [91, 365, 89]) await signIn(days);
     const before = { audit: (await events('limit=1')).total, signIns: await db.signIn.count({ where: { organizationId: orgId } }) };
 
-    const pruned = await pruneActivity(db, { auditRetentionDays: 400, signInRetentionDays: 90 }, now);
-    expect(pruned).toEqual({ auditEvents: 2, signIns: 2 });
+    const pruned = await pruneActivity(db, { auditRetentionDays: 400, signInRetentionDays: 90, webhookRetentionDays: 30 }, now);
+    expect(pruned).toEqual({ auditEvents: 2, signIns: 2, webhookEvents: 0 });
     expect((await events('limit=1')).total).toBe(before.audit - 2);
     expect(await db.signIn.count({ where: { organizationId: orgId } })).toBe(before.signIns - 2);
     const oldestKept = await db.auditEvent.findFirst({ where: { organizationId: orgId }, orderBy: { createdAt: 'asc' } });
     expect(oldestKept?.createdAt.getTime()).toBe(at(399).getTime());
     // Idempotent: a second run (another instance) finds nothing more.
-    expect(await pruneActivity(db, { auditRetentionDays: 400, signInRetentionDays: 90 }, now)).toEqual({ auditEvents: 0, signIns: 0 });
+    expect(await pruneActivity(db, { auditRetentionDays: 400, signInRetentionDays: 90, webhookRetentionDays: 30 }, now)).toEqual({
+      auditEvents: 0,
+      signIns: 0,
+      webhookEvents: 0,
+    });
   });
 });
