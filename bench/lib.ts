@@ -2,7 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import autocannon from 'autocannon';
 
 export const root = join(import.meta.dirname, '..');
@@ -63,15 +63,18 @@ function processCpu(pid: number): { user: number; sys: number } | undefined {
  * main thread is moved once it answers.
  */
 export const PINNED = process.env.BENCH_PIN !== '0';
+/** Read when this module loads, before main() pins this process (availableParallelism follows the pinning). */
+const ALL_CPUS = Math.max(1, availableParallelism());
+/** Without taskset (macOS, minimal images) nothing is pinned and children start as they are. */
+const TASKSET = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
 
 /**
- * The command line that starts a child on all of the machine's cores (os.cpus(): availableParallelism()
- * counts the cores this pinned process may use, one). Until 2026-12-05 (22:30) children
+ * The command line that starts a child on all of the machine's cores. Until 2026-12-05 (22:30) children
  * inherited the load generator's pinning, so each server started, and ran its helper threads, on
  * CPU 0 alone: start-up measured ~1.1 s where an unpinned start takes ~0.7 s.
  */
 function unpinnedCommand(args: string[]): [string, string[]] {
-  return PINNED ? ['taskset', ['-c', `0-${String(cpus().length - 1)}`, process.execPath, ...args]] : [process.execPath, args];
+  return PINNED && TASKSET ? ['taskset', ['-c', `0-${String(ALL_CPUS - 1)}`, process.execPath, ...args]] : [process.execPath, args];
 }
 export function pinMainThread(pid: number, cpu: number): void {
   if (PINNED) spawnSync('taskset', ['-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });

@@ -26,8 +26,9 @@ export class FactorPresence {
     private readonly bus: InvalidationBus,
   ) {
     bus.onInvalidate((m) => {
-      if (m.kind === 'all') this.byUser.clear();
-      else if (m.kind === 'factors') this.byUser.delete(m.id);
+      // this.cache, not byUser: an invalidation does not build a cache that was never used.
+      if (m.kind === 'all') this.cache?.clear();
+      else if (m.kind === 'factors') this.cache?.delete(m.id);
     });
   }
 

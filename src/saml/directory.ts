@@ -125,12 +125,12 @@ export class SamlDirectory {
   private drop(m: Invalidation): void {
     if (m.kind === 'key' || m.kind === 'webhooks' || m.kind === 'factors') return;
     if (m.kind === 'all') {
-      this.bySlugs.clear();
+      this.slugCache?.clear();
       this.slugsById.clear();
       return;
     }
     // Keys collected first: the cache is not changed while it is being walked.
-    const gone = [...this.bySlugs.entries()].filter(([, t]) => (m.kind === 'service' ? t.service.id : t.org.id) === m.id).map(([k]) => k);
-    for (const k of gone) this.bySlugs.delete(k);
+    const gone = [...(this.slugCache?.entries() ?? [])].filter(([, t]) => (m.kind === 'service' ? t.service.id : t.org.id) === m.id).map(([k]) => k);
+    for (const k of gone) this.slugCache?.delete(k);
   }
 }

@@ -221,7 +221,8 @@ export class ApiKeyAuth {
     // Each with the principal it had, to know it unchanged after the read. A use from now on counts
     // towards the next sweep.
     const due: [string, KeyPrincipal][] = [];
-    for (const [cacheKey, e] of this.cache) {
+    // Not this.cache: a cache never used is not built for a sweep.
+    for (const [cacheKey, e] of this.lru ?? []) {
       if (e.principal && e.used && e.staleAt - now <= horizonMs) {
         due.push([cacheKey, e.principal]);
         e.used = false;
@@ -257,7 +258,7 @@ export class ApiKeyAuth {
   }
 
   private clearCache(): void {
-    this.cache.clear();
+    this.lru?.clear();
     this.cacheKeyOf.clear();
   }
 
@@ -267,13 +268,13 @@ export class ApiKeyAuth {
       this.clearCache();
     } else if (m.kind === 'key') {
       const k = this.cacheKeyOf.get(m.id);
-      if (k !== undefined) this.cache.delete(k);
+      if (k !== undefined) this.lru?.delete(k);
       this.cacheKeyOf.delete(m.id);
     } else {
       const matches = m.kind === 'service' ? (p: KeyPrincipal) => p.service.id === m.id : (p: KeyPrincipal) => p.service.organizationId === m.id;
       // Keys collected first: the cache is not changed while it is being walked (dispose drops cacheKeyOf).
-      const gone = [...this.cache.entries()].filter(([, e]) => e.principal !== null && matches(e.principal)).map(([k]) => k);
-      for (const k of gone) this.cache.delete(k);
+      const gone = [...(this.lru?.entries() ?? [])].filter(([, e]) => e.principal !== null && matches(e.principal)).map(([k]) => k);
+      for (const k of gone) this.lru?.delete(k);
     }
   }
 }

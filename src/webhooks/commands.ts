@@ -4,6 +4,7 @@ import type { Deps } from '../deps.ts';
 import type { Page } from '../http/validate.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { looksLikeId, newId } from '../security/random.ts';
+import { sql } from '../db/sql.ts';
 import { checkOutboundUrl, OutboundError } from '../security/outbound.ts';
 import { newWebhookSecret } from '../security/webhook-signature.ts';
 import { lockOrganization } from '../organizations/index.ts';
@@ -89,10 +90,12 @@ export async function updateWebhook(deps: Deps, actor: Actor, webhook: WebhookRo
     });
     if (input.enabled === false) {
       const now = new Date();
-      await tx.webhookDelivery.updateMany({
-        where: { webhookId: webhook.id, status: 'pending' },
-        data: { status: 'failed', lastError: 'webhook disabled', nextAttemptAt: null, updatedAt: now },
-      });
+      // Found through the pending deliveries (the claim's (status, next_attempt_at) index), not the
+      // webhook's: there is no index on both, and walking all of a webhook's deliveries would hold the
+      // write lock for as long. `|| ''` keeps either database from choosing the webhook's index.
+      await tx.$executeRaw(sql`UPDATE "webhook_deliveries"
+        SET "status" = 'failed', "last_error" = 'webhook disabled', "next_attempt_at" = NULL, "updated_at" = ${now}
+        WHERE "status" = 'pending' AND "webhook_id" || '' = ${webhook.id}`);
     }
     // The fields the request set (undefined ones are dropped by recordAudit).
     await recordAudit(tx, actor, 'webhook.updated', webhook.organizationId, webhook.id, { ...input });
