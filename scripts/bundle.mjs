@@ -3,7 +3,7 @@
 // file, dist/main.js, which `npm start` runs. Node's module loader spends a large share of start-up
 // per module (resolving, reading package.json files, linking, scanning CommonJS exports): one file for
 // Tessera's ~230 modules cut the CPU to listening by about a quarter, and taking koa, zod, samlify
-// and the other pure-JS packages in too cut another ~60 ms (docs/benchmarks.md, start-up).
+// and the other pure-JS packages in too cut another ~95 ms (docs/benchmarks.md, Third pass).
 // tsc still checks everything; this only joins its output. The dependency floor applies to what is
 // installed, and `npm install` rebuilds this file, so the two never differ.
 import { build } from 'esbuild';
