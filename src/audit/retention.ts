@@ -9,7 +9,7 @@ import { sql, type Row } from '../db/sql.ts';
 import { signInKey, uncountAuditEvents, uncountSignIns } from './day-counts.ts';
 import { DAY_MS, floorTo } from '../time-buckets.ts';
 import type { Logger } from '../http/log.ts';
-import { pruneWebhookEvents } from '../webhooks/retention.ts';
+import { pruneWebhookChunk } from '../webhooks/retention.ts';
 
 const CHUNK = 5_000;
 /** Ten minutes after start, then hourly: retention is in days, so an hour late costs nothing. */
@@ -60,10 +60,11 @@ async function pruneChunk(db: Db, table: 'audit_events' | 'sign_ins', before: Da
   }, PRUNE_TX);
 }
 
-async function pruneTable(db: Db, table: 'audit_events' | 'sign_ins', before: Date): Promise<number> {
+/** Runs `chunk` (one deletion of at most CHUNK rows) until one finds fewer; returns how many went in all. */
+async function inChunks(chunk: () => Promise<number>): Promise<number> {
   let total = 0;
   for (;;) {
-    const n = await pruneChunk(db, table, before);
+    const n = await chunk();
     total += n;
     if (n < CHUNK) return total;
   }
@@ -72,9 +73,9 @@ async function pruneTable(db: Db, table: 'audit_events' | 'sign_ins', before: Da
 /** Deletes what is older than the retention periods, as of `now`; returns how many rows of each went. */
 export async function pruneActivity(db: Db, retention: Retention, now = new Date()): Promise<{ auditEvents: number; signIns: number; webhookEvents: number }> {
   const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS);
-  const auditEvents = await pruneTable(db, 'audit_events', daysAgo(retention.auditRetentionDays));
-  const signIns = await pruneTable(db, 'sign_ins', daysAgo(retention.signInRetentionDays));
-  const webhookEvents = await pruneWebhookEvents(db, daysAgo(retention.webhookRetentionDays));
+  const auditEvents = await inChunks(() => pruneChunk(db, 'audit_events', daysAgo(retention.auditRetentionDays)));
+  const signIns = await inChunks(() => pruneChunk(db, 'sign_ins', daysAgo(retention.signInRetentionDays)));
+  const webhookEvents = await inChunks(() => pruneWebhookChunk(db, daysAgo(retention.webhookRetentionDays), CHUNK));
   return { auditEvents, signIns, webhookEvents };
 }
 
