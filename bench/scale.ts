@@ -4,7 +4,7 @@
 // offset 50 000, GET /api/service/users/:id, and API-key authentication (first use = database lookup,
 // then cached). Targets: analytics < 50 ms; list pages < 5 ms at any offset up to 50 000; a user < 2 ms.
 // Then the sign-in activity and audit log of an organization with 1 000 000 rows of each
-// (scale-activity.ts; target < 50 ms). BENCH_SCALE_ONLY=activity measures only that part.
+// (scale-activity.ts; target < 50 ms). BENCH_SCALE_ONLY=activity measures only that part, =service only the first.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +21,19 @@ const BASE = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 
 const USERS = 100_000;
 const EVENTS = 1_000_000;
 const ONLY_ACTIVITY = process.env.BENCH_SCALE_ONLY === 'activity';
+const ONLY_SERVICE = process.env.BENCH_SCALE_ONLY === 'service';
+/**
+ * Each Service API request is made WARMUP times before it is timed SAMPLES times: a backend that syncs
+ * its users makes the same requests over and over, so what it waits for is the steady state (the
+ * server's code compiled by V8, PostgreSQL's pages in its buffer cache), not a process's first requests.
+ */
+const WARMUP = 50;
+const SAMPLES = 100;
+/** Reads that each follow a change to the list (measureWithoutAnchors). */
+const COLD_SAMPLES = 30;
+/** API keys: the first READ_KEYS share the timed reads, the others are each used once cold, once cached. */
+const READ_KEYS = 60;
+const KEYS = READ_KEYS + 20;
 
 async function seed(client: pg.Client): Promise<string[]> {
   const q = (sql: string, params: unknown[] = []) => client.query(sql, params);
@@ -59,7 +72,7 @@ async function seed(client: pg.Client): Promise<string[]> {
   );
   const hash = apiKeyHasher(SECRET);
   const keys: string[] = [];
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < KEYS; i++) {
     const { key, prefix } = generateApiKey('live');
     keys.push(key);
     await q(
@@ -71,13 +84,7 @@ async function seed(client: pg.Client): Promise<string[]> {
   return keys;
 }
 
-async function timed(url: string, key: string): Promise<number> {
-  const t = performance.now();
-  const res = await fetch(url, { headers: { 'x-api-key': key } });
-  await res.text();
-  if (!res.ok) throw new Error(`${url} → ${res.status}`);
-  return performance.now() - t;
-}
+const timed = (url: string, key: string) => timedGet(url, { 'x-api-key': key });
 
 // Each list page at the top, in the middle and at offset 50 000 (the last subscriptions page starts at 49 950).
 const PAGES = [
@@ -96,38 +103,81 @@ const stats = (xs: number[]) => {
   return { median_ms: Number(at(0.5).toFixed(2)), p95_ms: Number(at(0.95).toFixed(2)), n: s.length };
 };
 
-/** Analytics, each list page and single users, 30 (users: 100) times each, spread over the keys (100 reads a minute each). */
-async function measureReads(base: string, keys: string[]): Promise<Record<string, ReturnType<typeof stats>>> {
+/**
+ * Analytics, each list page and single users: WARMUP untimed requests, then SAMPLES timed ones each,
+ * spread over the keys (each key may make 100 reads a minute).
+ */
+async function measureReads(base: string, keys: string[], client: pg.Client): Promise<Record<string, ReturnType<typeof stats>>> {
   let n = 0;
   const key = () => keys[n++ % keys.length] ?? '';
   const results: Record<string, ReturnType<typeof stats>> = {};
-  const analytics: number[] = [];
-  for (let i = 0; i < 30; i++) analytics.push(await timed(`${base}/api/service/analytics`, key()));
-  results['GET /api/service/analytics'] = stats(analytics);
-  for (const path of PAGES) {
+  const measure = async (name: string, url: (i: number) => string) => {
+    for (let i = 0; i < WARMUP; i++) await timed(url(i), key());
     const times: number[] = [];
-    for (let i = 0; i < 30; i++) times.push(await timed(base + path, key()));
-    results[`GET ${path.slice('/api/service'.length)}`] = stats(times);
-  }
+    for (let i = 0; i < SAMPLES; i++) times.push(await timed(url(WARMUP + i), key()));
+    results[name] = stats(times);
+  };
+  await measure('GET /api/service/analytics', () => `${base}/api/service/analytics`);
+  for (const path of PAGES) await measure(`GET ${path.slice('/api/service'.length)}`, () => base + path);
   // Ids from usr_scale10000 on: shorter ones are not well-formed ids and are refused before any read.
-  const user: number[] = [];
-  for (let i = 0; i < 100; i++) user.push(await timed(`${base}/api/service/users/usr_scale${10_000 + ((i * 7919) % 90_000)}`, key()));
-  results['GET /users/:id'] = stats(user);
+  await measure('GET /users/:id', (i) => `${base}/api/service/users/usr_scale${10_000 + ((i * 7919) % 90_000)}`);
+  Object.assign(results, await measureWithoutAnchors(base, key, client));
+  return results;
+}
+
+/**
+ * The pages above are read again and again, so after the first read each comes from its page anchor
+ * (src/service-api/page-anchors.ts). Here the list changes before each read (a link and a subscription added
+ * at its end and removed, through SQL: the version moves on, no row before offset 50 000 moves), so every read
+ * walks the whole offset, as the first read of a page after any change does; and a sync, page after
+ * page from offset 40 000 after a change, where each page starts from where the previous one ended.
+ */
+async function measureWithoutAnchors(base: string, key: () => string, client: pg.Client): Promise<Record<string, ReturnType<typeof stats>>> {
+  await client.query(
+    `INSERT INTO users (id, organization_id, email, disabled, created_at, updated_at) VALUES ('usr_scale_change', 'org_scale', 'change@scale.example', false, now(), now())`,
+  );
+  const change = async () => {
+    await client.query(
+      `INSERT INTO service_users (id, service_id, user_id, persistent_name_id, created_at) VALUES ('su_scale_change', 'svc_scale', 'usr_scale_change', 'tsr-scale-change', now() + interval '1 day')`,
+    );
+    await client.query(`DELETE FROM service_users WHERE id = 'su_scale_change'`);
+    await client.query(
+      `INSERT INTO subscriptions (id, service_id, user_id, plan_id, status, current_period_end, created_at, updated_at)
+       VALUES ('sub_scale_change', 'svc_scale', 'usr_scale99999', 'plan_scale', 'active', now(), now() + interval '1 day', now())`,
+    );
+    await client.query(`DELETE FROM subscriptions WHERE id = 'sub_scale_change'`);
+  };
+  const results: Record<string, ReturnType<typeof stats>> = {};
+  for (const path of ['/api/service/users?limit=50&offset=50000', '/api/service/subscriptions?limit=50&offset=49950']) {
+    const times: number[] = [];
+    for (let i = 0; i < COLD_SAMPLES; i++) {
+      await change();
+      times.push(await timed(base + path, key()));
+    }
+    results[`GET ${path.slice('/api/service'.length)}, first read after a change`] = stats(times);
+  }
+  await change();
+  const sync: number[] = [];
+  for (let i = 0; i <= SAMPLES; i++) {
+    const t = await timed(`${base}/api/service/users?limit=50&offset=${String(40_000 + i * 50)}`, key());
+    if (i > 0) sync.push(t);
+  }
+  results['GET /users?limit=50, pages from offset 40 050 on, one after another'] = stats(sync);
   return results;
 }
 
 /** API-key authentication (first use, then cached) and the Service API reads. */
-async function measureService(base: string, keys: string[]): Promise<Record<string, ReturnType<typeof stats>>> {
+async function measureService(base: string, keys: string[], client: pg.Client): Promise<Record<string, ReturnType<typeof stats>>> {
   const results: Record<string, ReturnType<typeof stats>> = {};
   const cold: number[] = [];
   const warm: number[] = [];
-  for (const k of keys.slice(20)) {
+  for (const k of keys.slice(READ_KEYS)) {
     cold.push(await timed(`${base}/api/service/info`, k));
     warm.push(await timed(`${base}/api/service/info`, k));
   }
   results['API-key auth, first use (database lookup) + GET /info'] = stats(cold);
   results['API-key auth, cached + GET /info'] = stats(warm);
-  Object.assign(results, await measureReads(base, keys.slice(0, 20)));
+  Object.assign(results, await measureReads(base, keys.slice(0, READ_KEYS), client));
   return results;
 }
 
@@ -141,7 +191,7 @@ async function measureActivity(client: pg.Client, base: string, plans: string[])
   const results: Record<string, ReturnType<typeof stats>> = {};
   for (const [name, path] of activityPaths()) {
     const times: number[] = [];
-    for (let i = 0; i < 30; i++) times.push(await timedGet(`${base}/api/organizations/activity${path}`, token));
+    for (let i = 0; i < 30; i++) times.push(await timedGet(`${base}/api/organizations/activity${path}`, { authorization: `Bearer ${token}` }));
     results[`GET ${name}`] = stats(times);
   }
   plans.push(...(await explainActivity(client, orgId)));
@@ -175,8 +225,8 @@ async function main(): Promise<void> {
     });
     try {
       const base = tessera.url;
-      if (!ONLY_ACTIVITY) Object.assign(results, await measureService(base, keys));
-      Object.assign(results, await measureActivity(client, base, plans));
+      if (!ONLY_ACTIVITY) Object.assign(results, await measureService(base, keys, client));
+      if (!ONLY_SERVICE) Object.assign(results, await measureActivity(client, base, plans));
     } finally {
       await stopChild(tessera.child);
     }

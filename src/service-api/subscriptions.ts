@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { empty, sql, limitParam, sqliteIsoText } from '../db/sql.ts';
-import { count, date, runRead, text, type Row } from '../db/statements.ts';
+import { date, runRead, text, type Row } from '../db/statements.ts';
+import { anchorsOf, pageRows, readPage, type ListScope } from './page-anchors.ts';
 import { looksLikeId, newId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
@@ -39,31 +40,42 @@ const subscription = (r: Row): SubWithPlan => ({
   plan: { name: text(r, 'plan_name') },
 });
 
+/** The service's subscriptions list (of one status, or all), as page-anchors.ts reads it. */
+function subscriptionsList(service: Scope, status: string | undefined): ListScope {
+  const ofStatus = status ? sql`AND "status" = ${status}` : empty;
+  return {
+    key: `subscriptions\n${service.id}\n${status ?? ''}`,
+    table: sql`"subscriptions"`,
+    columns: sql`"created_at", "id"`,
+    where: sql`"service_id" = ${service.id} ${ofStatus}`,
+    counters: sql`"service_id" = ${service.id} AND "list" = 'subscriptions' ${ofStatus}`,
+  };
+}
+
 /**
  * One statement for the page and its total (see listUsers); the total sums the service's counter rows,
- * one per status. The offset is taken on the (service_id[, status], created_at, id) index alone, and
- * only the page's rows are read.
+ * one per status. The offset is taken on the (service_id[, status], created_at, id) index alone (from
+ * a page anchor when one is near), and only the page's rows are read.
  */
 export async function listSubscriptions(database: Reader, service: Scope, status: string | undefined, page: Page) {
-  const ofStatus = status ? sql`AND "status" = ${status}` : empty;
-  const rows = await runRead(
-    database.prisma,
-    database.direct,
-    sql`SELECT c."total", s."id", s."user_id", s."plan_id", pl."name" AS "plan_name", s."status", s."current_period_end"
-    FROM (
-      SELECT COALESCE(SUM("count"), 0) AS "total" FROM "service_list_counts"
-      WHERE "service_id" = ${service.id} AND "list" = 'subscriptions' ${ofStatus}
-    ) c
-    LEFT JOIN (
-      SELECT "created_at", "id" FROM "subscriptions" WHERE "service_id" = ${service.id} ${ofStatus}
-      ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(page.offset)}
-    ) p ON TRUE
-    LEFT JOIN "subscriptions" s ON s."id" = p."id"
-    LEFT JOIN "plans" pl ON pl."id" = s."plan_id"
-    ORDER BY p."created_at", p."id"`,
+  const scope = subscriptionsList(service, status);
+  const anchors = anchorsOf(database.prisma);
+  const { total, rows } = readPage(
+    scope,
+    page,
+    anchors,
+    await runRead(
+      database.prisma,
+      database.direct,
+      sql`SELECT c."total", c."version", p."created_at" AS "page_created_at", p."id" AS "page_id",
+        s."id", s."user_id", s."plan_id", pl."name" AS "plan_name", s."status", s."current_period_end"
+      FROM ${pageRows(scope, page, anchors)}
+      LEFT JOIN "subscriptions" s ON s."id" = p."id"
+      LEFT JOIN "plans" pl ON pl."id" = s."plan_id"
+      ORDER BY p."created_at", p."id"`,
+    ),
   );
-  const total = rows[0] ? count(rows[0], 'total') : 0;
-  return { subscriptions: rows.filter((r) => r.id !== null).map((r) => presentSubscription(subscription(r))), total };
+  return { subscriptions: rows.map((r) => presentSubscription(subscription(r))), total };
 }
 
 /**

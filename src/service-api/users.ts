@@ -4,7 +4,8 @@ import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { lockRow } from '../db/row-lock.ts';
 import { sql, limitParam, sqliteIsoText } from '../db/sql.ts';
-import { count, date, runRead, text, type Row } from '../db/statements.ts';
+import { anchorsOf, pageRows, readPage, type ListScope } from './page-anchors.ts';
+import { date, runRead, text, type Row } from '../db/statements.ts';
 import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
@@ -29,29 +30,42 @@ export interface ServiceUser {
 
 const serviceUser = (r: Row): ServiceUser => ({ id: text(r, 'id'), email: text(r, 'email'), createdAt: date(r, 'created_at') });
 
+/** The service's users list, as page-anchors.ts reads it: its links in (created_at, id) order. */
+function usersList(service: Scope): ListScope {
+  return {
+    key: `users\n${service.id}`,
+    table: sql`"service_users"`,
+    columns: sql`"user_id", "created_at", "id"`,
+    where: sql`"service_id" = ${service.id}`,
+    counters: sql`"service_id" = ${service.id} AND "list" = 'users'`,
+  };
+}
+
 /**
  * One statement for the page and its total, so PostgreSQL answers in one round trip. The total is the
  * service's row in service_list_counts, kept by triggers (prisma/schema.prisma): counting the links
  * would cost more than the rest of the request. The offset is taken inside the subquery, on the
  * (service_id, created_at, id, user_id) index alone: joined first, every skipped link would cost a
- * user lookup (about 2 ms at offset 5 000 on SQLite). The LEFT JOIN keeps the total's row when the
- * page is empty.
+ * user lookup (about 2 ms at offset 5 000 on SQLite); from a page anchor when one is near
+ * (page-anchors.ts). The LEFT JOINs keep the total's row when the page is empty.
  */
 export async function listUsers(database: Reader, service: Scope, page: Page) {
-  const rows = await runRead(
-    database.prisma,
-    database.direct,
-    sql`SELECT c."total", u."id", u."email", u."created_at"
-    FROM (SELECT COALESCE(SUM("count"), 0) AS "total" FROM "service_list_counts" WHERE "service_id" = ${service.id} AND "list" = 'users') c
-    LEFT JOIN (
-      SELECT "user_id", "created_at", "id" FROM "service_users" WHERE "service_id" = ${service.id}
-      ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(page.offset)}
-    ) p ON TRUE
-    LEFT JOIN "users" u ON u."id" = p."user_id"
-    ORDER BY p."created_at", p."id"`,
+  const scope = usersList(service);
+  const anchors = anchorsOf(database.prisma);
+  const { total, rows } = readPage(
+    scope,
+    page,
+    anchors,
+    await runRead(
+      database.prisma,
+      database.direct,
+      sql`SELECT c."total", c."version", p."created_at" AS "page_created_at", p."id" AS "page_id", u."id", u."email", u."created_at"
+      FROM ${pageRows(scope, page, anchors)}
+      LEFT JOIN "users" u ON u."id" = p."user_id"
+      ORDER BY p."created_at", p."id"`,
+    ),
   );
-  const total = rows[0] ? count(rows[0], 'total') : 0;
-  return { users: rows.filter((r) => r.id !== null).map((r) => presentServiceUser(serviceUser(r))), total };
+  return { users: rows.map((r) => presentServiceUser(serviceUser(r))), total };
 }
 
 /**

@@ -20,6 +20,7 @@ import { Client } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { fakeId, serviceWorld, type ApiUser, type ServiceWorld } from '../helpers/service-api.ts';
 import { systemActor } from '../../src/audit/index.ts';
+import { anchorsOf } from '../../src/service-api/page-anchors.ts';
 
 // The reads as they were before they became SQL, kept here as the reference. Their presentation is
 // spelled out rather than borrowed from src/, so a presenter change cannot hide a difference either.
@@ -217,8 +218,45 @@ describe.each(databases())('Service API user and subscription reads on $name', (
     }
   });
 
-  /** Every total the lists can report for the service, on both paths, is the count of its rows. */
+  /**
+   * Every page (3 rows) of each of the service's lists, on both paths, must be the plain offset's page,
+   * read three times: from the last page down (the first read meets the anchors left before the latest
+   * change: one still trusted across it would give a shifted page), then up twice (the walk up leaves
+   * anchors at every page, the second reads from them). See src/service-api/page-anchors.ts.
+   */
+  async function expectPagesFromAnchors(serviceId: string): Promise<void> {
+    const service = { id: serviceId, organizationId: '' };
+    const anchors = anchorsOf(srv.deps.database.prisma);
+    const limit = 3;
+    const offsets = (rows: number, pass: string) => {
+      const up = Array.from({ length: Math.floor(rows / limit) + 1 }, (_, i) => i * limit);
+      return pass === 'down' ? up.reverse() : up;
+    };
+    for (const [name, reader] of paths()) {
+      for (const pass of ['down', 'up', 'up again']) {
+        const users = await db.serviceUser.count({ where: { serviceId } });
+        for (const offset of offsets(users, pass)) {
+          const page = { limit, offset };
+          expect(await listUsers(reader, service, page), `${name}, ${pass}, users at ${String(offset)}`).toEqual(await referenceUsers(db, serviceId, page));
+        }
+        // The anchors' key for the list is page-anchors.ts's ListScope.key, spelled out.
+        if (users > limit) expect(anchors.near(`users\n${serviceId}`, limit), 'an anchor is kept').not.toBeNull();
+        for (const status of [undefined, ...STATUSES]) {
+          const subs = await db.subscription.count({ where: { serviceId, ...(status ? { status } : {}) } });
+          for (const offset of offsets(subs, pass)) {
+            const page = { limit, offset };
+            expect(await listSubscriptions(reader, service, status, page), `${name}, ${pass}, ${status ?? 'all'} at ${String(offset)}`).toEqual(
+              await referenceSubscriptions(db, serviceId, status, page),
+            );
+          }
+        }
+      }
+    }
+  }
+
+  /** Every total the lists can report for the service, on both paths, is the count of its rows; and every page is right. */
   async function expectExactTotals(serviceId: string): Promise<void> {
+    await expectPagesFromAnchors(serviceId);
     const first = { limit: 1, offset: 0 };
     for (const [name, reader] of paths()) {
       const users = await listUsers(reader, { id: serviceId, organizationId: '' }, first);
