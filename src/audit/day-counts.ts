@@ -8,8 +8,8 @@
 // - deleting an organization deletes its sign-in counters with its sign-ins.
 // A missing reason or service is '' (key columns cannot be NULL). Keys are taken in sorted order, so
 // two instances' multi-row upserts never lock the same rows in opposite orders.
-import { join, sql, type Sql } from '../db/sql.ts';
-import { tally } from '../db/statements.ts';
+import { identifier, join, sql, type Sql } from '../db/sql.ts';
+import { addToCounters, keyText, tally, type Counters } from '../db/statements.ts';
 import { DAY_MS, floorTo } from '../time-buckets.ts';
 import type { SignInActivity } from './sign-ins.ts';
 
@@ -36,30 +36,25 @@ export const signInKey = (r: { organizationId: string; outcome: string; reason: 
   serviceId: r.serviceId ?? '',
 });
 
-const signInKeyText = (k: SignInKey) => [k.organizationId, k.day.getTime(), k.outcome, k.reason, k.serviceId].join(' ');
-const auditKeyText = (k: AuditKey) => [k.organizationId, k.day.getTime(), k.action].join(' ');
-
-/** Adds `n` to each key's counter (a negative `n` takes rows out): one multi-row upsert. */
-function addSignInCounts(counts: [SignInKey, number][]): Sql {
-  return sql`INSERT INTO "sign_in_counts" ("organization_id", "day", "outcome", "reason", "service_id", "count")
-    VALUES ${join(counts.map(([k, n]) => sql`(${k.organizationId}, ${k.day}, ${k.outcome}, ${k.reason}, ${k.serviceId}, ${n})`))}
-    ON CONFLICT ("organization_id", "day", "outcome", "reason", "service_id") DO UPDATE SET "count" = "sign_in_counts"."count" + EXCLUDED."count"`;
-}
-
-function addAuditCounts(counts: [AuditKey, number][]): Sql {
-  return sql`INSERT INTO "audit_event_counts" ("organization_id", "day", "action", "count")
-    VALUES ${join(counts.map(([k, n]) => sql`(${k.organizationId}, ${k.day}, ${k.action}, ${n})`))}
-    ON CONFLICT ("organization_id", "day", "action") DO UPDATE SET "count" = "audit_event_counts"."count" + EXCLUDED."count"`;
-}
+const signInCounts: Counters<SignInKey> = {
+  table: 'sign_in_counts',
+  columns: ['organization_id', 'day', 'outcome', 'reason', 'service_id'],
+  values: (k) => [k.organizationId, k.day, k.outcome, k.reason, k.serviceId],
+};
+const auditCounts: Counters<AuditKey> = {
+  table: 'audit_event_counts',
+  columns: ['organization_id', 'day', 'action'],
+  values: (k) => [k.organizationId, k.day, k.action],
+};
 
 /** Adds the rows to their counters: one multi-row upsert, one VALUES row per distinct key. */
 export function countSignIns(rows: SignInActivity[]): Sql {
-  return addSignInCounts(tally(rows.map(signInKey), signInKeyText));
+  return addToCounters(signInCounts, tally(rows.map(signInKey), keyText(signInCounts)));
 }
 
 /** Adds one audit event to its counter. */
 export function countAuditEvent(k: AuditKey): Sql {
-  return addAuditCounts([[k, 1]]);
+  return addToCounters(auditCounts, [[k, 1]]);
 }
 
 /** Keys per upsert when taking rows out: 6 parameters each stays far below SQLite's 32 766. */
@@ -71,22 +66,15 @@ const KEYS_PER_STATEMENT = 1_000;
  * (a whole day pruned leaves no counter behind). A handful of statements per chunk, not two per key: the
  * chunk's transaction holds SQLite's write lock, and every sign-in waits for it.
  */
-function uncount<K extends { organizationId: string }>(
-  keys: K[],
-  text: (k: K) => string,
-  add: (counts: [K, number][]) => Sql,
-  dropEmpty: (orgs: string[]) => Sql,
-): Sql[] {
-  const counts = tally(keys, text).map(([k, n]): [K, number] => [k, -n]);
+function uncount<K extends { organizationId: string }>(counters: Counters<K>, keys: K[]): Sql[] {
+  const counts = tally(keys, keyText(counters)).map(([k, n]): [K, number] => [k, -n]);
   if (counts.length === 0) return [];
   const statements: Sql[] = [];
-  for (let i = 0; i < counts.length; i += KEYS_PER_STATEMENT) statements.push(add(counts.slice(i, i + KEYS_PER_STATEMENT)));
+  for (let i = 0; i < counts.length; i += KEYS_PER_STATEMENT) statements.push(addToCounters(counters, counts.slice(i, i + KEYS_PER_STATEMENT)));
   const orgs = [...new Set(counts.map(([k]) => k.organizationId))];
-  statements.push(dropEmpty(orgs));
+  statements.push(sql`DELETE FROM ${identifier(counters.table)} WHERE "count" <= 0 AND "organization_id" IN (${join(orgs)})`);
   return statements;
 }
 
-export const uncountSignIns = (keys: SignInKey[]): Sql[] =>
-  uncount(keys, signInKeyText, addSignInCounts, (orgs) => sql`DELETE FROM "sign_in_counts" WHERE "count" <= 0 AND "organization_id" IN (${join(orgs)})`);
-export const uncountAuditEvents = (keys: AuditKey[]): Sql[] =>
-  uncount(keys, auditKeyText, addAuditCounts, (orgs) => sql`DELETE FROM "audit_event_counts" WHERE "count" <= 0 AND "organization_id" IN (${join(orgs)})`);
+export const uncountSignIns = (keys: SignInKey[]): Sql[] => uncount(signInCounts, keys);
+export const uncountAuditEvents = (keys: AuditKey[]): Sql[] => uncount(auditCounts, keys);

@@ -6,6 +6,12 @@ export const sql = Prisma.sql;
 export const join = Prisma.join;
 /** A fragment that adds nothing: the branch of an optional condition that is not there. */
 export const empty = Prisma.empty;
+
+/** A table or column name written by our code (lower case and underscores only), quoted for splicing. */
+export function identifier(name: string): Sql {
+  if (!/^[a-z_]+$/.test(name)) throw new Error(`not an identifier: ${name}`);
+  return Prisma.raw(`"${name}"`);
+}
 export type Sql = ReturnType<typeof Prisma.sql>;
 
 /**

@@ -12,7 +12,7 @@
 // Rows come back alike either way: DATETIME columns as Date, BOOLEAN columns as boolean.
 import type { Db } from './client.ts';
 import type { SqliteDirect } from './sqlite-direct.ts';
-import type { Row, Sql } from './sql.ts';
+import { identifier, join, sql, type Row, type Sql } from './sql.ts';
 
 export type { Row, Sql } from './sql.ts';
 
@@ -32,6 +32,32 @@ export function tally<K>(keys: K[], text: (k: K) => string): [K, number][] {
     else m.set(t, [k, 1]);
   }
   return [...m.entries()].sort(byKey).map(([, c]) => c);
+}
+
+/** A table of counters: one row per key, its key columns and a "count" column. */
+export interface Counters<K> {
+  table: string;
+  /** The key columns, the table's unique key (ON CONFLICT's target), in the order `values` gives them. */
+  columns: readonly string[];
+  values: (k: K) => readonly (string | Date)[];
+}
+
+/** A key's identity and order for tally: its values, dates as their time. */
+export const keyText =
+  <K>(counters: Counters<K>) =>
+  (k: K): string =>
+    counters.values(k).map((v) => (v instanceof Date ? String(v.getTime()) : v)).join('\u0000');
+
+/**
+ * Adds `n` to each key's counter, making the row the first time (a negative `n` takes rows out): one
+ * multi-row upsert. The keys must be distinct and in key order (tally gives them so).
+ */
+export function addToCounters<K>(counters: Counters<K>, counts: [K, number][]): Sql {
+  const table = identifier(counters.table);
+  const columns = join(counters.columns.map(identifier));
+  return sql`INSERT INTO ${table} (${columns}, "count")
+    VALUES ${join(counts.map(([k, n]) => sql`(${join([...counters.values(k), n])})`))}
+    ON CONFLICT (${columns}) DO UPDATE SET "count" = ${table}."count" + EXCLUDED."count"`;
 }
 
 /** Runs the statements as one transaction and returns each one's rows ([] for writes without RETURNING). */

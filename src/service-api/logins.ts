@@ -7,7 +7,7 @@
 // group-committed (src/saml/sign-in-record.ts), so one statement writes every login of a batch.
 import type { Db, Tx } from '../db/client.ts';
 import { sql, join } from '../db/client.ts';
-import { byKey, runBatch, tally, type Sql } from '../db/statements.ts';
+import { addToCounters, byKey, keyText, runBatch, tally, type Counters, type Sql } from '../db/statements.ts';
 import { newId, newPersistentNameId, newSortableId } from '../security/random.ts';
 import { HOUR_MS, floorTo } from '../time-buckets.ts';
 
@@ -26,13 +26,16 @@ export function insertEvents(logins: Login[]): Sql {
     VALUES ${join(logins.map((l) => sql`(${newSortableId('evt')}, ${l.serviceId}, ${l.userId}, ${l.at})`))}`;
 }
 
+const loginCounts: Counters<{ serviceId: string; hour: Date }> = {
+  table: 'login_counts',
+  columns: ['service_id', 'hour'],
+  values: (k) => [k.serviceId, k.hour],
+};
+
 /** The hourly counters: one row per service and hour, created by its first login, then incremented. */
 export function countLogins(logins: Login[]): Sql {
   const keys = logins.map((l) => ({ serviceId: l.serviceId, hour: floorTo(HOUR_MS, l.at) }));
-  const perHour = tally(keys, (k) => `${k.serviceId} ${k.hour.getTime()}`);
-  return sql`INSERT INTO "login_counts" ("service_id", "hour", "count")
-    VALUES ${join(perHour.map(([k, n]) => sql`(${k.serviceId}, ${k.hour}, ${n})`))}
-    ON CONFLICT ("service_id", "hour") DO UPDATE SET "count" = "login_counts"."count" + EXCLUDED."count"`;
+  return addToCounters(loginCounts, tally(keys, keyText(loginCounts)));
 }
 
 /** Each (service, user) once, at its latest login: a multi-row upsert may touch a row only once. */
