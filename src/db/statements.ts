@@ -46,7 +46,10 @@ export interface Counters<K> {
 export const keyText =
   <K>(counters: Counters<K>) =>
   (k: K): string =>
-    counters.values(k).map((v) => (v instanceof Date ? String(v.getTime()) : v)).join('\u0000');
+    counters
+      .values(k)
+      .map((v) => (v instanceof Date ? String(v.getTime()) : v))
+      .join('\u0000');
 
 /**
  * Adds `n` to each key's counter, making the row the first time (a negative `n` takes rows out): one
