@@ -15,6 +15,13 @@
 // database runs only the one whose condition holds. The answer is therefore always the page a plain
 // OFFSET would give in the same snapshot; an anchor only changes how fast it comes. Anchors live in
 // this process (one set per database client), a few per list for the lists read last.
+//
+// PostgreSQL only (anchorsFor). SQLite answers the Service API's pages on its direct connection with
+// JSON it writes itself (users.ts), walking its index at a fraction of PostgreSQL's cost, and anchors
+// would be wrong for it twice over: it does not skip a UNION ALL branch whose version condition fails
+// (it tests the condition on every row, so the branch reads the rest of the list), and Prisma's SQLite
+// adapter can read another transaction's uncommitted rows on their shared connection, so an anchor
+// could be made in a version that a rollback then gives to different rows.
 import { LRUCache } from 'lru-cache';
 import { empty, limitParam, sql, type Sql } from '../db/sql.ts';
 import { count, date, text, type Row } from '../db/statements.ts';
@@ -74,12 +81,16 @@ export class PageAnchors {
 
 const anchorsByClient = new WeakMap<object, PageAnchors>();
 
-/** The anchors of one database (keyed by its client: ids and versions mean nothing in another database). */
-export function anchorsOf(client: object): PageAnchors {
-  let anchors = anchorsByClient.get(client);
+/**
+ * The anchors of one PostgreSQL database (keyed by its client: ids and versions mean nothing in another
+ * database); none on SQLite (see above).
+ */
+export function anchorsFor(database: { prisma: object; dialect: 'sqlite' | 'postgresql' }): PageAnchors | null {
+  if (database.dialect !== 'postgresql') return null;
+  let anchors = anchorsByClient.get(database.prisma);
   if (!anchors) {
     anchors = new PageAnchors();
-    anchorsByClient.set(client, anchors);
+    anchorsByClient.set(database.prisma, anchors);
   }
   return anchors;
 }
@@ -102,17 +113,19 @@ export interface ListScope {
  * and version as the columns `total` and `version` of every row (one row of nulls but those two when
  * the page is empty: the caller LEFT JOINs what it shows onto `p` and drops rows whose key is null).
  */
-export function pageRows(scope: ListScope, page: Page, anchors: PageAnchors): Sql {
-  const version = sql`(SELECT COALESCE(SUM("version"), 0) FROM "service_list_counts" WHERE ${scope.counters})`;
+export function pageRows(scope: ListScope, page: Page, anchors: PageAnchors | null): Sql {
+  // SUM of a BIGINT is a NUMERIC on PostgreSQL: cast back, so that it comes back as a BigInt.
+  const sumOfVersions = sql`CAST(COALESCE(SUM("version"), 0) AS BIGINT)`;
+  const version = sql`(SELECT ${sumOfVersions} FROM "service_list_counts" WHERE ${scope.counters})`;
   const walk = (gate: Sql, offset: number) =>
     sql`SELECT * FROM (SELECT ${scope.columns} FROM ${scope.table} WHERE ${scope.where} ${gate}
       ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(offset)}) w`;
-  const near = anchors.near(scope.key, page.offset);
+  const near = anchors?.near(scope.key, page.offset);
   const slice = near
     ? sql`${walk(sql`AND ${version} = ${near.version} AND ("created_at", "id") ${near.anchor.inclusive ? sql`>=` : sql`>`} (${near.anchor.createdAt}, ${near.anchor.id})`, page.offset - near.anchor.offset)}
       UNION ALL ${walk(sql`AND ${version} <> ${near.version}`, page.offset)}`
     : walk(empty, page.offset);
-  return sql`(SELECT COALESCE(SUM("count"), 0) AS "total", COALESCE(SUM("version"), 0) AS "version"
+  return sql`(SELECT COALESCE(SUM("count"), 0) AS "total", ${sumOfVersions} AS "version"
       FROM "service_list_counts" WHERE ${scope.counters}) c
     LEFT JOIN (${slice}) p ON TRUE`;
 }
@@ -123,7 +136,7 @@ function pageKey(r: Row): RowKey | null {
 }
 
 /** After the read: the total and the page's rows, whose keys are remembered as anchors of the version read. */
-export function readPage(scope: ListScope, page: Page, anchors: PageAnchors, rows: Row[]): { total: number; rows: Row[] } {
+export function readPage(scope: ListScope, page: Page, anchors: PageAnchors | null, rows: Row[]): { total: number; rows: Row[] } {
   const head = rows[0];
   if (!head) return { total: 0, rows: [] };
   const found: Row[] = [];
@@ -134,6 +147,6 @@ export function readPage(scope: ListScope, page: Page, anchors: PageAnchors, row
     found.push(r);
     keys.push(key);
   }
-  anchors.remember(scope.key, count(head, 'version'), page.offset, page.limit, keys);
+  anchors?.remember(scope.key, count(head, 'version'), page.offset, page.limit, keys);
   return { total: count(head, 'total'), rows: found };
 }

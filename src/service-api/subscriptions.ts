@@ -4,7 +4,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../http/err
 import { isUniqueViolation } from '../db/errors.ts';
 import { empty, sql, limitParam, sqliteIsoText } from '../db/sql.ts';
 import { date, runRead, text, type Row } from '../db/statements.ts';
-import { anchorsOf, pageRows, readPage, type ListScope } from './page-anchors.ts';
+import { anchorsFor, pageRows, readPage, type ListScope } from './page-anchors.ts';
 import { looksLikeId, newId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
@@ -55,11 +55,11 @@ function subscriptionsList(service: Scope, status: string | undefined): ListScop
 /**
  * One statement for the page and its total (see listUsers); the total sums the service's counter rows,
  * one per status. The offset is taken on the (service_id[, status], created_at, id) index alone (from
- * a page anchor when one is near), and only the page's rows are read.
+ * a page anchor when one is near, on PostgreSQL), and only the page's rows are read.
  */
 export async function listSubscriptions(database: Reader, service: Scope, status: string | undefined, page: Page) {
   const scope = subscriptionsList(service, status);
-  const anchors = anchorsOf(database.prisma);
+  const anchors = anchorsFor(database);
   const { total, rows } = readPage(
     scope,
     page,

@@ -4,7 +4,7 @@ import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { lockRow } from '../db/row-lock.ts';
 import { sql, limitParam, sqliteIsoText } from '../db/sql.ts';
-import { anchorsOf, pageRows, readPage, type ListScope } from './page-anchors.ts';
+import { anchorsFor, pageRows, readPage, type ListScope } from './page-anchors.ts';
 import { date, runRead, text, type Row } from '../db/statements.ts';
 import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
@@ -46,12 +46,12 @@ function usersList(service: Scope): ListScope {
  * service's row in service_list_counts, kept by triggers (prisma/schema.prisma): counting the links
  * would cost more than the rest of the request. The offset is taken inside the subquery, on the
  * (service_id, created_at, id, user_id) index alone: joined first, every skipped link would cost a
- * user lookup (about 2 ms at offset 5 000 on SQLite); from a page anchor when one is near
- * (page-anchors.ts). The LEFT JOINs keep the total's row when the page is empty.
+ * user lookup (about 2 ms at offset 5 000 on SQLite); on PostgreSQL from a page anchor when one
+ * is near (page-anchors.ts). The LEFT JOINs keep the total's row when the page is empty.
  */
 export async function listUsers(database: Reader, service: Scope, page: Page) {
   const scope = usersList(service);
-  const anchors = anchorsOf(database.prisma);
+  const anchors = anchorsFor(database);
   const { total, rows } = readPage(
     scope,
     page,

@@ -1,5 +1,5 @@
 -- AlterTable
-ALTER TABLE "service_list_counts" ADD COLUMN     "version" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "service_list_counts" ADD COLUMN     "version" BIGINT NOT NULL DEFAULT 0;
 
 -- The counting functions of 20261205103354_service_list_counts, now also moving each counter row's
 -- version on, in the same statement as its count (see schema.prisma, ServiceListCount). The triggers

@@ -1,5 +1,5 @@
 -- AlterTable (by hand: the generated rebuild of the table would drop it under the triggers that name it)
-ALTER TABLE "service_list_counts" ADD COLUMN "version" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "service_list_counts" ADD COLUMN "version" BIGINT NOT NULL DEFAULT 0;
 
 -- The counting triggers of 20261205103354_service_list_counts, now also moving each counter row's
 -- version on, in the same statement as its count (see schema.prisma, ServiceListCount).
