@@ -5,7 +5,7 @@
 // deletes are idempotent, so two instances at once only share the work (a row deleted by one is not
 // returned to the other, so it is uncounted once). This is the only code that deletes an audit event.
 import type { Db } from '../db/client.ts';
-import { sql, type Row } from '../db/sql.ts';
+import { limitParam, sql, type Row } from '../db/sql.ts';
 import { signInKey, uncountAuditEvents, uncountSignIns } from './day-counts.ts';
 import { DAY_MS, floorTo } from '../time-buckets.ts';
 import type { Logger } from '../http/log.ts';
@@ -38,13 +38,15 @@ async function pruneChunk(db: Db, table: 'audit_events' | 'sign_ins', before: Da
     if (table === 'audit_events') {
       const rows = await tx.$queryRaw<
         Row[]
-      >(sql`DELETE FROM "audit_events" WHERE "id" IN (SELECT "id" FROM "audit_events" WHERE "created_at" < ${before} LIMIT ${CHUNK})
+      >(sql`DELETE FROM "audit_events" WHERE "id" IN (SELECT "id" FROM "audit_events" WHERE "created_at" < ${before} LIMIT ${limitParam(CHUNK)})
         RETURNING "organization_id", "action", "created_at"`);
       const keys = rows.map((r) => ({ organizationId: String(r.organization_id), day: floorTo(DAY_MS, when(r.created_at)), action: String(r.action) }));
       for (const s of uncountAuditEvents(keys)) await tx.$executeRaw(s);
       return rows.length;
     }
-    const rows = await tx.$queryRaw<Row[]>(sql`DELETE FROM "sign_ins" WHERE "id" IN (SELECT "id" FROM "sign_ins" WHERE "created_at" < ${before} LIMIT ${CHUNK})
+    const rows = await tx.$queryRaw<
+      Row[]
+    >(sql`DELETE FROM "sign_ins" WHERE "id" IN (SELECT "id" FROM "sign_ins" WHERE "created_at" < ${before} LIMIT ${limitParam(CHUNK)})
       RETURNING "organization_id", "outcome", "reason", "service_id", "created_at"`);
     const keys = rows.map((r) =>
       signInKey({

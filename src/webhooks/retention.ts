@@ -4,7 +4,7 @@
 // that still has a pending delivery is kept until that delivery succeeds or fails, so retention never
 // drops an event before its attempts. Run by the background pruner of src/audit/retention.ts.
 import type { Db } from '../db/client.ts';
-import { sql } from '../db/sql.ts';
+import { limitParam, sql } from '../db/sql.ts';
 
 /**
  * The first event id created at `at` or later: event ids start with their creation time in
@@ -25,5 +25,5 @@ export async function pruneWebhookChunk(db: Db, before: Date, limit: number): Pr
       SELECT e."id" FROM "webhook_events" e
       WHERE e."id" < ${firstIdAt(before)}
         AND NOT EXISTS (SELECT 1 FROM "webhook_deliveries" d WHERE d."event_id" = e."id" AND d."status" = 'pending')
-      ORDER BY e."id" LIMIT ${limit})`);
+      ORDER BY e."id" LIMIT ${limitParam(limit)})`);
 }
