@@ -23,8 +23,9 @@
 // adapter can read another transaction's uncommitted rows on their shared connection, so an anchor
 // could be made in a version that a rollback then gives to different rows.
 import { LRUCache } from 'lru-cache';
+import type { Database } from '../db/client.ts';
 import { empty, limitParam, sql, type Sql } from '../db/sql.ts';
-import { count, date, text, type Row } from '../db/statements.ts';
+import { count, date, runRead, text, type Row } from '../db/statements.ts';
 import type { Page } from '../http/validate.ts';
 
 /** The row key lists are ordered by. */
@@ -85,7 +86,7 @@ const anchorsByClient = new WeakMap<object, PageAnchors>();
  * The anchors of one PostgreSQL database (keyed by its client: ids and versions mean nothing in another
  * database); none on SQLite (see above).
  */
-export function anchorsFor(database: { prisma: object; dialect: 'sqlite' | 'postgresql' }): PageAnchors | null {
+export function anchorsFor(database: Pick<Database, 'prisma' | 'dialect'>): PageAnchors | null {
   if (database.dialect !== 'postgresql') return null;
   let anchors = anchorsByClient.get(database.prisma);
   if (!anchors) {
@@ -109,11 +110,10 @@ export interface ListScope {
 }
 
 /**
- * The statement's part that yields the page's rows (aliased `p`), in list order, with the list's total
- * and version as the columns `total` and `version` of every row (one row of nulls but those two when
- * the page is empty: the caller LEFT JOINs what it shows onto `p` and drops rows whose key is null).
+ * readListPage's FROM: the page's rows (aliased `p`), in list order, beside the list's total and
+ * version (`c`); when the page is empty, one row of `c` and nulls (readListPage drops rows without a key).
  */
-export function pageRows(scope: ListScope, page: Page, anchors: PageAnchors | null): Sql {
+function pageRows(scope: ListScope, page: Page, anchors: PageAnchors | null): Sql {
   // SUM of a BIGINT is a NUMERIC on PostgreSQL: cast back, so that it comes back as a BigInt.
   const sumOfVersions = sql`CAST(COALESCE(SUM("version"), 0) AS BIGINT)`;
   const version = sql`(SELECT ${sumOfVersions} FROM "service_list_counts" WHERE ${scope.counters})`;
@@ -135,8 +135,27 @@ function pageKey(r: Row): RowKey | null {
   return r.page_id === null ? null : { createdAt: date(r, 'page_created_at'), id: text(r, 'page_id') };
 }
 
-/** After the read: the total and the page's rows, whose keys are remembered as anchors of the version read. */
-export function readPage(scope: ListScope, page: Page, anchors: PageAnchors | null, rows: Row[]): { total: number; rows: Row[] } {
+/**
+ * One page of a list and its total, in one statement: `shown` are the columns the caller presents and
+ * `joins` bring them onto the page rows `p` (LEFT JOINs: the total's row stays when the page is empty).
+ * Runs on SQLite's direct connection when there is one, else through Prisma; on PostgreSQL the page's
+ * keys are remembered as anchors of the version read.
+ */
+export async function readListPage(
+  database: Pick<Database, 'prisma' | 'direct' | 'dialect'>,
+  scope: ListScope,
+  page: Page,
+  shown: Sql,
+  joins: Sql,
+): Promise<{ total: number; rows: Row[] }> {
+  const anchors = anchorsFor(database);
+  const rows = await runRead(
+    database.prisma,
+    database.direct,
+    sql`SELECT c."total", c."version", p."created_at" AS "page_created_at", p."id" AS "page_id", ${shown}
+    FROM ${pageRows(scope, page, anchors)} ${joins}
+    ORDER BY p."created_at", p."id"`,
+  );
   const head = rows[0];
   if (!head) return { total: 0, rows: [] };
   const found: Row[] = [];

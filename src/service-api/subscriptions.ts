@@ -4,7 +4,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../http/err
 import { isUniqueViolation } from '../db/errors.ts';
 import { empty, sql, limitParam, sqliteIsoText } from '../db/sql.ts';
 import { date, runRead, text, type Row } from '../db/statements.ts';
-import { anchorsFor, pageRows, readPage, type ListScope } from './page-anchors.ts';
+import { readListPage, type ListScope } from './page-anchors.ts';
 import { looksLikeId, newId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
@@ -58,22 +58,12 @@ function subscriptionsList(service: Scope, status: string | undefined): ListScop
  * a page anchor when one is near, on PostgreSQL), and only the page's rows are read.
  */
 export async function listSubscriptions(database: Reader, service: Scope, status: string | undefined, page: Page) {
-  const scope = subscriptionsList(service, status);
-  const anchors = anchorsFor(database);
-  const { total, rows } = readPage(
-    scope,
+  const { total, rows } = await readListPage(
+    database,
+    subscriptionsList(service, status),
     page,
-    anchors,
-    await runRead(
-      database.prisma,
-      database.direct,
-      sql`SELECT c."total", c."version", p."created_at" AS "page_created_at", p."id" AS "page_id",
-        s."id", s."user_id", s."plan_id", pl."name" AS "plan_name", s."status", s."current_period_end"
-      FROM ${pageRows(scope, page, anchors)}
-      LEFT JOIN "subscriptions" s ON s."id" = p."id"
-      LEFT JOIN "plans" pl ON pl."id" = s."plan_id"
-      ORDER BY p."created_at", p."id"`,
-    ),
+    sql`s."id", s."user_id", s."plan_id", pl."name" AS "plan_name", s."status", s."current_period_end"`,
+    sql`LEFT JOIN "subscriptions" s ON s."id" = p."id" LEFT JOIN "plans" pl ON pl."id" = s."plan_id"`,
   );
   return { subscriptions: rows.map((r) => presentSubscription(subscription(r))), total };
 }

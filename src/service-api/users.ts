@@ -4,7 +4,7 @@ import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { lockRow } from '../db/row-lock.ts';
 import { sql, limitParam, sqliteIsoText } from '../db/sql.ts';
-import { anchorsFor, pageRows, readPage, type ListScope } from './page-anchors.ts';
+import { readListPage, type ListScope } from './page-anchors.ts';
 import { date, runRead, text, type Row } from '../db/statements.ts';
 import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
@@ -50,20 +50,12 @@ function usersList(service: Scope): ListScope {
  * is near (page-anchors.ts). The LEFT JOINs keep the total's row when the page is empty.
  */
 export async function listUsers(database: Reader, service: Scope, page: Page) {
-  const scope = usersList(service);
-  const anchors = anchorsFor(database);
-  const { total, rows } = readPage(
-    scope,
+  const { total, rows } = await readListPage(
+    database,
+    usersList(service),
     page,
-    anchors,
-    await runRead(
-      database.prisma,
-      database.direct,
-      sql`SELECT c."total", c."version", p."created_at" AS "page_created_at", p."id" AS "page_id", u."id", u."email", u."created_at"
-      FROM ${pageRows(scope, page, anchors)}
-      LEFT JOIN "users" u ON u."id" = p."user_id"
-      ORDER BY p."created_at", p."id"`,
-    ),
+    sql`u."id", u."email", u."created_at"`,
+    sql`LEFT JOIN "users" u ON u."id" = p."user_id"`,
   );
   return { users: rows.map((r) => presentServiceUser(serviceUser(r))), total };
 }
