@@ -110,23 +110,34 @@ export interface ListScope {
 }
 
 /**
+ * The rows of a list from `offset` on, at most `page.limit` of them, in list order: `columns` of the
+ * list's table where its condition and `gate` hold. Every page statement is made of this walk, the
+ * direct SQLite connection's JSON ones too (users.ts, subscriptions.ts).
+ */
+export function listSlice(scope: ListScope, page: Page, columns = scope.columns, gate = empty, offset = page.offset): Sql {
+  return sql`SELECT ${columns} FROM ${scope.table} WHERE ${scope.where} ${gate}
+    ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(offset)}`;
+}
+
+/** The list's total: the sum of its counter rows, kept by the triggers. */
+export function listTotal(scope: ListScope): Sql {
+  return sql`(SELECT COALESCE(SUM("count"), 0) FROM "service_list_counts" WHERE ${scope.counters})`;
+}
+
+/**
  * readListPage's FROM: the page's rows (aliased `p`), in list order, beside the list's total and
  * version (`c`); when the page is empty, one row of `c` and nulls (readListPage drops rows without a key).
  */
 function pageRows(scope: ListScope, page: Page, anchors: PageAnchors | null): Sql {
   // SUM of a BIGINT is a NUMERIC on PostgreSQL: cast back, so that it comes back as a BigInt.
-  const sumOfVersions = sql`CAST(COALESCE(SUM("version"), 0) AS BIGINT)`;
-  const version = sql`(SELECT ${sumOfVersions} FROM "service_list_counts" WHERE ${scope.counters})`;
-  const walk = (gate: Sql, offset: number) =>
-    sql`SELECT * FROM (SELECT ${scope.columns} FROM ${scope.table} WHERE ${scope.where} ${gate}
-      ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(offset)}) w`;
+  const version = sql`(SELECT CAST(COALESCE(SUM("version"), 0) AS BIGINT) FROM "service_list_counts" WHERE ${scope.counters})`;
+  const walk = (gate: Sql, offset: number) => sql`SELECT * FROM (${listSlice(scope, page, scope.columns, gate, offset)}) w`;
   const near = anchors?.near(scope.key, page.offset);
   const slice = near
     ? sql`${walk(sql`AND ${version} = ${near.version} AND ("created_at", "id") ${near.anchor.inclusive ? sql`>=` : sql`>`} (${near.anchor.createdAt}, ${near.anchor.id})`, page.offset - near.anchor.offset)}
       UNION ALL ${walk(sql`AND ${version} <> ${near.version}`, page.offset)}`
     : walk(empty, page.offset);
-  return sql`(SELECT COALESCE(SUM("count"), 0) AS "total", ${sumOfVersions} AS "version"
-      FROM "service_list_counts" WHERE ${scope.counters}) c
+  return sql`(SELECT ${listTotal(scope)} AS "total", ${version} AS "version") c
     LEFT JOIN (${slice}) p ON TRUE`;
 }
 

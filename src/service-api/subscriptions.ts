@@ -2,9 +2,9 @@
 import { z } from 'zod';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { empty, sql, limitParam, sqliteIsoText } from '../db/sql.ts';
+import { empty, sql, sqliteIsoText } from '../db/sql.ts';
 import { date, runRead, text, type Row } from '../db/statements.ts';
-import { readListPage, type ListScope } from './page-anchors.ts';
+import { listSlice, listTotal, readListPage, type ListScope } from './page-anchors.ts';
 import { looksLikeId, newId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
@@ -74,7 +74,7 @@ export async function listSubscriptions(database: Reader, service: Scope, status
  * each would be a search of the primary-key index and then one of the table.
  */
 export async function listSubscriptionsJson(database: Reader, service: Scope, status: string | undefined, page: Page): Promise<string> {
-  const ofStatus = status ? sql`AND "status" = ${status}` : empty;
+  const scope = subscriptionsList(service, status);
   const [row] =
     database.direct?.read(
       sql`SELECT json_object(
@@ -82,11 +82,9 @@ export async function listSubscriptionsJson(database: Reader, service: Scope, st
             'id', s."id", 'user_id', s."user_id", 'plan_id', s."plan_id", 'plan_name', pl."name", 'status', s."status",
             'current_period_end', ${sqliteIsoText('s."current_period_end"')}
           ) ORDER BY p."created_at", p."id")
-          FROM (
-            SELECT "created_at", "id", "rowid" AS "rid" FROM "subscriptions" WHERE "service_id" = ${service.id} ${ofStatus}
-            ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(page.offset)}
-          ) p JOIN "subscriptions" s ON s."rowid" = p."rid" JOIN "plans" pl ON pl."id" = s."plan_id")),
-        'total', (SELECT COALESCE(SUM("count"), 0) FROM "service_list_counts" WHERE "service_id" = ${service.id} AND "list" = 'subscriptions' ${ofStatus})
+          FROM (${listSlice(scope, page, sql`"created_at", "id", "rowid" AS "rid"`)}) p
+          JOIN "subscriptions" s ON s."rowid" = p."rid" JOIN "plans" pl ON pl."id" = s."plan_id")),
+        'total', ${listTotal(scope)}
       ) AS "body"`,
     ) ?? [];
   return row ? text(row, 'body') : JSON.stringify(await listSubscriptions(database, service, status, page));

@@ -3,8 +3,8 @@ import type { Database, Db, Tx } from '../db/client.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { lockRow } from '../db/row-lock.ts';
-import { sql, limitParam, sqliteIsoText } from '../db/sql.ts';
-import { readListPage, type ListScope } from './page-anchors.ts';
+import { sql, sqliteIsoText } from '../db/sql.ts';
+import { listSlice, listTotal, readListPage, type ListScope } from './page-anchors.ts';
 import { date, runRead, text, type Row } from '../db/statements.ts';
 import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
@@ -68,15 +68,13 @@ export async function listUsers(database: Reader, service: Scope, page: Page) {
  * test/e2e/service-api-list-reads.test.ts holds both to the same bytes.
  */
 export async function listUsersJson(database: Reader, service: Scope, page: Page): Promise<string> {
+  const scope = usersList(service);
   const [row] =
     database.direct?.read(
       sql`SELECT json_object(
         'users', json((SELECT json_group_array(json_object('id', u."id", 'email', u."email", 'created_at', ${sqliteIsoText('u."created_at"')}) ORDER BY p."created_at", p."id")
-          FROM (
-            SELECT "user_id", "created_at", "id" FROM "service_users" WHERE "service_id" = ${service.id}
-            ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(page.offset)}
-          ) p JOIN "users" u ON u."id" = p."user_id")),
-        'total', (SELECT COALESCE(SUM("count"), 0) FROM "service_list_counts" WHERE "service_id" = ${service.id} AND "list" = 'users')
+          FROM (${listSlice(scope, page)}) p JOIN "users" u ON u."id" = p."user_id")),
+        'total', ${listTotal(scope)}
       ) AS "body"`,
     ) ?? [];
   return row ? text(row, 'body') : JSON.stringify(await listUsers(database, service, page));
