@@ -63,9 +63,20 @@ export function newSortableId(prefix: IdPrefix): string {
   return `${prefix}_${sortableToken()}`;
 }
 
+/** The time part of a sortable id: 48 bits of milliseconds, in hex. */
+const timePart = (ms: number): string => ms.toString(16).padStart(12, '0');
+
 /** 48 bits of milliseconds (hex) then 128 random bits (base64url): unguessable, and growing with time. */
 export function sortableToken(): string {
-  return `${Date.now().toString(16).padStart(12, '0')}${secureRandom(16).toString('base64url')}`;
+  return `${timePart(Date.now())}${secureRandom(16).toString('base64url')}`;
+}
+
+/**
+ * The smallest sortable id made at `at` or later (every one made before sorts below it), so that "older
+ * than" is a range of the primary key. Times before 1970 have no such bound: callers check.
+ */
+export function firstSortableIdAt(prefix: IdPrefix, at: Date): string {
+  return `${prefix}_${timePart(at.getTime())}`;
 }
 
 const ID_SHAPE = /^[a-z]{2,5}_[A-Za-z0-9_-]{10,64}$/;

@@ -5,14 +5,7 @@
 // drops an event before its attempts. Run by the background pruner of src/audit/retention.ts.
 import type { Db } from '../db/client.ts';
 import { limitParam, sql } from '../db/sql.ts';
-
-/**
- * The first event id created at `at` or later: event ids start with their creation time in
- * milliseconds (newSortableId), so "older than" is a range of the primary key, with no index of its own.
- */
-function firstIdAt(at: Date): string {
-  return `evt_${at.getTime().toString(16).padStart(12, '0')}`;
-}
+import { firstSortableIdAt } from '../security/random.ts';
 
 /**
  * Deletes up to `limit` finished events created before `before` (and their deliveries); returns how
@@ -23,7 +16,7 @@ export async function pruneWebhookChunk(db: Db, before: Date, limit: number): Pr
   if (before.getTime() <= 0) return 0;
   return db.$executeRaw(sql`DELETE FROM "webhook_events" WHERE "id" IN (
       SELECT e."id" FROM "webhook_events" e
-      WHERE e."id" < ${firstIdAt(before)}
+      WHERE e."id" < ${firstSortableIdAt('evt', before)}
         AND NOT EXISTS (SELECT 1 FROM "webhook_deliveries" d WHERE d."event_id" = e."id" AND d."status" = 'pending')
       ORDER BY e."id" LIMIT ${limitParam(limit)})`);
 }
