@@ -8,8 +8,8 @@
 // - deleting an organization deletes its sign-in counters with its sign-ins.
 // A missing reason or service is '' (key columns cannot be NULL). Keys are taken in sorted order, so
 // two instances' multi-row upserts never lock the same rows in opposite orders.
-import { identifier, join, sql, type Sql } from '../db/sql.ts';
-import { addToCounters, keyText, tally, type Counters } from '../db/statements.ts';
+import { join, sql, type Sql } from '../db/sql.ts';
+import { addToCounters, counterTable, keyText, tally, type Counters } from '../db/statements.ts';
 import { DAY_MS, floorTo } from '../time-buckets.ts';
 import type { SignInActivity } from './sign-ins.ts';
 
@@ -36,16 +36,14 @@ export const signInKey = (r: { organizationId: string; outcome: string; reason: 
   serviceId: r.serviceId ?? '',
 });
 
-const signInCounts: Counters<SignInKey> = {
-  table: 'sign_in_counts',
-  columns: ['organization_id', 'day', 'outcome', 'reason', 'service_id'],
-  values: (k) => [k.organizationId, k.day, k.outcome, k.reason, k.serviceId],
-};
-const auditCounts: Counters<AuditKey> = {
-  table: 'audit_event_counts',
-  columns: ['organization_id', 'day', 'action'],
-  values: (k) => [k.organizationId, k.day, k.action],
-};
+const signInCounts = counterTable<SignInKey>('sign_in_counts', ['organization_id', 'day', 'outcome', 'reason', 'service_id'], (k) => [
+  k.organizationId,
+  k.day,
+  k.outcome,
+  k.reason,
+  k.serviceId,
+]);
+const auditCounts = counterTable<AuditKey>('audit_event_counts', ['organization_id', 'day', 'action'], (k) => [k.organizationId, k.day, k.action]);
 
 /** Adds the rows to their counters: one multi-row upsert, one VALUES row per distinct key. */
 export function countSignIns(rows: SignInActivity[]): Sql {
@@ -72,7 +70,7 @@ function uncount<K extends { organizationId: string }>(counters: Counters<K>, ke
   const statements: Sql[] = [];
   for (let i = 0; i < counts.length; i += KEYS_PER_STATEMENT) statements.push(addToCounters(counters, counts.slice(i, i + KEYS_PER_STATEMENT)));
   const orgs = [...new Set(counts.map(([k]) => k.organizationId))];
-  statements.push(sql`DELETE FROM ${identifier(counters.table)} WHERE "count" <= 0 AND "organization_id" IN (${join(orgs)})`);
+  statements.push(sql`DELETE FROM ${counters.table} WHERE "count" <= 0 AND "organization_id" IN (${join(orgs)})`);
   return statements;
 }
 

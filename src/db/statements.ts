@@ -34,12 +34,18 @@ export function tally<K>(keys: K[], text: (k: K) => string): [K, number][] {
   return [...m.entries()].sort(byKey).map(([, c]) => c);
 }
 
-/** A table of counters: one row per key, its key columns and a "count" column. */
+/** A table of counters: one row per key, its key columns and a "count" column (made by counterTable). */
 export interface Counters<K> {
-  table: string;
-  /** The key columns, the table's unique key (ON CONFLICT's target), in the order `values` gives them. */
-  columns: readonly string[];
+  /** The table's and its key columns' names, quoted once here rather than for every statement. */
+  table: Sql;
+  columns: Sql;
+  /** A key's values, in the order of the key columns. */
   values: (k: K) => readonly (string | Date)[];
+}
+
+/** A counter table: `columns` are its unique key (ON CONFLICT's target), in the order `values` gives them. */
+export function counterTable<K>(table: string, columns: readonly string[], values: (k: K) => readonly (string | Date)[]): Counters<K> {
+  return { table: identifier(table), columns: join(columns.map(identifier)), values };
 }
 
 /** A key's identity and order for tally: its values, dates as their time. */
@@ -56,10 +62,9 @@ export const keyText =
  * multi-row upsert. The keys must be distinct and in key order (tally gives them so).
  */
 export function addToCounters<K>(counters: Counters<K>, counts: [K, number][]): Sql {
-  const table = identifier(counters.table);
-  const columns = join(counters.columns.map(identifier));
+  const { table, columns, values } = counters;
   return sql`INSERT INTO ${table} (${columns}, "count")
-    VALUES ${join(counts.map(([k, n]) => sql`(${join([...counters.values(k), n])})`))}
+    VALUES ${join(counts.map(([k, n]) => sql`(${join([...values(k), n])})`))}
     ON CONFLICT (${columns}) DO UPDATE SET "count" = ${table}."count" + EXCLUDED."count"`;
 }
 

@@ -7,7 +7,7 @@
 // group-committed (src/saml/sign-in-record.ts), so one statement writes every login of a batch.
 import type { Db, Tx } from '../db/client.ts';
 import { sql, join } from '../db/client.ts';
-import { addToCounters, byKey, keyText, runBatch, tally, type Counters, type Sql } from '../db/statements.ts';
+import { addToCounters, byKey, counterTable, keyText, runBatch, tally, type Sql } from '../db/statements.ts';
 import { newId, newPersistentNameId, newSortableId } from '../security/random.ts';
 import { HOUR_MS, floorTo } from '../time-buckets.ts';
 
@@ -26,11 +26,7 @@ export function insertEvents(logins: Login[]): Sql {
     VALUES ${join(logins.map((l) => sql`(${newSortableId('evt')}, ${l.serviceId}, ${l.userId}, ${l.at})`))}`;
 }
 
-const loginCounts: Counters<{ serviceId: string; hour: Date }> = {
-  table: 'login_counts',
-  columns: ['service_id', 'hour'],
-  values: (k) => [k.serviceId, k.hour],
-};
+const loginCounts = counterTable<{ serviceId: string; hour: Date }>('login_counts', ['service_id', 'hour'], (k) => [k.serviceId, k.hour]);
 
 /** The hourly counters: one row per service and hour, created by its first login, then incremented. */
 export function countLogins(logins: Login[]): Sql {
