@@ -130,14 +130,16 @@ export function listTotal(scope: ListScope): Sql {
  */
 function pageRows(scope: ListScope, page: Page, anchors: PageAnchors | null): Sql {
   // SUM of a BIGINT is a NUMERIC on PostgreSQL: cast back, so that it comes back as a BigInt.
-  const version = sql`(SELECT CAST(COALESCE(SUM("version"), 0) AS BIGINT) FROM "service_list_counts" WHERE ${scope.counters})`;
+  const sumOfVersions = sql`CAST(COALESCE(SUM("version"), 0) AS BIGINT)`;
+  const version = sql`(SELECT ${sumOfVersions} FROM "service_list_counts" WHERE ${scope.counters})`;
   const walk = (gate: Sql, offset: number) => sql`SELECT * FROM (${listSlice(scope, page, scope.columns, gate, offset)}) w`;
   const near = anchors?.near(scope.key, page.offset);
   const slice = near
     ? sql`${walk(sql`AND ${version} = ${near.version} AND ("created_at", "id") ${near.anchor.inclusive ? sql`>=` : sql`>`} (${near.anchor.createdAt}, ${near.anchor.id})`, page.offset - near.anchor.offset)}
       UNION ALL ${walk(sql`AND ${version} <> ${near.version}`, page.offset)}`
     : walk(empty, page.offset);
-  return sql`(SELECT ${listTotal(scope)} AS "total", ${version} AS "version") c
+  // The total and the version from one read of the counter rows (listTotal is the total alone).
+  return sql`(SELECT COALESCE(SUM("count"), 0) AS "total", ${sumOfVersions} AS "version" FROM "service_list_counts" WHERE ${scope.counters}) c
     LEFT JOIN (${slice}) p ON TRUE`;
 }
 
