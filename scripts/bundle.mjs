@@ -33,16 +33,25 @@ const external = [
   'pino',
 ];
 
-await build({
-  entryPoints: [join(root, 'dist', 'src', 'main.js')],
-  outfile: join(root, 'dist', 'main.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external,
-  // CommonJS packages inside an ES module bundle still call require (for Node's own modules).
-  banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
-  sourcemap: 'linked',
-  logLevel: 'warning',
-});
+// The webhook sender thread's entry (src/webhooks/sender.ts starts it) is bundled beside main.js,
+// where main.js's code looks for it: dist/sender-thread.js.
+const entries = [
+  ['main.js', join('src', 'main.js')],
+  ['sender-thread.js', join('src', 'webhooks', 'sender-thread.js')],
+];
+
+for (const [out, entry] of entries) {
+  await build({
+    entryPoints: [join(root, 'dist', entry)],
+    outfile: join(root, 'dist', out),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external,
+    // CommonJS packages inside an ES module bundle still call require (for Node's own modules).
+    banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+}

@@ -1,14 +1,15 @@
 // One attempt of one delivery, in the Standard Webhooks format (docs/api.md, Webhooks): POST of
 // {type, timestamp, data} with webhook-id (the event id: the same on every retry), webhook-timestamp
-// (this attempt's) and webhook-signature (one v1 signature per live secret). The URL is checked again
-// here, DNS included, and the connection pinned to the checked address (security/outbound.ts); a
-// redirect is a failed attempt, never followed. The worker makes a round's attempts together and they
-// share a DeliveryRound: each URL is checked (DNS answer included) once per round, at the round's first
-// attempt to it, and each webhook's secrets are opened once per round; nothing outlives the round.
+// (this attempt's) and webhook-signature (one v1 signature per live secret). Here the request is
+// written and signed (prepareAttempt) and its answer read (resultOf); the sender thread sends it
+// (sender.ts), checking the URL again, DNS included, and pinning the connection to the checked address
+// (security/outbound.ts); a redirect is a failed attempt, never followed. The worker makes a round's
+// attempts together and they share a DeliveryRound: each webhook's secrets are opened once per round
+// (and, in the thread, each URL checked once per round); nothing outlives the round.
 import type { Sealer } from '../security/encryption.ts';
-import { checkOutboundUrl, OutboundError, requestOutbound, type CheckedUrl } from '../security/outbound.ts';
 import { signWebhook } from '../security/webhook-signature.ts';
 import type { ClaimedDelivery } from './claims.ts';
+import type { SendAnswer, SendRequest } from './sender.ts';
 
 export const ATTEMPT_TIMEOUT_MS = 10_000;
 /** Receivers answer with a status; a larger body than this makes the attempt fail (too_large). */
@@ -27,7 +28,6 @@ export interface AttemptResult {
 
 /** What the attempts of one round share (see above); a fresh one per round. */
 export class DeliveryRound {
-  private readonly checks = new Map<string, Promise<CheckedUrl>>();
   /** What a webhook's sealed secrets opened to, by webhook id and those sealed values (see secretsOf). */
   private readonly secrets = new Map<string, string[]>();
 
@@ -35,18 +35,6 @@ export class DeliveryRound {
     private readonly sealer: Sealer,
     readonly allowPrivate: boolean,
   ) {}
-
-  /** The URL's check, made at the round's first attempt to it. */
-  check(url: string): Promise<CheckedUrl> {
-    let checked = this.checks.get(url);
-    if (!checked) {
-      checked = checkOutboundUrl(url, this.allowPrivate);
-      // Every attempt awaits it; this only keeps a refusal from counting as unhandled in between.
-      checked.catch(() => undefined);
-      this.checks.set(url, checked);
-    }
-    return checked;
-  }
 
   /**
    * The webhook's live secrets, opened once per round (throws DecryptionError). Kept under what was
@@ -87,15 +75,15 @@ export function webhookBody(d: Pick<ClaimedDelivery, 'event'>): string {
   });
 }
 
-function describe(err: unknown): string {
-  if (err instanceof OutboundError) return `${err.reason}: ${err.message}`.slice(0, MAX_ERROR_CHARS);
-  return 'internal error while sending';
-}
+type Base = Pick<AttemptResult, 'eventId' | 'type' | 'webhookId'>;
 
-/** Makes the attempt of a claimed delivery (claims.ts loaded it with its webhook and event). */
-export async function attemptDelivery(d: ClaimedDelivery, round: DeliveryRound): Promise<AttemptResult> {
+/**
+ * The attempt's signed request, or its result when there is nothing to send (the webhook was
+ * disabled, or its secret no longer opens).
+ */
+export function prepareAttempt(d: ClaimedDelivery, round: DeliveryRound): { base: Base; request: SendRequest } | { result: AttemptResult } {
   const base = { eventId: d.event.id, type: d.event.type, webhookId: d.webhook.id };
-  if (!d.webhook.enabled) return { ...base, ok: false, status: null, error: 'webhook disabled' };
+  if (!d.webhook.enabled) return { result: { ...base, ok: false, status: null, error: 'webhook disabled' } };
   const now = new Date();
   let signature: string;
   const body = webhookBody(d);
@@ -103,29 +91,24 @@ export async function attemptDelivery(d: ClaimedDelivery, round: DeliveryRound):
   try {
     signature = signWebhook(round.secretsOf(d.webhook, now), d.event.id, timestamp, body);
   } catch {
-    return { ...base, ok: false, status: null, error: 'the webhook secret does not decrypt with the current TESSERA_ENCRYPTION_KEY' };
+    return { result: { ...base, ok: false, status: null, error: 'the webhook secret does not decrypt with the current TESSERA_ENCRYPTION_KEY' } };
   }
-  try {
-    const res = await requestOutbound(d.webhook.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Tessera-Webhooks/1',
-        'webhook-id': d.event.id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signature,
-      },
-      body,
-      allowPrivate: round.allowPrivate,
-      checked: round.check(d.webhook.url),
-      keepAlive: true,
-      maxBytes: MAX_ANSWER_BYTES,
-      timeoutMs: ATTEMPT_TIMEOUT_MS,
-    });
-    const ok = res.status >= 200 && res.status < 300;
-    const error = ok ? null : res.status >= 300 && res.status < 400 ? `redirect (HTTP ${res.status}) not followed` : `HTTP ${res.status}`;
-    return { ...base, ok, status: res.status, error };
-  } catch (err) {
-    return { ...base, ok: false, status: null, error: describe(err) };
-  }
+  const headers = {
+    'content-type': 'application/json',
+    'user-agent': 'Tessera-Webhooks/1',
+    'webhook-id': d.event.id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signature,
+  };
+  return { base, request: { url: d.webhook.url, headers, body } };
+}
+
+/** The attempt's result from the sender's answer: a 2xx succeeds; any other status, refusal or failure does not. */
+export function resultOf(base: Base, answer: SendAnswer): AttemptResult {
+  if ('refusal' in answer) return { ...base, ok: false, status: null, error: `${answer.refusal}: ${answer.message}`.slice(0, MAX_ERROR_CHARS) };
+  if ('failed' in answer) return { ...base, ok: false, status: null, error: 'internal error while sending' };
+  const { status } = answer;
+  const ok = status >= 200 && status < 300;
+  const error = ok ? null : status >= 300 && status < 400 ? `redirect (HTTP ${String(status)}) not followed` : `HTTP ${String(status)}`;
+  return { ...base, ok, status, error };
 }

@@ -11,10 +11,12 @@
 // wake-up of each delay, and a round never starts straight after another one that was not full, so
 // a round takes what ~WAKE_DELAYS_MS[0] of sign-ins enqueued. Its fixed costs (the claim, the read,
 // the outcomes' commit, the URL check) are then paid once for tens of deliveries rather than for
-// one or two (docs/benchmarks.md, SSO with a webhook).
+// one or two (docs/benchmarks.md, SSO with a webhook). The HTTP exchanges themselves are made by the
+// sender thread (sender.ts), off the thread that answers sign-ins.
 import type { Deps } from '../deps.ts';
 import { secureRandom } from '../security/random.ts';
-import { attemptDelivery, DeliveryRound, type AttemptResult } from './deliver.ts';
+import { ATTEMPT_TIMEOUT_MS, DeliveryRound, MAX_ANSWER_BYTES, prepareAttempt, resultOf, type AttemptResult } from './deliver.ts';
+import { DeliverySender } from './sender.ts';
 import { outboxSignal } from './outbox.ts';
 import { claimDue, loadClaimed, writeOutcomes, type ClaimedDelivery, type Outcome } from './claims.ts';
 
@@ -59,12 +61,14 @@ export class DeliveryWorker {
    * exchange (docs/benchmarks.md, SSO with a webhook).
    */
   private readonly lines: WorkerDeps['logger'];
+  private readonly sender = new DeliverySender();
 
   constructor(private readonly deps: WorkerDeps) {
     this.lines = deps.logger.child({}, { redact: [] });
   }
 
   start(): void {
+    this.sender.start();
     outboxSignal.on('enqueued', this.onSignal);
     this.timer = setInterval(() => {
       this.wake();
@@ -87,6 +91,8 @@ export class DeliveryWorker {
     await writeOutcomes(this.deps.database, this.finished.splice(0)).catch((err: unknown) => {
       this.deps.logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'webhook outcomes not written at shutdown');
     });
+    // Exchanges still in flight are abandoned: their deliveries are attempted again once the lease runs out.
+    await this.sender.close();
   }
 
   private wakeIn(ms: number, fired?: () => void): void {
@@ -133,12 +139,15 @@ export class DeliveryWorker {
       const round = new DeliveryRound(this.deps.webhooks.sealer, this.deps.config.webhooksAllowPrivate);
       // The round's outcomes in one transaction: on SQLite each commit writes its pages to the WAL,
       // and one per attempt cost more than the attempts' own statements.
-      // An attempt that throws leaves its delivery to the lease (retried after LEASE_MS), not its round.
+      // An attempt that could not run (the sender thread died) leaves its delivery to the lease
+      // (retried after LEASE_MS), not its round.
+      const results = this.attempts(claimed, round);
       await Promise.all(
-        claimed.map((d) =>
-          this.attempt(d, until, round).then(
-            (o) => this.finished.push(o),
+        claimed.map((d, i) =>
+          (results[i] ?? Promise.reject(new Error('no attempt'))).then(
+            (r) => this.finished.push(this.record(d, until, r)),
             (err: unknown) => {
+              if (this.stopped) return;
               this.deps.logger.error({ deliveryId: d.id, err: { message: err instanceof Error ? err.message : String(err) } }, 'webhook attempt failed to run');
             },
           ),
@@ -151,9 +160,21 @@ export class DeliveryWorker {
     }
   }
 
-  /** Makes the attempt and says what it leaves on the delivery (written with the round's, only while this instance holds the lease). */
-  private async attempt(d: ClaimedDelivery, until: Date, round: DeliveryRound): Promise<Outcome> {
-    const result = await attemptDelivery(d, round);
+  /** Makes the round's attempts, one result per delivery: the signed requests go to the sender thread in one message. */
+  private attempts(claimed: ClaimedDelivery[], round: DeliveryRound): Promise<AttemptResult>[] {
+    const prepared = claimed.map((d) => prepareAttempt(d, round));
+    const requests = prepared.flatMap((p) => ('request' in p ? [p.request] : []));
+    const answers = this.sender.send(requests, { allowPrivate: round.allowPrivate, maxBytes: MAX_ANSWER_BYTES, timeoutMs: ATTEMPT_TIMEOUT_MS });
+    let sent = 0;
+    return prepared.map((p) => {
+      if ('result' in p) return Promise.resolve(p.result);
+      const answer = answers[sent++];
+      return answer ? answer.then((a) => resultOf(p.base, a)) : Promise.reject(new Error('no answer'));
+    });
+  }
+
+  /** Logs the attempt and says what it leaves on the delivery (written with the round's, only while this instance holds the lease). */
+  private record(d: ClaimedDelivery, until: Date, result: AttemptResult): Outcome {
     const line = { webhookId: result.webhookId, deliveryId: d.id, eventId: result.eventId, type: result.type, status: result.status };
     if (result.ok) this.lines.info(line, 'webhook delivered');
     else this.lines.warn({ ...line, error: result.error }, 'webhook attempt failed');

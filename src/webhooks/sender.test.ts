@@ -1,0 +1,73 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliverySender, type SendAnswer } from './sender.ts';
+
+// The sender thread against a real receiver on loopback (allowPrivate, as in development).
+describe('webhook sender thread', () => {
+  const seen: { path: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
+  let holdOpen: (() => void)[] = [];
+  let receiver: http.Server;
+  let base: string;
+
+  beforeAll(async () => {
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        seen.push({ path: req.url ?? '', headers: req.headers, body });
+        if (req.url === '/slow') holdOpen.push(() => res.writeHead(204).end());
+        else if (req.url === '/moved') res.writeHead(302, { location: 'http://169.254.169.254/' }).end();
+        else res.writeHead(req.url === '/fail' ? 500 : 204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${String((receiver.address() as AddressInfo).port)}`;
+  });
+  afterAll(async () => {
+    for (const f of holdOpen) f();
+    await new Promise((r) => receiver.close(r));
+  });
+
+  const limits = { maxBytes: 1024, timeoutMs: 5000 };
+  const request = (path: string, body = '{}') => ({ url: `${base}${path}`, headers: { 'content-type': 'application/json', 'webhook-id': path }, body });
+
+  it('sends a round and answers each request: its status, or why it was refused', async () => {
+    const sender = new DeliverySender();
+    try {
+      const answers = await Promise.all(
+        sender.send([request('/ok', '{"a":1}'), request('/fail'), request('/moved'), { ...request('/x'), url: 'ftp://example.com/' }], {
+          ...limits,
+          allowPrivate: true,
+        }),
+      );
+      expect(answers).toEqual<SendAnswer[]>([{ status: 204 }, { status: 500 }, { status: 302 }, { refusal: 'scheme', message: 'The URL must use https' }]);
+      const ok = seen.find((s) => s.path === '/ok');
+      expect(ok?.body).toBe('{"a":1}');
+      expect(ok?.headers['webhook-id']).toBe('/ok');
+      // The redirect was not followed.
+      expect(seen.filter((s) => s.path === '/moved')).toHaveLength(1);
+      // Without allowPrivate, loopback is refused in the thread too.
+      const [refused] = sender.send([request('/ok')], { ...limits, allowPrivate: false });
+      expect(await refused).toMatchObject({ refusal: 'scheme' });
+      const [loopback] = sender.send([{ ...request('/ok'), url: 'https://127.0.0.1/' }], { ...limits, allowPrivate: false });
+      expect(await loopback).toMatchObject({ refusal: 'private_address' });
+    } finally {
+      await sender.close();
+    }
+  });
+
+  it('fails the answers it owes when it stops, and starts a new thread for the next round', async () => {
+    const sender = new DeliverySender();
+    const [pending] = sender.send([request('/slow')], { ...limits, allowPrivate: true });
+    await expect.poll(() => seen.some((s) => s.path === '/slow')).toBe(true);
+    const failed = expect(pending).rejects.toThrow('the webhook sender stopped');
+    await sender.close();
+    await failed;
+    const [next] = sender.send([request('/ok')], { ...limits, allowPrivate: true });
+    expect(await next).toEqual({ status: 204 });
+    await sender.close();
+    for (const f of holdOpen) f();
+    holdOpen = [];
+  });
+});
