@@ -121,42 +121,82 @@ async function measureReads(base: string, keys: string[], client: pg.Client): Pr
   for (const path of PAGES) await measure(`GET ${path.slice('/api/service'.length)}`, () => base + path);
   // Ids from usr_scale10000 on: shorter ones are not well-formed ids and are refused before any read.
   await measure('GET /users/:id', (i) => `${base}/api/service/users/usr_scale${10_000 + ((i * 7919) % 90_000)}`);
-  Object.assign(results, await measureWithoutAnchors(base, key, client));
+  Object.assign(results, await measureAfterChanges(base, key, client));
   return results;
 }
 
 /**
  * The pages above are read again and again, so after the first read each comes from its page anchor
- * (src/service-api/page-anchors.ts). Here the list changes before each read (a link and a subscription added
- * at its end and removed, through SQL: the version moves on, no row before offset 50 000 moves), so every read
- * walks the whole offset, as the first read of a page after any change does; and a sync, page after
- * page from offset 40 000 after a change, where each page starts from where the previous one ended.
+ * (src/service-api/page-anchors.ts). Here the list changes before each read, through SQL, three ways:
+ *  - at its end (a link and a subscription added after every row, then removed): the anchors hold as
+ *    they are;
+ *  - before the page (one added before every row, then removed, in turns): the anchors are moved by one;
+ *  - across the page (two rows, one before and one after every row, added in one statement, then
+ *    removed in one): no anchor can be repaired, and the read walks the whole offset, as the first read
+ *    of a page does;
+ * and a sync after a change, page after page from offset 40 000, each starting where the previous ended.
  */
-async function measureWithoutAnchors(base: string, key: () => string, client: pg.Client): Promise<Record<string, ReturnType<typeof stats>>> {
+async function measureAfterChanges(base: string, key: () => string, client: pg.Client): Promise<Record<string, ReturnType<typeof stats>>> {
   await client.query(
-    `INSERT INTO users (id, organization_id, email, disabled, created_at, updated_at) VALUES ('usr_scale_change', 'org_scale', 'change@scale.example', false, now(), now())`,
+    `INSERT INTO users (id, organization_id, email, disabled, created_at, updated_at)
+     VALUES ('usr_scale_change', 'org_scale', 'change@scale.example', false, now(), now()), ('usr_scale_change2', 'org_scale', 'change2@scale.example', false, now(), now())`,
   );
-  const change = async () => {
+  const link = (id: string, user: string, at: string) => `('${id}', 'svc_scale', '${user}', 'tsr-${id}', ${at})`;
+  const sub = (id: string, user: string, at: string) => `('${id}', 'svc_scale', '${user}', 'plan_scale', 'active', now(), ${at}, now())`;
+  const [early, late] = ["now() - interval '1 year'", "now() + interval '1 day'"];
+  const links = async (rows: string[], ids: string[]) => {
+    await client.query(`INSERT INTO service_users (id, service_id, user_id, persistent_name_id, created_at) VALUES ${rows.join(', ')}`);
+    await client.query(`DELETE FROM service_users WHERE id IN (${ids.map((i) => `'${i}'`).join(', ')})`);
+  };
+  const subs = async (rows: string[], ids: string[]) => {
     await client.query(
-      `INSERT INTO service_users (id, service_id, user_id, persistent_name_id, created_at) VALUES ('su_scale_change', 'svc_scale', 'usr_scale_change', 'tsr-scale-change', now() + interval '1 day')`,
+      `INSERT INTO subscriptions (id, service_id, user_id, plan_id, status, current_period_end, created_at, updated_at) VALUES ${rows.join(', ')}`,
     );
-    await client.query(`DELETE FROM service_users WHERE id = 'su_scale_change'`);
-    await client.query(
-      `INSERT INTO subscriptions (id, service_id, user_id, plan_id, status, current_period_end, created_at, updated_at)
-       VALUES ('sub_scale_change', 'svc_scale', 'usr_scale99999', 'plan_scale', 'active', now(), now() + interval '1 day', now())`,
-    );
-    await client.query(`DELETE FROM subscriptions WHERE id = 'sub_scale_change'`);
+    await client.query(`DELETE FROM subscriptions WHERE id IN (${ids.map((i) => `'${i}'`).join(', ')})`);
+  };
+  let turn = 0;
+  const changes: Record<string, () => Promise<void>> = {
+    'at its end': async () => {
+      await links([link('su_scale_change', 'usr_scale_change', late)], ['su_scale_change']);
+      await subs([sub('sub_scale_change', 'usr_scale99999', late)], ['sub_scale_change']);
+    },
+    // Added in one turn, removed in the next: each read follows one change before its anchor.
+    'before the page': async () => {
+      const adding = turn++ % 2 === 0;
+      const [su, sb] = [link('su_scale_change', 'usr_scale_change', early), sub('sub_scale_change', 'usr_scale99999', early)];
+      if (adding) {
+        await client.query(`INSERT INTO service_users (id, service_id, user_id, persistent_name_id, created_at) VALUES ${su}`);
+        await client.query(`INSERT INTO subscriptions (id, service_id, user_id, plan_id, status, current_period_end, created_at, updated_at) VALUES ${sb}`);
+      } else {
+        await client.query(`DELETE FROM service_users WHERE id = 'su_scale_change'`);
+        await client.query(`DELETE FROM subscriptions WHERE id = 'sub_scale_change'`);
+      }
+    },
+    'across the page (no anchor usable)': async () => {
+      await links(
+        [link('su_scale_change', 'usr_scale_change', early), link('su_scale_change2', 'usr_scale_change2', late)],
+        ['su_scale_change', 'su_scale_change2'],
+      );
+      await subs(
+        [sub('sub_scale_change', 'usr_scale99999', early), sub('sub_scale_change2', 'usr_scale99998', late)],
+        ['sub_scale_change', 'sub_scale_change2'],
+      );
+    },
   };
   const results: Record<string, ReturnType<typeof stats>> = {};
-  for (const path of ['/api/service/users?limit=50&offset=50000', '/api/service/subscriptions?limit=50&offset=49950']) {
-    const times: number[] = [];
-    for (let i = 0; i < COLD_SAMPLES; i++) {
-      await change();
-      times.push(await timed(base + path, key()));
+  for (const [where, change] of Object.entries(changes)) {
+    for (const path of ['/api/service/users?limit=50&offset=50000', '/api/service/subscriptions?limit=50&offset=49950']) {
+      const times: number[] = [];
+      // One untimed read leaves the anchor the timed reads start from.
+      await timed(base + path, key());
+      for (let i = 0; i < COLD_SAMPLES; i++) {
+        await change();
+        times.push(await timed(base + path, key()));
+      }
+      results[`GET ${path.slice('/api/service'.length)}, first read after a change ${where}`] = stats(times);
     }
-    results[`GET ${path.slice('/api/service'.length)}, first read after a change`] = stats(times);
   }
-  await change();
+  await changes['across the page (no anchor usable)']?.();
   const sync: number[] = [];
   for (let i = 0; i <= SAMPLES; i++) {
     const t = await timed(`${base}/api/service/users?limit=50&offset=${String(40_000 + i * 50)}`, key());

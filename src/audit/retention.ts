@@ -10,6 +10,7 @@ import { signInKey, uncountAuditEvents, uncountSignIns } from './day-counts.ts';
 import { DAY_MS, floorTo } from '../time-buckets.ts';
 import type { Logger } from '../http/log.ts';
 import { pruneWebhookChunk } from '../webhooks/retention.ts';
+import { LIST_CHANGES_KEPT_MS, pruneListChanges } from '../service-api/page-anchors.ts';
 
 const CHUNK = 5_000;
 /** Ten minutes after start, then hourly: retention is in days, so an hour late costs nothing. */
@@ -72,13 +73,21 @@ async function inChunks(chunk: () => Promise<number>): Promise<number> {
   }
 }
 
-/** Deletes what is older than the retention periods, as of `now`; returns how many rows of each went. */
-export async function pruneActivity(db: Db, retention: Retention, now = new Date()): Promise<{ auditEvents: number; signIns: number; webhookEvents: number }> {
+/**
+ * Deletes what is older than the retention periods, as of `now`, and the Service API lists' changes
+ * that page anchors no longer need (page-anchors.ts); returns how many rows of each went.
+ */
+export async function pruneActivity(
+  db: Db,
+  retention: Retention,
+  now = new Date(),
+): Promise<{ auditEvents: number; signIns: number; webhookEvents: number; listChanges: number }> {
   const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS);
   const auditEvents = await inChunks(() => pruneChunk(db, 'audit_events', daysAgo(retention.auditRetentionDays)));
   const signIns = await inChunks(() => pruneChunk(db, 'sign_ins', daysAgo(retention.signInRetentionDays)));
   const webhookEvents = await inChunks(() => pruneWebhookChunk(db, daysAgo(retention.webhookRetentionDays), CHUNK));
-  return { auditEvents, signIns, webhookEvents };
+  const listChanges = await pruneListChanges(db, new Date(now.getTime() - LIST_CHANGES_KEPT_MS));
+  return { auditEvents, signIns, webhookEvents, listChanges };
 }
 
 /** The background pruning, started and stopped with the server; its timers never keep the process alive. */
@@ -107,6 +116,7 @@ export class ActivityPruner {
       .then((n) => {
         if (n.auditEvents || n.signIns || n.webhookEvents)
           this.logger.info({ pruned: n }, 'pruned audit events, sign-in activity and webhook events past retention');
+        // (List changes are pruned every run, silently: they are an index's bookkeeping, not history.)
       })
       .catch((err: unknown) => {
         this.logger.warn({ err: { message: (err as Error).message } }, 'retention pruning failed; retried at the next run');

@@ -19,9 +19,10 @@ export type Sql = ReturnType<typeof Prisma.sql>;
  * parameter, SQLite (3.51) plans with its value and marks the prepared statement to be compiled again
  * each time the parameter is bound, that is on every run: for a list page that recompilation took
  * ~110 µs, twice the statement's own work. As the expression `(? + 0)` the value is only read when the
- * statement runs. PostgreSQL takes the same text.
+ * statement runs. PostgreSQL takes the same text. An expression (a page anchor's offset, computed in the
+ * statement) is taken as it is.
  */
-export function limitParam(value: number): Sql {
+export function limitParam(value: number | Sql): Sql {
   return Prisma.sql`(${value} + 0)`;
 }
 

@@ -4,27 +4,31 @@
 // index take 3–4 ms however the page is written (docs/benchmarks.md, Scale benchmark), and a backend
 // syncing its users reads page after page, each one walking past all the pages before it.
 //
-// An anchor says "in version V of this list, the row at offset N is the first row at or after (or:
-// after) the key (created_at, id)". Lists are in (created_at, id) order, and every change to which rows
-// a list holds moves its version on, in the same statement (the counting triggers, schema.prisma's
-// ServiceListCount); neither key column is ever changed. So while the version read with a page is the
-// one its anchor was made in, the anchor is exact, and the read seeks from it and walks only the rest.
+// An anchor says "when the list's counter rows were at these versions, the row at offset N was the first
+// row at or after (or: after) the key (created_at, id)". Lists are in (created_at, id) order, neither key
+// column is ever changed, and every statement that changes which rows a list holds moves the version of
+// the list's counter rows on and writes, beside each new version, how many rows it added or removed and
+// the lowest and highest key among them (schema.prisma's ServiceListCount and ServiceListChange, both
+// written by the counting triggers in the same statement). So an anchor is repaired, not dropped, by the
+// changes made since it: a change wholly before its key moves it by the change's count, one wholly after
+// it leaves it as it was, and one that spans it (or a version whose change was pruned) makes it unusable.
 //
-// The version is checked inside the page's own statement (pageRows below): one branch seeks from the
-// anchor if the version still matches, the other walks the whole offset if it does not, and the
+// The repair and the choice happen inside the page's own statement (pageRows below): it reads the
+// changes since the anchor's versions, and one branch seeks from the anchor and walks only the rest if
+// the anchor is usable and at or before the page, the other walks the whole offset otherwise; the
 // database runs only the one whose condition holds. The answer is therefore always the page a plain
 // OFFSET would give in the same snapshot; an anchor only changes how fast it comes. Anchors live in
 // this process (one set per database client), a few per list for the lists read last.
 //
 // PostgreSQL only (anchorsFor). SQLite answers the Service API's pages on its direct connection with
 // JSON it writes itself (users.ts), walking its index at a fraction of PostgreSQL's cost, and anchors
-// would be wrong for it twice over: it does not skip a UNION ALL branch whose version condition fails
-// (it tests the condition on every row, so the branch reads the rest of the list), and Prisma's SQLite
+// would be wrong for it twice over: it does not skip a UNION ALL branch whose condition fails (it
+// tests the condition on every row, so the branch reads the rest of the list), and Prisma's SQLite
 // adapter can read another transaction's uncommitted rows on their shared connection, so an anchor
 // could be made in a version that a rollback then gives to different rows.
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/client.ts';
-import { empty, limitParam, sql, type Sql } from '../db/sql.ts';
+import { empty, join, limitParam, sql, type Sql } from '../db/sql.ts';
 import { count, date, runRead, text, type Row } from '../db/statements.ts';
 import type { Page } from '../http/validate.ts';
 
@@ -34,10 +38,14 @@ export interface RowKey {
   id: string;
 }
 
+/** The versions of a list's counter rows, by their status ("" for the users list). */
+export type Versions = Record<string, number>;
+
 interface Anchor extends RowKey {
-  /** The offset of the first row at (inclusive) or after (not inclusive) the key. */
+  /** The offset of the first row at (inclusive) or after (not inclusive) the key, in `versions`. */
   offset: number;
   inclusive: boolean;
+  versions: Versions;
 }
 
 /** The lists whose anchors are kept, and the anchors kept per list (the most recently made). */
@@ -45,31 +53,42 @@ const MAX_LISTS = 1000;
 const MAX_ANCHORS = 32;
 
 export class PageAnchors {
-  private readonly lists = new LRUCache<string, { version: number; anchors: Anchor[] }>({ max: MAX_LISTS });
+  private readonly lists = new LRUCache<string, Anchor[]>({ max: MAX_LISTS });
+  /** How many pages were read from an anchor rather than walked to (the tests check that anchors are used). */
+  seeks = 0;
 
-  /** The anchor closest at or before `offset` (never one at 0: nothing to skip there), with its version. */
-  near(list: string, offset: number): { version: number; anchor: Anchor } | null {
+  /**
+   * The anchor closest at or before `offset` as it was made (never one at 0: nothing to skip there), if
+   * it has versions to be checked against (a list read before it had counter rows has none).
+   */
+  near(list: string, offset: number): Anchor | null {
+    let best: Anchor | null = null;
+    for (const a of this.lists.get(list) ?? []) if (a.offset > 0 && a.offset <= offset && (!best || a.offset > best.offset)) best = a;
+    return best && Object.keys(best.versions).length > 0 ? best : null;
+  }
+
+  /** Drops an anchor that turned out unusable. */
+  forget(list: string, anchor: Anchor): void {
     const kept = this.lists.get(list);
-    let best: Anchor | undefined;
-    for (const a of kept?.anchors ?? []) if (a.offset > 0 && a.offset <= offset && (!best || a.offset > best.offset)) best = a;
-    return kept && best ? { version: kept.version, anchor: best } : null;
+    const at = kept?.indexOf(anchor) ?? -1;
+    if (kept && at >= 0) kept.splice(at, 1);
   }
 
   /**
-   * What a page read in `version` showed: its first row is at `offset`, and the row after its last is
-   * at `offset + keys.length`, if the page was full (else there may be none). Anchors of another version
-   * are dropped: they no longer hold.
+   * What a page read at `versions` showed: its first row is at `offset`, and the row after its last is
+   * at `offset + keys.length`, if the page was full (else there may be none). An anchor made earlier at
+   * either offset is replaced.
    */
-  remember(list: string, version: number, offset: number, limit: number, keys: RowKey[]): void {
+  remember(list: string, versions: Versions, offset: number, limit: number, keys: RowKey[]): void {
     let kept = this.lists.get(list);
-    if (!kept || kept.version !== version) {
-      kept = { version, anchors: [] };
+    if (!kept) {
+      kept = [];
       this.lists.set(list, kept);
     }
     const first = keys[0];
     const last = keys[keys.length - 1];
-    if (first) this.add(kept.anchors, { ...first, offset, inclusive: true });
-    if (last && keys.length === limit) this.add(kept.anchors, { ...last, offset: offset + keys.length, inclusive: false });
+    if (first) this.add(kept, { ...first, offset, inclusive: true, versions });
+    if (last && keys.length === limit) this.add(kept, { ...last, offset: offset + keys.length, inclusive: false, versions });
   }
 
   private add(anchors: Anchor[], anchor: Anchor): void {
@@ -96,6 +115,20 @@ export function anchorsFor(database: Pick<Database, 'prisma' | 'dialect'>): Page
   return anchors;
 }
 
+/**
+ * How long the lists' changes are kept (ServiceListChange): an anchor older than this whose list
+ * changed since is no longer usable, and its next read walks (and leaves fresh anchors).
+ */
+export const LIST_CHANGES_KEPT_MS = 3_600_000;
+
+/**
+ * Deletes the lists' changes older than `before` (the background pruner, src/audit/retention.ts); returns
+ * how many went. One statement: nothing else writes these rows once they are made. Always empty on SQLite.
+ */
+export function pruneListChanges(db: Pick<Database, 'prisma'>['prisma'], before: Date): Promise<number> {
+  return db.$executeRaw(sql`DELETE FROM "service_list_changes" WHERE "changed_at" < ${before}`);
+}
+
 /** One list of one service, as pageRows reads it. */
 export interface ListScope {
   /** The anchors' key for this list: which list, which service, which filter. */
@@ -114,7 +147,7 @@ export interface ListScope {
  * list's table where its condition and `gate` hold. Every page statement is made of this walk, the
  * direct SQLite connection's JSON ones too (users.ts, subscriptions.ts).
  */
-export function listSlice(scope: ListScope, page: Page, columns = scope.columns, gate = empty, offset = page.offset): Sql {
+export function listSlice(scope: ListScope, page: Page, columns = scope.columns, gate = empty, offset: number | Sql = page.offset): Sql {
   return sql`SELECT ${columns} FROM ${scope.table} WHERE ${scope.where} ${gate}
     ORDER BY "created_at", "id" LIMIT ${limitParam(page.limit)} OFFSET ${limitParam(offset)}`;
 }
@@ -125,22 +158,76 @@ export function listTotal(scope: ListScope): Sql {
 }
 
 /**
- * readListPage's FROM: the page's rows (aliased `p`), in list order, beside the list's total and
- * version (`c`); when the page is empty, one row of `c` and nulls (readListPage drops rows without a key).
+ * Whether the anchor can still be used, and by how many rows the changes made since it moved it: one
+ * row (`shift`, `usable`) from the list's changes since the anchor's versions (see the top of this
+ * file). Usable when every version since is there with its change (a counter row the anchor was not
+ * made with counts as missing changes) and none of them spans the anchor's key.
  */
-function pageRows(scope: ListScope, page: Page, anchors: PageAnchors | null): Sql {
-  // SUM of a BIGINT is a NUMERIC on PostgreSQL: cast back, so that it comes back as a BigInt.
-  const sumOfVersions = sql`CAST(COALESCE(SUM("version"), 0) AS BIGINT)`;
-  const version = sql`(SELECT ${sumOfVersions} FROM "service_list_counts" WHERE ${scope.counters})`;
-  const walk = (gate: Sql, offset: number) => sql`SELECT * FROM (${listSlice(scope, page, scope.columns, gate, offset)}) w`;
-  const near = anchors?.near(scope.key, page.offset);
-  const slice = near
-    ? sql`${walk(sql`AND ${version} = ${near.version} AND ("created_at", "id") ${near.anchor.inclusive ? sql`>=` : sql`>`} (${near.anchor.createdAt}, ${near.anchor.id})`, page.offset - near.anchor.offset)}
-      UNION ALL ${walk(sql`AND ${version} <> ${near.version}`, page.offset)}`
-    : walk(empty, page.offset);
-  // The total and the version from one read of the counter rows (listTotal is the total alone).
-  return sql`(SELECT COALESCE(SUM("count"), 0) AS "total", ${sumOfVersions} AS "version" FROM "service_list_counts" WHERE ${scope.counters}) c
+function repair(scope: ListScope, anchor: Anchor): Sql {
+  const versions = Object.entries(anchor.versions);
+  const since = join(
+    versions.map(([status, v]) => sql`("status" = ${status} AND "version" > ${v})`),
+    ' OR ',
+  );
+  const was = versions.reduce((sum, [, v]) => sum + v, 0);
+  const key = sql`(${anchor.createdAt}, ${anchor.id})`;
+  // Rows before an inclusive anchor's key are those < key; before an exclusive one's, those <= key.
+  const [before, after] = anchor.inclusive ? [sql`<`, sql`>=`] : [sql`<=`, sql`>`];
+  return sql`SELECT COALESCE(SUM("delta") FILTER (WHERE "before"), 0) AS "shift",
+      COUNT(*) FILTER (WHERE NOT "before" AND NOT "after") = 0
+        AND COUNT(*) = (SELECT COALESCE(SUM("version"), 0) FROM "service_list_counts" WHERE ${scope.counters}) - ${was} AS "usable"
+    FROM (SELECT "delta", ("high_created_at", "high_id") ${before} ${key} AS "before", ("low_created_at", "low_id") ${after} ${key} AS "after"
+      FROM "service_list_changes" WHERE ${scope.counters} AND (${since})) ch`;
+}
+
+/**
+ * The page read from a usable anchor, whose offset is now `at` (the anchor's plus the shift): the rows
+ * from the anchor's key on, past those before the page, and, when the anchor moved past the page's start,
+ * the rows just before its key, read backwards. Either part may be empty (a LIMIT of 0 reads nothing).
+ */
+function fromAnchor(scope: ListScope, page: Page, anchor: Anchor, at: Sql, gate: Sql): Sql[] {
+  const key = sql`(${anchor.createdAt}, ${anchor.id})`;
+  const [before, from] = anchor.inclusive ? [sql`<`, sql`>=`] : [sql`<=`, sql`>`];
+  const end = page.offset + page.limit;
+  return [
+    sql`SELECT ${scope.columns} FROM ${scope.table} WHERE ${scope.where} ${gate} AND ("created_at", "id") ${from} ${key}
+      ORDER BY "created_at", "id" LIMIT ${limitParam(sql`GREATEST(LEAST(${page.limit}, ${end} - ${at}), 0)`)} OFFSET ${limitParam(sql`GREATEST(${page.offset} - ${at}, 0)`)}`,
+    sql`SELECT ${scope.columns} FROM ${scope.table} WHERE ${scope.where} ${gate} AND ("created_at", "id") ${before} ${key}
+      ORDER BY "created_at" DESC, "id" DESC LIMIT ${limitParam(sql`GREATEST(LEAST(${at} - ${page.offset}, ${page.limit}), 0)`)} OFFSET ${limitParam(sql`GREATEST(${at} - ${end}, 0)`)}`,
+  ];
+}
+
+/**
+ * readListPage's FROM: the page's rows (aliased `p`), in list order, beside the list's total and, with
+ * anchors, its counter rows' versions (`c`); when the page is empty, one row of `c` and nulls
+ * (readListPage drops rows without a key).
+ */
+function pageRows(scope: ListScope, page: Page, anchors: PageAnchors | null, near: Anchor | null): Sql {
+  // Each part says whether it came from an anchor (`page_seek`), for PageAnchors.seeks.
+  const part = (slice: Sql, seek: Sql) => sql`SELECT w.*, ${seek} AS "page_seek" FROM (${slice}) w`;
+  let slice = part(listSlice(scope, page), sql`FALSE`);
+  if (near) {
+    const at = sql`(${near.offset} + (SELECT "shift" FROM "r"))`;
+    const seeks = fromAnchor(scope, page, near, at, sql`AND (SELECT "usable" FROM "r")`).map((s) => part(s, sql`TRUE`));
+    const walk = part(listSlice(scope, page, scope.columns, sql`AND NOT (SELECT "usable" FROM "r")`), sql`FALSE`);
+    // The outer LIMIT changes no answer (one of the gated sides runs, and gives at most a page) but
+    // tells the planner how many rows to expect: from the parts' computed limits it would guess a
+    // tenth of the list and hash-join it with every row of the caller's joined table.
+    slice = sql`WITH "r" AS (${repair(scope, near)}) SELECT * FROM (${join([...seeks, walk], ' UNION ALL ')}) s LIMIT ${limitParam(page.limit)}`;
+  }
+  // The versions only where anchors are kept: as JSON text, {"<status>": <version>, …}.
+  const versions = anchors ? sql`, CAST(json_object_agg("status", "version") AS TEXT) AS "versions"` : empty;
+  return sql`(SELECT COALESCE(SUM("count"), 0) AS "total" ${versions} FROM "service_list_counts" WHERE ${scope.counters}) c
     LEFT JOIN (${slice}) p ON TRUE`;
+}
+
+/** The counter rows' versions read with a page (pageRows), none when the list has no counter rows yet. */
+function versionsOf(r: Row): Versions {
+  if (r.versions === null || r.versions === undefined) return {};
+  const parsed = JSON.parse(text(r, 'versions')) as Record<string, unknown>;
+  const versions: Versions = {};
+  for (const [status, v] of Object.entries(parsed)) if (typeof v === 'number') versions[status] = v;
+  return versions;
 }
 
 /** The key of a page row, whose key columns the caller selects as `page_created_at` and `page_id`. */
@@ -162,11 +249,12 @@ export async function readListPage(
   joins: Sql,
 ): Promise<{ total: number; rows: Row[] }> {
   const anchors = anchorsFor(database);
+  const near = anchors?.near(scope.key, page.offset) ?? null;
   const rows = await runRead(
     database.prisma,
     database.direct,
-    sql`SELECT c."total", c."version", p."created_at" AS "page_created_at", p."id" AS "page_id", ${shown}
-    FROM ${pageRows(scope, page, anchors)} ${joins}
+    sql`SELECT c.*, p."created_at" AS "page_created_at", p."id" AS "page_id", p."page_seek", ${shown}
+    FROM ${pageRows(scope, page, anchors, near)} ${joins}
     ORDER BY p."created_at", p."id"`,
   );
   const head = rows[0];
@@ -179,6 +267,13 @@ export async function readListPage(
     found.push(r);
     keys.push(key);
   }
-  anchors?.remember(scope.key, count(head, 'version'), page.offset, page.limit, keys);
+  if (anchors) {
+    const seeked = rows.some((r) => r.page_seek === true);
+    if (seeked) anchors.seeks++;
+    // An anchor that could not be used (changes it could not be moved across, or moved past the page)
+    // would be picked again for the offsets after it, and walk again: it goes.
+    else if (near) anchors.forget(scope.key, near);
+    anchors.remember(scope.key, versionsOf(head), page.offset, page.limit, keys);
+  }
   return { total: count(head, 'total'), rows: found };
 }
