@@ -15,10 +15,10 @@ import { linkAndStamp } from '../../src/service-api/logins.ts';
 import { findLinkedUser, listUsers, listUsersJson, type Reader } from '../../src/service-api/users.ts';
 import { getSubscription, listSubscriptions, listSubscriptionsJson, updateSubscription } from '../../src/service-api/subscriptions.ts';
 import { databases } from '../helpers/databases.ts';
-import { createKey, registerAdmin } from '../helpers/fixtures.ts';
+import { registerAdmin } from '../helpers/fixtures.ts';
 import { Client } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { fakeId, serviceWorld, type ApiUser, type ServiceWorld } from '../helpers/service-api.ts';
+import { fakeId, readClients, serviceWorld, type ApiUser, type ServiceWorld } from '../helpers/service-api.ts';
 import { systemActor } from '../../src/audit/index.ts';
 import { anchorsFor } from '../../src/service-api/page-anchors.ts';
 
@@ -137,10 +137,7 @@ describe.each(databases())('Service API user and subscription reads on $name', (
   let w: ServiceWorld;
   let seeded: Seeded;
   let db: Db;
-  let clients: Client[];
-  let calls = 0;
-  // The read limit is per key and minute; the reads of this suite spread over a few keys.
-  const api = (): Client => clients[calls++ % clients.length] ?? new Client('');
+  let api: () => Client;
   /** What the reads take: the server's own (the direct connection on SQLite), or Prisma alone. */
   const paths = (): [string, Reader][] => [
     ['as served', srv.deps.database],
@@ -155,8 +152,7 @@ describe.each(databases())('Service API user and subscription reads on $name', (
     w = await serviceWorld(srv.url, admin);
     const other = await serviceWorld(srv.url, admin, { org: w.org });
     seeded = await seed(db, w, other);
-    const keys = await Promise.all([1, 2, 3, 4].map(() => createKey(admin, w.org, w.service.slug, ['read:users', 'read:subscriptions'])));
-    clients = keys.map((k) => new Client(srv.url).apiKey(k.key));
+    api = await readClients(srv.url, admin, w);
   });
   afterAll(async () => {
     await srv.stop();

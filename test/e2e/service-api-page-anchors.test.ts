@@ -9,10 +9,10 @@ import type { Db } from '../../src/db/client.ts';
 import { newId, newPersistentNameId } from '../../src/security/random.ts';
 import { anchorsFor, pruneListChanges, type PageAnchors } from '../../src/service-api/page-anchors.ts';
 import { databases } from '../helpers/databases.ts';
-import { createKey, registerAdmin } from '../helpers/fixtures.ts';
+import { registerAdmin } from '../helpers/fixtures.ts';
 import { Client } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { serviceWorld, type ServiceWorld } from '../helpers/service-api.ts';
+import { readClients, serviceWorld, type ServiceWorld } from '../helpers/service-api.ts';
 
 const pgFactory = databases().find((d) => d.name === 'postgresql');
 const LIMIT = 5;
@@ -24,11 +24,8 @@ describe.runIf(pgFactory)('page anchors across changes on postgresql', () => {
   let db: Db;
   let w: ServiceWorld;
   let anchors: PageAnchors;
-  let clients: Client[];
-  let calls = 0;
   let orgId: string;
-  // The read limit is per key and minute: the reads spread over a few keys.
-  const api = (): Client => clients[calls++ % clients.length] ?? new Client('');
+  let api: () => Client;
 
   /** Links (and subscriptions, statuses alternating) for users created at the given minutes, in one statement each. */
   async function link(minutes: number[]): Promise<string[]> {
@@ -85,8 +82,7 @@ describe.runIf(pgFactory)('page anchors across changes on postgresql', () => {
     const admin = await registerAdmin(srv.url);
     w = await serviceWorld(srv.url, admin);
     orgId = (await db.service.findUniqueOrThrow({ where: { id: w.service.id } })).organizationId;
-    const keys = await Promise.all([1, 2, 3, 4].map(() => createKey(admin, w.org, w.service.slug, ['read:users', 'read:subscriptions'])));
-    clients = keys.map((k) => new Client(srv.url).apiKey(k.key));
+    api = await readClients(srv.url, admin, w);
     // Forty rows, one a minute from minute 10 on (even minutes active, odd ones cancelled).
     await link(Array.from({ length: 40 }, (_, i) => 10 + i));
   });

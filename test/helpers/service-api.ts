@@ -107,6 +107,17 @@ export function serviceApiSuite(factory: DatabaseFactory): ServiceApiSuite {
 }
 
 /** Another key for the same service (fresh rate-limit counters). */
+/**
+ * Read-only clients for many reads of one service: the read limit is per key and minute, so the reads
+ * spread over `count` keys, one after the other.
+ */
+export async function readClients(base: string, admin: Admin, w: ServiceWorld, count = 4): Promise<() => Client> {
+  const keys = await Promise.all(Array.from({ length: count }, () => createKey(admin, w.org, w.service.slug, ['read:users', 'read:subscriptions'])));
+  const clients = keys.map((k) => new Client(base).apiKey(k.key));
+  let calls = 0;
+  return () => clients[calls++ % clients.length] ?? new Client(base);
+}
+
 export async function extraKey(w: ServiceWorld, permissions: string[] = ALL_PERMISSIONS, extra: Json = {}): Promise<{ id: string; key: string; api: Client }> {
   const { id, key } = await createKey(w.admin, w.org, w.service.slug, permissions, extra);
   return { id, key, api: new Client(w.base).apiKey(key) };
