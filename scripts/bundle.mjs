@@ -34,10 +34,11 @@ const external = [
 ];
 
 // The webhook sender thread's entry (src/webhooks/sender.ts starts it) is bundled beside main.js,
-// where main.js's code looks for it: dist/sender-thread.js.
+// where main.js's code looks for it: dist/sender-thread.js. main.js is written last: its time is what
+// says the bundle is up to date (test/helpers/server-build.ts).
 const entries = [
-  ['main.js', join('src', 'main.js')],
   ['sender-thread.js', join('src', 'webhooks', 'sender-thread.js')],
+  ['main.js', join('src', 'main.js')],
 ];
 
 for (const [out, entry] of entries) {

@@ -1,7 +1,8 @@
 // Retention: audit events older than TESSERA_AUDIT_RETENTION_DAYS, sign-in activity older than
 // TESSERA_SIGNIN_RETENTION_DAYS and finished webhook events older than TESSERA_WEBHOOK_RETENTION_DAYS
 // (src/webhooks/retention.ts) are deleted in the background, in bounded chunks so no statement holds
-// the write lock (SQLite) or a long row lock set (PostgreSQL) for long. Every instance prunes; the
+// the write lock (SQLite) or a long row lock set (PostgreSQL) for long; so are the Service API lists'
+// change rows older than an hour (src/service-api/page-anchors.ts), in one statement. Every instance prunes; the
 // deletes are idempotent, so two instances at once only share the work (a row deleted by one is not
 // returned to the other, so it is uncounted once). This is the only code that deletes an audit event.
 import type { Db } from '../db/client.ts';
@@ -83,10 +84,12 @@ export async function pruneActivity(
   now = new Date(),
 ): Promise<{ auditEvents: number; signIns: number; webhookEvents: number; listChanges: number }> {
   const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS);
+  // First, and in one statement: an hour of changes at most, rows nothing else reads for writing or
+  // locks, so nothing waits on the DELETE; and a failure of the chunks below must not let it grow.
+  const listChanges = await pruneListChanges(db, new Date(now.getTime() - LIST_CHANGES_KEPT_MS));
   const auditEvents = await inChunks(() => pruneChunk(db, 'audit_events', daysAgo(retention.auditRetentionDays)));
   const signIns = await inChunks(() => pruneChunk(db, 'sign_ins', daysAgo(retention.signInRetentionDays)));
   const webhookEvents = await inChunks(() => pruneWebhookChunk(db, daysAgo(retention.webhookRetentionDays), CHUNK));
-  const listChanges = await pruneListChanges(db, new Date(now.getTime() - LIST_CHANGES_KEPT_MS));
   return { auditEvents, signIns, webhookEvents, listChanges };
 }
 

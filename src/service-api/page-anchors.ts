@@ -63,8 +63,10 @@ export class PageAnchors {
    */
   near(list: string, offset: number): Anchor | null {
     let best: Anchor | null = null;
-    for (const a of this.lists.get(list) ?? []) if (a.offset > 0 && a.offset <= offset && (!best || a.offset > best.offset)) best = a;
-    return best && Object.keys(best.versions).length > 0 ? best : null;
+    for (const a of this.lists.get(list) ?? []) {
+      if (a.offset > 0 && a.offset <= offset && (!best || a.offset > best.offset) && Object.keys(a.versions).length > 0) best = a;
+    }
+    return best;
   }
 
   /** Drops an anchor that turned out unusable. */
@@ -157,27 +159,46 @@ export function listTotal(scope: ListScope): Sql {
   return sql`(SELECT COALESCE(SUM("count"), 0) FROM "service_list_counts" WHERE ${scope.counters})`;
 }
 
+/** The anchor's key, and which rows lie before it (inclusive anchor: < key; exclusive: <= key) and from it. */
+function bounds(anchor: Anchor): { key: Sql; before: Sql; from: Sql } {
+  const key = sql`(${anchor.createdAt}, ${anchor.id})`;
+  return anchor.inclusive ? { key, before: sql`<`, from: sql`>=` } : { key, before: sql`<=`, from: sql`>` };
+}
+
 /**
- * Whether the anchor can still be used, and by how many rows the changes made since it moved it: one
- * row (`shift`, `usable`) from the list's changes since the anchor's versions (see the top of this
- * file). Usable when every version since is there with its change (a counter row the anchor was not
- * made with counts as missing changes) and none of them spans the anchor's key.
+ * The most changes since an anchor that a read reads to repair it; with more, it walks (the repair
+ * would cost about as much, and the list changes faster than anchors help).
  */
-function repair(scope: ListScope, anchor: Anchor): Sql {
+const MAX_CHANGES = 1000;
+
+/**
+ * Whether the anchor can still be used for the page, and by how many rows the changes made since it
+ * moved it: one row (`shift`, `usable`) from the list's changes since the anchor's versions (see the top
+ * of this file). Usable when every version since is there with its change (a counter row the anchor
+ * was not made with counts as missing changes, and so do changes past MAX_CHANGES), none of them spans
+ * the anchor's key, and reading backwards from the moved anchor would not walk further than the plain
+ * OFFSET does.
+ */
+function repair(scope: ListScope, anchor: Anchor, page: Page): Sql {
   const versions = Object.entries(anchor.versions);
   const since = join(
     versions.map(([status, v]) => sql`("status" = ${status} AND "version" > ${v})`),
     ' OR ',
   );
-  const was = versions.reduce((sum, [, v]) => sum + v, 0);
-  const key = sql`(${anchor.createdAt}, ${anchor.id})`;
-  // Rows before an inclusive anchor's key are those < key; before an exclusive one's, those <= key.
-  const [before, after] = anchor.inclusive ? [sql`<`, sql`>=`] : [sql`<=`, sql`>`];
-  return sql`SELECT COALESCE(SUM("delta") FILTER (WHERE "before"), 0) AS "shift",
+  // Summed in SQL: versions start from the clock (in microseconds), and a sum of several is past
+  // what a JavaScript number holds exactly.
+  const was = join(
+    versions.map(([, v]) => sql`CAST(${v} AS BIGINT)`),
+    ' + ',
+  );
+  const { key, before, from } = bounds(anchor);
+  const shift = sql`COALESCE(SUM("delta") FILTER (WHERE "before"), 0)`;
+  return sql`SELECT ${shift} AS "shift",
       COUNT(*) FILTER (WHERE NOT "before" AND NOT "after") = 0
-        AND COUNT(*) = (SELECT COALESCE(SUM("version"), 0) FROM "service_list_counts" WHERE ${scope.counters}) - ${was} AS "usable"
-    FROM (SELECT "delta", ("high_created_at", "high_id") ${before} ${key} AS "before", ("low_created_at", "low_id") ${after} ${key} AS "after"
-      FROM "service_list_changes" WHERE ${scope.counters} AND (${since})) ch`;
+        AND COUNT(*) = (SELECT COALESCE(SUM("version"), 0) FROM "service_list_counts" WHERE ${scope.counters}) - (${was})
+        AND ${anchor.offset - page.offset - page.limit} + ${shift} <= ${page.offset} AS "usable"
+    FROM (SELECT "delta", ("high_created_at", "high_id") ${before} ${key} AS "before", ("low_created_at", "low_id") ${from} ${key} AS "after"
+      FROM "service_list_changes" WHERE ${scope.counters} AND (${since}) LIMIT ${limitParam(MAX_CHANGES + 1)}) ch`;
 }
 
 /**
@@ -186,8 +207,7 @@ function repair(scope: ListScope, anchor: Anchor): Sql {
  * the rows just before its key, read backwards. Either part may be empty (a LIMIT of 0 reads nothing).
  */
 function fromAnchor(scope: ListScope, page: Page, anchor: Anchor, at: Sql, gate: Sql): Sql[] {
-  const key = sql`(${anchor.createdAt}, ${anchor.id})`;
-  const [before, from] = anchor.inclusive ? [sql`<`, sql`>=`] : [sql`<=`, sql`>`];
+  const { key, before, from } = bounds(anchor);
   const end = page.offset + page.limit;
   return [
     sql`SELECT ${scope.columns} FROM ${scope.table} WHERE ${scope.where} ${gate} AND ("created_at", "id") ${from} ${key}
@@ -213,7 +233,7 @@ function pageRows(scope: ListScope, page: Page, anchors: PageAnchors | null, nea
     // The outer LIMIT changes no answer (one of the gated sides runs, and gives at most a page) but
     // tells the planner how many rows to expect: from the parts' computed limits it would guess a
     // tenth of the list and hash-join it with every row of the caller's joined table.
-    slice = sql`WITH "r" AS (${repair(scope, near)}) SELECT * FROM (${join([...seeks, walk], ' UNION ALL ')}) s LIMIT ${limitParam(page.limit)}`;
+    slice = sql`WITH "r" AS (${repair(scope, near, page)}) SELECT * FROM (${join([...seeks, walk], ' UNION ALL ')}) s LIMIT ${limitParam(page.limit)}`;
   }
   // The versions only where anchors are kept: as JSON text, {"<status>": <version>, …}.
   const versions = anchors ? sql`, CAST(json_object_agg("status", "version") AS TEXT) AS "versions"` : empty;
@@ -239,7 +259,7 @@ function pageKey(r: Row): RowKey | null {
  * One page of a list and its total, in one statement: `shown` are the columns the caller presents and
  * `joins` bring them onto the page rows `p` (LEFT JOINs: the total's row stays when the page is empty).
  * Runs on SQLite's direct connection when there is one, else through Prisma; on PostgreSQL the page's
- * keys are remembered as anchors of the version read.
+ * keys are remembered as anchors, with the versions of the list's counter rows read with them.
  */
 export async function readListPage(
   database: Pick<Database, 'prisma' | 'direct' | 'dialect'>,
@@ -270,8 +290,8 @@ export async function readListPage(
   if (anchors) {
     const seeked = rows.some((r) => r.page_seek === true);
     if (seeked) anchors.seeks++;
-    // An anchor that could not be used (changes it could not be moved across, or moved past the page)
-    // would be picked again for the offsets after it, and walk again: it goes.
+    // An anchor that could not be used (changes it could not be moved across, or too many of them) would
+    // be picked again for the offsets after it, and walk again: it goes.
     else if (near) anchors.forget(scope.key, near);
     anchors.remember(scope.key, versionsOf(head), page.offset, page.limit, keys);
   }

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSealer } from '../security/encryption.ts';
-import { OutboundError } from '../security/outbound.ts';
 import { newWebhookSecret } from '../security/webhook-signature.ts';
 import type { ClaimedDelivery } from './claims.ts';
-import { RoundUrlChecks } from './url-checks.ts';
 import { DeliveryRound, webhookBody } from './deliver.ts';
 
 const event = (payload: unknown): Pick<ClaimedDelivery, 'event'> => ({
@@ -41,17 +39,6 @@ describe('webhook body', () => {
 });
 
 describe('delivery round', () => {
-  it('checks each URL once per round, shares a refusal, and checks again in the next round', async () => {
-    const round = new RoundUrlChecks(false);
-    const a = round.check('https://127.0.0.1/hook');
-    expect(round.check('https://127.0.0.1/hook')).toBe(a);
-    await expect(a).rejects.toBeInstanceOf(OutboundError);
-    await expect(round.check('http://8.8.8.8/hook')).rejects.toMatchObject({ reason: 'scheme' });
-    const next = new RoundUrlChecks(true);
-    expect(next.check('https://127.0.0.1/hook')).not.toBe(a);
-    await expect(next.check('https://127.0.0.1/hook')).resolves.toMatchObject({ address: '127.0.0.1' });
-  });
-
   it('opens a webhook secret once per round, and the previous one only while it is still live', () => {
     const base = createSealer('test-key');
     let opened = 0;

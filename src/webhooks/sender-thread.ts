@@ -12,8 +12,8 @@ import { OutboundError, requestOutbound } from '../security/outbound.ts';
 import type { AnswersMessage, RoundMessage, SendAnswer } from './sender.ts';
 import { RoundUrlChecks } from './url-checks.ts';
 
+if (!parentPort) throw new Error('sender-thread.ts runs as a worker thread (see sender.ts)');
 const port = parentPort;
-if (!port) throw new Error('sender-thread.ts runs as a worker thread (see sender.ts)');
 
 let ready: AnswersMessage['answers'] = [];
 
@@ -22,7 +22,7 @@ function answer(round: number, index: number, a: SendAnswer): void {
     setImmediate(() => {
       const message: AnswersMessage = { answers: ready };
       ready = [];
-      port?.postMessage(message);
+      port.postMessage(message);
     });
   }
   ready.push({ round, index, answer: a });

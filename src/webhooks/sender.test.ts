@@ -5,6 +5,8 @@ import { DeliverySender, type SendAnswer } from './sender.ts';
 
 // The sender thread against a real receiver on loopback (allowPrivate, as in development).
 describe('webhook sender thread', () => {
+  const lost: string[] = [];
+  const logger = { error: (_obj: object, msg: string) => lost.push(msg) };
   const seen: { path: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
   let holdOpen: (() => void)[] = [];
   let receiver: http.Server;
@@ -17,7 +19,7 @@ describe('webhook sender thread', () => {
       req.on('end', () => {
         seen.push({ path: req.url ?? '', headers: req.headers, body });
         if (req.url === '/slow') holdOpen.push(() => res.writeHead(204).end());
-        else if (req.url === '/moved') res.writeHead(302, { location: 'http://169.254.169.254/' }).end();
+        else if (req.url === '/moved') res.writeHead(302, { location: `${base}/followed` }).end();
         else res.writeHead(req.url === '/fail' ? 500 : 204).end();
       });
     });
@@ -33,7 +35,7 @@ describe('webhook sender thread', () => {
   const request = (path: string, body = '{}') => ({ url: `${base}${path}`, headers: { 'content-type': 'application/json', 'webhook-id': path }, body });
 
   it('sends a round and answers each request: its status, or why it was refused', async () => {
-    const sender = new DeliverySender();
+    const sender = new DeliverySender(logger);
     try {
       const answers = await Promise.all(
         sender.send([request('/ok', '{"a":1}'), request('/fail'), request('/moved'), { ...request('/x'), url: 'ftp://example.com/' }], {
@@ -46,7 +48,7 @@ describe('webhook sender thread', () => {
       expect(ok?.body).toBe('{"a":1}');
       expect(ok?.headers['webhook-id']).toBe('/ok');
       // The redirect was not followed.
-      expect(seen.filter((s) => s.path === '/moved')).toHaveLength(1);
+      expect(seen.filter((s) => s.path === '/followed')).toHaveLength(0);
       // Without allowPrivate, loopback is refused in the thread too.
       const [refused] = sender.send([request('/ok')], { ...limits, allowPrivate: false });
       expect(await refused).toMatchObject({ refusal: 'scheme' });
@@ -57,16 +59,19 @@ describe('webhook sender thread', () => {
     }
   });
 
-  it('fails the answers it owes when it stops, and starts a new thread for the next round', async () => {
-    const sender = new DeliverySender();
+  it('fails the answers it owes when it stops, and every round after that', async () => {
+    const sender = new DeliverySender(logger);
     const [pending] = sender.send([request('/slow')], { ...limits, allowPrivate: true });
     await expect.poll(() => seen.some((s) => s.path === '/slow')).toBe(true);
     const failed = expect(pending).rejects.toThrow('the webhook sender stopped');
     await sender.close();
     await failed;
-    const [next] = sender.send([request('/ok')], { ...limits, allowPrivate: true });
-    expect(await next).toEqual({ status: 204 });
-    await sender.close();
+    // Stopped for good: a round claimed during shutdown sends nothing.
+    const [late] = sender.send([request('/late')], { ...limits, allowPrivate: true });
+    await expect(late).rejects.toThrow('the webhook sender stopped');
+    expect(seen.some((s) => s.path === '/late')).toBe(false);
+    // A stop is not a loss: nothing was logged.
+    expect(lost).toEqual([]);
     for (const f of holdOpen) f();
     holdOpen = [];
   });

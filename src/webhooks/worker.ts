@@ -10,7 +10,7 @@
 // stream of sign-ins (one signal per group commit) the wake-ups are coalesced: at most one pending
 // wake-up of each delay, and a round never starts straight after another one that was not full, so
 // a round takes what ~WAKE_DELAYS_MS[0] of sign-ins enqueued. Its fixed costs (the claim, the read,
-// the outcomes' commit, the URL check) are then paid once for tens of deliveries rather than for
+// the outcomes' commit; in the sender thread, the URL check) are then paid once for tens of deliveries rather than for
 // one or two (docs/benchmarks.md, SSO with a webhook). The HTTP exchanges themselves are made by the
 // sender thread (sender.ts), off the thread that answers sign-ins.
 import type { Deps } from '../deps.ts';
@@ -61,10 +61,11 @@ export class DeliveryWorker {
    * exchange (docs/benchmarks.md, SSO with a webhook).
    */
   private readonly lines: WorkerDeps['logger'];
-  private readonly sender = new DeliverySender();
+  private readonly sender: DeliverySender;
 
   constructor(private readonly deps: WorkerDeps) {
     this.lines = deps.logger.child({}, { redact: [] });
+    this.sender = new DeliverySender(deps.logger);
   }
 
   start(): void {
@@ -77,7 +78,11 @@ export class DeliveryWorker {
     this.wake();
   }
 
-  /** Stops claiming; waits (up to `graceMs`) for attempts in flight to record their outcome. */
+  /**
+   * Stops claiming; waits (up to `graceMs`) for attempts in flight to record their outcome, then stops
+   * the sender thread: exchanges still in flight then are abandoned, and their deliveries attempted
+   * again once their lease runs out (at least once, as after a crash).
+   */
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     outboxSignal.off('enqueued', this.onSignal);
@@ -85,14 +90,17 @@ export class DeliveryWorker {
     for (const t of this.wakeTimers) clearTimeout(t);
     this.wakeTimers.clear();
     this.pendingDelays.clear();
-    if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, graceMs).unref())]);
-    // An attempt still in flight (a receiver may take up to 10 s) must not cost the attempts of its
-    // round that did finish: they are written now, or they would be sent again once the lease ran out.
+    const grace = () => new Promise((r) => setTimeout(r, graceMs).unref());
+    if (this.running) await Promise.race([this.running, grace()]);
+    // Final: what it still owed fails at once, so the round ends (and a round that claimed meanwhile
+    // sends nothing).
+    await this.sender.close();
+    if (this.running) await Promise.race([this.running, grace()]);
+    // The attempts of a round that did finish must not be lost with the one still in flight: written
+    // now, or they would be sent again once the lease ran out.
     await writeOutcomes(this.deps.database, this.finished.splice(0)).catch((err: unknown) => {
       this.deps.logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'webhook outcomes not written at shutdown');
     });
-    // Exchanges still in flight are abandoned: their deliveries are attempted again once the lease runs out.
-    await this.sender.close();
   }
 
   private wakeIn(ms: number, fired?: () => void): void {

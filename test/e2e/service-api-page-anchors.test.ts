@@ -122,6 +122,19 @@ describe.runIf(pgFactory)('page anchors across changes on postgresql', () => {
     expect(await read('users', 31)).toBe('seek');
   });
 
+  it("follows the removal of an anchor's own row: an exclusive anchor moves back one, an inclusive one stays", async () => {
+    await read('users', 30);
+    const rowAt = async (offset: number) =>
+      db.serviceUser.findFirstOrThrow({ where: { serviceId: w.service.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: offset });
+    // The page's last row is the key of the anchor after it (offset 35, exclusive: the rows up to and with it).
+    await db.serviceUser.delete({ where: { id: (await rowAt(34)).id } });
+    expect(await read('users', 35)).toBe('seek');
+    // The page's first row is the key of the anchor at 30 (inclusive: the rows before it).
+    await read('users', 30);
+    await db.serviceUser.delete({ where: { id: (await rowAt(30)).id } });
+    expect(await read('users', 30)).toBe('seek');
+  });
+
   it('follows a subscription moving between statuses: out of the status list before the anchor, and neither in nor out of the whole list', async () => {
     expect(await read('active', 10)).toBe('walk');
     expect(await read('subscriptions', 10)).toBe('walk');

@@ -106,7 +106,6 @@ export function serviceApiSuite(factory: DatabaseFactory): ServiceApiSuite {
   };
 }
 
-/** Another key for the same service (fresh rate-limit counters). */
 /**
  * Read-only clients for many reads of one service: the read limit is per key and minute, so the reads
  * spread over `count` keys, one after the other.
@@ -118,6 +117,7 @@ export async function readClients(base: string, admin: Admin, w: ServiceWorld, c
   return () => clients[calls++ % clients.length] ?? new Client(base);
 }
 
+/** Another key for the same service (fresh rate-limit counters). */
 export async function extraKey(w: ServiceWorld, permissions: string[] = ALL_PERMISSIONS, extra: Json = {}): Promise<{ id: string; key: string; api: Client }> {
   const { id, key } = await createKey(w.admin, w.org, w.service.slug, permissions, extra);
   return { id, key, api: new Client(w.base).apiKey(key) };

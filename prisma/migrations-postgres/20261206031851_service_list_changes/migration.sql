@@ -14,6 +14,23 @@ CREATE TABLE "service_list_changes" (
     CONSTRAINT "service_list_changes_pkey" PRIMARY KEY ("service_id","list","status","version")
 );
 
+-- A counter row made now (a service's first link or subscription of a status, or the same after its
+-- rows were deleted with their service or by hand) starts at a version taken from the clock, in
+-- microseconds, rather than at 1: a row made again never repeats the versions of the one before, whose
+-- change rows may still be kept (their primary key would refuse the list's writes), and an anchor made
+-- with the old row's versions finds the new ones far ahead of it, with their changes missing, and walks.
+-- Existing rows keep counting from where they are.
+CREATE FUNCTION "service_list_first_version"() RETURNS BIGINT LANGUAGE sql AS $$
+  SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)
+$$;
+
+-- When a change row was written, in UTC like every timestamp Tessera writes: CURRENT_TIMESTAMP into a
+-- TIMESTAMP column would be the session's local time, and pruning (which compares with UTC) would keep
+-- the rows too long or too short.
+CREATE FUNCTION "service_list_now"() RETURNS TIMESTAMP(3) LANGUAGE sql AS $$
+  SELECT CAST(now() AT TIME ZONE 'UTC' AS TIMESTAMP(3))
+$$;
+
 -- The counting functions of 20261206003057_service_list_versions, now also writing what each statement
 -- changed in each list next to the version it moved the list's counter row to: how many rows, and the
 -- lowest and highest key (created_at, id) among them (see schema.prisma, ServiceListChange). The
@@ -26,12 +43,12 @@ BEGIN
     "hi" AS (SELECT DISTINCT ON ("service_id") "service_id", "created_at", "id" FROM "new_rows" ORDER BY "service_id", "created_at" DESC, "id" DESC),
     "bumped" AS (
       INSERT INTO "service_list_counts" ("service_id", "list", "status", "count", "version")
-        SELECT "service_id", 'users', '', "n", 1 FROM "g" ORDER BY "service_id"
+        SELECT "service_id", 'users', '', "n", "service_list_first_version"() FROM "g" ORDER BY "service_id"
         ON CONFLICT ("service_id", "list", "status") DO UPDATE
           SET "count" = "service_list_counts"."count" + EXCLUDED."count", "version" = "service_list_counts"."version" + 1
         RETURNING "service_id", "version")
-    INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta")
-      SELECT b."service_id", 'users', '', b."version", "lo"."created_at", "lo"."id", "hi"."created_at", "hi"."id", "g"."n"
+    INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta", "changed_at")
+      SELECT b."service_id", 'users', '', b."version", "lo"."created_at", "lo"."id", "hi"."created_at", "hi"."id", "g"."n", "service_list_now"()
       FROM "bumped" b JOIN "g" USING ("service_id") JOIN "lo" USING ("service_id") JOIN "hi" USING ("service_id");
   ELSE
     PERFORM FROM "service_list_counts" WHERE "list" = 'users' AND "service_id" IN (SELECT "service_id" FROM "old_rows")
@@ -43,8 +60,8 @@ BEGIN
       UPDATE "service_list_counts" c SET "count" = c."count" - "g"."n", "version" = c."version" + 1
         FROM "g" WHERE c."service_id" = "g"."service_id" AND c."list" = 'users' AND c."status" = ''
         RETURNING c."service_id", c."version")
-    INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta")
-      SELECT b."service_id", 'users', '', b."version", "lo"."created_at", "lo"."id", "hi"."created_at", "hi"."id", -"g"."n"
+    INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta", "changed_at")
+      SELECT b."service_id", 'users', '', b."version", "lo"."created_at", "lo"."id", "hi"."created_at", "hi"."id", -"g"."n", "service_list_now"()
       FROM "bumped" b JOIN "g" USING ("service_id") JOIN "lo" USING ("service_id") JOIN "hi" USING ("service_id");
   END IF;
   RETURN NULL;
@@ -61,12 +78,12 @@ BEGIN
       ORDER BY "service_id", "status", "created_at" DESC, "id" DESC),
     "bumped" AS (
       INSERT INTO "service_list_counts" ("service_id", "list", "status", "count", "version")
-        SELECT "service_id", 'subscriptions', "status", "n", 1 FROM "g" ORDER BY "service_id", "status"
+        SELECT "service_id", 'subscriptions', "status", "n", "service_list_first_version"() FROM "g" ORDER BY "service_id", "status"
         ON CONFLICT ("service_id", "list", "status") DO UPDATE
           SET "count" = "service_list_counts"."count" + EXCLUDED."count", "version" = "service_list_counts"."version" + 1
         RETURNING "service_id", "status", "version")
-    INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta")
-      SELECT b."service_id", 'subscriptions', b."status", b."version", "lo"."created_at", "lo"."id", "hi"."created_at", "hi"."id", "g"."n"
+    INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta", "changed_at")
+      SELECT b."service_id", 'subscriptions', b."status", b."version", "lo"."created_at", "lo"."id", "hi"."created_at", "hi"."id", "g"."n", "service_list_now"()
       FROM "bumped" b JOIN "g" USING ("service_id", "status") JOIN "lo" USING ("service_id", "status") JOIN "hi" USING ("service_id", "status");
   ELSE
     PERFORM FROM "service_list_counts" WHERE "list" = 'subscriptions' AND ("service_id", "status") IN (SELECT "service_id", "status" FROM "old_rows")
@@ -80,8 +97,8 @@ BEGIN
       UPDATE "service_list_counts" c SET "count" = c."count" - "g"."n", "version" = c."version" + 1
         FROM "g" WHERE c."service_id" = "g"."service_id" AND c."list" = 'subscriptions' AND c."status" = "g"."status"
         RETURNING c."service_id", c."status", c."version")
-    INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta")
-      SELECT b."service_id", 'subscriptions', b."status", b."version", "lo"."created_at", "lo"."id", "hi"."created_at", "hi"."id", -"g"."n"
+    INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta", "changed_at")
+      SELECT b."service_id", 'subscriptions', b."status", b."version", "lo"."created_at", "lo"."id", "hi"."created_at", "hi"."id", -"g"."n", "service_list_now"()
       FROM "bumped" b JOIN "g" USING ("service_id", "status") JOIN "lo" USING ("service_id", "status") JOIN "hi" USING ("service_id", "status");
   END IF;
   RETURN NULL;
@@ -96,7 +113,8 @@ RETURNS void LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
   moved BIGINT;
 BEGIN
-  INSERT INTO "service_list_counts" ("service_id", "list", "status", "count") VALUES (to_service, which, to_status, 0)
+  INSERT INTO "service_list_counts" ("service_id", "list", "status", "count", "version")
+    VALUES (to_service, which, to_status, 0, "service_list_first_version"() - 1)
     ON CONFLICT ("service_id", "list", "status") DO NOTHING;
   PERFORM FROM "service_list_counts" c
     WHERE c."list" = which AND (c."service_id", c."status") IN ((from_service, from_status), (to_service, to_status))
@@ -105,14 +123,14 @@ BEGIN
     WHERE c."service_id" = from_service AND c."list" = which AND c."status" = from_status
     RETURNING c."version" INTO moved;
   IF moved IS NOT NULL THEN
-    INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta")
-      VALUES (from_service, which, from_status, moved, row_created_at, row_id, row_created_at, row_id, -1);
+    INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta", "changed_at")
+      VALUES (from_service, which, from_status, moved, row_created_at, row_id, row_created_at, row_id, -1, "service_list_now"());
   END IF;
   UPDATE "service_list_counts" c SET "count" = c."count" + 1, "version" = c."version" + 1
     WHERE c."service_id" = to_service AND c."list" = which AND c."status" = to_status
     RETURNING c."version" INTO moved;
-  INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta")
-    VALUES (to_service, which, to_status, moved, row_created_at, row_id, row_created_at, row_id, 1);
+  INSERT INTO "service_list_changes" ("service_id", "list", "status", "version", "low_created_at", "low_id", "high_created_at", "high_id", "delta", "changed_at")
+    VALUES (to_service, which, to_status, moved, row_created_at, row_id, row_created_at, row_id, 1, "service_list_now"());
 END
 $$;
 
