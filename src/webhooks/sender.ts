@@ -3,7 +3,8 @@
 // bench machine, the HTTP exchange of a delivery (Node's client, keep-alive) and its signing were about
 // 12 of the 28 points an event added to a sign-in on the main thread (docs/benchmarks.md, Sender thread).
 //
-// The thread starts with the delivery worker, so it exists before any deliveries do. If it dies or
+// The thread starts with the delivery worker where a webhook is enabled (worker.ts), else with the
+// first round, so that a server without webhooks does not carry it. If it dies or
 // stops answering, the answers it owed fail (their deliveries are left to their lease and attempted
 // again, as for any attempt that could not run), the loss is logged, and the next round starts a new one.
 import { Worker } from 'node:worker_threads';
