@@ -82,6 +82,25 @@ export interface CheckedUrl {
   family: 4 | 6;
 }
 
+/**
+ * How long a name may take to resolve. The system resolver has no limit of its own worth waiting for
+ * (its retries over several servers add up to tens of seconds), and the request's own time limit
+ * starts only once the address is known.
+ */
+export const LOOKUP_TIMEOUT_MS = 5_000;
+
+function withinLookupTime<T>(lookingUp: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new OutboundError('dns', `The host name did not resolve within ${String(LOOKUP_TIMEOUT_MS)} ms`));
+    }, LOOKUP_TIMEOUT_MS);
+  });
+  return Promise.race([lookingUp, late]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
 /** Parses and checks a URL and what its name resolves to now. Throws OutboundError. */
 export async function checkOutboundUrl(raw: string, allowPrivate: boolean): Promise<CheckedUrl> {
   let url: URL;
@@ -97,8 +116,9 @@ export async function checkOutboundUrl(raw: string, allowPrivate: boolean): Prom
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let answers: { address: string; family: number }[];
   try {
-    answers = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true });
-  } catch {
+    answers = isIP(host) ? [{ address: host, family: isIP(host) }] : await withinLookupTime(lookup(host, { all: true, verbatim: true }));
+  } catch (err) {
+    if (err instanceof OutboundError) throw err;
     throw new OutboundError('dns', `The host name ${host} does not resolve`);
   }
   const first = answers[0];

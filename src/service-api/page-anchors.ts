@@ -167,7 +167,8 @@ function bounds(anchor: Anchor): { key: Sql; before: Sql; from: Sql } {
 
 /**
  * The most changes since an anchor that a read reads to repair it; with more, it walks (the repair
- * would cost about as much, and the list changes faster than anchors help).
+ * would cost about as much, and the list changes faster than anchors help). Reading at most this many
+ * is enough: with more, the count read falls short of the versions gone by, and the anchor is unusable.
  */
 const MAX_CHANGES = 1000;
 
@@ -198,7 +199,7 @@ function repair(scope: ListScope, anchor: Anchor, page: Page): Sql {
         AND COUNT(*) = (SELECT COALESCE(SUM("version"), 0) FROM "service_list_counts" WHERE ${scope.counters}) - (${was})
         AND ${anchor.offset - page.offset - page.limit} + ${shift} <= ${page.offset} AS "usable"
     FROM (SELECT "delta", ("high_created_at", "high_id") ${before} ${key} AS "before", ("low_created_at", "low_id") ${from} ${key} AS "after"
-      FROM "service_list_changes" WHERE ${scope.counters} AND (${since}) LIMIT ${limitParam(MAX_CHANGES + 1)}) ch`;
+      FROM "service_list_changes" WHERE ${scope.counters} AND (${since}) LIMIT ${limitParam(MAX_CHANGES)}) ch`;
 }
 
 /**
@@ -290,8 +291,9 @@ export async function readListPage(
   if (anchors) {
     const seeked = rows.some((r) => r.page_seek === true);
     if (seeked) anchors.seeks++;
-    // An anchor that could not be used (changes it could not be moved across, or too many of them) would
-    // be picked again for the offsets after it, and walk again: it goes.
+    // An anchor that could not be used (changes it could not be moved across or too many of them, or a
+    // backward read longer than the walk) would be picked again for the offsets after it, and walk
+    // again: it goes, and the walk's own anchors replace it.
     else if (near) anchors.forget(scope.key, near);
     anchors.remember(scope.key, versionsOf(head), page.offset, page.limit, keys);
   }

@@ -1,12 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliverySender, type SendAnswer } from './sender.ts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeliverySender, SenderLost, type SendAnswer } from './sender.ts';
 
 // The sender thread against a real receiver on loopback (allowPrivate, as in development).
 describe('webhook sender thread', () => {
-  const lost: string[] = [];
+  let lost: string[] = [];
   const logger = { error: (_obj: object, msg: string) => lost.push(msg) };
+  beforeEach(() => {
+    lost = [];
+  });
   const seen: { path: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
   let holdOpen: (() => void)[] = [];
   let receiver: http.Server;
@@ -66,13 +69,27 @@ describe('webhook sender thread', () => {
     const failed = expect(pending).rejects.toThrow('the webhook sender stopped');
     await sender.close();
     await failed;
-    // Stopped for good: a round claimed during shutdown sends nothing.
+    // Stopped for good: a round claimed during shutdown is refused.
     const [late] = sender.send([request('/late')], { ...limits, allowPrivate: true });
     await expect(late).rejects.toThrow('the webhook sender stopped');
-    expect(seen.some((s) => s.path === '/late')).toBe(false);
     // A stop is not a loss: nothing was logged.
     expect(lost).toEqual([]);
     for (const f of holdOpen) f();
     holdOpen = [];
+  });
+
+  it('replaces a thread that does not answer in time: its answers fail as lost, the loss is logged, the next round has a new thread', async () => {
+    const sender = new DeliverySender(logger, 300);
+    try {
+      const [pending] = sender.send([request('/slow')], { ...limits, allowPrivate: true });
+      await expect(pending).rejects.toBeInstanceOf(SenderLost);
+      expect(lost).toHaveLength(1);
+      const [next] = sender.send([request('/ok')], { ...limits, allowPrivate: true });
+      expect(await next).toEqual({ status: 204 });
+    } finally {
+      await sender.close();
+      for (const f of holdOpen) f();
+      holdOpen = [];
+    }
   });
 });

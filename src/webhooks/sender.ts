@@ -4,14 +4,21 @@
 // 12 of the 28 points an event added to a sign-in on the main thread (docs/benchmarks.md, Sender thread).
 //
 // The thread starts with the delivery worker where a webhook is enabled (worker.ts), else with the
-// first round, so that a server without webhooks does not carry it. If it dies or
-// stops answering, the answers it owed fail (their deliveries are left to their lease and attempted
-// again, as for any attempt that could not run), the loss is logged, and the next round starts a new one.
+// first round, so that a server without webhooks does not carry it. If it dies or stops answering,
+// the loss is logged, the answers it owed fail with SenderLost (the worker counts each as a failed
+// attempt, retried on the schedule: the request may have reached its receiver, or not), and the next
+// round starts a new thread.
 import { Worker } from 'node:worker_threads';
-import type { OutboundRefusal } from '../security/outbound.ts';
+import { LOOKUP_TIMEOUT_MS, type OutboundRefusal } from '../security/outbound.ts';
 
-/** Past the attempt's own time limit, how long an answer may still take before the thread is replaced. */
+/** Past the attempt's own limits (the name's lookup, then the exchange), how long an answer may still take before the thread is replaced. */
 const ANSWER_MARGIN_MS = 5_000;
+
+/**
+ * The thread was lost (it died, or did not answer in time) before it answered: the request may or may
+ * not have reached the receiver. The worker records that as a failed attempt.
+ */
+export class SenderLost extends Error {}
 
 /** One signed request of a round. */
 export interface SendRequest {
@@ -60,20 +67,26 @@ export class DeliverySender {
   private thread: Worker | undefined;
   private closed = false;
   private nextRound = 1;
-  /** The answers owed, by round and index. */
-  private readonly waiting = new Map<number, Map<number, Waiting>>();
+  /** The answers owed, by round and index, and each round's deadline. */
+  private readonly waiting = new Map<number, { owed: Map<number, Waiting>; deadline: NodeJS.Timeout }>();
 
-  /** `logger`: where the loss of a thread is said (the server's logger). */
-  constructor(private readonly logger: { error(obj: object, msg: string): void }) {}
+  /**
+   * `logger`: where the loss of a thread is said (the server's logger). `deadlineMs`: how long a round
+   * may go unanswered, by default the attempt's limits plus a margin (tests set it shorter).
+   */
+  constructor(
+    private readonly logger: { error(obj: object, msg: string): void },
+    private readonly deadlineMs?: number,
+  ) {}
 
   /** Starts the thread now rather than at the first round. */
   start(): void {
-    this.ensureThread();
+    if (!this.closed) this.ensureThread();
   }
 
   /**
-   * Sends a round's requests; one promise per request, rejected if the thread died or was stopped
-   * before answering, or had not answered `timeoutMs` plus a margin later (it is then replaced).
+   * Sends a round's requests; one promise per request, rejected if the sender was stopped before it
+   * answered, or with SenderLost if the thread died or had not answered in time (it is then replaced).
    */
   send(requests: SendRequest[], options: Omit<RoundMessage, 'round' | 'requests'>): Promise<SendAnswer>[] {
     if (requests.length === 0) return [];
@@ -81,14 +94,18 @@ export class DeliverySender {
     const thread = this.ensureThread();
     const round = this.nextRound++;
     const owed = new Map<number, Waiting>();
-    this.waiting.set(round, owed);
     const answers = requests.map((_, index) => new Promise<SendAnswer>((resolve, reject) => owed.set(index, { resolve, reject })));
+    // The thread bounds each lookup and exchange (outbound.ts), but not itself if it hangs.
+    const deadline = setTimeout(
+      () => {
+        if (this.waiting.has(round) && this.thread === thread) this.replace(thread, new SenderLost('the webhook sender thread did not answer in time'));
+      },
+      this.deadlineMs ?? options.timeoutMs + LOOKUP_TIMEOUT_MS + ANSWER_MARGIN_MS,
+    );
+    deadline.unref();
+    this.waiting.set(round, { owed, deadline });
     const message: RoundMessage = { round, requests, ...options };
     thread.postMessage(message);
-    // The thread bounds each exchange (outbound.ts), but not a DNS lookup, nor itself if it hangs.
-    setTimeout(() => {
-      if (this.waiting.has(round) && this.thread === thread) this.replace(thread, new Error('the webhook sender thread did not answer in time'));
-    }, options.timeoutMs + ANSWER_MARGIN_MS).unref();
     return answers;
   }
 
@@ -108,33 +125,40 @@ export class DeliverySender {
     thread.unref();
     thread.on('message', (m: AnswersMessage) => {
       for (const { round, index, answer } of m.answers) {
-        const owed = this.waiting.get(round);
-        owed?.get(index)?.resolve(answer);
-        owed?.delete(index);
-        if (owed?.size === 0) this.waiting.delete(round);
+        const pending = this.waiting.get(round);
+        if (!pending) continue;
+        pending.owed.get(index)?.resolve(answer);
+        pending.owed.delete(index);
+        if (pending.owed.size === 0) {
+          clearTimeout(pending.deadline);
+          this.waiting.delete(round);
+        }
       }
     });
     thread.on('error', (err) => {
-      this.replace(thread, err);
+      this.replace(thread, new SenderLost(err.message));
     });
     thread.on('exit', (code) => {
-      this.replace(thread, new Error(`the webhook sender thread exited (code ${String(code)})`));
+      this.replace(thread, new SenderLost(`the webhook sender thread exited (code ${String(code)})`));
     });
     this.thread = thread;
     return thread;
   }
 
   /** The thread died or hung: what it owed fails, and the next round starts another. */
-  private replace(thread: Worker, err: Error): void {
+  private replace(thread: Worker, err: SenderLost): void {
     if (this.thread !== thread) return;
     this.thread = undefined;
-    this.logger.error({ err: { message: err.message } }, 'webhook sender thread lost; its deliveries are attempted again after their lease');
+    this.logger.error({ err: { message: err.message } }, 'webhook sender thread lost; the attempts it had not answered count as failed');
     this.failAll(err);
     void thread.terminate();
   }
 
   private failAll(err: Error): void {
-    for (const owed of this.waiting.values()) for (const w of owed.values()) w.reject(err);
+    for (const { owed, deadline } of this.waiting.values()) {
+      clearTimeout(deadline);
+      for (const w of owed.values()) w.reject(err);
+    }
     this.waiting.clear();
   }
 }

@@ -16,7 +16,7 @@
 import type { Deps } from '../deps.ts';
 import { secureRandom } from '../security/random.ts';
 import { ATTEMPT_TIMEOUT_MS, DeliveryRound, MAX_ANSWER_BYTES, prepareAttempt, resultOf, type AttemptResult } from './deliver.ts';
-import { DeliverySender } from './sender.ts';
+import { DeliverySender, SenderLost } from './sender.ts';
 import { outboxSignal } from './outbox.ts';
 import { claimDue, loadClaimed, writeOutcomes, type ClaimedDelivery, type Outcome } from './claims.ts';
 import { sql } from '../db/sql.ts';
@@ -73,12 +73,12 @@ export class DeliveryWorker {
   start(): void {
     // The sender thread costs about 11 MiB of memory: started now where a webhook is enabled, so that
     // it is there before the first sign-in's event; elsewhere with the first delivery, if one ever comes.
-    void runRead(this.deps.database.prisma, this.deps.database.direct, sql`SELECT 1 AS "one" FROM "webhooks" WHERE "enabled" = TRUE LIMIT 1`).then(
-      (rows) => {
+    // A failure here (the query, or the thread's start) only leaves the start to the first round.
+    void runRead(this.deps.database.prisma, this.deps.database.direct, sql`SELECT 1 AS "one" FROM "webhooks" WHERE "enabled" = TRUE LIMIT 1`)
+      .then((rows) => {
         if (rows.length > 0 && !this.stopped) this.sender.start();
-      },
-      () => undefined,
-    );
+      })
+      .catch(() => undefined);
     outboxSignal.on('enqueued', this.onSignal);
     this.timer = setInterval(() => {
       this.wake();
@@ -156,8 +156,8 @@ export class DeliveryWorker {
       const round = new DeliveryRound(this.deps.webhooks.sealer, this.deps.config.webhooksAllowPrivate);
       // The round's outcomes in one transaction: on SQLite each commit writes its pages to the WAL,
       // and one per attempt cost more than the attempts' own statements.
-      // An attempt that could not run (the sender thread died) leaves its delivery to the lease
-      // (retried after LEASE_MS), not its round.
+      // An attempt cut short by the shutdown leaves its delivery to the lease (retried after LEASE_MS),
+      // not its round.
       const results = this.attempts(claimed, round);
       await Promise.all(
         claimed.map((d, i) =>
@@ -186,7 +186,16 @@ export class DeliveryWorker {
     return prepared.map((p) => {
       if ('result' in p) return Promise.resolve(p.result);
       const answer = answers[sent++];
-      return answer ? answer.then((a) => resultOf(p.base, a)) : Promise.reject(new Error('no answer'));
+      if (!answer) return Promise.reject(new Error('no answer'));
+      // A lost thread's attempt counts as failed and follows the retry schedule; one the shutdown cut
+      // short is left to its lease (the rejection goes on).
+      return answer.then(
+        (a) => resultOf(p.base, a),
+        (err: unknown) => {
+          if (err instanceof SenderLost) return { ...p.base, ok: false, status: null, error: `sending failed: ${err.message}` };
+          throw err;
+        },
+      );
     });
   }
 

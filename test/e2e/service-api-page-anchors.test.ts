@@ -1,9 +1,10 @@
 // Page anchors across changes (src/service-api/page-anchors.ts), PostgreSQL only: the only database
 // that keeps them. A page read after a change to its list must be exactly the plain OFFSET's page,
 // and the anchor left by the last read must be used when the change lets it be repaired (a change
-// wholly before its key moves it, one after it leaves it) and not used when it cannot be (a change that
-// spans the key, a change whose record was pruned, an anchor moved past the page). Pages are read
-// through HTTP; whether the read came from an anchor is the server's own count (PageAnchors.seeks).
+// wholly before its key moves it, even past the page's start, one after it leaves it) and not used when
+// it cannot be or should not be (a change that spans the key, a change whose record was pruned, more
+// changes than a read follows, a backward read longer than the walk). Pages are read through HTTP;
+// whether the read came from an anchor is the server's own count (PageAnchors.seeks).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import { newId, newPersistentNameId } from '../../src/security/random.ts';
@@ -120,6 +121,25 @@ describe.runIf(pgFactory)('page anchors across changes on postgresql', () => {
     // The anchor that could not be used is gone; the walk left a fresh one, which is used.
     expect(await read('users', 24)).toBe('seek');
     expect(await read('users', 31)).toBe('seek');
+  });
+
+  it('walks rather than read backwards further than the walk, or follow more than 1 000 changes', async () => {
+    await read('users', 20);
+    // Thirty rows before the anchor at 20, in one statement: it is now at 50, and the page at 20 would be
+    // read backwards past 25 rows, more than the 20 the plain OFFSET walks.
+    await link(Array.from({ length: 30 }, (_, i) => -100 + i));
+    expect(await read('users', 20)).toBe('walk');
+    expect(await read('users', 20)).toBe('seek');
+    // 1 001 changes after the anchor's key, one statement each: repairable, but past what a read follows.
+    const users = Array.from({ length: 1001 }, () => ({ id: newId('usr'), organizationId: orgId, email: `${newId('usr')}@example.com` }));
+    await db.user.createMany({ data: users });
+    for (const [i, u] of users.entries()) {
+      await db.serviceUser.create({
+        data: { id: newId('su'), serviceId: w.service.id, userId: u.id, persistentNameId: newPersistentNameId(), createdAt: minute(5000 + i) },
+      });
+    }
+    expect(await read('users', 20)).toBe('walk');
+    expect(await read('users', 20)).toBe('seek');
   });
 
   it("follows the removal of an anchor's own row: an exclusive anchor moves back one, an inclusive one stays", async () => {
