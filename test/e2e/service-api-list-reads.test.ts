@@ -18,7 +18,7 @@ import { databases } from '../helpers/databases.ts';
 import { registerAdmin } from '../helpers/fixtures.ts';
 import { Client } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { fakeId, readClients, serviceWorld, type ApiUser, type ServiceWorld } from '../helpers/service-api.ts';
+import { fakeId, linkedSubscribers, readClients, serviceWorld, type ApiUser, type ServiceWorld } from '../helpers/service-api.ts';
 import { systemActor } from '../../src/audit/index.ts';
 import { anchorsFor } from '../../src/service-api/page-anchors.ts';
 
@@ -321,22 +321,14 @@ describe.each(databases())('Service API user and subscription reads on $name', (
     const admin = await registerAdmin(srv.url);
     const c = await serviceWorld(srv.url, admin);
     const orgId = (await db.service.findUniqueOrThrow({ where: { id: c.service.id } })).organizationId;
-    const users = Array.from({ length: 12 }, (_, i) => ({ id: newId('usr'), organizationId: orgId, email: `flip${i}@example.com` }));
-    await db.user.createMany({ data: users });
-    await db.serviceUser.createMany({
-      data: users.map((u) => ({ id: newId('su'), serviceId: c.service.id, userId: u.id, persistentNameId: newPersistentNameId() })),
-    });
     const statusOf = (i: number, round: number) => ((i + round) % 2 ? 'active' : 'cancelled');
-    await db.subscription.createMany({
-      data: users.map((u, i) => ({
-        id: newId('sub'),
-        serviceId: c.service.id,
-        userId: u.id,
-        planId: c.planId,
-        status: statusOf(i, 0),
-        currentPeriodEnd: new Date(),
-      })),
-    });
+    const users = (
+      await linkedSubscribers(
+        db,
+        c,
+        Array.from({ length: 12 }, (_, i) => ({ status: statusOf(i, 0) })),
+      )
+    ).map((id) => ({ id }));
     const service = { id: c.service.id, organizationId: orgId };
     for (let round = 1; round <= 3; round++) {
       const flips = users.map((u, i) => updateSubscription(srv.deps.database, systemActor('test'), service, u.id, { status: statusOf(i, round) }));

@@ -13,7 +13,7 @@ import { databases } from '../helpers/databases.ts';
 import { registerAdmin } from '../helpers/fixtures.ts';
 import { Client } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { readClients, serviceWorld, type ServiceWorld } from '../helpers/service-api.ts';
+import { linkedSubscribers, readClients, serviceWorld, type ServiceWorld } from '../helpers/service-api.ts';
 
 const pgFactory = databases().find((d) => d.name === 'postgresql');
 const LIMIT = 5;
@@ -29,31 +29,12 @@ describe.runIf(pgFactory)('page anchors across changes on postgresql', () => {
   let api: () => Client;
 
   /** Links (and subscriptions, statuses alternating) for users created at the given minutes, in one statement each. */
-  async function link(minutes: number[]): Promise<string[]> {
-    const users = minutes.map(() => ({ id: newId('usr'), organizationId: orgId, email: `${newId('usr')}@example.com` }));
-    await db.user.createMany({ data: users });
-    await db.serviceUser.createMany({
-      data: users.map((u, i) => ({
-        id: newId('su'),
-        serviceId: w.service.id,
-        userId: u.id,
-        persistentNameId: newPersistentNameId(),
-        createdAt: minute(minutes[i] ?? 0),
-      })),
-    });
-    await db.subscription.createMany({
-      data: users.map((u, i) => ({
-        id: newId('sub'),
-        serviceId: w.service.id,
-        userId: u.id,
-        planId: w.planId,
-        status: (minutes[i] ?? 0) % 2 === 0 ? 'active' : 'cancelled',
-        currentPeriodEnd: minute(10_000),
-        createdAt: minute(minutes[i] ?? 0),
-      })),
-    });
-    return users.map((u) => u.id);
-  }
+  const link = (minutes: number[]): Promise<string[]> =>
+    linkedSubscribers(
+      db,
+      w,
+      minutes.map((m) => ({ status: m % 2 === 0 ? 'active' : 'cancelled', createdAt: minute(m) })),
+    );
 
   /** Reads the page through HTTP, checks it against Prisma's, and says whether it came from an anchor. */
   async function read(list: 'users' | 'subscriptions' | 'active', offset: number): Promise<'seek' | 'walk'> {

@@ -7,6 +7,8 @@ import { ALL_PERMISSIONS, createKey, createOrg, createPlan, createService, regis
 import type { DatabaseFactory } from './databases.ts';
 import type { TestServer } from './server.ts';
 import { suiteServer } from './suite.ts';
+import type { Db } from '../../src/db/client.ts';
+import { newId, newPersistentNameId } from '../../src/security/random.ts';
 
 export interface ApiUser {
   id: string;
@@ -115,6 +117,38 @@ export async function readClients(base: string, admin: Admin, w: ServiceWorld, c
   const clients = keys.map((k) => new Client(base).apiKey(k.key));
   let calls = 0;
   return () => clients[calls++ % clients.length] ?? new Client(base);
+}
+
+/**
+ * Users of the world's organization written straight to the database, each linked to its service and
+ * subscribed to its plan: one statement per table, so each list changes once. `createdAt` (the link's
+ * and the subscription's) defaults to now. Returns the users' ids, in `rows`' order.
+ */
+export async function linkedSubscribers(db: Db, w: ServiceWorld, rows: { status: string; createdAt?: Date }[]): Promise<string[]> {
+  const orgId = (await db.service.findUniqueOrThrow({ where: { id: w.service.id } })).organizationId;
+  const users = rows.map(() => ({ id: newId('usr'), organizationId: orgId, email: uniqueEmail('linked') }));
+  await db.user.createMany({ data: users });
+  await db.serviceUser.createMany({
+    data: users.map((u, i) => ({
+      id: newId('su'),
+      serviceId: w.service.id,
+      userId: u.id,
+      persistentNameId: newPersistentNameId(),
+      createdAt: rows[i]?.createdAt,
+    })),
+  });
+  await db.subscription.createMany({
+    data: users.map((u, i) => ({
+      id: newId('sub'),
+      serviceId: w.service.id,
+      userId: u.id,
+      planId: w.planId,
+      status: rows[i]?.status ?? 'active',
+      currentPeriodEnd: new Date(Date.UTC(2030, 0, 1)),
+      createdAt: rows[i]?.createdAt,
+    })),
+  });
+  return users.map((u) => u.id);
 }
 
 /** Another key for the same service (fresh rate-limit counters). */
