@@ -141,46 +141,32 @@ async function measureAfterChanges(base: string, key: () => string, client: pg.C
     `INSERT INTO users (id, organization_id, email, disabled, created_at, updated_at)
      VALUES ('usr_scale_change', 'org_scale', 'change@scale.example', false, now(), now()), ('usr_scale_change2', 'org_scale', 'change2@scale.example', false, now(), now())`,
   );
-  const link = (id: string, user: string, at: string) => `('${id}', 'svc_scale', '${user}', 'tsr-${id}', ${at})`;
-  const sub = (id: string, user: string, at: string) => `('${id}', 'svc_scale', '${user}', 'plan_scale', 'active', now(), ${at}, now())`;
+  const link = (n: string, at: string) => `('su_scale_change${n}', 'svc_scale', 'usr_scale_change${n}', 'tsr-scale-change${n}', ${at})`;
+  const sub = (n: string, at: string) =>
+    `('sub_scale_change${n}', 'svc_scale', 'usr_scale9999${n === '' ? '9' : '8'}', 'plan_scale', 'active', now(), ${at}, now())`;
   const [early, late] = ["now() - interval '1 year'", "now() + interval '1 day'"];
-  const links = async (rows: string[], ids: string[]) => {
-    await client.query(`INSERT INTO service_users (id, service_id, user_id, persistent_name_id, created_at) VALUES ${rows.join(', ')}`);
-    await client.query(`DELETE FROM service_users WHERE id IN (${ids.map((i) => `'${i}'`).join(', ')})`);
-  };
-  const subs = async (rows: string[], ids: string[]) => {
+  // Each an INSERT per list (one statement, whatever its rows), or a DELETE per list of what was added.
+  const add = async (links: string[], subs: string[]) => {
+    await client.query(`INSERT INTO service_users (id, service_id, user_id, persistent_name_id, created_at) VALUES ${links.join(', ')}`);
     await client.query(
-      `INSERT INTO subscriptions (id, service_id, user_id, plan_id, status, current_period_end, created_at, updated_at) VALUES ${rows.join(', ')}`,
+      `INSERT INTO subscriptions (id, service_id, user_id, plan_id, status, current_period_end, created_at, updated_at) VALUES ${subs.join(', ')}`,
     );
-    await client.query(`DELETE FROM subscriptions WHERE id IN (${ids.map((i) => `'${i}'`).join(', ')})`);
+  };
+  const remove = async () => {
+    await client.query(`DELETE FROM service_users WHERE id IN ('su_scale_change', 'su_scale_change2')`);
+    await client.query(`DELETE FROM subscriptions WHERE id IN ('sub_scale_change', 'sub_scale_change2')`);
   };
   let turn = 0;
   const changes: Record<string, () => Promise<void>> = {
     'at its end': async () => {
-      await links([link('su_scale_change', 'usr_scale_change', late)], ['su_scale_change']);
-      await subs([sub('sub_scale_change', 'usr_scale99999', late)], ['sub_scale_change']);
+      await add([link('', late)], [sub('', late)]);
+      await remove();
     },
     // Added in one turn, removed in the next: each read follows one change before its anchor.
-    'before the page': async () => {
-      const adding = turn++ % 2 === 0;
-      const [su, sb] = [link('su_scale_change', 'usr_scale_change', early), sub('sub_scale_change', 'usr_scale99999', early)];
-      if (adding) {
-        await client.query(`INSERT INTO service_users (id, service_id, user_id, persistent_name_id, created_at) VALUES ${su}`);
-        await client.query(`INSERT INTO subscriptions (id, service_id, user_id, plan_id, status, current_period_end, created_at, updated_at) VALUES ${sb}`);
-      } else {
-        await client.query(`DELETE FROM service_users WHERE id = 'su_scale_change'`);
-        await client.query(`DELETE FROM subscriptions WHERE id = 'sub_scale_change'`);
-      }
-    },
+    'before the page': () => (turn++ % 2 === 0 ? add([link('', early)], [sub('', early)]) : remove()),
     'across the page (no anchor usable)': async () => {
-      await links(
-        [link('su_scale_change', 'usr_scale_change', early), link('su_scale_change2', 'usr_scale_change2', late)],
-        ['su_scale_change', 'su_scale_change2'],
-      );
-      await subs(
-        [sub('sub_scale_change', 'usr_scale99999', early), sub('sub_scale_change2', 'usr_scale99998', late)],
-        ['sub_scale_change', 'sub_scale_change2'],
-      );
+      await add([link('', early), link('2', late)], [sub('', early), sub('2', late)]);
+      await remove();
     },
   };
   const results: Record<string, ReturnType<typeof stats>> = {};

@@ -2,7 +2,8 @@
 // TESSERA_SIGNIN_RETENTION_DAYS and finished webhook events older than TESSERA_WEBHOOK_RETENTION_DAYS
 // (src/webhooks/retention.ts) are deleted in the background, in bounded chunks so no statement holds
 // the write lock (SQLite) or a long row lock set (PostgreSQL) for long; so are the Service API lists'
-// change rows older than an hour (src/service-api/page-anchors.ts), in one statement. Every instance prunes; the
+// change rows older than an hour (src/service-api/page-anchors.ts), in one statement, without a log
+// line (they are an index's bookkeeping, not history). Every instance prunes; the
 // deletes are idempotent, so two instances at once only share the work (a row deleted by one is not
 // returned to the other, so it is uncounted once). This is the only code that deletes an audit event.
 import type { Db } from '../db/client.ts';
@@ -119,7 +120,6 @@ export class ActivityPruner {
       .then((n) => {
         if (n.auditEvents || n.signIns || n.webhookEvents)
           this.logger.info({ pruned: n }, 'pruned audit events, sign-in activity and webhook events past retention');
-        // (List changes are pruned every run, silently: they are an index's bookkeeping, not history.)
       })
       .catch((err: unknown) => {
         this.logger.warn({ err: { message: (err as Error).message } }, 'retention pruning failed; retried at the next run');

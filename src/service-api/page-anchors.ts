@@ -27,7 +27,7 @@
 // adapter can read another transaction's uncommitted rows on their shared connection, so an anchor
 // could be made in a version that a rollback then gives to different rows.
 import { LRUCache } from 'lru-cache';
-import type { Database } from '../db/client.ts';
+import type { Database, Db } from '../db/client.ts';
 import { empty, join, limitParam, sql, type Sql } from '../db/sql.ts';
 import { count, date, runRead, text, type Row } from '../db/statements.ts';
 import type { Page } from '../http/validate.ts';
@@ -127,7 +127,7 @@ export const LIST_CHANGES_KEPT_MS = 3_600_000;
  * Deletes the lists' changes older than `before` (the background pruner, src/audit/retention.ts); returns
  * how many went. One statement: nothing else writes these rows once they are made. Always empty on SQLite.
  */
-export function pruneListChanges(db: Pick<Database, 'prisma'>['prisma'], before: Date): Promise<number> {
+export function pruneListChanges(db: Db, before: Date): Promise<number> {
   return db.$executeRaw(sql`DELETE FROM "service_list_changes" WHERE "changed_at" < ${before}`);
 }
 
@@ -173,8 +173,8 @@ function bounds(anchor: Anchor): { key: Sql; before: Sql; from: Sql } {
 const MAX_CHANGES = 1000;
 
 /**
- * Whether the anchor can still be used for the page, and by how many rows the changes made since it
- * moved it: one row (`shift`, `usable`) from the list's changes since the anchor's versions (see the top
+ * Whether the anchor can still be used for the page, and its offset now, moved by the changes made
+ * since it: one row (`at`, `usable`) from the list's changes since the anchor's versions (see the top
  * of this file). Usable when every version since is there with its change (a counter row the anchor
  * was not made with counts as missing changes, and so do changes past MAX_CHANGES), none of them spans
  * the anchor's key, and reading backwards from the moved anchor would not walk further than the plain
@@ -193,17 +193,17 @@ function repair(scope: ListScope, anchor: Anchor, page: Page): Sql {
     ' + ',
   );
   const { key, before, from } = bounds(anchor);
-  const shift = sql`COALESCE(SUM("delta") FILTER (WHERE "before"), 0)`;
-  return sql`SELECT ${shift} AS "shift",
+  const at = sql`${anchor.offset} + COALESCE(SUM("delta") FILTER (WHERE "before"), 0)`;
+  return sql`SELECT ${at} AS "at",
       COUNT(*) FILTER (WHERE NOT "before" AND NOT "after") = 0
         AND COUNT(*) = (SELECT COALESCE(SUM("version"), 0) FROM "service_list_counts" WHERE ${scope.counters}) - (${was})
-        AND ${anchor.offset - page.offset - page.limit} + ${shift} <= ${page.offset} AS "usable"
+        AND ${at} - ${page.offset + page.limit} <= ${page.offset} AS "usable"
     FROM (SELECT "delta", ("high_created_at", "high_id") ${before} ${key} AS "before", ("low_created_at", "low_id") ${from} ${key} AS "after"
       FROM "service_list_changes" WHERE ${scope.counters} AND (${since}) LIMIT ${limitParam(MAX_CHANGES)}) ch`;
 }
 
 /**
- * The page read from a usable anchor, whose offset is now `at` (the anchor's plus the shift): the rows
+ * The page read from a usable anchor, whose offset is now `at` (repair's): the rows
  * from the anchor's key on, past those before the page, and, when the anchor moved past the page's start,
  * the rows just before its key, read backwards. Either part may be empty (a LIMIT of 0 reads nothing).
  */
@@ -228,7 +228,7 @@ function pageRows(scope: ListScope, page: Page, anchors: PageAnchors | null, nea
   const part = (slice: Sql, seek: Sql) => sql`SELECT w.*, ${seek} AS "page_seek" FROM (${slice}) w`;
   let slice = part(listSlice(scope, page), sql`FALSE`);
   if (near) {
-    const at = sql`(${near.offset} + (SELECT "shift" FROM "r"))`;
+    const at = sql`(SELECT "at" FROM "r")`;
     const seeks = fromAnchor(scope, page, near, at, sql`AND (SELECT "usable" FROM "r")`).map((s) => part(s, sql`TRUE`));
     const walk = part(listSlice(scope, page, scope.columns, sql`AND NOT (SELECT "usable" FROM "r")`), sql`FALSE`);
     // The outer LIMIT changes no answer (one of the gated sides runs, and gives at most a page) but

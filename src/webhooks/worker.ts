@@ -158,10 +158,9 @@ export class DeliveryWorker {
       // and one per attempt cost more than the attempts' own statements.
       // An attempt cut short by the shutdown leaves its delivery to the lease (retried after LEASE_MS),
       // not its round.
-      const results = this.attempts(claimed, round);
       await Promise.all(
-        claimed.map((d, i) =>
-          (results[i] ?? Promise.reject(new Error('no attempt'))).then(
+        this.attempts(claimed, round).map(({ d, result }) =>
+          result.then(
             (r) => this.finished.push(this.record(d, until, r)),
             (err: unknown) => {
               if (this.stopped) return;
@@ -178,25 +177,27 @@ export class DeliveryWorker {
   }
 
   /** Makes the round's attempts, one result per delivery: the signed requests go to the sender thread in one message. */
-  private attempts(claimed: ClaimedDelivery[], round: DeliveryRound): Promise<AttemptResult>[] {
-    const prepared = claimed.map((d) => prepareAttempt(d, round));
-    const requests = prepared.flatMap((p) => ('request' in p ? [p.request] : []));
-    const answers = this.sender.send(requests, { allowPrivate: round.allowPrivate, maxBytes: MAX_ANSWER_BYTES, timeoutMs: ATTEMPT_TIMEOUT_MS });
-    let sent = 0;
-    return prepared.map((p) => {
-      if ('result' in p) return Promise.resolve(p.result);
-      const answer = answers[sent++];
-      if (!answer) return Promise.reject(new Error('no answer'));
-      // A lost thread's attempt counts as failed and follows the retry schedule; one the shutdown cut
-      // short is left to its lease (the rejection goes on).
-      return answer.then(
-        (a) => resultOf(p.base, a),
-        (err: unknown) => {
-          if (err instanceof SenderLost) return { ...p.base, ok: false, status: null, error: `sending failed: ${err.message}` };
+  private attempts(claimed: ClaimedDelivery[], round: DeliveryRound): { d: ClaimedDelivery; result: Promise<AttemptResult> }[] {
+    const prepared = claimed.map((d) => ({ d, p: prepareAttempt(d, round) }));
+    const toSend = prepared.flatMap(({ d, p }) => ('request' in p ? [{ d, base: p.base, request: p.request }] : []));
+    const answers = this.sender.send(
+      toSend.map((s) => s.request),
+      { allowPrivate: round.allowPrivate, maxBytes: MAX_ANSWER_BYTES, timeoutMs: ATTEMPT_TIMEOUT_MS },
+    );
+    // A lost thread's attempt counts as failed and follows the retry schedule; one the shutdown cut
+    // short is left to its lease (the rejection goes on).
+    const sent = toSend.map(({ d, base }, i) => ({
+      d,
+      result: (answers[i] ?? Promise.reject(new Error('no answer'))).then(
+        (a) => resultOf(base, a),
+        (err: unknown): AttemptResult => {
+          if (err instanceof SenderLost) return { ...base, ok: false, status: null, error: `sending failed: ${err.message}` };
           throw err;
         },
-      );
-    });
+      ),
+    }));
+    const unsent = prepared.flatMap(({ d, p }) => ('result' in p ? [{ d, result: Promise.resolve(p.result) }] : []));
+    return [...unsent, ...sent];
   }
 
   /** Logs the attempt and says what it leaves on the delivery (written with the round's, only while this instance holds the lease). */
