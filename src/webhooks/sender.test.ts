@@ -79,7 +79,9 @@ describe('webhook sender thread', () => {
   });
 
   it('replaces a thread that does not answer in time: its answers fail as lost, the loss is logged, the next round has a new thread', async () => {
-    const sender = new DeliverySender(logger, 300);
+    // Long enough for a thread to start under tsx on a loaded machine (the next round's new one counts
+    // its start against the same deadline), short for a test.
+    const sender = new DeliverySender(logger, 3000);
     try {
       const [pending] = sender.send([request('/slow')], { ...limits, allowPrivate: true });
       await expect(pending).rejects.toBeInstanceOf(SenderLost);
