@@ -15,6 +15,12 @@ export interface Measured {
   non2xx: number;
   /** The server's CPU time per request (µs, user and kernel), when its pid was given. */
   cpu?: { user: number; sys: number };
+  /**
+   * The part of `cpu` spent on the server's main thread (µs per request, user and kernel): the thread
+   * that answers, pinned to its core, so the one that bounds req/s. The rest is helper threads (the
+   * webhook sender thread, GC, libuv's pool).
+   */
+  mainCpu?: number;
 }
 
 /**
@@ -43,9 +49,9 @@ export function childPids(pid: number): number[] {
   }
 }
 
-function processCpu(pid: number): { user: number; sys: number } | undefined {
+function processCpu(pid: number, thread?: number): { user: number; sys: number } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const tick = 1e6 / 100; // USER_HZ is 100 on Linux
     return { user: Number(fields[11]) * tick, sys: Number(fields[12]) * tick };
@@ -222,11 +228,16 @@ export async function load(name: string, url: string, opts: LoadOptions = {}): P
         }
       : {}),
   });
+  // The main thread's id is the process id.
+  const mainThread = (pid: number) => processCpu(pid, pid);
   const before = opts.pid ? cpuTimes(opts.pid) : undefined;
+  const mainBefore = opts.pid ? mainThread(opts.pid) : undefined;
   const result = await instance;
   const after = opts.pid ? cpuTimes(opts.pid) : undefined;
+  const mainAfter = opts.pid ? mainThread(opts.pid) : undefined;
   const measured: Measured = { name, rps: result.requests.average, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
   const requests = result.requests.total;
   if (before && after && requests > 0) measured.cpu = { user: (after.user - before.user) / requests, sys: (after.sys - before.sys) / requests };
+  if (mainBefore && mainAfter && requests > 0) measured.mainCpu = (mainAfter.user + mainAfter.sys - mainBefore.user - mainBefore.sys) / requests;
   return measured;
 }

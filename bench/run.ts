@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
-import { LOAD_CPU, load, onServerCore, pinMainThread, commandFor, rssMiB, startChild, stopChild, type LoadOptions } from './lib.ts';
+import { LOAD_CPU, load, onServerCore, pinMainThread, commandFor, rssMiB, startChild, stopChild, type LoadOptions, type Measured } from './lib.ts';
 import { MemoryLog } from './memory.ts';
 import {
   printNotes,
@@ -33,7 +33,7 @@ import {
 } from './report.ts';
 import { ENCRYPTION_KEY, SECRET, USERS, KEYS, seed, type Seeded } from './seed.ts';
 import { ssoLoadFor, responsesPerSecond, rsaSignaturesPerSecond, signInWriteMicros, startWebhookReceiver, spEncryptionCertificate } from './sso.ts';
-import { SSO_VARIANTS, sessionsFor, type VariantKey } from './variants.ts';
+import { LOAD_ORDER, SSO_VARIANTS, sessionsFor, type VariantKey } from './variants.ts';
 import { measureRedirect, reportRedirect, ssoRedirectLoadFor } from './sso-redirect.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -60,6 +60,8 @@ interface Workload {
   sso: { key: VariantKey; label: string; url: string; load: LoadOptions }[];
   /** The plain variant over the HTTP-Redirect binding, when wanted. */
   redirect: { url: string; load: LoadOptions } | undefined;
+  /** Resolves once the webhook receiver stopped receiving (the deliveries of a load drained). */
+  drained: () => Promise<void>;
 }
 
 async function measureInProcess(dir: string): Promise<InProcess> {
@@ -111,7 +113,7 @@ async function warmUp({ bare, tessera, tesseraPublic }: Servers, { headerSets, s
 }
 
 /** One round: bare, path, bare, next path, bare, …; then the RSA ceiling around the SSO variants' loads. */
-async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerSets, sso, redirect }: Workload): Promise<Omit<Round, 'rss'>> {
+async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerSets, sso, redirect, drained }: Workload): Promise<Omit<Round, 'rss'>> {
   const slice = { headerSets, duration: SLICE_SECONDS };
   const barePid = { pid: bare.child.pid ?? 0 };
   const paths: [string, string, string, { url: string; child: { pid?: number } } | undefined][] = [
@@ -136,13 +138,22 @@ async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerS
   // The signature ceiling on the server's core, right before and after the SSO loads.
   const rsaBefore = onServerCore(() => rsaSignaturesPerSecond(1500));
   const ssoRuns: Round['sso'] = {};
-  for (const v of sso) ssoRuns[v.key] = await load(v.label, v.url, { ...v.load, pid: tessera.child.pid ?? 0 });
+  const pid = tessera.child.pid ?? 0;
+  for (const v of sso) ssoRuns[v.key] = await load(v.label, v.url, { ...v.load, pid });
+  // The webhook variant's other side: the plain SSO again, once the last deliveries are made (so they
+  // are not counted against it).
+  const plain = sso.find((v) => v.key === 'sso');
+  let ssoAgain: Measured | undefined;
+  if (plain && ssoRuns['sso-webhook']) {
+    await drained();
+    ssoAgain = await load(plain.label, plain.url, { ...plain.load, pid });
+  }
   const rsa = (rsaBefore + onServerCore(() => rsaSignaturesPerSecond(1500))) / 2;
-  return { bare: bareRuns, measured, rsa, sso: ssoRuns, ssoRedirect };
+  return { bare: bareRuns, measured, rsa, sso: ssoRuns, ssoAgain, ssoRedirect };
 }
 
 /** Starts the servers on the seeded database, measures start-up, warms up and runs the rounds, and stops the servers. */
-async function measureServers(databaseUrl: string, seeded: Seeded): Promise<Pick<Measurements, 'rounds' | 'startup' | 'memory'>> {
+async function measureServers(databaseUrl: string, seeded: Seeded, drained: () => Promise<void>): Promise<Pick<Measurements, 'rounds' | 'startup' | 'memory'>> {
   // Every load, baseline included, sends the same pre-built requests (rotating keys), so the load
   // generator's own cost is the same on both sides of each ratio.
   const headerSets = seeded.keys.map((k) => ({ 'x-api-key': k }));
@@ -153,13 +164,13 @@ async function measureServers(databaseUrl: string, seeded: Seeded): Promise<Pick
     memory.started();
     // Sessions come after the start-up figures: the MFA one signs in over HTTP (variants.ts).
     const cookies = ssoWanted ? await sessionsFor(servers.publicUrl, seeded.variants, wanted) : new Map<VariantKey, string>();
-    const sso = SSO_VARIANTS.filter((v) => cookies.has(v.key)).map((v) => {
+    const sso = LOAD_ORDER.flatMap((key) => SSO_VARIANTS.filter((v) => v.key === key && cookies.has(v.key))).map((v) => {
       const url = servers.publicUrl + seeded.variants[v.key].ssoPath;
       return { key: v.key, label: v.label, url, load: ssoLoadFor(url, cookies.get(v.key) ?? '') };
     });
     const plain = sso.find((v) => v.key === 'sso');
     const redirect = plain && wanted('sso-redirect') ? { url: plain.url, load: ssoRedirectLoadFor(plain.url, cookies.get('sso') ?? '') } : undefined;
-    const workload = { headerSets, sso, redirect };
+    const workload = { headerSets, sso, redirect, drained };
     await warmUp(servers, workload);
     const rounds: Round[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
@@ -186,7 +197,7 @@ async function measure(): Promise<Measurements> {
     console.log(`seeding ${String(USERS)} users (each with a subscription) and ${String(KEYS)} keys …`);
     const seeded = await seed(databaseUrl, receiver.url);
     loadConfig({ DATABASE_URL: databaseUrl, TESSERA_SECRET: SECRET }); // fail fast on a bad bench config
-    const servers = await measureServers(databaseUrl, seeded);
+    const servers = await measureServers(databaseUrl, seeded, receiver.drained);
     return { inProcess, ...servers, sliceSeconds: SLICE_SECONDS, webhookDeliveries: receiver.hits() };
   } finally {
     await receiver.close();
