@@ -1,8 +1,9 @@
 // One attempt of one delivery, in the Standard Webhooks format (docs/api.md, Webhooks): POST of
 // {type, timestamp, data} with webhook-id (the event id: the same on every retry), webhook-timestamp
 // (this attempt's) and webhook-signature (one v1 signature per live secret). Here the request is
-// written and signed (prepareAttempt) and its answer read (resultOf); the sender thread sends it
-// (sender.ts), checking the URL again, DNS included, and pinning the connection to the checked address
+// written (prepareAttempt, on the main thread: the secrets open there, with the encryption key), signed
+// (signedHeaders, in the sender thread, as it sends) and its answer read (resultOf). The sender thread
+// (sender.ts) checks the URL again, DNS included, and pins the connection to the checked address
 // (security/outbound.ts); a redirect is a failed attempt, never followed. The worker makes a round's
 // attempts together and they share a DeliveryRound: each webhook's secrets are opened once per round
 // (and, in the thread, each URL checked once per round); nothing outlives the round.
@@ -78,29 +79,31 @@ export function webhookBody(d: Pick<ClaimedDelivery, 'event'>): string {
 type Base = Pick<AttemptResult, 'eventId' | 'type' | 'webhookId'>;
 
 /**
- * The attempt's signed request, or its result when there is nothing to send (the webhook was
- * disabled, or its secret no longer opens).
+ * The attempt's request, with the secrets to sign it with, or its result when there is nothing to
+ * send (the webhook was disabled, or its secret no longer opens).
  */
 export function prepareAttempt(d: ClaimedDelivery, round: DeliveryRound): { base: Base; request: SendRequest } | { result: AttemptResult } {
   const base = { eventId: d.event.id, type: d.event.type, webhookId: d.webhook.id };
   if (!d.webhook.enabled) return { result: { ...base, ok: false, status: null, error: 'webhook disabled' } };
-  const now = new Date();
-  let signature: string;
-  const body = webhookBody(d);
-  const timestamp = Math.floor(now.getTime() / 1000);
+  let secrets: string[];
   try {
-    signature = signWebhook(round.secretsOf(d.webhook, now), d.event.id, timestamp, body);
+    secrets = round.secretsOf(d.webhook, new Date());
   } catch {
     return { result: { ...base, ok: false, status: null, error: 'the webhook secret does not decrypt with the current TESSERA_ENCRYPTION_KEY' } };
   }
-  const headers = {
+  return { base, request: { url: d.webhook.url, msgId: d.event.id, secrets, body: webhookBody(d) } };
+}
+
+/** The request's headers, signed now (in the sender thread, right before it is sent). */
+export function signedHeaders(request: SendRequest, now: Date): Record<string, string> {
+  const timestamp = Math.floor(now.getTime() / 1000);
+  return {
     'content-type': 'application/json',
     'user-agent': 'Tessera-Webhooks/1',
-    'webhook-id': d.event.id,
+    'webhook-id': request.msgId,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': signature,
+    'webhook-signature': signWebhook(request.secrets, request.msgId, timestamp, request.body),
   };
-  return { base, request: { url: d.webhook.url, headers, body } };
 }
 
 /** The attempt's result from the sender's answer: a 2xx succeeds; any other status, refusal or failure does not. */

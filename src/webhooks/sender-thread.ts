@@ -1,32 +1,20 @@
-// The webhook sender thread, started by sender.ts: it makes the HTTP exchanges of the delivery rounds,
-// so that a server busy with sign-ins does not also spend its main thread on them (on a machine with a
-// second core they run beside the sign-ins instead of between them). It only sends: the claim, the
-// signature and the outcome stay on the main thread with the database and the secrets' key.
+// The webhook sender thread, started by sender.ts: it signs and sends the requests of the delivery
+// rounds, so that a server busy with sign-ins does not also spend its main thread on them (on a machine
+// with a second core they run beside the sign-ins instead of between them). The claim, the opening of
+// the secrets (with the encryption key) and the outcome stay on the main thread with the database.
 //
 // One message is one round. Each URL of a round is checked once (url-checks.ts) and every attempt to it
 // connects to that checked address, as security/outbound.ts decides for every outbound request; nothing
 // of the check outlives the round. Keep-alive connections do, per checked address.
-// Answers go back as the exchanges finish, several to a message when they finish together.
+// The round's answers go back in one message once the last exchange ended.
 import { parentPort } from 'node:worker_threads';
 import { OutboundError, requestOutbound } from '../security/outbound.ts';
 import type { AnswersMessage, RoundMessage, SendAnswer } from './sender.ts';
+import { signedHeaders } from './deliver.ts';
 import { RoundUrlChecks } from './url-checks.ts';
 
 if (!parentPort) throw new Error('sender-thread.ts runs as a worker thread (see sender.ts)');
 const port = parentPort;
-
-let ready: AnswersMessage['answers'] = [];
-
-function answer(round: number, index: number, a: SendAnswer): void {
-  if (ready.length === 0) {
-    setImmediate(() => {
-      const message: AnswersMessage = { answers: ready };
-      ready = [];
-      port.postMessage(message);
-    });
-  }
-  ready.push({ round, index, answer: a });
-}
 
 function answerOf(err: unknown): SendAnswer {
   // An OutboundError is a refusal or a network failure the delivery log shows; anything else is ours.
@@ -35,10 +23,23 @@ function answerOf(err: unknown): SendAnswer {
 
 port.on('message', (m: RoundMessage) => {
   const checks = new RoundUrlChecks(m.allowPrivate);
+  const answers: SendAnswer[] = [];
+  let left = m.requests.length;
+  const answer = (index: number, a: SendAnswer) => {
+    answers[index] = a;
+    if (--left === 0) port.postMessage({ round: m.round, answers } satisfies AnswersMessage);
+  };
   m.requests.forEach((r, index) => {
+    let headers: Record<string, string>;
+    try {
+      headers = signedHeaders(r, new Date());
+    } catch {
+      answer(index, { failed: true });
+      return;
+    }
     requestOutbound(r.url, {
       method: 'POST',
-      headers: r.headers,
+      headers,
       body: r.body,
       allowPrivate: m.allowPrivate,
       checked: checks.check(r.url),
@@ -47,10 +48,10 @@ port.on('message', (m: RoundMessage) => {
       timeoutMs: m.timeoutMs,
     }).then(
       (res) => {
-        answer(m.round, index, { status: res.status });
+        answer(index, { status: res.status });
       },
       (err: unknown) => {
-        answer(m.round, index, answerOf(err));
+        answer(index, answerOf(err));
       },
     );
   });

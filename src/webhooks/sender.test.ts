@@ -1,7 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DeliverySender, SenderLost, type SendAnswer } from './sender.ts';
+import { Webhook } from 'standardwebhooks';
+import { newWebhookSecret } from '../security/webhook-signature.ts';
+import { DeliverySender, SenderLost, type SendAnswer, type SendRequest } from './sender.ts';
 
 // The sender thread against a real receiver on loopback (allowPrivate, as in development).
 describe('webhook sender thread', () => {
@@ -35,7 +37,8 @@ describe('webhook sender thread', () => {
   });
 
   const limits = { maxBytes: 1024, timeoutMs: 5000 };
-  const request = (path: string, body = '{}') => ({ url: `${base}${path}`, headers: { 'content-type': 'application/json', 'webhook-id': path }, body });
+  const secret = newWebhookSecret();
+  const request = (path: string, body = '{}'): SendRequest => ({ url: `${base}${path}`, msgId: `evt_${path.slice(1)}`, secrets: [secret], body });
 
   it('sends a round and answers each request: its status, or why it was refused', async () => {
     const sender = new DeliverySender(logger);
@@ -49,7 +52,11 @@ describe('webhook sender thread', () => {
       expect(answers).toEqual<SendAnswer[]>([{ status: 204 }, { status: 500 }, { status: 302 }, { refusal: 'scheme', message: 'The URL must use https' }]);
       const ok = seen.find((s) => s.path === '/ok');
       expect(ok?.body).toBe('{"a":1}');
-      expect(ok?.headers['webhook-id']).toBe('/ok');
+      expect(ok?.headers['webhook-id']).toBe('evt_ok');
+      // Signed in the thread as it sent: the reference library accepts it (and throws otherwise).
+      const headers = Object.fromEntries(Object.entries(ok?.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      expect(new Webhook(secret).verify(ok?.body ?? '', headers)).toEqual({ a: 1 });
+      expect(() => new Webhook(newWebhookSecret()).verify(ok?.body ?? '', headers)).toThrow();
       // The redirect was not followed.
       expect(seen.filter((s) => s.path === '/followed')).toHaveLength(0);
       // Without allowPrivate, loopback is refused in the thread too.

@@ -20,10 +20,13 @@ const ANSWER_MARGIN_MS = 5_000;
  */
 export class SenderLost extends Error {}
 
-/** One signed request of a round. */
+/** One request of a round: the thread signs it (deliver.ts signedHeaders) as it sends it. */
 export interface SendRequest {
   url: string;
-  headers: Record<string, string>;
+  /** The webhook-id header: the event id. */
+  msgId: string;
+  /** The webhook's live secrets, opened (one signature each). */
+  secrets: string[];
   body: string;
 }
 
@@ -39,9 +42,14 @@ export interface RoundMessage {
 /** How one request ended: an HTTP status, a refusal or network failure (outbound.ts), or an internal failure. */
 export type SendAnswer = { status: number } | { refusal: OutboundRefusal; message: string } | { failed: true };
 
-/** What the thread sends back: answers of requests (`index` in their round's `requests`). */
+/**
+ * What the thread sends back: a round's answers, in the order of its `requests`, in one message once
+ * all are in (the worker writes a round's outcomes together anyway; one message each cost the main
+ * thread more than the answer itself).
+ */
 export interface AnswersMessage {
-  answers: { round: number; index: number; answer: SendAnswer }[];
+  round: number;
+  answers: SendAnswer[];
 }
 
 interface Waiting {
@@ -67,8 +75,8 @@ export class DeliverySender {
   private thread: Worker | undefined;
   private closed = false;
   private nextRound = 1;
-  /** The answers owed, by round and index, and each round's deadline. */
-  private readonly waiting = new Map<number, { owed: Map<number, Waiting>; deadline: NodeJS.Timeout }>();
+  /** The answers owed, by round (in the order of its requests), and each round's deadline. */
+  private readonly waiting = new Map<number, { owed: Waiting[]; deadline: NodeJS.Timeout }>();
 
   /**
    * `logger`: where the loss of a thread is said (the server's logger). `deadlineMs`: how long a round
@@ -93,8 +101,8 @@ export class DeliverySender {
     if (this.closed) return requests.map(() => Promise.reject(new Error('the webhook sender stopped')));
     const thread = this.ensureThread();
     const round = this.nextRound++;
-    const owed = new Map<number, Waiting>();
-    const answers = requests.map((_, index) => new Promise<SendAnswer>((resolve, reject) => owed.set(index, { resolve, reject })));
+    const owed: Waiting[] = [];
+    const answers = requests.map(() => new Promise<SendAnswer>((resolve, reject) => owed.push({ resolve, reject })));
     // The thread bounds each lookup and exchange (outbound.ts), but not itself if it hangs.
     const deadline = setTimeout(
       () => {
@@ -124,16 +132,15 @@ export class DeliverySender {
     // It must not keep a process alive that has nothing else to do (the worker stops it on shutdown).
     thread.unref();
     thread.on('message', (m: AnswersMessage) => {
-      for (const { round, index, answer } of m.answers) {
-        const pending = this.waiting.get(round);
-        if (!pending) continue;
-        pending.owed.get(index)?.resolve(answer);
-        pending.owed.delete(index);
-        if (pending.owed.size === 0) {
-          clearTimeout(pending.deadline);
-          this.waiting.delete(round);
-        }
-      }
+      const pending = this.waiting.get(m.round);
+      if (!pending) return;
+      clearTimeout(pending.deadline);
+      this.waiting.delete(m.round);
+      pending.owed.forEach((w, index) => {
+        const answer = m.answers[index];
+        if (answer) w.resolve(answer);
+        else w.reject(new SenderLost('the webhook sender thread left a request unanswered'));
+      });
     });
     thread.on('error', (err) => {
       this.replace(thread, new SenderLost(err.message));
@@ -157,7 +164,7 @@ export class DeliverySender {
   private failAll(err: Error): void {
     for (const { owed, deadline } of this.waiting.values()) {
       clearTimeout(deadline);
-      for (const w of owed.values()) w.reject(err);
+      for (const w of owed) w.reject(err);
     }
     this.waiting.clear();
   }
