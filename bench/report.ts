@@ -23,6 +23,8 @@ export interface Round {
    * (loaded right before the webhook variant) the two sides of the webhook's bracket (run.ts).
    */
   ssoAgain?: Measured | undefined;
+  /** The webhook variant's deliveries were still arriving 5 s after its load (they then ran into the second side). */
+  undrained?: boolean;
   /** Tessera's RSS after the round, MiB. */
   rss: number;
   /** The HTTP-Redirect binding's load and its ceilings (sso-redirect.ts), when wanted. */
@@ -191,8 +193,9 @@ function printSso(rounds: Round[], { variants, mfaPoints, hookedRatios, hookedPo
     console.log(
       `  webhook on "*" − without, same round: ${points(m)} points (rounds: ${hookedPoints.map(points).join(', ')}) → ${m >= -5 ? 'PASS' : 'FAIL'} (within 5 points; issue 16 item 5)`,
     );
+    const undrained = rounds.filter((r) => r.undrained).length;
     console.log(
-      `    as a ratio: ${pct(median(hookedRatios))} of the plain SSO loaded right before and after it (rounds: ${hookedRatios.map(pct).join(', ')}); ${String(webhookDeliveries)} deliveries received`,
+      `    as a ratio: ${pct(median(hookedRatios))} of the plain SSO loaded right before and after it (rounds: ${hookedRatios.map(pct).join(', ')}); ${String(webhookDeliveries)} deliveries received${undrained ? `; in ${String(undrained)} round(s) deliveries were still arriving 5 s after the load` : ''}`,
     );
   }
 }

@@ -239,7 +239,7 @@ export async function signInWriteMicros(databaseUrl: string, rounds = 1500): Pro
  * webhook subscribed to every event: each sign-in then also writes a user.signed_in event into the
  * group commit and the server's delivery worker POSTs it here.
  */
-export async function startWebhookReceiver(): Promise<{ url: string; hits: () => number; drained: () => Promise<void>; close: () => Promise<void> }> {
+export async function startWebhookReceiver(): Promise<{ url: string; hits: () => number; drained: () => Promise<boolean>; close: () => Promise<void> }> {
   let hits = 0;
   const server = createServer((req, res) => {
     req.resume();
@@ -253,13 +253,16 @@ export async function startWebhookReceiver(): Promise<{ url: string; hits: () =>
   return {
     url: `http://127.0.0.1:${String(port)}/hook`,
     hits: () => hits,
-    // No delivery for 300 ms (the worker's coalescing delays are 50 and 250 ms), or 5 s at most.
+    // No delivery for 300 ms (the worker's coalescing delays are 50 and 250 ms), or 5 s at most:
+    // false when the cap was hit (the report says so: the next load may then carry deliveries).
     drained: async () => {
       const until = Date.now() + 5000;
-      for (let seen = -1; seen !== hits && Date.now() < until; ) {
+      let seen = -1;
+      while (seen !== hits && Date.now() < until) {
         seen = hits;
         await new Promise((r) => setTimeout(r, 300));
       }
+      return seen === hits;
     },
     close: () =>
       new Promise<void>((resolve) => {

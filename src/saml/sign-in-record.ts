@@ -4,8 +4,8 @@
 // for the attributes. Sign-ins arriving together are group-committed (src/db/group-commit.ts): one
 // transaction of seven multi-row statements for the whole batch, and each request answers only after
 // it committed. The batch also carries the user.signed_in webhook events (two more statements,
-// src/webhooks/outbox.ts, whose deliveries go to this process's worker once committed), for the
-// organizations that may have a webhook taking them: none at all for those known to have none.
+// src/webhooks/outbox.ts), for the organizations that may have a webhook taking them: none at all for
+// those known to have none.
 import type { Database } from '../db/client.ts';
 import { sql, join } from '../db/client.ts';
 import { runBatch, text, type Row } from '../db/statements.ts';
@@ -13,7 +13,7 @@ import { GroupCommit } from '../db/group-commit.ts';
 import { newSortableId } from '../security/random.ts';
 import { countLogins, insertEvents, linkAndStamp, pairKey } from '../service-api/logins.ts';
 import { signInStatements, type SignInActivity } from '../audit/sign-ins.ts';
-import { outboxStatements, type OutboxEvent } from '../webhooks/index.ts';
+import { outboxStatements, signalOutbox, type OutboxEvent } from '../webhooks/index.ts';
 
 export interface SignInInput {
   serviceId: string;
@@ -61,7 +61,7 @@ async function commitSignIns(database: Database, batch: SignInInput[], mayReceiv
   const persistentOf = (r: SignInInput) =>
     sql`(SELECT "persistent_name_id" FROM "service_users" WHERE "service_id" = ${r.serviceId} AND "user_id" = ${r.userId})`;
   const pairs = [...new Map(batch.map((r) => [pairKey(r), r])).values()];
-  const outbox = outboxStatements(database, signedInEvents(batch, mayReceive), batch[0]?.at ?? new Date());
+  const events = signedInEvents(batch, mayReceive);
   const rows = await runBatch(database.prisma, database.direct, [
     linkAndStamp(batch),
     insertEvents(batch),
@@ -77,9 +77,9 @@ async function commitSignIns(database: Database, batch: SignInInput[], mayReceiv
     // Last, so the rows read above keep their places in the results: the activity rows and their day
     // counters (one upsert per distinct organization, day, outcome, reason and service of the batch).
     ...signInStatements(batch.map((r) => r.activity)),
-    ...outbox.statements,
+    ...outboxStatements(events, batch[0]?.at ?? new Date()),
   ]);
-  outbox.committed(rows.slice(rows.length - outbox.statements.length));
+  if (events.length) signalOutbox();
   return rows;
 }
 

@@ -7,13 +7,10 @@
 import type { Database } from '../db/client.ts';
 import { empty, join, limitParam, sql, type Sql } from '../db/sql.ts';
 import { bool, date, dateOrNull, runBatch, runRead, text, type Row } from '../db/statements.ts';
-import type { HandOff } from './outbox.ts';
 
 /** One claimed delivery with what its attempt needs: the webhook, the event and its organization. */
 export interface ClaimedDelivery {
   id: string;
-  /** This instance's lease on it: its outcome is written only while the row still carries it. */
-  until: Date;
   attempts: number;
   webhook: { id: string; url: string; enabled: boolean; secret: string; previousSecret: string | null; previousSecretUntil: Date | null };
   event: { id: string; type: string; payload: string; createdAt: Date; organization: { id: string; slug: string } };
@@ -37,23 +34,19 @@ export async function claimDue(database: Database, until: Date, limit: number): 
   return rows.map((r) => text(r, 'id'));
 }
 
-function webhookOf(r: Row): ClaimedDelivery['webhook'] {
-  return {
-    id: text(r, 'webhook_id'),
-    url: text(r, 'url'),
-    enabled: bool(r, 'enabled'),
-    secret: text(r, 'secret'),
-    previousSecret: r.previous_secret === null ? null : text(r, 'previous_secret'),
-    previousSecretUntil: dateOrNull(r, 'previous_secret_until'),
-  };
-}
-
-function toClaimed(r: Row, until: Date): ClaimedDelivery {
+function toClaimed(r: Row): ClaimedDelivery {
+  const nullableText = (col: string) => (r[col] === null ? null : text(r, col));
   return {
     id: text(r, 'id'),
-    until,
     attempts: Number(r.attempts),
-    webhook: webhookOf(r),
+    webhook: {
+      id: text(r, 'webhook_id'),
+      url: text(r, 'url'),
+      enabled: bool(r, 'enabled'),
+      secret: text(r, 'secret'),
+      previousSecret: nullableText('previous_secret'),
+      previousSecretUntil: dateOrNull(r, 'previous_secret_until'),
+    },
     event: {
       id: text(r, 'event_id'),
       type: text(r, 'type'),
@@ -65,7 +58,7 @@ function toClaimed(r: Row, until: Date): ClaimedDelivery {
 }
 
 /** The claimed deliveries still there (a webhook deleted meanwhile took its deliveries along), one read. */
-export async function loadClaimed(database: Database, ids: string[], until: Date): Promise<ClaimedDelivery[]> {
+export async function loadClaimed(database: Database, ids: string[]): Promise<ClaimedDelivery[]> {
   if (ids.length === 0) return [];
   const rows = await runRead(
     database.prisma,
@@ -78,35 +71,7 @@ export async function loadClaimed(database: Database, ids: string[], until: Date
       JOIN "organizations" o ON o."id" = e."organization_id"
       WHERE d."id" IN (${join(ids)})`,
   );
-  return rows.map((r) => toClaimed(r, until));
-}
-
-/** A delivery handed over at insert (outbox.ts), with the lease it was written with. */
-export interface Handed {
-  until: Date;
-  delivery: HandOff['deliveries'][number];
-}
-
-/**
- * Deliveries handed over at insert (outbox.ts), with their webhooks as they are now: one read of the
- * webhooks. A delivery whose webhook is gone went with it (the cascade) and is left out.
- */
-export async function loadHanded(database: Database, handed: Handed[]): Promise<ClaimedDelivery[]> {
-  if (handed.length === 0) return [];
-  const rows = await runRead(
-    database.prisma,
-    database.direct,
-    sql`SELECT w."id" AS "webhook_id", w."url", w."enabled", w."secret", w."previous_secret", w."previous_secret_until", o."slug" AS "organization_slug"
-      FROM "webhooks" w JOIN "organizations" o ON o."id" = w."organization_id"
-      WHERE w."id" IN (${join([...new Set(handed.map((h) => h.delivery.webhookId))])})`,
-  );
-  const webhooks = new Map(rows.map((r) => [text(r, 'webhook_id'), { webhook: webhookOf(r), slug: text(r, 'organization_slug') }]));
-  return handed.flatMap(({ until, delivery }) => {
-    const found = webhooks.get(delivery.webhookId);
-    if (!found) return [];
-    const { id, type, payload, createdAt, organizationId } = delivery.event;
-    return [{ id: delivery.id, until, attempts: 0, webhook: found.webhook, event: { id, type, payload, createdAt, organization: { id: organizationId, slug: found.slug } } }];
-  });
+  return rows.map(toClaimed);
 }
 
 /** What one attempt leaves on its delivery. */
@@ -122,26 +87,14 @@ export interface Outcome {
   error: string | null;
 }
 
-/**
- * One statement for outcomes that leave the same values (a round's successes, answered together,
- * mostly share their status, attempt count, time and response): per statement, not per row, is what
- * a round's commit costs the main thread most.
- */
-function outcomeStatement(o: Outcome, ids: string[]): Sql {
+function outcomeStatement(o: Outcome): Sql {
   return sql`UPDATE "webhook_deliveries" SET "status" = ${o.status}, "attempts" = ${o.attempts}, "next_attempt_at" = ${o.nextAttemptAt},
       "last_attempt_at" = ${o.at}, "last_response_status" = ${o.responseStatus}, "last_error" = ${o.error}, "claimed_until" = NULL,
       "updated_at" = ${o.at}
-    WHERE "id" IN (${join(ids)}) AND "claimed_until" = ${o.until}`;
+    WHERE "id" = ${o.id} AND "claimed_until" = ${o.until}`;
 }
 
 /** A round's outcomes, in one transaction. */
 export async function writeOutcomes(database: Database, outcomes: Outcome[]): Promise<void> {
-  const alike = new Map<string, { o: Outcome; ids: string[] }>();
-  for (const o of outcomes) {
-    const key = JSON.stringify([o.status, o.attempts, o.nextAttemptAt?.getTime(), o.at.getTime(), o.responseStatus, o.error, o.until.getTime()]);
-    const group = alike.get(key);
-    if (group) group.ids.push(o.id);
-    else alike.set(key, { o, ids: [o.id] });
-  }
-  if (alike.size) await runBatch(database.prisma, database.direct, [...alike.values()].map(({ o, ids }) => outcomeStatement(o, ids)));
+  if (outcomes.length) await runBatch(database.prisma, database.direct, outcomes.map(outcomeStatement));
 }

@@ -1,5 +1,7 @@
 // The main thread's side of the webhook sender thread (sender-thread.ts): the delivery worker hands it
-// a round's requests, already signed, and gets one answer per request back. Measured on the 2-core
+// a round's requests with their webhooks' opened secrets; the thread signs and sends them and answers
+// the round in one message. A thread lost mid-round fails the whole round's answers, those already
+// answered 2xx included: they are attempted again (at least once). Measured on the 2-core
 // bench machine, the HTTP exchange of a delivery (Node's client, keep-alive) and its signing were about
 // 12 of the 28 points an event added to a sign-in on the main thread (docs/benchmarks.md, Sender thread).
 //

@@ -5,13 +5,9 @@
 //  - SQLite: the same statement, on the direct connection like the sign-in record (claims.ts).
 // A lease outlives an attempt (10 s) by far; if the instance dies mid-attempt, the lease runs out and
 // another instance (or this one, restarted) makes the attempt again: delivery is at-least-once.
-// Sign-ins' deliveries come another way: written already claimed by this instance and handed over in
-// memory once committed (outbox.ts), so a round of them needs no claim and reads only their webhooks.
-// One is attempted only while enough of its lease is left for the attempt; otherwise (the worker fell
-// that far behind, or stopped) it is left to run out, and a poll claims it as any other.
 // The worker wakes shortly after something was enqueued in this process (outbox.ts) and polls
 // otherwise, which also picks up what other instances enqueued and retries that fall due. Under a
-// stream of sign-ins (one hand-off per group commit) the wake-ups are coalesced: at most one pending
+// stream of sign-ins (one signal per group commit) the wake-ups are coalesced: at most one pending
 // wake-up of each delay, and a round never starts straight after another one that was not full, so
 // a round takes what ~WAKE_DELAYS_MS[0] of sign-ins enqueued. Its fixed costs (the claim, the read,
 // the outcomes' commit; in the sender thread, the URL check) are then paid once for tens of deliveries rather than for
@@ -21,18 +17,16 @@ import type { Deps } from '../deps.ts';
 import { secureRandom } from '../security/random.ts';
 import { ATTEMPT_TIMEOUT_MS, DeliveryRound, MAX_ANSWER_BYTES, prepareAttempt, resultOf, type AttemptResult } from './deliver.ts';
 import { DeliverySender, SenderLost } from './sender.ts';
-import { DELIVERY_LEASE_MS as LEASE_MS, onHandOff, outboxSignal } from './outbox.ts';
-import { claimDue, loadClaimed, loadHanded, writeOutcomes, type ClaimedDelivery, type Handed, type Outcome } from './claims.ts';
-import { LOOKUP_TIMEOUT_MS } from '../security/outbound.ts';
+import { outboxSignal } from './outbox.ts';
+import { claimDue, loadClaimed, writeOutcomes, type ClaimedDelivery, type Outcome } from './claims.ts';
 import { sql } from '../db/sql.ts';
 import { runRead } from '../db/statements.ts';
 
 const POLL_MS = 1000;
+const LEASE_MS = 60_000;
 const BATCH = 50;
 /** After a local enqueue, looks shortly and again a little later (the enqueuing transaction may still be open). */
 const WAKE_DELAYS_MS = [50, 250];
-/** A handed-over delivery is attempted only while this much of its lease is left: the attempt's limits and a margin. */
-const LEASE_LEFT_MS = ATTEMPT_TIMEOUT_MS + LOOKUP_TIMEOUT_MS + 15_000;
 
 type WorkerDeps = Pick<Deps, 'database' | 'config' | 'logger' | 'webhooks'>;
 
@@ -54,15 +48,6 @@ export class DeliveryWorker {
   private finished: Outcome[] = [];
   private again = false;
   private stopped = false;
-  /** Something may be due that only a claim finds (enqueued here or elsewhere, or a retry): the next round claims. */
-  private pollWanted = false;
-  /** Deliveries handed over at insert, not attempted yet, each with its lease. */
-  private handed: Handed[] = [];
-  private stopHandOff: (() => void) | undefined;
-  private readonly onEnqueued = () => {
-    this.pollWanted = true;
-    this.onSignal();
-  };
   private readonly onSignal = () => {
     for (const ms of WAKE_DELAYS_MS) {
       if (this.pendingDelays.has(ms)) continue;
@@ -94,17 +79,12 @@ export class DeliveryWorker {
         if (rows.length > 0 && !this.stopped) this.sender.start();
       })
       .catch(() => undefined);
-    outboxSignal.on('enqueued', this.onEnqueued);
-    this.stopHandOff = onHandOff(this.deps.database, (h) => {
-      if (this.stopped) return;
-      for (const delivery of h.deliveries) this.handed.push({ until: h.until, delivery });
-      this.onSignal();
-    });
+    outboxSignal.on('enqueued', this.onSignal);
     this.timer = setInterval(() => {
-      this.poll();
+      this.wake();
     }, POLL_MS);
     this.timer.unref();
-    this.poll();
+    this.wake();
   }
 
   /**
@@ -114,10 +94,7 @@ export class DeliveryWorker {
    */
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
-    outboxSignal.off('enqueued', this.onEnqueued);
-    // Deliveries handed over and not attempted are left to their lease, as after a crash.
-    this.stopHandOff?.();
-    this.handed = [];
+    outboxSignal.off('enqueued', this.onSignal);
     clearInterval(this.timer);
     for (const t of this.wakeTimers) clearTimeout(t);
     this.wakeTimers.clear();
@@ -133,16 +110,6 @@ export class DeliveryWorker {
     await writeOutcomes(this.deps.database, this.finished.splice(0)).catch((err: unknown) => {
       this.deps.logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'webhook outcomes not written at shutdown');
     });
-  }
-
-  private poll(): void {
-    this.pollWanted = true;
-    this.wake();
-  }
-
-  /** A retry falling due soon: a claim finds it. */
-  private pollIn(ms: number): void {
-    this.wakeIn(ms, () => (this.pollWanted = true));
   }
 
   private wakeIn(ms: number, fired?: () => void): void {
@@ -183,9 +150,9 @@ export class DeliveryWorker {
   private async drain(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const next = await this.loadRound();
-      if (next === null) return;
-      const { claimed, full } = next;
+      const until = new Date(Date.now() + LEASE_MS);
+      const ids = await claimDue(this.deps.database, until, BATCH);
+      const claimed = await loadClaimed(this.deps.database, ids);
       const round = new DeliveryRound(this.deps.webhooks.sealer, this.deps.config.webhooksAllowPrivate);
       // The round's outcomes in one transaction: on SQLite each commit writes its pages to the WAL,
       // and one per attempt cost more than the attempts' own statements.
@@ -194,7 +161,7 @@ export class DeliveryWorker {
       await Promise.all(
         this.attempts(claimed, round).map(({ d, result }) =>
           result.then(
-            (r) => this.finished.push(this.record(d, r)),
+            (r) => this.finished.push(this.record(d, until, r)),
             (err: unknown) => {
               if (this.stopped) return;
               this.deps.logger.error({ deliveryId: d.id, err: { message: err instanceof Error ? err.message : String(err) } }, 'webhook attempt failed to run');
@@ -204,34 +171,9 @@ export class DeliveryWorker {
       );
       const outcomes = this.finished.splice(0);
       await writeOutcomes(this.deps.database, outcomes);
-      for (const o of outcomes) if (o.nextAttemptAt && o.nextAttemptAt.getTime() - Date.now() < POLL_MS) this.pollIn(o.nextAttemptAt.getTime() - Date.now());
-      // A round that was not full ends the drain: what came meanwhile waits for the coalescing delay
-      // (wake), so that the next round takes a batch rather than a sign-in or two.
-      if (!full) return;
+      for (const o of outcomes) if (o.nextAttemptAt && o.nextAttemptAt.getTime() - Date.now() < POLL_MS) this.wakeIn(o.nextAttemptAt.getTime() - Date.now());
+      if (ids.length < BATCH) return;
     }
-  }
-
-  /**
-   * The next round's deliveries, up to BATCH: those handed over first (no claim), then, when a claim
-   * is wanted, the due ones it finds; `full` when it took BATCH (more may be waiting). null when there
-   * is nothing to attempt.
-   */
-  private async loadRound(): Promise<{ claimed: ClaimedDelivery[]; full: boolean } | null> {
-    const now = Date.now();
-    const handed = this.handed.splice(0, BATCH);
-    const taken = handed.filter((h) => h.until.getTime() - now >= LEASE_LEFT_MS);
-    const claimed = await loadHanded(this.deps.database, taken);
-    const room = BATCH - handed.length;
-    let full = room === 0;
-    if (this.pollWanted && room > 0) {
-      this.pollWanted = false;
-      const until = new Date(Date.now() + LEASE_MS);
-      const ids = await claimDue(this.deps.database, until, room);
-      // A full claim may have left more due rows: the next round claims again.
-      if (ids.length === room) this.pollWanted = full = true;
-      claimed.push(...(await loadClaimed(this.deps.database, ids, until)));
-    }
-    return handed.length > 0 || claimed.length > 0 ? { claimed, full } : null;
   }
 
   /** Makes the round's attempts, one result per delivery: the signed requests go to the sender thread in one message. */
@@ -259,14 +201,14 @@ export class DeliveryWorker {
   }
 
   /** Logs the attempt and says what it leaves on the delivery (written with the round's, only while this instance holds the lease). */
-  private record(d: ClaimedDelivery, result: AttemptResult): Outcome {
+  private record(d: ClaimedDelivery, until: Date, result: AttemptResult): Outcome {
     const line = { webhookId: result.webhookId, deliveryId: d.id, eventId: result.eventId, type: result.type, status: result.status };
     if (result.ok) this.lines.info(line, 'webhook delivered');
     else this.lines.warn({ ...line, error: result.error }, 'webhook attempt failed');
-    return this.outcome(d, result);
+    return this.outcome(d, until, result);
   }
 
-  private outcome(d: ClaimedDelivery, result: AttemptResult): Outcome {
+  private outcome(d: ClaimedDelivery, until: Date, result: AttemptResult): Outcome {
     const now = new Date();
     // The lease kept every other writer of the row away since the claim, so the count read then is current.
     const attempts = d.attempts + 1;
@@ -274,7 +216,7 @@ export class DeliveryWorker {
     const status = result.ok ? 'succeeded' : delay === null ? 'failed' : 'pending';
     return {
       id: d.id,
-      until: d.until,
+      until,
       status,
       attempts,
       nextAttemptAt: delay === null ? null : new Date(now.getTime() + delay),
