@@ -156,7 +156,11 @@ async function measureRound({ bare, tessera, tesseraPublic }: Servers, { headerS
 }
 
 /** Starts the servers on the seeded database, measures start-up, warms up and runs the rounds, and stops the servers. */
-async function measureServers(databaseUrl: string, seeded: Seeded, drained: () => Promise<boolean>): Promise<Pick<Measurements, 'rounds' | 'startup' | 'memory'>> {
+async function measureServers(
+  databaseUrl: string,
+  seeded: Seeded,
+  drained: () => Promise<boolean>,
+): Promise<Pick<Measurements, 'rounds' | 'startup' | 'memory'>> {
   // Every load, baseline included, sends the same pre-built requests (rotating keys), so the load
   // generator's own cost is the same on both sides of each ratio.
   const headerSets = seeded.keys.map((k) => ({ 'x-api-key': k }));

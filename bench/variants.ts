@@ -50,6 +50,8 @@ export const SSO_VARIANTS: readonly SsoVariant[] = [
  * minute). The TOTP variant comes right before the plain one it is compared with.
  */
 export const LOAD_ORDER: readonly VariantKey[] = ['sso-encrypted', 'sso-mfa', 'sso', 'sso-webhook'];
+// A variant missing here would silently never be loaded.
+for (const v of SSO_VARIANTS) if (!LOAD_ORDER.includes(v.key)) throw new Error(`bench/variants.ts: ${v.key} is not in LOAD_ORDER`);
 
 /** Where each variant's load goes, and its session cookie (the MFA one only once the server runs). */
 export interface VariantSeed {

@@ -3,7 +3,8 @@
 // SQLite while busy) through Prisma. The worker shares the server's core with every sign-in; through
 // Prisma's client its per-delivery reads and writes (five queries per delivery) cost more CPU than the
 // sign-in they report on (docs/benchmarks.md, SSO with a webhook). Here a round of deliveries is one
-// claim statement, one read and one transaction of the round's outcome updates.
+// claim statement, one read and one transaction of the round's outcome updates (one UPDATE per set of
+// alike outcomes).
 import type { Database } from '../db/client.ts';
 import { empty, join, limitParam, sql, type Sql } from '../db/sql.ts';
 import { bool, date, dateOrNull, runBatch, runRead, text, type Row } from '../db/statements.ts';
@@ -87,14 +88,31 @@ export interface Outcome {
   error: string | null;
 }
 
-function outcomeStatement(o: Outcome): Sql {
+/**
+ * One statement for outcomes that leave the same values: a round's successes, answered together
+ * (sender.ts), mostly share their status, attempt count, time and response code, and on the main
+ * thread a statement costs more than the row it changes.
+ */
+function outcomeStatement(o: Outcome, ids: string[]): Sql {
   return sql`UPDATE "webhook_deliveries" SET "status" = ${o.status}, "attempts" = ${o.attempts}, "next_attempt_at" = ${o.nextAttemptAt},
       "last_attempt_at" = ${o.at}, "last_response_status" = ${o.responseStatus}, "last_error" = ${o.error}, "claimed_until" = NULL,
       "updated_at" = ${o.at}
-    WHERE "id" = ${o.id} AND "claimed_until" = ${o.until}`;
+    WHERE "id" IN (${join(ids)}) AND "claimed_until" = ${o.until}`;
 }
 
-/** A round's outcomes, in one transaction. */
+/** A round's outcomes, in one transaction: one UPDATE per set of alike outcomes. */
 export async function writeOutcomes(database: Database, outcomes: Outcome[]): Promise<void> {
-  if (outcomes.length) await runBatch(database.prisma, database.direct, outcomes.map(outcomeStatement));
+  const alike = new Map<string, { o: Outcome; ids: string[] }>();
+  for (const o of outcomes) {
+    const key = JSON.stringify([o.status, o.attempts, o.nextAttemptAt?.getTime(), o.at.getTime(), o.responseStatus, o.error, o.until.getTime()]);
+    const group = alike.get(key);
+    if (group) group.ids.push(o.id);
+    else alike.set(key, { o, ids: [o.id] });
+  }
+  if (alike.size)
+    await runBatch(
+      database.prisma,
+      database.direct,
+      [...alike.values()].map(({ o, ids }) => outcomeStatement(o, ids)),
+    );
 }

@@ -11,8 +11,8 @@
 // wake-up of each delay, and a round never starts straight after another one that was not full, so
 // a round takes what ~WAKE_DELAYS_MS[0] of sign-ins enqueued. Its fixed costs (the claim, the read,
 // the outcomes' commit; in the sender thread, the URL check) are then paid once for tens of deliveries rather than for
-// one or two (docs/benchmarks.md, SSO with a webhook). The HTTP exchanges themselves are made by the
-// sender thread (sender.ts), off the thread that answers sign-ins.
+// one or two (docs/benchmarks.md, SSO with a webhook). The signatures and the HTTP exchanges are made
+// by the sender thread (sender.ts), off the thread that answers sign-ins.
 import type { Deps } from '../deps.ts';
 import { secureRandom } from '../security/random.ts';
 import { ATTEMPT_TIMEOUT_MS, DeliveryRound, MAX_ANSWER_BYTES, prepareAttempt, resultOf, type AttemptResult } from './deliver.ts';
@@ -176,7 +176,7 @@ export class DeliveryWorker {
     }
   }
 
-  /** Makes the round's attempts, one result per delivery: the signed requests go to the sender thread in one message. */
+  /** Makes the round's attempts, one result per delivery: the requests and their opened secrets go to the sender thread, which signs them, in one message. */
   private attempts(claimed: ClaimedDelivery[], round: DeliveryRound): { d: ClaimedDelivery; result: Promise<AttemptResult> }[] {
     const prepared = claimed.map((d) => ({ d, p: prepareAttempt(d, round) }));
     const toSend = prepared.flatMap(({ d, p }) => ('request' in p ? [{ d, base: p.base, request: p.request }] : []));
