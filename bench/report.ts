@@ -93,25 +93,20 @@ const cpuOf = (ms: (Measured | undefined)[]): string => {
   return main.length ? `${all} (${median(main).toFixed(0)})` : all;
 };
 
-/** Per round, the webhook variant against the mean of the plain SSO loads right before and after it. */
-function pairedBracketed(rounds: Round[], f: (x: Measured, y: Measured, rsa: number) => number): number[] {
-  return rounds.flatMap((r) => {
-    const hooked = r.sso['sso-webhook'];
-    const plain = r.sso.sso;
-    if (!hooked || !plain || r.rsa <= 0) return [];
-    const around = r.ssoAgain ? { ...plain, rps: (plain.rps + r.ssoAgain.rps) / 2 } : plain;
-    return [f(hooked, around, r.rsa)];
-  });
-}
-
-/** Per round, `a` against `b` of the same round (rounds where both ran). */
-function paired(rounds: Round[], a: VariantKey, b: VariantKey, f: (x: Measured, y: Measured, rsa: number) => number): number[] {
+/**
+ * Per round, variant `a` against the plain SSO `against` picks in that round (rounds where both ran):
+ * its first load (loaded right after the TOTP variant), or, for the webhook variant, the mean of the
+ * loads right before and after it.
+ */
+function paired(rounds: Round[], a: VariantKey, against: (r: Round) => Measured | undefined, f: (x: Measured, y: Measured, rsa: number) => number): number[] {
   return rounds.flatMap((r) => {
     const x = r.sso[a];
-    const y = r.sso[b];
+    const y = against(r);
     return x && y && r.rsa > 0 ? [f(x, y, r.rsa)] : [];
   });
 }
+const plainFirst = (r: Round) => r.sso.sso;
+const plainAround = (r: Round) => (r.sso.sso && r.ssoAgain ? { ...r.sso.sso, rps: (r.sso.sso.rps + r.ssoAgain.rps) / 2 } : r.sso.sso);
 
 export function summarize(rounds: Round[]): Summary {
   const names = rounds[0]?.measured.map((m) => m.name) ?? [];
@@ -126,9 +121,9 @@ export function summarize(rounds: Round[]): Summary {
     return { key: v.key, runs: ran.flatMap((r) => r.sso[v.key] ?? []), efficiency: ran.map((r) => ((r.sso[v.key]?.rps ?? 0) * 2) / r.rsa) };
   }).filter((v) => v.runs.length > 0);
   const points = (x: Measured, y: Measured, rsa: number) => ((x.rps - y.rps) * 2 * 100) / rsa;
-  const mfaPoints = paired(rounds, 'sso-mfa', 'sso', points);
-  const hookedRatios = pairedBracketed(rounds, (x, y) => x.rps / y.rps);
-  const hookedPoints = pairedBracketed(rounds, points);
+  const mfaPoints = paired(rounds, 'sso-mfa', plainFirst, points);
+  const hookedRatios = paired(rounds, 'sso-webhook', plainAround, (x, y) => x.rps / y.rps);
+  const hookedPoints = paired(rounds, 'sso-webhook', plainAround, points);
   return { names, ratiosOf, bareRps, variants, mfaPoints, hookedRatios, hookedPoints };
 }
 

@@ -30,29 +30,27 @@ port.on('message', (m: RoundMessage) => {
     if (--left === 0) port.postMessage({ round: m.round, answers } satisfies AnswersMessage);
   };
   m.requests.forEach((r, index) => {
-    let headers: Record<string, string>;
-    try {
-      headers = signedHeaders(r, new Date());
-    } catch {
-      answer(index, { failed: true });
-      return;
-    }
-    requestOutbound(r.url, {
-      method: 'POST',
-      headers,
-      body: r.body,
-      allowPrivate: m.allowPrivate,
-      checked: checks.check(r.url),
-      keepAlive: true,
-      maxBytes: m.maxBytes,
-      timeoutMs: m.timeoutMs,
-    }).then(
-      (res) => {
-        answer(index, { status: res.status });
-      },
-      (err: unknown) => {
-        answer(index, answerOf(err));
-      },
-    );
+    // Signed as it is sent; inside the promise, so that any failure is this request's answer.
+    Promise.resolve()
+      .then(() =>
+        requestOutbound(r.url, {
+          method: 'POST',
+          headers: signedHeaders(r, new Date()),
+          body: r.body,
+          allowPrivate: m.allowPrivate,
+          checked: checks.check(r.url),
+          keepAlive: true,
+          maxBytes: m.maxBytes,
+          timeoutMs: m.timeoutMs,
+        }),
+      )
+      .then(
+        (res) => {
+          answer(index, { status: res.status });
+        },
+        (err: unknown) => {
+          answer(index, answerOf(err));
+        },
+      );
   });
 });

@@ -55,7 +55,7 @@ export interface AnswersMessage {
 }
 
 interface Waiting {
-  resolve: (a: SendAnswer) => void;
+  resolve: (answers: SendAnswer[]) => void;
   reject: (err: Error) => void;
 }
 
@@ -77,8 +77,8 @@ export class DeliverySender {
   private thread: Worker | undefined;
   private closed = false;
   private nextRound = 1;
-  /** The answers owed, by round (in the order of its requests), and each round's deadline. */
-  private readonly waiting = new Map<number, { owed: Waiting[]; deadline: NodeJS.Timeout }>();
+  /** The rounds not answered yet, each with its deadline. */
+  private readonly waiting = new Map<number, Waiting & { deadline: NodeJS.Timeout }>();
 
   /**
    * `logger`: where the loss of a thread is said (the server's logger). `deadlineMs`: how long a round
@@ -95,16 +95,17 @@ export class DeliverySender {
   }
 
   /**
-   * Sends a round's requests; one promise per request, rejected if the sender was stopped before it
-   * answered, or with SenderLost if the thread died or had not answered in time (it is then replaced).
+   * Sends a round's requests; their answers, in the same order, once the last is in. Rejected if the
+   * sender was stopped before that, or with SenderLost if the thread died or had not answered in time
+   * (it is then replaced).
    */
-  send(requests: SendRequest[], options: Omit<RoundMessage, 'round' | 'requests'>): Promise<SendAnswer>[] {
-    if (requests.length === 0) return [];
-    if (this.closed) return requests.map(() => Promise.reject(new Error('the webhook sender stopped')));
+  send(requests: SendRequest[], options: Omit<RoundMessage, 'round' | 'requests'>): Promise<SendAnswer[]> {
+    if (requests.length === 0) return Promise.resolve([]);
+    if (this.closed) return Promise.reject(new Error('the webhook sender stopped'));
     const thread = this.ensureThread();
     const round = this.nextRound++;
-    const owed: Waiting[] = [];
-    const answers = requests.map(() => new Promise<SendAnswer>((resolve, reject) => owed.push({ resolve, reject })));
+    let owed: Waiting | undefined;
+    const answers = new Promise<SendAnswer[]>((resolve, reject) => (owed = { resolve, reject }));
     // The thread bounds each lookup and exchange (outbound.ts), but not itself if it hangs.
     const deadline = setTimeout(
       () => {
@@ -113,7 +114,7 @@ export class DeliverySender {
       this.deadlineMs ?? options.timeoutMs + LOOKUP_TIMEOUT_MS + ANSWER_MARGIN_MS,
     );
     deadline.unref();
-    this.waiting.set(round, { owed, deadline });
+    if (owed) this.waiting.set(round, { ...owed, deadline });
     const message: RoundMessage = { round, requests, ...options };
     thread.postMessage(message);
     return answers;
@@ -138,11 +139,7 @@ export class DeliverySender {
       if (!pending) return;
       clearTimeout(pending.deadline);
       this.waiting.delete(m.round);
-      pending.owed.forEach((w, index) => {
-        const answer = m.answers[index];
-        if (answer) w.resolve(answer);
-        else w.reject(new SenderLost('the webhook sender thread left a request unanswered'));
-      });
+      pending.resolve(m.answers);
     });
     thread.on('error', (err) => {
       this.replace(thread, new SenderLost(err.message));
@@ -164,9 +161,9 @@ export class DeliverySender {
   }
 
   private failAll(err: Error): void {
-    for (const { owed, deadline } of this.waiting.values()) {
+    for (const { reject, deadline } of this.waiting.values()) {
       clearTimeout(deadline);
-      for (const w of owed) w.reject(err);
+      reject(err);
     }
     this.waiting.clear();
   }

@@ -10,8 +10,8 @@
 // stream of sign-ins (one signal per group commit) the wake-ups are coalesced: at most one pending
 // wake-up of each delay, and a round never starts straight after another one that was not full, so
 // a round takes what ~WAKE_DELAYS_MS[0] of sign-ins enqueued. Its fixed costs (the claim, the read,
-// the outcomes' commit; in the sender thread, the URL check) are then paid once for tens of deliveries rather than for
-// one or two (docs/benchmarks.md, SSO with a webhook). The signatures and the HTTP exchanges are made
+// the outcomes' commit; in the sender thread, the URL check) are then paid once for tens of
+// deliveries rather than for one or two (docs/benchmarks.md, SSO with a webhook). The signatures and the HTTP exchanges are made
 // by the sender thread (sender.ts), off the thread that answers sign-ins.
 import type { Deps } from '../deps.ts';
 import { secureRandom } from '../security/random.ts';
@@ -180,16 +180,16 @@ export class DeliveryWorker {
   private attempts(claimed: ClaimedDelivery[], round: DeliveryRound): { d: ClaimedDelivery; result: Promise<AttemptResult> }[] {
     const prepared = claimed.map((d) => ({ d, p: prepareAttempt(d, round) }));
     const toSend = prepared.flatMap(({ d, p }) => ('request' in p ? [{ d, base: p.base, request: p.request }] : []));
-    const answers = this.sender.send(
+    const answered = this.sender.send(
       toSend.map((s) => s.request),
       { allowPrivate: round.allowPrivate, maxBytes: MAX_ANSWER_BYTES, timeoutMs: ATTEMPT_TIMEOUT_MS },
     );
-    // A lost thread's attempt counts as failed and follows the retry schedule; one the shutdown cut
-    // short is left to its lease (the rejection goes on).
+    // A lost thread's attempts count as failed and follow the retry schedule; those the shutdown cut
+    // short are left to their lease (the rejection goes on).
     const sent = toSend.map(({ d, base }, i) => ({
       d,
-      result: (answers[i] ?? Promise.reject(new Error('no answer'))).then(
-        (a) => resultOf(base, a),
+      result: answered.then(
+        (answers) => resultOf(base, answers[i] ?? { failed: true }),
         (err: unknown): AttemptResult => {
           if (err instanceof SenderLost) return { ...base, ok: false, status: null, error: `sending failed: ${err.message}` };
           throw err;
