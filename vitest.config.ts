@@ -11,5 +11,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    // The suite hashes and checks thousands of passwords: at argon2id's smallest recommended cost
+    // (src/security/password-cost.ts), ~45 ms of CPU each instead of the default's ~350 ms. Servers the
+    // tests start as processes inherit it. The cost setting itself is tested in passwords.test.ts.
+    env: { TESSERA_ARGON2: 'm=19456,p=1,t=2' },
   },
 });

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseArgon2Cost } from '../security/password-cost.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -36,6 +37,13 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().min(3).max(320).optional(),
   MAIL_DIR: z.string().min(1).optional(),
   TESSERA_WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+  TESSERA_ARGON2: z
+    .string()
+    .optional()
+    .superRefine((v, c) => {
+      const parsed = parseArgon2Cost(v);
+      if (!parsed.ok) c.addIssue({ code: 'custom', message: parsed.reason });
+    }),
   TESSERA_WEBHOOK_RETRY_SCHEDULE: z
     .string()
     .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?){0,29}\s*$/, 'TESSERA_WEBHOOK_RETRY_SCHEDULE must be 1 to 30 comma-separated numbers of seconds')

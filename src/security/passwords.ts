@@ -1,5 +1,6 @@
-// Passwords: argon2id with the library's defaults (m=64 MiB, t=3, p=4). A dummy hash is verified when
-// the account does not exist so that unknown emails and wrong passwords take the same time.
+// Passwords: argon2id, by default with the library's cost (m=64 MiB, t=3, p=4; TESSERA_ARGON2 changes
+// it for new hashes, password-cost.ts). A dummy hash of the same cost is verified when the account does
+// not exist so that unknown emails and wrong passwords take the same time.
 //
 // Every hash and verify in the process goes through one bounded queue. Each argon2 call holds 64 MiB
 // and a core for a few hundred milliseconds, so unbounded concurrency lets a flood of registrations or
@@ -9,8 +10,9 @@
 // served before new hashes (registration, setting a password), and new hashes may fill only part of
 // the waiting room, so a registration flood can never keep a legitimate sign-in out.
 import { availableParallelism } from 'node:os';
-import argon2 from 'argon2';
+import argon2, { type HashOptions } from 'argon2';
 import { AppError } from '../http/errors.ts';
+import { parseArgon2Cost, type Argon2Cost } from './password-cost.ts';
 
 type Lane = 'verify' | 'hash';
 
@@ -93,8 +95,20 @@ export class PasswordQueue {
 const workers = Math.max(1, Number(process.env.TESSERA_WORKER_COUNT ?? '1') || 1);
 export const passwordQueue = new PasswordQueue(Math.max(1, Math.min(4, Math.floor((availableParallelism() - 1) / workers))), 24, 8);
 
+let cost: Argon2Cost | undefined;
+
+/** The configured cost, read once; start-up (config/index.ts) has already refused an invalid setting. */
+function hashOptions(): HashOptions & { raw?: false } {
+  if (!cost) {
+    const parsed = parseArgon2Cost(process.env.TESSERA_ARGON2);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    cost = parsed.cost;
+  }
+  return { type: argon2.argon2id, ...cost };
+}
+
 export async function hashPassword(password: string): Promise<string> {
-  return passwordQueue.run('hash', () => argon2.hash(password, { type: argon2.argon2id }));
+  return passwordQueue.run('hash', () => argon2.hash(password, hashOptions()));
 }
 
 let dummy: Promise<string> | undefined;
@@ -103,7 +117,7 @@ export async function verifyPassword(hash: string | null | undefined, password: 
   if (!hash) {
     // Made once, outside the queue: it is the server's own constant, not a client's request.
     // A failed attempt is not kept: the next unknown email tries again.
-    dummy ??= argon2.hash('tessera-timing-equaliser', { type: argon2.argon2id }).catch((err: unknown) => {
+    dummy ??= argon2.hash('tessera-timing-equaliser', hashOptions()).catch((err: unknown) => {
       dummy = undefined;
       throw err;
     });
