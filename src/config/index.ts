@@ -68,7 +68,7 @@ export interface Config {
   registerLimit: number;
   maxServicesPerOrg: number;
   allowHttpAcs: boolean;
-  /** Development and tests only: outbound requests (SP metadata URLs) may reach private addresses and plain http. */
+  /** Development and tests only: outbound requests (webhooks, SP metadata URLs) may reach private addresses and plain http. */
   outboundAllowPrivate: boolean;
   metricsToken: string | undefined;
   trustProxy: boolean;
@@ -84,8 +84,6 @@ export interface Config {
   webhookRetentionDays: number;
   /** Outgoing mail (src/mail/): SMTP when smtpUrl is set; else .eml files in mailDir outside production; else none. */
   mail: { smtpUrl: string | undefined; from: string; dir: string | undefined };
-  /** Webhook URLs may be http and reach private, loopback and link-local addresses (development, tests). */
-  webhooksAllowPrivate: boolean;
   /** Seconds to wait before each retry of a failed webhook delivery; once they are used up, the delivery is failed. */
   webhookRetrySchedule: number[];
   /** Warnings to log once the logger exists (dev-only defaults in use). */
@@ -142,8 +140,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   // PORT=0 binds any free port: `:0` stays a placeholder that the server fills in once listening, on
   // 127.0.0.1 (what a test or benchmark on this machine can reach) unless PUBLIC_URL names a host.
-  if (e.TESSERA_WEBHOOKS_ALLOW_PRIVATE) {
-    warnings.push('TESSERA_WEBHOOKS_ALLOW_PRIVATE=true: webhooks may use http and reach private and loopback addresses (development and tests only)');
+  // The contract names TESSERA_WEBHOOKS_ALLOW_PRIVATE and gives SP metadata URLs "the same SSRF rules as
+  // webhooks": either name lifts the rules for every outbound request (src/security/outbound.ts).
+  const outboundAllowPrivate = e.TESSERA_WEBHOOKS_ALLOW_PRIVATE || e.TESSERA_OUTBOUND_ALLOW_PRIVATE;
+  if (outboundAllowPrivate) {
+    warnings.push('outbound requests (webhooks, SP metadata URLs) may use http and reach private and loopback addresses (TESSERA_WEBHOOKS_ALLOW_PRIVATE or TESSERA_OUTBOUND_ALLOW_PRIVATE; development and tests only)');
   }
   const publicUrl = (e.PUBLIC_URL ?? `http://${e.PORT === 0 ? '127.0.0.1' : 'localhost'}:${e.PORT}`).replace(/\/+$/, '');
   return {
@@ -159,7 +160,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     registerLimit: e.TESSERA_REGISTER_LIMIT,
     maxServicesPerOrg: e.TESSERA_MAX_SERVICES_PER_ORG,
     allowHttpAcs: e.TESSERA_ALLOW_HTTP_ACS,
-    outboundAllowPrivate: e.TESSERA_OUTBOUND_ALLOW_PRIVATE,
+    outboundAllowPrivate,
     metricsToken: e.TESSERA_METRICS_TOKEN || undefined,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
@@ -169,7 +170,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     signInRetentionDays: e.TESSERA_SIGNIN_RETENTION_DAYS,
     webhookRetentionDays: e.TESSERA_WEBHOOK_RETENTION_DAYS,
     mail: mailSettings(e, publicUrl, warnings),
-    webhooksAllowPrivate: e.TESSERA_WEBHOOKS_ALLOW_PRIVATE,
     webhookRetrySchedule: e.TESSERA_WEBHOOK_RETRY_SCHEDULE?.split(',').map((v) => Number(v.trim())) ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE,
     warnings,
   };

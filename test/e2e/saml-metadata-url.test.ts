@@ -59,7 +59,9 @@ const PUBLISHER = generateKeyPair('publisher.example.org');
 const OTHER = generateKeyPair('other-publisher.example.org');
 
 describe.each(databases())('SP metadata by URL on $name', (factory) => {
-  const srv = suiteServer(factory, { TESSERA_OUTBOUND_ALLOW_PRIVATE: 'true' });
+  // The contract's switch is the webhooks' one ("same SSRF rules as webhooks"): it must let metadata
+  // URLs reach this process's servers too.
+  const srv = suiteServer(factory, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true' });
   const strict = suiteServer(factory);
   const served: Served = { status: 200, body: '', delayMs: 0 };
   let mdServer: Server;
