@@ -21,6 +21,7 @@ import type { Deps } from './deps.ts';
 import { ActivityPruner } from './audit/index.ts';
 import { createMailer } from './mail/index.ts';
 import { createWebhookRuntime, DeliveryWorker } from './webhooks/index.ts';
+import { answerClientError, MAX_HEADER_BYTES } from './http/client-errors.ts';
 
 export interface RunningServer {
   url: string;
@@ -103,8 +104,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   apiKeys.start();
   // The port is bound before the app exists: with PORT=0 (tests, benchmarks) the public URL is known
   // only then, and the config every capability receives is final from the start (never mutated).
-  const server = createServer();
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES });
   server.keepAliveTimeout = 5000;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {

@@ -68,7 +68,9 @@ async function readJsonBody(ctx: AppContext): Promise<void> {
 export async function formBody(ctx: AppContext, next: Next): Promise<void> {
   if (ctx.method === 'POST') {
     if (!ctx.is('application/x-www-form-urlencoded')) throw unsupportedMediaType('Content-Type must be application/x-www-form-urlencoded');
-    const raw = await readRawBody(ctx, 256 * 1024);
+    // The same 1 MiB as every body: a SAML message within it but over its binding's own limit is then
+    // the SAML refusal (400, CONTRACT §7), not a body error.
+    const raw = await readRawBody(ctx);
     const params = new URLSearchParams(raw.toString('utf8'));
     const body: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [k, v] of params) if (!FORBIDDEN_KEYS.has(k)) body[k] = v;

@@ -10,7 +10,9 @@ import type { RequestRecords } from './request-records.ts';
 import { sendPage } from './html.ts';
 import { errorPage } from './error-page.ts';
 
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+// Any id a client's tracing could send (short ones such as `req-1` included), and nothing a log line or
+// header could be abused with.
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const shuttingDown = () => new AppError(503, 'SERVICE_UNAVAILABLE', 'Server is shutting down', { headers: { 'Retry-After': '1', Connection: 'close' } });
 
@@ -19,6 +21,14 @@ export interface RequestPolicy {
   isShuttingDown(): boolean;
 }
 
+/** The security headers every response carries (the answers Node's parser refuses use them too: client-errors.ts). */
+export const FIXED_HEADERS: readonly (readonly [string, string])[] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['X-Frame-Options', 'DENY'],
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+];
+
 /**
  * Headers every response carries, set on Node's response directly: they are constants, and going
  * through Koa's ctx.set (delegation, re-checks) costs about a microsecond each on every request.
@@ -26,10 +36,7 @@ export interface RequestPolicy {
 function setFixedHeaders(ctx: AppContext, requestId: string): void {
   const res = ctx.res;
   res.setHeader('X-Request-Id', requestId);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+  for (const [name, value] of FIXED_HEADERS) res.setHeader(name, value);
   // API responses carry tokens and personal data: never cache them.
   if (ctx.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
   if (ctx.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
@@ -47,7 +54,9 @@ export function requestContext(logger: Logger, records: RequestRecords, policy: 
       await next();
       if (ctx.body === undefined || ctx.body === null) {
         if (ctx.status === 404) throw notFound('Route not found');
-        if (ctx.status === 405) throw methodNotAllowed(ctx.response.get('Allow'));
+        // 501 is @koa/router's answer to a method no route of it takes (TRACE, PROPFIND, …): to the
+        // contract that is a wrong verb too, so 405 with the envelope.
+        if (ctx.status === 405 || ctx.status === 501) throw methodNotAllowed(ctx.response.get('Allow'));
       }
     } catch (err) {
       renderError(ctx, err, logger);

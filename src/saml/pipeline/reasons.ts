@@ -9,7 +9,8 @@ import { AppError } from '../../http/errors.ts';
 export type RefusalReason =
   // Not a SAML message we can read: bad base64/DEFLATE/XML, several roots, the wrong element, a bad query string, a missing or invalid required field.
   | 'malformed_request'
-  // Over the binding's size limit (Redirect 16 KiB encoded, POST 128 KiB, 256 KiB inflated): 413.
+  // Over the binding's size limit (Redirect 16 KiB encoded, POST 128 KiB, 256 KiB inflated): 400, as the
+  // contract answers every AuthnRequest it does not accept (a body over 1 MiB is the body reader's 413).
   | 'request_too_large'
   // A DOCTYPE or ENTITY declaration: never parsed, so no entity expansion and no external fetch.
   | 'dtd_forbidden'
@@ -52,8 +53,6 @@ export type RefusalReason =
 
 /** The reasons whose HTTP answer is not the usual 400 (kept from before reasons existed). */
 const NOT_400: Partial<Record<RefusalReason, { status: number; code: string; headers?: Record<string, string> }>> = {
-  // The decoder refuses before reading the rest, so the connection is not reused (as payloadTooLarge).
-  request_too_large: { status: 413, code: 'PAYLOAD_TOO_LARGE', headers: { Connection: 'close' } },
   unknown_service: { status: 404, code: 'NOT_FOUND' },
   idp_initiated_disabled: { status: 404, code: 'NOT_FOUND' },
   name_id_unavailable: { status: 403, code: 'FORBIDDEN' },
