@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Next } from 'koa';
 import type { AppContext } from './context.ts';
 import { API_KEY_CHALLENGE, AppError, BEARER_CHALLENGE, methodNotAllowed, notFound, serviceUnavailable } from './errors.ts';
-import { isDatabaseUnavailable } from '../db/errors.ts';
+import { isDatabaseUnavailable, isRecordNotFound } from '../db/errors.ts';
 import type { Logger } from './log.ts';
 import type { RequestRecords } from './request-records.ts';
 import { sendPage } from './html.ts';
@@ -72,6 +72,9 @@ function toAppError(err: unknown, ctx: AppContext, logger: Logger): AppError {
     logger.error({ reqId: ctx.state.requestId, err: { message: (err as Error).message } }, 'database unavailable');
     return serviceUnavailable('The database is unavailable; try again shortly');
   }
+  // The row a change was about went away between the route finding it and its transaction changing
+  // it (two DELETEs of one key at once): the 404 the slower request would have got a moment later.
+  if (isRecordNotFound(err)) return notFound('Not found');
   const clientError = fromHttpError(err);
   if (clientError) return clientError;
   logger.error({ reqId: ctx.state.requestId, err }, 'unhandled error');

@@ -311,6 +311,19 @@ describe.each(databases())('plans and API keys on $name', (factory) => {
       expectError(await admin.client.delete(keysPath(k.id)), 404, 'NOT_FOUND');
     });
 
+    it('concurrent DELETEs of one key or plan: one 204, the others 404, never a 500', async () => {
+      // Each DELETE finds the row before its transaction deletes it: the ones that lost the race find
+      // it gone inside the transaction, which is the 404 it would have been a moment later.
+      const k = await createKey(admin, org, svc.slug, ['read:service']);
+      const plan = await createPlan(owner, org, svc.slug, 'Raced');
+      for (const path of [keysPath(k.id), `/api/organizations/${org}/services/${svc.slug}/plans/${plan}`]) {
+        const answers = await Promise.all(Array.from({ length: 6 }, () => admin.client.delete(path)));
+        const statuses = answers.map((r) => r.status).sort();
+        expect(statuses, path).toEqual([204, 404, 404, 404, 404, 404]);
+        for (const r of answers.filter((a) => a.status === 404)) expectError(r, 404, 'NOT_FOUND');
+      }
+    });
+
     it('unknown or malformed key ids are 404; a key of another service is 404 here', async () => {
       expectError(await member.client.get(keysPath('key_doesnotexist000000000')), 404, 'NOT_FOUND');
       expectError(await member.client.get(keysPath('sk_live_whatever')), 404, 'NOT_FOUND');
