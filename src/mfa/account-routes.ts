@@ -144,7 +144,8 @@ function signInRoutes(router: Router<AppState, AppContext>, deps: Deps, saml: Sa
   router.get('/', async (ctx) => {
     const s = await signedIn(ctx, typeof ctx.query.org === 'string' ? ctx.query.org : '');
     if (!s) return;
-    const done = typeof ctx.query.done === 'string' && ctx.query.done in NOTICES ? NOTICES[ctx.query.done as Notice] : undefined;
+    // Own keys only: `in` would also find `constructor` or `toString` on the object's prototype.
+    const done = typeof ctx.query.done === 'string' && Object.hasOwn(NOTICES, ctx.query.done) ? NOTICES[ctx.query.done as Notice] : undefined;
     await showOverview(ctx, s, 200, done ? t(s.locale, done) : undefined);
   });
 

@@ -44,6 +44,12 @@ describe.each(databases())('/account on $name', (factory) => {
     const page = await browserFetch(jar, `${srv.url}/account?org=${world.org}`);
     expect(page.text).toContain(email);
     expect(page.text).toMatch(/<ul id="sign-ins"><li>[^<]+ <span class="muted">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/span><\/li><\/ul>/);
+    // A notice name from the object's prototype is no notice, not a 500.
+    for (const done of ['constructor', 'toString', '__proto__', 'nonsense']) {
+      const odd = await browserFetch(jar, `${srv.url}/account?org=${world.org}&done=${done}`);
+      expect(odd.status, done).toBe(200);
+      expect(odd.text).toContain(email);
+    }
     const wrong = await post(jar, srv.url, '/account/password', {
       csrf,
       org: world.org,
