@@ -17,6 +17,11 @@ describe('outbound address rules', () => {
     '::ffff:127.0.0.1',
     '::ffff:7f00:1',
     '64:ff9b::a00:1',
+    '::7f00:1', // https://[::127.0.0.1]/ as the URL parser writes it
+    '::a00:1',
+    '::ffff:0:7f00:1',
+    'fec0::1',
+    '2002:7f00:1::1',
     'not-an-ip',
   ])('refuses %s', (address) => {
     expect(isPublicAddress(address)).toBe(false);

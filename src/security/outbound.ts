@@ -49,8 +49,8 @@ for (const [net, bits] of [
   blocked.addSubnet(net, bits, 'ipv4');
 }
 for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96], // the unspecified and loopback addresses, and IPv4-compatible ones (::7f00:1 is ::127.0.0.1)
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT), another way to spell an IPv4 address
   ['64:ff9b::', 96], // NAT64 can reach any IPv4 address, private ones included
   ['64:ff9b:1::', 48],
   ['100::', 64],
@@ -59,6 +59,7 @@ for (const [net, bits] of [
   ['2002::', 16], // 6to4 embeds an IPv4 address
   ['fc00::', 7], // unique local, including AWS's fd00:ec2::254 metadata address
   ['fe80::', 10],
+  ['fec0::', 10], // site-local: deprecated, still routed inside some networks
   ['ff00::', 8],
 ] as const) {
   blocked.addSubnet(net, bits, 'ipv6');

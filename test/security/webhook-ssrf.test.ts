@@ -48,6 +48,11 @@ describe.each(databases())('webhook SSRF rules on $name (attack 44)', (factory) 
         'https://169.254.169.254/latest/meta-data/',
         'https://[::1]/hook',
         'https://[::ffff:127.0.0.1]/hook',
+        'https://[::127.0.0.1]/hook',
+        'https://[fec0::1]/hook',
+        'https://2130706433/hook',
+        'https://0177.0.0.1/hook',
+        'https://0x7f.1/hook',
         'https://localhost/hook',
         'https://user:pass@example.com/hook',
       ]) {
