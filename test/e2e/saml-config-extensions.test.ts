@@ -65,6 +65,24 @@ describe.each(databases())('SAML configuration additions (CONTRACT §14) on $nam
       expect((await samlConfigOf(owner, t.path())).enabled).toBe(false);
     });
 
+    it.each([
+      ['a 1024-bit key', SHORT_KEY_CERT, /at least 2048 bits/],
+      ['not a certificate', 'not a pem', /not a PEM X.509 certificate/],
+    ])('sp_metadata_signing_certificate with %s is refused without sp_metadata_url too', async (_name, pem, message) => {
+      const t = await freshSamlService(owner);
+      const res = await owner.client.post(t.path(), { ...ENABLE_SAML, sp_metadata_signing_certificate: pem });
+      const body = expectError(res, 400, 'BAD_REQUEST');
+      expect(body.details?.map((d) => d.field)).toContain('sp_metadata_signing_certificate');
+      expect(body.error).toMatch(message);
+      expect(await samlConfigOf(owner, t.path())).toMatchObject({ enabled: false, sp_metadata_signing_certificate: null });
+      // A good one alone is stored (it pins the next metadata fetch), and null clears it.
+      expectStatus(await owner.client.post(t.path(), { ...ENABLE_SAML, sp_metadata_signing_certificate: GOOD.certPem }), 200);
+      const cfg = (await samlConfigOf(owner, t.path())) as unknown as Record<string, unknown>;
+      expect(fingerprint(cfg.sp_metadata_signing_certificate)).toBe(new X509Certificate(GOOD.certPem).fingerprint256);
+      expectStatus(await owner.client.post(t.path(), { ...ENABLE_SAML, sp_metadata_signing_certificate: null }), 200);
+      expect(await samlConfigOf(owner, t.path())).toMatchObject({ sp_metadata_signing_certificate: null });
+    });
+
     it('an unknown encryption_algorithm is a 400 naming it', async () => {
       const t = await freshSamlService(owner);
       const res = await owner.client.post(t.path(), { ...ENABLE_SAML, encryption_algorithm: 'tripledes-cbc' });

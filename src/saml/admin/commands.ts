@@ -68,7 +68,10 @@ function checkMerged(
 }
 
 /** An SP certificate to store (normalised PEM), after the key-strength checks; null and undefined pass through. */
-function checkedCertificate(pem: string | null | undefined, field: 'sp_certificate' | 'sp_encryption_certificate'): string | null | undefined {
+function checkedCertificate(
+  pem: string | null | undefined,
+  field: 'sp_certificate' | 'sp_encryption_certificate' | 'sp_metadata_signing_certificate',
+): string | null | undefined {
   if (typeof pem !== 'string') return pem;
   const checked = checkSpCertificate(pem, field);
   if (!checked.ok) throw badRequest(checked.reason, [{ field, message: checked.reason }]);
@@ -112,8 +115,10 @@ function columns(body: SamlPayload, spCertificate: string | null | undefined, en
 /** Stores the configuration; enabling a service without an active certificate also gives it one. */
 /** The metadata-URL columns: a new URL was just fetched (fetched set); null clears it; absent keeps it. */
 function metadataUrlColumns(body: SamlPayload, fetched: MetadataFetch['fetchedMetadata']) {
+  // Checked whether or not a URL comes with it: a certificate stored now pins the next refresh.
+  const pin = checkedCertificate(body.sp_metadata_signing_certificate, 'sp_metadata_signing_certificate');
   const common = {
-    ...(body.sp_metadata_signing_certificate !== undefined ? { spMetadataSigningCertificate: body.sp_metadata_signing_certificate } : {}),
+    ...(pin !== undefined ? { spMetadataSigningCertificate: pin } : {}),
     ...(body.metadata_refresh_hours !== undefined ? { metadataRefreshHours: body.metadata_refresh_hours } : {}),
   };
   if (body.sp_metadata_url === null) return { ...common, spMetadataUrl: null, metadataFetchedAt: null, metadataNextRefreshAt: null, metadataLastError: null };
