@@ -6,7 +6,8 @@ import { AppError, badRequest } from '../http/errors.ts';
 import { children, parseDom, plainText, preflightXml } from './xml/parse.ts';
 import { MAX_ACS_ENDPOINTS, NAME_ID_FORMAT_VALUES, checkSpCertificate, endpointUrl } from './settings.ts';
 
-export const MAX_SP_METADATA_BYTES = 256 * 1024;
+/** CONTRACT §14's limit for metadata by URL; pasted metadata is bounded by the 1 MiB body before this. */
+export const MAX_SP_METADATA_BYTES = 1024 * 1024;
 const FIELD = 'sp_metadata_xml';
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
@@ -29,7 +30,7 @@ export interface SpMetadataFields {
 const refuse = (reason: string) => badRequest(`Invalid SP metadata: ${reason}`, [{ field: FIELD, message: reason }]);
 
 function parse(xml: string): Document {
-  if (Buffer.byteLength(xml, 'utf8') > MAX_SP_METADATA_BYTES) throw refuse('larger than 256 KiB');
+  if (Buffer.byteLength(xml, 'utf8') > MAX_SP_METADATA_BYTES) throw refuse('larger than 1 MiB');
   try {
     preflightXml(xml, 'the document');
     return parseDom(xml, 'the document');

@@ -10,7 +10,7 @@
 //  - redirects are never followed (the 3xx is returned to the caller, who treats it as a failure);
 //  - with keepAlive (webhook deliveries), connections are reused, but only among requests checked to
 //    the same address: a receiver answering many deliveries pays one TCP (and TLS) handshake, not one each;
-//  - the body is read up to maxBytes and the whole exchange is bounded by timeoutMs.
+//  - the body is read up to maxBytes and the whole exchange, the name's lookup included, is bounded by timeoutMs.
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import http from 'node:http';
@@ -84,26 +84,29 @@ export interface CheckedUrl {
 }
 
 /**
- * How long a name may take to resolve. The system resolver has no limit of its own worth waiting for
- * (its retries over several servers add up to tens of seconds), and the request's own time limit
- * starts only once the address is known.
+ * How long a name may take to resolve at most. The system resolver has no limit of its own worth
+ * waiting for (its retries over several servers add up to tens of seconds). For a request the lookup
+ * also comes out of the request's own time limit (requestOutbound), which may leave it less.
  */
 export const LOOKUP_TIMEOUT_MS = 5_000;
 
-function withinLookupTime<T>(lookingUp: Promise<T>): Promise<T> {
+function withinLookupTime<T>(lookingUp: Promise<T>, limitMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(new OutboundError('dns', `The host name did not resolve within ${String(LOOKUP_TIMEOUT_MS)} ms`));
-    }, LOOKUP_TIMEOUT_MS);
+      reject(new OutboundError('dns', `The host name did not resolve within ${String(limitMs)} ms`));
+    }, limitMs);
   });
   return Promise.race([lookingUp, late]).finally(() => {
     clearTimeout(timer);
   });
 }
 
-/** Parses and checks a URL and what its name resolves to now. Throws OutboundError. */
-export async function checkOutboundUrl(raw: string, allowPrivate: boolean): Promise<CheckedUrl> {
+/**
+ * Parses and checks a URL and what its name resolves to now, the lookup taking at most `lookupMs` (and
+ * never more than LOOKUP_TIMEOUT_MS). Throws OutboundError.
+ */
+export async function checkOutboundUrl(raw: string, allowPrivate: boolean, lookupMs = LOOKUP_TIMEOUT_MS): Promise<CheckedUrl> {
   let url: URL;
   try {
     url = new URL(raw);
@@ -117,7 +120,7 @@ export async function checkOutboundUrl(raw: string, allowPrivate: boolean): Prom
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let answers: { address: string; family: number }[];
   try {
-    answers = isIP(host) ? [{ address: host, family: isIP(host) }] : await withinLookupTime(lookup(host, { all: true, verbatim: true }));
+    answers = isIP(host) ? [{ address: host, family: isIP(host) }] : await withinLookupTime(lookup(host, { all: true, verbatim: true }), Math.min(lookupMs, LOOKUP_TIMEOUT_MS));
   } catch (err) {
     if (err instanceof OutboundError) throw err;
     throw new OutboundError('dns', `The host name ${host} does not resolve`);
@@ -179,9 +182,15 @@ export interface OutboundResponse {
   body: Buffer;
 }
 
-/** Makes one request under the rules above. Any status is returned (3xx included, never followed). */
+/**
+ * Makes one request under the rules above. Any status is returned (3xx included, never followed). The
+ * time limit holds from the call: the name's lookup (or the wait for the caller's check) comes out of it.
+ */
 export async function requestOutbound(raw: string, req: OutboundRequest): Promise<OutboundResponse> {
-  const checked = await (req.checked ?? checkOutboundUrl(raw, req.allowPrivate));
+  const started = performance.now();
+  const checked = await (req.checked ?? checkOutboundUrl(raw, req.allowPrivate, req.timeoutMs));
+  const timeLeft = req.timeoutMs - (performance.now() - started);
+  if (timeLeft <= 0) throw new OutboundError('timeout', `No complete answer within ${String(req.timeoutMs)} ms`);
   const pinned: LookupFunction = (_host, options, callback) => {
     if (options.all) callback(null, [{ address: checked.address, family: checked.family }]);
     else callback(null, checked.address, checked.family);
@@ -199,7 +208,7 @@ export async function requestOutbound(raw: string, req: OutboundRequest): Promis
     };
     const timer = setTimeout(() => {
       fail(new OutboundError('timeout', `No complete answer within ${String(req.timeoutMs)} ms`));
-    }, req.timeoutMs);
+    }, timeLeft);
     const request = transport.request(checked.url, { method: req.method ?? 'GET', headers: req.headers, lookup: pinned, agent }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;

@@ -121,8 +121,10 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
     expect(next).toBeLessThan(2 * 3600_000 + 5000);
     const serviceId = await serviceIdOf(t.org, t.svc);
 
-    serve({ body: metadata(SP_B.certPem, 'https://md.example.org/acs-2') });
+    // Up to the contract's 1 MiB (here ~600 KiB, a large federation entity's worth) is read.
+    serve({ body: `${metadata(SP_B.certPem, 'https://md.example.org/acs-2')}<!--${'x'.repeat(600 * 1024)}-->` });
     cfg = await refresh(t.path(), serviceId);
+    expect(cfg.metadata_last_error).toBeNull();
     expect(fp(cfg.sp_certificate)).toBe(fp(SP_B.certPem));
     expect(cfg.acs_url).toBe('https://md.example.org/acs-2');
 
