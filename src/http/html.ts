@@ -32,7 +32,8 @@ export function sendPage(ctx: { status: number; type: string; body: unknown; set
   ctx.type = 'text/html; charset=utf-8';
   ctx.set('Content-Security-Policy', p.csp);
   ctx.set('Cache-Control', 'no-store');
-  ctx.set('Vary', 'Accept-Language');
+  // Pages speak the browser's language; the error pages and GET / are HTML only for clients that ask.
+  ctx.set('Vary', 'Accept, Accept-Language');
   ctx.body = p.html;
 }
 

@@ -9,7 +9,9 @@ import { escapeHtml, page, sendPage } from '../http/html.ts';
 export function landingRoutes(deps: Deps): Router<AppState, AppContext> {
   const router = new Router<AppState, AppContext>();
   router.get('/', (ctx) => {
-    // Only a client that prefers HTML over JSON gets the page (a browser's navigation does).
+    // Only a client that prefers HTML over JSON gets the page (a browser's navigation does); both
+    // answers say they depend on Accept, so no cache hands one to the other.
+    ctx.vary('Accept');
     if (ctx.accepts('json', 'html') !== 'html') throw notFound('Route not found');
     const instance = escapeHtml(new URL(deps.config.publicUrl).host);
     sendPage(

@@ -170,10 +170,13 @@ describe.each(databases())('console cookie sessions and pages on $name', (factor
     for (const href of ['/console', '/docs', '/healthz', '/readyz']) expect(page.text).toContain(`href="${href}"`);
     expect(page.text).toContain(new URL(srv.deps.config.publicUrl).host);
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    // One URL, two answers chosen by Accept: both say so to caches.
+    expect(page.headers.get('vary')).toMatch(/\bAccept\b/);
     for (const accept of ['application/json', '*/*', undefined]) {
       const res = await anon.get('/', accept ? { accept } : {});
       expect(res.status, String(accept)).toBe(404);
       expect(res.body).toMatchObject({ error_code: 'NOT_FOUND' });
+      expect(res.headers.get('vary'), String(accept)).toMatch(/\bAccept\b/);
     }
   });
 });

@@ -192,9 +192,15 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
       expect(body).not.toContain('EntityDescriptor');
       expect(body).not.toMatch(/BEGIN CERTIFICATE|X509Certificate/);
     }
-    // With Accept: application/json the 404 has the contract's error shape.
-    const json = await new Client(srv.url).get(`/saml/${org}/${disabled.slug}/metadata`, { accept: 'application/json' });
-    expectError(json, 404, 'NOT_FOUND');
+    // A program's 404 has the contract's error shape, whether it asks for JSON or for anything (fetch()'s
+    // */*); a browser's navigation gets a page.
+    for (const accept of ['application/json', '*/*', 'application/samlmetadata+xml']) {
+      const json = await new Client(srv.url).get(`/saml/${org}/${disabled.slug}/metadata`, { accept });
+      expectError(json, 404, 'NOT_FOUND');
+    }
+    const browser = await new Client(srv.url).get(`/saml/${org}/${disabled.slug}/metadata`, { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
+    expect(browser.status).toBe(404);
+    expect(browser.headers.get('content-type')).toMatch(/^text\/html/);
 
     // Re-enabling publishes it again.
     expectStatus(await owner.client.post(samlPath(org, disabled.slug), ENABLE_SAML), 200);
