@@ -3,9 +3,19 @@ import { z } from 'zod';
 
 const PlanName = z.string().trim().min(1, 'Name must not be empty').max(100);
 const PriceCents = z.number().int('price_cents must be an integer').min(0).max(10_000_000_000);
+/**
+ * ISO 4217 codes: the currencies Node's ICU knows, and the codes of the standard it leaves out (funds,
+ * precious metals, the testing and "no currency" codes).
+ */
+const ISO_4217 = new Set([
+  ...Intl.supportedValuesOf('currency'),
+  ...['BOV', 'CHE', 'CHW', 'CLF', 'COU', 'MXV', 'USN', 'UYI', 'UYW', 'VED', 'XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX'],
+]);
+const CURRENCY_MESSAGE = 'currency must be an ISO 4217 code such as usd';
 const Currency = z
   .string()
-  .regex(/^[A-Za-z]{3}$/, 'currency must be an ISO 4217 code such as usd')
+  .regex(/^[A-Za-z]{3}$/, CURRENCY_MESSAGE)
+  .refine((c) => ISO_4217.has(c.toUpperCase()), CURRENCY_MESSAGE)
   .transform((c) => c.toLowerCase());
 const Features = z.array(z.string().min(1).max(200)).max(100);
 export const CreatePlan = z.strictObject({ name: PlanName, price_cents: PriceCents, currency: Currency, features: Features });

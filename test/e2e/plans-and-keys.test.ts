@@ -90,7 +90,7 @@ describe.each(databases())('plans and API keys on $name', (factory) => {
     });
 
     it('currency must be a 3-letter code; features must be strings', async () => {
-      for (const currency of ['us', 'euro', '123', '', 'u$d']) {
+      for (const currency of ['us', 'euro', '123', '', 'u$d', 'abc', 'qqq']) {
         expectError(await owner.client.post(plansPath(), { name: `C ${currency}`, price_cents: 1, currency, features: [] }), 400, 'BAD_REQUEST');
       }
       expectError(await owner.client.post(plansPath(), { name: 'F', price_cents: 1, currency: 'usd', features: [1, 2] }), 400, 'BAD_REQUEST');
