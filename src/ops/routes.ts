@@ -2,7 +2,7 @@
 import Router from '@koa/router';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
-import { unauthorized } from '../http/errors.ts';
+import { AppError, unauthorized } from '../http/errors.ts';
 import { safeEqual } from '../security/random.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -25,9 +25,16 @@ export function opsRoutes(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
         () => 'unavailable' as const,
       );
     const ready = !isShuttingDown() && Object.values(checks).every((v) => v === 'ok');
-    ctx.status = ready ? 200 : 503;
-    if (!ready) ctx.set('Retry-After', '5');
-    ctx.body = { status: ready ? 'ready' : isShuttingDown() ? 'shutting_down' : 'unavailable', checks };
+    if (ready) {
+      ctx.body = { status: 'ready', checks };
+      return;
+    }
+    // Not ready is an error like any other (the contract's envelope, SERVICE_UNAVAILABLE, Retry-After),
+    // with what a load balancer or an operator reads beside it: status and the checks.
+    const status = isShuttingDown() ? 'shutting_down' : 'unavailable';
+    const failed = Object.keys(checks).filter((k) => checks[k] !== 'ok');
+    const message = status === 'shutting_down' ? 'The server is shutting down' : `Not ready: ${failed.join(' and ')} unreachable`;
+    throw new AppError(503, 'SERVICE_UNAVAILABLE', message, { headers: { 'Retry-After': '5' }, expose: true, extra: { status, checks } });
   });
 
   router.get('/metrics', async (ctx) => {

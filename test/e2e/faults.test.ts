@@ -34,8 +34,11 @@ describe.runIf(pgFactory)('database outage on postgresql', () => {
     expect(down.body.error_code).toBe('SERVICE_UNAVAILABLE');
     expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(down.text).not.toMatch(/at .*\.ts:\d+|Prisma|ECONNREFUSED|stack/i);
-    const ready = await new Client(srv.url).get('/readyz');
+    const ready = await new Client(srv.url).get<{ error_code: string; request_id: string; status: string; checks: Record<string, string> }>('/readyz');
     expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ error_code: 'SERVICE_UNAVAILABLE', status: 'unavailable', checks: { database: 'unavailable' } });
+    expect(ready.body.request_id).toBe(ready.headers.get('x-request-id'));
+    expect(Number(ready.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await new Client(srv.url).get('/healthz')).status).toBe(200);
     await proxy.restore();
     let recovered = 0;
