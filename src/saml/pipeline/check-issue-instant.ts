@@ -3,7 +3,9 @@ import { refuse } from './reasons.ts';
 import type { MessageHeader } from './types.ts';
 
 export const MAX_AGE_MS = 5 * 60_000;
-export const SKEW_MS = 90_000;
+// One minute either way: what NTP-synchronised hosts never exceed, and the usual allowance of SAML
+// implementations; a request six minutes old is refused.
+export const SKEW_MS = 60_000;
 
 export function checkIssueInstant({ message }: { message: Pick<MessageHeader, 'issueInstant'> }, now = new Date()): void {
   const t = message.issueInstant.getTime();
