@@ -144,7 +144,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   // webhooks": either name lifts the rules for every outbound request (src/security/outbound.ts).
   const outboundAllowPrivate = e.TESSERA_WEBHOOKS_ALLOW_PRIVATE || e.TESSERA_OUTBOUND_ALLOW_PRIVATE;
   if (outboundAllowPrivate) {
-    warnings.push('outbound requests (webhooks, SP metadata URLs) may use http and reach private and loopback addresses (TESSERA_WEBHOOKS_ALLOW_PRIVATE or TESSERA_OUTBOUND_ALLOW_PRIVATE; development and tests only)');
+    warnings.push(
+      'outbound requests (webhooks, SP metadata URLs) may use http and reach private and loopback addresses (TESSERA_WEBHOOKS_ALLOW_PRIVATE or TESSERA_OUTBOUND_ALLOW_PRIVATE; development and tests only)',
+    );
   }
   const publicUrl = (e.PUBLIC_URL ?? `http://${e.PORT === 0 ? '127.0.0.1' : 'localhost'}:${e.PORT}`).replace(/\/+$/, '');
   return {

@@ -9,7 +9,31 @@ const PriceCents = z.number().int('price_cents must be an integer').min(0).max(1
  */
 const ISO_4217 = new Set([
   ...Intl.supportedValuesOf('currency'),
-  ...['BOV', 'CHE', 'CHW', 'CLF', 'COU', 'MXV', 'USN', 'UYI', 'UYW', 'VED', 'XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR', 'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX'],
+  ...[
+    'BOV',
+    'CHE',
+    'CHW',
+    'CLF',
+    'COU',
+    'MXV',
+    'USN',
+    'UYI',
+    'UYW',
+    'VED',
+    'XAG',
+    'XAU',
+    'XBA',
+    'XBB',
+    'XBC',
+    'XBD',
+    'XDR',
+    'XPD',
+    'XPT',
+    'XSU',
+    'XTS',
+    'XUA',
+    'XXX',
+  ],
 ]);
 const CURRENCY_MESSAGE = 'currency must be an ISO 4217 code such as usd';
 const Currency = z

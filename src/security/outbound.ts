@@ -120,7 +120,9 @@ export async function checkOutboundUrl(raw: string, allowPrivate: boolean, looku
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let answers: { address: string; family: number }[];
   try {
-    answers = isIP(host) ? [{ address: host, family: isIP(host) }] : await withinLookupTime(lookup(host, { all: true, verbatim: true }), Math.min(lookupMs, LOOKUP_TIMEOUT_MS));
+    answers = isIP(host)
+      ? [{ address: host, family: isIP(host) }]
+      : await withinLookupTime(lookup(host, { all: true, verbatim: true }), Math.min(lookupMs, LOOKUP_TIMEOUT_MS));
   } catch (err) {
     if (err instanceof OutboundError) throw err;
     throw new OutboundError('dns', `The host name ${host} does not resolve`);

@@ -35,7 +35,10 @@ export function parseArgon2Cost(text: string | undefined): { ok: true; cost: Arg
     return { ok: false, reason: `TESSERA_ARGON2 is below argon2id's minimum (m=${String(FLOOR.memoryCost)},t=${String(FLOOR.timeCost)})` };
   }
   if (cost.parallelism < 1 || cost.parallelism > CEILING.parallelism || cost.memoryCost > CEILING.memoryCost || cost.timeCost > CEILING.timeCost) {
-    return { ok: false, reason: `TESSERA_ARGON2 is out of range (m ≤ ${String(CEILING.memoryCost)}, t ≤ ${String(CEILING.timeCost)}, 1 ≤ p ≤ ${String(CEILING.parallelism)})` };
+    return {
+      ok: false,
+      reason: `TESSERA_ARGON2 is out of range (m ≤ ${String(CEILING.memoryCost)}, t ≤ ${String(CEILING.timeCost)}, 1 ≤ p ≤ ${String(CEILING.parallelism)})`,
+    };
   }
   // argon2 needs at least 8 KiB per lane.
   if (cost.memoryCost < 8 * cost.parallelism) return { ok: false, reason: 'TESSERA_ARGON2 needs m ≥ 8 × p' };
