@@ -106,7 +106,10 @@ export function createApp(
     if (path.startsWith('/api/') && ctx.querystring) refuseKeyInUrl(ctx.querystring);
     if (path.startsWith('/api/service/')) return jsonBody(ctx, () => serviceApiRoute(ctx, next));
     if (!path.startsWith('/api/')) return rootRoute(ctx, next);
-    return jsonBody(ctx, needsAccount(path) ? () => account(ctx, () => rootRoute(ctx, next)) : () => rootRoute(ctx, next));
+    // The bearer token is checked before the body is read: a request without one gets its 401 whatever
+    // it sends, and no body of an unauthenticated request is parsed.
+    if (needsAccount(path)) return account(ctx, () => jsonBody(ctx, () => rootRoute(ctx, next)));
+    return jsonBody(ctx, () => rootRoute(ctx, next));
   });
   return app;
 }

@@ -99,6 +99,17 @@ describe.each(databases())('conventions on $name', (factory) => {
   });
 
   describe('bodies', () => {
+    it('without a bearer token the answer is 401 whatever the body: it is not read', async () => {
+      for (const [text, headers] of [
+        ['{"slug":', {}],
+        [JSON.stringify({ slug: 'anon-org', name: 'x' }), { 'content-type': 'text/plain' }],
+        [JSON.stringify({ slug: 'anon-org', name: 'x' }), {}],
+      ] as const) {
+        expectError(await anon.post('/api/organizations', text, headers), 401, 'UNAUTHORIZED');
+      }
+      expectError(await anon.post('/api/organizations', oversizedJson()), 401, 'UNAUTHORIZED');
+    });
+
     it('invalid JSON is 400', async () => {
       for (const text of ['{"slug":', '{slug: "abc"}', "{'a':1}", '{"a":1}}', 'undefined', '\u0000']) {
         expectError(await owner.client.post('/api/organizations', text), 400, 'BAD_REQUEST');
