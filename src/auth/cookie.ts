@@ -1,10 +1,11 @@
 // Cookie mode of /api/auth for the browser console (CONTRACT §15, SECURITY 46): the refresh token goes
 // into an `HttpOnly; Secure; SameSite=Strict; Path=/api/auth` cookie that no script can read, the JSON
 // answer carries only the access token, and every request that uses or sets the cookie must come from a
-// page of this instance (`Origin` equal to PUBLIC_URL's origin). API clients that send the refresh token
+// page of this instance (`Origin` equal to PUBLIC_URL's origin, http/origin.ts). API clients that send the refresh token
 // in the body keep the plain JSON flow.
 import type { AppContext } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import { isOwnOrigin } from '../http/origin.ts';
 import type { TokenPair } from './sessions.ts';
 
 export const REFRESH_COOKIE = 'tessera_refresh';
@@ -18,7 +19,7 @@ const foreignOrigin = () => new AppError(403, 'FORBIDDEN', 'Cookie sessions are 
 /** Refuses a cookie-mode request whose `Origin` is absent or not this instance's own (PUBLIC_URL). */
 export function requireOwnOrigin(ctx: AppContext, publicUrl: string): void {
   const origin = ctx.get('origin');
-  if (!origin || origin !== new URL(publicUrl).origin) throw foreignOrigin();
+  if (!origin || !isOwnOrigin(origin, publicUrl)) throw foreignOrigin();
 }
 
 export function readRefreshCookie(ctx: AppContext): string | undefined {

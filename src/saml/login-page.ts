@@ -22,6 +22,7 @@ import type { SamlRuntime } from './runtime.ts';
 import { recordSignIn, requestFacts } from '../audit/sign-ins.ts';
 import type { SignInReason } from '../audit/reasons.ts';
 import { signInRefused } from './refusal-events.ts';
+import { isOwnOrigin } from '../http/origin.ts';
 
 const CSRF_COOKIE = 'tessera_csrf';
 
@@ -108,7 +109,7 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
   router.post('/login', html, formBody, async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, string | undefined>;
     const origin = ctx.get('origin');
-    if (origin && origin !== 'null' && origin !== new URL(config.publicUrl).origin) throw forbidden('Cross-origin sign-in is not allowed');
+    if (origin && origin !== 'null' && !isOwnOrigin(origin, config.publicUrl)) throw forbidden('Cross-origin sign-in is not allowed');
     const cookie = readCookie(ctx, CSRF_COOKIE) ?? '';
     if (!cookie || !safeEqual(cookie, body.csrf ?? '')) throw forbidden('The sign-in form expired; reload the page');
     const state = body.state ?? '';

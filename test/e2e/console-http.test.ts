@@ -83,9 +83,20 @@ describe.each(databases())('console cookie sessions and pages on $name', (factor
     // A look-alike origin (other port, other scheme) is foreign too.
     const url = new URL(srv.deps.config.publicUrl);
     expect((await anon.post('/api/auth/refresh', {}, { origin: `https://${url.host}`, cookie: pair })).status).toBe(403);
+    expect((await anon.post('/api/auth/refresh', {}, { origin: `http://127.0.0.1:${String(Number(url.port) + 1)}`, cookie: pair })).status).toBe(403);
+    expect((await anon.post('/api/auth/refresh', {}, { origin: `http://localhost.evil.example:${url.port}`, cookie: pair })).status).toBe(403);
     expect((await anon.post('/api/auth/logout', {}, { ...foreign, cookie: pair })).status).toBe(403);
     // The cookie was not spent by any refused attempt.
     expect((await anon.post('/api/auth/refresh', {}, { ...own, cookie: pair })).status).toBe(200);
+  });
+
+  it('on a loopback PUBLIC_URL, the other spellings of loopback with the same port are this server', async () => {
+    // The test server's PUBLIC_URL is http://127.0.0.1:<port>; a browser opened at localhost:<port> is on it.
+    const url = new URL(srv.deps.config.publicUrl);
+    expect(url.hostname).toBe('127.0.0.1');
+    const { pair } = await cookieLogin();
+    const res = await anon.post('/api/auth/refresh', {}, { origin: `http://localhost:${url.port}`, cookie: pair });
+    expect(res.status).toBe(200);
   });
 
   it('a cookie sign-in from a foreign Origin is refused and sets no cookie', async () => {
