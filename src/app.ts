@@ -104,7 +104,8 @@ export function createApp(
     const raw = ctx.path;
     const path = raw.startsWith('/api/') ? raw : raw.toLowerCase();
     if (path.startsWith('/api/') && ctx.querystring) refuseKeyInUrl(ctx.querystring);
-    if (path.startsWith('/api/service/')) return jsonBody(ctx, () => serviceApiRoute(ctx, next));
+    // The Service API reads bodies after its key check (service-api/routes.ts), like the admin plane below.
+    if (path.startsWith('/api/service/')) return serviceApiRoute(ctx, next);
     if (!path.startsWith('/api/')) return rootRoute(ctx, next);
     // The bearer token is checked before the body is read: a request without one gets its 401 whatever
     // it sends, and no body of an unauthenticated request is parsed.

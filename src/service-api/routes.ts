@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { Email, Name, pageFrom, validate } from '../http/validate.ts';
+import { jsonBody } from '../http/body.ts';
 import { iso, sendJsonText } from '../http/present.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { need, principal, serviceApiGuard } from './guard.ts';
@@ -35,6 +36,8 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
   const { db, database } = deps;
   const router = new Router<AppState, AppContext>({ prefix: '/api/service' });
   router.use(serviceApiGuard(deps, metrics));
+  // After the key check: a request without a valid key gets the one 401 whatever body it sends.
+  router.use(jsonBody);
   const svc = (ctx: AppContext) => principal(ctx).service;
 
   router.get('/users', need('read:users'), async (ctx) => {

@@ -69,6 +69,9 @@ describe.each(databases())('service API security, keys, on $name', (factory) => 
       expectInvalidKey(await anon.post('/api/service/users', { email: uniqueEmail() }, { 'x-api-key': unknownLive }), reference);
       expectInvalidKey(await anon.delete(`/api/service/subscriptions/${fakeId('usr')}`, { 'x-api-key': expired.key }), reference);
       expectInvalidKey(await anon.patch('/api/service/info', { name: 'x' }, { 'x-api-key': revoked.key }), reference);
+      // The body of a refused request is never read: not valid JSON, another type, no key at all.
+      expectInvalidKey(await anon.post('/api/service/users', '{"email":', { 'x-api-key': unknownLive }), reference);
+      expectInvalidKey(await anon.post('/api/service/users', JSON.stringify({ email: uniqueEmail() }), { 'content-type': 'text/plain' }), reference);
       // The valid key still works, and nothing was created by the refused POST.
       expect((await w.api.get<UserList>('/api/service/users')).body.total).toBe(0);
     });
