@@ -14,7 +14,12 @@ const HttpsUrl = (field: string) =>
   z
     .url({ protocol: /^https$/, error: `${field} must be an https:// URL` })
     .max(2048, `${field} must be at most 2048 characters`)
-    .refine((u) => !new URL(u).username && !new URL(u).password, `${field} must not carry credentials`);
+    // zod runs this refinement even when the URL check above failed: a string no URL can be made of
+    // is that check's error to report, not a TypeError here (a 500).
+    .refine((u) => {
+      const url = URL.parse(u);
+      return !url || (!url.username && !url.password);
+    }, `${field} must not carry credentials`);
 export const Branding = {
   display_name: Name.nullable().optional(),
   logo_url: HttpsUrl('logo_url').nullable().optional(),
