@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkOutboundUrl, isPublicAddress, OutboundError } from './outbound.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkOutboundUrl, isPublicAddress, OutboundError, requestOutbound } from './outbound.ts';
 
 describe('outbound address rules', () => {
   it.each([
@@ -44,5 +46,27 @@ describe('outbound address rules', () => {
     expect(await reason(checkOutboundUrl('https://localhost/x', false))).toBe('private_address');
     expect(await reason(checkOutboundUrl('not a url', false))).toBe('invalid_url');
     expect(await reason(checkOutboundUrl('http://127.0.0.1:9/x', true))).toBe('ok');
+  });
+
+  it('a failed connection is told by its code, never by OpenSSL\'s message (its source paths)', async () => {
+    // https to a server that speaks plain http: OpenSSL's "wrong version number" with its file and line.
+    const plain = createServer((_req, res) => res.end('hello'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const { port } = plain.address() as AddressInfo;
+    try {
+      const failure = await requestOutbound(`https://127.0.0.1:${String(port)}/`, { allowPrivate: true, maxBytes: 1024, timeoutMs: 5000 }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failure).toBeInstanceOf(OutboundError);
+      const e = failure as OutboundError;
+      expect(e.reason).toBe('network');
+      expect(e.message).toMatch(/TLS handshake failed/);
+      expect(e.message).not.toMatch(/openssl|ssl3|\.c:\d|0A0/i);
+      const refused = await requestOutbound('http://127.0.0.1:9/', { allowPrivate: true, maxBytes: 1024, timeoutMs: 5000 }).catch((err: unknown) => err);
+      expect((refused as OutboundError).message).toBe('The connection failed: the connection was refused (ECONNREFUSED)');
+    } finally {
+      plain.close();
+    }
   });
 });

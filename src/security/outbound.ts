@@ -76,6 +76,31 @@ export function isPublicAddress(address: string): boolean {
   return !blocked.check(address, 'ipv6');
 }
 
+/**
+ * What went wrong with a connection, in words fit for an admin's screen: the error's code (ECONNREFUSED,
+ * CERT_HAS_EXPIRED, …) with a plain reading of the common ones. Never the error's own message: OpenSSL's
+ * carries its source file paths and internal addresses.
+ */
+export function connectionFailure(error: Error & { code?: unknown }): string {
+  const code = typeof error.code === 'string' && /^[A-Z0-9_]{2,64}$/.test(error.code) ? error.code : undefined;
+  const plain: Record<string, string> = {
+    ECONNREFUSED: 'the connection was refused',
+    ECONNRESET: 'the connection was reset',
+    EHOSTUNREACH: 'the host is unreachable',
+    ENETUNREACH: 'the network is unreachable',
+    ETIMEDOUT: 'the connection timed out',
+    EPROTO: 'the TLS handshake failed (is the server speaking https?)',
+    ERR_SSL_WRONG_VERSION_NUMBER: 'the TLS handshake failed (is the server speaking https?)',
+    DEPTH_ZERO_SELF_SIGNED_CERT: 'the server\'s certificate is self-signed',
+    SELF_SIGNED_CERT_IN_CHAIN: 'the server\'s certificate chain is self-signed',
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server\'s certificate could not be verified',
+    CERT_HAS_EXPIRED: 'the server\'s certificate has expired',
+    ERR_TLS_CERT_ALTNAME_INVALID: 'the server\'s certificate does not name this host',
+  };
+  if (!code) return 'a network error';
+  return Object.hasOwn(plain, code) ? `${plain[code] ?? ''} (${code})` : code;
+}
+
 export interface CheckedUrl {
   url: URL;
   /** The address the request will connect to (the first allowed answer). */
@@ -231,7 +256,7 @@ export async function requestOutbound(raw: string, req: OutboundRequest): Promis
     });
     request.on('error', (error: Error) => {
       clearTimeout(timer);
-      fail(new OutboundError('network', `The connection failed: ${error.message}`));
+      fail(new OutboundError('network', `The connection failed: ${connectionFailure(error)}`));
     });
     request.end(req.body);
   });
