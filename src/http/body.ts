@@ -2,7 +2,7 @@
 // __proto__/constructor/prototype keys anywhere (400) so nothing downstream can be polluted.
 import type { Next } from 'koa';
 import type { AppContext } from './context.ts';
-import { badRequest, payloadTooLarge, unsupportedMediaType } from './errors.ts';
+import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from './errors.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -10,13 +10,23 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export async function readRawBody(ctx: AppContext, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(ctx.get('content-length') || '0');
   if (declared > limit) throw payloadTooLarge();
+  // A body in an encoding Tessera does not decode (gzip, …) would otherwise be read as garbage JSON.
+  const encoding = ctx.get('content-encoding').trim().toLowerCase();
+  if (encoding && encoding !== 'identity') throw unsupportedMediaType('Content-Encoding is not supported; send the body uncompressed');
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw payloadTooLarge();
-    chunks.push(buf);
+  try {
+    for await (const chunk of ctx.req) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > limit) throw payloadTooLarge();
+      chunks.push(buf);
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    // The client went away mid-body (Node's "aborted", code ECONNRESET): its fault, and not the
+    // database's (the error renderer would take ECONNRESET for an unreachable database and log it so).
+    throw badRequest('The request body ended before it was complete');
   }
   return Buffer.concat(chunks);
 }

@@ -1,4 +1,6 @@
 // The conventions every endpoint follows (docs/api.md, Conventions and Errors), checked over real HTTP.
+import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { suiteServer } from '../helpers/suite.ts';
@@ -108,6 +110,38 @@ describe.each(databases())('conventions on $name', (factory) => {
         expectError(await anon.post('/api/organizations', text, headers), 401, 'UNAUTHORIZED');
       }
       expectError(await anon.post('/api/organizations', oversizedJson()), 401, 'UNAUTHORIZED');
+    });
+
+    it('a compressed body is 415 (bodies are read as sent), whatever the encoding', async () => {
+      const json = JSON.stringify({ slug: 'gz-org', name: 'x' });
+      for (const [encoding, body] of [
+        ['gzip', gzipSync(json)],
+        ['x-unknown', Buffer.from(json)],
+      ] as const) {
+        const res = await fetch(`${srv.url}/api/organizations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding, authorization: `Bearer ${owner.accessToken}` },
+          body,
+        });
+        expect(res.status, encoding).toBe(415);
+        expect(((await res.json()) as { error_code: string }).error_code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      }
+      expectError(await owner.client.get('/api/organizations/gz-org'), 404, 'NOT_FOUND');
+    });
+
+    it('a client that goes away mid-body is not taken for a database outage', async () => {
+      const url = new URL(srv.url);
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname, () => {
+          socket.write('POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email":"');
+          setTimeout(() => socket.destroy(), 200);
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', reject);
+      });
+      await tick(300);
+      expect(srv.logs.filter((l) => l.includes('database unavailable'))).toEqual([]);
+      expectStatus(await new Client(srv.url).get('/readyz'), 200);
     });
 
     it('invalid JSON is 400', async () => {
