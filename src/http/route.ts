@@ -16,6 +16,7 @@
 // AppState), for anything that runs after the route.
 import type { Next } from 'koa';
 import type { AppContext } from './context.ts';
+import { badRequest } from './errors.ts';
 
 /**
  * One check or read of a route. `prior` holds the values of the steps before it (a plan is looked up
@@ -52,6 +53,24 @@ export function route(...parts: Part[]): Middleware {
   return async (ctx) => {
     const values = {};
     for (const step of steps) Object.assign(values, await step(ctx, values));
+    refuseUnreadBody(ctx);
     await handler(ctx, values);
   };
+}
+
+/**
+ * A route without a body step (POST …/rotate-secret, …/test, …/activate, DELETE …) takes no body: a
+ * field sent to it is an unknown field, and the contract makes unknown fields a 400 rather than
+ * something silently ignored. Checked after the steps, so a missing resource is still its 404 first.
+ */
+function refuseUnreadBody(ctx: AppContext): void {
+  if (ctx.state.input !== undefined) return;
+  const raw = ctx.request.body;
+  if (raw === null || typeof raw !== 'object') return;
+  const fields = Object.keys(raw);
+  if (fields.length === 0) return;
+  throw badRequest(
+    'This endpoint takes no request body',
+    fields.slice(0, 20).map((field) => ({ field, message: 'Unknown field' })),
+  );
 }

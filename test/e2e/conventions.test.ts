@@ -144,6 +144,20 @@ describe.each(databases())('conventions on $name', (factory) => {
       expectStatus(await new Client(srv.url).get('/readyz'), 200);
     });
 
+    it('a route that takes no body refuses fields sent to it (unknown fields are 400), and takes {} or nothing', async () => {
+      const plan = `/api/organizations/${org}/services/${svc}/plans/${await createPlan(owner, org, svc, 'No body')}`;
+      const key = `/api/organizations/${org}/services/${svc}/api-keys/${(await createKey(owner, org, svc, ['read:service'])).id}`;
+      for (const path of [plan, key]) {
+        const res = await owner.client.request('DELETE', path, { force: true });
+        const body = expectError(res, 400, 'BAD_REQUEST');
+        expect(body.details).toEqual([{ field: 'force', message: 'Unknown field' }]);
+      }
+      expectStatus(await owner.client.request('DELETE', plan, {}), 204);
+      expectStatus(await owner.client.delete(key), 204);
+      // A resource that is not there is still its 404 first.
+      expectError(await owner.client.request('DELETE', plan, { force: true }), 404, 'NOT_FOUND');
+    });
+
     it('invalid JSON is 400', async () => {
       for (const text of ['{"slug":', '{slug: "abc"}', "{'a':1}", '{"a":1}}', 'undefined', '\u0000']) {
         expectError(await owner.client.post('/api/organizations', text), 400, 'BAD_REQUEST');
