@@ -16,7 +16,14 @@ describe('isOwnOrigin', () => {
     for (const o of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000']) {
       expect(isOwnOrigin(o, 'http://localhost:3000'), o).toBe(true);
     }
-    for (const o of ['http://localhost:3001', 'https://127.0.0.1:3000', 'http://127.0.0.2:3000', 'http://localhost.evil.example:3000', 'http://127.0.0.1:3000/', 'not a url']) {
+    for (const o of [
+      'http://localhost:3001',
+      'https://127.0.0.1:3000',
+      'http://127.0.0.2:3000',
+      'http://localhost.evil.example:3000',
+      'http://127.0.0.1:3000/',
+      'not a url',
+    ]) {
       expect(isOwnOrigin(o, 'http://localhost:3000'), o).toBe(false);
     }
   });

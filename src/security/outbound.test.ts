@@ -48,7 +48,7 @@ describe('outbound address rules', () => {
     expect(await reason(checkOutboundUrl('http://127.0.0.1:9/x', true))).toBe('ok');
   });
 
-  it('a failed connection is told by its code, never by OpenSSL\'s message (its source paths)', async () => {
+  it("a failed connection is told by its code, never by OpenSSL's message (its source paths)", async () => {
     // https to a server that speaks plain http: OpenSSL's "wrong version number" with its file and line.
     const plain = createServer((_req, res) => res.end('hello'));
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));

@@ -91,11 +91,11 @@ export function connectionFailure(error: Error & { code?: unknown }): string {
     ETIMEDOUT: 'the connection timed out',
     EPROTO: 'the TLS handshake failed (is the server speaking https?)',
     ERR_SSL_WRONG_VERSION_NUMBER: 'the TLS handshake failed (is the server speaking https?)',
-    DEPTH_ZERO_SELF_SIGNED_CERT: 'the server\'s certificate is self-signed',
-    SELF_SIGNED_CERT_IN_CHAIN: 'the server\'s certificate chain is self-signed',
-    UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server\'s certificate could not be verified',
-    CERT_HAS_EXPIRED: 'the server\'s certificate has expired',
-    ERR_TLS_CERT_ALTNAME_INVALID: 'the server\'s certificate does not name this host',
+    DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed",
+    SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate chain is self-signed",
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate could not be verified",
+    CERT_HAS_EXPIRED: "the server's certificate has expired",
+    ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate does not name this host",
   };
   if (!code) return 'a network error';
   return Object.hasOwn(plain, code) ? `${plain[code] ?? ''} (${code})` : code;

@@ -134,7 +134,9 @@ describe.each(databases())('conventions on $name', (factory) => {
       await new Promise<void>((resolve, reject) => {
         const socket = connect(Number(url.port), url.hostname, () => {
           socket.write('POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email":"');
-          setTimeout(() => socket.destroy(), 200);
+          setTimeout(() => {
+            socket.destroy();
+          }, 200);
         });
         socket.on('close', () => resolve());
         socket.on('error', reject);
