@@ -138,7 +138,9 @@ describe.each(databases())('conventions on $name', (factory) => {
             socket.destroy();
           }, 200);
         });
-        socket.on('close', () => resolve());
+        socket.on('close', () => {
+          resolve();
+        });
         socket.on('error', reject);
       });
       await tick(300);
