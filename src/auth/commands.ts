@@ -3,7 +3,7 @@ import type { Deps } from '../deps.ts';
 import type { Db } from '../db/client.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { conflict, unauthorized } from '../http/errors.ts';
-import { hashPassword, verifyPassword } from '../security/passwords.ts';
+import { hashPassword, upgradeHash, verifyPassword } from '../security/passwords.ts';
 import { newId } from '../security/random.ts';
 import { startSession, type TokenPair } from './sessions.ts';
 import type { LoginInput, RegisterInput } from './schemas.ts';
@@ -36,6 +36,13 @@ export async function signIn(deps: Deps, key: Uint8Array, ip: string, input: Log
   const ok = await verifyPassword(account?.passwordHash, input.password);
   if (!account || !ok) throw unauthorized('Invalid email or password');
   await limits.loginEmail.reset(email);
+  const old = account.passwordHash;
+  upgradeHash(
+    old,
+    input.password,
+    (fresh) => db.account.updateMany({ where: { id: account.id, passwordHash: old }, data: { passwordHash: fresh } }),
+    deps.logger,
+  );
   if (account.totp?.enabledAt) throw await mfaRequired(db, account.id);
   return startSession(db, key, account.id);
 }

@@ -68,8 +68,10 @@ export interface Config {
   registerLimit: number;
   maxServicesPerOrg: number;
   allowHttpAcs: boolean;
-  /** Development and tests only: outbound requests (webhooks, SP metadata URLs) may reach private addresses and plain http. */
+  /** Development and tests only: SP metadata URLs may reach private addresses and plain http. */
   outboundAllowPrivate: boolean;
+  /** Development and tests only: webhook URLs may reach private addresses and plain http. */
+  webhooksAllowPrivate: boolean;
   metricsToken: string | undefined;
   trustProxy: boolean;
   logLevel: string;
@@ -141,12 +143,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   // PORT=0 binds any free port: `:0` stays a placeholder that the server fills in once listening, on
   // 127.0.0.1 (what a test or benchmark on this machine can reach) unless PUBLIC_URL names a host.
   // The contract names TESSERA_WEBHOOKS_ALLOW_PRIVATE and gives SP metadata URLs "the same SSRF rules as
-  // webhooks": either name lifts the rules for every outbound request (src/security/outbound.ts).
-  const outboundAllowPrivate = e.TESSERA_WEBHOOKS_ALLOW_PRIVATE || e.TESSERA_OUTBOUND_ALLOW_PRIVATE;
-  if (outboundAllowPrivate) {
+  // webhooks": it lifts the rules for both. TESSERA_OUTBOUND_ALLOW_PRIVATE, older, lifts them for SP
+  // metadata URLs only, as it always did: a deployment that set it must not find its webhooks opened.
+  const webhooksAllowPrivate = e.TESSERA_WEBHOOKS_ALLOW_PRIVATE;
+  const outboundAllowPrivate = webhooksAllowPrivate || e.TESSERA_OUTBOUND_ALLOW_PRIVATE;
+  if (webhooksAllowPrivate) {
     warnings.push(
-      'outbound requests (webhooks, SP metadata URLs) may use http and reach private and loopback addresses (TESSERA_WEBHOOKS_ALLOW_PRIVATE or TESSERA_OUTBOUND_ALLOW_PRIVATE; development and tests only)',
+      'TESSERA_WEBHOOKS_ALLOW_PRIVATE=true: webhooks and SP metadata URLs may use http and reach private and loopback addresses (development and tests only)',
     );
+  } else if (outboundAllowPrivate) {
+    warnings.push('TESSERA_OUTBOUND_ALLOW_PRIVATE=true: SP metadata URLs may use http and reach private and loopback addresses (development and tests only)');
   }
   const publicUrl = (e.PUBLIC_URL ?? `http://${e.PORT === 0 ? '127.0.0.1' : 'localhost'}:${e.PORT}`).replace(/\/+$/, '');
   return {
@@ -163,6 +169,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxServicesPerOrg: e.TESSERA_MAX_SERVICES_PER_ORG,
     allowHttpAcs: e.TESSERA_ALLOW_HTTP_ACS,
     outboundAllowPrivate,
+    webhooksAllowPrivate,
     metricsToken: e.TESSERA_METRICS_TOKEN || undefined,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,

@@ -19,8 +19,11 @@ const MESSAGES: Record<string, string> = {
 };
 
 export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
-  // Nothing can be answered on a connection the client already closed or reset.
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+  // Nothing can be answered on a connection the client already closed or reset, nor on one whose
+  // response to an earlier (pipelined) request is still being written: an answer would land inside it.
+  // Node's own handler makes the same check, on the same field.
+  const busy = (socket as Duplex & { _httpMessage?: unknown })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || busy) {
     socket.destroy();
     return;
   }
@@ -41,5 +44,8 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
     ['Content-Length', String(Buffer.byteLength(body))],
     ['Connection', 'close'],
   ];
-  socket.end(`HTTP/1.1 400 Bad Request\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`);
+  // Closed once written: a client that sent garbage and then keeps its side open holds no socket.
+  socket.end(`HTTP/1.1 400 Bad Request\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`, () => {
+    socket.destroy();
+  });
 }

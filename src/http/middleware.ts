@@ -54,9 +54,13 @@ export function requestContext(logger: Logger, records: RequestRecords, policy: 
       await next();
       if (ctx.body === undefined || ctx.body === null) {
         if (ctx.status === 404) throw notFound('Route not found');
+        if (ctx.status === 405) throw methodNotAllowed(ctx.response.get('Allow'));
         // 501 is @koa/router's answer to a method no route of it takes (TRACE, PROPFIND, …): to the
-        // contract that is a wrong verb too, so 405 with the envelope.
-        if (ctx.status === 405 || ctx.status === 501) throw methodNotAllowed(ctx.response.get('Allow'));
+        // contract a wrong verb (405, with the methods the path takes), or an unknown route (404).
+        if (ctx.status === 501) {
+          const allow = ctx.response.get('Allow');
+          throw allow ? methodNotAllowed(allow) : notFound('Route not found');
+        }
       }
     } catch (err) {
       renderError(ctx, err, logger);

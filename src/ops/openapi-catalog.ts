@@ -339,7 +339,11 @@ export const GROUPS: RouteGroup[] = [
     security: 'none',
     routes: {
       'GET /healthz': { summary: 'Process is up', ok: json(200, 'ok', S.Health) },
-      'GET /readyz': { summary: 'Database and Redis reachable', ok: json(200, 'Ready', S.Health), also: [json(503, 'Not ready (with Retry-After)', S.Health)] },
+      'GET /readyz': {
+        summary: 'Database and Redis reachable',
+        ok: json(200, 'Ready', S.Health),
+        also: [json(503, 'Not ready (with Retry-After): the error envelope with status and checks', S.NotReady)],
+      },
       'GET /metrics': {
         summary: 'Prometheus metrics',
         security: 'metrics',

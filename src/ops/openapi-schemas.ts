@@ -233,6 +233,11 @@ export const SamlCertificate = z
 
 export const Message = z.object({ message: z.string() }).meta({ id: 'Message' });
 export const Health = z.object({ status: z.string(), checks: z.record(z.string(), z.enum(['ok', 'unavailable'])).optional() }).meta({ id: 'Health' });
+/** /readyz's 503: the error envelope with the readiness fields beside it. */
+export const NotReady = ErrorBody.extend({
+  status: z.enum(['unavailable', 'shutting_down']),
+  checks: z.record(z.string(), z.enum(['ok', 'unavailable'])),
+}).meta({ id: 'NotReady' });
 
 /** `{<key>: T[], total}`: the list envelope every paginated admin list uses. */
 export const listOf = (key: string, item: z.ZodType) => z.object({ [key]: z.array(item), total: z.number().int() });

@@ -13,7 +13,7 @@ import { t, type MessageKey } from '../i18n/index.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { isRateLimitError } from '../http/rate-limit.ts';
 import { newToken, safeEqual } from '../security/random.ts';
-import { verifyPassword } from '../security/passwords.ts';
+import { upgradeHash, verifyPassword } from '../security/passwords.ts';
 import { findPending, readCookie, setCookie, startSession } from './session.ts';
 import { staleRequest, type WayBack } from './way-back.ts';
 import { finishPendingSignIn } from './finish-sign-in.ts';
@@ -155,6 +155,9 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
       return;
     }
     await deps.limits.ssoLoginEmail.reset(`${orgId}:${email}`);
+    const old = user.passwordHash;
+    if (old)
+      upgradeHash(old, password, (fresh) => db.user.updateMany({ where: { id: user.id, passwordHash: old }, data: { passwordHash: fresh } }), deps.logger);
     await afterPassword(deps, saml, ctx, { state, pending, ui, user });
   });
 

@@ -47,6 +47,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     // Fetched by programs (SPs, fetch() in a script): its errors are the JSON envelope unless the
     // client prefers HTML, as a browser's navigation does. The flow's pages below are for browsers.
     ctx.state.html = ctx.accepts('json', 'html') === 'html';
+    ctx.vary('Accept');
     const t = await target(ctx);
     ctx.type = 'application/samlmetadata+xml; charset=utf-8';
     ctx.set('Cache-Control', 'public, max-age=300');

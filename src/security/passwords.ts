@@ -12,6 +12,7 @@
 import { availableParallelism } from 'node:os';
 import argon2, { type HashOptions } from 'argon2';
 import { AppError } from '../http/errors.ts';
+import type { Logger } from '../http/log.ts';
 import { parseArgon2Cost, type Argon2Cost } from './password-cost.ts';
 
 type Lane = 'verify' | 'hash';
@@ -109,6 +110,23 @@ function hashOptions(): HashOptions & { raw?: false } {
 
 export async function hashPassword(password: string): Promise<string> {
   return passwordQueue.run('hash', () => argon2.hash(password, hashOptions()));
+}
+
+/**
+ * After a successful sign-in with a hash made at another cost than the configured one: replaces it
+ * with one at the configured cost, in the background. Accounts then converge on one cost, the one the
+ * unknown-email dummy is made at, so the time a refused sign-in takes cannot tell whether the email
+ * exists. `store` must replace the hash only if it is still `hash` (a password changed meanwhile
+ * wins). A failure (a busy queue, the database) leaves the old hash, which still verifies.
+ */
+export function upgradeHash(hash: string, password: string, store: (fresh: string) => Promise<unknown>, logger: Logger): void {
+  const { memoryCost, timeCost, parallelism } = hashOptions();
+  if (!argon2.needsRehash(hash, { memoryCost, timeCost, parallelism })) return;
+  void hashPassword(password)
+    .then(store)
+    .catch((err: unknown) => {
+      logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'password hash upgrade failed');
+    });
 }
 
 let dummy: Promise<string> | undefined;

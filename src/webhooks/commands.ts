@@ -22,7 +22,7 @@ export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 /** https and public addresses only (docs/security.md, attack 44), unless TESSERA_WEBHOOKS_ALLOW_PRIVATE. */
 async function checkUrl(deps: Deps, url: string): Promise<void> {
   try {
-    await checkOutboundUrl(url, deps.config.outboundAllowPrivate);
+    await checkOutboundUrl(url, deps.config.webhooksAllowPrivate);
   } catch (err) {
     if (err instanceof OutboundError) throw badRequest(`Invalid url: ${err.message}`, [{ field: 'url', message: err.message }]);
     throw err;

@@ -153,7 +153,7 @@ export class DeliveryWorker {
       const until = new Date(Date.now() + LEASE_MS);
       const ids = await claimDue(this.deps.database, until, BATCH);
       const claimed = await loadClaimed(this.deps.database, ids);
-      const round = new DeliveryRound(this.deps.webhooks.sealer, this.deps.config.outboundAllowPrivate);
+      const round = new DeliveryRound(this.deps.webhooks.sealer, this.deps.config.webhooksAllowPrivate);
       // The round's outcomes in one transaction: on SQLite each commit writes its pages to the WAL,
       // and one per attempt cost more than the attempts' own statements.
       // An attempt cut short by the shutdown leaves its delivery to the lease (retried after LEASE_MS),

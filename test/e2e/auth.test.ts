@@ -1,10 +1,12 @@
 // /api/auth through real HTTP on every test database (docs/api.md, Admin accounts; docs/security.md, attack 35).
+import argon2 from 'argon2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { suiteServer } from '../helpers/suite.ts';
 import { Client, uniqueEmail } from '../helpers/http.ts';
 import { PASSWORD, registerAdmin } from '../helpers/fixtures.ts';
+import { tick } from '../helpers/admin-plane.ts';
 
 type Tokens = { access_token: string; refresh_token: string; token_type: string; expires_in: number };
 
@@ -60,6 +62,26 @@ describe.each(databases())('admin auth on $name', (factory) => {
     expect(me.status).toBe(200);
     expect(me.body.account.email).toBe(admin.email);
     expect(me.body.organizations).toEqual([expect.objectContaining({ role: 'owner' })]);
+  });
+
+  it('a hash made at another argon2 cost is upgraded to the configured one at the next sign-in; a wrong password changes nothing', async () => {
+    const admin = await registerAdmin(srv.url);
+    // As if made before TESSERA_ARGON2 was lowered to the suite's cost: the library's default cost.
+    const older = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 4 });
+    await srv.deps.db.account.update({ where: { email: admin.email }, data: { passwordHash: older } });
+    const stored = async () => (await srv.deps.db.account.findUniqueOrThrow({ where: { email: admin.email } })).passwordHash;
+    const anon = new Client(srv.url);
+    expect((await anon.post('/api/auth/login', { email: admin.email, password: `${PASSWORD}!` })).status).toBe(401);
+    await tick(200);
+    expect(await stored()).toBe(older);
+    expect((await anon.post('/api/auth/login', { email: admin.email, password: PASSWORD })).status).toBe(200);
+    let now = older;
+    for (let i = 0; i < 50 && now === older; i++) {
+      await tick(100);
+      now = await stored();
+    }
+    expect(now).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect((await anon.post('/api/auth/login', { email: admin.email, password: PASSWORD })).status).toBe(200);
   });
 
   it('rotates refresh tokens; reusing a spent one revokes the session (docs/security.md attack 35)', async () => {

@@ -97,6 +97,9 @@ describe.each(databases())('conventions on $name', (factory) => {
         expectError(res, 405, 'METHOD_NOT_ALLOWED');
         expect(res.headers.get('allow') ?? '').toContain('GET');
       }
+      // On a path no route has, it is the unknown route's 404.
+      expectError(await owner.client.request('PROPFIND', '/api/organizations/no/such/route/here'), 404, 'NOT_FOUND');
+      expectError(await owner.client.request('PROPFIND', '/no-such-page'), 404, 'NOT_FOUND');
     });
   });
 

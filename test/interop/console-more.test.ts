@@ -100,9 +100,8 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
   beforeAll(async () => {
     if (!sqlite) return;
     // 127.0.0.1: a secure context for Chromium, so the Secure cookies work over http. Webhooks and the
-    // metadata URL may use http and loopback here only, so that servers in this process can answer them
-    // (TESSERA_OUTBOUND_ALLOW_PRIVATE is the switch's other name, and covers webhooks too).
-    srv = await startTestServer(sqlite, { TESSERA_OUTBOUND_ALLOW_PRIVATE: 'true' });
+    // metadata URL may use http and loopback here only, so that servers in this process can answer them.
+    srv = await startTestServer(sqlite, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true' });
     defer(() => srv.stop());
     base = srv.deps.config.publicUrl;
     receiver = await Receiver.start();

@@ -114,9 +114,7 @@ function columns(body: SamlPayload, spCertificate: string | null | undefined, en
 
 /** Stores the configuration; enabling a service without an active certificate also gives it one. */
 /** The metadata-URL columns: a new URL was just fetched (fetched set); null clears it; absent keeps it. */
-function metadataUrlColumns(body: SamlPayload, fetched: MetadataFetch['fetchedMetadata']) {
-  // Checked whether or not a URL comes with it: a certificate stored now pins the next refresh.
-  const pin = checkedCertificate(body.sp_metadata_signing_certificate, 'sp_metadata_signing_certificate');
+function metadataUrlColumns(body: SamlPayload, pin: string | null | undefined, fetched: MetadataFetch['fetchedMetadata']) {
   const common = {
     ...(pin !== undefined ? { spMetadataSigningCertificate: pin } : {}),
     ...(body.metadata_refresh_hours !== undefined ? { metadataRefreshHours: body.metadata_refresh_hours } : {}),
@@ -145,11 +143,13 @@ export async function configureSaml(
   const { db } = deps;
   const spCertificate = checkedCertificate(body.sp_certificate, 'sp_certificate');
   const encryptionCertificate = checkedCertificate(body.sp_encryption_certificate, 'sp_encryption_certificate');
+  // Checked whether or not a URL comes with it: a certificate stored now pins the next refresh.
+  const pin = checkedCertificate(body.sp_metadata_signing_certificate, 'sp_metadata_signing_certificate');
   checkMerged(await db.samlConfig.findUnique({ where: { serviceId: service.id } }), body, spCertificate, encryptionCertificate);
   // Key generation is CPU work: do it before the transaction, use it only if still needed inside.
   const needsCert = body.enabled && !(await hasActive(db, service.id));
   const fresh = needsCert ? await generateCertificate(saml.sealer, { organization: access.org.name, service: service.name }) : null;
-  const data = { ...columns(body, spCertificate, encryptionCertificate), ...metadataUrlColumns(body, fetched) };
+  const data = { ...columns(body, spCertificate, encryptionCertificate), ...metadataUrlColumns(body, pin, fetched) };
   await db.$transaction(async (tx) => {
     await tx.samlConfig.upsert({
       where: { serviceId: service.id },
