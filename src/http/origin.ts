@@ -4,6 +4,16 @@
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
+ * A hosted form's post may come from this instance's own pages: no Origin (older browsers, some
+ * privacy settings) or `null` (a redirect chain) is let through to the CSRF token check, which every
+ * such form also makes; another site's Origin is not.
+ */
+export function formFromHere(ctx: { get(field: string): string }, publicUrl: string): boolean {
+  const origin = ctx.get('origin');
+  return !origin || origin === 'null' || isOwnOrigin(origin, publicUrl);
+}
+
+/**
  * PUBLIC_URL's origin. On a loopback address (the default `http://localhost:PORT` of a development or
  * test instance) the other spellings of loopback with the same scheme and port are the same server:
  * a browser opened at http://127.0.0.1:3000 reaches the instance whose PUBLIC_URL says localhost:3000,

@@ -5,7 +5,7 @@ import { forbidden } from '../http/errors.ts';
 import { pickLocale, type Locale } from '../i18n/index.ts';
 import { newToken, safeEqual } from '../security/random.ts';
 import { readCookie, setCookie } from '../saml/session.ts';
-import { isOwnOrigin } from '../http/origin.ts';
+import { formFromHere } from '../http/origin.ts';
 
 const CSRF_COOKIE = 'tessera_mfa_csrf';
 
@@ -31,8 +31,7 @@ export function csrfToken(ctx: AppContext): string {
 
 /** Refuses a form another site made the browser send. */
 export function checkCsrf(ctx: AppContext, publicUrl: string, form: Map<string, string>): void {
-  const origin = ctx.get('origin');
-  if (origin && origin !== 'null' && !isOwnOrigin(origin, publicUrl)) throw forbidden('Cross-origin requests are not allowed');
+  if (!formFromHere(ctx, publicUrl)) throw forbidden('Cross-origin requests are not allowed');
   const cookie = readCookie(ctx, CSRF_COOKIE) ?? '';
   if (!cookie || !safeEqual(cookie, form.get('csrf') ?? '')) throw forbidden('The form expired; reload the page');
 }

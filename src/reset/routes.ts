@@ -17,7 +17,7 @@ import { newToken, safeEqual } from '../security/random.ts';
 import { findPending, readCookie, setCookie } from '../saml/session.ts';
 import { resetMail } from '../mail/index.ts';
 import { createPasswordLink } from '../users/index.ts';
-import { isOwnOrigin } from '../http/origin.ts';
+import { formFromHere } from '../http/origin.ts';
 
 const CSRF_COOKIE = 'tessera_reset_csrf';
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
@@ -90,8 +90,7 @@ export function resetRoutes(deps: Deps): Router<AppState, AppContext> {
     const found = await pendingOr(ctx, state);
     if (!found) return;
     const { pending, ui } = found;
-    const origin = ctx.get('origin');
-    if (origin && origin !== 'null' && !isOwnOrigin(origin, config.publicUrl)) throw forbidden('Cross-origin requests are not allowed');
+    if (!formFromHere(ctx, config.publicUrl)) throw forbidden('Cross-origin requests are not allowed');
     const cookie = readCookie(ctx, CSRF_COOKIE) ?? '';
     if (!cookie || !safeEqual(cookie, body.csrf ?? '')) throw forbidden('The form expired; reload the page');
     const org = pending.service.organization;

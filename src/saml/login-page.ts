@@ -22,7 +22,7 @@ import type { SamlRuntime } from './runtime.ts';
 import { recordSignIn, requestFacts } from '../audit/sign-ins.ts';
 import type { SignInReason } from '../audit/reasons.ts';
 import { signInRefused } from './refusal-events.ts';
-import { isOwnOrigin } from '../http/origin.ts';
+import { formFromHere } from '../http/origin.ts';
 
 const CSRF_COOKIE = 'tessera_csrf';
 
@@ -72,6 +72,13 @@ function freshCsrf(ctx: AppContext): string {
   return token;
 }
 
+/** A directory user's hash of another argon2 cost is replaced at this successful sign-in (security/passwords.ts). */
+function upgradeUserHash(deps: Deps, user: { id: string; passwordHash: string | null }, password: string): void {
+  const old = user.passwordHash;
+  if (!old) return;
+  upgradeHash(old, password, (fresh) => deps.db.user.updateMany({ where: { id: user.id, passwordHash: old }, data: { passwordHash: fresh } }), deps.logger);
+}
+
 export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, AppContext> {
   const { db, config } = deps;
   const router = new Router<AppState, AppContext>();
@@ -108,8 +115,7 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
 
   router.post('/login', html, formBody, async (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, string | undefined>;
-    const origin = ctx.get('origin');
-    if (origin && origin !== 'null' && !isOwnOrigin(origin, config.publicUrl)) throw forbidden('Cross-origin sign-in is not allowed');
+    if (!formFromHere(ctx, config.publicUrl)) throw forbidden('Cross-origin sign-in is not allowed');
     const cookie = readCookie(ctx, CSRF_COOKIE) ?? '';
     if (!cookie || !safeEqual(cookie, body.csrf ?? '')) throw forbidden('The sign-in form expired; reload the page');
     const state = body.state ?? '';
@@ -155,9 +161,7 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
       return;
     }
     await deps.limits.ssoLoginEmail.reset(`${orgId}:${email}`);
-    const old = user.passwordHash;
-    if (old)
-      upgradeHash(old, password, (fresh) => db.user.updateMany({ where: { id: user.id, passwordHash: old }, data: { passwordHash: fresh } }), deps.logger);
+    upgradeUserHash(deps, user, password);
     await afterPassword(deps, saml, ctx, { state, pending, ui, user });
   });
 
