@@ -53,7 +53,7 @@ export function route(...parts: Part[]): Middleware {
   return async (ctx) => {
     const values = {};
     for (const step of steps) Object.assign(values, await step(ctx, values));
-    refuseUnreadBody(ctx);
+    refuseBodyFields(ctx);
     await handler(ctx, values);
   };
 }
@@ -61,9 +61,10 @@ export function route(...parts: Part[]): Middleware {
 /**
  * A route without a body step (POST …/rotate-secret, …/test, …/activate, DELETE …) takes no body: a
  * field sent to it is an unknown field, and the contract makes unknown fields a 400 rather than
- * something silently ignored. Checked after the steps, so a missing resource is still its 404 first.
+ * something silently ignored. route() checks it after the steps, so a missing resource is still its
+ * 404 first; the Service API's DELETEs call it themselves.
  */
-function refuseUnreadBody(ctx: AppContext): void {
+export function refuseBodyFields(ctx: AppContext): void {
   if (ctx.state.input !== undefined) return;
   const raw = ctx.request.body;
   if (raw === null || typeof raw !== 'object') return;

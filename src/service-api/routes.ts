@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { Email, Name, pageFrom, validate } from '../http/validate.ts';
 import { jsonBody } from '../http/body.ts';
+import { refuseBodyFields } from '../http/route.ts';
 import { iso, sendJsonText } from '../http/present.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { need, principal, serviceApiGuard } from './guard.ts';
@@ -55,6 +56,7 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
     ctx.body = presentServiceUser(await changeEmail(database, actorOf(ctx), svc(ctx), ctx.params.userId ?? '', body.email));
   });
   router.delete('/users/:userId', need('delete:users'), async (ctx) => {
+    refuseBodyFields(ctx);
     await removeUser(database, actorOf(ctx), svc(ctx), ctx.params.userId ?? '');
     ctx.status = 204;
   });
@@ -75,6 +77,7 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
     ctx.body = await updateSubscription(database, actorOf(ctx), svc(ctx), ctx.params.userId ?? '', body);
   });
   router.delete('/subscriptions/:userId', need('delete:subscriptions'), async (ctx) => {
+    refuseBodyFields(ctx);
     await deleteSubscription(database, actorOf(ctx), svc(ctx), ctx.params.userId ?? '');
     ctx.status = 204;
   });

@@ -255,6 +255,10 @@ describe.each(databases())('service API users on $name', (factory) => {
       const w = await suite.world();
       const keep = await provisionUser(w.api);
       const u = await provisionUser(w.api);
+      // DELETE takes no body: a field sent to it is an unknown field (400), and nothing is deleted.
+      const withBody = expectError(await w.api.request('DELETE', `/api/service/users/${u.id}`, { force: true }), 400, 'BAD_REQUEST');
+      expect(withBody.details).toEqual([{ field: 'force', message: 'Unknown field' }]);
+      expect((await w.api.get(`/api/service/users/${u.id}`)).status).toBe(200);
       const del = await w.api.delete(`/api/service/users/${u.id}`);
       expect(del.status).toBe(204);
       expect(del.text).toBe('');
