@@ -49,7 +49,9 @@ describe.each(databases())('webhook event retention on $name', (factory) => {
         eventId: id,
         status,
         attempts: 1,
-        nextAttemptAt: status === 'pending' ? now : null,
+        // A pending delivery's next attempt an hour away: the server's own delivery worker must not
+        // attempt it (and write its outcome over the test's) while the test runs.
+        nextAttemptAt: status === 'pending' ? new Date(now.getTime() + 3600_000) : null,
         createdAt,
         updatedAt: createdAt,
       },
