@@ -159,6 +159,22 @@ export function listTotal(scope: ListScope): Sql {
   return sql`(SELECT COALESCE(SUM("count"), 0) FROM "service_list_counts" WHERE ${scope.counters})`;
 }
 
+/**
+ * The page and its total as the HTTP answer's JSON text, `{"<field>":[…],"total":N}`, written by SQLite
+ * on its direct connection (users.ts, subscriptions.ts). `object` is one row's json_object over the
+ * slice `p` and the tables `joins` adds. The rows are ordered inside a subquery and concatenated by
+ * group_concat outside it, rather than by json_group_array(… ORDER BY …): the aggregate's ORDER BY
+ * sorts the page again in a temporary B-tree (a third of the statement's time, 44 → 30 µs for 50
+ * users), while the subquery's ORDER BY is the index order of the slice and costs nothing. SQLite never
+ * flattens a subquery with ORDER BY into an aggregate query, so its rows reach group_concat in that
+ * order; test/e2e/service-api-list-reads.test.ts holds the bytes to the Prisma path's, over several pages.
+ */
+export function sqlitePageJson(scope: ListScope, page: Page, field: 'users' | 'subscriptions', object: Sql, joins: Sql, sliceColumns = scope.columns): Sql {
+  return sql`SELECT ${`{"${field}":[`} || COALESCE((SELECT group_concat("o", ',') FROM (
+      SELECT ${object} AS "o" FROM (${listSlice(scope, page, sliceColumns)}) p ${joins} ORDER BY p."created_at", p."id"
+    )), '') || '],"total":' || ${listTotal(scope)} || '}' AS "body"`;
+}
+
 /** The anchor's key, and which rows lie before it (inclusive anchor: < key; exclusive: <= key) and from it. */
 function bounds(anchor: Anchor): { key: Sql; before: Sql; from: Sql } {
   const key = sql`(${anchor.createdAt}, ${anchor.id})`;

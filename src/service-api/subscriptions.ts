@@ -4,7 +4,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../http/err
 import { isUniqueViolation } from '../db/errors.ts';
 import { empty, sql, sqliteIsoText } from '../db/sql.ts';
 import { date, runRead, text, type Row } from '../db/statements.ts';
-import { listSlice, listTotal, readListPage, type ListScope } from './page-anchors.ts';
+import { readListPage, sqlitePageJson, type ListScope } from './page-anchors.ts';
 import { looksLikeId, newId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
@@ -77,15 +77,17 @@ export async function listSubscriptionsJson(database: Reader, service: Scope, st
   const scope = subscriptionsList(service, status);
   const [row] =
     database.direct?.read(
-      sql`SELECT json_object(
-        'subscriptions', json((SELECT json_group_array(json_object(
-            'id', s."id", 'user_id', s."user_id", 'plan_id', s."plan_id", 'plan_name', pl."name", 'status', s."status",
-            'current_period_end', ${sqliteIsoText('s."current_period_end"')}
-          ) ORDER BY p."created_at", p."id")
-          FROM (${listSlice(scope, page, sql`"created_at", "id", "rowid" AS "rid"`)}) p
-          JOIN "subscriptions" s ON s."rowid" = p."rid" JOIN "plans" pl ON pl."id" = s."plan_id")),
-        'total', ${listTotal(scope)}
-      ) AS "body"`,
+      sqlitePageJson(
+        scope,
+        page,
+        'subscriptions',
+        sql`json_object(
+          'id', s."id", 'user_id', s."user_id", 'plan_id', s."plan_id", 'plan_name', pl."name", 'status', s."status",
+          'current_period_end', ${sqliteIsoText('s."current_period_end"')}
+        )`,
+        sql`JOIN "subscriptions" s ON s."rowid" = p."rid" JOIN "plans" pl ON pl."id" = s."plan_id"`,
+        sql`"created_at", "id", "rowid" AS "rid"`,
+      ),
     ) ?? [];
   return row ? text(row, 'body') : JSON.stringify(await listSubscriptions(database, service, status, page));
 }

@@ -4,7 +4,7 @@ import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { lockRow } from '../db/row-lock.ts';
 import { sql, sqliteIsoText } from '../db/sql.ts';
-import { listSlice, listTotal, readListPage, type ListScope } from './page-anchors.ts';
+import { readListPage, sqlitePageJson, type ListScope } from './page-anchors.ts';
 import { date, runRead, text, type Row } from '../db/statements.ts';
 import { looksLikeId, newId, newPersistentNameId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
@@ -62,7 +62,7 @@ export async function listUsers(database: Reader, service: Scope, page: Page) {
 
 /**
  * The same page as JSON text, for the HTTP answer. On SQLite's direct connection the database writes
- * the JSON itself (json_object and json_group_array, timestamps in toISOString's format by
+ * the JSON itself (sqlitePageJson, timestamps in toISOString's format by
  * sqliteIsoText): turning 50 rows into objects, dates and back into text cost more than the query. Elsewhere
  * (PostgreSQL, or SQLite while the direct connection is busy) it is listUsers' result, serialised.
  * test/e2e/service-api-list-reads.test.ts holds both to the same bytes.
@@ -71,11 +71,13 @@ export async function listUsersJson(database: Reader, service: Scope, page: Page
   const scope = usersList(service);
   const [row] =
     database.direct?.read(
-      sql`SELECT json_object(
-        'users', json((SELECT json_group_array(json_object('id', u."id", 'email', u."email", 'created_at', ${sqliteIsoText('u."created_at"')}) ORDER BY p."created_at", p."id")
-          FROM (${listSlice(scope, page)}) p JOIN "users" u ON u."id" = p."user_id")),
-        'total', ${listTotal(scope)}
-      ) AS "body"`,
+      sqlitePageJson(
+        scope,
+        page,
+        'users',
+        sql`json_object('id', u."id", 'email', u."email", 'created_at', ${sqliteIsoText('u."created_at"')})`,
+        sql`JOIN "users" u ON u."id" = p."user_id"`,
+      ),
     ) ?? [];
   return row ? text(row, 'body') : JSON.stringify(await listUsers(database, service, page));
 }
