@@ -2,7 +2,7 @@
 // a malformed request, a client too slow to send its headers. Node's own answer is a bare status line
 // (431, 400, 408); here it is the contract's error envelope with the same fixed headers as every other
 // response (CONTRACT "Errors": every error, from every route), and the connection is closed.
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from '../security/random.ts';
 import type { Duplex } from 'node:stream';
 import { FIXED_HEADERS } from './middleware.ts';
 
@@ -27,7 +27,7 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
     socket.destroy();
     return;
   }
-  const requestId = randomUUID();
+  const requestId = newRequestId();
   // 400 for every case: the contract has no code for 408 or 431, and its SAML endpoints answer a
   // message over their size limits with 400.
   const body = JSON.stringify({

@@ -1,6 +1,6 @@
 // The outermost middleware: request id, security headers, the one error renderer, and the access log
 // (written just after the response: see request-records.ts).
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from '../security/random.ts';
 import type { Next } from 'koa';
 import type { AppContext } from './context.ts';
 import { API_KEY_CHALLENGE, AppError, BEARER_CHALLENGE, methodNotAllowed, notFound, serviceUnavailable } from './errors.ts';
@@ -46,7 +46,7 @@ export function requestContext(logger: Logger, records: RequestRecords, policy: 
   return async function requestContextMiddleware(ctx: AppContext, next: Next): Promise<void> {
     const started = performance.now();
     const incoming = ctx.get('x-request-id');
-    const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : newRequestId();
     ctx.state.requestId = requestId;
     setFixedHeaders(ctx, requestId);
     try {
