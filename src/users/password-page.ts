@@ -10,6 +10,8 @@ import { actionLink, escapeHtml, page, sendPage, uiFor, type PageUi } from '../h
 import { t } from '../i18n/index.ts';
 import { wayBack } from '../saml/way-back.ts';
 import { findLink, usePasswordLink } from './password-links.ts';
+import { formFromHere } from '../http/origin.ts';
+import { forbidden } from '../http/errors.ts';
 
 type Problem = 'tooShort' | 'mismatch';
 
@@ -69,6 +71,9 @@ export function passwordPageRoutes(deps: Deps): Router<AppState, AppContext> {
   });
 
   router.post('/password', markHtml, formBody, async (ctx) => {
+    // The link's token is the form's secret, so no CSRF token; a browser's cross-origin post is refused
+    // all the same, as on every hosted form (http/origin.ts).
+    if (!formFromHere(ctx, deps.config.publicUrl)) throw forbidden('Cross-origin requests are not allowed');
     const fields = formFields(ctx);
     const token = fields.get('token') ?? '';
     const password = fields.get('password') ?? '';

@@ -88,6 +88,12 @@ describe.each(databases())('Self-service password reset on $name', (factory) => 
     const formPage = await browserFetch(new CookieJar(), link);
     expect(formPage.status).toBe(200);
     const newPassword = 'a fresh reset password 7';
+    // Another site's form posting the link's token is refused, and the link stays usable.
+    const forged = await browserFetch(new CookieJar(), `${world.base}/password`, {
+      form: { token, password: 'chosen by the attacker 1', confirm: 'chosen by the attacker 1' },
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(forged.status).toBe(403);
     const saved = await browserFetch(f.jar, `${world.base}/password`, { form: { token, password: newPassword, confirm: newPassword } });
     expect(saved.status).toBe(200);
     expect(saved.text).toContain('Password saved');
