@@ -6,6 +6,7 @@
 import type { Db } from '../db/client.ts';
 import { join, sql, type Sql } from '../db/sql.ts';
 import type { AppContext } from '../http/context.ts';
+import type { Logger } from '../http/log.ts';
 import { newSortableId } from '../security/random.ts';
 import type { SignInReason } from './reasons.ts';
 import { countSignIns } from './day-counts.ts';
@@ -57,4 +58,22 @@ export function signInStatements(rows: SignInActivity[]): Sql[] {
 /** One row, alone (refusals and the outcomes off the SSO hot path), with its counter. */
 export async function recordSignIn(db: Db, row: SignInActivity): Promise<void> {
   await runBatch(db, null, signInStatements([row]));
+}
+
+/** Whose hosted sign-in attempt it was: the service when it answers one of its requests (none on /account). */
+export interface HostedAttempt {
+  organizationId: string;
+  serviceId: string | null;
+  userId: string | null;
+  email: string | null;
+}
+
+/**
+ * A hosted sign-in attempt (the SAML sign-in page, /account, the second-factor step): its row and, when
+ * refused, a warn line with the same reason, as a refused SAML request has (saml/refusals.ts).
+ */
+export async function recordHostedAttempt(db: Db, logger: Logger, ctx: AppContext, who: HostedAttempt, reason: SignInReason | null): Promise<void> {
+  if (reason) logger.warn({ reqId: ctx.state.requestId, reason, flow: 'login' }, 'sign-in refused');
+  const outcome = reason ? 'refused' : 'success';
+  await recordSignIn(db, { ...requestFacts(ctx), ...who, email: who.email || null, flow: 'login', outcome, reason, binding: null, authnContext: null });
 }

@@ -10,7 +10,6 @@ import type { AppContext, AppState } from '../http/context.ts';
 import { formBody } from '../http/body.ts';
 import { escapeHtml } from '../http/html.ts';
 import { brandOf } from '../http/brand.ts';
-import { clientIp } from '../http/client-ip.ts';
 import { t, type Locale } from '../i18n/index.ts';
 import { hashPassword, verifyPassword } from '../security/passwords.ts';
 import type { SamlRuntime } from '../saml/runtime.ts';
@@ -26,6 +25,8 @@ import { regenerateRecoveryCodes } from './recovery.ts';
 import { beginSecondFactor, enrollment, render, reshowEnrollment } from './sign-in.ts';
 import { confirmTotp, newTotpSecret, openTotpSecret, sealTotpSecret } from './totp.ts';
 import { finishRegistration, registrationOptions, relyingParty } from './webauthn.ts';
+import { checkHostedPassword } from '../saml/hosted-password.ts';
+import { recordHostedAttempt } from '../audit/sign-ins.ts';
 
 const RECENT_MFA_MS = 15 * 60 * 1000;
 const NOTICES = { totp: 'account.totp_on', passkey: 'account.passkey_added', removed: 'account.removed', password: 'account.password_saved' } as const;
@@ -160,20 +161,19 @@ function signInRoutes(router: Router<AppState, AppContext>, deps: Deps, saml: Sa
     }
     const email = (form.get('email') ?? '').trim().toLowerCase().slice(0, 254);
     const password = (form.get('password') ?? '').slice(0, 256);
-    await deps.limits.ssoLoginIp.consume(clientIp(ctx, config.trustProxy));
-    await deps.limits.ssoLoginEmail.consume(`${org.id}:${email}`);
-    const user = email ? await db.user.findUnique({ where: { organizationId_email: { organizationId: org.id, email } } }) : null;
-    const ok = await verifyPassword(user?.passwordHash, password);
-    if (!user || !ok || user.disabled) {
+    // The same password step as the SAML sign-in page, recorded alike (with no service).
+    const checked = await checkHostedPassword(deps, ctx, { organizationId: org.id, serviceId: null, email }, password);
+    if (!checked.ok) {
       render(ctx, 401, t(locale, 'account.sign_in_title'), signInForm(locale, csrfToken(ctx), org, email, t(locale, 'account.bad_credentials')));
       return;
     }
-    await deps.limits.ssoLoginEmail.reset(`${org.id}:${email}`);
+    const user = checked.user;
     if (policyOf(org) !== 'off' && (await hasSecondFactor(deps.database, user.id))) {
       await beginSecondFactor(deps, saml, ctx, { user, organizationId: org.id, pendingId: null, sessionId: null, kind: 'factor', back: accountUrl(org.slug) });
       return;
     }
     await startSession(db, ctx, org.id, user);
+    await recordHostedAttempt(db, deps.logger, ctx, { organizationId: org.id, serviceId: null, userId: user.id, email }, null);
     ctx.redirect(accountUrl(org.slug));
   });
 

@@ -15,6 +15,7 @@ import { t } from '../i18n/index.ts';
 import type { SamlRuntime } from '../saml/runtime.ts';
 import { currentSession, findPending } from '../saml/session.ts';
 import { findChallenge, type Challenge } from './challenges.ts';
+import { recordHostedAttempt, type HostedAttempt } from '../audit/sign-ins.ts';
 import { checkCsrf, csrfToken, fields, localeOf, parseObject } from './form.ts';
 import { hasSecondFactor } from './presence.ts';
 import { recordFailure, reserveAttempt } from './lockout.ts';
@@ -44,11 +45,24 @@ async function brandedChallenge(deps: Deps, ctx: AppContext, token: string): Pro
   return c;
 }
 
-export async function lockedOut(deps: Deps, ctx: AppContext, userId: string): Promise<void> {
+/** Whose step it is, for its rows of the sign-in activity: the service of the SAML request it answers, if any. */
+async function attemptOf(deps: Deps, c: Challenge): Promise<HostedAttempt> {
+  const pending = c.pendingId ? await deps.db.samlPendingRequest.findUnique({ where: { id: c.pendingId }, select: { serviceId: true } }) : null;
+  return { organizationId: c.organizationId, serviceId: pending?.serviceId ?? null, userId: c.userId, email: c.user.email };
+}
+
+/** A failed second factor, or a locked step, as a refused sign-in attempt (docs/api.md, Sign-in activity). */
+async function refuseStep(deps: Deps, ctx: AppContext, c: Challenge, reason: 'mfa_failed' | 'rate_limited'): Promise<void> {
+  await recordHostedAttempt(deps.db, deps.logger, ctx, await attemptOf(deps, c), reason);
+}
+
+/** A locked user's step answers 429 (recorded as rate_limited) before any code is looked at. */
+async function lockedOut(deps: Deps, ctx: AppContext, c: Challenge): Promise<void> {
   try {
-    await reserveAttempt(deps.db, userId);
+    await reserveAttempt(deps.db, c.userId);
   } catch (err) {
     if (!isRateLimitError(err)) throw err; // a database failure is a 503, not a lock
+    await refuseStep(deps, ctx, c, 'rate_limited');
     const retry = Number(err.headers['Retry-After'] ?? 900);
     throw rateLimited(retry, t(localeOf(ctx), 'mfa.locked'));
   }
@@ -86,6 +100,7 @@ function enrollHandler(deps: Deps, saml: SamlRuntime) {
     }
     const secret = openTotpSecret(saml.sealer, c.userId, c.totpSecretSealed);
     if (!(await confirmTotp(db, deps.invalidation, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
+      await refuseStep(deps, ctx, c, 'mfa_failed');
       reshowEnrollment(saml, ctx, c, { action: '/login/enroll', token }, t(locale, 'mfa.wrong_code'), {
         href: await backOf(deps, c, form),
         label: t(locale, 'mfa.start_over'),
@@ -145,10 +160,11 @@ export function secondFactorRoutes(deps: Deps, saml: SamlRuntime): Router<AppSta
       expired(ctx, locale);
       return;
     }
-    await lockedOut(deps, ctx, c.userId);
+    await lockedOut(deps, ctx, c);
     const { ok, field } = await verifyFactor(deps, saml, c, form);
     if (ok) return finishSecondFactor(deps, saml, ctx, c);
     await recordFailure(db, c.userId);
+    await refuseStep(deps, ctx, c, 'mfa_failed');
     const message = t(locale, field === 'recovery' ? 'mfa.wrong_recovery' : field === 'webauthn' ? 'mfa.passkey_failed' : 'mfa.wrong_code');
     await showFactorPage(
       deps,

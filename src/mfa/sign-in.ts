@@ -16,6 +16,7 @@ import { enrollPage, factorPage, messagePage, type StepForm } from './pages.ts';
 import { newTotpSecret, otpauthUri, openTotpSecret, sealTotpSecret } from './totp.ts';
 import { authenticationOptions, relyingParty } from './webauthn.ts';
 import { clearFailures } from './lockout.ts';
+import { recordHostedAttempt } from '../audit/sign-ins.ts';
 
 /** A second-factor or /account page, in the browser's language and under the organization's brand (set by the route). */
 export function render(ctx: AppContext, status: number, title: string, body: string, script?: string): void {
@@ -134,6 +135,8 @@ export async function finishSecondFactor(deps: Deps, saml: SamlRuntime, ctx: App
     return;
   }
   if (c.pendingId === null) {
+    // /account: this sign-in's success row (a SAML sign-in's is its Response's, saml/issue.ts).
+    await recordHostedAttempt(db, deps.logger, ctx, { organizationId: c.organizationId, serviceId: null, userId: c.userId, email: c.user.email }, null);
     const org = await db.organization.findUnique({ where: { id: c.organizationId } });
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(`/account?org=${encodeURIComponent(org?.slug ?? '')}`);

@@ -5,7 +5,7 @@
 // no session is made, before the step the policy or the request asks for has passed.
 import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
-import { recordSignIn, requestFacts } from '../audit/sign-ins.ts';
+import { recordHostedAttempt } from '../audit/sign-ins.ts';
 import { nextStep } from '../mfa/policy.ts';
 import { parseStoredContext, type Level } from './authn-context.ts';
 import { issueErrorResponse, issueResponse, replyToPending } from './issue.ts';
@@ -48,18 +48,8 @@ export async function finishPendingSignIn(deps: Deps, saml: SamlRuntime, ctx: Ap
     return;
   }
   if (step.kind !== 'issue') {
-    await recordSignIn(deps.db, {
-      ...requestFacts(ctx),
-      organizationId: target.org.id,
-      flow: 'login',
-      outcome: 'refused',
-      reason: 'no_authn_context',
-      userId: user.id,
-      email: user.email,
-      serviceId: target.service.id,
-      binding: null,
-      authnContext: null,
-    });
+    const who = { organizationId: target.org.id, serviceId: target.service.id, userId: user.id, email: user.email };
+    await recordHostedAttempt(deps.db, deps.logger, ctx, who, 'no_authn_context');
     if (pending.requestId === null) pages.unavailable();
     else issueErrorResponse(ctx, target, STATUS.noAuthnContext, NO_AUTHN_CONTEXT, reply);
     return;

@@ -10,19 +10,15 @@ import { formBody } from '../http/body.ts';
 import { actionLink, escapeHtml, page, sendPage, uiFor, type PageUi } from '../http/html.ts';
 import { brandOf } from '../http/brand.ts';
 import { t, type MessageKey } from '../i18n/index.ts';
-import { clientIp } from '../http/client-ip.ts';
-import { isRateLimitError } from '../http/rate-limit.ts';
 import { newToken, safeEqual } from '../security/random.ts';
-import { upgradeHash, verifyPassword } from '../security/passwords.ts';
 import { findPending, readCookie, setCookie, startSession } from './session.ts';
 import { staleRequest, type WayBack } from './way-back.ts';
 import { finishPendingSignIn } from './finish-sign-in.ts';
 import { beginSecondFactor } from '../mfa/sign-in.ts';
 import type { SamlRuntime } from './runtime.ts';
-import { recordSignIn, requestFacts } from '../audit/sign-ins.ts';
-import type { SignInReason } from '../audit/reasons.ts';
 import { signInRefused } from './refusal-events.ts';
 import { formFromHere } from '../http/origin.ts';
+import { checkHostedPassword } from './hosted-password.ts';
 
 const CSRF_COOKIE = 'tessera_csrf';
 
@@ -70,13 +66,6 @@ function freshCsrf(ctx: AppContext): string {
   const token = newToken(24);
   setCookie(ctx, CSRF_COOKIE, token, { maxAgeSeconds: 600, sameSite: 'Strict', path: '/login' });
   return token;
-}
-
-/** A directory user's hash of another argon2 cost is replaced at this successful sign-in (security/passwords.ts). */
-function upgradeUserHash(deps: Deps, user: { id: string; passwordHash: string | null }, password: string): void {
-  const old = user.passwordHash;
-  if (!old) return;
-  upgradeHash(old, password, (fresh) => deps.db.user.updateMany({ where: { id: user.id, passwordHash: old }, data: { passwordHash: fresh } }), deps.logger);
 }
 
 export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, AppContext> {
@@ -128,40 +117,13 @@ export function loginRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, App
     const password = (body.password ?? '').slice(0, 256);
     if (!email || !password) throw badRequest('Email and password are required');
     const orgId = pending.service.organizationId;
-    // Every attempt is a row of the organization's sign-in activity (docs/api.md, Sign-in activity).
-    const refused = (reason: SignInReason, userId: string | null) =>
-      recordSignIn(db, {
-        ...requestFacts(ctx),
-        organizationId: orgId,
-        flow: 'login',
-        outcome: 'refused',
-        reason,
-        userId,
-        email,
-        serviceId: pending.serviceId,
-        binding: null,
-        authnContext: null,
-      });
-    try {
-      await deps.limits.ssoLoginIp.consume(clientIp(ctx, config.trustProxy));
-      await deps.limits.ssoLoginEmail.consume(`${orgId}:${email}`);
-    } catch (err) {
-      if (isRateLimitError(err)) await refused('rate_limited', null);
-      throw err;
-    }
-
-    const user = await db.user.findUnique({ where: { organizationId_email: { organizationId: orgId, email } } });
-    const ok = await verifyPassword(user?.passwordHash, password);
-    if (!user || !ok || user.disabled) {
-      // The page says the same for each; the activity tells the admin which (a disabled user first, whatever the password).
-      const reason = !user ? 'unknown_user' : user.disabled ? 'user_disabled' : 'wrong_password';
-      await refused(reason, user?.id ?? null);
-      await deps.webhooks.emit(signInRefused(orgId, pending.service, reason, email, user?.id));
+    const checked = await checkHostedPassword(deps, ctx, { organizationId: orgId, serviceId: pending.serviceId, email }, password);
+    if (!checked.ok) {
+      await deps.webhooks.emit(signInRefused(orgId, pending.service, checked.reason, email, checked.user?.id));
       render(ctx, 401, ui, form(ui, view(ctx, state, pending, { email, failed: true })));
       return;
     }
-    await deps.limits.ssoLoginEmail.reset(`${orgId}:${email}`);
-    upgradeUserHash(deps, user, password);
+    const user = checked.user;
     await afterPassword(deps, saml, ctx, { state, pending, ui, user });
   });
 

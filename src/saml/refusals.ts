@@ -13,27 +13,39 @@ export type OutcomeCounter = Counter<'outcome' | 'reason'>;
 
 const MAX_SLUGS_CHARS = 200;
 
+/**
+ * Reports one refusal: the warn line (only the reason, the public values the refusal chose and the URL's
+ * slugs, never a message), the count by reason and the activity row. Also for the refusals answered with
+ * a SAML status rather than thrown (NoPassive, NoAuthnContext: saml/routes.ts).
+ */
+export function refusalReporter(logger: Logger, outcomes: OutcomeCounter, activity: SamlOutcomeRecorder) {
+  return async (
+    ctx: AppContext,
+    reason: SamlRefusal['reason'] | 'no_passive' | 'no_authn_context',
+    shown: { received?: string | undefined; expected?: string | undefined } = {},
+  ) => {
+    // `samlService`, not `service`: every line already carries service: "tessera".
+    const samlService = `${ctx.params.org ?? ''}/${ctx.params.service ?? ''}`.slice(0, MAX_SLUGS_CHARS);
+    const { flow, binding } = samlFlow(ctx);
+    logger.warn({ reqId: ctx.state.requestId, reason, received: shown.received, expected: shown.expected, samlService, flow, binding }, 'SAML request refused');
+    outcomes.inc({ outcome: 'refused', reason });
+    await activity(ctx, 'refused', reason);
+  };
+}
+
 export function reportRefusals(
   logger: Logger,
   outcomes: OutcomeCounter,
   activity: SamlOutcomeRecorder,
   onRefused?: (ctx: AppContext, refusal: SamlRefusal) => Promise<void>,
 ) {
+  const report = refusalReporter(logger, outcomes, activity);
   return async function refusals(ctx: AppContext, next: Next): Promise<void> {
     try {
       await next();
     } catch (err) {
       if (err instanceof SamlRefusal) {
-        // Only the reason, the public values the refusal chose, and the URL's slugs: never the message.
-        // `samlService`, not `service`: every line already carries service: "tessera".
-        const samlService = `${ctx.params.org ?? ''}/${ctx.params.service ?? ''}`.slice(0, MAX_SLUGS_CHARS);
-        const { flow, binding } = samlFlow(ctx);
-        logger.warn(
-          { reqId: ctx.state.requestId, reason: err.reason, received: err.received, expected: err.expected, samlService, flow, binding },
-          'SAML request refused',
-        );
-        outcomes.inc({ outcome: 'refused', reason: err.reason });
-        await activity(ctx, 'refused', err.reason);
+        await report(ctx, err.reason, err);
         await onRefused?.(ctx, err);
       } else {
         // Not a refusal (replay cache or signing key unavailable, database down): logged where it happened.

@@ -10,7 +10,7 @@ import { rawQueryParams, decodeQueryComponent } from './xml/signature.ts';
 import { acceptAuthnRequest, type IncomingMessage } from './pipeline/index.ts';
 import { assertRelayState } from './pipeline/check-relay-state.ts';
 import { refuse } from './pipeline/reasons.ts';
-import { reportRefusals } from './refusals.ts';
+import { refusalReporter, reportRefusals } from './refusals.ts';
 import { refusalEvent } from './refusal-events.ts';
 import { buildMetadata } from './metadata.ts';
 import { currentSession, storePending } from './session.ts';
@@ -22,7 +22,7 @@ import type { SamlRuntime } from './runtime.ts';
 import { samlOutcomes } from '../audit/saml-activity.ts';
 import type { ResolvedService } from './pipeline/types.ts';
 
-type Outcomes = ReturnType<typeof samlOutcomes>;
+type RefusedWithStatus = ReturnType<typeof refusalReporter>;
 
 export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Router<AppState, AppContext> {
   const { db } = deps;
@@ -39,6 +39,8 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
   };
   const outcomes = samlOutcomes(db, saml.directory, deps.logger);
   const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes, outcomes, refusalEvent(deps, saml.directory));
+  // NoPassive and NoAuthnContext go to the SP as a status, not thrown: reported the same way.
+  const refused = refusalReporter(deps.logger, metrics.ssoOutcomes, outcomes);
   const count = (outcome: string) => {
     metrics.ssoOutcomes.inc({ outcome, reason: '' });
   };
@@ -54,7 +56,7 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     ctx.body = await buildMetadata(db, t);
   });
 
-  const sso = ssoHandler(deps, saml, target, count, outcomes);
+  const sso = ssoHandler(deps, saml, target, count, refused);
 
   router.get('/sso', refusals, async (ctx) => {
     const rawParams = rawQueryParams(ctx.querystring);
@@ -92,8 +94,8 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
         via: { flow: 'idp_initiated' as const, binding: null },
       };
       const outcome = await answerWithSession(deps.database, saml, ctx, t, session, unsolicited);
-      count(outcome === 'session' ? 'idp_initiated_session' : outcome);
-      if (outcome === 'no_authn_context' || outcome === 'no_passive') await outcomes(ctx, 'refused', outcome);
+      if (outcome === 'no_authn_context' || outcome === 'no_passive') await refused(ctx, outcome);
+      else count(outcome === 'session' ? 'idp_initiated_session' : outcome);
       return;
     }
     // No request ID to answer: after sign-in the flow resumes with an unsolicited Response.
@@ -112,7 +114,7 @@ function ssoHandler(
   saml: SamlRuntime,
   target: (ctx: AppContext) => Promise<ResolvedService>,
   count: (outcome: string) => void,
-  outcomes: Outcomes,
+  refused: RefusedWithStatus,
 ) {
   const { db } = deps;
   return async (ctx: AppContext, msg: IncomingMessage) => {
@@ -132,8 +134,8 @@ function ssoHandler(
         via: { flow: 'sso' as const, binding: msg.binding },
       };
       const outcome = session ? await answerWithSession(deps.database, saml, ctx, t, session, r) : answerUnsatisfiable(ctx, t, r);
-      count(outcome === 'session' ? 'success_session' : outcome);
-      if (outcome === 'no_authn_context' || outcome === 'no_passive') await outcomes(ctx, 'refused', outcome);
+      if (outcome === 'no_authn_context' || outcome === 'no_passive') await refused(ctx, outcome);
+      else count(outcome === 'session' ? 'success_session' : outcome);
       return;
     }
     if (req.isPassive) {
@@ -142,8 +144,7 @@ function ssoHandler(
         inResponseTo: req.id,
         relayState: msg.relayState,
       });
-      count('no_passive');
-      await outcomes(ctx, 'refused', 'no_passive');
+      await refused(ctx, 'no_passive');
       return;
     }
     const pending = { serviceId: t.service.id, requestId: req.id, relayState: msg.relayState, forceAuthn: req.forceAuthn, acsUrl: req.replyTo };
