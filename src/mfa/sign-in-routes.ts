@@ -15,7 +15,8 @@ import { t } from '../i18n/index.ts';
 import type { SamlRuntime } from '../saml/runtime.ts';
 import { currentSession, findPending } from '../saml/session.ts';
 import { findChallenge, type Challenge } from './challenges.ts';
-import { recordHostedAttempt, type HostedAttempt } from '../audit/sign-ins.ts';
+import { recordHostedAttempt } from '../audit/sign-ins.ts';
+import { signInRefused } from '../saml/refusal-events.ts';
 import { checkCsrf, csrfToken, fields, localeOf, parseObject } from './form.ts';
 import { hasSecondFactor } from './presence.ts';
 import { recordFailure, reserveAttempt } from './lockout.ts';
@@ -45,15 +46,24 @@ async function brandedChallenge(deps: Deps, ctx: AppContext, token: string): Pro
   return c;
 }
 
-/** Whose step it is, for its rows of the sign-in activity: the service of the SAML request it answers, if any. */
-async function attemptOf(deps: Deps, c: Challenge): Promise<HostedAttempt> {
-  const pending = c.pendingId ? await deps.db.samlPendingRequest.findUnique({ where: { id: c.pendingId }, select: { serviceId: true } }) : null;
-  return { organizationId: c.organizationId, serviceId: pending?.serviceId ?? null, userId: c.userId, email: c.user.email };
-}
-
-/** A failed second factor, or a locked step, as a refused sign-in attempt (docs/api.md, Sign-in activity). */
+/**
+ * A failed second factor, or a locked step, as a refused sign-in attempt (docs/api.md, Sign-in activity),
+ * with the service of the SAML request it would have answered (none for /account); for such a request,
+ * a sign_in.refused event too.
+ */
 async function refuseStep(deps: Deps, ctx: AppContext, c: Challenge, reason: 'mfa_failed' | 'rate_limited'): Promise<void> {
-  await recordHostedAttempt(deps.db, deps.logger, ctx, await attemptOf(deps, c), reason);
+  const pending = c.pendingId
+    ? await deps.db.samlPendingRequest.findUnique({ where: { id: c.pendingId }, select: { service: { select: { id: true, slug: true } } } })
+    : null;
+  const service = pending?.service ?? null;
+  await recordHostedAttempt(
+    deps.db,
+    deps.logger,
+    ctx,
+    { organizationId: c.organizationId, serviceId: service?.id ?? null, userId: c.userId, email: c.user.email },
+    reason,
+  );
+  if (service) await deps.webhooks.emit(signInRefused(c.organizationId, service, reason, c.user.email, c.userId, 'second_factor'));
 }
 
 /** A locked user's step answers 429 (recorded as rate_limited) before any code is looked at. */

@@ -5,33 +5,38 @@ import type { Deps } from '../deps.ts';
 import type { AppContext } from '../http/context.ts';
 import type { OutboxEvent } from '../webhooks/index.ts';
 import type { SamlDirectory } from './directory.ts';
-import type { SamlRefusal } from './pipeline/reasons.ts';
+import type { ReportedReason } from './refusals.ts';
+import type { PasswordRefusal } from './hosted-password.ts';
 
-/** The hosted sign-in page refused the sign-in: the codes are those of the sign-in activity (docs/api.md). */
+/**
+ * A hosted sign-in was refused: at the password page (its codes are those of the sign-in activity,
+ * docs/api.md) or at the second-factor step of a SAML request's sign-in.
+ */
 export function signInRefused(
   organizationId: string,
   service: { id: string; slug: string },
-  reason: 'unknown_user' | 'wrong_password' | 'user_disabled',
+  reason: PasswordRefusal | 'mfa_failed' | 'rate_limited',
   email: string,
   userId: string | undefined,
+  stage: 'sign_in_page' | 'second_factor' = 'sign_in_page',
 ): OutboxEvent {
   return {
     organizationId,
     type: 'sign_in.refused',
-    data: { reason, stage: 'sign_in_page', service: { id: service.id, slug: service.slug }, email, user_id: userId ?? null },
+    data: { reason, stage, service: { id: service.id, slug: service.slug }, email, user_id: userId ?? null },
   };
 }
 
-/** For reportRefusals: the refusal's reason code, once the URL's service is known to be one of ours. */
+/** For refusalReporter: the refusal's reason code, once the URL's service is known to be one of ours. */
 export function refusalEvent(deps: Deps, directory: SamlDirectory) {
-  return async (ctx: AppContext, refusal: SamlRefusal): Promise<void> => {
-    if (refusal.reason === 'unknown_service') return;
+  return async (ctx: AppContext, reason: ReportedReason): Promise<void> => {
+    if (reason === 'unknown_service') return;
     const target = await directory.resolve(ctx.params.org ?? '', ctx.params.service ?? '').catch(() => null);
     if (!target) return;
     await deps.webhooks.emit({
       organizationId: target.org.id,
       type: 'sign_in.refused',
-      data: { reason: refusal.reason, stage: 'saml_request', service: { id: target.service.id, slug: target.service.slug }, request_id: ctx.state.requestId },
+      data: { reason, stage: 'saml_request', service: { id: target.service.id, slug: target.service.slug }, request_id: ctx.state.requestId },
     });
   };
 }

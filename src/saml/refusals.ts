@@ -13,44 +13,41 @@ export type OutcomeCounter = Counter<'outcome' | 'reason'>;
 
 const MAX_SLUGS_CHARS = 200;
 
+/** What a refusal is reported with: a thrown refusal's code, or the SAML status a request was answered with. */
+export type ReportedReason = SamlRefusal['reason'] | 'no_passive' | 'no_authn_context';
+
 /**
  * Reports one refusal: the warn line (only the reason, the public values the refusal chose and the URL's
- * slugs, never a message), the count by reason and the activity row. Also for the refusals answered with
- * a SAML status rather than thrown (NoPassive, NoAuthnContext: saml/routes.ts).
+ * slugs, never a message), the count by reason, the activity row and `onRefused` (the webhook event).
+ * Also for the refusals answered with a SAML status rather than thrown (NoPassive, NoAuthnContext:
+ * saml/routes.ts).
  */
-export function refusalReporter(logger: Logger, outcomes: OutcomeCounter, activity: SamlOutcomeRecorder) {
-  return async (
-    ctx: AppContext,
-    reason: SamlRefusal['reason'] | 'no_passive' | 'no_authn_context',
-    shown: { received?: string | undefined; expected?: string | undefined } = {},
-  ) => {
+export function refusalReporter(
+  logger: Logger,
+  outcomes: OutcomeCounter,
+  activity: SamlOutcomeRecorder,
+  onRefused?: (ctx: AppContext, reason: ReportedReason) => Promise<void>,
+) {
+  return async (ctx: AppContext, reason: ReportedReason, shown: { received?: string | undefined; expected?: string | undefined } = {}) => {
     // `samlService`, not `service`: every line already carries service: "tessera".
     const samlService = `${ctx.params.org ?? ''}/${ctx.params.service ?? ''}`.slice(0, MAX_SLUGS_CHARS);
     const { flow, binding } = samlFlow(ctx);
     logger.warn({ reqId: ctx.state.requestId, reason, received: shown.received, expected: shown.expected, samlService, flow, binding }, 'SAML request refused');
     outcomes.inc({ outcome: 'refused', reason });
     await activity(ctx, 'refused', reason);
+    await onRefused?.(ctx, reason);
   };
 }
 
-export function reportRefusals(
-  logger: Logger,
-  outcomes: OutcomeCounter,
-  activity: SamlOutcomeRecorder,
-  onRefused?: (ctx: AppContext, refusal: SamlRefusal) => Promise<void>,
-) {
-  const report = refusalReporter(logger, outcomes, activity);
+/** Around the SAML routes: a thrown refusal is reported (`report`, a refusalReporter), then answered as usual. */
+export function reportRefusals(outcomes: OutcomeCounter, report: ReturnType<typeof refusalReporter>) {
   return async function refusals(ctx: AppContext, next: Next): Promise<void> {
     try {
       await next();
     } catch (err) {
-      if (err instanceof SamlRefusal) {
-        await report(ctx, err.reason, err);
-        await onRefused?.(ctx, err);
-      } else {
-        // Not a refusal (replay cache or signing key unavailable, database down): logged where it happened.
-        outcomes.inc({ outcome: 'error', reason: '' });
-      }
+      if (err instanceof SamlRefusal) await report(ctx, err.reason, err);
+      // Not a refusal (replay cache or signing key unavailable, database down): logged where it happened.
+      else outcomes.inc({ outcome: 'error', reason: '' });
       throw err;
     }
   };

@@ -38,9 +38,9 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     return resolved;
   };
   const outcomes = samlOutcomes(db, saml.directory, deps.logger);
-  const refusals = reportRefusals(deps.logger, metrics.ssoOutcomes, outcomes, refusalEvent(deps, saml.directory));
-  // NoPassive and NoAuthnContext go to the SP as a status, not thrown: reported the same way.
-  const refused = refusalReporter(deps.logger, metrics.ssoOutcomes, outcomes);
+  // Thrown refusals, and NoPassive and NoAuthnContext (answered to the SP as a status), reported alike.
+  const refused = refusalReporter(deps.logger, metrics.ssoOutcomes, outcomes, refusalEvent(deps, saml.directory));
+  const refusals = reportRefusals(metrics.ssoOutcomes, refused);
   const count = (outcome: string) => {
     metrics.ssoOutcomes.inc({ outcome, reason: '' });
   };

@@ -12,7 +12,7 @@ import { rawQueryParams, decodeQueryComponent } from './xml/signature.ts';
 import { acceptLogoutRequest, acceptLogoutResponse } from './pipeline/logout.ts';
 import type { IncomingMessage } from './pipeline/types.ts';
 import { refuse } from './pipeline/reasons.ts';
-import { reportRefusals } from './refusals.ts';
+import { refusalReporter, reportRefusals } from './refusals.ts';
 import { clearSessionCookie, matchLogoutSessions } from './logout-session.ts';
 import { answerInitiator, resumeLogout, startLogout } from './logout-chain.ts';
 import type { SamlRuntime } from './runtime.ts';
@@ -34,7 +34,7 @@ export function sloRoutes(deps: Deps, saml: SamlRuntime, metrics: Pick<Metrics, 
     await next();
   });
   const outcomes = samlOutcomes(db, saml.directory, deps.logger);
-  const refusals = reportRefusals(deps.logger, metrics.sloOutcomes, outcomes);
+  const refusals = reportRefusals(metrics.sloOutcomes, refusalReporter(deps.logger, metrics.sloOutcomes, outcomes));
   const count = (outcome: string) => {
     metrics.sloOutcomes.inc({ outcome, reason: '' });
   };

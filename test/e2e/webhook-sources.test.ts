@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { suiteServer } from '../helpers/suite.ts';
-import { CookieJar, completeSignIn, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
+import { CookieJar, USER_PASSWORD, completeSignIn, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
+import { post, stepFields } from '../helpers/mfa.ts';
+import { uniqueEmail } from '../helpers/http.ts';
 import { authnRequest, redirectQuery, sendRedirect } from '../helpers/saml-attacks.ts';
 import { expectStatus } from '../helpers/admin-plane.ts';
 import { Receiver } from '../helpers/webhook-receiver.ts';
@@ -48,11 +50,38 @@ describe.each(databases())('webhook events from sign-ins on $name', (factory) =>
     expect(page.status).toBe(401);
     const bad = await sendRedirect(world.urls.sso, redirectQuery(authnRequest(world.urls.sso, { acs: 'https://evil.example/acs' })));
     expect(bad.status).toBe(400);
-    await receiver.waitFor(() => receiver.of('sign_in.refused').length === 2, 'two sign_in.refused');
+    // Answered to the SP with a NoPassive status rather than refused with a page: an event all the same.
+    const passive = await sendRedirect(world.urls.sso, redirectQuery(authnRequest(world.urls.sso, { attrs: ' IsPassive="true"' })));
+    expect(passive.status).toBe(200);
+    await receiver.waitFor(() => receiver.of('sign_in.refused').length === 3, 'three sign_in.refused');
+    expect(receiver.of('sign_in.refused').find((h) => h.data.reason === 'no_passive')?.data).toMatchObject({
+      stage: 'saml_request',
+      service: world.svc,
+      request_id: passive.headers.get('x-request-id'),
+    });
     const password = receiver.of('sign_in.refused').find((h) => h.data.stage === 'sign_in_page');
     const request = receiver.of('sign_in.refused').find((h) => h.data.stage === 'saml_request');
     expect(password?.data).toMatchObject({ reason: 'wrong_password', stage: 'sign_in_page', email: world.userEmail, user_id: world.userId });
     expect(request?.data).toMatchObject({ reason: 'acs_mismatch', stage: 'saml_request', service: world.svc });
     expect(JSON.stringify(password?.data)).not.toContain('not the password');
+  });
+
+  it('a wrong code at the second-factor step of a SAML sign-in sends sign_in.refused of stage second_factor', async () => {
+    const email = uniqueEmail('webhook-mfa');
+    const user = await world.admin.client.post<{ user: { id: string } }>(`/api/organizations/${world.org}/users`, { email, password: USER_PASSWORD });
+    expectStatus(user, 201);
+    expectStatus(await world.admin.client.patch(`/api/organizations/${world.org}`, { mfa_policy: 'required' }), 200);
+    try {
+      const jar = new CookieJar();
+      const first = await sendRedirect(world.urls.sso, redirectQuery(authnRequest(world.urls.sso)), jar);
+      const enroll = await completeSignIn(world, jar, first, USER_PASSWORD, email);
+      expect((await post(jar, srv.url, '/login/enroll', { ...stepFields(enroll.text), code: '000000' })).status).toBe(401);
+    } finally {
+      expectStatus(await world.admin.client.patch(`/api/organizations/${world.org}`, { mfa_policy: 'optional' }), 200);
+    }
+    await receiver.waitFor(() => receiver.of('sign_in.refused').some((h) => h.data.stage === 'second_factor'), 'the second factor refusal');
+    const hit = receiver.of('sign_in.refused').find((h) => h.data.stage === 'second_factor');
+    expect(hit?.data).toMatchObject({ reason: 'mfa_failed', service: world.svc, email, user_id: user.body.user.id });
+    expect(JSON.stringify(hit?.data)).not.toContain('000000');
   });
 });
