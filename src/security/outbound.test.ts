@@ -69,4 +69,36 @@ describe('outbound address rules', () => {
       plain.close();
     }
   });
+
+  it('a status-only request is answered by its status, whatever the body: too large, or slower than the limit', async () => {
+    const big = Buffer.alloc(200_000, 'x');
+    const server = createServer((req, res) => {
+      if (req.url === '/big') res.end(big);
+      else {
+        // The status line and headers at once, then a body that never ends.
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('partial');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+    const limits = { allowPrivate: true, maxBytes: 65_536, timeoutMs: 1_000 };
+    const reason = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: unknown) => (e instanceof OutboundError ? e.reason : 'other'),
+      );
+    try {
+      // Read whole, both fail; by status, both are the 200 the receiver sent, within the time limit.
+      expect(await reason(requestOutbound(`${base}/big`, limits))).toBe('too_large');
+      expect(await reason(requestOutbound(`${base}/slow`, limits))).toBe('timeout');
+      const started = performance.now();
+      expect((await requestOutbound(`${base}/big`, { ...limits, statusOnly: true })).status).toBe(200);
+      expect((await requestOutbound(`${base}/slow`, { ...limits, statusOnly: true, keepAlive: true })).status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(900);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
 });

@@ -172,6 +172,13 @@ export interface OutboundRequest {
   /** Reuse connections to the checked address (see agentFor). */
   keepAlive?: boolean;
   /**
+   * The caller needs the status alone (a webhook delivery: "a 2xx within 10 s is success"): the answer
+   * is settled when the status line arrives, with an empty body. The body is still read, within the same
+   * size and time limits, so that a kept-alive connection can serve the next request; past them the
+   * connection is closed, and the answer already given stands.
+   */
+  statusOnly?: boolean;
+  /**
    * The check of this URL made moments ago by the caller (checkOutboundUrl), for a caller sending many
    * requests to one URL at once (a webhook delivery round): the request connects to that checked address.
    */
@@ -196,7 +203,9 @@ function agentFor(checked: CheckedUrl): http.Agent {
       for (const a of agents.values()) a.destroy();
       agents.clear();
     }
-    const options = { keepAlive: true, maxSockets: 16, maxFreeSockets: 16, timeout: IDLE_MS };
+    // As many connections as a delivery round has requests (worker.ts BATCH): a request queued behind
+    // slow ones to the same receiver would spend its own time limit waiting for a connection.
+    const options = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, timeout: IDLE_MS };
     agent = checked.url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
     agents.set(key, agent);
   }
@@ -233,16 +242,25 @@ export async function requestOutbound(raw: string, req: OutboundRequest): Promis
       request.destroy();
       reject(error);
     };
+    // Past a limit after a status-only answer was given, only the connection goes.
+    const overLimit = (error: OutboundError) => {
+      if (settled) request.destroy();
+      else fail(error);
+    };
     const timer = setTimeout(() => {
-      fail(new OutboundError('timeout', `No complete answer within ${String(req.timeoutMs)} ms`));
+      overLimit(new OutboundError('timeout', `No complete answer within ${String(req.timeoutMs)} ms`));
     }, timeLeft);
     const request = transport.request(checked.url, { method: req.method ?? 'GET', headers: req.headers, lookup: pinned, agent }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      if (req.statusOnly) {
+        settled = true;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0) });
+      }
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > req.maxBytes) fail(new OutboundError('too_large', `The answer is larger than ${String(req.maxBytes)} bytes`));
-        else chunks.push(chunk);
+        if (size > req.maxBytes) overLimit(new OutboundError('too_large', `The answer is larger than ${String(req.maxBytes)} bytes`));
+        else if (!req.statusOnly) chunks.push(chunk);
       });
       res.on('end', () => {
         clearTimeout(timer);

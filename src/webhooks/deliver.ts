@@ -13,7 +13,7 @@ import type { ClaimedDelivery } from './claims.ts';
 import type { SendAnswer, SendRequest } from './sender.ts';
 
 export const ATTEMPT_TIMEOUT_MS = 10_000;
-/** Receivers answer with a status; a larger body than this makes the attempt fail (too_large). */
+/** Receivers answer with a status; the attempt's outcome is that status, and a body past this size only closes the connection. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
 const MAX_ERROR_CHARS = 300;
 

@@ -40,6 +40,7 @@ port.on('message', (m: RoundMessage) => {
           allowPrivate: m.allowPrivate,
           checked: checks.check(r.url),
           keepAlive: true,
+          statusOnly: true,
           maxBytes: m.maxBytes,
           timeoutMs: m.timeoutMs,
         }),
