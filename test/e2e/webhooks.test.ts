@@ -213,4 +213,26 @@ describe.each(databases())('webhooks on $name', (factory) => {
     expect((await deliveries(disabled.body.webhook.id, '', path)).total).toBe(0);
     expect((await deliveries(all.body.webhook.id, '', path)).deliveries.map((d) => d.event_type).sort()).toEqual(['api_key.created', 'user.created']);
   });
+
+  it('enabling SAML gives the service its first signing key: saml.certificate.rotated, with that certificate', async () => {
+    const other = await createOrg(owner);
+    const svc = await createService(owner, other);
+    const made = await owner.client.post<{ webhook: WebhookBody; secret: string }>(`/api/organizations/${other}/webhooks`, {
+      url: receiver.url,
+      events: ['saml.certificate.rotated'],
+    });
+    expectStatus(made, 201);
+    receiver.secrets = [made.body.secret];
+    const saml = `/api/organizations/${other}/services/${svc.slug}/saml`;
+    expectStatus(await owner.client.post(saml, { enabled: true, entity_id: 'https://sp.example.com/rotated', acs_url: 'https://sp.example.com/acs' }), 200);
+    const rotated = () => receiver.hits.filter((h) => h.type === 'saml.certificate.rotated' && h.data.organization.slug === other);
+    await receiver.waitFor(() => rotated().length === 1, 'saml.certificate.rotated');
+    const certs = await owner.client.get<{ certificates: { id: string; status: string }[] }>(`${saml}/certificates`);
+    const active = certs.body.certificates.find((c) => c.status === 'active');
+    expect(rotated()[0]?.data).toMatchObject({ service_id: svc.id, certificate_id: active?.id, status: 'active' });
+    // Saving the configuration again keeps the key: no second event.
+    expectStatus(await owner.client.post(saml, { enabled: true, entity_id: 'https://sp.example.com/rotated', acs_url: 'https://sp.example.com/acs' }), 200);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rotated()).toHaveLength(1);
+  });
 });

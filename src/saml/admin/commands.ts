@@ -112,7 +112,6 @@ function columns(body: SamlPayload, spCertificate: string | null | undefined, en
   };
 }
 
-/** Stores the configuration; enabling a service without an active certificate also gives it one. */
 /** The metadata-URL columns: a new URL was just fetched (fetched set); null clears it; absent keeps it. */
 function metadataUrlColumns(body: SamlPayload, pin: string | null | undefined, fetched: MetadataFetch['fetchedMetadata']) {
   const common = {
@@ -131,6 +130,10 @@ function metadataUrlColumns(body: SamlPayload, pin: string | null | undefined, f
   return common;
 }
 
+/**
+ * Stores the configuration; enabling a service without an active certificate also gives it one, which
+ * is a new signing key for its SPs: saml.certificate.rotated, as when an admin creates one.
+ */
 export async function configureSaml(
   deps: Deps,
   actor: Actor,
@@ -157,9 +160,13 @@ export async function configureSaml(
       update: data,
     });
     const storeFresh = fresh !== null && (await tx.samlCertificate.count({ where: { serviceId: service.id, status: 'active' } })) === 0;
-    if (storeFresh) await storeCertificate(tx, service.id, fresh, 'active');
+    const created = storeFresh ? await storeCertificate(tx, service.id, fresh, 'active') : null;
     await recordAudit(tx, actor, 'saml.configured', service.organizationId, service.id, configuredChanges(service.id, body, storeFresh));
     await enqueueEvent(tx, { organizationId: service.organizationId, type: 'saml.configured', data: { service_id: service.id, enabled: body.enabled } });
+    if (created) {
+      const data = { service_id: service.id, certificate_id: created.id, status: created.status };
+      await enqueueEvent(tx, { organizationId: service.organizationId, type: 'saml.certificate.rotated', data });
+    }
   });
   await changed(deps, service.id);
 }
