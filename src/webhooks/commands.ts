@@ -149,7 +149,8 @@ export async function listDeliveries(deps: Deps, webhook: WebhookRow, status: st
     deps.db.webhookDelivery.findMany({
       where,
       include: { event: { select: { type: true } } },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      // Oldest first, as every list of the contract but the audit log (CONTRACT.md, Conventions).
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       take: page.limit,
       skip: page.offset,
     }),

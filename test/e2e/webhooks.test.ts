@@ -235,4 +235,16 @@ describe.each(databases())('webhooks on $name', (factory) => {
     await new Promise((r) => setTimeout(r, 500));
     expect(rotated()).toHaveLength(1);
   });
+
+  it('lists deliveries oldest first, as every list of the contract but the audit log', async () => {
+    const { webhook } = await create({ url: receiver.url, events: ['*'] });
+    const sent: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await owner.client.post<{ delivery_id: string }>(`${hooks()}/${webhook.id}/test`, {});
+      expectStatus(res, 202);
+      sent.push(res.body.delivery_id);
+    }
+    expect((await deliveries(webhook.id)).deliveries.map((d) => d.id)).toEqual(sent);
+    expect((await deliveries(webhook.id, '?limit=1&offset=2')).deliveries.map((d) => d.id)).toEqual([sent[2]]);
+  });
 });
