@@ -1,7 +1,9 @@
 // What the plan routes accept (docs/api.md, Plans).
 import { z } from 'zod';
+import { ASSERTION_TEXT_MESSAGE, isAssertionText } from '../http/validate.ts';
 
-const PlanName = z.string().trim().min(1, 'Name must not be empty').max(100);
+// A plan's name and features are assertion attributes (plan_name, features): text XML can hold.
+const PlanName = z.string().trim().min(1, 'Name must not be empty').max(100).refine(isAssertionText, `name ${ASSERTION_TEXT_MESSAGE}`);
 const PriceCents = z.number().int('price_cents must be an integer').min(0).max(10_000_000_000);
 /**
  * ISO 4217 codes: the currencies Node's ICU knows, and the codes of the standard it leaves out (funds,
@@ -41,7 +43,7 @@ const Currency = z
   .regex(/^[A-Za-z]{3}$/, CURRENCY_MESSAGE)
   .refine((c) => ISO_4217.has(c.toUpperCase()), CURRENCY_MESSAGE)
   .transform((c) => c.toLowerCase());
-const Features = z.array(z.string().min(1).max(200)).max(100);
+const Features = z.array(z.string().min(1).max(200).refine(isAssertionText, `A feature ${ASSERTION_TEXT_MESSAGE}`)).max(100);
 export const CreatePlan = z.strictObject({ name: PlanName, price_cents: PriceCents, currency: Currency, features: Features });
 export const UpdatePlan = z.strictObject({
   name: PlanName.optional(),

@@ -57,8 +57,9 @@ function attributeStatement(settings: SamlSettings, values: AssertionSubject['at
   const parts: string[] = [];
   for (const [source, name] of settings.attributeMapping) {
     const v = values[source];
-    if (v === undefined) continue;
-    const list = Array.isArray(v) ? v : [v];
+    const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    // A source without a value (no plan, no such attribute, no groups, a plan without features) sends no Attribute.
+    if (list.length === 0) continue;
     const format = /^[a-z][a-z0-9+.-]*:/i.test(name) ? ATTR_URI : ATTR_BASIC;
     parts.push(
       `<saml:Attribute Name="${a(name)}" NameFormat="${format}">${list.map((s) => `<saml:AttributeValue>${t(s)}</saml:AttributeValue>`).join('')}</saml:Attribute>`,

@@ -4,6 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import type { SamlConfig } from '../db/models.ts';
 import { ENCRYPTION_ALGORITHM_NAMES, type EncryptionAlgorithm } from './xml/encrypt.ts';
+import { isAssertionText } from '../http/validate.ts';
 
 export const NAME_ID_FORMATS = {
   email: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
@@ -133,17 +134,23 @@ export function checkSpCertificate(pem: string, field = 'sp_certificate'): { ok:
 }
 
 export function endpointUrl(allowHttp: boolean) {
-  return z
-    .string()
-    .max(2048)
-    .refine((v) => {
-      try {
-        const u = new URL(v);
-        if (u.hash || u.username || u.password) return false;
-        if (u.protocol === 'https:') return true;
-        return u.protocol === 'http:' && (allowHttp || ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname));
-      } catch {
-        return false;
-      }
-    }, 'Must be an absolute https URL (http only for localhost)');
+  return (
+    z
+      .string()
+      .trim()
+      .max(2048)
+      // The URL parser drops tabs and newlines inside a URL, but the value is written as it came into
+      // Destination, Recipient and the form's action: no whitespace or control character at all.
+      .refine((v) => !/\s/.test(v) && isAssertionText(v), 'A URL must not contain spaces or control characters')
+      .refine((v) => {
+        try {
+          const u = new URL(v);
+          if (u.hash || u.username || u.password) return false;
+          if (u.protocol === 'https:') return true;
+          return u.protocol === 'http:' && (allowHttp || ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname));
+        } catch {
+          return false;
+        }
+      }, 'Must be an absolute https URL (http only for localhost)')
+  );
 }

@@ -1,20 +1,13 @@
 // What the user directory routes accept (docs/api.md, Organization user directory).
 import { z } from 'zod';
-import { Email, Password } from '../http/validate.ts';
+import { ASSERTION_TEXT_MESSAGE, Email, Password, isAssertionText } from '../http/validate.ts';
 
-// Groups and attributes travel into SAML assertions (CONTRACT §14): printable text only, bounded.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+// Groups and attributes travel into SAML assertions (CONTRACT §14): text XML can hold, bounded.
 export const MAX_GROUPS = 50;
 export const MAX_ATTRIBUTES = 50;
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
-const Group = z
-  .string()
-  .trim()
-  .min(1, 'A group must not be empty')
-  .max(256)
-  .refine((g) => !CONTROL.test(g), 'A group must not contain control characters');
+const Group = z.string().trim().min(1, 'A group must not be empty').max(256).refine(isAssertionText, `A group ${ASSERTION_TEXT_MESSAGE}`);
 export const Groups = z
   .array(Group)
   .max(MAX_GROUPS, `At most ${MAX_GROUPS} groups`)
@@ -22,10 +15,7 @@ export const Groups = z
 export const Attributes = z
   .record(
     z.string().regex(ATTRIBUTE_NAME, 'Attribute names start with a letter and hold letters, digits, _ . - (at most 64)'),
-    z
-      .string()
-      .max(2048)
-      .refine((v) => !CONTROL.test(v), 'An attribute value must not contain control characters'),
+    z.string().max(2048).refine(isAssertionText, `An attribute value ${ASSERTION_TEXT_MESSAGE}`),
   )
   .refine((m) => Object.keys(m).length <= MAX_ATTRIBUTES, `At most ${MAX_ATTRIBUTES} attributes`);
 

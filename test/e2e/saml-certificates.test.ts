@@ -99,6 +99,16 @@ describe.each(databases())('SAML certificates (docs/api.md) on $name', (factory)
     expect(list.body.certificates).toEqual([]);
   });
 
+  it('…/certificates/:id/activate: 400 while SAML is disabled, so a retired key cannot sign again', async () => {
+    const t = await freshService();
+    expectStatus(await owner.client.post(t.path(), { enabled: true, entity_id: SP_ENTITY, acs_url: SP_ACS }), 200);
+    const [first] = (await owner.client.get<{ certificates: SamlCertificateBody[] }>(t.path('/certificates'))).body.certificates;
+    expectStatus(await owner.client.delete(t.path()), 200);
+    expectError(await owner.client.post(t.path(`/certificates/${first?.id ?? ''}/activate`)), 400, 'BAD_REQUEST');
+    const after = (await owner.client.get<{ certificates: SamlCertificateBody[] }>(t.path('/certificates'))).body.certificates;
+    expect(after.map((c) => c.status)).toEqual(['inactive']);
+  });
+
   it('POST …/saml/certificate (no body or activate:true) makes the new certificate the only active one', async () => {
     const t = await freshService();
     expectStatus(await owner.client.post(t.path(), ENABLE_SAML), 200);

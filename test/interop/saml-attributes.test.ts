@@ -70,6 +70,9 @@ describe.each(databases())('groups, attributes and NameID sources on $name', (fa
     ['an empty group', { groups: [' '] }, 'groups'],
     ['a group over 256 characters', { groups: ['g'.repeat(257)] }, 'groups'],
     ['a group with a control character', { groups: ['a\u0001b'] }, 'groups'],
+    ['a group with U+FFFF, which XML does not allow', { groups: ['\uFFFF'] }, 'groups'],
+    ['an attribute value with U+FFFE', { attributes: { department: 'y\uFFFEz' } }, 'attributes'],
+    ['an attribute value with an unpaired surrogate', { attributes: { department: 'a\uD800b' } }, 'attributes'],
     ['51 attributes', { attributes: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`a${i}`, 'v'])) }, 'attributes'],
     ['an attribute name with a space', { attributes: { 'first name': 'x' } }, 'attributes'],
     ['an attribute name over 64 characters', { attributes: { ['a'.repeat(65)]: 'x' } }, 'attributes'],
@@ -158,6 +161,40 @@ describe.each(databases())('groups, attributes and NameID sources on $name', (fa
       ...config,
     });
     expect((expectError(res, 400).details ?? []).map((d) => d.field)).toContain('name_id_source');
+  });
+
+  it.each([
+    ['an attribute name with a control character', { attribute_mapping: { email: 'm\u0001' } }, 'attribute_mapping'],
+    ['an entity_id with U+FFFE', { entity_id: 'https://sp.example.com/\uFFFE' }, 'entity_id'],
+    ['an acs_url with U+FFFE', { acs_url: 'https://sp.example.com/acs\uFFFE' }, 'acs_url'],
+    ['an acs_url with a newline inside', { acs_url: 'https://sp.example.com/ac\ns' }, 'acs_url'],
+  ])('%s is a 400 naming the field: the Response would be no XML at all', async (_name, config, field) => {
+    const w = await samlWorld(srv.url);
+    const path = `/api/organizations/${w.org}/services/${w.svc.slug}/saml`;
+    const res = await w.admin.client.post(path, {
+      enabled: true,
+      entity_id: 'https://sp.example.com/metadata',
+      acs_url: 'http://localhost:4567/saml/acs',
+      ...config,
+    });
+    expect((expectError(res, 400).details ?? []).map((d) => d.field).join(',')).toContain(field);
+  });
+
+  it('an acs_url with spaces around it is stored trimmed', async () => {
+    const w = await samlWorld(srv.url);
+    const path = `/api/organizations/${w.org}/services/${w.svc.slug}/saml`;
+    const res = await w.admin.client.post(path, { enabled: true, entity_id: 'https://sp.example.com/metadata', acs_url: ' https://sp.example.com/acs ' });
+    expect(res.status, res.text).toBe(200);
+    expect((await w.admin.client.get<{ acs_url: string }>(path)).body.acs_url).toBe('https://sp.example.com/acs');
+  });
+
+  it('a user with no groups gets no memberOf Attribute at all, not an empty one', async () => {
+    const w = await samlWorld(srv.url, { attribute_mapping: { email: 'email', groups: 'memberOf' } });
+    await setUser(w, { groups: [] });
+    const { page } = await signIn(w);
+    const { xml } = samlResponseFrom(page);
+    expect(xml).toContain('Name="email"');
+    expect(xml).not.toContain('memberOf');
   });
 
   it('an unknown attribute_mapping source is still a 400', async () => {

@@ -224,11 +224,15 @@ export function listCertificates(db: Db, serviceId: string) {
   return db.samlCertificate.findMany({ where: { serviceId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
 }
 
-/** Makes the certificate the service's only signing one; every other active or pending one goes inactive. */
+/**
+ * Makes the certificate the service's only signing one; every other active or pending one goes inactive.
+ * SAML must be enabled, as for creating one: disabling retired every certificate, and enabling again
+ * gives a fresh one rather than bring a retired key back.
+ */
 export async function activateCertificate(deps: Deps, actor: Actor, service: Service, certificateId: string) {
   const serviceId = service.id;
   const updated = await deps.db.$transaction(async (tx) => {
-    await lockSamlConfig(tx, serviceId, false);
+    if (!(await lockSamlConfig(tx, serviceId, true))) throw badRequest('SAML is not enabled for this service');
     await tx.samlCertificate.updateMany({
       where: { serviceId, status: { in: ['active', 'pending'] }, id: { not: certificateId } },
       data: { status: 'inactive' },

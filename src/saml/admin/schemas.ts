@@ -3,8 +3,15 @@ import { z } from 'zod';
 import { ATTRIBUTE_SOURCES, MAX_ACS_ENDPOINTS, NAME_ID_FORMAT_VALUES, endpointUrl, isAttributeSource, isNameIdSource } from '../settings.ts';
 import { MAX_SP_METADATA_BYTES } from '../sp-metadata.ts';
 import { ENCRYPTION_ALGORITHM_NAMES } from '../xml/encrypt.ts';
+import { ASSERTION_TEXT_MESSAGE, isAssertionText } from '../../http/validate.ts';
 
-const AttributeMapping = z.record(z.string(), z.string().trim().min(1, 'Attribute name must not be empty').max(256)).superRefine((m, ctx) => {
+const AttributeName = z
+  .string()
+  .trim()
+  .min(1, 'Attribute name must not be empty')
+  .max(256)
+  .refine(isAssertionText, `An attribute name ${ASSERTION_TEXT_MESSAGE}`);
+const AttributeMapping = z.record(z.string(), AttributeName).superRefine((m, ctx) => {
   if (Object.keys(m).length > 50) ctx.addIssue({ code: 'custom', message: 'At most 50 attribute mappings' });
   for (const source of Object.keys(m)) {
     if (!isAttributeSource(source))
@@ -49,7 +56,7 @@ export function payloadSchema(allowHttp: boolean) {
   return z
     .strictObject({
       enabled: z.boolean(),
-      entity_id: z.string().trim().min(1).max(1024).optional(),
+      entity_id: z.string().trim().min(1).max(1024).refine(isAssertionText, `entity_id ${ASSERTION_TEXT_MESSAGE}`).optional(),
       acs_url: url.optional(),
       acs_urls: acsEndpoints(url).optional(),
       slo_url: url.nullable().optional(),

@@ -6,17 +6,24 @@
 // (LogoutRequest/LogoutResponse); node-saml, samlify and xmlsec1 verify the results in the tests.
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { ALG, certificateBody } from './dsig-common.ts';
+import { xmlChars } from './escape.ts';
 
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
 
 /** Text content as exclusive canonicalization writes it. */
 export function c14nText(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#xD;');
+  return xmlChars(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#xD;');
 }
 
 /** An attribute value as exclusive canonicalization writes it. */
 export function c14nAttr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;');
+  return xmlChars(value)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\t/g, '&#x9;')
+    .replace(/\n/g, '&#xA;')
+    .replace(/\r/g, '&#xD;');
 }
 
 /**

@@ -1,8 +1,20 @@
 import { secureRandom } from '../../security/random.ts';
 
+// Outside XML 1.0's Char production (tab, LF and CR are in it).
+const NOT_XML_CHARS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/**
+ * The value with every character XML 1.0 does not allow replaced by U+FFFD. The API refuses them in
+ * what it stores for assertions (http/validate.ts, assertionText); this keeps anything else (a row
+ * written before that check) from making a document no SP can parse.
+ */
+export function xmlChars(value: string): string {
+  return value.replace(NOT_XML_CHARS, '\uFFFD');
+}
+
 /** Escapes text and attribute values for XML. Every value placed in a SAML template goes through here. */
 export function xmlEscape(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
+  return xmlChars(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
 }
 
 /** A fresh xs:ID: starts with a letter or underscore; 160 random bits. */
