@@ -42,6 +42,30 @@ function nextRefresh(root: Element, hours: number, now: number): Date {
   return new Date(now + Math.max(MIN_REFRESH_MS, Math.min(...candidates)));
 }
 
+/**
+ * SP metadata read and, with a pinned certificate, held to its enveloped signature: only what the
+ * signature covers is kept. Throws an Error whose message says what is wrong (never a stack). For
+ * metadata fetched from sp_metadata_url, and for pasted metadata sent with a pin (admin/metadata-step.ts).
+ */
+export function checkedMetadata(text: string, signingCertificate: string | null): { xml: string; doc: Document } {
+  const doc = (() => {
+    try {
+      preflightXml(text, 'the metadata');
+      return parseDom(text, 'the metadata');
+    } catch (err) {
+      throw new Error(err instanceof AppError ? err.message : 'the metadata is not XML', { cause: err });
+    }
+  })();
+  if (!signingCertificate) return { xml: text, doc };
+  try {
+    return { xml: verifyEnvelopedSignature(text, doc, signingCertificate), doc };
+  } catch (err) {
+    throw new Error(`the metadata signature does not verify with sp_metadata_signing_certificate (${err instanceof AppError ? err.message : 'unreadable'})`, {
+      cause: err,
+    });
+  }
+}
+
 /** Fetches and checks the metadata; throws an Error whose message says what is wrong (never a stack). */
 export async function fetchSpMetadata(
   url: string,
@@ -62,24 +86,7 @@ export async function fetchSpMetadata(
     if (err instanceof OutboundError) throw new Error(`${err.reason}: ${err.message}`, { cause: err });
     throw err;
   }
-  let xml = body.toString('utf8');
-  const doc = (() => {
-    try {
-      preflightXml(xml, 'the metadata');
-      return parseDom(xml, 'the metadata');
-    } catch (err) {
-      throw new Error(err instanceof AppError ? err.message : 'the metadata is not XML', { cause: err });
-    }
-  })();
-  if (opts.signingCertificate) {
-    try {
-      xml = verifyEnvelopedSignature(xml, doc, opts.signingCertificate);
-    } catch (err) {
-      throw new Error(`the metadata signature does not verify with sp_metadata_signing_certificate (${err instanceof AppError ? err.message : 'unreadable'})`, {
-        cause: err,
-      });
-    }
-  }
+  const { xml, doc } = checkedMetadata(body.toString('utf8'), opts.signingCertificate);
   return { xml, nextRefreshAt: nextRefresh(doc.documentElement, opts.refreshHours, Date.now()) };
 }
 

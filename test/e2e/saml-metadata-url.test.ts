@@ -181,6 +181,21 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
     expect(fp(cfg.sp_certificate)).toBe(fp(SP_B.certPem));
   });
 
+  it('pasted metadata sent with a pin is held to it: unsigned, wrongly signed or altered after signing is a 400', async () => {
+    const t = await freshSamlService(owner);
+    const pinned = (xml: string) => owner.client.post(t.path(), { enabled: true, sp_metadata_xml: xml, sp_metadata_signing_certificate: PUBLISHER.certPem });
+    const fieldOf = async (xml: string) => (expectError(await pinned(xml), 400).details ?? []).map((d) => d.field);
+    expect(await fieldOf(metadata(SP_A.certPem))).toContain('sp_metadata_xml');
+    expect(await fieldOf(signed(metadata(SP_A.certPem), OTHER))).toContain('sp_metadata_xml');
+    const altered = signed(metadata(SP_A.certPem), PUBLISHER).replace('https://md.example.org/acs', 'https://evil.example/acs');
+    expect(await fieldOf(altered)).toContain('sp_metadata_xml');
+    expect((await samlConfigOf(owner, t.path())).enabled).toBe(false);
+    expectStatus(await pinned(signed(metadata(SP_A.certPem), PUBLISHER)), 200);
+    const cfg = await samlConfigOf(owner, t.path());
+    expect(fp(cfg.sp_certificate)).toBe(fp(SP_A.certPem));
+    expect(cfg.acs_url).toBe('https://md.example.org/acs');
+  });
+
   it('a URL that cannot be fetched when saved is a 400 naming sp_metadata_url; nothing stored', async () => {
     const t = await freshSamlService(owner);
     serve({ status: 404, body: 'no' });
