@@ -10,7 +10,9 @@ function isAbsent(issue: z.core.$ZodIssue): boolean {
 function details(error: z.ZodError): ErrorDetail[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return { field: issue.keys.join(','), message: `Unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}` };
+      // Inside a nested object (an entry of acs_urls), each key with the path to it: acs_urls.0.foo.
+      const keys = issue.keys.map((k) => [...issue.path.map(String), k].join('.'));
+      return { field: keys.join(','), message: `Unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}` };
     }
     const field = issue.path.map(String).join('.') || '(body)';
     // zod says "Invalid input: expected string, received undefined" (or lists an enum's options) for a
