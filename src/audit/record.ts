@@ -40,6 +40,11 @@ export function systemActor(command: string): Actor {
   return { type: 'system', id: `cli:${command}`, email: null, ip: null, userAgent: null, requestId: null };
 }
 
+/** A background job of the server itself (the SP-metadata refresh): no operator and no request behind it. */
+export function jobActor(job: string): Actor {
+  return { type: 'system', id: `job:${job}`, email: null, ip: null, userAgent: null, requestId: null };
+}
+
 /**
  * Writes one event of `org` (the organization whose audit log lists it) about `targetId`, and counts it
  * in its day counter (day-counts.ts), both in the caller's transaction. Only the action's allowed

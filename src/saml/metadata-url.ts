@@ -3,7 +3,7 @@
 // a signing certificate (the metadata's enveloped signature must verify with it, and only the signed
 // bytes are read), then read like pasted metadata (no DTD, bounded depth). Refreshed by a background loop:
 // a failed refresh keeps the last good values and records why.
-import { recordAudit, systemActor } from '../audit/index.ts';
+import { recordAudit, jobActor } from '../audit/index.ts';
 import type { Deps } from '../deps.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { AppError } from '../http/errors.ts';
@@ -138,7 +138,7 @@ export async function refreshDueMetadata(deps: Deps, metrics: Pick<Metrics, 'met
           data: { metadataLastError: message, metadataNextRefreshAt: retry },
           include: { service: { select: { organizationId: true } } },
         });
-        await recordAudit(tx, systemActor('metadata refresh'), 'saml.metadata_refresh_failed', row.service.organizationId, cfg.serviceId, {
+        await recordAudit(tx, jobActor('metadata-refresh'), 'saml.metadata_refresh_failed', row.service.organizationId, cfg.serviceId, {
           service_id: cfg.serviceId,
           sp_metadata_url: url,
           error: message,

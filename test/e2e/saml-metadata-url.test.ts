@@ -144,6 +144,13 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
     }
     expect(await failures()).toBe(before + cases.length);
     expect(srv.logs.some((l) => l.includes('SP metadata refresh failed'))).toBe(true);
+    // Each failure is an audit event of the server's own refresh job, not of an operator's command.
+    const audit = await owner.client.get<{ events: { actor: { type: string; id: string }; target: { id: string } }[] }>(
+      `/api/organizations/${t.org}/audit-events?action=saml.metadata_refresh_failed&limit=100`,
+    );
+    const mine = audit.body.events.filter((e) => e.target.id === serviceId);
+    expect(mine).toHaveLength(cases.length);
+    for (const e of mine) expect(e.actor).toMatchObject({ type: 'system', id: 'job:metadata-refresh' });
   });
 
   it('slow: no answer within 10 s is a failure that keeps the last good values', { timeout: 30_000 }, async () => {
