@@ -148,27 +148,15 @@ describe.each(databases())('groups, attributes and NameID sources on $name', (fa
   });
 
   it.each([
-    ['a persistent format', { name_id_format: NAMEID.persistent, name_id_source: 'email' }],
-    ['an unknown source', { name_id_source: 'phone' }],
-    ['an attribute source with a bad name', { name_id_source: 'attributes.bad name' }],
-  ])('name_id_source with %s is a 400 naming it', async (_name, config) => {
-    const w = await samlWorld(srv.url);
-    const path = `/api/organizations/${w.org}/services/${w.svc.slug}/saml`;
-    const res = await w.admin.client.post(path, {
-      enabled: true,
-      entity_id: 'https://sp.example.com/metadata',
-      acs_url: 'http://localhost:4567/saml/acs',
-      ...config,
-    });
-    expect((expectError(res, 400).details ?? []).map((d) => d.field)).toContain('name_id_source');
-  });
-
-  it.each([
+    ['name_id_source with a persistent format', { name_id_format: NAMEID.persistent, name_id_source: 'email' }, 'name_id_source'],
+    ['name_id_source with an unknown source', { name_id_source: 'phone' }, 'name_id_source'],
+    ['name_id_source with an attribute source with a bad name', { name_id_source: 'attributes.bad name' }, 'name_id_source'],
+    // Characters XML does not allow: the Response would be no XML at all.
     ['an attribute name with a control character', { attribute_mapping: { email: 'm\u0001' } }, 'attribute_mapping'],
     ['an entity_id with U+FFFE', { entity_id: 'https://sp.example.com/\uFFFE' }, 'entity_id'],
     ['an acs_url with U+FFFE', { acs_url: 'https://sp.example.com/acs\uFFFE' }, 'acs_url'],
     ['an acs_url with a newline inside', { acs_url: 'https://sp.example.com/ac\ns' }, 'acs_url'],
-  ])('%s is a 400 naming the field: the Response would be no XML at all', async (_name, config, field) => {
+  ])('%s is a 400 naming the field', async (_name, config, field) => {
     const w = await samlWorld(srv.url);
     const path = `/api/organizations/${w.org}/services/${w.svc.slug}/saml`;
     const res = await w.admin.client.post(path, {
