@@ -66,7 +66,7 @@ export const WEBHOOK_GROUP: RouteGroup = {
       errors: [409],
     },
     [`GET ${HOOK}/:id/deliveries`]: {
-      summary: 'Deliveries of this webhook, newest first',
+      summary: 'Deliveries of this webhook, oldest first',
       paginated: true,
       query: { status: { schema: DeliveryFilter.shape.status, description: 'Only deliveries in this status' } },
       ok: json(200, 'Deliveries', z.object({ deliveries: z.array(Delivery), total: z.number().int() })),
