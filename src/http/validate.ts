@@ -8,28 +8,36 @@ function isAbsent(issue: z.core.$ZodIssue): boolean {
 }
 
 function details(error: z.ZodError): ErrorDetail[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      // Inside a nested object (an entry of acs_urls), each key with the path to it: acs_urls.0.foo.
-      const keys = issue.keys.map((k) => [...issue.path.map(String), k].join('.'));
-      return { field: keys.join(','), message: `Unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}` };
+      // One entry per key, with the path to it inside a nested object (an entry of acs_urls: acs_urls.0.foo).
+      return issue.keys.map((k) => {
+        const field = [...issue.path.map(String), k].join('.');
+        return { field, message: `Unknown field: ${field}` };
+      });
     }
     const field = issue.path.map(String).join('.') || '(body)';
     // zod says "Invalid input: expected string, received undefined" (or lists an enum's options) for a
     // field that is simply absent: say so.
-    if (isAbsent(issue)) return { field, message: `${field} is required` };
-    return { field, message: issue.message };
+    if (isAbsent(issue)) return [{ field, message: `${field} is required` }];
+    return [{ field, message: issue.message }];
   });
 }
 
-/** Parses with the schema or throws 400 BAD_REQUEST with `details`. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, message = 'Validation failed'): z.output<S> {
+/**
+ * Parses with the schema or throws 400 BAD_REQUEST with `details`. With one problem the error says
+ * `<message>: <the problem>`, or the problem alone when `message` is null (the Service API, whose seed
+ * fixes the error of a bad email as exactly "Invalid email format"); with several, `message`.
+ */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, message: string | null = 'Validation failed'): z.output<S> {
   // reportInput keeps each issue's input (zod 4 drops it by default): details() tells an absent field
   // from a wrong one by it. The inputs stay here; only messages reach the client.
   const result = schema.safeParse(value, { reportInput: true });
   if (!result.success) {
     const d = details(result.error);
-    throw badRequest(d.length === 1 && d[0] ? `${message}: ${d[0].message}` : message, d);
+    const one = d.length === 1 ? d[0]?.message : undefined;
+    const error = one === undefined ? (message ?? 'Validation failed') : message === null || message === one ? one : `${message}: ${one}`;
+    throw badRequest(error, d);
   }
   return result.data;
 }

@@ -45,14 +45,14 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
     sendJsonText(ctx, await listUsersJson(database, svc(ctx), pageFrom(ctx.query)));
   });
   router.post('/users', need('write:users'), async (ctx) => {
-    const body = validate(CreateUser, ctx.request.body, 'Invalid email format');
+    const body = validate(CreateUser, ctx.request.body, null);
     ctx.body = presentServiceUser(await provisionUser(database, actorOf(ctx), svc(ctx), body.email));
   });
   router.get('/users/:userId', need('read:users'), async (ctx) => {
     ctx.body = presentServiceUser(await findLinkedUser(database, svc(ctx), ctx.params.userId ?? ''));
   });
   router.patch('/users/:userId', need('write:users'), async (ctx) => {
-    const body = validate(UpdateUser, ctx.request.body, 'Invalid email format');
+    const body = validate(UpdateUser, ctx.request.body, null);
     ctx.body = presentServiceUser(await changeEmail(database, actorOf(ctx), svc(ctx), ctx.params.userId ?? '', body.email));
   });
   router.delete('/users/:userId', need('delete:users'), async (ctx) => {
@@ -62,7 +62,11 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
   });
 
   router.get('/subscriptions', need('read:subscriptions'), async (ctx) => {
-    const status = validate(StatusFilter, Array.isArray(ctx.query.status) ? '' : ctx.query.status, 'Invalid status filter');
+    const { status } = validate(
+      z.object({ status: StatusFilter }),
+      { status: Array.isArray(ctx.query.status) ? '' : ctx.query.status },
+      'Invalid status filter',
+    );
     sendJsonText(ctx, await listSubscriptionsJson(database, svc(ctx), status, pageFrom(ctx.query)));
   });
   router.post('/subscriptions', need('write:subscriptions'), async (ctx) => {

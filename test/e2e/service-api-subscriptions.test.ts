@@ -189,10 +189,11 @@ describe.each(databases())('service API subscriptions on $name', (factory) => {
     });
 
     it.each(['status=paused', 'status=ACTIVE', 'status=', 'status=active&status=expired', 'limit=0', 'limit=101', 'limit=abc', 'offset=-5'])(
-      'rejects %s with 400',
+      'rejects %s with 400 naming the parameter',
       async (query) => {
         const w = await suite.world();
-        expectError(await w.api.get(`/api/service/subscriptions?${query}`), 400, 'BAD_REQUEST');
+        const err = expectError(await w.api.get(`/api/service/subscriptions?${query}`), 400, 'BAD_REQUEST');
+        expect(err.details?.map((d) => d.field)).toEqual([query.split('=')[0]]);
       },
     );
 

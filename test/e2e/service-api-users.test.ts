@@ -98,7 +98,7 @@ describe.each(databases())('service API users on $name', (factory) => {
       async (email) => {
         const w = await suite.world();
         const res = await w.api.post('/api/service/users', { email });
-        const err = expectError(res, 400, 'BAD_REQUEST', /^Invalid email format/);
+        const err = expectError(res, 400, 'BAD_REQUEST', /^Invalid email format$/);
         expect(err.details).toEqual([expect.objectContaining({ field: 'email' })]);
         expect((await w.api.get<UserList>('/api/service/users')).body.total).toBe(0);
       },
@@ -106,10 +106,18 @@ describe.each(databases())('service API users on $name', (factory) => {
 
     it('rejects a missing email, a non-string email, unknown fields and non-object bodies with 400', async () => {
       const w = await suite.world();
-      expectError(await w.api.post('/api/service/users', {}), 400, 'BAD_REQUEST');
+      // Each problem says what it is: only a bad email is "Invalid email format" (the seed's words).
+      expectError(await w.api.post('/api/service/users', {}), 400, 'BAD_REQUEST', /^email is required$/);
       expectError(await w.api.post('/api/service/users', { email: 42 }), 400, 'BAD_REQUEST');
-      const extra = expectError(await w.api.post('/api/service/users', { email: uniqueEmail(), password: 'x'.repeat(12) }), 400, 'BAD_REQUEST');
-      expect(JSON.stringify(extra.details)).toContain('password');
+      const extra = expectError(
+        await w.api.post('/api/service/users', { email: uniqueEmail(), password: 'x'.repeat(12) }),
+        400,
+        'BAD_REQUEST',
+        /^Unknown field: password$/,
+      );
+      expect(extra.details).toEqual([{ field: 'password', message: 'Unknown field: password' }]);
+      const two = expectError(await w.api.post('/api/service/users', { email: uniqueEmail(), role: 'admin', id: 'usr_x' }), 400, 'BAD_REQUEST');
+      expect(two.details?.map((d) => d.field)).toEqual(['role', 'id']);
       expectError(await w.api.post('/api/service/users', '["a@example.com"]'), 400, 'BAD_REQUEST');
       expectError(await w.api.post('/api/service/users', '{"email":'), 400, 'BAD_REQUEST');
       expectError(
@@ -231,7 +239,7 @@ describe.each(databases())('service API users on $name', (factory) => {
     it('rejects an invalid email and unknown fields with 400', async () => {
       const w = await suite.world();
       const u = await provisionUser(w.api);
-      const bad = expectError(await w.api.patch(`/api/service/users/${u.id}`, { email: 'nope' }), 400, 'BAD_REQUEST', /^Invalid email format/);
+      const bad = expectError(await w.api.patch(`/api/service/users/${u.id}`, { email: 'nope' }), 400, 'BAD_REQUEST', /^Invalid email format$/);
       expect(bad.details).toEqual([expect.objectContaining({ field: 'email' })]);
       expectError(await w.api.patch(`/api/service/users/${u.id}`, { email: null }), 400, 'BAD_REQUEST');
       expectError(await w.api.patch(`/api/service/users/${u.id}`, { id: fakeId('usr') }), 400, 'BAD_REQUEST');
