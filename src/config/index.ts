@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseArgon2Cost } from '../security/password-cost.ts';
+import { devEncryptionKey } from '../security/encryption.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -123,6 +124,31 @@ function mailSettings(e: z.output<typeof EnvSchema>, publicUrl: string, warnings
   return { smtpUrl, from, dir };
 }
 
+/** Fewer distinct characters than this in a secret of 32 or more is a placeholder (`aaaa…`), not a secret. */
+const MIN_DISTINCT_CHARS = 8;
+
+/**
+ * What production refuses to start with: no encryption key, one under 32 characters, the development
+ * key published in certs-dev/, either secret made of a handful of characters, or one value for both
+ * (a leak of one would then be a leak of the other). A PUBLIC_URL that is not https is only a warning:
+ * TLS may end in front of the server, but browsers must be sent to the https address.
+ */
+function productionSecrets(secret: string, encryptionKey: string | undefined, publicUrl: string | undefined, warnings: string[]): void {
+  if (!encryptionKey) throw new ConfigError('TESSERA_ENCRYPTION_KEY is required when NODE_ENV=production');
+  if (encryptionKey.length < 32) throw new ConfigError('TESSERA_ENCRYPTION_KEY must be at least 32 characters when NODE_ENV=production');
+  if (encryptionKey.trim() === devEncryptionKey()) {
+    throw new ConfigError('TESSERA_ENCRYPTION_KEY is the development key published in certs-dev/: generate your own (openssl rand -base64 32)');
+  }
+  for (const [name, value] of [
+    ['TESSERA_SECRET', secret],
+    ['TESSERA_ENCRYPTION_KEY', encryptionKey],
+  ] as const) {
+    if (new Set(value).size < MIN_DISTINCT_CHARS) throw new ConfigError(`${name} is not random enough (generate one with openssl rand -base64 32)`);
+  }
+  if (secret === encryptionKey) throw new ConfigError('TESSERA_SECRET and TESSERA_ENCRYPTION_KEY must be different values');
+  if (publicUrl && !publicUrl.startsWith('https://')) warnings.push('PUBLIC_URL is not https: browsers and SPs must reach Tessera over https in production');
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
@@ -137,9 +163,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     secret = devSecret(e.DATABASE_URL);
     warnings.push('TESSERA_SECRET is not set: using a development secret stored next to the database (never do this in production)');
   }
-  if (e.NODE_ENV === 'production' && !e.TESSERA_ENCRYPTION_KEY) {
-    throw new ConfigError('TESSERA_ENCRYPTION_KEY is required when NODE_ENV=production');
-  }
+  if (e.NODE_ENV === 'production') productionSecrets(secret, e.TESSERA_ENCRYPTION_KEY, e.PUBLIC_URL, warnings);
   // PORT=0 binds any free port: `:0` stays a placeholder that the server fills in once listening, on
   // 127.0.0.1 (what a test or benchmark on this machine can reach) unless PUBLIC_URL names a host.
   // The contract names TESSERA_WEBHOOKS_ALLOW_PRIVATE and gives SP metadata URLs "the same SSRF rules as
