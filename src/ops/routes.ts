@@ -40,7 +40,8 @@ export function opsRoutes(deps: Deps, metrics: Metrics, isShuttingDown: () => bo
   router.get('/metrics', async (ctx) => {
     const token = deps.config.metricsToken;
     if (token) {
-      const given = /^Bearer (.+)$/.exec(ctx.get('authorization'))?.[1] ?? '';
+      // The scheme is case-insensitive (RFC 7235 §2.1), as on the admin plane.
+      const given = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'))?.[1] ?? '';
       if (!safeEqual(given, token)) throw unauthorized('A valid metrics token is required');
     }
     ctx.type = metrics.registry.contentType;

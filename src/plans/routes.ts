@@ -4,9 +4,9 @@ import Router from '@koa/router';
 import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { route } from '../http/route.ts';
-import { body } from '../http/validate.ts';
+import { body, query } from '../http/validate.ts';
 import { accessChecks } from '../authz/access.ts';
-import { CreatePlan, UpdatePlan } from './schemas.ts';
+import { CreatePlan, NoQuery, UpdatePlan } from './schemas.ts';
 import { createPlan, deletePlan, listPlans, planWithCount, updatePlan } from './commands.ts';
 import { planInPath } from './load.ts';
 import { presentPlan } from './present.ts';
@@ -28,7 +28,9 @@ export function planRoutes(deps: Deps): Router<AppState, AppContext> {
 
   router.get(
     '/',
-    route(serviceAccess('member'), async (ctx, { service }) => {
+    // The contract's bare array, with no total: not paged, so limit, offset or anything else in the
+    // query string is a 400 rather than silently ignored.
+    route(serviceAccess('member'), query(NoQuery, 'The plans list takes no query parameters'), async (ctx, { service }) => {
       ctx.body = (await listPlans(db, service.id)).map((p) => ({ plan: presentPlan(p.plan), subscription_count: p.subscriptionCount }));
     }),
   );

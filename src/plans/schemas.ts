@@ -54,3 +54,6 @@ export const UpdatePlan = z.strictObject({
 
 export type CreatePlanInput = z.output<typeof CreatePlan>;
 export type UpdatePlanInput = z.output<typeof UpdatePlan>;
+
+/** The plans list's query string: none. */
+export const NoQuery = z.strictObject({});

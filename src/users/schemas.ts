@@ -30,6 +30,7 @@ export const UpdateUser = z.strictObject({
 export const EmailFilter = z.strictObject({
   email: z
     .string()
+    .min(1, 'email must not be empty')
     .max(254)
     .refine((e) => !e.includes('\u0000'), 'email must not contain NUL')
     .optional(),

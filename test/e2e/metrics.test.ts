@@ -25,6 +25,9 @@ describe.each(databases())('metrics on $name', (factory) => {
     expect((await new Client(srv.url).bearer('wrong-token-0123456789').get('/metrics')).status).toBe(401);
     const ok = await scrape.get('/metrics');
     expect(ok.status).toBe(200);
+    // The scheme is case-insensitive (RFC 7235), as on the admin plane.
+    const lower = await fetch(`${srv.url}/metrics`, { headers: { authorization: `bearer ${TOKEN}` } });
+    expect(lower.status).toBe(200);
     expect(ok.headers.get('content-type')).toContain('text/plain');
   });
 

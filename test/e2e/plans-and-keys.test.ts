@@ -157,6 +157,10 @@ describe.each(databases())('plans and API keys on $name', (factory) => {
       expect(withCount.body.subscription_count).toBe(2);
       const list = await member.client.get<PlanWithCount[]>(`/api/organizations/${org}/services/${s.slug}/plans`);
       expect(list.body.find((x) => x.plan.id === planId)?.subscription_count).toBe(2);
+      // A bare array with no total: not paged, so paging parameters are refused rather than ignored.
+      for (const q of ['limit=1', 'limit=0', 'offset=1', 'foo=bar']) {
+        expectError(await member.client.get(`/api/organizations/${org}/services/${s.slug}/plans?${q}`), 400, 'BAD_REQUEST');
+      }
 
       expectError(await admin.client.delete(path), 409, 'CONFLICT');
       const api = new Client(srv.url).apiKey(key.key);

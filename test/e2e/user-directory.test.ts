@@ -114,6 +114,7 @@ describe.each(databases())('user directory on $name', (factory) => {
     expect(none.body).toEqual({ users: [], total: 0 });
     expectError(await owner.client.get(p('?limit=0')), 400, 'BAD_REQUEST');
     expectError(await owner.client.get(p('?role=admin')), 400, 'BAD_REQUEST');
+    expect(expectError(await owner.client.get(p('?email=')), 400, 'BAD_REQUEST').details?.map((d) => d.field)).toEqual(['email']);
   });
 
   it('members may read the directory but not write it (403)', async () => {
