@@ -297,7 +297,8 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     expect(second).toMatch(/^whsec_/);
     expect(await page.locator('.notice').textContent()).toContain('The previous secret keeps signing beside it until');
     const card = page.locator(`[data-url="${receiver.url}"]`);
-    expect(await card.textContent()).toContain('previous secret valid until');
+    // The card shows it once the list has reloaded after the rotation.
+    await expect.poll(() => card.textContent()).toContain('previous secret valid until');
     receiver.secrets = [first, second];
     await card.locator('button:text("Send a test event")').click();
     const delivery = card.locator('.deliveries li').first();
@@ -335,5 +336,32 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), path).toBe(true);
     }
     await page.setViewportSize({ width: 1280, height: 800 });
+  }, 60_000);
+
+  it('an emailed invitation link: the token leaves the address bar at once and fills the form after registration', async () => {
+    const invited = uniqueEmail('console-invited');
+    await go(`/orgs/${org}/members`);
+    await page.fill('#invite-email', invited);
+    await page.click('button:text-is("Invite")');
+    const token = await page.inputValue('#invite-token-value');
+    expect(token).toMatch(/^inv_/);
+    // The link the invitation email carries (src/organizations/invitations.ts), opened in another browser.
+    const guest = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    defer(() => guest.close());
+    const tab = await guest.newPage();
+    await tab.goto(`${base}/console#invitation=${encodeURIComponent(token)}`);
+    await tab.waitForSelector('text=Create an admin account');
+    expect(new URL(tab.url()).hash).toBe('');
+    await tab.click('text=Create an admin account');
+    await tab.fill('#name', 'Invited Person');
+    await tab.fill('#email', invited);
+    await tab.fill('#password', ADMIN_PASSWORD);
+    await tab.click('button[type=submit]');
+    await tab.waitForSelector('h1:text("Organizations")');
+    expect(await tab.inputValue('#invite-token')).toBe(token);
+    await tab.click('button:text-is("Join organization")');
+    await tab.waitForURL(`${base}/console/orgs/${org}/services`);
+    // Nowhere in the history: back leads to pages without the token.
+    expect(tab.url()).not.toContain(token);
   }, 60_000);
 });

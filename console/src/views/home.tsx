@@ -4,6 +4,7 @@ import { api } from '../api.ts';
 import { useSession } from '../app.tsx';
 import { Link, navigate } from '../router.tsx';
 import { Empty, Field, FormError, Submit, Title, useSubmit } from '../ui.tsx';
+import { takeInvitation } from '../invitation-link.ts';
 
 export function HomeView() {
   const { me } = useSession();
@@ -66,7 +67,9 @@ function CreateOrg() {
 
 function AcceptInvitation() {
   const { reloadMe } = useSession();
-  const [token, setToken] = useState('');
+  // Filled in from an emailed link (invitation-link.ts); joining still takes the click.
+  const [fromLink] = useState(takeInvitation);
+  const [token, setToken] = useState(fromLink);
   const { busy, error, run } = useSubmit();
   const submit = (e: Event) => {
     e.preventDefault();
@@ -84,7 +87,7 @@ function AcceptInvitation() {
           id="invite-token"
           field="token"
           label="Invitation token"
-          hint="The token the inviting admin gave you."
+          hint={fromLink ? 'Filled in from your invitation link: join to accept it.' : 'The token the inviting admin gave you.'}
           value={token}
           onValue={setToken}
           error={error}
