@@ -50,7 +50,7 @@ export const GROUPS: RouteGroup[] = [
         description: COOKIE_MODE,
         body: RegisterBody,
         ok: json(201, 'The account and a token pair (no refresh_token with refresh_cookie)', S.Registered),
-        errors: [403, 409],
+        errors: [403, 409, 429],
       },
       'POST /api/auth/login': LOGIN_DOC,
       ...ADMIN_TOTP_ROUTES,

@@ -124,7 +124,10 @@ function content(reply: Reply, schemas: SchemaCollector): JsonObject | undefined
   return reply.contentType ? { [type]: { schema: { type: 'string' } } } : undefined;
 }
 
-function responses(path: string, security: Security, doc: OperationDoc | undefined, schemas: SchemaCollector): JsonObject {
+/** Methods whose request may carry a body: every route of them reads what comes (route.ts refuseBodyFields). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function responses(method: string, path: string, security: Security, doc: OperationDoc | undefined, schemas: SchemaCollector): JsonObject {
   const out: JsonObject = {};
   for (const reply of doc ? [doc.ok, ...(doc.also ?? [])] : [{ status: 200, description: 'Success' }]) {
     const body = content(reply, schemas);
@@ -143,7 +146,9 @@ function responses(path: string, security: Security, doc: OperationDoc | undefin
     errors.add('403');
     errors.add('404');
   }
-  if (doc?.body && (doc.bodyType ?? 'json') === 'json') {
+  // Any body a route of these methods receives is read and checked: fields it does not take (400),
+  // over the size limit (413), of another Content-Type (415); form routes too (their own type).
+  if (BODY_METHODS.has(method)) {
     errors.add('400');
     errors.add('413');
     errors.add('415');
@@ -179,7 +184,7 @@ function operation(route: RouteRef, schemas: SchemaCollector): JsonObject {
     const type = doc.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
     op.requestBody = { required: !doc.bodyOptional, content: { [type]: { schema: schemas.toJson(doc.body) } } };
   }
-  op.responses = responses(path, security, doc, schemas);
+  op.responses = responses(route.method, path, security, doc, schemas);
   return op;
 }
 
