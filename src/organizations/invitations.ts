@@ -51,8 +51,13 @@ export async function listInvitations(db: Db, organizationId: string, page: Page
 export async function revokeInvitation(db: Db, actor: Actor, organizationId: string, id: string): Promise<void> {
   if (!looksLikeId(id, 'inv')) throw notFound('Invitation not found');
   await db.$transaction(async (tx) => {
-    const deleted = await tx.invitation.deleteMany({ where: { id, organizationId } });
-    if (deleted.count === 0) throw notFound('Invitation not found');
+    // An accepted invitation is the record of how a member joined: revoking it would change nothing and
+    // would drop that record, so it is a 409 (remove the member instead).
+    const deleted = await tx.invitation.deleteMany({ where: { id, organizationId, acceptedAt: null } });
+    if (deleted.count === 0) {
+      if (await tx.invitation.count({ where: { id, organizationId } })) throw conflict('This invitation was already accepted; remove the member instead');
+      throw notFound('Invitation not found');
+    }
     await recordAudit(tx, actor, 'invitation.revoked', organizationId, id);
   });
 }

@@ -292,6 +292,10 @@ describe.each(databases())('organizations on $name', (factory) => {
       expectError(await invitee.client.post('/api/invitations/accept', { token: inv.body.token }), 404, 'NOT_FOUND');
       const list = await owner.client.get<{ invitations: Invitation[]; total: number }>(`/api/organizations/${org}/invitations`);
       expect(list.body.invitations.find((i) => i.id === inv.body.invitation.id)?.status).toBe('accepted');
+      // Revoking it now would change nothing and drop the record of how the member joined.
+      expectError(await owner.client.delete(`/api/organizations/${org}/invitations/${inv.body.invitation.id}`), 409, 'CONFLICT');
+      const after = await owner.client.get<{ invitations: Invitation[] }>(`/api/organizations/${org}/invitations`);
+      expect(after.body.invitations.find((i) => i.id === inv.body.invitation.id)?.status).toBe('accepted');
     });
 
     it('the owner may invite an owner; an admin may not (403)', async () => {
