@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseArgon2Cost } from '../security/password-cost.ts';
 import { devEncryptionKey } from '../security/encryption.ts';
+import { safeEqual } from '../security/random.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -136,7 +137,7 @@ const MIN_DISTINCT_CHARS = 8;
 function productionSecrets(secret: string, encryptionKey: string | undefined, publicUrl: string | undefined, warnings: string[]): void {
   if (!encryptionKey) throw new ConfigError('TESSERA_ENCRYPTION_KEY is required when NODE_ENV=production');
   if (encryptionKey.length < 32) throw new ConfigError('TESSERA_ENCRYPTION_KEY must be at least 32 characters when NODE_ENV=production');
-  if (encryptionKey.trim() === devEncryptionKey()) {
+  if (safeEqual(encryptionKey.trim(), devEncryptionKey())) {
     throw new ConfigError('TESSERA_ENCRYPTION_KEY is the development key published in certs-dev/: generate your own (openssl rand -base64 32)');
   }
   for (const [name, value] of [
@@ -145,7 +146,7 @@ function productionSecrets(secret: string, encryptionKey: string | undefined, pu
   ] as const) {
     if (new Set(value).size < MIN_DISTINCT_CHARS) throw new ConfigError(`${name} is not random enough (generate one with openssl rand -base64 32)`);
   }
-  if (secret === encryptionKey) throw new ConfigError('TESSERA_SECRET and TESSERA_ENCRYPTION_KEY must be different values');
+  if (safeEqual(secret, encryptionKey)) throw new ConfigError('TESSERA_SECRET and TESSERA_ENCRYPTION_KEY must be different values');
   if (publicUrl && !publicUrl.startsWith('https://')) warnings.push('PUBLIC_URL is not https: browsers and SPs must reach Tessera over https in production');
 }
 
