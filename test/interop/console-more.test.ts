@@ -55,6 +55,16 @@ async function metadataHost(): Promise<{ url: string; acs: string; fail: boolean
   return host;
 }
 
+/** Registers an admin account through the console's own form, from its sign-in page. */
+async function registerIn(p: Page, name: string, email: string): Promise<void> {
+  await p.click('text=Create an admin account');
+  await p.fill('#name', name);
+  await p.fill('#email', email);
+  await p.fill('#password', ADMIN_PASSWORD);
+  await p.click('button[type=submit]');
+  await p.waitForSelector('h1:text("Organizations")');
+}
+
 describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA reset, metadata URL, refusals, paging, webhooks', () => {
   let srv: TestServer;
   let sp: DemoSp;
@@ -119,12 +129,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
 
   it('sets up an organization with two services: one from pasted SP metadata, one from a metadata URL', async () => {
     await go('');
-    await page.click('text=Create an admin account');
-    await page.fill('#name', 'Grace Admin');
-    await page.fill('#email', adminEmail);
-    await page.fill('#password', ADMIN_PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('h1:text("Organizations")');
+    await registerIn(page, 'Grace Admin', adminEmail);
     await page.fill('#org-name', 'Example Corp');
     await page.fill('#org-slug', org);
     await page.click('text=Create organization');
@@ -352,12 +357,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     await tab.goto(`${base}/console#invitation=${encodeURIComponent(token)}`);
     await tab.waitForSelector('text=Create an admin account');
     expect(new URL(tab.url()).hash).toBe('');
-    await tab.click('text=Create an admin account');
-    await tab.fill('#name', 'Invited Person');
-    await tab.fill('#email', invited);
-    await tab.fill('#password', ADMIN_PASSWORD);
-    await tab.click('button[type=submit]');
-    await tab.waitForSelector('h1:text("Organizations")');
+    await registerIn(tab, 'Invited Person', invited);
     expect(await tab.inputValue('#invite-token')).toBe(token);
     await tab.click('button:text-is("Join organization")');
     await tab.waitForURL(`${base}/console/orgs/${org}/services`);
