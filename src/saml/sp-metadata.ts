@@ -3,7 +3,7 @@
 // encryption certificates, AuthnRequestsSigned and the NameIDFormat. It is untrusted text: bounded, no DTD, bounded depth,
 // parsed by xmldom only, and read namespace-aware. Every refusal is a 400 naming what is wrong.
 import { AppError, badRequest } from '../http/errors.ts';
-import { children, parseDom, plainText, preflightXml } from './xml/parse.ts';
+import { children, parseDom, plainText, preflightXml, xsBoolean } from './xml/parse.ts';
 import { MAX_ACS_ENDPOINTS, NAME_ID_FORMAT_VALUES, checkSpCertificate, endpointUrl } from './settings.ts';
 
 /** CONTRACT §14's limit for metadata by URL; pasted metadata is bounded by the 1 MiB body before this. */
@@ -45,7 +45,7 @@ function endpoint(descriptor: Element, local: string, bindings: string[]): strin
   for (const binding of bindings) {
     const found = children(descriptor, MD, local).filter((e) => e.getAttribute('Binding') === binding && e.getAttribute('Location'));
     const index = (e: Element) => (e.hasAttribute('index') ? Number(e.getAttribute('index')) : NaN) || Number.MAX_SAFE_INTEGER;
-    const best = found.find((e) => e.getAttribute('isDefault') === 'true') ?? [...found].sort((a, b) => index(a) - index(b))[0];
+    const best = found.find((e) => xsBoolean(e.getAttribute('isDefault')) === true) ?? [...found].sort((a, b) => index(a) - index(b))[0];
     if (best) return (best.getAttribute('Location') ?? '').trim();
   }
   return undefined;
@@ -65,9 +65,9 @@ function acsEndpoints(descriptor: Element): SpMetadataFields['acs_urls'] {
       throw refuse('every AssertionConsumerService needs an index between 0 and 32767');
     if (indexes.has(index)) throw refuse(`AssertionConsumerService index ${index} is used twice`);
     indexes.add(index);
-    return { url: (e.getAttribute('Location') ?? '').trim(), binding: 'HTTP-POST' as const, index, isDefault: e.getAttribute('isDefault') };
+    return { url: (e.getAttribute('Location') ?? '').trim(), binding: 'HTTP-POST' as const, index, isDefault: xsBoolean(e.getAttribute('isDefault')) };
   });
-  const chosen = [list.findIndex((e) => e.isDefault === 'true'), list.findIndex((e) => e.isDefault !== 'false'), 0].find((i) => i >= 0) ?? 0;
+  const chosen = [list.findIndex((e) => e.isDefault === true), list.findIndex((e) => e.isDefault !== false), 0].find((i) => i >= 0) ?? 0;
   return list.map((e, i) => ({ url: e.url, binding: e.binding, index: e.index, is_default: i === chosen }));
 }
 
@@ -107,8 +107,7 @@ export function readSpMetadata(xml: string): SpMetadataFields {
   const slo = endpoint(descriptor, 'SingleLogoutService', [HTTP_POST, HTTP_REDIRECT]);
   const signing = certificate(descriptor, 'signing');
   const encryption = certificate(descriptor, 'encryption');
-  const signedAttr = descriptor.getAttribute('AuthnRequestsSigned');
-  const signed = signedAttr === 'true' || signedAttr === '1' ? true : signedAttr === 'false' || signedAttr === '0' ? false : undefined;
+  const signed = xsBoolean(descriptor.getAttribute('AuthnRequestsSigned'));
   if (signed && !signing) throw refuse('AuthnRequestsSigned is true but there is no signing certificate');
   const format = children(descriptor, MD, 'NameIDFormat').map(plainText)[0];
   return {

@@ -41,8 +41,9 @@ export interface AuthnRequestOptions {
   acsUrl?: string;
   id?: string;
   issueInstant?: Date;
-  forceAuthn?: boolean;
-  isPassive?: boolean;
+  /** An xs:boolean: a string to send it as written (`' true '`). */
+  forceAuthn?: boolean | string;
+  isPassive?: boolean | string;
 }
 
 /** xs:dateTime with second precision and Z. */

@@ -395,6 +395,26 @@ describe.each(databases())('SAML keys and assertions (docs/security.md attacks 1
       const xml = samlResponseFrom(again).xml;
       expect(one(parseXml(xml), NS.assertion, 'SubjectConfirmationData').getAttribute('InResponseTo')).toBe(forced.id);
       expect(jar.cookies.get(sessionName)).not.toBe(before);
+      // xs:boolean collapses whitespace: the schema takes " true " and " 1" as true, and so does the IdP.
+      for (const forceAuthn of [' true ', '\ttrue\n', ' 1']) {
+        const padded = await sso(jar, world.urls.sso, { forceAuthn });
+        expect(padded.res.status, JSON.stringify(forceAuthn)).toBe(302);
+        expect(padded.res.headers.get('location') ?? '').toMatch(/^\/login\?state=/);
+      }
+      const passive = await sso(new CookieJar(), world.urls.sso, { isPassive: ' true ' });
+      const codes = all(parseXml(samlResponseFrom(passive.res).xml).documentElement as Element, NS.protocol, 'StatusCode').map((c) => c.getAttribute('Value'));
+      expect(codes).toEqual([STATUS.responder, STATUS.noPassive]);
+    });
+
+    it('SAMLEncoding other than DEFLATE is refused (400 malformed_request); the DEFLATE URN spelled out is accepted', async () => {
+      const req = authnRequest({ issuer: SP_ENTITY, destination: world.urls.sso, acsUrl: SP_ACS });
+      const url = redirectUrl(world.urls.sso, req.xml);
+      const odd = await browserFetch(new CookieJar(), `${url}&SAMLEncoding=urn%3Afoo`, { headers: { accept: 'application/json' } });
+      expect(odd.status).toBe(400);
+      expect(JSON.parse(odd.text)).toMatchObject({ reason: 'malformed_request' });
+      const again = authnRequest({ issuer: SP_ENTITY, destination: world.urls.sso, acsUrl: SP_ACS });
+      const named = `${redirectUrl(world.urls.sso, again.xml)}&SAMLEncoding=${encodeURIComponent('urn:oasis:names:tc:SAML:2.0:bindings:URL-Encoding:DEFLATE')}`;
+      expect((await browserFetch(new CookieJar(), named)).status).toBe(302);
     });
 
     it("a disabled user's existing session no longer yields an assertion; signing in again is refused", async () => {

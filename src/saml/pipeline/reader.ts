@@ -1,7 +1,7 @@
 // The one reader under read-request.ts and read-logout.ts: what every message the IdP takes has in
 // common (ID, Version, IssueInstant, Issuer, Destination) and the attribute helpers they build on.
 // It reads only the root it is given, which verify.ts made the verified one when the message is signed.
-import { NS, childText } from '../xml/parse.ts';
+import { NS, childText, xsBoolean } from '../xml/parse.ts';
 import { refuse } from './reasons.ts';
 import type { MessageHeader, MessageKind } from './types.ts';
 
@@ -20,8 +20,7 @@ export function attr(el: Element, name: string): string | undefined {
 
 /** An xs:boolean attribute: absent is false. */
 export function flag(el: Element, name: string): boolean {
-  const v = attr(el, name);
-  return v === 'true' || v === '1';
+  return xsBoolean(attr(el, name)) === true;
 }
 
 /** A date-time attribute the schema let through that JavaScript still cannot read is refused. */

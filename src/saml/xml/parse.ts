@@ -90,6 +90,16 @@ export function children(parent: Element, ns: string, local: string): Element[] 
   return out;
 }
 
+/**
+ * An xs:boolean value: true, false, 1 or 0 once XML whitespace around it is collapsed away (the type's
+ * whiteSpace facet), as the schema that accepted it reads it: `ForceAuthn=" true "` is true. Undefined
+ * for an absent or other value.
+ */
+export function xsBoolean(value: string | null | undefined): boolean | undefined {
+  const v = value?.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+  return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : undefined;
+}
+
 /** The text of a single direct child element, or undefined. Comments inside are ignored, not joined. */
 export function childText(parent: Element, ns: string, local: string): string | undefined {
   const found = children(parent, ns, local);
