@@ -36,7 +36,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, message
   if (!result.success) {
     const d = details(result.error);
     const one = d.length === 1 ? d[0]?.message : undefined;
-    const error = one === undefined ? (message ?? 'Validation failed') : message === null || message === one ? one : `${message}: ${one}`;
+    const error = one === undefined ? (message ?? 'Validation failed') : message === null ? one : `${message}: ${one}`;
     throw badRequest(error, d);
   }
   return result.data;
