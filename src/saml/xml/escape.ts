@@ -1,7 +1,14 @@
 import { secureRandom } from '../../security/random.ts';
 
-// Outside XML 1.0's Char production (tab, LF and CR are in it).
+// Outside XML 1.0's Char production (tab, LF and CR are in it): the one definition of it, for what
+// Tessera writes (xmlChars) and what it reads (parse.ts preflightXml).
 const NOT_XML_CHARS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+const NOT_XML_CHAR = new RegExp(NOT_XML_CHARS.source, 'u');
+
+/** Whether the text holds a character XML 1.0 does not allow. */
+export function hasNonXmlChar(text: string): boolean {
+  return NOT_XML_CHAR.test(text);
+}
 
 /**
  * The value with every character XML 1.0 does not allow replaced by U+FFFD. The API refuses them in
