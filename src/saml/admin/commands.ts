@@ -164,8 +164,8 @@ export async function configureSaml(
     await recordAudit(tx, actor, 'saml.configured', service.organizationId, service.id, configuredChanges(service.id, body, storeFresh));
     await enqueueEvent(tx, { organizationId: service.organizationId, type: 'saml.configured', data: { service_id: service.id, enabled: body.enabled } });
     if (created) {
-      const data = { service_id: service.id, certificate_id: created.id, status: created.status };
-      await enqueueEvent(tx, { organizationId: service.organizationId, type: 'saml.certificate.rotated', data });
+      const rotated = { service_id: service.id, certificate_id: created.id, status: created.status };
+      await enqueueEvent(tx, { organizationId: service.organizationId, type: 'saml.certificate.rotated', data: rotated });
     }
   });
   await changed(deps, service.id);

@@ -11,7 +11,7 @@ import { applySpMetadata } from '../sp-metadata.ts';
 import { CreateCertificate, payloadSchema } from './schemas.ts';
 import { activateCertificate, activeCertificate, configureSaml, createCertificate, disableSaml, listCertificates, samlSettings } from './commands.ts';
 import { certificateInPath } from './load.ts';
-import { metadataFromUrl } from './metadata-step.ts';
+import { spMetadataStep } from './metadata-step.ts';
 import { presentCertificate } from './present.ts';
 import { actorOf } from '../../audit/index.ts';
 
@@ -25,7 +25,7 @@ export function samlAdminRoutes(deps: Deps, saml: SamlRuntime): Router<AppState,
     prepare: (raw) => applySpMetadata(raw, config.allowHttpAcs),
   });
 
-  const configure = route(serviceAccess('admin'), metadataFromUrl(db, config), payload, async (ctx, { access, service, input, fetchedMetadata }) => {
+  const configure = route(serviceAccess('admin'), spMetadataStep(db, config), payload, async (ctx, { access, service, input, fetchedMetadata }) => {
     await configureSaml(deps, actorOf(ctx), saml, access, service, input, fetchedMetadata);
     ctx.body = { message: 'SAML configuration updated successfully' };
   });
