@@ -109,13 +109,17 @@ function responseEnvelope(input: ResponseInput, status: string, inner: string, m
 
 /**
  * A successful Response with one Assertion, signed as the SP asked (at least one signature always). With
- * encryption the Assertion is signed first, then encrypted into an EncryptedAssertion, and the Response
- * signature (when asked) covers the EncryptedAssertion.
+ * encryption the Assertion is always signed first, whatever sign_assertions says, then encrypted into an
+ * EncryptedAssertion (CONTRACT §14 "signed first, then encrypted"; docs/saml.md, encrypted assertions):
+ * once decrypted, an Assertion must still prove its issuer, since an SP that decrypts and then reads the
+ * Assertion on its own no longer has the Response signature around it. The Response signature (when
+ * asked) covers the EncryptedAssertion.
  */
 export function buildSuccessResponse(input: ResponseInput, subject: AssertionSubject, signer: Signer): string {
   const assertion = buildAssertion(input, subject);
-  const signedAssertion = input.settings.signAssertions ? signCanonical(assertion.xml, assertion.id, signer.key, signer.certificatePem) : assertion.xml;
   const { encryption } = input.settings;
+  const signedAssertion =
+    input.settings.signAssertions || encryption !== null ? signCanonical(assertion.xml, assertion.id, signer.key, signer.certificatePem) : assertion.xml;
   const assertionXml = encryption ? encryptAssertion(signedAssertion, encryption.certificatePem, encryption.algorithm) : signedAssertion;
   const response = responseEnvelope(input, STATUS.success, assertionXml);
   return input.settings.signResponse || !input.settings.signAssertions

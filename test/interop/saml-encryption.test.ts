@@ -137,6 +137,42 @@ describe.each(databases())('encrypted assertions on $name', (factory) => {
     expect(xmlsecVerify(xmlsecDecrypt(resp.xml), world.idpCertPem, 'Assertion')).toBe('');
   });
 
+  it('sign_assertions: false with encryption: the Assertion is still signed before encryption (CONTRACT §14), and node-saml wanting it signed accepts it', async () => {
+    const world = await encryptedWorld(srv.url, 'aes256-gcm', { sign_assertions: false, sign_response: true });
+    const cfg = await world.admin.client.get<Record<string, unknown>>(`/api/organizations/${world.org}/services/${world.svc.slug}/saml`);
+    expect(cfg.body).toMatchObject({ sign_assertions: false, sign_response: true, encrypt_assertions: true });
+    const { saml, resp } = await signIn(world, { wantAssertionsSigned: true, wantAuthnResponseSigned: true });
+    expect(resp.xml).toContain('<saml:EncryptedAssertion');
+    expect(xmlsecVerify(resp.xml, world.idpCertPem, 'Response')).toBe('');
+    const decrypted = xmlsecDecrypt(resp.xml);
+    expect(decrypted).toMatch(/<saml:Assertion [^>]*>.*<ds:Signature /s);
+    expect(xmlsecVerify(decrypted, world.idpCertPem, 'Assertion')).toBe('');
+    const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: resp.SAMLResponse });
+    expect(profile?.nameID).toBe(world.userEmail);
+  });
+
+  it('turning encryption on leaves the IdP metadata byte for byte as it was: no encryption key or method is published', async () => {
+    const world = await samlWorld(srv.url, {});
+    const before = await fetch(world.urls.metadata);
+    expect(before.status).toBe(200);
+    const beforeXml = await before.text();
+    const path = `/api/organizations/${world.org}/services/${world.svc.slug}/saml`;
+    const on = await world.admin.client.post(path, {
+      enabled: true,
+      entity_id: 'https://sp.example.com/metadata',
+      acs_url: 'http://localhost:4567/saml/acs',
+      encrypt_assertions: true,
+      sp_encryption_certificate: SP_KEYS.certPem,
+    });
+    expect(on.status, on.text).toBe(200);
+    expect((await world.admin.client.get<Record<string, unknown>>(path)).body).toMatchObject({ encrypt_assertions: true });
+    const afterXml = await (await fetch(world.urls.metadata)).text();
+    expect(afterXml).toBe(beforeXml);
+    expect(afterXml).toContain('use="signing"');
+    expect(afterXml).not.toContain('use="encryption"');
+    expect(afterXml).not.toContain('EncryptionMethod');
+  });
+
   it('encrypt_assertions: false again sends the Assertion in clear', async () => {
     const world = await encryptedWorld(srv.url);
     const path = `/api/organizations/${world.org}/services/${world.svc.slug}/saml`;

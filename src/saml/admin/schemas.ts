@@ -63,13 +63,19 @@ export function payloadSchema(allowHttp: boolean) {
       name_id_format: z.enum(NAME_ID_FORMAT_VALUES).optional(),
       name_id_source: z.string().refine(isNameIdSource, 'name_id_source must be email, id or attributes.<name>').nullable().optional(),
       attribute_mapping: AttributeMapping.optional(),
-      sign_assertions: z.boolean().optional(),
+      sign_assertions: z
+        .boolean()
+        .optional()
+        .describe('Sign the Assertion (default true). With encrypt_assertions the Assertion is signed before encryption whatever this says'),
       sign_response: z.boolean().optional(),
       sp_certificate: z.string().max(20_000).nullable().optional(),
       want_authn_requests_signed: z.boolean().optional(),
       allow_idp_initiated: z.boolean().optional(),
       require_mfa: z.boolean().optional(),
-      encrypt_assertions: z.boolean().optional(),
+      encrypt_assertions: z
+        .boolean()
+        .optional()
+        .describe('Encrypt the Assertion to sp_encryption_certificate (default false); it is always signed first, then encrypted'),
       sp_encryption_certificate: z.string().max(20_000).nullable().optional(),
       encryption_algorithm: z.enum(ENCRYPTION_ALGORITHM_NAMES).optional(),
       sp_metadata_url: z.string().max(2048).nullable().optional(),
