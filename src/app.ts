@@ -84,7 +84,7 @@ export function createApp(
     accountRoutes(deps, saml),
     webhookRoutes(deps),
     landingRoutes(deps),
-    consoleRoutes(),
+    consoleRoutes(undefined, { reload: deps.config.env !== 'production' }),
   ]) {
     root.use(r.routes());
   }

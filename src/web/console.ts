@@ -1,11 +1,12 @@
 // /console: the admin console (CONTRACT §15), a single-page app built by Vite from console/ into
 // dist/console/ (`npm run build`). Its hashed assets are cached for a year; index.html is never cached,
 // so a deploy is picked up on the next load. Every path under /console/ that is not an asset is the
-// app's own (history-API) route and gets index.html.
+// app's own (history-API) route and gets index.html. In production the built files are read once; in
+// development (`npm run dev`, where vite rebuilds them) they are read again when index.html changes.
 import { sendStaticAsset } from '../http/static-asset.ts';
 import { projectRoot } from '../config/paths.ts';
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -39,8 +40,6 @@ interface Bundle {
   assets: Map<string, Asset>;
 }
 
-let bundle: Promise<Bundle> | undefined;
-
 async function loadBundle(dir: string): Promise<Bundle> {
   const index = await readFile(join(dir, 'index.html'));
   const names = await readdir(join(dir, 'assets')).catch(() => []);
@@ -54,19 +53,45 @@ async function loadBundle(dir: string): Promise<Bundle> {
   return { index, assets };
 }
 
-/** Read once; a console that is not built yet is looked for again on the next request. */
-function consoleBundle(dir: string): Promise<Bundle> {
-  bundle ??= loadBundle(dir);
-  bundle.catch(() => {
-    bundle = undefined;
-  });
-  return bundle;
+/** When index.html was last written; undefined when it is missing. */
+const indexMtime = (dir: string): Promise<number | undefined> =>
+  stat(join(dir, 'index.html')).then(
+    (s) => s.mtimeMs,
+    () => undefined,
+  );
+
+/**
+ * The bundle of `dir`, read on first use; a console that is not built yet is looked for again on the
+ * next request. With `reload` (development), a changed index.html (vite writes it after the assets it
+ * names) is read again with its assets: one stat per request.
+ */
+function bundleCache(dir: string, reload: boolean): () => Promise<Bundle> {
+  let bundle: Promise<Bundle> | undefined;
+  let loadedAt: number | undefined;
+  return async () => {
+    if (reload && bundle) {
+      const mtime = await indexMtime(dir);
+      if (mtime !== loadedAt) bundle = undefined;
+    }
+    if (!bundle) {
+      // The time is taken before the read: a write during the read makes the next request read again.
+      loadedAt = reload ? await indexMtime(dir) : undefined;
+      const loading = loadBundle(dir);
+      bundle = loading;
+      loading.catch(() => {
+        if (bundle === loading) bundle = undefined;
+      });
+    }
+    return bundle;
+  };
 }
 
 const notBuilt = () => new AppError(503, 'SERVICE_UNAVAILABLE', 'The console is not built: run `npm run build`', { headers: { 'Retry-After': '30' } });
 
-async function sendIndex(ctx: AppContext, dir: string): Promise<void> {
-  const { index } = await consoleBundle(dir).catch(() => {
+type BundleOf = () => Promise<Bundle>;
+
+async function sendIndex(ctx: AppContext, consoleBundle: BundleOf): Promise<void> {
+  const { index } = await consoleBundle().catch(() => {
     throw notBuilt();
   });
   ctx.set('Content-Security-Policy', CONSOLE_CSP);
@@ -75,21 +100,26 @@ async function sendIndex(ctx: AppContext, dir: string): Promise<void> {
   ctx.body = index;
 }
 
-async function sendAsset(ctx: AppContext, dir: string, name: string): Promise<void> {
-  const asset = (await consoleBundle(dir).catch(() => undefined))?.assets.get(name);
+async function sendAsset(ctx: AppContext, consoleBundle: BundleOf, name: string): Promise<void> {
+  const asset = (await consoleBundle().catch(() => undefined))?.assets.get(name);
   if (!asset) throw notFound('Asset not found');
   // The file name carries the content hash: a changed file is a new URL.
   sendStaticAsset(ctx, asset);
 }
 
-export function consoleRoutes(dir = CONSOLE_DIR): Router<AppState, AppContext> {
+/**
+ * The console's routes over the build in `dir`. `reload` (every environment but production) reads the
+ * build again once index.html has changed, so `npm run dev` serves what vite has just rebuilt.
+ */
+export function consoleRoutes(dir = CONSOLE_DIR, { reload = false }: { reload?: boolean } = {}): Router<AppState, AppContext> {
+  const bundle = bundleCache(dir, reload);
   const router = new Router<AppState, AppContext>();
-  router.get('/console', (ctx) => sendIndex(ctx, dir));
-  router.get('/console/assets/:file', (ctx) => sendAsset(ctx, dir, ctx.params.file ?? ''));
+  router.get('/console', (ctx) => sendIndex(ctx, bundle));
+  router.get('/console/assets/:file', (ctx) => sendAsset(ctx, bundle, ctx.params.file ?? ''));
   router.get('/console/{*view}', async (ctx) => {
     // A missing asset stays a 404: answering HTML for it would hide a broken deploy.
     if ((ctx.params.view ?? '').startsWith('assets/')) throw notFound('Asset not found');
-    await sendIndex(ctx, dir);
+    await sendIndex(ctx, bundle);
   });
   return router;
 }
