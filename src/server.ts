@@ -13,7 +13,7 @@ import { InvalidationBus } from './db/invalidation.ts';
 import { WorkerPeer } from './cluster/worker-peer.ts';
 import { LeaseClient } from './cluster/leased-limiter.ts';
 import { createMetrics } from './ops/metrics.ts';
-import { startMetadataRefresh } from './saml/metadata-url.ts';
+import { startMetadataRefresh, type MetadataRefreshJob } from './saml/metadata-url.ts';
 import { createApp } from './app.ts';
 import { RequestRecords } from './http/request-records.ts';
 import { fastPaths } from './http/internals.ts';
@@ -28,6 +28,8 @@ export interface RunningServer {
   server: Server;
   deps: Deps;
   logger: Logger;
+  /** The SP metadata refresh job this server runs every minute; runNow lets a test run a round without waiting for the minute. */
+  metadataRefresh: Pick<MetadataRefreshJob, 'runNow'>;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes pools. */
   close(graceMs?: number): Promise<void>;
 }
@@ -145,7 +147,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const pruner = new ActivityPruner(database.prisma, finalConfig, logger);
   pruner.start();
   const handle = createApp(deps, metrics, records, () => shuttingDown, fast.routeTable).callback();
-  const stopMetadataRefresh = startMetadataRefresh(deps, metrics);
+  const metadataRefresh = startMetadataRefresh(deps, metrics);
   // Attached in the same turn as the listen callback's continuation: no request is read before it.
   // Koa's handler settles its own promise (errors are rendered inside it).
   server.on('request', (req, res) => {
@@ -161,7 +163,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const close = (graceMs = 8000) => {
     closing ??= (async () => {
       shuttingDown = true;
-      stopMetadataRefresh();
+      metadataRefresh.stop();
       await drain(server, graceMs);
       await deps.mailer.close();
       await webhookWorker.stop();
@@ -175,5 +177,5 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     })();
     return closing;
   };
-  return { url, server, deps, logger, close };
+  return { url, server, deps, logger, metadataRefresh: { runNow: metadataRefresh.runNow }, close };
 }

@@ -6,17 +6,24 @@
 import { recordAudit, jobActor } from '../audit/index.ts';
 import type { Deps } from '../deps.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import type { SamlConfig } from '../db/models.ts';
 import { AppError } from '../http/errors.ts';
 import { OutboundError, requestOutbound } from '../security/outbound.ts';
 import { parseDom, preflightXml } from './xml/parse.ts';
 import { verifyEnvelopedSignature } from './xml/signature.ts';
 import { applySpMetadata, type SpMetadataFields } from './sp-metadata.ts';
+import { SOURCED_FORMATS } from './settings.ts';
 
 export const METADATA_MAX_BYTES = 1024 * 1024;
 export const METADATA_TIMEOUT_MS = 10_000;
 const MIN_REFRESH_MS = 5 * 60_000;
 const RETRY_MS = 3600_000;
 const LOOP_MS = 60_000;
+/**
+ * How long a claimed refresh stays claimed: longer than a fetch may take (10 s) and the writes after it,
+ * and short enough that a row claimed by an instance that died mid-refresh is picked up again soon.
+ */
+const CLAIM_MS = 5 * 60_000;
 
 export interface FetchedMetadata {
   /** The metadata's text (only what the pinned signature covers, when a certificate is pinned). */
@@ -90,9 +97,18 @@ export async function fetchSpMetadata(
   return { xml, nextRefreshAt: nextRefresh(doc.documentElement, opts.refreshHours, Date.now()) };
 }
 
-/** The SamlConfig columns the metadata sets (what a refresh overwrites); URLs checked as for acs_url. */
-export function metadataColumns(xml: string, allowHttp: boolean) {
+/**
+ * The SamlConfig columns a refresh overwrites: exactly the fields pasting the same metadata as
+ * sp_metadata_xml fills (CONTRACT §14 "filled fields as with sp_metadata_xml"; docs/saml.md, SP metadata
+ * by URL): entity ID, ACS endpoints, and when the metadata gives them the SLO URL, the signing and
+ * encryption certificates, AuthnRequestsSigned and the NameID format. URLs are checked as for acs_url.
+ * A NameID format the stored name_id_source cannot go with is refused, as the admin API refuses it,
+ * rather than silently dropping the source.
+ */
+export function metadataColumns(xml: string, allowHttp: boolean, stored: { nameIdSource: string | null }) {
   const f = applySpMetadata({ sp_metadata_xml: xml }, allowHttp) as SpMetadataFields;
+  if (f.name_id_format !== undefined && stored.nameIdSource && !SOURCED_FORMATS.includes(f.name_id_format))
+    throw new Error(`the metadata's NameIDFormat ${f.name_id_format} cannot be used with name_id_source ${stored.nameIdSource}`);
   return {
     entityId: f.entity_id,
     acsUrl: f.acs_url,
@@ -101,70 +117,123 @@ export function metadataColumns(xml: string, allowHttp: boolean) {
     ...(f.sp_certificate !== undefined ? { spCertificate: f.sp_certificate } : {}),
     ...(f.sp_encryption_certificate !== undefined ? { spEncryptionCertificate: f.sp_encryption_certificate } : {}),
     ...(f.want_authn_requests_signed !== undefined ? { wantAuthnRequestsSigned: f.want_authn_requests_signed } : {}),
+    ...(f.name_id_format !== undefined ? { nameIdFormat: f.name_id_format } : {}),
   };
 }
 
 const clip = (s: string) => (s.length > 500 ? `${s.slice(0, 500)}…` : s);
 
-/** Refreshes every configuration whose metadata is due. Returns how many refreshes failed. */
-export async function refreshDueMetadata(deps: Deps, metrics: Pick<Metrics, 'metadataRefreshFailures'>): Promise<number> {
+type RefreshMetrics = Pick<Metrics, 'metadataRefreshFailures'>;
+type DueConfig = SamlConfig;
+
+/**
+ * Claims a due row for this run: moves its next refresh past the claim, only if nobody moved it since it
+ * was read. Every instance (and every worker) runs the loop, so without this one failure would be
+ * fetched, audited and counted once per instance. Returns the claim's time (the row's
+ * metadataNextRefreshAt while claimed), or null when another run has the row.
+ */
+async function claim(deps: Deps, cfg: DueConfig): Promise<Date | null> {
+  const until = new Date(Date.now() + CLAIM_MS);
+  const { count } = await deps.db.samlConfig.updateMany({
+    where: { serviceId: cfg.serviceId, spMetadataUrl: cfg.spMetadataUrl, metadataNextRefreshAt: cfg.metadataNextRefreshAt },
+    data: { metadataNextRefreshAt: until },
+  });
+  return count === 1 ? until : null;
+}
+
+/**
+ * What the claim still holds: the row as this run claimed it. An admin who saved a new metadata URL
+ * meanwhile (which fetches and sets the next refresh) wins over this run's older result.
+ */
+const stillClaimed = (cfg: DueConfig, until: Date) => ({ serviceId: cfg.serviceId, spMetadataUrl: cfg.spMetadataUrl, metadataNextRefreshAt: until });
+
+/** One claimed row's refresh; true when it failed (and the failure was recorded). */
+async function refreshOne(deps: Deps, metrics: RefreshMetrics, cfg: DueConfig, claimed: Date): Promise<boolean> {
+  const url = cfg.spMetadataUrl ?? '';
+  try {
+    const fetched = await fetchSpMetadata(url, {
+      allowPrivate: deps.config.outboundAllowPrivate,
+      signingCertificate: cfg.spMetadataSigningCertificate,
+      refreshHours: cfg.metadataRefreshHours,
+    });
+    const columns = metadataColumns(fetched.xml, deps.config.allowHttpAcs, cfg);
+    const { count } = await deps.db.samlConfig.updateMany({
+      where: stillClaimed(cfg, claimed),
+      data: { ...columns, metadataFetchedAt: new Date(), metadataNextRefreshAt: fetched.nextRefreshAt, metadataLastError: null },
+    });
+    if (count === 1) await deps.invalidation.publish({ kind: 'service', id: cfg.serviceId });
+    return false;
+  } catch (err) {
+    const message = clip(err instanceof Error ? err.message : 'unknown error');
+    const retry = new Date(Date.now() + Math.min(RETRY_MS, cfg.metadataRefreshHours * 3600_000));
+    // The failure is recorded with the kept values, in one transaction: the organization's audit log
+    // says when and why its SP's metadata stopped refreshing.
+    const recorded = await deps.db.$transaction(async (tx) => {
+      const { count } = await tx.samlConfig.updateMany({
+        where: stillClaimed(cfg, claimed),
+        data: { metadataLastError: message, metadataNextRefreshAt: retry },
+      });
+      if (count !== 1) return false;
+      const service = await tx.service.findUniqueOrThrow({ where: { id: cfg.serviceId }, select: { organizationId: true } });
+      await recordAudit(tx, jobActor('metadata-refresh'), 'saml.metadata_refresh_failed', service.organizationId, cfg.serviceId, {
+        service_id: cfg.serviceId,
+        sp_metadata_url: url,
+        error: message,
+      });
+      return true;
+    });
+    if (recorded) {
+      metrics.metadataRefreshFailures.inc();
+      deps.logger.warn({ serviceId: cfg.serviceId, url: clip(url), error: message }, 'SP metadata refresh failed; keeping the last good values');
+    }
+    return recorded;
+  }
+}
+
+/** Refreshes every configuration whose metadata is due and that this run claims. Returns how many refreshes failed. */
+export async function refreshDueMetadata(deps: Deps, metrics: RefreshMetrics): Promise<number> {
   const due = await deps.db.samlConfig.findMany({ where: { spMetadataUrl: { not: null }, metadataNextRefreshAt: { lte: new Date() } }, take: 50 });
   let failures = 0;
   for (const cfg of due) {
-    const url = cfg.spMetadataUrl ?? '';
-    try {
-      const fetched = await fetchSpMetadata(url, {
-        allowPrivate: deps.config.outboundAllowPrivate,
-        signingCertificate: cfg.spMetadataSigningCertificate,
-        refreshHours: cfg.metadataRefreshHours,
-      });
-      const columns = metadataColumns(fetched.xml, deps.config.allowHttpAcs);
-      await deps.db.samlConfig.update({
-        where: { serviceId: cfg.serviceId },
-        data: { ...columns, metadataFetchedAt: new Date(), metadataNextRefreshAt: fetched.nextRefreshAt, metadataLastError: null },
-      });
-      await deps.invalidation.publish({ kind: 'service', id: cfg.serviceId });
-    } catch (err) {
-      failures++;
-      const message = clip(err instanceof Error ? err.message : 'unknown error');
-      metrics.metadataRefreshFailures.inc();
-      deps.logger.warn({ serviceId: cfg.serviceId, url: clip(url), error: message }, 'SP metadata refresh failed; keeping the last good values');
-      const retry = new Date(Date.now() + Math.min(RETRY_MS, cfg.metadataRefreshHours * 3600_000));
-      // The failure is recorded with the kept values, in one transaction: the organization's audit log
-      // says when and why its SP's metadata stopped refreshing.
-      await deps.db.$transaction(async (tx) => {
-        const row = await tx.samlConfig.update({
-          where: { serviceId: cfg.serviceId },
-          data: { metadataLastError: message, metadataNextRefreshAt: retry },
-          include: { service: { select: { organizationId: true } } },
-        });
-        await recordAudit(tx, jobActor('metadata-refresh'), 'saml.metadata_refresh_failed', row.service.organizationId, cfg.serviceId, {
-          service_id: cfg.serviceId,
-          sp_metadata_url: url,
-          error: message,
-        });
-      });
-    }
+    const claimed = await claim(deps, cfg);
+    if (claimed && (await refreshOne(deps, metrics, cfg, claimed))) failures++;
   }
   return failures;
 }
 
-/** The background loop, started with the server; returns its stop function. */
-export function startMetadataRefresh(deps: Deps, metrics: Pick<Metrics, 'metadataRefreshFailures'>): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    refreshDueMetadata(deps, metrics)
-      .catch((err: unknown) => {
-        deps.logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'SP metadata refresh loop failed');
-      })
+export interface MetadataRefreshJob {
+  /** Runs a fresh round after the one under way, if any; resolves to its failure count. */
+  runNow: () => Promise<number>;
+  stop: () => void;
+}
+
+/** The background loop, started with the server: a round a minute, one at a time in this process. */
+export function startMetadataRefresh(deps: Deps, metrics: RefreshMetrics): MetadataRefreshJob {
+  // Rounds are queued, never overlapped: a round asked for (runNow) after a row became due must read it,
+  // which a round already past its query would not.
+  let tail: Promise<unknown> = Promise.resolve();
+  let queued = 0;
+  const runNow = (): Promise<number> => {
+    queued++;
+    const round = tail
+      .then(() => refreshDueMetadata(deps, metrics))
       .finally(() => {
-        running = false;
+        queued--;
       });
+    tail = round.catch(() => undefined);
+    return round;
+  };
+  const timer = setInterval(() => {
+    if (queued > 0) return;
+    runNow().catch((err: unknown) => {
+      deps.logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'SP metadata refresh loop failed');
+    });
   }, LOOP_MS);
   timer.unref();
-  return () => {
-    clearInterval(timer);
+  return {
+    runNow,
+    stop: () => {
+      clearInterval(timer);
+    },
   };
 }

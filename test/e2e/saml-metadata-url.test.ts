@@ -1,9 +1,10 @@
 // SP metadata by URL (CONTRACT §14, SECURITY.md 44) against a local metadata server: fetched when saved,
-// refreshed by refreshDueMetadata (the function the server's background loop runs) with a changed
+// refreshed by the server's own background job (a round run at once with runNow) with a changed
 // certificate picked up; failing, oversized, slow, wrongly signed and redirecting answers keep the last
-// good values, record metadata_last_error and count tessera_saml_metadata_refresh_failures_total; a
-// pinned signing certificate must verify the metadata. Without the allow flag a metadata URL cannot
-// reach loopback, private or link-local addresses.
+// good values, record metadata_last_error and count tessera_saml_metadata_refresh_failures_total (read
+// from GET /metrics); a pinned signing certificate must verify the metadata. When the next refresh falls
+// due; what a refresh overwrites (what pasting the metadata fills); two instances refreshing one due row
+// fail it once. Without the allow flag a metadata URL cannot reach loopback, private or link-local addresses.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
@@ -15,10 +16,10 @@ import { createOrg, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { expectError, expectStatus } from '../helpers/admin-plane.ts';
 import { freshSamlService, samlConfigOf } from '../helpers/saml.ts';
 import { generateKeyPair, type KeyPair } from '../helpers/saml-attacks.ts';
-import { refreshDueMetadata } from '../../src/saml/metadata-url.ts';
-import { createMetrics } from '../../src/ops/metrics.ts';
+import { Client } from '../helpers/http.ts';
 
 const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
+const METRICS_TOKEN = 'metrics-token-for-metadata-tests-0123456789';
 const fp = (pem: unknown) => (typeof pem === 'string' ? new X509Certificate(pem).fingerprint256 : null);
 const body64 = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
 
@@ -46,6 +47,22 @@ function signed(xml: string, keys: KeyPair): string {
   return sx.getSignedXml();
 }
 
+const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+
+/** Metadata that gives every field an import can fill: two ACS, SLO, both certificates, AuthnRequestsSigned, a NameIDFormat. */
+function richMetadata(signing: string, encryption: string, nameIdFormat: string): string {
+  const key = (use: string, pem: string) =>
+    `<md:KeyDescriptor use="${use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${body64(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
+  return (
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://md.example.org/sp-rich">` +
+    `<md:SPSSODescriptor AuthnRequestsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${key('signing', signing)}${key('encryption', encryption)}` +
+    `<md:SingleLogoutService Binding="${POST}" Location="https://md.example.org/slo"/><md:NameIDFormat>${nameIdFormat}</md:NameIDFormat>` +
+    `<md:AssertionConsumerService index="3" Binding="${POST}" Location="https://md.example.org/acs-3"/>` +
+    `<md:AssertionConsumerService index="7" isDefault="true" Binding="${POST}" Location="https://md.example.org/acs-7"/></md:SPSSODescriptor></md:EntityDescriptor>`
+  );
+}
+
 interface Served {
   status: number;
   body: string;
@@ -61,17 +78,27 @@ const OTHER = generateKeyPair('other-publisher.example.org');
 describe.each(databases())('SP metadata by URL on $name', (factory) => {
   // The contract's switch is the webhooks' one ("same SSRF rules as webhooks"): it must let metadata
   // URLs reach this process's servers too.
-  const srv = suiteServer(factory, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true' });
+  const srv = suiteServer(factory, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true', TESSERA_METRICS_TOKEN: METRICS_TOKEN });
+  // A second instance on the same database, as behind a load balancer: its refresh job sees the same rows.
+  const twin = suiteServer(factory, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true', TESSERA_METRICS_TOKEN: METRICS_TOKEN }, () => srv.db);
   const strict = suiteServer(factory);
   const served: Served = { status: 200, body: '', delayMs: 0 };
+  let requests = 0;
   let mdServer: Server;
   let mdUrl: string;
   let owner: Admin;
-  const metrics = createMetrics();
-  const failures = async () => (await metrics.registry.getSingleMetric('tessera_saml_metadata_refresh_failures_total')?.get())?.values[0]?.value ?? 0;
+  /** tessera_saml_metadata_refresh_failures_total as a server's GET /metrics shows it. */
+  const failures = async (server: { url: string } = srv) => {
+    const res = await new Client(server.url).bearer(METRICS_TOKEN).get('/metrics');
+    expect(res.status).toBe(200);
+    const line = /^tessera_saml_metadata_refresh_failures_total (\d+)$/m.exec(res.text);
+    expect(line, 'the counter is exported').not.toBeNull();
+    return Number(line?.[1]);
+  };
 
   beforeAll(async () => {
     mdServer = createServer((_req, res) => {
+      requests++;
       setTimeout(() => {
         res.writeHead(served.status, { 'content-type': 'application/xml', ...(served.location ? { location: served.location } : {}) });
         res.end(served.body);
@@ -94,10 +121,11 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
   );
 
   const serve = (o: Partial<Served>) => Object.assign(served, { status: 200, delayMs: 0, location: undefined, ...o });
-  /** Makes the service's metadata due, runs one refresh round, returns the configuration after it. */
+  const makeDue = (serviceId: string) => srv.deps.db.samlConfig.update({ where: { serviceId }, data: { metadataNextRefreshAt: new Date(Date.now() - 1000) } });
+  /** Makes the service's metadata due, runs a round of the server's own refresh job, returns the configuration after it. */
   const refresh = async (path: string, serviceId: string) => {
-    await srv.deps.db.samlConfig.update({ where: { serviceId }, data: { metadataNextRefreshAt: new Date(Date.now() - 1000) } });
-    await refreshDueMetadata(srv.deps, metrics);
+    await makeDue(serviceId);
+    await srv.metadataRefresh.runNow();
     return (await samlConfigOf(owner, path)) as unknown as Record<string, unknown>;
   };
   const serviceIdOf = async (org: string, slug: string) => (await srv.deps.db.service.findFirstOrThrow({ where: { slug, organization: { slug: org } } })).id;
@@ -151,6 +179,113 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
     const mine = audit.body.events.filter((e) => e.target.id === serviceId);
     expect(mine).toHaveLength(cases.length);
     for (const e of mine) expect(e.actor).toMatchObject({ type: 'system', id: 'job:metadata-refresh' });
+  });
+
+  // CONTRACT §14: every metadata_refresh_hours (default 24), sooner when cacheDuration/validUntil says so;
+  // the same rule when saved and after each refresh.
+  it.each([
+    ['validUntil about an hour away', 1, (now: number) => ` validUntil="${new Date(now + 3600_000).toISOString()}"`, undefined],
+    ['neither cacheDuration nor validUntil, no metadata_refresh_hours', 24, () => '', undefined],
+    ['metadata_refresh_hours 6', 6, () => '', 6],
+  ] as const)('next refresh with %s: about %s h after the fetch', async (_name, expected, attrs, hours) => {
+    const t = await freshSamlService(owner);
+    const expectNext = (cfg: Record<string, unknown>, hoursAway: number) => {
+      const fetchedAt = Date.parse(String(cfg.metadata_fetched_at));
+      expect(Math.abs(Date.now() - fetchedAt)).toBeLessThan(60_000);
+      const next = Date.parse(String(cfg.metadata_next_refresh_at)) - fetchedAt;
+      expect(next).toBeGreaterThan(hoursAway * 3600_000 - 10_000);
+      expect(next).toBeLessThan(hoursAway * 3600_000 + 10_000);
+    };
+    serve({ body: metadata(SP_A.certPem, 'https://md.example.org/acs', attrs(Date.now())) });
+    expectStatus(await owner.client.post(t.path(), { enabled: true, sp_metadata_url: mdUrl, ...(hours ? { metadata_refresh_hours: hours } : {}) }), 200);
+    const saved = (await samlConfigOf(owner, t.path())) as unknown as Record<string, unknown>;
+    expect(saved.metadata_refresh_hours).toBe(hours ?? 24);
+    expectNext(saved, expected);
+    serve({ body: metadata(SP_B.certPem, 'https://md.example.org/acs', attrs(Date.now())) });
+    const refreshed = await refresh(t.path(), await serviceIdOf(t.org, t.svc));
+    expect(fp(refreshed.sp_certificate)).toBe(fp(SP_B.certPem));
+    expect(Date.parse(String(refreshed.metadata_fetched_at))).toBeGreaterThan(Date.parse(String(saved.metadata_fetched_at)));
+    expectNext(refreshed, expected);
+  });
+
+  it('a refresh overwrites exactly what pasting the same metadata as sp_metadata_xml fills, NameID format included', async () => {
+    const rich = richMetadata(SP_B.certPem, SP_A.certPem, TRANSIENT);
+    const byUrl = await freshSamlService(owner);
+    serve({ body: metadata(SP_A.certPem) });
+    expectStatus(await owner.client.post(byUrl.path(), { enabled: true, sp_metadata_url: mdUrl }), 200);
+    // What the admin set by hand on a metadata-derived field is the metadata's again after a refresh.
+    const by = { enabled: true, entity_id: 'https://md.example.org/sp', acs_url: 'https://md.example.org/acs' };
+    expectStatus(await owner.client.post(byUrl.path(), { ...by, name_id_format: PERSISTENT, sign_response: false }), 200);
+    expect(await samlConfigOf(owner, byUrl.path())).toMatchObject({ name_id_format: PERSISTENT, sp_metadata_url: mdUrl });
+    serve({ body: rich });
+    const refreshed = await refresh(byUrl.path(), await serviceIdOf(byUrl.org, byUrl.svc));
+    expect(refreshed.metadata_last_error).toBeNull();
+
+    const pasted = await freshSamlService(owner);
+    expectStatus(await owner.client.post(pasted.path(), { enabled: true, sp_metadata_xml: rich, sign_response: false }), 200);
+    const byPaste = (await samlConfigOf(owner, pasted.path())) as unknown as Record<string, unknown>;
+    const derived = [
+      'entity_id',
+      'acs_url',
+      'acs_urls',
+      'slo_url',
+      'sp_certificate',
+      'sp_encryption_certificate',
+      'want_authn_requests_signed',
+      'name_id_format',
+    ];
+    const pick = (cfg: Record<string, unknown>) => Object.fromEntries(derived.map((k) => [k, cfg[k]]));
+    expect(pick(refreshed)).toEqual(pick(byPaste));
+    expect(refreshed).toMatchObject({
+      entity_id: 'https://md.example.org/sp-rich',
+      slo_url: 'https://md.example.org/slo',
+      want_authn_requests_signed: true,
+      name_id_format: TRANSIENT,
+      // Not a metadata field: kept as the admin set it.
+      sign_response: false,
+    });
+    expect(fp(refreshed.sp_encryption_certificate)).toBe(fp(SP_A.certPem));
+    expect(refreshed.acs_urls).toHaveLength(2);
+  });
+
+  it('a refresh whose NameIDFormat cannot go with the stored name_id_source fails and keeps the last good values', async () => {
+    const t = await freshSamlService(owner);
+    serve({ body: metadata(SP_A.certPem) });
+    expectStatus(await owner.client.post(t.path(), { enabled: true, sp_metadata_url: mdUrl, name_id_source: 'id' }), 200);
+    serve({ body: richMetadata(SP_B.certPem, SP_A.certPem, PERSISTENT) });
+    const cfg = await refresh(t.path(), await serviceIdOf(t.org, t.svc));
+    expect(String(cfg.metadata_last_error)).toMatch(/NameIDFormat .* name_id_source/);
+    expect(cfg).toMatchObject({
+      name_id_source: 'id',
+      name_id_format: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+      entity_id: 'https://md.example.org/sp',
+    });
+    expect(fp(cfg.sp_certificate)).toBe(fp(SP_A.certPem));
+  });
+
+  it('two instances refreshing one due row at once: it is claimed by one, so one failure is one audit event and one count', async () => {
+    serve({ body: metadata(SP_A.certPem) });
+    const t = await freshSamlService(owner);
+    expectStatus(await owner.client.post(t.path(), { enabled: true, sp_metadata_url: mdUrl }), 200);
+    const serviceId = await serviceIdOf(t.org, t.svc);
+    serve({ status: 500, body: 'down', delayMs: 300 });
+    const before = [await failures(srv), await failures(twin)];
+    await makeDue(serviceId);
+    const fetchesBefore = requests;
+    const counted = await Promise.all([srv.metadataRefresh.runNow(), twin.metadataRefresh.runNow(), srv.metadataRefresh.runNow()]);
+    // Fetched once: the instance that lost the claim never reached the SP.
+    expect(requests - fetchesBefore).toBe(1);
+    expect(counted.reduce((a, b) => a + b, 0)).toBe(1);
+    const after = [await failures(srv), await failures(twin)];
+    expect((after[0] ?? 0) - (before[0] ?? 0) + (after[1] ?? 0) - (before[1] ?? 0)).toBe(1);
+    const audit = await owner.client.get<{ events: { target: { id: string } }[] }>(
+      `/api/organizations/${t.org}/audit-events?action=saml.metadata_refresh_failed&limit=100`,
+    );
+    expect(audit.body.events.filter((e) => e.target.id === serviceId)).toHaveLength(1);
+    const cfg = (await samlConfigOf(owner, t.path())) as unknown as Record<string, unknown>;
+    expect(String(cfg.metadata_last_error)).toMatch(/answered 500/);
+    // The retry is the failure's (within the hour), not the claim's.
+    expect(Date.parse(String(cfg.metadata_next_refresh_at)) - Date.now()).toBeGreaterThan(30 * 60_000);
   });
 
   it('slow: no answer within 10 s is a failure that keeps the last good values', { timeout: 30_000 }, async () => {

@@ -42,6 +42,9 @@ class SuiteServer implements TestServer {
   get db(): TestServer['db'] {
     return this.started.db;
   }
+  get metadataRefresh(): TestServer['metadataRefresh'] {
+    return this.started.metadataRefresh;
+  }
   get logs(): TestServer['logs'] {
     return this.started.logs;
   }
