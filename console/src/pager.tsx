@@ -7,6 +7,8 @@ export function Pager({
   total,
   label,
   onOffset,
+  back = 'Newer',
+  forward = 'Older',
 }: {
   offset: number;
   limit: number;
@@ -14,6 +16,9 @@ export function Pager({
   total: number;
   label: string;
   onOffset: (n: number) => void;
+  /** The buttons' words: Newer/Older for the lists that are newest first, Previous/Next for the others. */
+  back?: string;
+  forward?: string;
 }) {
   if (total <= limit && offset === 0) return null;
   return (
@@ -25,7 +30,7 @@ export function Pager({
           onOffset(Math.max(0, offset - limit));
         }}
       >
-        Newer
+        {back}
       </button>
       <span class="muted">
         {shown === 0 ? 0 : offset + 1}–{offset + shown} of {total}
@@ -37,7 +42,7 @@ export function Pager({
           onOffset(offset + limit);
         }}
       >
-        Older
+        {forward}
       </button>
     </nav>
   );

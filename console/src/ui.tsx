@@ -60,11 +60,17 @@ export function useLoad<T>(fetcher: () => Promise<T>, key: string): Loaded<T> {
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
-/** A form's submission: busy while it runs, the API's error (with per-field details) after. */
+/**
+ * A form's submission: busy while it runs, the API's error (with per-field details) after. A second run
+ * while one is under way (a double click, before the button is disabled) is ignored.
+ */
 export function useSubmit() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
+  const running = useRef(false);
   const run = useCallback(async (action: () => Promise<void>) => {
+    if (running.current) return;
+    running.current = true;
     setBusy(true);
     setError(undefined);
     try {
@@ -72,6 +78,7 @@ export function useSubmit() {
     } catch (err) {
       setError(toApiError(err));
     } finally {
+      running.current = false;
       setBusy(false);
     }
   }, []);
@@ -187,6 +194,79 @@ export function Submit({ busy, children }: { busy: boolean; children: ComponentC
   );
 }
 
+/** The label of a button whose request runs: "Working…" once it has taken 300 ms. */
+export function BusyLabel({ busy, children }: { busy: boolean; children: ComponentChildren }) {
+  const slow = useDelayed(busy);
+  return <>{slow ? 'Working…' : children}</>;
+}
+
+interface ActionProps {
+  /** This button's request is running: disabled, and "Working…" after 300 ms. */
+  busy: boolean;
+  /** Disabled for another reason (another request of the same row running, a disabled webhook). */
+  disabled?: boolean;
+  onClick: () => void;
+  label?: string;
+  children: ComponentChildren;
+}
+
+/** A button that sends one request: disabled while it runs, and says so when it takes a while. */
+export function ActionButton(p: ActionProps) {
+  return (
+    <button type="button" disabled={p.busy || p.disabled} aria-busy={p.busy} aria-label={p.label} onClick={p.onClick}>
+      <BusyLabel busy={p.busy}>{p.children}</BusyLabel>
+    </button>
+  );
+}
+
+/** Several one-request buttons sharing a row: one request at a time; `running` names the button whose it is. */
+export function useActions<K extends string>() {
+  const [running, setRunning] = useState<K | null>(null);
+  const { busy, error, run } = useSubmit();
+  const act = (which: K, action: () => Promise<void>) => () =>
+    void run(async () => {
+      setRunning(which);
+      try {
+        await action();
+      } finally {
+        setRunning(null);
+      }
+    });
+  return { running, busy, error, act };
+}
+
+/** "Send by email" for a link or token the API can mail (send_email); its 409 (no mail at all) shows under it. */
+export function SendByEmail(p: { id: string; label: string; hint?: string; checked: boolean; onChecked: (on: boolean) => void; error: string | undefined }) {
+  const describedBy = [p.hint ? `${p.id}-hint` : '', p.error ? `${p.id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class="field">
+      <div class="check">
+        <input
+          type="checkbox"
+          id={p.id}
+          checked={p.checked}
+          aria-describedby={describedBy}
+          aria-invalid={p.error ? true : undefined}
+          onChange={(e) => {
+            p.onChecked(e.currentTarget.checked);
+          }}
+        />
+        <label for={p.id}>{p.label}</label>
+      </div>
+      {p.hint ? (
+        <p class="hint" id={`${p.id}-hint`}>
+          {p.hint}
+        </p>
+      ) : null}
+      {p.error ? (
+        <p class="field-error" id={`${p.id}-error`} role="alert">
+          {p.error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 interface ConfirmProps {
   label: string;
   title: string;
@@ -224,7 +304,7 @@ export function ConfirmButton(p: ConfirmProps) {
             Cancel
           </button>
           <button type="button" class={p.danger ? 'danger' : 'primary'} disabled={busy} aria-busy={busy} onClick={() => void confirm()}>
-            {p.confirmLabel}
+            <BusyLabel busy={busy}>{p.confirmLabel}</BusyLabel>
           </button>
         </div>
       </dialog>

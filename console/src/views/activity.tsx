@@ -1,11 +1,10 @@
 // Sign-in activity and the audit log of an organization (docs/api.md, Audit log and Sign-in activity;
 // CONTRACT §12): read-only, with the API's filters, applied on submit, and offset pagination. A filter
 // the API refuses shows its message beside the field its `details` name.
-import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
 import { api, enc } from '../api.ts';
+import { FilterForm, useFilters } from '../filters.tsx';
 import { Pager } from '../pager.tsx';
-import { Empty, Field, FormError, LoadState, Title, formatDate, useLoad, type Loaded } from '../ui.tsx';
+import { Empty, Field, LoadState, Title, formatDate, useLoad } from '../ui.tsx';
 
 const LIMIT = 50;
 
@@ -35,64 +34,6 @@ interface AuditEvent {
   request_id: string | null;
   changes: Record<string, unknown> | null;
   created_at: string;
-}
-
-function query(filters: Record<string, string>, offset: number): string {
-  const q = new URLSearchParams({ limit: String(LIMIT), offset: String(offset) });
-  for (const [k, v] of Object.entries(filters)) if (v.trim()) q.set(k, v.trim());
-  return q.toString();
-}
-
-/** Filters typed into `draft` take effect (and the list goes back to its first page) on Apply. */
-function useFilters<F extends Record<string, string>>(initial: F) {
-  const [draft, setDraft] = useState(initial);
-  const [applied, setApplied] = useState(initial);
-  const [offset, setOffset] = useState(0);
-  const set = (key: keyof F) => (v: string) => {
-    setDraft((d) => ({ ...d, [key]: v }));
-  };
-  const apply = (e: Event) => {
-    e.preventDefault();
-    setApplied(draft);
-    setOffset(0);
-  };
-  const clear = () => {
-    setDraft(initial);
-    setApplied(initial);
-    setOffset(0);
-  };
-  return { draft, set, apply, clear, q: query(applied, offset), offset, setOffset };
-}
-
-function FilterForm({
-  label,
-  fields,
-  loaded,
-  apply,
-  clear,
-  children,
-}: {
-  label: string;
-  fields: string[];
-  loaded: Loaded<unknown>;
-  apply: (e: Event) => void;
-  clear: () => void;
-  children: ComponentChildren;
-}) {
-  return (
-    <form class="card filters" role="search" aria-label={label} onSubmit={apply} noValidate>
-      <div class="filter-fields">{children}</div>
-      <FormError error={loaded.error?.details.length ? loaded.error : undefined} fields={fields} />
-      <div class="actions">
-        <button type="submit" class="primary">
-          Apply filters
-        </button>
-        <button type="button" onClick={clear}>
-          Clear
-        </button>
-      </div>
-    </form>
-  );
 }
 
 const WINDOW_HINT = 'RFC 3339, e.g. 2026-01-31T00:00:00Z';
@@ -130,7 +71,7 @@ function SignInRow({ s }: { s: SignIn }) {
 }
 
 export function SignInsView({ org }: { org: string }) {
-  const f = useFilters({ outcome: '', reason: '', service: '', user_id: '', request_id: '', since: '', until: '' });
+  const f = useFilters(LIMIT, { outcome: '', reason: '', service: '', user_id: '', request_id: '', since: '', until: '' });
   const list = useLoad(() => api<{ sign_ins: SignIn[]; total: number }>('GET', `/api/organizations/${enc(org)}/sign-ins?${f.q}`), `${org}?${f.q}`);
   const err = list.error;
   return (
@@ -208,7 +149,7 @@ function Changes({ changes }: { changes: Record<string, unknown> | null }) {
 }
 
 export function AuditView({ org }: { org: string }) {
-  const f = useFilters({ action: '', actor: '', since: '', until: '' });
+  const f = useFilters(LIMIT, { action: '', actor: '', since: '', until: '' });
   const list = useLoad(() => api<{ events: AuditEvent[]; total: number }>('GET', `/api/organizations/${enc(org)}/audit-events?${f.q}`), `${org}?${f.q}`);
   const err = list.error;
   return (

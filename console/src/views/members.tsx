@@ -2,7 +2,21 @@
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api.ts';
 import type { Invitation, Member, Role } from '../types.ts';
-import { ConfirmButton, CopyValue, Empty, Field, FormError, LoadState, Submit, Title, formatDate, toApiError, useLoad, useSubmit } from '../ui.tsx';
+import {
+  ConfirmButton,
+  CopyValue,
+  Empty,
+  Field,
+  FormError,
+  LoadState,
+  SendByEmail,
+  Submit,
+  Title,
+  formatDate,
+  toApiError,
+  useLoad,
+  useSubmit,
+} from '../ui.tsx';
 
 const ROLES: Role[] = ['owner', 'admin', 'member'];
 
@@ -91,17 +105,20 @@ function Invitations({ base }: { base: string }) {
   const list = useLoad(() => api<{ invitations: Invitation[] }>('GET', `${base}/invitations?limit=100`), base);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
-  const [token, setToken] = useState('');
+  const [sendEmail, setSendEmail] = useState(false);
+  const [sent, setSent] = useState<{ token: string; email: string; emailed: boolean | undefined } | null>(null);
   const { busy, error, run } = useSubmit();
   const submit = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      const res = await api<{ token: string }>('POST', `${base}/invitations`, { email, role });
-      setToken(res.token);
+      const res = await api<{ token: string; email_sent: boolean }>('POST', `${base}/invitations`, { email, role, ...(sendEmail ? { send_email: true } : {}) });
+      setSent({ token: res.token, email, emailed: sendEmail ? res.email_sent : undefined });
       setEmail('');
       list.reload();
     });
   };
+  // 409 to send_email: this instance cannot send mail at all (production without SMTP_URL).
+  const mailError = sendEmail && error?.status === 409 ? error.message : undefined;
   const pending = list.data?.invitations.filter((i) => i.status === 'pending') ?? [];
   return (
     <section class="card">
@@ -121,13 +138,24 @@ function Invitations({ base }: { base: string }) {
             <option value="admin">admin (manages services, keys, SAML, users)</option>
           </select>
         </div>
-        <FormError error={error} fields={['email', 'role']} />
+        <SendByEmail
+          id="invite-send-email"
+          label="Send by email (a link that opens this console with the token filled in)"
+          checked={sendEmail}
+          onChecked={setSendEmail}
+          error={mailError}
+        />
+        {mailError ? null : <FormError error={error} fields={['email', 'role']} />}
         <Submit busy={busy}>Invite</Submit>
       </form>
-      {token ? (
+      {sent ? (
         <div class="notice" role="status">
-          <p>Send this token to the invited person; it is shown only now and is valid for 7 days.</p>
-          <CopyValue id="invite-token-value" label="Invitation token" value={token} />
+          <p>
+            {sent.emailed === true ? `Sent by email to ${sent.email}. ` : null}
+            {sent.emailed === false ? `The email to ${sent.email} could not be sent. ` : null}
+            {sent.emailed === true ? 'The token is also here' : 'Send this token to the invited person'}; it is shown only now and is valid for 7 days.
+          </p>
+          <CopyValue id="invite-token-value" label="Invitation token" value={sent.token} />
         </div>
       ) : null}
       <LoadState loaded={list} />

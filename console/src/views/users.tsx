@@ -1,35 +1,64 @@
-// The organization's user directory (CONTRACT §8): the people who sign in to its services. Create
-// (with a password, or without and then a password link), groups and attributes (§14), second factors
-// and their reset (§11), disable/enable, delete.
+// The organization's user directory (CONTRACT §8): the people who sign in to its services, 50 a page,
+// found by exact email. Create (with a password, or without and then a password link, shown and
+// optionally emailed, §11), groups and attributes (§14), second factors and their reset (§11),
+// disable/enable, delete.
 import { useState } from 'preact/hooks';
-import { api, enc } from '../api.ts';
+import { ApiError, api, enc } from '../api.ts';
+import { FilterForm, useFilters } from '../filters.tsx';
+import { Pager } from '../pager.tsx';
 import type { DirectoryUser } from '../types.ts';
-import { CopyValue, Empty, Field, FormError, LoadState, Submit, Title, formatDate, useLoad, useSubmit } from '../ui.tsx';
+import { ActionButton, CopyValue, Empty, Field, FormError, LoadState, SendByEmail, Submit, Title, formatDate, useActions, useLoad, useSubmit } from '../ui.tsx';
 import { DeleteUser, EditProfile, ProfileFields, ResetMfa, hasMfa, mfaText, parseAttributes, parseGroups } from './user-profile.tsx';
+
+const LIMIT = 50;
+
+interface NewLink {
+  email: string;
+  url: string;
+  expires: string;
+  /** Whether the link was mailed too: undefined when that was not asked. */
+  emailed: boolean | undefined;
+}
 
 export function UsersView({ org }: { org: string }) {
   const base = `/api/organizations/${enc(org)}/users`;
-  const list = useLoad(() => api<{ users: DirectoryUser[]; total: number }>('GET', `${base}?limit=100`), base);
-  const [link, setLink] = useState<{ email: string; url: string; expires: string } | null>(null);
+  const f = useFilters(LIMIT, { email: '' });
+  const list = useLoad(() => api<{ users: DirectoryUser[]; total: number }>('GET', `${base}?${f.q}`), `${base}?${f.q}`);
+  const [link, setLink] = useState<NewLink | null>(null);
+  const [sendEmail, setSendEmail] = useState(false);
+  const [mailError, setMailError] = useState('');
   return (
     <>
       <Title>Directory users</Title>
       <CreateUser base={base} onCreated={list.reload} />
-      {link ? (
-        <div class="notice" role="status">
-          <p>
-            Password link for <strong>{link.email}</strong>: single use, valid until {formatDate(link.expires)}. Send it to them over a channel you trust.
-          </p>
-          <CopyValue id="password-link" label="Password link" value={link.url} />
-        </div>
-      ) : null}
-      <LoadState loaded={list} />
+      <FilterForm label="Find users" fields={['email']} loaded={list} apply={f.apply} clear={f.clear}>
+        <Field id="users-filter-email" field="email" label="Email (exact)" type="email" value={f.draft.email} onValue={f.set('email')} error={list.error} />
+      </FilterForm>
+      <SendByEmail
+        id="password-link-email"
+        label="Send by email"
+        hint="A password link you make below is also emailed to the user."
+        checked={sendEmail}
+        onChecked={(on) => {
+          setSendEmail(on);
+          setMailError('');
+        }}
+        error={mailError || undefined}
+      />
+      {link ? <LinkNotice link={link} /> : null}
+      {list.error?.details.length ? null : <LoadState loaded={list} />}
       {list.data && list.data.users.length === 0 ? (
-        <Empty title="No users yet.">Add the people who sign in to your services with the form above; they set their password through a link.</Empty>
+        f.q.includes('email=') ? (
+          <Empty title="No user has this email.">Check the address, or clear the filter to see everyone.</Empty>
+        ) : (
+          <Empty title="No users yet.">Add the people who sign in to your services with the form above; they set their password through a link.</Empty>
+        )
       ) : null}
       {list.data && list.data.users.length > 0 ? (
         <table>
-          <caption>{list.data.total} users (first 100 shown)</caption>
+          <caption>
+            {list.data.total} {list.data.total === 1 ? 'user' : 'users'}, oldest first
+          </caption>
           <thead>
             <tr>
               <th scope="col">Email</th>
@@ -42,12 +71,38 @@ export function UsersView({ org }: { org: string }) {
           </thead>
           <tbody>
             {list.data.users.map((u) => (
-              <UserRow key={u.id} base={base} user={u} reload={list.reload} onLink={setLink} />
+              <UserRow key={u.id} base={base} user={u} reload={list.reload} onLink={setLink} sendEmail={sendEmail} onMailError={setMailError} />
             ))}
           </tbody>
         </table>
       ) : null}
+      {list.data ? (
+        <Pager
+          label="Users"
+          offset={f.offset}
+          limit={LIMIT}
+          shown={list.data.users.length}
+          total={list.data.total}
+          onOffset={f.setOffset}
+          back="Previous"
+          forward="Next"
+        />
+      ) : null}
     </>
+  );
+}
+
+function LinkNotice({ link }: { link: NewLink }) {
+  return (
+    <div class="notice" role="status">
+      <p>
+        Password link for <strong>{link.email}</strong>: single use, valid until {formatDate(link.expires)}.{' '}
+        {link.emailed === true ? `Sent by email to ${link.email}.` : null}
+        {link.emailed === false ? 'The email could not be sent: copy the link and send it over a channel you trust.' : null}
+        {link.emailed === undefined ? 'Send it to them over a channel you trust.' : null}
+      </p>
+      <CopyValue id="password-link" label="Password link" value={link.url} />
+    </div>
   );
 }
 
@@ -97,23 +152,30 @@ interface RowProps {
   base: string;
   user: DirectoryUser;
   reload: () => void;
-  onLink: (l: { email: string; url: string; expires: string }) => void;
+  onLink: (l: NewLink) => void;
+  sendEmail: boolean;
+  /** A 409 for send_email (no way to send mail at all) shows under the Send by email checkbox. */
+  onMailError: (message: string) => void;
 }
 
-function UserRow({ base, user, reload, onLink }: RowProps) {
+function UserRow({ base, user, reload, onLink, sendEmail, onMailError }: RowProps) {
   const path = `${base}/${enc(user.id)}`;
   const [editing, setEditing] = useState(false);
-  const { busy, error, run } = useSubmit();
-  const link = () =>
-    run(async () => {
-      const res = await api<{ url: string; expires_at: string }>('POST', `${path}/password-link`, {});
-      onLink({ email: user.email, url: res.url, expires: res.expires_at });
-    });
-  const toggle = () =>
-    run(async () => {
-      await api('PATCH', path, { disabled: !user.disabled });
-      reload();
-    });
+  const { running, busy, error, act } = useActions<'link' | 'toggle'>();
+  const link = act('link', async () => {
+    onMailError('');
+    try {
+      const res = await api<{ url: string; expires_at: string; email_sent: boolean }>('POST', `${path}/password-link`, sendEmail ? { send_email: true } : {});
+      onLink({ email: user.email, url: res.url, expires: res.expires_at, emailed: sendEmail ? res.email_sent : undefined });
+    } catch (err) {
+      if (!(sendEmail && err instanceof ApiError && err.status === 409)) throw err;
+      onMailError(err.message);
+    }
+  });
+  const toggle = act('toggle', async () => {
+    await api('PATCH', path, { disabled: !user.disabled });
+    reload();
+  });
   return (
     <>
       <tr data-user={user.email}>
@@ -140,12 +202,12 @@ function UserRow({ base, user, reload, onLink }: RowProps) {
           >
             {editing ? 'Close' : 'Groups and attributes'}
           </button>
-          <button type="button" disabled={busy} onClick={() => void link()} aria-label={`Password link for ${user.email}`}>
+          <ActionButton busy={running === 'link'} disabled={busy} onClick={link} label={`Password link for ${user.email}`}>
             Password link
-          </button>
-          <button type="button" disabled={busy} onClick={() => void toggle()} aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.email}`}>
+          </ActionButton>
+          <ActionButton busy={running === 'toggle'} disabled={busy} onClick={toggle} label={`${user.disabled ? 'Enable' : 'Disable'} ${user.email}`}>
             {user.disabled ? 'Enable' : 'Disable'}
-          </button>
+          </ActionButton>
           {hasMfa(user.mfa) ? <ResetMfa path={path} email={user.email} onDone={reload} /> : null}
           <DeleteUser path={path} email={user.email} onDone={reload} />
           {error ? (

@@ -5,7 +5,21 @@ import { useState } from 'preact/hooks';
 import { EVENT_TYPES } from '../../../src/webhooks/events.ts';
 import { api, enc } from '../api.ts';
 import { Pager } from '../pager.tsx';
-import { ConfirmButton, CopyValue, Empty, Field, FormError, LoadState, Submit, Title, formatDate, useLoad, useSubmit } from '../ui.tsx';
+import {
+  ActionButton,
+  ConfirmButton,
+  CopyValue,
+  Empty,
+  Field,
+  FormError,
+  LoadState,
+  Submit,
+  Title,
+  formatDate,
+  useActions,
+  useLoad,
+  useSubmit,
+} from '../ui.tsx';
 
 // The types a webhook can subscribe to, from the server's own list (a file without imports, so the bundle
 // takes it as is); webhook.test goes to one webhook whatever it takes.
@@ -159,8 +173,7 @@ function WebhookCard({ base, hook, reload, onSecret }: CardProps) {
   const [open, setOpen] = useState(false);
   const [round, setRound] = useState(0);
   const [sent, setSent] = useState('');
-  const { busy, error, run } = useSubmit();
-  const act = (action: () => Promise<void>) => () => void run(action);
+  const { running, busy, error, act } = useActions<'toggle' | 'test'>();
   return (
     <section class="card webhook" data-url={hook.url}>
       <h2 class="wrap">{hook.url}</h2>
@@ -171,20 +184,20 @@ function WebhookCard({ base, hook, reload, onSecret }: CardProps) {
         {hook.previous_secret_expires_at ? ` · previous secret valid until ${formatDate(hook.previous_secret_expires_at)}` : ''}
       </p>
       <div class="actions">
-        <button
-          type="button"
+        <ActionButton
+          busy={running === 'toggle'}
           disabled={busy}
-          onClick={act(async () => {
+          onClick={act('toggle', async () => {
             await api('PATCH', path, { enabled: !hook.enabled });
             reload();
           })}
         >
           {hook.enabled ? 'Disable' : 'Enable'}
-        </button>
-        <button
-          type="button"
+        </ActionButton>
+        <ActionButton
+          busy={running === 'test'}
           disabled={busy || !hook.enabled}
-          onClick={act(async () => {
+          onClick={act('test', async () => {
             const res = await api<{ delivery_id: string }>('POST', `${path}/test`, {});
             setSent(`Test event queued (delivery ${res.delivery_id}).`);
             setOpen(true);
@@ -192,7 +205,7 @@ function WebhookCard({ base, hook, reload, onSecret }: CardProps) {
           })}
         >
           Send a test event
-        </button>
+        </ActionButton>
         <button
           type="button"
           aria-expanded={open}
@@ -252,7 +265,6 @@ function Deliveries({ path, round, enabled }: { path: string; round: number; ena
   const [mine, setMine] = useState(0);
   const q = new URLSearchParams({ limit: String(DELIVERY_LIMIT), offset: String(offset), ...(status ? { status } : {}) }).toString();
   const list = useLoad(() => api<{ deliveries: Delivery[]; total: number }>('GET', `${path}/deliveries?${q}`), `${path}?${q}#${String(round + mine)}`);
-  const { error, run } = useSubmit();
   const selectId = `deliveries-status-${path.slice(-12)}`;
   return (
     <div class="deliveries">
@@ -296,31 +308,39 @@ function Deliveries({ path, round, enabled }: { path: string; round: number; ena
               {d.next_attempt_at ? ` · next attempt ${formatDate(d.next_attempt_at)}` : ''}
             </span>
             {d.last_error ? <p class="field-error wrap">{d.last_error}</p> : null}
-            {d.status === 'succeeded' || !enabled ? null : (
-              <button
-                type="button"
-                aria-label={`Retry delivery ${d.id}`}
-                onClick={() =>
-                  void run(async () => {
-                    await api('POST', `${path}/deliveries/${enc(d.id)}/retry`, {});
-                    list.reload();
-                  })
-                }
-              >
-                Retry
-              </button>
-            )}
+            {d.status === 'succeeded' || !enabled ? null : <Retry path={`${path}/deliveries/${enc(d.id)}/retry`} id={d.id} reload={list.reload} />}
           </li>
         ))}
       </ul>
       {list.data ? (
         <Pager label="Deliveries" offset={offset} limit={DELIVERY_LIMIT} shown={list.data.deliveries.length} total={list.data.total} onOffset={setOffset} />
       ) : null}
+    </div>
+  );
+}
+
+/** Retry of one delivery: disabled while it is asked for, so that a double click retries once. */
+function Retry({ path, id, reload }: { path: string; id: string; reload: () => void }) {
+  const { busy, error, run } = useSubmit();
+  return (
+    <>
+      <ActionButton
+        busy={busy}
+        label={`Retry delivery ${id}`}
+        onClick={() =>
+          void run(async () => {
+            await api('POST', path, {});
+            reload();
+          })
+        }
+      >
+        Retry
+      </ActionButton>
       {error ? (
-        <p class="alert" role="alert">
+        <p class="field-error" role="alert">
           {error.message}
         </p>
       ) : null}
-    </div>
+    </>
   );
 }
