@@ -71,6 +71,8 @@ export interface SamlConfig {
   acs_url: string | null;
   slo_url: string | null;
   name_id_format: string;
+  /** email, id or attributes.<name>; null: the format's default (§14). */
+  name_id_source: string | null;
   attribute_mapping: Record<string, string>;
   sign_assertions: boolean;
   sign_response: boolean;
@@ -83,6 +85,7 @@ export interface SamlConfig {
   sp_encryption_certificate: string | null;
   encryption_algorithm: string;
   sp_metadata_url: string | null;
+  sp_metadata_signing_certificate: string | null;
   metadata_refresh_hours: number;
   metadata_fetched_at: string | null;
   metadata_next_refresh_at: string | null;

@@ -1,7 +1,7 @@
-// A service's plans (CONTRACT §4).
+// A service's plans (CONTRACT §4): add, rename or change the features of, delete.
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api.ts';
-import type { PlanEntry } from '../types.ts';
+import type { Plan, PlanEntry } from '../types.ts';
 import { ConfirmButton, Empty, Field, FormError, LoadState, Submit, useLoad, useSubmit } from '../ui.tsx';
 
 function price(cents: number, currency: string): string {
@@ -23,6 +23,7 @@ export function PlansTab({ base }: { base: string }) {
           <li key={plan.id}>
             <strong>{plan.name}</strong> {price(plan.price_cents, plan.currency)} <span class="muted">{subscription_count} subscriptions</span>
             {plan.features.length > 0 ? <p class="muted">Features: {plan.features.join(', ')}</p> : null}
+            <EditPlan base={base} plan={plan} reload={list.reload} />
             <ConfirmButton
               danger
               label={`Delete plan ${plan.name}`}
@@ -42,6 +43,51 @@ export function PlansTab({ base }: { base: string }) {
   );
 }
 
+const featureList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+
+/** PATCH …/plans/:id with the name and the features (the price stays as it is). */
+function EditPlan({ base, plan, reload }: { base: string; plan: Plan; reload: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState(plan.name);
+  const [features, setFeatures] = useState(plan.features.join(', '));
+  const { busy, error, run } = useSubmit();
+  const id = `plan-${plan.id}`;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void run(async () => {
+      await api('PATCH', `${base}/plans/${enc(plan.id)}`, { name, features: featureList(features) });
+      setOpen(false);
+      reload();
+    });
+  };
+  return (
+    <>
+      <button
+        type="button"
+        aria-expanded={open}
+        aria-label={`${open ? 'Close the editor of' : 'Edit'} plan ${plan.name}`}
+        onClick={() => {
+          setOpen(!open);
+        }}
+      >
+        {open ? 'Close' : 'Edit'}
+      </button>
+      {open ? (
+        <form onSubmit={submit} noValidate aria-label={`Edit plan ${plan.name}`}>
+          <Field id={`${id}-name`} field="name" label="Name" value={name} onValue={setName} error={error} required />
+          <Field id={`${id}-features`} field="features" label="Features (comma-separated)" value={features} onValue={setFeatures} error={error} />
+          <FormError error={error} fields={['name', 'features']} />
+          <Submit busy={busy}>Save plan</Submit>
+        </form>
+      ) : null}
+    </>
+  );
+}
+
 function CreatePlan({ base, reload }: { base: string; reload: () => void }) {
   const [name, setName] = useState('');
   const [amount, setAmount] = useState('');
@@ -56,10 +102,7 @@ function CreatePlan({ base, reload }: { base: string; reload: () => void }) {
         name,
         price_cents: amount.trim() === '' || Number.isNaN(cents) ? -1 : cents,
         currency,
-        features: features
-          .split(',')
-          .map((f) => f.trim())
-          .filter(Boolean),
+        features: featureList(features),
       });
       setName('');
       setAmount('');

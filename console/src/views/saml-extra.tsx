@@ -116,6 +116,7 @@ export function AcsList({ cfg }: { cfg: SamlConfig }) {
 export function MetadataUrl({ base, cfg, reload }: { base: string; cfg: SamlConfig; reload: () => void }) {
   const [url, setUrl] = useState(cfg.sp_metadata_url ?? '');
   const [hours, setHours] = useState(String(cfg.metadata_refresh_hours));
+  const [pin, setPin] = useState(cfg.sp_metadata_signing_certificate ?? '');
   const { busy, error, run } = useSubmit();
   const submit = (e: Event) => {
     e.preventDefault();
@@ -127,6 +128,7 @@ export function MetadataUrl({ base, cfg, reload }: { base: string; cfg: SamlConf
         ...keep,
         sp_metadata_url: stop ? null : url.trim(),
         metadata_refresh_hours: Number(hours),
+        sp_metadata_signing_certificate: pin.trim() || null,
       });
       reload();
     });
@@ -163,7 +165,17 @@ export function MetadataUrl({ base, cfg, reload }: { base: string; cfg: SamlConf
           onValue={setHours}
           error={error}
         />
-        <FormError error={error} fields={['sp_metadata_url', 'metadata_refresh_hours']} />
+        <Field
+          id="saml-metadata-cert"
+          field="sp_metadata_signing_certificate"
+          label="Metadata signing certificate (PEM, optional)"
+          hint="When set, the metadata must carry a signature that verifies with it, at every fetch."
+          multiline={4}
+          value={pin}
+          onValue={setPin}
+          error={error}
+        />
+        <FormError error={error} fields={['sp_metadata_url', 'metadata_refresh_hours', 'sp_metadata_signing_certificate']} />
         <Submit busy={busy}>{url.trim() ? 'Fetch and save' : 'Save'}</Submit>
       </form>
     </section>

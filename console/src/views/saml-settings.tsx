@@ -11,6 +11,9 @@ const NAME_ID_FORMATS: [string, string][] = [
   ['urn:oasis:names:tc:SAML:2.0:nameid-format:transient', 'Transient (new for every assertion)'],
   ['urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified', 'Unspecified (the user id)'],
 ];
+// The formats whose NameID value an admin may pick (CONTRACT §14); the others are Tessera's own ids.
+const SOURCED_FORMATS = ['urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified'];
+const ATTRIBUTE_PREFIX = 'attributes.';
 const FLAGS = [
   ['sign_response', 'Sign the Response'],
   ['sign_assertions', 'Sign the Assertion'],
@@ -41,6 +44,9 @@ interface Form {
   acsUrl: string;
   sloUrl: string;
   format: string;
+  /** '' (the format's default), 'email', 'id' or 'attribute' (with `sourceAttribute`). */
+  source: string;
+  sourceAttribute: string;
   mapping: string;
   spCert: string;
 }
@@ -59,14 +65,25 @@ function payload(f: Form, flags: Record<Flag, boolean>, cfg: SamlConfig, protect
     ...protectionPayload(protection),
     slo_url: f.sloUrl.trim() || null,
     name_id_format: f.format,
+    name_id_source: nameIdSource(f),
     attribute_mapping: mappingOf(f.mapping),
     sp_certificate: f.spCert.trim() || null,
     ...flags,
   };
 }
 
+/** null for the format's default, and always for the formats that take no source. */
+function nameIdSource(f: Form): string | null {
+  if (!SOURCED_FORMATS.includes(f.format) || f.source === '') return null;
+  return f.source === 'attribute' ? `${ATTRIBUTE_PREFIX}${f.sourceAttribute.trim()}` : f.source;
+}
+
 function formOf(cfg: SamlConfig): Form {
+  const source = cfg.name_id_source ?? '';
+  const fromAttribute = source.startsWith(ATTRIBUTE_PREFIX);
   return {
+    source: fromAttribute ? 'attribute' : source,
+    sourceAttribute: fromAttribute ? source.slice(ATTRIBUTE_PREFIX.length) : '',
     enabled: cfg.enabled,
     entityId: cfg.entity_id ?? '',
     acsUrl: cfg.acs_url ?? '',
@@ -118,11 +135,12 @@ export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: Sam
         {cfg.acs_urls.length > 1 ? <AcsList cfg={cfg} /> : <AcsField value={form.acsUrl} onValue={set('acsUrl')} error={error} />}
         <Field id="saml-slo-url" field="slo_url" label="SP logout URL (optional)" value={form.sloUrl} onValue={set('sloUrl')} error={error} />
         <NameIdFormat value={form.format} onValue={set('format')} error={formatError} />
+        {SOURCED_FORMATS.includes(form.format) ? <NameIdSource form={form} set={set} error={error} /> : null}
         <Field
           id="saml-mapping"
           field="attribute_mapping"
           label="Attributes sent (one per line: source = SAML attribute name)"
-          hint="Sources: id, email, created_at, plan_id, plan_name, subscription_status, features."
+          hint="Sources: id, email, name, created_at, plan_id, plan_name, subscription_status, features (one value per plan feature), groups (one value per group), mfa (true or false), attributes.<name> (the user's attribute <name>)."
           multiline={4}
           value={form.mapping}
           onValue={set('mapping')}
@@ -147,6 +165,7 @@ export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: Sam
             'acs_urls',
             'slo_url',
             'name_id_format',
+            'name_id_source',
             'attribute_mapping',
             'sp_certificate',
             'sign_response',
@@ -215,5 +234,48 @@ function AcsField({ value, onValue, error }: { value: string; onValue: (v: strin
       onValue={onValue}
       error={error}
     />
+  );
+}
+
+/** Which user value becomes the NameID, for the emailAddress and unspecified formats (CONTRACT §14). */
+function NameIdSource({ form, set, error }: { form: Form; set: (key: keyof Form) => (value: string) => void; error: ReturnType<typeof useSubmit>['error'] }) {
+  const message = error?.fieldMessage('name_id_source');
+  const attribute = form.source === 'attribute';
+  return (
+    <>
+      <div class="field">
+        <label for="saml-nameid-source">NameID value</label>
+        <select
+          id="saml-nameid-source"
+          value={form.source}
+          aria-invalid={message && !attribute ? true : undefined}
+          aria-describedby={message && !attribute ? 'saml-nameid-source-error' : undefined}
+          onChange={(e) => {
+            set('source')(e.currentTarget.value);
+          }}
+        >
+          <option value="">Default for the format (email address, or the user id for Unspecified)</option>
+          <option value="email">The user's email address</option>
+          <option value="id">The user's id</option>
+          <option value="attribute">One of the user's attributes</option>
+        </select>
+        {message && !attribute ? (
+          <p class="field-error" id="saml-nameid-source-error">
+            {message}
+          </p>
+        ) : null}
+      </div>
+      {attribute ? (
+        <Field
+          id="saml-nameid-attribute"
+          field="name_id_source"
+          label="Attribute name"
+          hint="The attribute's name as set on the user (e.g. employee_id); a user without it cannot sign in to this service."
+          value={form.sourceAttribute}
+          onValue={set('sourceAttribute')}
+          error={error}
+        />
+      ) : null}
+    </>
   );
 }
