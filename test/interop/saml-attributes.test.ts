@@ -1,12 +1,13 @@
 // Directory users' groups and attributes (CONTRACT §14) through the admin API, and what node-saml receives
 // from them: groups as several AttributeValues, custom attributes, `name`, `mfa`, the NameID taken from an
 // attribute (name_id_source), the refusal when that attribute is missing, and the AWS IAM example
-// configuration from the README (Role and RoleSessionName).
+// configuration of docs/saml.md and the README (Role and RoleSessionName, both from `attributes.*`).
 import { describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { suiteServer } from '../helpers/suite.ts';
 import { nodeSamlSp, spEnd } from '../helpers/node-saml.ts';
-import { CookieJar, browserFetch, completeSignIn, samlResponseFrom, samlWorld, type SamlWorld } from '../helpers/saml.ts';
+import { CookieJar, USER_PASSWORD, browserFetch, completeSignIn, samlResponseFrom, samlWorld, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
+import { post, setupKey, stepFields, totpCode } from '../helpers/mfa.ts';
 import { expectError } from '../helpers/admin-plane.ts';
 import type { Json } from '../helpers/http.ts';
 
@@ -109,6 +110,46 @@ describe.each(databases())('groups, attributes and NameID sources on $name', (fa
     expect((await profileOf(w)).displayName).toBe('Countess of Lovelace');
   });
 
+  it('mfa is "true" at node-saml after a sign-in that passed a TOTP second factor, "false" before it', async () => {
+    const w = await samlWorld(srv.url, { attribute_mapping: { email: 'email', mfa: 'mfa' } });
+    // node-saml asks for PasswordProtectedTransport exactly by default; no RequestedAuthnContext lets
+    // Tessera answer at the level the session reached.
+    const sp = nodeSamlSp(spEnd(w), { disableRequestedAuthnContext: true });
+    const validated = async (page: FetchResult) => {
+      const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: samlResponseFrom(page).SAMLResponse });
+      expect(profile?.nameID).toBe(w.userEmail);
+      return profile;
+    };
+    const passwordOnly = new CookieJar();
+    expect(
+      (await validated(await completeSignIn(w, passwordOnly, await browserFetch(passwordOnly, await sp.getAuthorizeUrlAsync('', undefined, {})))))?.mfa,
+    ).toBe('false');
+
+    // The user enrolls a TOTP factor on the hosted account page, in a browser of their own.
+    const account = new CookieJar();
+    const { csrf } = stepFields((await browserFetch(account, `${srv.url}/account?org=${w.org}`)).text);
+    expect((await post(account, srv.url, '/account/login', { csrf, org: w.org, email: w.userEmail, password: USER_PASSWORD })).status).toBe(302);
+    const start = await post(account, srv.url, '/account/totp/start', { csrf, org: w.org });
+    const secret = setupKey(start.text);
+    const confirm = { csrf, org: w.org, token: stepFields(start.text).token, code: await totpCode(secret) };
+    expect((await post(account, srv.url, '/account/totp/confirm', confirm)).status).toBe(200);
+
+    // A fresh browser: the password, then the factor Tessera now asks for, then the Response.
+    const jar = new CookieJar();
+    const afterPassword = await completeSignIn(w, jar, await browserFetch(jar, await sp.getAuthorizeUrlAsync('', undefined, {})));
+    // The factor page, in answer to the password: no Response yet.
+    expect(afterPassword.status).toBe(200);
+    expect(afterPassword.text).toContain('name="method" value="totp"');
+    expect(afterPassword.text).not.toContain('SAMLResponse');
+    const factor = afterPassword;
+    const answered = await post(jar, srv.url, '/login/factor', {
+      ...stepFields(factor.text),
+      method: 'totp',
+      code: await totpCode(secret, Date.now() + 30_000),
+    });
+    expect((await validated(answered))?.mfa).toBe('true');
+  });
+
   it.each([
     ['unspecified', NAMEID.unspecified],
     ['emailAddress', NAMEID.email],
@@ -197,19 +238,19 @@ describe.each(databases())('groups, attributes and NameID sources on $name', (fa
     expectError(res, 400);
   });
 
-  it('the AWS IAM example (README): Role and RoleSessionName from the user, persistent NameID; node-saml reads both', async () => {
+  it("the AWS IAM example (docs/saml.md, README): Role and RoleSessionName from the user's attributes, persistent NameID; node-saml reads both", async () => {
     const role = 'arn:aws:iam::123456789012:role/TesseraAdmin,arn:aws:iam::123456789012:saml-provider/Tessera';
     const w = await samlWorld(srv.url, {
       name_id_format: NAMEID.persistent,
-      attribute_mapping: { 'attributes.aws_role': AWS_ROLE, email: AWS_SESSION },
+      attribute_mapping: { 'attributes.aws_role': AWS_ROLE, 'attributes.aws_session_name': AWS_SESSION },
     });
-    await setUser(w, { attributes: { aws_role: role } });
+    await setUser(w, { attributes: { aws_role: role, aws_session_name: 'ada.lovelace' } });
     const { saml, page } = await signIn(w);
     const resp = samlResponseFrom(page);
     expect(resp.xml).toContain(`Name="${AWS_ROLE}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri"`);
     const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: resp.SAMLResponse });
     expect(profile?.[AWS_ROLE]).toBe(role);
-    expect(profile?.[AWS_SESSION]).toBe(w.userEmail);
+    expect(profile?.[AWS_SESSION]).toBe('ada.lovelace');
     expect(profile?.nameID).toMatch(/^tsr-/);
   });
 });
