@@ -8,11 +8,21 @@ import type { DemoSp } from '../../scripts/demo-sp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-/** The browser suites run where the package is installed and are skipped elsewhere. */
-export const hasChromium = existsSync(CHROMIUM);
+/** Whether the browser suites run: where Chromium is installed, and always under CI, where a missing browser fails them instead of skipping them. */
+export function chromiumSuitesRun(installed: boolean, ci: string | undefined): boolean {
+  return installed || (ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false');
+}
+
+/** The browser suites run where the package is installed, and under CI (`CI` set) even without it; they are skipped elsewhere. */
+export const hasChromium = chromiumSuitesRun(existsSync(CHROMIUM), process.env.CI);
 
 /** Headless, without a sandbox (tests run as root) and without the browser's own background traffic. */
 export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    return Promise.reject(
+      new Error(`Chromium is not installed at ${CHROMIUM}, and CI is set, so the browser suites fail rather than skip: apt-get install chromium`),
+    );
+  }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
