@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateServiceProviderMetadata } from '@node-saml/node-saml';
+import { SignedXml } from 'xml-crypto';
 import { hasChromium, launchChromium, signInAtSp } from '../helpers/chromium.ts';
 import { axeFindings, checkView, expectNoFindings, openView } from '../helpers/console-browser.ts';
 import { deferredCleanups } from '../helpers/suite.ts';
@@ -21,6 +22,9 @@ import { uniqueSlug } from '../helpers/fixtures.ts';
 import { nodeSamlSp, type SpEnd } from '../helpers/node-saml.ts';
 import { totpCode } from '../helpers/mfa.ts';
 import { Receiver } from '../helpers/webhook-receiver.ts';
+import { passwordLinkIn, startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
+import { generateKeyPair, type KeyPair } from '../helpers/saml-attacks.ts';
+import { Client } from '../helpers/http.ts';
 
 const sqlite = databases()[0];
 const screenshots = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
@@ -30,15 +34,43 @@ const PORTAL_ENTITY = 'https://portal.example.test/sp';
 // One page of the sign-in activity is 50 rows (console/src/views/activity.tsx).
 const PAGE = 50;
 
-/** An SP that publishes its metadata over http, as a metadata URL; `fail` makes it answer 404. */
-async function metadataHost(): Promise<{ url: string; acs: string; fail: boolean; close: () => Promise<void> }> {
+/** Metadata with an enveloped signature over its EntityDescriptor, as a federation publisher signs it. */
+function signedMetadata(xml: string, keys: KeyPair): string {
+  const sx = new SignedXml({
+    privateKey: keys.privateKey,
+    publicCert: keys.certPem,
+    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  });
+  sx.addReference({
+    xpath: "/*[local-name(.)='EntityDescriptor']",
+    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  });
+  sx.computeSignature(xml, { prefix: 'ds', location: { reference: "/*[local-name(.)='EntityDescriptor']", action: 'prepend' } });
+  return sx.getSignedXml();
+}
+
+interface MetadataHost {
+  url: string;
+  acs: string;
+  /** Answer 404. */
+  fail: boolean;
+  /** Sign the metadata with this key (unsigned when undefined). */
+  signer: KeyPair | undefined;
+  close: () => Promise<void>;
+}
+
+/** An SP that publishes its metadata over http, as a metadata URL. */
+async function metadataHost(): Promise<MetadataHost> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
-  const host = {
+  const host: MetadataHost = {
     url: `${origin}/sp-metadata.xml`,
     acs: `${origin}/acs`,
     fail: false,
+    signer: undefined,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -50,7 +82,8 @@ async function metadataHost(): Promise<{ url: string; acs: string; fail: boolean
   server.on('request', (req, res) => {
     if (host.fail || req.url !== '/sp-metadata.xml') return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' });
-    res.end(generateServiceProviderMetadata({ issuer: PORTAL_ENTITY, callbackUrl: host.acs, wantAssertionsSigned: true }));
+    const xml = generateServiceProviderMetadata({ issuer: PORTAL_ENTITY, callbackUrl: host.acs, wantAssertionsSigned: true });
+    res.end(host.signer ? signedMetadata(xml, host.signer) : xml);
   });
   return host;
 }
@@ -68,7 +101,8 @@ async function registerIn(p: Page, name: string, email: string): Promise<void> {
 describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA reset, metadata URL, refusals, paging, webhooks', () => {
   let srv: TestServer;
   let sp: DemoSp;
-  let meta: Awaited<ReturnType<typeof metadataHost>>;
+  let meta: MetadataHost;
+  let smtp: SmtpSink;
   let receiver: Receiver;
   let browser: Browser;
   let admin: BrowserContext;
@@ -111,7 +145,10 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     if (!sqlite) return;
     // 127.0.0.1: a secure context for Chromium, so the Secure cookies work over http. Webhooks and the
     // metadata URL may use http and loopback here only, so that servers in this process can answer them.
-    srv = await startTestServer(sqlite, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true' });
+    // Mail goes to an SMTP server in this process, which reads what Tessera sends over the wire.
+    smtp = await startSmtpSink();
+    defer(() => smtp.close());
+    srv = await startTestServer(sqlite, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true', SMTP_URL: smtp.url });
     defer(() => srv.stop());
     base = srv.deps.config.publicUrl;
     receiver = await Receiver.start();
@@ -164,8 +201,17 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     await expect.poll(() => page.locator('#saml-metadata-url-error').textContent()).toContain('404');
     expect(await page.getAttribute('#saml-metadata-url', 'aria-invalid')).toBe('true');
     meta.fail = false;
+    // With a pinned metadata signing certificate, unsigned metadata is refused; signed by its key, it is used.
+    const publisher = generateKeyPair('publisher.example.test');
+    await page.fill('#saml-metadata-cert', publisher.certPem);
+    await page.click('button:text("Fetch and save")');
+    await expect.poll(() => page.locator('#saml-metadata-url-error').textContent()).toMatch(/sign/i);
+    meta.signer = publisher;
     await page.click('button:text("Fetch and save")');
     await page.locator('#idp-certificate').waitFor();
+    await page.reload();
+    await expect.poll(() => page.inputValue('#saml-metadata-cert')).toContain('-----BEGIN CERTIFICATE-----');
+    expect((await page.inputValue('#saml-metadata-cert')).replace(/\s+/g, '')).toBe(publisher.certPem.replace(/\s+/g, ''));
     expect(await page.inputValue('#saml-entity-id')).toBe(PORTAL_ENTITY);
     expect(await page.inputValue('#saml-acs-url')).toBe(meta.acs);
     expect(await page.inputValue('#saml-metadata-url')).toBe(meta.url);
@@ -227,6 +273,22 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     await signInAtSp(againPage, sp, { email: userEmail, password: USER_PASSWORD });
     await again.close();
     expectNoFindings(findings, 'directory users (MFA)', 'reset MFA dialog');
+  }, 60_000);
+
+  it('emails a password link when "Send by email" is checked, and says so', async () => {
+    await go(`/orgs/${org}/users`);
+    await page.check('#password-link-email');
+    await page.click(`button[aria-label="Password link for ${userEmail}"]`);
+    await expect.poll(() => page.locator('.notice').textContent()).toContain(`Sent by email to ${userEmail}.`);
+    const shown = await page.inputValue('#password-link');
+    const mail = await smtp.waitFor(userEmail);
+    expect(passwordLinkIn(mail)).toBe(shown);
+    // Unchecked, nothing more is sent.
+    await page.uncheck('#password-link-email');
+    await page.click(`button[aria-label="Password link for ${userEmail}"]`);
+    await expect.poll(() => page.inputValue('#password-link')).not.toBe(shown);
+    expect(await page.locator('.notice').textContent()).toContain('Send it to them over a channel you trust.');
+    expect(smtp.to(userEmail)).toHaveLength(1);
   }, 60_000);
 
   it('shows a refused SSO with its reason and the reference on the refusal page; pages through sign-ins', async () => {
@@ -347,14 +409,36 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     const invited = uniqueEmail('console-invited');
     await go(`/orgs/${org}/members`);
     await page.fill('#invite-email', invited);
+    await page.check('#invite-send-email');
+    // An instance that cannot send mail at all answers 409 (production without SMTP_URL): shown under the checkbox.
+    await page.route('**/invitations', (route) =>
+      route.request().method() === 'POST'
+        ? route.fulfill({
+            status: 409,
+            contentType: 'application/json',
+            body: JSON.stringify({ error: 'Email delivery is not configured (SMTP_URL): send_email cannot be used', error_code: 'CONFLICT' }),
+          })
+        : route.fallback(),
+    );
     await page.click('button:text-is("Invite")');
+    await expect.poll(() => page.locator('#invite-send-email-error').textContent()).toContain('Email delivery is not configured');
+    expect(await page.getAttribute('#invite-send-email', 'aria-invalid')).toBe('true');
+    await page.unroute('**/invitations');
+    await page.click('button:text-is("Invite")');
+    await expect.poll(() => page.locator('.notice').textContent()).toContain(`Sent by email to ${invited}.`);
     const token = await page.inputValue('#invite-token-value');
     expect(token).toMatch(/^inv_/);
-    // The link the invitation email carries (src/organizations/invitations.ts), opened in another browser.
+    await page.locator(`li:has-text("${invited}")`).waitFor();
+    await check('members (invitation pending, token shown)', 'members', true);
+    expectNoFindings(findings, 'members (invitation pending, token shown)');
+    // The link the invitation email carries, read from the message the SMTP server took, opened in another browser.
+    const mail = await smtp.waitFor(invited);
+    const link = /https?:\/\/\S+\/console#invitation=[\w%.-]+/.exec(mail.mail.text ?? '')?.[0] ?? '';
+    expect(link).toBe(`${base}/console#invitation=${encodeURIComponent(token)}`);
     const guest = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     defer(() => guest.close());
     const tab = await guest.newPage();
-    await tab.goto(`${base}/console#invitation=${encodeURIComponent(token)}`);
+    await tab.goto(link);
     await tab.waitForSelector('text=Create an admin account');
     expect(new URL(tab.url()).hash).toBe('');
     await registerIn(tab, 'Invited Person', invited);
@@ -364,4 +448,45 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     // Nowhere in the history: back leads to pages without the token.
     expect(tab.url()).not.toContain(token);
   }, 60_000);
+
+  it('pages through more than 100 directory users, finds one by email and disables it', async () => {
+    // Setup through the admin API (the same account's token): 101 users, made faster than through the form.
+    const login = await new Client(base).post<{ access_token: string }>('/api/auth/login', { email: adminEmail, password: ADMIN_PASSWORD });
+    expect(login.status).toBe(200);
+    const api = new Client(base).bearer(login.body.access_token);
+    const emails = Array.from({ length: 101 }, (_, i) => `bulk-${String(i + 1).padStart(3, '0')}-${org}@example.com`);
+    for (let i = 0; i < emails.length; i += 10) {
+      const statuses = await Promise.all(emails.slice(i, i + 10).map(async (email) => (await api.post(`/api/organizations/${org}/users`, { email })).status));
+      expect(statuses.every((st) => st === 201)).toBe(true);
+    }
+    const total = 1 + emails.length;
+    await go(`/orgs/${org}/users`);
+    const pager = page.locator('nav.pager');
+    await expect.poll(() => pager.locator('span').textContent()).toBe(`1–50 of ${String(total)}`);
+    expect(await page.locator('caption').textContent()).toBe(`${String(total)} users, oldest first`);
+    expect(await pager.locator('button:text("Previous")').isDisabled()).toBe(true);
+    for (const shown of ['51–100', '101–102']) {
+      await pager.locator('button:text("Next")').click();
+      await expect.poll(() => pager.locator('span').textContent()).toBe(`${shown} of ${String(total)}`);
+    }
+    expect(await pager.locator('button:text("Next")').isDisabled()).toBe(true);
+    const last = emails[100] ?? '';
+    expect(await page.locator(`tr[data-user="${last}"]`).count()).toBe(1);
+
+    // Found by email from the first page, then disabled.
+    await go(`/orgs/${org}/users`);
+    await page.fill('#users-filter-email', last);
+    await page.click('text=Apply filters');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    expect(await page.locator('nav.pager').count()).toBe(0);
+    const row = page.locator(`tr[data-user="${last}"]`);
+    await row.locator(`button[aria-label="Disable ${last}"]`).click();
+    await expect.poll(() => row.locator('.badge').textContent()).toBe('disabled');
+    await page.reload();
+    await page.fill('#users-filter-email', last);
+    await page.click('text=Apply filters');
+    await expect.poll(() => page.locator(`tr[data-user="${last}"] .badge`).textContent()).toBe('disabled');
+    await check('directory users (found by email)');
+    expectNoFindings(findings, 'directory users (found by email)');
+  }, 90_000);
 });

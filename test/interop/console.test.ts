@@ -8,8 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SECRET_SHAPES, checkView, expectNoFindings, expectNoTokenExposed, openView } from '../helpers/console-browser.ts';
-import { hasChromium, launchChromium, signInAtSp } from '../helpers/chromium.ts';
+import { SECRET_SHAPES, axeFindings, checkView, expectNoFindings, expectNoTokenExposed, openView } from '../helpers/console-browser.ts';
+import { SCREENSHOTS, hasChromium, launchChromium, signInAtSp } from '../helpers/chromium.ts';
 import { deferredCleanups } from '../helpers/suite.ts';
 import { databases } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -54,10 +54,19 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
   const userEmail = uniqueEmail('console-user');
   const adminEmail = uniqueEmail('console-admin');
 
-  /** axe on the current view, recorded under `name` (asserted together at the end of each test). */
-  async function check(name: string): Promise<void> {
+  /**
+   * axe on the current view, recorded under `name` (asserted together at the end of each test), and a
+   * screenshot in test/artifacts/console/; `shot` also saves the viewport as docs/screenshots/console-<shot>.png.
+   */
+  async function check(name: string, shot?: string): Promise<void> {
     findings[name] = await checkView(page);
     await page.screenshot({ path: join(artifacts, `${name.replace(/\W+/g, '-')}.png`), fullPage: true });
+    if (!shot) return;
+    // Without the focus ring of the heading that a navigation focuses.
+    await page.evaluate(() => {
+      if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    });
+    await page.screenshot({ path: join(SCREENSHOTS, `console-${shot}.png`) });
   }
 
   const go = (path: string) => openView(page, base, path);
@@ -88,7 +97,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     await go('');
     expect(await page.locator('h1').textContent()).toBe('Sign in to Tessera');
-    await check('sign in');
+    await check('sign in', 'sign-in');
     await page.click('text=Create an admin account');
     await check('register');
     await page.fill('#name', 'Ada Admin');
@@ -131,7 +140,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/console/orgs/${org}/services/${svc}`);
     await expect.poll(() => page.locator('h1').textContent()).toBe('Web App');
-    await check('service overview');
+    await check('service overview', 'service');
 
     // The session survives a reload: the cookie brings a new access token, nothing else kept it.
     await page.reload();
@@ -202,7 +211,12 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await expect.poll(() => page.locator('tr[data-outcome="success"]').count(), { timeout: 10_000 }).toBe(0);
 
     await go(`/orgs/${org}/audit`);
-    await page.locator('tr[data-action="service.created"]').waitFor();
+    // Every step of the story, each by the admin who took it.
+    for (const action of ['organization.created', 'service.created', 'saml.configured', 'user.created', 'user.password_link.created']) {
+      const row = page.locator(`tr[data-action="${action}"]`).first();
+      await row.waitFor();
+      expect(await row.locator('td[data-label="Actor"]').textContent(), action).toContain(adminEmail);
+    }
     await check('audit log');
     await page.fill('#audit-action', 'saml.configured');
     await page.click('text=Apply filters');
@@ -240,7 +254,20 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     const slow = { timeout: 20_000, interval: 500 };
     await expect.poll(() => latest('text'), slow).toContain('last response 500');
     expect(await delivery.getAttribute('data-status')).toBe('pending');
-    await delivery.locator('button:text("Retry")').click();
+    // A slow retry: the button says it is working and is disabled, so a double click retries once.
+    let retries = 0;
+    await page.route('**/deliveries/*/retry', async (route) => {
+      retries++;
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.fallback();
+    });
+    const retry = delivery.locator('button:text("Retry")');
+    await retry.dblclick();
+    await expect.poll(() => delivery.locator('button[aria-busy="true"]').textContent()).toBe('Working…');
+    expect(await delivery.locator('button[aria-busy="true"]').isDisabled()).toBe(true);
+    await delivery.locator('button[aria-busy="true"]').waitFor({ state: 'detached' });
+    expect(retries).toBe(1);
+    await page.unroute('**/deliveries/*/retry');
     await expect.poll(() => latest('status'), slow).toBe('succeeded');
     expect(await delivery.textContent()).toContain('2 attempts');
     const tests = receiver.of('webhook.test');
@@ -267,7 +294,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.click('text=Create key');
     const key = await page.inputValue('#new-key');
     expect(key).toMatch(/^sk_live_/);
-    await check('API keys');
+    await check('API keys', 'api-keys');
     await page.reload();
     await page.locator('text=read:users, write:subscriptions').waitFor();
     expect(await page.locator('#new-key').count()).toBe(0);
@@ -291,10 +318,32 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.click('text=Save SAML settings');
     expect(await page.locator('#saml-encrypt-error').textContent()).toContain('sp_encryption_certificate');
     await page.uncheck('#saml-encrypt');
+    // The NameID from one of the user's attributes: saved, and read back after a reload.
+    await page.selectOption('#saml-nameid', 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified');
+    await page.selectOption('#saml-nameid-source', 'attribute');
+    await page.fill('#saml-nameid-attribute', 'not an attribute name');
+    await page.click('text=Save SAML settings');
+    await expect.poll(() => page.locator('#saml-nameid-attribute-error').textContent()).toContain('name_id_source');
+    await page.fill('#saml-nameid-attribute', 'employee_id');
+    const saved = () => page.waitForResponse((r) => r.url().endsWith('/saml') && r.request().method() === 'POST');
+    const [first] = await Promise.all([saved(), page.click('text=Save SAML settings')]);
+    expect(first.status()).toBe(200);
+    await page.reload();
+    await expect.poll(() => page.inputValue('#saml-nameid-source')).toBe('attribute');
+    expect(await page.inputValue('#saml-nameid-attribute')).toBe('employee_id');
+    expect(await page.inputValue('#saml-nameid')).toBe('urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified');
+    await page.selectOption('#saml-nameid-source', 'id');
+    const [second] = await Promise.all([saved(), page.click('text=Save SAML settings')]);
+    expect(second.status()).toBe(200);
+    await page.reload();
+    await expect.poll(() => page.inputValue('#saml-nameid-source')).toBe('id');
+    expect(await page.locator('#saml-nameid-attribute').count()).toBe(0);
     await page.click('button:text("Stage a new certificate")');
     await page.locator('tr[data-status="pending"]').waitFor();
+    await check('SAML (certificate staged)');
     await page.click('text=Activate staged certificate');
     expect(await page.locator('dialog[open] h2').textContent()).toBe('Activate the staged certificate?');
+    findings['activate certificate dialog'] = await axeFindings(page);
     await page.click('dialog[open] >> button:text("Activate")');
     await expect.poll(() => page.locator('tr[data-status="pending"]').count()).toBe(0);
     expect(await page.locator('tr[data-status="inactive"]').count()).toBe(1);
@@ -302,6 +351,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.click('dialog[open] >> button:text("Roll back")');
     await expect.poll(() => page.locator('tr[data-status="inactive"]').count()).toBe(1);
     expect(await page.locator('tr[data-status="active"]').count()).toBe(1);
+    expectNoFindings(findings, 'SAML (certificate staged)', 'activate certificate dialog');
   }, 60_000);
 
   it('plans, members and settings pass axe; every main view fits 360 px without horizontal scroll', async () => {
@@ -312,7 +362,16 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.fill('#plan-features', 'sso, reports');
     await page.click('text=Add plan');
     await page.locator('text=Features: sso, reports').waitFor();
-    await check('plans');
+    // Renamed, with other features: saved, and read back after a reload.
+    await page.click('button[aria-label="Edit plan Pro"]');
+    await page.fill('form[aria-label="Edit plan Pro"] [id$="-name"]', 'Pro Plus');
+    await page.fill('form[aria-label="Edit plan Pro"] [id$="-features"]', 'sso, reports, audit');
+    await page.click('text=Save plan');
+    await page.locator('form[aria-label="Edit plan Pro"]').waitFor({ state: 'detached' });
+    await page.reload();
+    await page.locator('text=Features: sso, reports, audit').waitFor();
+    expect(await page.locator('li:has-text("Features: sso, reports, audit") strong').textContent()).toBe('Pro Plus');
+    await check('plans', 'plans');
     await go(`/orgs/${org}/members`);
     await page.locator(`td:text("${adminEmail}")`).waitFor();
     await check('members');
@@ -378,6 +437,8 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.fill('#password', 'wrong password here');
     await page.click('button[type=submit]');
     await expect.poll(() => page.locator('[role=alert]').textContent()).toContain('Invalid email or password');
+    await check('sign in (wrong password)');
+    expectNoFindings(findings, 'sign in (wrong password)');
     await expectNoTokenExposed(page);
     expect(requested.length).toBeGreaterThan(20);
     expect(requested.filter((u) => SECRET_SHAPES.test(u))).toEqual([]);
@@ -412,7 +473,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
       await page.press('#totp-code', 'Enter');
       await page.locator('text=Turn off two-step sign-in').waitFor();
       expect(await page.locator('[role=status]').first().textContent()).toContain('Two-step sign-in is on');
-      await check('account security (TOTP on)');
+      await check('account security (TOTP on)', 'security');
       await page.setViewportSize({ width: 360, height: 740 });
       expect(await noHorizontalScroll(page)).toBe(true);
       await page.setViewportSize({ width: 1280, height: 900 });
