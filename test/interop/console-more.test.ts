@@ -382,6 +382,18 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     expect(receiver.of('webhook.test').map((h) => h.verifiedBy)).toEqual([[0, 1]]);
     await check('webhooks (rotated, delivered)', 'webhooks');
 
+    // Its description and events changed (PATCH), and read back after a reload.
+    await card.locator('button:text-is("Edit")').click();
+    const editor = card.locator('form[aria-label^="Edit webhook"]');
+    await editor.locator('[id$="-description"]').fill('CRM sync v2');
+    await editor.locator('[id$="-all"]').uncheck();
+    await editor.locator('[id$="-user.created"]').check();
+    await editor.locator('[id$="-sign_in.refused"]').check();
+    await editor.locator('button:text("Save webhook")').click();
+    await editor.waitFor({ state: 'detached' });
+    await page.reload();
+    await expect.poll(() => card.locator('p.muted').first().textContent()).toContain('CRM sync v2 · user.created, sign_in.refused');
+
     await card.locator('button:text-is("Disable")').click();
     await expect.poll(() => card.locator('.badge').first().textContent()).toBe('disabled');
     expect(await card.locator('button:text("Send a test event")').isDisabled()).toBe(true);

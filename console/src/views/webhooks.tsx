@@ -88,76 +88,113 @@ export function WebhooksView({ org }: { org: string }) {
   );
 }
 
-function CreateWebhook({ base, onCreated }: { base: string; onCreated: (s: NewSecret) => void }) {
-  const [url, setUrl] = useState('');
-  const [description, setDescription] = useState('');
-  const [events, setEvents] = useState<string[]>(['*']);
+interface WebhookValues {
+  url: string;
+  description: string;
+  events: string[];
+}
+
+/** The URL, description and events of a webhook, to add one (ids `webhook-…`) or to edit one. */
+function WebhookForm(p: { idPrefix: string; initial: WebhookValues; submitLabel: string; label?: string; onSubmit: (v: WebhookValues) => Promise<void> }) {
+  const [url, setUrl] = useState(p.initial.url);
+  const [description, setDescription] = useState(p.initial.description);
+  const [events, setEvents] = useState<string[]>(p.initial.events);
   const { busy, error, run } = useSubmit();
   const submit = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      const res = await api<{ webhook: Webhook; secret: string }>('POST', base, {
-        url,
-        events,
-        ...(description.trim() ? { description: description.trim() } : {}),
-      });
-      setUrl('');
-      setDescription('');
-      setEvents(['*']);
-      onCreated({ url: res.webhook.url, secret: res.secret, why: 'created', previousUntil: null });
+      await p.onSubmit({ url, description: description.trim(), events });
+      setUrl(p.initial.url);
+      setDescription(p.initial.description);
+      setEvents(p.initial.events);
     });
   };
   const all = events.includes('*');
   const toggle = (ev: string, on: boolean) => {
     setEvents((list) => (on ? [...list.filter((x) => x !== '*'), ev] : list.filter((x) => x !== ev)));
   };
+  const id = p.idPrefix;
   const eventsError = error?.fieldMessage('events');
+  return (
+    <form onSubmit={submit} noValidate aria-label={p.label}>
+      <Field id={`${id}-url`} field="url" label="Endpoint URL (https)" type="text" value={url} onValue={setUrl} error={error} required />
+      <Field id={`${id}-description`} field="description" label="Description (optional)" value={description} onValue={setDescription} error={error} />
+      <fieldset aria-describedby={eventsError ? `${id}-events-error` : undefined}>
+        <legend>Events</legend>
+        <div class="check">
+          <input
+            type="checkbox"
+            id={`${id}-all`}
+            checked={all}
+            onChange={(e) => {
+              setEvents(e.currentTarget.checked ? ['*'] : []);
+            }}
+          />
+          <label for={`${id}-all`}>All events</label>
+        </div>
+        {all
+          ? null
+          : EVENTS.map((ev) => (
+              <div class="check" key={ev}>
+                <input
+                  type="checkbox"
+                  id={`${id}-${ev}`}
+                  checked={events.includes(ev)}
+                  onChange={(e) => {
+                    toggle(ev, e.currentTarget.checked);
+                  }}
+                />
+                <label for={`${id}-${ev}`}>
+                  <code>{ev}</code>
+                </label>
+              </div>
+            ))}
+        {eventsError ? (
+          <p class="field-error" id={`${id}-events-error`}>
+            {eventsError}
+          </p>
+        ) : null}
+      </fieldset>
+      <FormError error={error} fields={['url', 'description', 'events']} />
+      <Submit busy={busy}>{p.submitLabel}</Submit>
+    </form>
+  );
+}
+
+function CreateWebhook({ base, onCreated }: { base: string; onCreated: (s: NewSecret) => void }) {
   return (
     <section class="card">
       <h2>Add a webhook</h2>
-      <form onSubmit={submit} noValidate>
-        <Field id="webhook-url" field="url" label="Endpoint URL (https)" type="text" value={url} onValue={setUrl} error={error} required />
-        <Field id="webhook-description" field="description" label="Description (optional)" value={description} onValue={setDescription} error={error} />
-        <fieldset aria-describedby={eventsError ? 'webhook-events-error' : undefined}>
-          <legend>Events</legend>
-          <div class="check">
-            <input
-              type="checkbox"
-              id="webhook-all"
-              checked={all}
-              onChange={(e) => {
-                setEvents(e.currentTarget.checked ? ['*'] : []);
-              }}
-            />
-            <label for="webhook-all">All events</label>
-          </div>
-          {all
-            ? null
-            : EVENTS.map((ev) => (
-                <div class="check" key={ev}>
-                  <input
-                    type="checkbox"
-                    id={`webhook-${ev}`}
-                    checked={events.includes(ev)}
-                    onChange={(e) => {
-                      toggle(ev, e.currentTarget.checked);
-                    }}
-                  />
-                  <label for={`webhook-${ev}`}>
-                    <code>{ev}</code>
-                  </label>
-                </div>
-              ))}
-          {eventsError ? (
-            <p class="field-error" id="webhook-events-error">
-              {eventsError}
-            </p>
-          ) : null}
-        </fieldset>
-        <FormError error={error} fields={['url', 'description', 'events']} />
-        <Submit busy={busy}>Add webhook</Submit>
-      </form>
+      <WebhookForm
+        idPrefix="webhook"
+        initial={{ url: '', description: '', events: ['*'] }}
+        submitLabel="Add webhook"
+        onSubmit={async (v) => {
+          const res = await api<{ webhook: Webhook; secret: string }>('POST', base, {
+            url: v.url,
+            events: v.events,
+            ...(v.description ? { description: v.description } : {}),
+          });
+          onCreated({ url: res.webhook.url, secret: res.secret, why: 'created', previousUntil: null });
+        }}
+      />
     </section>
+  );
+}
+
+/** PATCH …/webhooks/:id with the URL, description (empty clears it) and events. */
+function EditWebhook({ path, hook, onSaved }: { path: string; hook: Webhook; onSaved: () => void }) {
+  return (
+    <WebhookForm
+      idPrefix={`webhook-edit-${hook.id}`}
+      label={`Edit webhook ${hook.url}`}
+      initial={{ url: hook.url, description: hook.description ?? '', events: hook.events }}
+      submitLabel="Save webhook"
+      onSubmit={async (v) => {
+        await api('PATCH', path, { url: v.url, events: v.events, description: v.description || null });
+        onSaved();
+      }}
+    />
   );
 }
 
@@ -171,18 +208,13 @@ interface CardProps {
 function WebhookCard({ base, hook, reload, onSecret }: CardProps) {
   const path = `${base}/${enc(hook.id)}`;
   const [open, setOpen] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [round, setRound] = useState(0);
   const [sent, setSent] = useState('');
   const { running, busy, error, act } = useActions<'toggle' | 'test'>();
   return (
     <section class="card webhook" data-url={hook.url}>
-      <h2 class="wrap">{hook.url}</h2>
-      <p class="muted">
-        {hook.description ? `${hook.description} · ` : ''}
-        {hook.events.includes('*') ? 'all events' : hook.events.join(', ')} ·{' '}
-        <span class={`badge ${hook.enabled ? 'active' : 'inactive'}`}>{hook.enabled ? 'enabled' : 'disabled'}</span>
-        {hook.previous_secret_expires_at ? ` · previous secret valid until ${formatDate(hook.previous_secret_expires_at)}` : ''}
-      </p>
+      <Summary hook={hook} />
       <div class="actions">
         <ActionButton
           busy={running === 'toggle'}
@@ -215,8 +247,27 @@ function WebhookCard({ base, hook, reload, onSecret }: CardProps) {
         >
           {open ? 'Hide deliveries' : 'Show deliveries'}
         </button>
+        <button
+          type="button"
+          aria-expanded={editing}
+          onClick={() => {
+            setEditing(!editing);
+          }}
+        >
+          {editing ? 'Close the editor' : 'Edit'}
+        </button>
         <RotateAndDelete path={path} hook={hook} reload={reload} onSecret={onSecret} />
       </div>
+      {editing ? (
+        <EditWebhook
+          path={path}
+          hook={hook}
+          onSaved={() => {
+            setEditing(false);
+            reload();
+          }}
+        />
+      ) : null}
       <p role="status" class="saved">
         {sent}
       </p>
@@ -227,6 +278,20 @@ function WebhookCard({ base, hook, reload, onSecret }: CardProps) {
       ) : null}
       {open ? <Deliveries path={path} round={round} enabled={hook.enabled} /> : null}
     </section>
+  );
+}
+
+function Summary({ hook }: { hook: Webhook }) {
+  return (
+    <>
+      <h2 class="wrap">{hook.url}</h2>
+      <p class="muted">
+        {hook.description ? `${hook.description} · ` : ''}
+        {hook.events.includes('*') ? 'all events' : hook.events.join(', ')} ·{' '}
+        <span class={`badge ${hook.enabled ? 'active' : 'inactive'}`}>{hook.enabled ? 'enabled' : 'disabled'}</span>
+        {hook.previous_secret_expires_at ? ` · previous secret valid until ${formatDate(hook.previous_secret_expires_at)}` : ''}
+      </p>
+    </>
   );
 }
 
