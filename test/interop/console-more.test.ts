@@ -213,7 +213,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     await expect.poll(() => page.inputValue('#saml-metadata-cert')).toContain('-----BEGIN CERTIFICATE-----');
     expect((await page.inputValue('#saml-metadata-cert')).replace(/\s+/g, '')).toBe(publisher.certPem.replace(/\s+/g, ''));
     expect(await page.inputValue('#saml-entity-id')).toBe(PORTAL_ENTITY);
-    expect(await page.inputValue('#saml-acs-url')).toBe(meta.acs);
+    expect(await page.inputValue('#saml-acs-0-url')).toBe(meta.acs);
     expect(await page.inputValue('#saml-metadata-url')).toBe(meta.url);
     expect(await page.inputValue('#saml-metadata-hours')).toBe('12');
     expect(await page.locator('text=/Fetched .* · next refresh/').count()).toBe(1);

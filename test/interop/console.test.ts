@@ -156,7 +156,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.click('text=Import and enable SAML');
     await page.locator('#idp-certificate').waitFor();
     expect(await page.inputValue('#saml-entity-id')).toBe(sp.entityId);
-    expect(await page.inputValue('#saml-acs-url')).toBe(sp.acsUrl);
+    expect(await page.inputValue('#saml-acs-0-url')).toBe(sp.acsUrl);
     const ssoUrl = await page.inputValue('#idp-sso-url');
     expect(ssoUrl).toBe(`${base}/saml/${org}/${svc}/sso`);
     await page.click('button[aria-label="Copy SSO URL"]');
@@ -338,6 +338,31 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.reload();
     await expect.poll(() => page.inputValue('#saml-nameid-source')).toBe('id');
     expect(await page.locator('#saml-nameid-attribute').count()).toBe(0);
+    // A second ACS endpoint (the SP's metadata put the first at index 1): a bad URL, then a used index,
+    // each refused beside row 2's field; saved with index 2, both endpoints are back after a reload.
+    await page.click('text=Add an ACS endpoint');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('saml-acs-1-url');
+    await page.fill('#saml-acs-1-url', 'ftp://example.test/acs');
+    await page.click('text=Save SAML settings');
+    await expect.poll(() => page.locator('#saml-acs-1-url-error').textContent()).toContain('absolute https URL');
+    expect(await page.getAttribute('#saml-acs-1-url', 'aria-invalid')).toBe('true');
+    expect(await page.locator('#saml-acs-0-url-error').count()).toBe(0);
+    await page.fill('#saml-acs-1-url', `${sp.url}/acs-2`);
+    await page.fill('#saml-acs-1-index', '1');
+    await page.click('text=Save SAML settings');
+    await expect.poll(() => page.locator('#saml-acs-1-index-error').textContent()).toContain('index 1 is used twice');
+    await page.fill('#saml-acs-1-index', '2');
+    const [third] = await Promise.all([saved(), page.click('text=Save SAML settings')]);
+    expect(third.status()).toBe(200);
+    await page.reload();
+    await expect.poll(() => page.inputValue('#saml-acs-1-url')).toBe(`${sp.url}/acs-2`);
+    expect([await page.inputValue('#saml-acs-0-url'), await page.inputValue('#saml-acs-0-index'), await page.inputValue('#saml-acs-1-index')]).toEqual([
+      sp.acsUrl,
+      '1',
+      '2',
+    ]);
+    expect([await page.isChecked('#saml-acs-0-default'), await page.isChecked('#saml-acs-1-default')]).toEqual([true, false]);
+    await check('SAML (two ACS endpoints)');
     await page.click('button:text("Stage a new certificate")');
     await page.locator('tr[data-status="pending"]').waitFor();
     await check('SAML (certificate staged)');
@@ -351,7 +376,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.click('dialog[open] >> button:text("Roll back")');
     await expect.poll(() => page.locator('tr[data-status="inactive"]').count()).toBe(1);
     expect(await page.locator('tr[data-status="active"]').count()).toBe(1);
-    expectNoFindings(findings, 'SAML (certificate staged)', 'activate certificate dialog');
+    expectNoFindings(findings, 'SAML (two ACS endpoints)', 'SAML (certificate staged)', 'activate certificate dialog');
   }, 60_000);
 
   it('plans, members and settings pass axe; every main view fits 360 px without horizontal scroll', async () => {

@@ -1,6 +1,6 @@
 // The SAML additions of CONTRACT §11 and §14 in the console: second factor required by the service,
-// encrypted assertions (with the SP's encryption certificate and the content algorithm), the ACS
-// endpoints as stored, and SP metadata fetched from a URL and refreshed on a schedule.
+// encrypted assertions (with the SP's encryption certificate and the content algorithm), and SP
+// metadata fetched from a URL and refreshed on a schedule.
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { SamlConfig } from '../types.ts';
@@ -91,24 +91,6 @@ export function ProtectionFields({ value, onValue, error }: { value: Protection;
         </select>
       </div>
     </fieldset>
-  );
-}
-
-/** Several ACS endpoints are shown as stored and sent back unchanged (editing them is for the API). */
-export function AcsList({ cfg }: { cfg: SamlConfig }) {
-  return (
-    <div class="field">
-      <p>
-        <strong>ACS endpoints</strong> <span class="muted">(from the SP metadata or the API; the SP picks one by index or URL)</span>
-      </p>
-      <ul class="rows">
-        {cfg.acs_urls.map((e) => (
-          <li key={e.index}>
-            <code class="wrap">{e.url}</code> <span class="muted">index {e.index}</span> {e.is_default ? <span class="badge active">default</span> : null}
-          </li>
-        ))}
-      </ul>
-    </div>
   );
 }
 

@@ -3,7 +3,8 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { SamlConfig } from '../types.ts';
 import { Field, FormError, Submit, useSubmit } from '../ui.tsx';
-import { AcsList, PROTECTION_FIELDS, ProtectionFields, protectionOf, protectionPayload, type Protection } from './saml-extra.tsx';
+import { AcsEditor, acsPayload, acsRowsOf, type AcsRows } from './saml-acs.tsx';
+import { PROTECTION_FIELDS, ProtectionFields, protectionOf, protectionPayload, type Protection } from './saml-extra.tsx';
 
 const NAME_ID_FORMATS: [string, string][] = [
   ['urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', 'Email address'],
@@ -41,7 +42,6 @@ function mappingOf(text: string): Record<string, string> {
 interface Form {
   enabled: boolean;
   entityId: string;
-  acsUrl: string;
   sloUrl: string;
   format: string;
   /** '' (the format's default), 'email', 'id' or 'attribute' (with `sourceAttribute`). */
@@ -51,17 +51,11 @@ interface Form {
   spCert: string;
 }
 
-/** Several stored ACS endpoints go back as they are: an acs_url would replace them all with one. */
-function acsOf(f: Form, cfg: SamlConfig) {
-  if (cfg.acs_urls.length > 1) return { acs_urls: cfg.acs_urls };
-  return f.acsUrl.trim() ? { acs_url: f.acsUrl.trim() } : {};
-}
-
-function payload(f: Form, flags: Record<Flag, boolean>, cfg: SamlConfig, protection: Protection) {
+function payload(f: Form, flags: Record<Flag, boolean>, acs: AcsRows, protection: Protection) {
   return {
     enabled: f.enabled,
     ...(f.entityId.trim() ? { entity_id: f.entityId.trim() } : {}),
-    ...acsOf(f, cfg),
+    ...acsPayload(acs),
     ...protectionPayload(protection),
     slo_url: f.sloUrl.trim() || null,
     name_id_format: f.format,
@@ -86,7 +80,6 @@ function formOf(cfg: SamlConfig): Form {
     sourceAttribute: fromAttribute ? source.slice(ATTRIBUTE_PREFIX.length) : '',
     enabled: cfg.enabled,
     entityId: cfg.entity_id ?? '',
-    acsUrl: cfg.acs_url ?? '',
     sloUrl: cfg.slo_url ?? '',
     format: cfg.name_id_format,
     mapping: mappingText(cfg.attribute_mapping),
@@ -106,11 +99,12 @@ export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: Sam
   };
   const [flags, setFlags] = useState<Record<Flag, boolean>>(() => flagsOf(cfg));
   const [protection, setProtection] = useState<Protection>(() => protectionOf(cfg));
+  const [acs, setAcs] = useState<AcsRows>(() => acsRowsOf(cfg));
   const { busy, error, run } = useSubmit();
   const submit = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      await api('POST', `${base}/saml`, payload(form, flags, cfg, protection));
+      await api('POST', `${base}/saml`, payload(form, flags, acs, protection));
       reload();
     });
   };
@@ -132,7 +126,7 @@ export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: Sam
           <label for="saml-enabled">SAML sign-in enabled</label>
         </div>
         <Field id="saml-entity-id" field="entity_id" label="SP entity ID" value={form.entityId} onValue={set('entityId')} error={error} />
-        {cfg.acs_urls.length > 1 ? <AcsList cfg={cfg} /> : <AcsField value={form.acsUrl} onValue={set('acsUrl')} error={error} />}
+        <AcsEditor value={acs} onValue={setAcs} error={error} />
         <Field id="saml-slo-url" field="slo_url" label="SP logout URL (optional)" value={form.sloUrl} onValue={set('sloUrl')} error={error} />
         <NameIdFormat value={form.format} onValue={set('format')} error={formatError} />
         {SOURCED_FORMATS.includes(form.format) ? <NameIdSource form={form} set={set} error={error} /> : null}
@@ -220,20 +214,6 @@ function NameIdFormat({ value, onValue, error }: { value: string; onValue: (v: s
       </select>
       {error ? <p class="field-error">{error}</p> : null}
     </div>
-  );
-}
-
-function AcsField({ value, onValue, error }: { value: string; onValue: (v: string) => void; error: ReturnType<typeof useSubmit>['error'] }) {
-  return (
-    <Field
-      id="saml-acs-url"
-      field="acs_url"
-      label="ACS URL"
-      hint="Where assertions are posted: https (http only for localhost)."
-      value={value}
-      onValue={onValue}
-      error={error}
-    />
   );
 }
 
