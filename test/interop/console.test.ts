@@ -391,11 +391,24 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.click('button[aria-label="Edit plan Pro"]');
     await page.fill('form[aria-label="Edit plan Pro"] [id$="-name"]', 'Pro Plus');
     await page.fill('form[aria-label="Edit plan Pro"] [id$="-features"]', 'sso, reports, audit');
+    // A new price and currency too: an unknown currency is refused beside its field first.
+    expect(await page.inputValue('form[aria-label="Edit plan Pro"] [id$="-price"]')).toBe('29');
+    await page.fill('form[aria-label="Edit plan Pro"] [id$="-price"]', '49.5');
+    await page.fill('form[aria-label="Edit plan Pro"] [id$="-currency"]', 'zzz');
+    await page.click('text=Save plan');
+    await expect.poll(() => page.locator('form[aria-label="Edit plan Pro"] [id$="-currency-error"]').textContent()).toContain('ISO 4217');
+    await page.fill('form[aria-label="Edit plan Pro"] [id$="-currency"]', 'EUR');
     await page.click('text=Save plan');
     await page.locator('form[aria-label="Edit plan Pro"]').waitFor({ state: 'detached' });
     await page.reload();
     await page.locator('text=Features: sso, reports, audit').waitFor();
-    expect(await page.locator('li:has-text("Features: sso, reports, audit") strong').textContent()).toBe('Pro Plus');
+    const plan = page.locator('li:has-text("Features: sso, reports, audit")');
+    expect(await plan.locator('strong').textContent()).toBe('Pro Plus');
+    expect(await plan.textContent()).toMatch(/49[.,]50/);
+    expect(await plan.textContent()).toContain('€');
+    await page.click('button[aria-label="Edit plan Pro Plus"]');
+    expect([await page.inputValue('[id$="-price"]:not(#plan-price)'), await page.inputValue('[id$="-currency"]:not(#plan-currency)')]).toEqual(['49.5', 'eur']);
+    await page.click('button[aria-label="Close the editor of plan Pro Plus"]');
     await check('plans', 'plans');
     await go(`/orgs/${org}/members`);
     await page.locator(`td:text("${adminEmail}")`).waitFor();

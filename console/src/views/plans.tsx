@@ -1,4 +1,4 @@
-// A service's plans (CONTRACT §4): add, rename or change the features of, delete.
+// A service's plans (CONTRACT §4): add, edit (name, price, currency, features), delete.
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api.ts';
 import type { Plan, PlanEntry } from '../types.ts';
@@ -49,17 +49,30 @@ const featureList = (text: string): string[] =>
     .map((f) => f.trim())
     .filter(Boolean);
 
-/** PATCH …/plans/:id with the name and the features (the price stays as it is). */
+/** A price typed in currency units as the API's cents; -1 (refused beside the field) when it is no number. */
+function centsOf(amount: string): number {
+  const cents = Math.round(Number(amount) * 100);
+  return amount.trim() === '' || Number.isNaN(cents) ? -1 : cents;
+}
+
+/** PATCH …/plans/:id with everything the API lets change: name, price, currency, features. */
 function EditPlan({ base, plan, reload }: { base: string; plan: Plan; reload: () => void }) {
   const [open, setOpen] = useState(false);
   const [name, setName] = useState(plan.name);
+  const [amount, setAmount] = useState(String(plan.price_cents / 100));
+  const [currency, setCurrency] = useState(plan.currency);
   const [features, setFeatures] = useState(plan.features.join(', '));
   const { busy, error, run } = useSubmit();
   const id = `plan-${plan.id}`;
   const submit = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      await api('PATCH', `${base}/plans/${enc(plan.id)}`, { name, features: featureList(features) });
+      await api('PATCH', `${base}/plans/${enc(plan.id)}`, {
+        name,
+        price_cents: centsOf(amount),
+        currency: currency.trim(),
+        features: featureList(features),
+      });
       setOpen(false);
       reload();
     });
@@ -79,8 +92,9 @@ function EditPlan({ base, plan, reload }: { base: string; plan: Plan; reload: ()
       {open ? (
         <form onSubmit={submit} noValidate aria-label={`Edit plan ${plan.name}`}>
           <Field id={`${id}-name`} field="name" label="Name" value={name} onValue={setName} error={error} required />
+          <PriceFields id={id} amount={amount} setAmount={setAmount} currency={currency} setCurrency={setCurrency} error={error} />
           <Field id={`${id}-features`} field="features" label="Features (comma-separated)" value={features} onValue={setFeatures} error={error} />
-          <FormError error={error} fields={['name', 'features']} />
+          <FormError error={error} fields={['name', 'price_cents', 'currency', 'features']} />
           <Submit busy={busy}>Save plan</Submit>
         </form>
       ) : null}
@@ -96,11 +110,10 @@ function CreatePlan({ base, reload }: { base: string; reload: () => void }) {
   const { busy, error, run, setError } = useSubmit();
   const submit = (e: Event) => {
     e.preventDefault();
-    const cents = Math.round(Number(amount) * 100);
     void run(async () => {
       await api('POST', `${base}/plans`, {
         name,
-        price_cents: amount.trim() === '' || Number.isNaN(cents) ? -1 : cents,
+        price_cents: centsOf(amount),
         currency,
         features: featureList(features),
       });
@@ -116,22 +129,40 @@ function CreatePlan({ base, reload }: { base: string; reload: () => void }) {
       <h2>Add a plan</h2>
       <form onSubmit={submit} noValidate>
         <Field id="plan-name" field="name" label="Name" value={name} onValue={setName} error={error} required />
-        <Field
-          id="plan-price"
-          field="price_cents"
-          label="Price"
-          type="number"
-          hint="In currency units, e.g. 29.00."
-          value={amount}
-          onValue={setAmount}
-          error={error}
-          required
-        />
-        <Field id="plan-currency" field="currency" label="Currency (ISO 4217)" value={currency} onValue={setCurrency} error={error} required />
+        <PriceFields id="plan" amount={amount} setAmount={setAmount} currency={currency} setCurrency={setCurrency} error={error} />
         <Field id="plan-features" field="features" label="Features (comma-separated)" value={features} onValue={setFeatures} error={error} />
         <FormError error={error} fields={['name', 'price_cents', 'currency', 'features']} />
         <Submit busy={busy}>Add plan</Submit>
       </form>
     </section>
+  );
+}
+
+interface PriceProps {
+  /** The ids' prefix: `<id>-price`, `<id>-currency`. */
+  id: string;
+  amount: string;
+  setAmount: (v: string) => void;
+  currency: string;
+  setCurrency: (v: string) => void;
+  error: ReturnType<typeof useSubmit>['error'];
+}
+
+function PriceFields({ id, amount, setAmount, currency, setCurrency, error }: PriceProps) {
+  return (
+    <>
+      <Field
+        id={`${id}-price`}
+        field="price_cents"
+        label="Price"
+        type="number"
+        hint="In currency units, e.g. 29.00."
+        value={amount}
+        onValue={setAmount}
+        error={error}
+        required
+      />
+      <Field id={`${id}-currency`} field="currency" label="Currency (ISO 4217)" value={currency} onValue={setCurrency} error={error} required />
+    </>
   );
 }
