@@ -83,7 +83,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, saml: SAML | un
   page(res, 404, '<p>Not found</p>');
 }
 
-function spFor(idp: { ssoUrl: string; entityId: string; certPem: string }, entityId: string, acsUrl: string): SAML {
+export interface DemoSpOptions {
+  /**
+   * Also accept Responses that answer no AuthnRequest of this SP (off by default). IdP-initiated SSO
+   * (Tessera's `/saml/:org/:service/init`, the console's test sign-in link) sends a Response without
+   * InResponseTo, which the default refuses as an SP should: an unsolicited Response is what an attacker
+   * replaying or injecting an assertion would post. On, node-saml's `ifPresent`: a Response that does
+   * carry InResponseTo must still answer a request this SP made. Only the console's browser test turns it on.
+   */
+  acceptUnsolicited?: boolean;
+}
+
+function spFor(idp: { ssoUrl: string; entityId: string; certPem: string }, entityId: string, acsUrl: string, options: DemoSpOptions): SAML {
   return new SAML({
     entryPoint: idp.ssoUrl,
     issuer: entityId,
@@ -93,12 +104,12 @@ function spFor(idp: { ssoUrl: string; entityId: string; certPem: string }, entit
     idpIssuer: idp.entityId,
     wantAssertionsSigned: true,
     wantAuthnResponseSigned: true,
-    validateInResponseTo: ValidateInResponseTo.always,
+    validateInResponseTo: options.acceptUnsolicited ? ValidateInResponseTo.ifPresent : ValidateInResponseTo.always,
     identifierFormat: null,
   });
 }
 
-export async function startDemoSp(host = 'localhost', port = 0): Promise<DemoSp> {
+export async function startDemoSp(host = 'localhost', port = 0, options: DemoSpOptions = {}): Promise<DemoSp> {
   let saml: SAML | undefined;
   const entityId = 'https://demo-sp.example.com/metadata';
   const server: Server = createServer((req, res) => {
@@ -116,7 +127,7 @@ export async function startDemoSp(host = 'localhost', port = 0): Promise<DemoSp>
     entityId,
     metadata: () => generateServiceProviderMetadata({ issuer: entityId, callbackUrl: acsUrl, wantAssertionsSigned: true }),
     configure(idp) {
-      saml = spFor(idp, entityId, acsUrl);
+      saml = spFor(idp, entityId, acsUrl, options);
     },
     close: () =>
       new Promise<void>((resolve) =>

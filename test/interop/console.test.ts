@@ -1,7 +1,8 @@
 // The admin console in headless Chromium (CONTRACT §15, SECURITY 46), driven only through its UI: an
 // admin registers, creates an organization and a service (keyboard only), pastes a node-saml SP's
 // metadata, adds a directory user with a password link; the user sets a password through the link and
-// signs in at the SP, which validates the Response. Along the way: axe-core on every main view, no
+// signs in at the SP, which validates the Response, then again through the console's test sign-in link
+// (IdP-initiated SSO). Along the way: axe-core on every main view, no
 // token in web storage or any URL, the refresh cookie's attributes, the session surviving a reload,
 // the API key shown once, certificate staging and activation, and no horizontal scroll at 360 px.
 import { mkdirSync } from 'node:fs';
@@ -81,7 +82,8 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     receiver = await Receiver.start();
     defer(() => receiver.close());
     base = srv.deps.config.publicUrl;
-    sp = await startDemoSp('localhost');
+    // It also takes unsolicited Responses (InResponseTo checked when present): the test sign-in link runs IdP-initiated SSO.
+    sp = await startDemoSp('localhost', 0, { acceptUnsolicited: true });
     defer(() => sp.close());
     browser = await launchChromium();
     defer(() => browser.close());
@@ -164,12 +166,6 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     sp.configure({ ssoUrl, entityId: await page.inputValue('#idp-entity-id'), certPem: await page.inputValue('#idp-certificate') });
     await check('SAML (on)');
 
-    // The test sign-in link runs IdP-initiated SSO: Tessera's sign-in page for this service, in a new tab.
-    const [popup] = await Promise.all([admin.waitForEvent('page'), page.click('#test-sign-in')]);
-    await popup.waitForURL(/\/login\?state=/);
-    expect(await popup.locator('h1').textContent()).toContain('Sign in to');
-    await popup.close();
-
     await page.click('nav.sections >> text=Directory users');
     await page.locator('.empty').waitFor();
     await check('directory users (empty)');
@@ -192,12 +188,27 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await signInAtSp(userPage, sp, { email: userEmail, password: USER_PASSWORD });
     await user.close();
 
+    // The test sign-in link runs IdP-initiated SSO in a new tab: Tessera's sign-in page for this service,
+    // then an unsolicited Response at the SP's ACS, which validates it and shows the user's NameID.
+    await go(`/orgs/${org}/services/${svc}/saml`);
+    const [popup] = await Promise.all([admin.waitForEvent('page'), page.click('#test-sign-in')]);
+    await popup.waitForURL(/\/login\?state=/);
+    expect(await popup.locator('h1').textContent()).toContain('Sign in to');
+    await popup.fill('#email', userEmail);
+    await popup.fill('#password', USER_PASSWORD);
+    await popup.click('button[type=submit]');
+    await popup.waitForURL(sp.acsUrl);
+    expect(await popup.locator('#error').count()).toBe(0);
+    expect(await popup.locator('#nameid').textContent()).toBe(userEmail);
+    await popup.close();
+
     expectNoFindings(findings, ...Object.keys(findings));
   }, 120_000);
 
   it('shows the sign-in of the story in the activity view and the changes in the audit log; a refused filter shows beside its field', async () => {
     await go(`/orgs/${org}/sign-ins`);
-    const row = page.locator('tr[data-outcome="success"]', { hasText: userEmail });
+    // Two: the sign-in started at the SP and the test sign-in link's.
+    const row = page.locator('tr[data-outcome="success"]', { hasText: userEmail }).first();
     await row.waitFor();
     expect(await row.textContent()).toContain(svc);
     await check('sign-in activity');
