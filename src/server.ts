@@ -89,6 +89,8 @@ export interface StartOptions {
   migrate?: boolean;
   /** This process is one of TESSERA_WORKERS' workers: share limits and invalidations through the primary. */
   worker?: boolean;
+  /** false: no background round a minute of SP metadata refreshes (tests run them with metadataRefresh.runNow). */
+  metadataRefreshTimer?: boolean;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -147,7 +149,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const pruner = new ActivityPruner(database.prisma, finalConfig, logger);
   pruner.start();
   const handle = createApp(deps, metrics, records, () => shuttingDown, fast.routeTable).callback();
-  const metadataRefresh = startMetadataRefresh(deps, metrics);
+  const metadataRefresh = startMetadataRefresh(deps, metrics, { timer: opts.metadataRefreshTimer !== false });
   // Attached in the same turn as the listen callback's continuation: no request is read before it.
   // Koa's handler settles its own promise (errors are rendered inside it).
   server.on('request', (req, res) => {
@@ -163,12 +165,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const close = (graceMs = 8000) => {
     closing ??= (async () => {
       shuttingDown = true;
-      metadataRefresh.stop();
+      // A refresh under way finishes its row (its fetch is bounded by 10 s) before the database closes.
+      const refreshStopped = metadataRefresh.stop();
       await drain(server, graceMs);
       await deps.mailer.close();
       await webhookWorker.stop();
       await apiKeys.stop();
       await pruner.stop();
+      await refreshStopped;
       invalidation.stop();
       redis?.disconnect();
       await database.close();

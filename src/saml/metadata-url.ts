@@ -11,8 +11,8 @@ import { AppError } from '../http/errors.ts';
 import { OutboundError, requestOutbound } from '../security/outbound.ts';
 import { parseDom, preflightXml } from './xml/parse.ts';
 import { verifyEnvelopedSignature } from './xml/signature.ts';
-import { applySpMetadata, type SpMetadataFields } from './sp-metadata.ts';
-import { SOURCED_FORMATS } from './settings.ts';
+import { readCheckedSpMetadata } from './sp-metadata.ts';
+import { formatTakesSource } from './settings.ts';
 
 export const METADATA_MAX_BYTES = 1024 * 1024;
 export const METADATA_TIMEOUT_MS = 10_000;
@@ -98,17 +98,24 @@ export async function fetchSpMetadata(
 }
 
 /**
- * The SamlConfig columns a refresh overwrites: exactly the fields pasting the same metadata as
- * sp_metadata_xml fills (CONTRACT §14 "filled fields as with sp_metadata_xml"; docs/saml.md, SP metadata
- * by URL): entity ID, ACS endpoints, and when the metadata gives them the SLO URL, the signing and
- * encryption certificates, AuthnRequestsSigned and the NameID format. URLs are checked as for acs_url.
- * A NameID format the stored name_id_source cannot go with is refused, as the admin API refuses it,
- * rather than silently dropping the source.
+ * The SamlConfig columns a refresh overwrites: the fields pasting the same metadata as sp_metadata_xml
+ * fills (CONTRACT §14 "filled fields as with sp_metadata_xml"; docs/saml.md, SP metadata by URL): entity
+ * ID, ACS endpoints, and when the metadata gives them the SLO URL, the signing and encryption
+ * certificates and AuthnRequestsSigned. URLs are checked as for acs_url.
+ *
+ * The NameID format is the one field an admin sets beside a metadata URL as a choice among what the SP
+ * supports (pasting lets such an explicit field win): a refresh keeps the stored format while the
+ * metadata still lists it, and takes the metadata's first one only when the SP dropped it. A format the
+ * stored name_id_source cannot go with is refused, as the admin API refuses it, rather than silently
+ * dropping the source.
  */
-export function metadataColumns(xml: string, allowHttp: boolean, stored: { nameIdSource: string | null }) {
-  const f = applySpMetadata({ sp_metadata_xml: xml }, allowHttp) as SpMetadataFields;
-  if (f.name_id_format !== undefined && stored.nameIdSource && !SOURCED_FORMATS.includes(f.name_id_format))
-    throw new Error(`the metadata's NameIDFormat ${f.name_id_format} cannot be used with name_id_source ${stored.nameIdSource}`);
+function metadataColumns(xml: string, allowHttp: boolean, stored: Pick<SamlConfig, 'nameIdFormat' | 'nameIdSource'>) {
+  const { fields: f, nameIdFormats } = readCheckedSpMetadata(xml, allowHttp);
+  const format = nameIdFormats.length === 0 || nameIdFormats.includes(stored.nameIdFormat) ? undefined : nameIdFormats[0];
+  if (format !== undefined && stored.nameIdSource && !formatTakesSource(format))
+    throw new Error(
+      `the metadata no longer lists NameIDFormat ${stored.nameIdFormat}, and its ${format} cannot be used with name_id_source ${stored.nameIdSource}`,
+    );
   return {
     entityId: f.entity_id,
     acsUrl: f.acs_url,
@@ -117,7 +124,7 @@ export function metadataColumns(xml: string, allowHttp: boolean, stored: { nameI
     ...(f.sp_certificate !== undefined ? { spCertificate: f.sp_certificate } : {}),
     ...(f.sp_encryption_certificate !== undefined ? { spEncryptionCertificate: f.sp_encryption_certificate } : {}),
     ...(f.want_authn_requests_signed !== undefined ? { wantAuthnRequestsSigned: f.want_authn_requests_signed } : {}),
-    ...(f.name_id_format !== undefined ? { nameIdFormat: f.name_id_format } : {}),
+    ...(format !== undefined ? { nameIdFormat: format } : {}),
   };
 }
 
@@ -127,25 +134,39 @@ type RefreshMetrics = Pick<Metrics, 'metadataRefreshFailures'>;
 type DueConfig = SamlConfig;
 
 /**
- * Claims a due row for this run: moves its next refresh past the claim, only if nobody moved it since it
- * was read. Every instance (and every worker) runs the loop, so without this one failure would be
- * fetched, audited and counted once per instance. Returns the claim's time (the row's
- * metadataNextRefreshAt while claimed), or null when another run has the row.
+ * The row as this run read it: what the refresh's fetch and columns depend on (the URL, the pinned
+ * certificate, the refresh interval, the NameID format and source). An admin who changes any of them
+ * while a refresh is under way wins over this run's older reading, whose result is then dropped.
+ */
+const asRead = (cfg: DueConfig) => ({
+  serviceId: cfg.serviceId,
+  spMetadataUrl: cfg.spMetadataUrl,
+  spMetadataSigningCertificate: cfg.spMetadataSigningCertificate,
+  metadataRefreshHours: cfg.metadataRefreshHours,
+  nameIdFormat: cfg.nameIdFormat,
+  nameIdSource: cfg.nameIdSource,
+});
+
+/**
+ * Claims a due row for this run: moves its next refresh past the claim, only if it is still due and
+ * still as read. Every instance (and every worker) runs the loop, so without this one failure would be
+ * fetched, audited and counted once per instance; the first claim moves the row out of "due", so every
+ * other run's conditional update finds nothing (on PostgreSQL it waits for the first and re-reads the
+ * row). Returns the claim's time (the row's metadataNextRefreshAt while claimed), or null when another
+ * run has the row or it changed since it was read (the next round reads it again). A claim held by an
+ * instance that died mid-refresh lapses after CLAIM_MS.
  */
 async function claim(deps: Deps, cfg: DueConfig): Promise<Date | null> {
   const until = new Date(Date.now() + CLAIM_MS);
   const { count } = await deps.db.samlConfig.updateMany({
-    where: { serviceId: cfg.serviceId, spMetadataUrl: cfg.spMetadataUrl, metadataNextRefreshAt: cfg.metadataNextRefreshAt },
+    where: { ...asRead(cfg), metadataNextRefreshAt: { lte: new Date() } },
     data: { metadataNextRefreshAt: until },
   });
   return count === 1 ? until : null;
 }
 
-/**
- * What the claim still holds: the row as this run claimed it. An admin who saved a new metadata URL
- * meanwhile (which fetches and sets the next refresh) wins over this run's older result.
- */
-const stillClaimed = (cfg: DueConfig, until: Date) => ({ serviceId: cfg.serviceId, spMetadataUrl: cfg.spMetadataUrl, metadataNextRefreshAt: until });
+/** The row still as this run read and claimed it: only then is the refresh's result written. */
+const stillClaimed = (cfg: DueConfig, until: Date) => ({ ...asRead(cfg), metadataNextRefreshAt: until });
 
 /** One claimed row's refresh; true when it failed (and the failure was recorded). */
 async function refreshOne(deps: Deps, metrics: RefreshMetrics, cfg: DueConfig, claimed: Date): Promise<boolean> {
@@ -190,11 +211,19 @@ async function refreshOne(deps: Deps, metrics: RefreshMetrics, cfg: DueConfig, c
   }
 }
 
-/** Refreshes every configuration whose metadata is due and that this run claims. Returns how many refreshes failed. */
-export async function refreshDueMetadata(deps: Deps, metrics: RefreshMetrics): Promise<number> {
-  const due = await deps.db.samlConfig.findMany({ where: { spMetadataUrl: { not: null }, metadataNextRefreshAt: { lte: new Date() } }, take: 50 });
+/**
+ * Refreshes every configuration whose metadata is due and that this run claims, the longest due first;
+ * stops between rows once `stopped` says so (the server is closing). Returns how many refreshes failed.
+ */
+async function refreshDueMetadata(deps: Deps, metrics: RefreshMetrics, stopped: () => boolean): Promise<number> {
+  const due = await deps.db.samlConfig.findMany({
+    where: { spMetadataUrl: { not: null }, metadataNextRefreshAt: { lte: new Date() } },
+    orderBy: { metadataNextRefreshAt: 'asc' },
+    take: 50,
+  });
   let failures = 0;
   for (const cfg of due) {
+    if (stopped()) break;
     const claimed = await claim(deps, cfg);
     if (claimed && (await refreshOne(deps, metrics, cfg, claimed))) failures++;
   }
@@ -202,38 +231,47 @@ export async function refreshDueMetadata(deps: Deps, metrics: RefreshMetrics): P
 }
 
 export interface MetadataRefreshJob {
-  /** Runs a fresh round after the one under way, if any; resolves to its failure count. */
+  /** Runs a fresh round after the one under way, if any; resolves to its failure count (0 once stopped). */
   runNow: () => Promise<number>;
-  stop: () => void;
+  /** No more rounds; resolves when the round under way has finished its current row. */
+  stop: () => Promise<void>;
 }
 
 /** The background loop, started with the server: a round a minute, one at a time in this process. */
-export function startMetadataRefresh(deps: Deps, metrics: RefreshMetrics): MetadataRefreshJob {
+export function startMetadataRefresh(deps: Deps, metrics: RefreshMetrics, { timer: withTimer = true } = {}): MetadataRefreshJob {
   // Rounds are queued, never overlapped: a round asked for (runNow) after a row became due must read it,
   // which a round already past its query would not.
   let tail: Promise<unknown> = Promise.resolve();
   let queued = 0;
+  let stopped = false;
   const runNow = (): Promise<number> => {
+    if (stopped) return Promise.resolve(0);
     queued++;
     const round = tail
-      .then(() => refreshDueMetadata(deps, metrics))
+      .then(() => refreshDueMetadata(deps, metrics, () => stopped))
       .finally(() => {
         queued--;
       });
     tail = round.catch(() => undefined);
     return round;
   };
-  const timer = setInterval(() => {
-    if (queued > 0) return;
-    runNow().catch((err: unknown) => {
-      deps.logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'SP metadata refresh loop failed');
-    });
-  }, LOOP_MS);
-  timer.unref();
+  // Tests that run rounds themselves (runNow) start servers without the timer: another server's timer on
+  // the same database would take their due rows first.
+  const timer = withTimer
+    ? setInterval(() => {
+        if (queued > 0) return;
+        runNow().catch((err: unknown) => {
+          deps.logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'SP metadata refresh loop failed');
+        });
+      }, LOOP_MS)
+    : undefined;
+  timer?.unref();
   return {
     runNow,
-    stop: () => {
+    stop: async () => {
+      stopped = true;
       clearInterval(timer);
+      await tail;
     },
   };
 }

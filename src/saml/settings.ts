@@ -24,6 +24,8 @@ export const isAttributeSource = (source: string): source is AttributeSource =>
 export const isNameIdSource = (source: string): boolean => source === 'email' || source === 'id' || USER_ATTRIBUTE_SOURCE.test(source);
 /** The formats whose NameID an admin may source (persistent and transient are Tessera's own values). */
 export const SOURCED_FORMATS: readonly string[] = [NAME_ID_FORMATS.email, NAME_ID_FORMATS.unspecified];
+/** Whether a NameID of `format` may come from a name_id_source: the one rule for the API, a refresh and the stored row. */
+export const formatTakesSource = (format: string): boolean => SOURCED_FORMATS.includes(format);
 
 /** One ACS endpoint (HTTP-POST, the only response binding). */
 export interface AcsEndpoint {
@@ -93,7 +95,7 @@ export function settingsFrom(row: SamlConfig): SamlSettings {
     acsEndpoints,
     sloUrl: row.sloUrl,
     nameIdFormat: row.nameIdFormat,
-    nameIdSource: row.nameIdSource && SOURCED_FORMATS.includes(row.nameIdFormat) ? row.nameIdSource : null,
+    nameIdSource: row.nameIdSource && formatTakesSource(row.nameIdFormat) ? row.nameIdSource : null,
     attributeMapping: Object.entries(mapping).filter((e): e is [AttributeSource, string] => isAttributeSource(e[0])),
     signAssertions: row.signAssertions,
     signResponse: row.signResponse,

@@ -95,7 +95,13 @@ function spDescriptor(root: Element): Element {
   return descriptor;
 }
 
-export function readSpMetadata(xml: string): SpMetadataFields {
+/** What the metadata says: its fields, and every NameIDFormat it lists that Tessera knows, in order. */
+export interface SpMetadata {
+  fields: SpMetadataFields;
+  nameIdFormats: string[];
+}
+
+function readSpMetadata(xml: string): SpMetadata {
   const root = parse(xml).documentElement as Element;
   const descriptor = spDescriptor(root);
   const entityId = (root.getAttribute('entityID') ?? '').trim();
@@ -109,8 +115,12 @@ export function readSpMetadata(xml: string): SpMetadataFields {
   const encryption = certificate(descriptor, 'encryption');
   const signed = xsBoolean(descriptor.getAttribute('AuthnRequestsSigned'));
   if (signed && !signing) throw refuse('AuthnRequestsSigned is true but there is no signing certificate');
-  const format = children(descriptor, MD, 'NameIDFormat').map(plainText)[0];
-  return {
+  // The first listed format fills name_id_format; one Tessera does not know is not a choice.
+  const formats = children(descriptor, MD, 'NameIDFormat')
+    .map(plainText)
+    .filter((f) => NAME_ID_FORMAT_VALUES.includes(f));
+  const format = formats[0];
+  const fields: SpMetadataFields = {
     entity_id: entityId,
     acs_url: acs,
     acs_urls: acsUrls,
@@ -118,8 +128,24 @@ export function readSpMetadata(xml: string): SpMetadataFields {
     ...(signing ? { sp_certificate: signing } : {}),
     ...(encryption ? { sp_encryption_certificate: encryption } : {}),
     ...(signed !== undefined ? { want_authn_requests_signed: signed } : {}),
-    ...(format && NAME_ID_FORMAT_VALUES.includes(format) ? { name_id_format: format } : {}),
+    ...(format ? { name_id_format: format } : {}),
   };
+  return { fields, nameIdFormats: formats };
+}
+
+/**
+ * The metadata read, with its endpoints held to the same URL rule as acs_url/slo_url, except those the
+ * admin gives explicitly in the same payload (`explicit`'s keys), which replace them.
+ */
+export function readCheckedSpMetadata(xml: string, allowHttp: boolean, explicit: Record<string, unknown> = {}): SpMetadata {
+  const read = readSpMetadata(xml);
+  const url = endpointUrl(allowHttp);
+  const mustBeUrl = (value: string, what: string) => {
+    if (!url.safeParse(value).success) throw refuse(`the ${what} Location must be an absolute https URL (http only for localhost)`);
+  };
+  if (!('acs_url' in explicit || 'acs_urls' in explicit)) for (const e of read.fields.acs_urls) mustBeUrl(e.url, 'AssertionConsumerService');
+  if (!('slo_url' in explicit) && read.fields.slo_url !== undefined) mustBeUrl(read.fields.slo_url, 'SingleLogoutService');
+  return read;
 }
 
 /**
@@ -130,19 +156,11 @@ export function applySpMetadata(body: unknown, allowHttp: boolean): unknown {
   if (body === null || typeof body !== 'object' || !(FIELD in body)) return body;
   const { [FIELD]: xml, ...explicit } = body as Record<string, unknown>;
   if (typeof xml !== 'string') throw refuse('must be a string holding an EntityDescriptor');
-  const fields = readSpMetadata(xml);
-  const derived: Record<string, unknown> = { ...fields };
-  const url = endpointUrl(allowHttp);
-  const mustBeUrl = (value: string, what: string) => {
-    if (!url.safeParse(value).success) throw refuse(`the ${what} Location must be an absolute https URL (http only for localhost)`);
-  };
+  const derived: Record<string, unknown> = { ...readCheckedSpMetadata(xml, allowHttp, explicit).fields };
   // ACS endpoints come as a whole: an explicit acs_url or acs_urls replaces every one from the metadata.
   if ('acs_url' in explicit || 'acs_urls' in explicit) {
     delete derived.acs_url;
     delete derived.acs_urls;
-  } else {
-    for (const e of fields.acs_urls) mustBeUrl(e.url, 'AssertionConsumerService');
   }
-  if (!('slo_url' in explicit) && fields.slo_url !== undefined) mustBeUrl(fields.slo_url, 'SingleLogoutService');
   return { ...derived, ...explicit };
 }

@@ -50,14 +50,14 @@ function signed(xml: string, keys: KeyPair): string {
 const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
 
-/** Metadata that gives every field an import can fill: two ACS, SLO, both certificates, AuthnRequestsSigned, a NameIDFormat. */
-function richMetadata(signing: string, encryption: string, nameIdFormat: string): string {
+/** Metadata that gives every field an import can fill: two ACS, SLO, both certificates, AuthnRequestsSigned, NameIDFormats. */
+function richMetadata(signing: string, encryption: string, ...nameIdFormats: string[]): string {
   const key = (use: string, pem: string) =>
     `<md:KeyDescriptor use="${use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${body64(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
   return (
     `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://md.example.org/sp-rich">` +
     `<md:SPSSODescriptor AuthnRequestsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${key('signing', signing)}${key('encryption', encryption)}` +
-    `<md:SingleLogoutService Binding="${POST}" Location="https://md.example.org/slo"/><md:NameIDFormat>${nameIdFormat}</md:NameIDFormat>` +
+    `<md:SingleLogoutService Binding="${POST}" Location="https://md.example.org/slo"/>${nameIdFormats.map((f) => `<md:NameIDFormat>${f}</md:NameIDFormat>`).join('')}` +
     `<md:AssertionConsumerService index="3" Binding="${POST}" Location="https://md.example.org/acs-3"/>` +
     `<md:AssertionConsumerService index="7" isDefault="true" Binding="${POST}" Location="https://md.example.org/acs-7"/></md:SPSSODescriptor></md:EntityDescriptor>`
   );
@@ -78,9 +78,12 @@ const OTHER = generateKeyPair('other-publisher.example.org');
 describe.each(databases())('SP metadata by URL on $name', (factory) => {
   // The contract's switch is the webhooks' one ("same SSRF rules as webhooks"): it must let metadata
   // URLs reach this process's servers too.
-  const srv = suiteServer(factory, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true', TESSERA_METRICS_TOKEN: METRICS_TOKEN });
+  // The tests run refresh rounds themselves (runNow): neither server runs the round a minute, which could
+  // take a row a test has just made due.
+  const env = { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true', TESSERA_METRICS_TOKEN: METRICS_TOKEN };
+  const srv = suiteServer(factory, env, undefined, { metadataRefreshTimer: false });
   // A second instance on the same database, as behind a load balancer: its refresh job sees the same rows.
-  const twin = suiteServer(factory, { TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true', TESSERA_METRICS_TOKEN: METRICS_TOKEN }, () => srv.db);
+  const twin = suiteServer(factory, env, () => srv.db, { metadataRefreshTimer: false });
   const strict = suiteServer(factory);
   const served: Served = { status: 200, body: '', delayMs: 0 };
   let requests = 0;
@@ -208,7 +211,7 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
     expectNext(refreshed, expected);
   });
 
-  it('a refresh overwrites exactly what pasting the same metadata as sp_metadata_xml fills, NameID format included', async () => {
+  it('a refresh overwrites exactly what pasting the same metadata as sp_metadata_xml fills; the NameID format once the SP no longer lists the stored one', async () => {
     const rich = richMetadata(SP_B.certPem, SP_A.certPem, TRANSIENT);
     const byUrl = await freshSamlService(owner);
     serve({ body: metadata(SP_A.certPem) });
@@ -246,6 +249,43 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
     });
     expect(fp(refreshed.sp_encryption_certificate)).toBe(fp(SP_A.certPem));
     expect(refreshed.acs_urls).toHaveLength(2);
+  });
+
+  it('a refresh keeps the NameID format the admin chose while the metadata still lists it, wherever it lists it', async () => {
+    const t = await freshSamlService(owner);
+    serve({ body: richMetadata(SP_A.certPem, SP_A.certPem, TRANSIENT, PERSISTENT) });
+    expectStatus(await owner.client.post(t.path(), { enabled: true, sp_metadata_url: mdUrl, name_id_format: PERSISTENT }), 200);
+    const serviceId = await serviceIdOf(t.org, t.svc);
+    expect(await refresh(t.path(), serviceId)).toMatchObject({ name_id_format: PERSISTENT, metadata_last_error: null });
+    // The SP dropped it: the metadata's first format, as pasting would take.
+    serve({ body: richMetadata(SP_A.certPem, SP_A.certPem, TRANSIENT) });
+    expect(await refresh(t.path(), serviceId)).toMatchObject({ name_id_format: TRANSIENT, metadata_last_error: null });
+    // Metadata listing no format leaves the stored one.
+    serve({ body: metadata(SP_A.certPem) });
+    expect(await refresh(t.path(), serviceId)).toMatchObject({ name_id_format: TRANSIENT, metadata_last_error: null });
+  });
+
+  it('a setting changed while a refresh is under way wins: the refresh that read the row before it writes nothing', async () => {
+    serve({ body: metadata(SP_A.certPem) });
+    const t = await freshSamlService(owner);
+    expectStatus(await owner.client.post(t.path(), { enabled: true, sp_metadata_url: mdUrl }), 200);
+    const serviceId = await serviceIdOf(t.org, t.svc);
+    // Unsigned metadata with another certificate, slow enough for the admin to pin a signer meanwhile.
+    serve({ body: metadata(SP_B.certPem), delayMs: 1500 });
+    await makeDue(serviceId);
+    const fetchesBefore = requests;
+    const round = srv.metadataRefresh.runNow();
+    await expect.poll(() => requests - fetchesBefore, { timeout: 5000 }).toBe(1);
+    const stored = { entity_id: 'https://md.example.org/sp', acs_url: 'https://md.example.org/acs' };
+    expectStatus(await owner.client.post(t.path(), { enabled: true, ...stored, sp_metadata_signing_certificate: PUBLISHER.certPem }), 200);
+    await round;
+    let cfg = (await samlConfigOf(owner, t.path())) as unknown as Record<string, unknown>;
+    expect(fp(cfg.sp_certificate)).toBe(fp(SP_A.certPem));
+    expect(cfg.metadata_last_error).toBeNull();
+    // The next round reads the pin, and the unsigned metadata is refused.
+    cfg = await refresh(t.path(), serviceId);
+    expect(String(cfg.metadata_last_error)).toMatch(/signature/i);
+    expect(fp(cfg.sp_certificate)).toBe(fp(SP_A.certPem));
   });
 
   it('a refresh whose NameIDFormat cannot go with the stored name_id_source fails and keeps the last good values', async () => {

@@ -1,7 +1,7 @@
 // Starts a real Tessera HTTP server on a random port against a real, fresh database.
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/index.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
+import { startServer, type RunningServer, type StartOptions } from '../../src/server.ts';
 import type { DatabaseFactory, TestDatabase } from './databases.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
@@ -14,7 +14,12 @@ export interface TestServer extends RunningServer {
 
 export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
-export async function startTestServer(factory: DatabaseFactory, env: Record<string, string> = {}, reuse?: TestDatabase): Promise<TestServer> {
+export async function startTestServer(
+  factory: DatabaseFactory,
+  env: Record<string, string> = {},
+  reuse?: TestDatabase,
+  opts: Pick<StartOptions, 'metadataRefreshTimer'> = {},
+): Promise<TestServer> {
   const db = reuse ?? (await factory.create());
   const config: Config = loadConfig({
     NODE_ENV: 'test',
@@ -34,7 +39,7 @@ export async function startTestServer(factory: DatabaseFactory, env: Record<stri
       cb();
     },
   });
-  const running = await startServer(config, { logDestination: sink });
+  const running = await startServer(config, { ...opts, logDestination: sink });
   return {
     ...running,
     db,

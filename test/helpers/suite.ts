@@ -1,6 +1,7 @@
 // One Tessera server for a describe block: started on a fresh database in beforeAll, stopped in afterAll.
 import { afterAll, beforeAll } from 'vitest';
 import type { DatabaseFactory, TestDatabase } from './databases.ts';
+import type { StartOptions } from '../../src/server.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
 /**
@@ -11,9 +12,9 @@ import { startTestServer, type TestServer } from './server.ts';
 class SuiteServer implements TestServer {
   #started: TestServer | undefined;
 
-  constructor(factory: DatabaseFactory, env: Record<string, string>, database?: () => TestDatabase) {
+  constructor(factory: DatabaseFactory, env: Record<string, string>, database?: () => TestDatabase, opts: ServerOptions = {}) {
     beforeAll(async () => {
-      this.#started = await startTestServer(factory, env, database?.());
+      this.#started = await startTestServer(factory, env, database?.(), opts);
     });
     // afterAll, not a cleanup returned by beforeAll: vitest drops those when a later beforeAll of the
     // block fails, and the server must stop then too. A start that failed left nothing to stop.
@@ -56,12 +57,15 @@ class SuiteServer implements TestServer {
   }
 }
 
+/** What a test may ask of startServer beyond the configuration. */
+export type ServerOptions = Pick<StartOptions, 'metadataRefreshTimer'>;
+
 /**
  * The server of the enclosing describe block (see SuiteServer); `env` as for startTestServer. With
  * `database`, it runs on that database (another suite server's `db`, read once that one has started).
  */
-export function suiteServer(factory: DatabaseFactory, env: Record<string, string> = {}, database?: () => TestDatabase): TestServer {
-  return new SuiteServer(factory, env, database);
+export function suiteServer(factory: DatabaseFactory, env: Record<string, string> = {}, database?: () => TestDatabase, opts: ServerOptions = {}): TestServer {
+  return new SuiteServer(factory, env, database, opts);
 }
 
 /**

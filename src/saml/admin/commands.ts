@@ -6,7 +6,7 @@ import type { Db } from '../../db/client.ts';
 import type { SamlConfig, Service } from '../../db/models.ts';
 import { badRequest, notFound } from '../../http/errors.ts';
 import type { OrgAccess } from '../../authz/roles.ts';
-import { NAME_ID_FORMATS, SOURCED_FORMATS, checkSpCertificate, idpUrls } from '../settings.ts';
+import { NAME_ID_FORMATS, checkSpCertificate, formatTakesSource, idpUrls } from '../settings.ts';
 import { generateCertificate, lockSamlConfig, storeCertificate } from '../certificates.ts';
 import type { SamlRuntime } from '../runtime.ts';
 import type { CreateCertificateInput, SamlPayload } from './schemas.ts';
@@ -64,7 +64,7 @@ function checkMerged(
   if (encrypt && !encryptionCert) throw badRequest(ENCRYPT_NEEDS_CERT, [{ field: 'encrypt_assertions', message: ENCRYPT_NEEDS_CERT }]);
   const source = body.name_id_source !== undefined ? body.name_id_source : (existing?.nameIdSource ?? null);
   const format = body.name_id_format ?? existing?.nameIdFormat ?? NAME_ID_FORMATS.email;
-  if (source && !SOURCED_FORMATS.includes(format)) throw badRequest(SOURCE_NEEDS_FORMAT, [{ field: 'name_id_source', message: SOURCE_NEEDS_FORMAT }]);
+  if (source && !formatTakesSource(format)) throw badRequest(SOURCE_NEEDS_FORMAT, [{ field: 'name_id_source', message: SOURCE_NEEDS_FORMAT }]);
 }
 
 /** An SP certificate to store (normalised PEM), after the key-strength checks; null and undefined pass through. */
