@@ -1,6 +1,7 @@
 // The optional body of the admin routes that can mail what they create (password links, invitations).
 import { z } from 'zod';
 import { LOCALES } from '../i18n/index.ts';
+import { AppError } from '../http/errors.ts';
 
 /** `send_email: true` mails the link; `locale` picks the email's language (English by default). */
 export const SendEmailFields = {
@@ -9,3 +10,10 @@ export const SendEmailFields = {
 };
 export const SendEmail = z.strictObject(SendEmailFields);
 export type SendEmailInput = z.output<typeof SendEmail>;
+
+const MAIL_UNAVAILABLE = 'Email delivery is not configured (SMTP_URL): send_email cannot be used';
+/**
+ * The 409 of `send_email: true` when this instance cannot send mail at all; its detail names
+ * send_email, so a form shows it beside that control, not beside a field the request got right.
+ */
+export const mailUnavailable = () => new AppError(409, 'CONFLICT', MAIL_UNAVAILABLE, { details: [{ field: 'send_email', message: MAIL_UNAVAILABLE }] });

@@ -10,7 +10,7 @@ import { signedIn } from '../auth/index.ts';
 import { AcceptInvitation, CreateInvitation, CreateOrg, UpdateMember, UpdateOrg } from './schemas.ts';
 import { changeRole, createOrganization, deleteOrganization, listMembers, listMemberships, removeMember, renameOrganization } from './commands.ts';
 import { acceptInvitation, invite, listInvitations, mailInvitation, revokeInvitation } from './invitations.ts';
-import { conflict } from '../http/errors.ts';
+import { mailUnavailable } from '../mail/index.ts';
 import { presentInvitation, presentMember, presentOrganization, presentOrganizationAs } from './present.ts';
 import { serviceUsage } from './usage.ts';
 import { actorOf } from '../audit/index.ts';
@@ -94,7 +94,7 @@ export function invitationRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/api/organizations/:org/invitations',
     route(orgAccess('admin'), body(CreateInvitation), async (ctx, { access, input }) => {
-      if (input.send_email && !deps.mailer.available) throw conflict('Email delivery is not configured (SMTP_URL): send_email cannot be used');
+      if (input.send_email && !deps.mailer.available) throw mailUnavailable();
       const { invitation, token } = await invite(db, actorOf(ctx), access, input);
       const emailSent = input.send_email ? await mailInvitation(deps, access.org, invitation, token, input.locale ?? 'en') : false;
       ctx.status = 201;

@@ -12,11 +12,8 @@ import { userInPath } from './load.ts';
 import { presentDirectoryUser } from './present.ts';
 import { createPasswordLink } from './password-links.ts';
 import { actorOf, recordAudit } from '../audit/index.ts';
-import { conflict } from '../http/errors.ts';
 import { brandOf } from '../http/brand.ts';
-import { passwordLinkMail, SendEmail } from '../mail/index.ts';
-
-export const MAIL_UNAVAILABLE = 'Email delivery is not configured (SMTP_URL): send_email cannot be used';
+import { mailUnavailable, passwordLinkMail, SendEmail } from '../mail/index.ts';
 import { mfaSummaries, mfaSummary, removeAllFactors } from '../mfa/index.ts';
 
 const NO_FACTORS = { totp: false, webauthn: 0, recovery_codes_left: 0 };
@@ -85,7 +82,7 @@ export function userDirectoryRoutes(deps: Deps): Router<AppState, AppContext> {
   router.post(
     '/:userId/password-link',
     route(orgAccess('admin'), userInPath(db), body(SendEmail, { prepare: (raw) => raw ?? {} }), async (ctx, { access, user, input }) => {
-      if (input.send_email && !deps.mailer.available) throw conflict(MAIL_UNAVAILABLE);
+      if (input.send_email && !deps.mailer.available) throw mailUnavailable();
       const link = await createPasswordLink(db, actorOf(ctx), deps.config.publicUrl, user);
       const mail = input.send_email ? passwordLinkMail(input.locale ?? 'en', brandOf(access.org).name, user.email, link.url, new Date(link.expires_at)) : null;
       const emailSent = mail ? await deps.mailer.send({ to: user.email, ...mail }) : false;

@@ -163,13 +163,13 @@ describe.each(databases())('Email without SMTP_URL on $name', (factory) => {
     expect(srv.logs.some((l) => l.includes('SMTP_URL is not set: no email is sent'))).toBe(true);
     const world = await samlWorld(srv.url);
     const refused = await world.admin.client.post(`/api/organizations/${world.org}/users/${world.userId}/password-link`, { send_email: true });
-    expectError(refused, 409, 'CONFLICT');
+    // The detail names send_email: a form shows the refusal beside that control (the console does).
+    const details = expectError(refused, 409, 'CONFLICT').details ?? [];
+    expect(details.map((d) => d.field)).toEqual(['send_email']);
+    expect(details[0]?.message).toMatch(/SMTP_URL/);
     expect(await srv.deps.db.passwordLink.count({ where: { userId: world.userId } })).toBe(0);
-    expectError(
-      await world.admin.client.post(`/api/organizations/${world.org}/invitations`, { email: uniqueEmail(), role: 'member', send_email: true }),
-      409,
-      'CONFLICT',
-    );
+    const invitation = await world.admin.client.post(`/api/organizations/${world.org}/invitations`, { email: uniqueEmail(), role: 'member', send_email: true });
+    expect(expectError(invitation, 409, 'CONFLICT').details?.map((d) => d.field)).toEqual(['send_email']);
     // Without send_email the link is made as always.
     expectStatus(await world.admin.client.post(`/api/organizations/${world.org}/users/${world.userId}/password-link`), 201);
 
