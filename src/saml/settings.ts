@@ -5,13 +5,9 @@ import { z } from 'zod';
 import type { SamlConfig } from '../db/models.ts';
 import { ENCRYPTION_ALGORITHM_NAMES, type EncryptionAlgorithm } from './xml/encrypt.ts';
 import { isAssertionText } from '../http/validate.ts';
+import { NAME_ID_FORMATS, formatTakesSource } from './name-id-formats.ts';
 
-export const NAME_ID_FORMATS = {
-  email: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-  unspecified: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
-  persistent: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
-  transient: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
-} as const;
+export { NAME_ID_FORMATS, formatTakesSource } from './name-id-formats.ts';
 export const NAME_ID_FORMAT_VALUES = Object.values(NAME_ID_FORMATS) as [string, ...string[]];
 export const ATTRIBUTE_SOURCES = ['id', 'email', 'created_at', 'plan_id', 'plan_name', 'subscription_status', 'features', 'groups', 'name', 'mfa'] as const;
 /** A fixed source, or `attributes.<name>`: one of the directory user's own attributes. */
@@ -22,10 +18,6 @@ export const isAttributeSource = (source: string): source is AttributeSource =>
   (ATTRIBUTE_SOURCES as readonly string[]).includes(source) || USER_ATTRIBUTE_SOURCE.test(source);
 /** Where the NameID comes from for the emailAddress and unspecified formats. */
 export const isNameIdSource = (source: string): boolean => source === 'email' || source === 'id' || USER_ATTRIBUTE_SOURCE.test(source);
-/** The formats whose NameID an admin may source (persistent and transient are Tessera's own values). */
-export const SOURCED_FORMATS: readonly string[] = [NAME_ID_FORMATS.email, NAME_ID_FORMATS.unspecified];
-/** Whether a NameID of `format` may come from a name_id_source: the one rule for the API, a refresh and the stored row. */
-export const formatTakesSource = (format: string): boolean => SOURCED_FORMATS.includes(format);
 
 /** One ACS endpoint (HTTP-POST, the only response binding). */
 export interface AcsEndpoint {

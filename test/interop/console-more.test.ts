@@ -422,19 +422,21 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     await go(`/orgs/${org}/members`);
     await page.fill('#invite-email', invited);
     await page.check('#invite-send-email');
-    // An instance that cannot send mail at all answers 409 (production without SMTP_URL): shown under the checkbox.
+    // An instance that cannot send mail at all answers 409 naming send_email (production without SMTP_URL,
+    // e2e/mail.test.ts): shown under the checkbox. Another 409 (already a member) is the form's error.
+    let answer = { error: 'This email already belongs to a member', error_code: 'CONFLICT' } as Record<string, unknown>;
     await page.route('**/invitations', (route) =>
-      route.request().method() === 'POST'
-        ? route.fulfill({
-            status: 409,
-            contentType: 'application/json',
-            body: JSON.stringify({ error: 'Email delivery is not configured (SMTP_URL): send_email cannot be used', error_code: 'CONFLICT' }),
-          })
-        : route.fallback(),
+      route.request().method() === 'POST' ? route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify(answer) }) : route.fallback(),
     );
+    await page.click('button:text-is("Invite")');
+    await expect.poll(() => page.locator('form:has(#invite-email) p.alert').textContent()).toContain('already belongs to a member');
+    expect(await page.locator('#invite-send-email-error').count()).toBe(0);
+    const noMail = 'Email delivery is not configured (SMTP_URL): send_email cannot be used';
+    answer = { error: noMail, error_code: 'CONFLICT', details: [{ field: 'send_email', message: noMail }] };
     await page.click('button:text-is("Invite")');
     await expect.poll(() => page.locator('#invite-send-email-error').textContent()).toContain('Email delivery is not configured');
     expect(await page.getAttribute('#invite-send-email', 'aria-invalid')).toBe('true');
+    expect(await page.locator('form:has(#invite-email) p.alert').count()).toBe(0);
     await page.unroute('**/invitations');
     await page.click('button:text-is("Invite")');
     await expect.poll(() => page.locator('.notice').textContent()).toContain(`Sent by email to ${invited}.`);

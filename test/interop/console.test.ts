@@ -266,16 +266,22 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await expect.poll(() => latest('text'), slow).toContain('last response 500');
     expect(await delivery.getAttribute('data-status')).toBe('pending');
     // A slow retry: the button says it is working and is disabled, so a double click retries once.
+    // The request is held until the checks are done, however slow the machine.
     let retries = 0;
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
     await page.route('**/deliveries/*/retry', async (route) => {
       retries++;
-      await new Promise((r) => setTimeout(r, 1500));
+      await held;
       await route.fallback();
     });
     const retry = delivery.locator('button:text("Retry")');
     await retry.dblclick();
     await expect.poll(() => delivery.locator('button[aria-busy="true"]').textContent()).toBe('Working…');
     expect(await delivery.locator('button[aria-busy="true"]').isDisabled()).toBe(true);
+    release();
     await delivery.locator('button[aria-busy="true"]').waitFor({ state: 'detached' });
     expect(retries).toBe(1);
     await page.unroute('**/deliveries/*/retry');

@@ -117,8 +117,9 @@ function Invitations({ base }: { base: string }) {
       list.reload();
     });
   };
-  // 409 to send_email: this instance cannot send mail at all (production without SMTP_URL).
-  const mailError = sendEmail && error?.status === 409 ? error.message : undefined;
+  // The API names send_email when this instance cannot send mail at all (production without SMTP_URL);
+  // another 409 (already a member) stays with the form's own errors.
+  const mailError = error?.fieldMessage('send_email');
   const pending = list.data?.invitations.filter((i) => i.status === 'pending') ?? [];
   return (
     <section class="card">
@@ -145,7 +146,7 @@ function Invitations({ base }: { base: string }) {
           onChecked={setSendEmail}
           error={mailError}
         />
-        {mailError ? null : <FormError error={error} fields={['email', 'role']} />}
+        <FormError error={error} fields={['email', 'role', 'send_email']} />
         <Submit busy={busy}>Invite</Submit>
       </form>
       {sent ? (

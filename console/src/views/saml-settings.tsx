@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { SamlConfig } from '../types.ts';
 import { Field, FormError, Submit, useSubmit } from '../ui.tsx';
+import { formatTakesSource } from '../../../src/saml/name-id-formats.ts';
 import { AcsEditor, acsPayload, acsRowsOf, type AcsRows } from './saml-acs.tsx';
 import { PROTECTION_FIELDS, ProtectionFields, protectionOf, protectionPayload, type Protection } from './saml-extra.tsx';
 
@@ -12,12 +13,10 @@ const NAME_ID_FORMATS: [string, string][] = [
   ['urn:oasis:names:tc:SAML:2.0:nameid-format:transient', 'Transient (new for every assertion)'],
   ['urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified', 'Unspecified (the user id)'],
 ];
-// The formats whose NameID value an admin may pick (CONTRACT §14); the others are Tessera's own ids.
-const SOURCED_FORMATS = ['urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified'];
 const ATTRIBUTE_PREFIX = 'attributes.';
 const FLAGS = [
   ['sign_response', 'Sign the Response'],
-  ['sign_assertions', 'Sign the Assertion'],
+  ['sign_assertions', 'Sign the Assertion (an encrypted Assertion is always signed)'],
   ['want_authn_requests_signed', 'Require signed AuthnRequests (needs the SP certificate)'],
   ['allow_idp_initiated', 'Allow IdP-initiated sign-in (and the test sign-in link)'],
 ] as const;
@@ -68,7 +67,7 @@ function payload(f: Form, flags: Record<Flag, boolean>, acs: AcsRows, protection
 
 /** null for the format's default, and always for the formats that take no source. */
 function nameIdSource(f: Form): string | null {
-  if (!SOURCED_FORMATS.includes(f.format) || f.source === '') return null;
+  if (!formatTakesSource(f.format) || f.source === '') return null;
   return f.source === 'attribute' ? `${ATTRIBUTE_PREFIX}${f.sourceAttribute.trim()}` : f.source;
 }
 
@@ -129,7 +128,7 @@ export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: Sam
         <AcsEditor value={acs} onValue={setAcs} error={error} />
         <Field id="saml-slo-url" field="slo_url" label="SP logout URL (optional)" value={form.sloUrl} onValue={set('sloUrl')} error={error} />
         <NameIdFormat value={form.format} onValue={set('format')} error={formatError} />
-        {SOURCED_FORMATS.includes(form.format) ? <NameIdSource form={form} set={set} error={error} /> : null}
+        {formatTakesSource(form.format) ? <NameIdSource form={form} set={set} error={error} /> : null}
         <Field
           id="saml-mapping"
           field="attribute_mapping"

@@ -50,6 +50,9 @@ export function UsersView({ org }: { org: string }) {
       {list.data && list.data.users.length === 0 ? (
         f.q.includes('email=') ? (
           <Empty title="No user has this email.">Check the address, or clear the filter to see everyone.</Empty>
+        ) : list.data.total > 0 ? (
+          // A later page emptied by deletions: the users are on the pages before it.
+          <Empty title="No users on this page.">Go to the previous page to see the others.</Empty>
         ) : (
           <Empty title="No users yet.">Add the people who sign in to your services with the form above; they set their password through a link.</Empty>
         )
@@ -154,7 +157,7 @@ interface RowProps {
   reload: () => void;
   onLink: (l: NewLink) => void;
   sendEmail: boolean;
-  /** A 409 for send_email (no way to send mail at all) shows under the Send by email checkbox. */
+  /** The refusal of send_email (no way to send mail at all) shows under the Send by email checkbox. */
   onMailError: (message: string) => void;
 }
 
@@ -168,8 +171,10 @@ function UserRow({ base, user, reload, onLink, sendEmail, onMailError }: RowProp
       const res = await api<{ url: string; expires_at: string; email_sent: boolean }>('POST', `${path}/password-link`, sendEmail ? { send_email: true } : {});
       onLink({ email: user.email, url: res.url, expires: res.expires_at, emailed: sendEmail ? res.email_sent : undefined });
     } catch (err) {
-      if (!(sendEmail && err instanceof ApiError && err.status === 409)) throw err;
-      onMailError(err.message);
+      // Only the refusal the API ties to send_email (no way to send mail at all) goes under the checkbox.
+      const mail = err instanceof ApiError ? err.fieldMessage('send_email') : undefined;
+      if (mail === undefined) throw err;
+      onMailError(mail);
     }
   });
   const toggle = act('toggle', async () => {
