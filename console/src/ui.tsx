@@ -1,6 +1,7 @@
 // The console's building blocks: labelled fields with their API error beside them, busy buttons,
 // delayed loading notices, confirmations, copy buttons and empty states.
 import type { ComponentChildren } from 'preact';
+import { DEFAULT_LOCALE, LOCALES, LOCALE_NAMES, type Locale } from '../../src/i18n/locales.ts';
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 
@@ -236,7 +237,24 @@ export function useActions<K extends string>() {
 }
 
 /** "Send by email" for a link or token the API can mail (send_email); its 409 (no mail at all) shows under it. */
-export function SendByEmail(p: { id: string; label: string; hint?: string; checked: boolean; onChecked: (on: boolean) => void; error: string | undefined }) {
+/** Whether to email what a form makes (a password link, an invitation), and in which language. */
+export interface MailChoice {
+  send: boolean;
+  setSend: (on: boolean) => void;
+  locale: Locale;
+  setLocale: (locale: Locale) => void;
+  /** The request body's part: `{send_email: true, locale}` when sending, else nothing. */
+  body: { send_email?: true; locale?: Locale };
+}
+
+export function useMailChoice(): MailChoice {
+  const [send, setSend] = useState(false);
+  const [locale, setLocale] = useState<Locale>(DEFAULT_LOCALE);
+  return { send, setSend, locale, setLocale, body: send ? { send_email: true, locale } : {} };
+}
+
+/** The "Send by email" checkbox and, once it is ticked, the email's language (the API's `locale`). */
+export function SendByEmail(p: { id: string; label: string; hint?: string; choice: MailChoice; onChecked?: () => void; error: string | undefined }) {
   const describedBy = [p.hint ? `${p.id}-hint` : '', p.error ? `${p.id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class="field">
@@ -244,11 +262,12 @@ export function SendByEmail(p: { id: string; label: string; hint?: string; check
         <input
           type="checkbox"
           id={p.id}
-          checked={p.checked}
+          checked={p.choice.send}
           aria-describedby={describedBy}
           aria-invalid={p.error ? true : undefined}
           onChange={(e) => {
-            p.onChecked(e.currentTarget.checked);
+            p.choice.setSend(e.currentTarget.checked);
+            p.onChecked?.();
           }}
         />
         <label for={p.id}>{p.label}</label>
@@ -262,6 +281,24 @@ export function SendByEmail(p: { id: string; label: string; hint?: string; check
         <p class="field-error" id={`${p.id}-error`} role="alert">
           {p.error}
         </p>
+      ) : null}
+      {p.choice.send ? (
+        <div class="field">
+          <label for={`${p.id}-locale`}>Email language</label>
+          <select
+            id={`${p.id}-locale`}
+            value={p.choice.locale}
+            onChange={(e) => {
+              p.choice.setLocale(e.currentTarget.value as Locale);
+            }}
+          >
+            {LOCALES.map((l) => (
+              <option key={l} value={l}>
+                {LOCALE_NAMES[l]}
+              </option>
+            ))}
+          </select>
+        </div>
       ) : null}
     </div>
   );

@@ -3,7 +3,7 @@
 // their own: they call t(locale, key, vars). A value is plain text; the template escapes it.
 //
 // To add an area: write messages/<area>.ts as {en: {...}, fr: {...}} (see common.ts) and list it in
-// `catalogs` below. To add a language: add it to LOCALES and to every catalog (the types insist).
+// `catalogs` below. To add a language: add it to LOCALES (locales.ts) and to every catalog (the types insist).
 import { common } from './messages/common.ts';
 import { login } from './messages/login.ts';
 import { password } from './messages/password.ts';
@@ -13,9 +13,9 @@ import { mail } from './messages/mail.ts';
 import { mfa } from './messages/mfa.ts';
 import { account } from './messages/account.ts';
 
-export const LOCALES = ['en', 'fr'] as const;
-export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = 'en';
+import { DEFAULT_LOCALE, LOCALES, type Locale } from './locales.ts';
+
+export { DEFAULT_LOCALE, LOCALES, type Locale } from './locales.ts';
 
 // Each area must give every language the same keys as its English entry.
 type Catalog<K extends string> = { en: Record<K, string> } & Record<Exclude<Locale, 'en'>, Record<K, string>>;

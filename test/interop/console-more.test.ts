@@ -181,6 +181,16 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
       await page.click('button:text("Create service")');
       await page.waitForURL(`${base}/console/orgs/${org}/services/${slug}`);
     }
+    // The portal's overview: the scopes a sign-in provider grants, refused beside their field when too
+    // long, then saved and read back after a reload.
+    await page.fill('#service-github-scopes', 'x'.repeat(201));
+    await page.click('button:text-is("Save")');
+    await expect.poll(() => page.locator('#service-github-scopes-error').textContent()).toMatch(/200/);
+    await page.fill('#service-github-scopes', 'read:user\nuser:email');
+    await Promise.all([page.waitForResponse((r) => r.request().method() === 'PATCH' && r.status() === 200), page.click('button:text-is("Save")')]);
+    await page.reload();
+    await expect.poll(() => page.inputValue('#service-github-scopes')).toBe('read:user\nuser:email');
+    expect(await page.inputValue('#service-google-scopes')).toBe('');
     await go(`/orgs/${org}/services/web-app/saml`);
     await page.fill('#sp-metadata', sp.metadata());
     await page.click('text=Import and enable SAML');
@@ -278,11 +288,14 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
   it('emails a password link when "Send by email" is checked, and says so', async () => {
     await go(`/orgs/${org}/users`);
     await page.check('#password-link-email');
+    // The email's language (the API's locale) is chosen beside the box once it is ticked.
+    await page.selectOption('#password-link-email-locale', 'fr');
     await page.click(`button[aria-label="Password link for ${userEmail}"]`);
     await expect.poll(() => page.locator('.notice').textContent()).toContain(`Sent by email to ${userEmail}.`);
     const shown = await page.inputValue('#password-link');
     const mail = await smtp.waitFor(userEmail);
     expect(passwordLinkIn(mail)).toBe(shown);
+    expect(mail.mail.subject).toMatch(/^Choisissez votre mot de passe/);
     // Unchecked, nothing more is sent.
     await page.uncheck('#password-link-email');
     await page.click(`button[aria-label="Password link for ${userEmail}"]`);

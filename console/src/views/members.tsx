@@ -10,6 +10,7 @@ import {
   FormError,
   LoadState,
   SendByEmail,
+  useMailChoice,
   Submit,
   Title,
   formatDate,
@@ -105,14 +106,14 @@ function Invitations({ base }: { base: string }) {
   const list = useLoad(() => api<{ invitations: Invitation[] }>('GET', `${base}/invitations?limit=100`), base);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
-  const [sendEmail, setSendEmail] = useState(false);
+  const mail = useMailChoice();
   const [sent, setSent] = useState<{ token: string; email: string; emailed: boolean | undefined } | null>(null);
   const { busy, error, run } = useSubmit();
   const submit = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      const res = await api<{ token: string; email_sent: boolean }>('POST', `${base}/invitations`, { email, role, ...(sendEmail ? { send_email: true } : {}) });
-      setSent({ token: res.token, email, emailed: sendEmail ? res.email_sent : undefined });
+      const res = await api<{ token: string; email_sent: boolean }>('POST', `${base}/invitations`, { email, role, ...mail.body });
+      setSent({ token: res.token, email, emailed: mail.send ? res.email_sent : undefined });
       setEmail('');
       list.reload();
     });
@@ -139,13 +140,7 @@ function Invitations({ base }: { base: string }) {
             <option value="admin">admin (manages services, keys, SAML, users)</option>
           </select>
         </div>
-        <SendByEmail
-          id="invite-send-email"
-          label="Send by email (a link that opens this console with the token filled in)"
-          checked={sendEmail}
-          onChecked={setSendEmail}
-          error={mailError}
-        />
+        <SendByEmail id="invite-send-email" label="Send by email (a link that opens this console with the token filled in)" choice={mail} error={mailError} />
         <FormError error={error} fields={['email', 'role', 'send_email']} />
         <Submit busy={busy}>Invite</Submit>
       </form>

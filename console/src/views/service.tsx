@@ -15,9 +15,30 @@ const TABS = [
   ['saml', 'SAML'],
 ] as const;
 
+const PROVIDERS = [
+  ['github', 'GitHub'],
+  ['google', 'Google'],
+  ['microsoft', 'Microsoft'],
+] as const;
+type Provider = (typeof PROVIDERS)[number][0];
+
 interface ServiceAnswer {
   service: Service;
+  provider_grants: { provider: Provider; scopes: string[] }[];
   plans: Plan[];
+}
+
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+/** The scopes each provider grants, one per line, as the form edits them. */
+function scopesText(grants: ServiceAnswer['provider_grants']): Record<Provider, string> {
+  const text: Record<Provider, string> = { github: '', google: '', microsoft: '' };
+  for (const g of grants) text[g.provider] = g.scopes.join('\n');
+  return text;
 }
 
 export function ServiceView({ org, svc, tab }: { org: string; svc: string; tab: string }) {
@@ -38,30 +59,30 @@ export function ServiceView({ org, svc, tab }: { org: string; svc: string; tab: 
         ))}
       </nav>
       <LoadState loaded={loaded} />
-      {service ? <TabBody org={org} base={base} service={service} tab={tab} reload={loaded.reload} /> : null}
+      {loaded.data ? <TabBody org={org} base={base} answer={loaded.data} tab={tab} reload={loaded.reload} /> : null}
     </>
   );
 }
 
-function TabBody({ org, base, service, tab, reload }: { org: string; base: string; service: Service; tab: string; reload: () => void }) {
+function TabBody({ org, base, answer, tab, reload }: { org: string; base: string; answer: ServiceAnswer; tab: string; reload: () => void }) {
   if (tab === 'plans') return <PlansTab base={base} />;
   if (tab === 'keys') return <ApiKeysTab base={base} />;
   if (tab === 'saml') return <SamlTab base={base} />;
-  return <Overview org={org} base={base} service={service} reload={reload} />;
+  return <Overview org={org} base={base} answer={answer} reload={reload} />;
 }
 
-function Overview({ org, base, service, reload }: { org: string; base: string; service: Service; reload: () => void }) {
+function Overview({ org, base, answer, reload }: { org: string; base: string; answer: ServiceAnswer; reload: () => void }) {
+  const { service } = answer;
   const [name, setName] = useState(service.name);
   const [uris, setUris] = useState(service.redirect_uris.join('\n'));
+  const [scopes, setScopes] = useState(() => scopesText(answer.provider_grants));
   const { busy, error, run } = useSubmit();
   const submit = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      const redirect_uris = uris
-        .split('\n')
-        .map((u) => u.trim())
-        .filter(Boolean);
-      await api('PATCH', base, { name, redirect_uris });
+      // An empty list clears the provider's grant (null), as the API takes it.
+      const grants = Object.fromEntries(PROVIDERS.map(([p]) => [`${p}_scopes`, lines(scopes[p]).length ? lines(scopes[p]) : null]));
+      await api('PATCH', base, { name, redirect_uris: lines(uris), ...grants });
       reload();
     });
   };
@@ -76,7 +97,21 @@ function Overview({ org, base, service, reload }: { org: string; base: string; s
         <form onSubmit={submit} noValidate>
           <Field id="service-edit-name" field="name" label="Name" value={name} onValue={setName} error={error} required />
           <Field id="service-redirects" field="redirect_uris" label="Redirect URIs (one per line)" multiline={3} value={uris} onValue={setUris} error={error} />
-          <FormError error={error} fields={['name', 'redirect_uris']} />
+          {PROVIDERS.map(([p, label]) => (
+            <Field
+              key={p}
+              id={`service-${p}-scopes`}
+              field={`${p}_scopes`}
+              label={`${label} scopes granted (one per line)`}
+              multiline={2}
+              value={scopes[p]}
+              onValue={(v) => {
+                setScopes({ ...scopes, [p]: v });
+              }}
+              error={error}
+            />
+          ))}
+          <FormError error={error} fields={['name', 'redirect_uris', ...PROVIDERS.map(([p]) => `${p}_scopes`)]} />
           <Submit busy={busy}>Save</Submit>
         </form>
       </section>

@@ -7,7 +7,23 @@ import { ApiError, api, enc } from '../api.ts';
 import { FilterForm, useFilters } from '../filters.tsx';
 import { Pager } from '../pager.tsx';
 import type { DirectoryUser } from '../types.ts';
-import { ActionButton, CopyValue, Empty, Field, FormError, LoadState, SendByEmail, Submit, Title, formatDate, useActions, useLoad, useSubmit } from '../ui.tsx';
+import {
+  ActionButton,
+  CopyValue,
+  Empty,
+  Field,
+  FormError,
+  LoadState,
+  SendByEmail,
+  Submit,
+  useMailChoice,
+  type MailChoice,
+  Title,
+  formatDate,
+  useActions,
+  useLoad,
+  useSubmit,
+} from '../ui.tsx';
 import { DeleteUser, EditProfile, ProfileFields, ResetMfa, hasMfa, mfaText, parseAttributes, parseGroups } from './user-profile.tsx';
 
 const LIMIT = 50;
@@ -25,7 +41,7 @@ export function UsersView({ org }: { org: string }) {
   const f = useFilters(LIMIT, { email: '' });
   const list = useLoad(() => api<{ users: DirectoryUser[]; total: number }>('GET', `${base}?${f.q}`), `${base}?${f.q}`);
   const [link, setLink] = useState<NewLink | null>(null);
-  const [sendEmail, setSendEmail] = useState(false);
+  const mail = useMailChoice();
   const [mailError, setMailError] = useState('');
   return (
     <>
@@ -38,9 +54,8 @@ export function UsersView({ org }: { org: string }) {
         id="password-link-email"
         label="Send by email"
         hint="A password link you make below is also emailed to the user."
-        checked={sendEmail}
-        onChecked={(on) => {
-          setSendEmail(on);
+        choice={mail}
+        onChecked={() => {
           setMailError('');
         }}
         error={mailError || undefined}
@@ -74,7 +89,7 @@ export function UsersView({ org }: { org: string }) {
           </thead>
           <tbody>
             {list.data.users.map((u) => (
-              <UserRow key={u.id} base={base} user={u} reload={list.reload} onLink={setLink} sendEmail={sendEmail} onMailError={setMailError} />
+              <UserRow key={u.id} base={base} user={u} reload={list.reload} onLink={setLink} mail={mail.body} onMailError={setMailError} />
             ))}
           </tbody>
         </table>
@@ -156,25 +171,26 @@ interface RowProps {
   user: DirectoryUser;
   reload: () => void;
   onLink: (l: NewLink) => void;
-  sendEmail: boolean;
+  /** The password-link request's mail part (useMailChoice's body). */
+  mail: MailChoice['body'];
   /** The refusal of send_email (no way to send mail at all) shows under the Send by email checkbox. */
   onMailError: (message: string) => void;
 }
 
-function UserRow({ base, user, reload, onLink, sendEmail, onMailError }: RowProps) {
+function UserRow({ base, user, reload, onLink, mail, onMailError }: RowProps) {
   const path = `${base}/${enc(user.id)}`;
   const [editing, setEditing] = useState(false);
   const { running, busy, error, act } = useActions<'link' | 'toggle'>();
   const link = act('link', async () => {
     onMailError('');
     try {
-      const res = await api<{ url: string; expires_at: string; email_sent: boolean }>('POST', `${path}/password-link`, sendEmail ? { send_email: true } : {});
-      onLink({ email: user.email, url: res.url, expires: res.expires_at, emailed: sendEmail ? res.email_sent : undefined });
+      const res = await api<{ url: string; expires_at: string; email_sent: boolean }>('POST', `${path}/password-link`, mail);
+      onLink({ email: user.email, url: res.url, expires: res.expires_at, emailed: mail.send_email ? res.email_sent : undefined });
     } catch (err) {
       // Only the refusal the API ties to send_email (no way to send mail at all) goes under the checkbox.
-      const mail = err instanceof ApiError ? err.fieldMessage('send_email') : undefined;
-      if (mail === undefined) throw err;
-      onMailError(mail);
+      const refused = err instanceof ApiError ? err.fieldMessage('send_email') : undefined;
+      if (refused === undefined) throw err;
+      onMailError(refused);
     }
   });
   const toggle = act('toggle', async () => {
