@@ -8,14 +8,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
-import { SignedXml } from 'xml-crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { suiteServer } from '../helpers/suite.ts';
 import { createOrg, registerAdmin, type Admin } from '../helpers/fixtures.ts';
 import { expectError, expectStatus } from '../helpers/admin-plane.ts';
 import { freshSamlService, samlConfigOf } from '../helpers/saml.ts';
-import { generateKeyPair, type KeyPair } from '../helpers/saml-attacks.ts';
+import { generateKeyPair, signedMetadata } from '../helpers/saml-attacks.ts';
 import { Client } from '../helpers/http.ts';
 
 const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
@@ -29,22 +28,6 @@ function metadata(cert: string, acs = 'https://md.example.org/acs', attrs = ''):
     `<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${body64(cert)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
     `<md:AssertionConsumerService index="0" Binding="${POST}" Location="${acs}"/></md:SPSSODescriptor></md:EntityDescriptor>`
   );
-}
-
-function signed(xml: string, keys: KeyPair): string {
-  const sx = new SignedXml({
-    privateKey: keys.privateKey,
-    publicCert: keys.certPem,
-    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-  });
-  sx.addReference({
-    xpath: "/*[local-name(.)='EntityDescriptor']",
-    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
-    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-  });
-  sx.computeSignature(xml, { prefix: 'ds', location: { reference: "/*[local-name(.)='EntityDescriptor']", action: 'prepend' } });
-  return sx.getSignedXml();
 }
 
 const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
@@ -343,21 +326,21 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
     serve({ body: metadata(SP_A.certPem) });
     const unsigned = await owner.client.post(t.path(), { enabled: true, sp_metadata_url: mdUrl, sp_metadata_signing_certificate: PUBLISHER.certPem });
     expect(expectError(unsigned, 400).details?.map((d) => d.field)).toContain('sp_metadata_url');
-    serve({ body: signed(metadata(SP_A.certPem), OTHER) });
+    serve({ body: signedMetadata(metadata(SP_A.certPem), OTHER) });
     expect(
       expectError(await owner.client.post(t.path(), { enabled: true, sp_metadata_url: mdUrl, sp_metadata_signing_certificate: PUBLISHER.certPem }), 400).error,
     ).toMatch(/signature/);
     expect((await samlConfigOf(owner, t.path())).enabled).toBe(false);
 
-    serve({ body: signed(metadata(SP_A.certPem), PUBLISHER) });
+    serve({ body: signedMetadata(metadata(SP_A.certPem), PUBLISHER) });
     expectStatus(await owner.client.post(t.path(), { enabled: true, sp_metadata_url: mdUrl, sp_metadata_signing_certificate: PUBLISHER.certPem }), 200);
     const serviceId = await serviceIdOf(t.org, t.svc);
     // A refresh signed with the wrong key keeps the last good values.
-    serve({ body: signed(metadata(SP_B.certPem), OTHER) });
+    serve({ body: signedMetadata(metadata(SP_B.certPem), OTHER) });
     let cfg = await refresh(t.path(), serviceId);
     expect(String(cfg.metadata_last_error)).toMatch(/signature/);
     expect(fp(cfg.sp_certificate)).toBe(fp(SP_A.certPem));
-    serve({ body: signed(metadata(SP_B.certPem), PUBLISHER) });
+    serve({ body: signedMetadata(metadata(SP_B.certPem), PUBLISHER) });
     cfg = await refresh(t.path(), serviceId);
     expect(cfg.metadata_last_error).toBeNull();
     expect(fp(cfg.sp_certificate)).toBe(fp(SP_B.certPem));
@@ -368,11 +351,11 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
     const pinned = (xml: string) => owner.client.post(t.path(), { enabled: true, sp_metadata_xml: xml, sp_metadata_signing_certificate: PUBLISHER.certPem });
     const fieldOf = async (xml: string) => (expectError(await pinned(xml), 400).details ?? []).map((d) => d.field);
     expect(await fieldOf(metadata(SP_A.certPem))).toContain('sp_metadata_xml');
-    expect(await fieldOf(signed(metadata(SP_A.certPem), OTHER))).toContain('sp_metadata_xml');
-    const altered = signed(metadata(SP_A.certPem), PUBLISHER).replace('https://md.example.org/acs', 'https://evil.example/acs');
+    expect(await fieldOf(signedMetadata(metadata(SP_A.certPem), OTHER))).toContain('sp_metadata_xml');
+    const altered = signedMetadata(metadata(SP_A.certPem), PUBLISHER).replace('https://md.example.org/acs', 'https://evil.example/acs');
     expect(await fieldOf(altered)).toContain('sp_metadata_xml');
     expect((await samlConfigOf(owner, t.path())).enabled).toBe(false);
-    expectStatus(await pinned(signed(metadata(SP_A.certPem), PUBLISHER)), 200);
+    expectStatus(await pinned(signedMetadata(metadata(SP_A.certPem), PUBLISHER)), 200);
     const cfg = await samlConfigOf(owner, t.path());
     expect(fp(cfg.sp_certificate)).toBe(fp(SP_A.certPem));
     expect(cfg.acs_url).toBe('https://md.example.org/acs');

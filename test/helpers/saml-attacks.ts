@@ -330,3 +330,20 @@ export function hiddenField(html: string, name: string): string | undefined {
 
 /** Markup that would point a browser somewhere: a form action, link, source or refresh. */
 export const NAVIGATION = /\b(action|formaction|href|src)\s*=|http-equiv/i;
+
+/** SP metadata with an enveloped signature over its EntityDescriptor, as a federation publisher signs it (the pinned-metadata tests). */
+export function signedMetadata(xml: string, keys: KeyPair): string {
+  const sx = new SignedXml({
+    privateKey: keys.privateKey,
+    publicCert: keys.certPem,
+    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  });
+  sx.addReference({
+    xpath: "/*[local-name(.)='EntityDescriptor']",
+    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  });
+  sx.computeSignature(xml, { prefix: 'ds', location: { reference: "/*[local-name(.)='EntityDescriptor']", action: 'prepend' } });
+  return sx.getSignedXml();
+}

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateServiceProviderMetadata } from '@node-saml/node-saml';
-import { SignedXml } from 'xml-crypto';
 import { hasChromium, launchChromium, signInAtSp } from '../helpers/chromium.ts';
 import { axeFindings, checkView, expectNoFindings, openView } from '../helpers/console-browser.ts';
 import { deferredCleanups } from '../helpers/suite.ts';
@@ -23,7 +22,7 @@ import { nodeSamlSp, type SpEnd } from '../helpers/node-saml.ts';
 import { totpCode } from '../helpers/mfa.ts';
 import { Receiver } from '../helpers/webhook-receiver.ts';
 import { passwordLinkIn, startSmtpSink, type SmtpSink } from '../helpers/smtp.ts';
-import { generateKeyPair, type KeyPair } from '../helpers/saml-attacks.ts';
+import { generateKeyPair, signedMetadata, type KeyPair } from '../helpers/saml-attacks.ts';
 import { Client } from '../helpers/http.ts';
 
 const sqlite = databases()[0];
@@ -33,23 +32,6 @@ const USER_PASSWORD = 'console user password 2';
 const PORTAL_ENTITY = 'https://portal.example.test/sp';
 // One page of the sign-in activity is 50 rows (console/src/views/activity.tsx).
 const PAGE = 50;
-
-/** Metadata with an enveloped signature over its EntityDescriptor, as a federation publisher signs it. */
-function signedMetadata(xml: string, keys: KeyPair): string {
-  const sx = new SignedXml({
-    privateKey: keys.privateKey,
-    publicCert: keys.certPem,
-    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-  });
-  sx.addReference({
-    xpath: "/*[local-name(.)='EntityDescriptor']",
-    transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'],
-    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
-  });
-  sx.computeSignature(xml, { prefix: 'ds', location: { reference: "/*[local-name(.)='EntityDescriptor']", action: 'prepend' } });
-  return sx.getSignedXml();
-}
 
 interface MetadataHost {
   url: string;
