@@ -16,7 +16,7 @@ export async function register(db: Db, key: Uint8Array, input: RegisterInput) {
   try {
     account = await db.account.create({ data: { id: newId('acct'), email: input.email, name: input.name ?? null, passwordHash } });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('An account with this email already exists');
+    if (isUniqueViolation(err)) throw conflict('An account with this email already exists', 'email');
     throw err;
   }
   return { account, tokens: await startSession(db, key, account.id) };

@@ -51,7 +51,8 @@ export const unauthorized = (message = 'Authentication required', challenge?: st
 export const forbidden = (message = 'You do not have permission to do this') => new AppError(403, 'FORBIDDEN', message);
 export const notFound = (message = 'Not found') => new AppError(404, 'NOT_FOUND', message);
 export const methodNotAllowed = (allow: string) => new AppError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed', { headers: allow ? { Allow: allow } : {} });
-export const conflict = (message: string) => new AppError(409, 'CONFLICT', message);
+/** With `field`, the detail names the field whose value clashed (a taken slug, name or email), so a form shows it there. */
+export const conflict = (message: string, field?: string) => new AppError(409, 'CONFLICT', message, field ? { details: [{ field, message }] } : {});
 // The rest of an oversized body is never read, so the connection cannot carry another request: close it.
 export const payloadTooLarge = (message = 'Request body is larger than 1 MiB') =>
   new AppError(413, 'PAYLOAD_TOO_LARGE', message, { headers: { Connection: 'close' } });

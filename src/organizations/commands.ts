@@ -22,7 +22,7 @@ export async function createOrganization(db: Db, actor: Actor, ownerId: string, 
       return created;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('An organization with this slug already exists');
+    if (isUniqueViolation(err)) throw conflict('An organization with this slug already exists', 'slug');
     throw err;
   }
 }

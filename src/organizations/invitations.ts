@@ -19,7 +19,7 @@ const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 export async function invite(db: Db, actor: Actor, access: OrgAccess, input: CreateInvitationInput) {
   if (!mayInvite(access.role, input.role)) throw forbidden('Admins may invite only admins and members');
   const already = await db.membership.findFirst({ where: { organizationId: access.org.id, account: { email: input.email } } });
-  if (already) throw conflict('This email already belongs to a member of the organization');
+  if (already) throw conflict('This email already belongs to a member of the organization', 'email');
   const token = `inv_${newToken()}`;
   const invitation = await db.$transaction(async (tx) => {
     const row = await tx.invitation.create({

@@ -11,7 +11,7 @@ import { recordAudit, type Actor } from '../audit/index.ts';
 /** The service the plan belongs to, for the audit event (its organization). */
 type Owner = { id: string; organizationId: string };
 
-const nameTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A plan with this name already exists for the service') : err);
+const nameTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A plan with this name already exists for the service', 'name') : err);
 
 export async function createPlan(db: Db, actor: Actor, service: Owner, input: CreatePlanInput) {
   try {

@@ -47,7 +47,7 @@ export async function createService(deps: Deps, actor: Actor, organizationId: st
     });
   } catch (err) {
     if (err instanceof LimitReached) throw serviceLimitExceeded(err.max);
-    if (isUniqueViolation(err)) throw conflict('A service with this slug already exists in the organization');
+    if (isUniqueViolation(err)) throw conflict('A service with this slug already exists in the organization', 'slug');
     throw err;
   }
 }

@@ -12,7 +12,7 @@ import type { CreateUserInput, UpdateUserInput } from './schemas.ts';
 import { recordAudit, type Actor } from '../audit/index.ts';
 import { enqueueEvent } from '../webhooks/index.ts';
 
-const emailTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A user with this email already exists in the organization') : err);
+const emailTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A user with this email already exists in the organization', 'email') : err);
 
 /** A page of the organization's users; only the one with `email` (any case, outer spaces ignored) when given. */
 export async function listUsers(db: Db, organizationId: string, page: Page, email: string | undefined) {

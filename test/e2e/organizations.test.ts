@@ -104,7 +104,9 @@ describe.each(databases())('organizations on $name', (factory) => {
       const slug = await createOrg(owner);
       expectError(await owner.client.post('/api/organizations', { slug, name: 'Again' }), 409, 'CONFLICT');
       const other = await registerAdmin(srv.url, 'other');
-      expectError(await other.client.post('/api/organizations', { slug, name: 'Squatter' }), 409, 'CONFLICT');
+      expect(expectError(await other.client.post('/api/organizations', { slug, name: 'Squatter' }), 409, 'CONFLICT').details?.map((d) => d.field)).toEqual([
+        'slug',
+      ]);
       const list = await other.client.get<{ organizations: Organization[] }>('/api/organizations');
       expect(list.body.organizations.map((o) => o.slug)).not.toContain(slug);
     });

@@ -101,7 +101,9 @@ describe.each(databases())('plans and API keys on $name', (factory) => {
 
     it('plan names are unique per service (409), not across services', async () => {
       await createPlan(owner, org, svc, 'Unique');
-      expectError(await owner.client.post(plansPath(), { name: 'Unique', price_cents: 5, currency: 'usd', features: [] }), 409, 'CONFLICT');
+      // The detail names the field that clashed, so a form shows the refusal beside it (the console does).
+      const taken = expectError(await owner.client.post(plansPath(), { name: 'Unique', price_cents: 5, currency: 'usd', features: [] }), 409, 'CONFLICT');
+      expect(taken.details?.map((d) => d.field)).toEqual(['name']);
       const other = await createService(owner, org);
       await createPlan(owner, org, other.slug, 'Unique');
       const renameClash = await createPlan(owner, org, svc, 'Clash-Me');

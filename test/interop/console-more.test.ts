@@ -418,13 +418,14 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     await page.fill('#invite-email', invited);
     await page.check('#invite-send-email');
     // An instance that cannot send mail at all answers 409 naming send_email (production without SMTP_URL,
-    // e2e/mail.test.ts): shown under the checkbox. Another 409 (already a member) is the form's error.
-    let answer = { error: 'This email already belongs to a member', error_code: 'CONFLICT' } as Record<string, unknown>;
+    // e2e/mail.test.ts): shown under the checkbox. Another 409 (already a member) names email: shown beside that field.
+    const member = 'This email already belongs to a member of the organization';
+    let answer = { error: member, error_code: 'CONFLICT', details: [{ field: 'email', message: member }] } as Record<string, unknown>;
     await page.route('**/invitations', (route) =>
       route.request().method() === 'POST' ? route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify(answer) }) : route.fallback(),
     );
     await page.click('button:text-is("Invite")');
-    await expect.poll(() => page.locator('form:has(#invite-email) p.alert').textContent()).toContain('already belongs to a member');
+    await expect.poll(() => page.locator('#invite-email-error').textContent()).toContain('already belongs to a member');
     expect(await page.locator('#invite-send-email-error').count()).toBe(0);
     const noMail = 'Email delivery is not configured (SMTP_URL): send_email cannot be used';
     answer = { error: noMail, error_code: 'CONFLICT', details: [{ field: 'send_email', message: noMail }] };
