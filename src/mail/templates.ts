@@ -24,7 +24,7 @@ function compose(locale: Locale, c: Compose): Message {
     '',
     say(c.body),
     '',
-    `${say(c.action)}: ${c.url}`,
+    t(locale, 'mail.linkLine', { action: say(c.action), url: c.url }),
     ...(c.extra ? ['', c.extra] : []),
     '',
     t(locale, 'mail.ignore'),

@@ -81,6 +81,9 @@ describe.each(databases())('Email through SMTP on $name', (factory) => {
     const got = await sink.waitFor(u.email);
     expect(got.mail.subject).toBe('Choisissez votre mot de passe pour Acme Corp');
     expect(got.mail.text).toContain('Bonjour');
+    // French typography: a space before the colon of the link line, "de l’organisation" for any name.
+    expect(got.mail.text).toMatch(/Choisir mon mot de passe : http/);
+    expect(got.mail.text).toContain('Un administrateur de l’organisation Acme Corp');
     expect(got.mail.html).toContain('lang="fr"');
   });
 

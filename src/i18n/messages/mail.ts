@@ -14,13 +14,15 @@ export const mail = {
       'You are invited to join {org} as {role}. Sign in to Tessera with the account of {email} and accept the invitation with the link below (valid until {expires}).',
     'mail.invitation.action': 'Accept the invitation',
     'mail.invitation.token': 'Invitation code: {token}',
+    // The text part's link line; French puts a space before the colon.
+    'mail.linkLine': '{action}: {url}',
   },
   fr: {
     'mail.greeting': 'Bonjour,',
     'mail.ignore': 'Si vous n’attendiez pas cet e-mail, vous pouvez l’ignorer : rien ne change tant que le lien n’est pas utilisé.',
     'mail.passwordLink.subject': 'Choisissez votre mot de passe pour {org}',
     'mail.passwordLink.body':
-      'Un administrateur de {org} vous invite à choisir le mot de passe de votre compte {email}. Le lien ne sert qu’une fois, jusqu’au {expires}.',
+      'Un administrateur de l’organisation {org} vous invite à choisir le mot de passe de votre compte {email}. Le lien ne sert qu’une fois, jusqu’au {expires}.',
     'mail.passwordLink.action': 'Choisir mon mot de passe',
     'mail.reset.subject': 'Réinitialisez votre mot de passe {org}',
     'mail.reset.body':
@@ -28,8 +30,9 @@ export const mail = {
     'mail.reset.action': 'Choisir un nouveau mot de passe',
     'mail.invitation.subject': 'Vous êtes invité à rejoindre {org} sur Tessera',
     'mail.invitation.body':
-      'Vous êtes invité à rejoindre {org} en tant que {role}. Connectez-vous à Tessera avec le compte de {email} et acceptez l’invitation avec le lien ci-dessous (valable jusqu’au {expires}).',
+      'Vous êtes invité à rejoindre {org} avec le rôle {role}. Connectez-vous à Tessera avec le compte de {email} et acceptez l’invitation avec le lien ci-dessous (valable jusqu’au {expires}).',
     'mail.invitation.action': 'Accepter l’invitation',
     'mail.invitation.token': 'Code d’invitation : {token}',
+    'mail.linkLine': '{action} : {url}',
   },
 } as const;
