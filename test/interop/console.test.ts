@@ -404,6 +404,15 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.fill('#plan-features', 'sso, reports');
     await page.click('text=Add plan');
     await page.locator('text=Features: sso, reports').waitFor();
+    // Never rounded: more decimals than the currency has are refused beside the price; JPY has none.
+    await page.fill('#plan-name', 'Yen');
+    await page.fill('#plan-price', '1.234');
+    await page.click('text=Add plan');
+    await expect.poll(() => page.locator('#plan-price-error').textContent()).toContain('At most 2 decimals for USD');
+    await page.fill('#plan-currency', 'jpy');
+    await page.fill('#plan-price', '500');
+    await page.click('text=Add plan');
+    await expect.poll(() => page.locator('li:has(strong:text-is("Yen"))').textContent()).toMatch(/[¥￥]\s?500(?![\d.,])/);
     // Renamed, with other features: saved, and read back after a reload.
     await page.click('button[aria-label="Edit plan Pro"]');
     await page.fill('form[aria-label="Edit plan Pro"] [id$="-name"]', 'Pro Plus');

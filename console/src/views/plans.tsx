@@ -1,14 +1,27 @@
 // A service's plans (CONTRACT §4): add, edit (name, price, currency, features), delete.
 import { useState } from 'preact/hooks';
-import { api, enc } from '../api.ts';
+import { ApiError, api, enc } from '../api.ts';
 import type { Plan, PlanEntry } from '../types.ts';
 import { ConfirmButton, Empty, Field, FormError, LoadState, Submit, useLoad, useSubmit } from '../ui.tsx';
 
-function price(cents: number, currency: string): string {
+/**
+ * Digits of the currency's smallest unit: price_cents counts that unit, as Stripe counts amounts (cents for
+ * usd, yen for jpy, fils for kwd). 2 for a code Intl does not know (the API refuses it anyway).
+ */
+function minorDigits(currency: string): number {
   try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+    return new Intl.NumberFormat('en', { style: 'currency', currency: currency.trim().toUpperCase() }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {
-    return `${(cents / 100).toFixed(2)} ${currency}`;
+    return 2;
+  }
+}
+
+function price(cents: number, currency: string): string {
+  const amount = cents / 10 ** minorDigits(currency);
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency: currency.toUpperCase() }).format(amount);
+  } catch {
+    return `${amount.toFixed(2)} ${currency}`;
   }
 }
 
@@ -49,17 +62,27 @@ const featureList = (text: string): string[] =>
     .map((f) => f.trim())
     .filter(Boolean);
 
-/** A price typed in currency units as the API's cents; -1 (refused beside the field) when it is no number. */
-function centsOf(amount: string): number {
-  const cents = Math.round(Number(amount) * 100);
-  return amount.trim() === '' || Number.isNaN(cents) ? -1 : cents;
+/**
+ * A price typed in currency units as the API's price_cents (the currency's smallest unit). Refused beside
+ * the price field, never rounded: not a plain non-negative number, or more decimals than the currency has.
+ */
+function centsOf(amount: string, currency: string): number {
+  const text = amount.trim();
+  const refuse = (message: string) => new ApiError(400, 'BAD_REQUEST', message, [{ field: 'price_cents', message }]);
+  if (!/^\d+(\.\d+)?$/.test(text)) throw refuse('Write the price as a number of currency units, e.g. 29.00');
+  const digits = minorDigits(currency);
+  if ((text.split('.')[1]?.length ?? 0) > digits)
+    throw refuse(
+      digits === 0 ? `${currency.toUpperCase()} has no smaller unit: write a whole number` : `At most ${digits} decimals for ${currency.toUpperCase()}`,
+    );
+  return Math.round(Number(text) * 10 ** digits);
 }
 
 /** PATCH …/plans/:id with everything the API lets change: name, price, currency, features. */
 function EditPlan({ base, plan, reload }: { base: string; plan: Plan; reload: () => void }) {
   const [open, setOpen] = useState(false);
   const [name, setName] = useState(plan.name);
-  const [amount, setAmount] = useState(String(plan.price_cents / 100));
+  const [amount, setAmount] = useState(String(plan.price_cents / 10 ** minorDigits(plan.currency)));
   const [currency, setCurrency] = useState(plan.currency);
   const [features, setFeatures] = useState(plan.features.join(', '));
   const { busy, error, run } = useSubmit();
@@ -69,7 +92,7 @@ function EditPlan({ base, plan, reload }: { base: string; plan: Plan; reload: ()
     void run(async () => {
       await api('PATCH', `${base}/plans/${enc(plan.id)}`, {
         name,
-        price_cents: centsOf(amount),
+        price_cents: centsOf(amount, currency),
         currency: currency.trim(),
         features: featureList(features),
       });
@@ -113,7 +136,7 @@ function CreatePlan({ base, reload }: { base: string; reload: () => void }) {
     void run(async () => {
       await api('POST', `${base}/plans`, {
         name,
-        price_cents: centsOf(amount),
+        price_cents: centsOf(amount, currency),
         currency,
         features: featureList(features),
       });
@@ -156,7 +179,7 @@ function PriceFields({ id, amount, setAmount, currency, setCurrency, error }: Pr
         field="price_cents"
         label="Price"
         type="number"
-        hint="In currency units, e.g. 29.00."
+        hint="In currency units, e.g. 29.00 (a whole number for currencies without cents, such as JPY)."
         value={amount}
         onValue={setAmount}
         error={error}
