@@ -5,6 +5,9 @@ import { DEFAULT_LOCALE, LOCALES, LOCALE_NAMES, type Locale } from '../../src/i1
 import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 
+/** "1 user", "2 users": a count with its noun in the right number. */
+export const counted = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
 /** True once `active` has lasted `ms`: quick answers show no flicker, slow ones a notice. */
 export function useDelayed(active: boolean, ms = 300): boolean {
   const [shown, setShown] = useState(false);
@@ -237,6 +240,34 @@ export function useActions<K extends string>() {
 }
 
 /** "Send by email" for a link or token the API can mail (send_email); its 409 (no mail at all) shows under it. */
+/**
+ * Which of a page's forms saved last, and what to say: one per page, so a form's "saved" line goes
+ * when another form of the page saves (the SAML view's forms remount on every reload).
+ */
+export interface SavedStatus {
+  saved: string;
+  onSaved: (text: string) => void;
+}
+
+export function useSavedStatus(): (form: string) => SavedStatus {
+  const [last, setLast] = useState<{ form: string; text: string } | null>(null);
+  return (form) => ({
+    saved: last?.form === form ? last.text : '',
+    onSaved: (text) => {
+      setLast({ form, text });
+    },
+  });
+}
+
+/** The polite announcement beside a form's button of what its last save did. */
+export function Saved({ status }: { status: SavedStatus }) {
+  return (
+    <span role="status" class="saved">
+      {status.saved}
+    </span>
+  );
+}
+
 /** Whether to email what a form makes (a password link, an invitation), and in which language. */
 export interface MailChoice {
   send: boolean;

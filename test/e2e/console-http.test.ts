@@ -148,13 +148,16 @@ describe.each(databases())('console cookie sessions and pages on $name', (factor
     const assets = [...page.text.matchAll(/(?:src|href)="(\/console\/assets\/[^"]+)"/g)].map((m) => m[1] ?? '');
     expect(assets.some((a) => a.endsWith('.js'))).toBe(true);
     expect(assets.some((a) => a.endsWith('.css'))).toBe(true);
+    // Its own icon, so a browser does not ask for /favicon.ico and log a 404 on every page.
+    expect(page.text).toMatch(/<link rel="icon" type="image\/svg\+xml" href="\/console\/assets\/favicon-[A-Za-z0-9_-]{8}\.svg"/);
     let compressed = 0;
     for (const asset of assets) {
-      expect(asset).toMatch(/-[A-Za-z0-9_-]{8}\.(js|css)$/);
+      expect(asset).toMatch(/-[A-Za-z0-9_-]{8}\.(js|css|svg)$/);
       const res = await fetch(srv.url + asset, { headers: { 'accept-encoding': 'gzip' } });
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
       expect(res.headers.get('content-encoding')).toBe('gzip');
+      if (asset.endsWith('.svg')) expect(res.headers.get('content-type')).toBe('image/svg+xml');
       compressed += Number(res.headers.get('content-length') ?? (await res.arrayBuffer()).byteLength);
     }
     // The issue's budget for the first load.

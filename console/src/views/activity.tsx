@@ -4,7 +4,7 @@
 import { api, enc } from '../api.ts';
 import { FilterForm, useFilters } from '../filters.tsx';
 import { Pager } from '../pager.tsx';
-import { Empty, Field, LoadState, Title, formatDate, useLoad } from '../ui.tsx';
+import { Empty, Field, LoadState, Title, counted, formatDate, useLoad } from '../ui.tsx';
 
 const LIMIT = 50;
 
@@ -113,7 +113,7 @@ export function SignInsView({ org }: { org: string }) {
       ) : null}
       {list.data && list.data.sign_ins.length > 0 ? (
         <table class="sign-ins">
-          <caption>{list.data.total} sign-ins, newest first</caption>
+          <caption>{counted(list.data.total, 'sign-in', 'sign-ins')}, newest first</caption>
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -175,7 +175,7 @@ export function AuditView({ org }: { org: string }) {
       ) : null}
       {list.data && list.data.events.length > 0 ? (
         <table class="audit">
-          <caption>{list.data.total} events, newest first</caption>
+          <caption>{counted(list.data.total, 'event', 'events')}, newest first</caption>
           <thead>
             <tr>
               <th scope="col">When</th>

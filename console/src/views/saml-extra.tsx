@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { SamlConfig } from '../types.ts';
-import { Field, FormError, Submit, formatDate, useSubmit, type Loaded } from '../ui.tsx';
+import { Field, FormError, Saved, Submit, formatDate, useSubmit, type Loaded, type SavedStatus } from '../ui.tsx';
 
 const ALGORITHMS: [string, string][] = [
   ['aes256-gcm', 'AES-256-GCM (recommended)'],
@@ -95,7 +95,7 @@ export function ProtectionFields({ value, onValue, error }: { value: Protection;
 }
 
 /** POST …/saml with sp_metadata_url: Tessera fetches it now and every `metadata_refresh_hours`. */
-export function MetadataUrl({ base, cfg, reload }: { base: string; cfg: SamlConfig; reload: () => void }) {
+export function MetadataUrl({ base, cfg, reload, status }: { base: string; cfg: SamlConfig; reload: () => void; status: SavedStatus }) {
   const [url, setUrl] = useState(cfg.sp_metadata_url ?? '');
   const [hours, setHours] = useState(String(cfg.metadata_refresh_hours));
   const [pin, setPin] = useState(cfg.sp_metadata_signing_certificate ?? '');
@@ -112,6 +112,7 @@ export function MetadataUrl({ base, cfg, reload }: { base: string; cfg: SamlConf
         metadata_refresh_hours: Number(hours),
         sp_metadata_signing_certificate: pin.trim() || null,
       });
+      status.onSaved(stop ? 'Metadata URL removed: the settings stay as they are.' : 'Metadata fetched and saved.');
       reload();
     });
   };
@@ -159,6 +160,7 @@ export function MetadataUrl({ base, cfg, reload }: { base: string; cfg: SamlConf
         />
         <FormError error={error} fields={['sp_metadata_url', 'metadata_refresh_hours', 'sp_metadata_signing_certificate']} />
         <Submit busy={busy}>{url.trim() ? 'Fetch and save' : 'Save'}</Submit>
+        <Saved status={status} />
       </form>
     </section>
   );

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { SamlConfig } from '../types.ts';
-import { Field, FormError, Submit, useSubmit } from '../ui.tsx';
+import { Field, FormError, Saved, Submit, useSubmit, type SavedStatus } from '../ui.tsx';
 import { formatTakesSource } from '../../../src/saml/name-id-formats.ts';
 import { AcsEditor, acsPayload, acsRowsOf, type AcsRows } from './saml-acs.tsx';
 import { PROTECTION_FIELDS, ProtectionFields, protectionOf, protectionPayload, type Protection } from './saml-extra.tsx';
@@ -91,7 +91,22 @@ function flagsOf(cfg: SamlConfig): Record<Flag, boolean> {
   return { sign_response, sign_assertions, want_authn_requests_signed, allow_idp_initiated };
 }
 
-export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: SamlConfig; reload: () => void }) {
+/** The fields whose API errors the form shows beside a control; FormError shows the rest. */
+const PLACED_FIELDS = [
+  'entity_id',
+  'acs_url',
+  'acs_urls',
+  'slo_url',
+  'name_id_format',
+  'name_id_source',
+  'attribute_mapping',
+  'sp_certificate',
+  'sign_response',
+  'want_authn_requests_signed',
+  ...PROTECTION_FIELDS,
+];
+
+export function SamlSettingsForm({ base, cfg, reload, status }: { base: string; cfg: SamlConfig; reload: () => void; status: SavedStatus }) {
   const [form, setForm] = useState<Form>(() => formOf(cfg));
   const set = (key: keyof Form) => (value: string | boolean) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -104,6 +119,7 @@ export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: Sam
     e.preventDefault();
     void run(async () => {
       await api('POST', `${base}/saml`, payload(form, flags, acs, protection));
+      status.onSaved('SAML settings saved.');
       reload();
     });
   };
@@ -150,23 +166,9 @@ export function SamlSettingsForm({ base, cfg, reload }: { base: string; cfg: Sam
         />
         <SigningFlags flags={flags} setFlags={setFlags} error={flagError} />
         <ProtectionFields value={protection} onValue={setProtection} error={error} />
-        <FormError
-          error={error}
-          fields={[
-            'entity_id',
-            'acs_url',
-            'acs_urls',
-            'slo_url',
-            'name_id_format',
-            'name_id_source',
-            'attribute_mapping',
-            'sp_certificate',
-            'sign_response',
-            'want_authn_requests_signed',
-            ...PROTECTION_FIELDS,
-          ]}
-        />
+        <FormError error={error} fields={PLACED_FIELDS} />
         <Submit busy={busy}>Save SAML settings</Submit>
+        <Saved status={status} />
       </form>
     </section>
   );

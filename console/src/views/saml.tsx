@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import type { SamlConfig } from '../types.ts';
-import { ConfirmButton, CopyValue, Field, FormError, LoadState, Submit, useLoad, useSubmit } from '../ui.tsx';
+import { ConfirmButton, CopyValue, Field, FormError, LoadState, Saved, Submit, useLoad, useSavedStatus, useSubmit, type SavedStatus } from '../ui.tsx';
 import { Certificates } from './certificates.tsx';
 import { MetadataUrl } from './saml-extra.tsx';
 import { SamlSettingsForm } from './saml-settings.tsx';
@@ -11,6 +11,7 @@ import { SamlSettingsForm } from './saml-settings.tsx';
 export function SamlTab({ base }: { base: string }) {
   const loaded = useLoad(() => api<SamlConfig>('GET', `${base}/saml`), base);
   const cfg = loaded.data;
+  const status = useSavedStatus();
   return (
     <>
       <LoadState loaded={loaded} />
@@ -21,9 +22,9 @@ export function SamlTab({ base }: { base: string }) {
           ) : (
             <p class="notice">SAML is off for this service. Paste the metadata of your application (the SP) below to turn it on.</p>
           )}
-          <ImportMetadata base={base} reload={loaded.reload} />
-          <MetadataUrl key={`url-${JSON.stringify(cfg)}`} base={base} cfg={cfg} reload={loaded.reload} />
-          <SamlSettingsForm key={JSON.stringify(cfg)} base={base} cfg={cfg} reload={loaded.reload} />
+          <ImportMetadata base={base} reload={loaded.reload} status={status('import')} />
+          <MetadataUrl key={`url-${JSON.stringify(cfg)}`} base={base} cfg={cfg} reload={loaded.reload} status={status('url')} />
+          <SamlSettingsForm key={JSON.stringify(cfg)} base={base} cfg={cfg} reload={loaded.reload} status={status('settings')} />
           {cfg.enabled ? <Certificates base={base} /> : null}
           {cfg.enabled ? <Disable base={base} reload={loaded.reload} /> : null}
         </>
@@ -59,9 +60,8 @@ function IdpDetails({ base, cfg }: { base: string; cfg: SamlConfig }) {
   );
 }
 
-function ImportMetadata({ base, reload }: { base: string; reload: () => void }) {
+function ImportMetadata({ base, reload, status }: { base: string; reload: () => void; status: SavedStatus }) {
   const [xml, setXml] = useState('');
-  const [done, setDone] = useState(false);
   const { busy, error, run } = useSubmit();
   const upload = (e: Event) => {
     const file = (e.currentTarget as HTMLInputElement).files?.[0];
@@ -69,11 +69,10 @@ function ImportMetadata({ base, reload }: { base: string; reload: () => void }) 
   };
   const submit = (e: Event) => {
     e.preventDefault();
-    setDone(false);
     void run(async () => {
       await api('POST', `${base}/saml`, { enabled: true, sp_metadata_xml: xml });
       setXml('');
-      setDone(true);
+      status.onSaved('SAML configured from the metadata.');
       reload();
     });
   };
@@ -98,9 +97,7 @@ function ImportMetadata({ base, reload }: { base: string; reload: () => void }) 
         </div>
         <FormError error={error} fields={['sp_metadata_xml']} />
         <Submit busy={busy}>Import and enable SAML</Submit>
-        <span role="status" class="saved">
-          {done ? 'SAML configured from the metadata.' : ''}
-        </span>
+        <Saved status={status} />
       </form>
     </section>
   );

@@ -19,6 +19,7 @@ import {
   useMailChoice,
   type MailChoice,
   Title,
+  counted,
   formatDate,
   useActions,
   useLoad,
@@ -74,9 +75,7 @@ export function UsersView({ org }: { org: string }) {
       ) : null}
       {list.data && list.data.users.length > 0 ? (
         <table>
-          <caption>
-            {list.data.total} {list.data.total === 1 ? 'user' : 'users'}, oldest first
-          </caption>
+          <caption>{counted(list.data.total, 'user', 'users')}, oldest first</caption>
           <thead>
             <tr>
               <th scope="col">Email</th>
