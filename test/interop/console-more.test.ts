@@ -177,6 +177,11 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium: MFA r
     await page.fill('#sp-metadata', sp.metadata());
     await page.click('text=Import and enable SAML');
     await page.locator('#idp-certificate').waitFor();
+    // Each form says what its last save did; the import's line goes when the settings are saved.
+    const savedLines = async () => (await page.locator('span.saved').allTextContents()).filter(Boolean);
+    await expect.poll(savedLines).toEqual(['SAML configured from the metadata.']);
+    await page.click('button:text("Save SAML settings")');
+    await expect.poll(savedLines).toEqual(['SAML settings saved.']);
     sp.configure({
       ssoUrl: await page.inputValue('#idp-sso-url'),
       entityId: await page.inputValue('#idp-entity-id'),
