@@ -20,18 +20,24 @@ export interface SamlOwners {
   owner(orgSlug: string, serviceSlug: string): Promise<{ organizationId: string; serviceId: string | null } | null>;
 }
 
-export type SamlOutcomeRecorder = (ctx: AppContext, outcome: SignInActivity['outcome'], reason: SignInReason | null) => Promise<void>;
+/** `user`: the signed-in user a refusal is about (name_id_unavailable), named in the row. */
+export type SamlOutcomeRecorder = (
+  ctx: AppContext,
+  outcome: SignInActivity['outcome'],
+  reason: SignInReason | null,
+  user?: { id: string; email: string },
+) => Promise<void>;
 
 /**
  * Records the outcome of a SAML request whose service may not have been resolved. A failure to write
  * is logged and swallowed: the client's answer (a refusal page) must not turn into a 500 over it.
  */
 export function samlOutcomes(db: Db, owners: SamlOwners, logger: Logger): SamlOutcomeRecorder {
-  return async (ctx, outcome, reason) => {
+  return async (ctx, outcome, reason, user) => {
     try {
       const found = await owners.owner(ctx.params.org ?? '', ctx.params.service ?? '');
       if (!found) return;
-      await recordSignIn(db, { ...requestFacts(ctx), ...samlFlow(ctx), ...found, outcome, reason, userId: null, email: null, authnContext: null });
+      await recordSignIn(db, { ...requestFacts(ctx), ...samlFlow(ctx), ...found, outcome, reason, userId: user?.id ?? null, email: user?.email ?? null, authnContext: null });
     } catch (err) {
       logger.error({ reqId: ctx.state.requestId, err: { message: (err as Error).message } }, 'sign-in activity not recorded');
     }

@@ -9,6 +9,7 @@ import { recordHostedAttempt } from '../audit/sign-ins.ts';
 import { nextStep } from '../mfa/policy.ts';
 import { parseStoredContext, type Level } from './authn-context.ts';
 import { issueErrorResponse, issueResponse, replyToPending } from './issue.ts';
+import { SamlRefusal } from './pipeline/reasons.ts';
 import { STATUS } from './response.ts';
 import type { SamlRuntime } from './runtime.ts';
 import { consumePending, type LiveSession } from './session.ts';
@@ -59,5 +60,17 @@ export async function finishPendingSignIn(deps: Deps, saml: SamlRuntime, ctx: Ap
     pages.expired();
     return;
   }
-  await issueResponse(saml, ctx, target, session, reply, { flow: 'login', binding: null }, step.level);
+  try {
+    await issueResponse(saml, ctx, target, session, reply, { flow: 'login', binding: null }, step.level);
+  } catch (err) {
+    // A refusal found only now (name_id_unavailable: the user lacks the NameID's attribute) is this
+    // sign-in's outcome: its row, warn line and count, as the SAML routes' refusals have (CONTRACT §12);
+    // the error page then shows its reason and reference as usual.
+    if (err instanceof SamlRefusal) {
+      const who = { organizationId: target.org.id, serviceId: target.service.id, userId: user.id, email: user.email };
+      await recordHostedAttempt(deps.db, deps.logger, ctx, who, err.reason);
+      saml.outcomes?.inc({ outcome: 'refused', reason: err.reason });
+    }
+    throw err;
+  }
 }

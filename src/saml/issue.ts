@@ -62,7 +62,11 @@ function chooseNameId(settings: ResolvedService['settings'], user: LiveSession['
   if (source === 'id') return user.id;
   if (source === 'email') return user.email;
   const value = user.attributes[source.slice('attributes.'.length)]?.trim();
-  if (!value) throw refuse('name_id_unavailable', `This account has no ${source} value, which this service uses as the NameID`, { expected: source });
+  if (!value)
+    throw refuse('name_id_unavailable', `This account has no ${source} value, which this service uses as the NameID`, {
+      expected: source,
+      user: { id: user.id, email: user.email },
+    });
   return value;
 }
 

@@ -6,7 +6,7 @@ import type { Next } from 'koa';
 import type { Counter } from 'prom-client';
 import type { AppContext } from '../http/context.ts';
 import type { Logger } from '../http/log.ts';
-import { SamlRefusal } from './pipeline/reasons.ts';
+import { SamlRefusal, type RefusalValues } from './pipeline/reasons.ts';
 import { samlFlow, type SamlOutcomeRecorder } from '../audit/saml-activity.ts';
 
 export type OutcomeCounter = Counter<'outcome' | 'reason'>;
@@ -28,13 +28,13 @@ export function refusalReporter(
   activity: SamlOutcomeRecorder,
   onRefused?: (ctx: AppContext, reason: ReportedReason) => Promise<void>,
 ) {
-  return async (ctx: AppContext, reason: ReportedReason, shown: { received?: string | undefined; expected?: string | undefined } = {}) => {
+  return async (ctx: AppContext, reason: ReportedReason, shown: RefusalValues = {}) => {
     // `samlService`, not `service`: every line already carries service: "tessera".
     const samlService = `${ctx.params.org ?? ''}/${ctx.params.service ?? ''}`.slice(0, MAX_SLUGS_CHARS);
     const { flow, binding } = samlFlow(ctx);
     logger.warn({ reqId: ctx.state.requestId, reason, received: shown.received, expected: shown.expected, samlService, flow, binding }, 'SAML request refused');
     outcomes.inc({ outcome: 'refused', reason });
-    await activity(ctx, 'refused', reason);
+    await activity(ctx, 'refused', reason, shown.user);
     await onRefused?.(ctx, reason);
   };
 }

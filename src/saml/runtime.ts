@@ -19,9 +19,11 @@ export interface SamlRuntime {
   signIns: SignInRecorder;
   /** Whether a user has a second factor, cached with explicit invalidation (mfa/presence.ts). */
   factors: FactorPresence;
+  /** tessera_sso_outcomes_total, for the refusals found after a hosted sign-in (finish-sign-in.ts). */
+  outcomes: Pick<Metrics['ssoOutcomes'], 'inc'> | undefined;
 }
 
-export function createSamlRuntime(deps: Deps, metrics?: Pick<Metrics, 'groupCommitBatch'>): SamlRuntime {
+export function createSamlRuntime(deps: Deps, metrics?: Pick<Metrics, 'groupCommitBatch' | 'ssoOutcomes'>): SamlRuntime {
   const sealer = createSealer(deps.config.encryptionKey);
   if (sealer.development)
     deps.logger.warn(
@@ -40,5 +42,6 @@ export function createSamlRuntime(deps: Deps, metrics?: Pick<Metrics, 'groupComm
       (n) => metrics?.groupCommitBatch.observe({ writer: 'sign_in' }, n),
     ),
     factors: new FactorPresence(deps.database, deps.invalidation),
+    outcomes: metrics?.ssoOutcomes,
   };
 }

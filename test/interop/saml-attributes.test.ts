@@ -181,11 +181,29 @@ describe.each(databases())('groups, attributes and NameID sources on $name', (fa
   it('a user without the name_id_source attribute is refused at sign-in (403 name_id_unavailable), no Response, no login recorded', async () => {
     const w = await samlWorld(srv.url, { name_id_format: NAMEID.unspecified, name_id_source: 'attributes.employee_id' });
     const before = await srv.deps.db.loginEvent.count();
-    const { page } = await signIn(w);
+    const saml = nodeSamlSp(spEnd(w));
+    const jar = new CookieJar();
+    const page = await completeSignIn(w, jar, await browserFetch(jar, await saml.getAuthorizeUrlAsync('', undefined, {})));
     expect(page.status).toBe(403);
     expect(page.text).toContain('name_id_unavailable');
     expect(page.text).not.toContain('SAMLResponse');
     expect(await srv.deps.db.loginEvent.count()).toBe(before);
+    // The refusal is the sign-in's recorded outcome (CONTRACT §12), found by the page's reference and
+    // naming the user: after the hosted password (flow login), and again with the session (flow sso).
+    const again = await browserFetch(jar, await saml.getAuthorizeUrlAsync('', undefined, {}));
+    expect(again.status).toBe(403);
+    for (const [refused, flow] of [
+      [page, 'login'],
+      [again, 'sso'],
+    ] as const) {
+      const reference = refused.headers.get('x-request-id') ?? '';
+      expect(refused.text).toContain(`Reference: ${reference}`);
+      const rows = await w.admin.client.get<{ sign_ins: Record<string, unknown>[] }>(
+        `/api/organizations/${w.org}/sign-ins?request_id=${encodeURIComponent(reference)}`,
+      );
+      expect(rows.body.sign_ins).toMatchObject([{ outcome: 'refused', reason: 'name_id_unavailable', flow, user_id: w.userId, email: w.userEmail }]);
+    }
+    expect(srv.logs.some((l) => l.includes('"reason":"name_id_unavailable"') && l.includes('"flow":"login"'))).toBe(true);
   });
 
   it.each([

@@ -75,14 +75,28 @@ export class SamlRefusal extends AppError {
   declare readonly reason: RefusalReason;
   readonly received: string | undefined;
   readonly expected: string | undefined;
+  /** The signed-in user the refusal is about, when there is one (its sign-in activity row names them). */
+  readonly user: RefusedUser | undefined;
 
-  constructor(reason: RefusalReason, message: string, values: { received?: string | undefined; expected?: string | undefined } = {}) {
+  constructor(reason: RefusalReason, message: string, values: RefusalValues = {}) {
     const answer = NOT_400[reason];
     super(answer?.status ?? 400, answer?.code ?? 'BAD_REQUEST', message, { reason, headers: { ...answer?.headers } });
     this.received = clip(values.received);
     this.expected = clip(values.expected);
+    this.user = values.user;
   }
 }
 
-export const refuse = (reason: RefusalReason, message: string, values?: { received?: string | undefined; expected?: string | undefined }): SamlRefusal =>
-  new SamlRefusal(reason, message, values);
+export interface RefusedUser {
+  id: string;
+  email: string;
+}
+
+/** What a refusal shows beside its reason: the values compared (log line), and the user (activity row). */
+export interface RefusalValues {
+  received?: string | undefined;
+  expected?: string | undefined;
+  user?: RefusedUser | undefined;
+}
+
+export const refuse = (reason: RefusalReason, message: string, values?: RefusalValues): SamlRefusal => new SamlRefusal(reason, message, values);
