@@ -217,7 +217,8 @@ async function refreshOne(deps: Deps, metrics: RefreshMetrics, cfg: DueConfig, c
  */
 async function refreshDueMetadata(deps: Deps, metrics: RefreshMetrics, stopped: () => boolean): Promise<number> {
   const due = await deps.db.samlConfig.findMany({
-    where: { spMetadataUrl: { not: null }, metadataNextRefreshAt: { lte: new Date() } },
+    // A disabled service makes no outbound requests; enabled again, it is due at once.
+    where: { enabled: true, spMetadataUrl: { not: null }, metadataNextRefreshAt: { lte: new Date() } },
     orderBy: { metadataNextRefreshAt: 'asc' },
     take: 50,
   });

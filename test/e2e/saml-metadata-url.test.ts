@@ -271,6 +271,37 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
     expect(fp(cfg.sp_certificate)).toBe(fp(SP_A.certPem));
   });
 
+  it('a new refresh interval makes the metadata due at once, and the refresh then schedules by it; a disabled service is never fetched', async () => {
+    serve({ body: metadata(SP_A.certPem) });
+    const t = await freshSamlService(owner);
+    const stored = { entity_id: 'https://md.example.org/sp', acs_url: 'https://md.example.org/acs' };
+    expectStatus(await owner.client.post(t.path(), { enabled: true, sp_metadata_url: mdUrl }), 200);
+    const serviceId = await serviceIdOf(t.org, t.svc);
+    expectStatus(await owner.client.post(t.path(), { enabled: true, ...stored, metadata_refresh_hours: 1 }), 200);
+    const due = await samlConfigOf(owner, t.path());
+    expect(Date.parse(String(due.metadata_next_refresh_at))).toBeLessThanOrEqual(Date.now());
+    await srv.metadataRefresh.runNow();
+    const cfg = await samlConfigOf(owner, t.path());
+    const after = Date.parse(String(cfg.metadata_next_refresh_at)) - Date.parse(String(cfg.metadata_fetched_at));
+    expect(Math.abs(after - 3600_000)).toBeLessThan(60_000);
+    // Disabled (DELETE …/saml): no outbound request, however due.
+    expectStatus(await owner.client.delete(t.path()), 200);
+    await makeDue(serviceId);
+    const fetchesBefore = requests;
+    await srv.metadataRefresh.runNow();
+    expect(requests).toBe(fetchesBefore);
+  });
+
+  it('fetched metadata refused for what it says is a 400 naming sp_metadata_url, the field sent', async () => {
+    const t = await freshSamlService(owner);
+    serve({ body: metadata(SP_A.certPem).replace(POST, 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect') });
+    const res = await owner.client.post(t.path(), { enabled: true, sp_metadata_url: mdUrl });
+    const error = expectError(res, 400);
+    expect(error.details?.map((d) => d.field)).toEqual(['sp_metadata_url']);
+    expect(error.error).toMatch(/AssertionConsumerService/);
+    expect((await samlConfigOf(owner, t.path())).enabled).toBe(false);
+  });
+
   it('a refresh whose NameIDFormat cannot go with the stored name_id_source fails and keeps the last good values', async () => {
     const t = await freshSamlService(owner);
     serve({ body: metadata(SP_A.certPem) });

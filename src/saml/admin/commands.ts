@@ -112,8 +112,13 @@ function columns(body: SamlPayload, spCertificate: string | null | undefined, en
   };
 }
 
-/** The metadata-URL columns: a new URL was just fetched (fetched set); null clears it; absent keeps it. */
-function metadataUrlColumns(body: SamlPayload, pin: string | null | undefined, fetched: MetadataFetch['fetchedMetadata']) {
+/**
+ * The metadata-URL columns: a new URL was just fetched (fetched set); null clears it; absent keeps it.
+ * Kept with a new interval or pin (`stored` holds a URL): due at once, so the next round (within a
+ * minute) fetches under the new rules and schedules by the new interval, instead of the old date
+ * standing until it comes.
+ */
+function metadataUrlColumns(body: SamlPayload, pin: string | null | undefined, fetched: MetadataFetch['fetchedMetadata'], stored: SamlConfig | null) {
   const common = {
     ...(pin !== undefined ? { spMetadataSigningCertificate: pin } : {}),
     ...(body.metadata_refresh_hours !== undefined ? { metadataRefreshHours: body.metadata_refresh_hours } : {}),
@@ -127,6 +132,10 @@ function metadataUrlColumns(body: SamlPayload, pin: string | null | undefined, f
       metadataNextRefreshAt: fetched.nextRefreshAt,
       metadataLastError: null,
     };
+  const rulesChanged =
+    (body.metadata_refresh_hours !== undefined && body.metadata_refresh_hours !== stored?.metadataRefreshHours) ||
+    (pin !== undefined && pin !== stored?.spMetadataSigningCertificate);
+  if (stored?.spMetadataUrl && body.sp_metadata_url === undefined && rulesChanged) return { ...common, metadataNextRefreshAt: new Date() };
   return common;
 }
 
@@ -148,11 +157,12 @@ export async function configureSaml(
   const encryptionCertificate = checkedCertificate(body.sp_encryption_certificate, 'sp_encryption_certificate');
   // Checked whether or not a URL comes with it: a certificate stored now pins the next refresh.
   const pin = checkedCertificate(body.sp_metadata_signing_certificate, 'sp_metadata_signing_certificate');
-  checkMerged(await db.samlConfig.findUnique({ where: { serviceId: service.id } }), body, spCertificate, encryptionCertificate);
+  const stored = await db.samlConfig.findUnique({ where: { serviceId: service.id } });
+  checkMerged(stored, body, spCertificate, encryptionCertificate);
   // Key generation is CPU work: do it before the transaction, use it only if still needed inside.
   const needsCert = body.enabled && !(await hasActive(db, service.id));
   const fresh = needsCert ? await generateCertificate(saml.sealer, { organization: access.org.name, service: service.name }) : null;
-  const data = { ...columns(body, spCertificate, encryptionCertificate), ...metadataUrlColumns(body, pin, fetched) };
+  const data = { ...columns(body, spCertificate, encryptionCertificate), ...metadataUrlColumns(body, pin, fetched, stored) };
   await db.$transaction(async (tx) => {
     await tx.samlConfig.upsert({
       where: { serviceId: service.id },

@@ -9,6 +9,7 @@ import type { AppContext } from '../../http/context.ts';
 import { badRequest } from '../../http/errors.ts';
 import { checkSpCertificate } from '../settings.ts';
 import { checkedMetadata, fetchSpMetadata } from '../metadata-url.ts';
+import { readCheckedSpMetadata } from '../sp-metadata.ts';
 
 export interface MetadataFetch {
   fetchedMetadata: { nextRefreshAt: Date } | null;
@@ -58,6 +59,8 @@ export function spMetadataStep(db: Db, config: Config) {
     const hours = typeof body.metadata_refresh_hours === 'number' ? body.metadata_refresh_hours : (stored?.metadataRefreshHours ?? 24);
     try {
       const fetched = await fetchSpMetadata(url, { allowPrivate: config.outboundAllowPrivate, signingCertificate: pinned, refreshHours: Math.max(1, hours) });
+      // Its content too, here: a refusal of what was fetched names sp_metadata_url, the field sent.
+      readCheckedSpMetadata(fetched.xml, config.allowHttpAcs, body);
       ctx.request.body = { ...body, sp_metadata_xml: fetched.xml };
       return { fetchedMetadata: { nextRefreshAt: fetched.nextRefreshAt } };
     } catch (err) {
