@@ -47,6 +47,7 @@ export const AUDIT_ACTIONS = {
     'metadata_refresh_hours',
   ],
   'saml.metadata_refresh_failed': ['service_id', 'sp_metadata_url', 'error'],
+  'saml.metadata_refreshed': ['service_id', 'sp_metadata_url', 'fields'],
   'saml.disabled': ['service_id'],
   'saml.certificate.created': ['service_id', 'status', 'valid_from', 'valid_until'],
   'saml.certificate.activated': ['service_id', 'status', 'valid_from', 'valid_until'],

@@ -128,6 +128,44 @@ function metadataColumns(xml: string, allowHttp: boolean, stored: Pick<SamlConfi
   };
 }
 
+/** The API names of the fields a refresh's columns change on the row as read. */
+const FIELD_NAMES: Record<string, string> = {
+  entityId: 'entity_id',
+  acsUrl: 'acs_url',
+  acsUrls: 'acs_urls',
+  sloUrl: 'slo_url',
+  spCertificate: 'sp_certificate',
+  spEncryptionCertificate: 'sp_encryption_certificate',
+  wantAuthnRequestsSigned: 'want_authn_requests_signed',
+  nameIdFormat: 'name_id_format',
+};
+
+/** JSON text compared by what it says, not how it was written (key order). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canon)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([x], [y]) => x.localeCompare(y))
+              .map(([k, x]) => [k, canon(x)]),
+          )
+        : v;
+  try {
+    return JSON.stringify(canon(JSON.parse(String(a)))) === JSON.stringify(canon(JSON.parse(String(b))));
+  } catch {
+    return a === b;
+  }
+}
+
+function changedFields(cfg: DueConfig, columns: ReturnType<typeof metadataColumns>): string[] {
+  const row = cfg as unknown as Record<string, unknown>;
+  return Object.entries(columns)
+    .filter(([column, value]) => (column === 'acsUrls' ? !sameJson(row[column], value) : row[column] !== value))
+    .map(([column]) => FIELD_NAMES[column] ?? column);
+}
+
 const clip = (s: string) => (s.length > 500 ? `${s.slice(0, 500)}…` : s);
 
 type RefreshMetrics = Pick<Metrics, 'metadataRefreshFailures'>;
@@ -178,11 +216,25 @@ async function refreshOne(deps: Deps, metrics: RefreshMetrics, cfg: DueConfig, c
       refreshHours: cfg.metadataRefreshHours,
     });
     const columns = metadataColumns(fetched.xml, deps.config.allowHttpAcs, cfg);
-    const { count } = await deps.db.samlConfig.updateMany({
-      where: stillClaimed(cfg, claimed),
-      data: { ...columns, metadataFetchedAt: new Date(), metadataNextRefreshAt: fetched.nextRefreshAt, metadataLastError: null },
+    const fields = changedFields(cfg, columns);
+    // A refresh that changes what the SP is configured with is audited like an admin's change (the
+    // fields, not their values), in the same transaction: a NameID format or ACS the metadata replaced
+    // is never a silent change.
+    const written = await deps.db.$transaction(async (tx) => {
+      const { count } = await tx.samlConfig.updateMany({
+        where: stillClaimed(cfg, claimed),
+        data: { ...columns, metadataFetchedAt: new Date(), metadataNextRefreshAt: fetched.nextRefreshAt, metadataLastError: null },
+      });
+      if (count !== 1 || fields.length === 0) return count === 1;
+      const service = await tx.service.findUniqueOrThrow({ where: { id: cfg.serviceId }, select: { organizationId: true } });
+      await recordAudit(tx, jobActor('metadata-refresh'), 'saml.metadata_refreshed', service.organizationId, cfg.serviceId, {
+        service_id: cfg.serviceId,
+        sp_metadata_url: url,
+        fields,
+      });
+      return true;
     });
-    if (count === 1) await deps.invalidation.publish({ kind: 'service', id: cfg.serviceId });
+    if (written) await deps.invalidation.publish({ kind: 'service', id: cfg.serviceId });
     return false;
   } catch (err) {
     const message = clip(err instanceof Error ? err.message : 'unknown error');

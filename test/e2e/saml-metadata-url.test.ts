@@ -141,6 +141,18 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
     expect(cfg.metadata_last_error).toBeNull();
     expect(fp(cfg.sp_certificate)).toBe(fp(SP_B.certPem));
     expect(cfg.acs_url).toBe('https://md.example.org/acs-2');
+    // What the refresh changed is audited (the fields, not their values); a refresh that changes nothing is not.
+    const refreshed = async () =>
+      (
+        await owner.client.get<{ events: { target: { id: string }; actor: { id: string }; changes: { fields?: string[] } }[] }>(
+          `/api/organizations/${t.org}/audit-events?action=saml.metadata_refreshed&limit=100`,
+        )
+      ).body.events.filter((e) => e.target.id === serviceId);
+    expect((await refreshed()).map((e) => [e.actor.id, [...(e.changes.fields ?? [])].sort()])).toEqual([
+      ['job:metadata-refresh', ['acs_url', 'acs_urls', 'sp_certificate']],
+    ]);
+    await refresh(t.path(), serviceId);
+    expect(await refreshed()).toHaveLength(1);
 
     const before = await failures();
     const cases: [string, Partial<Served>, RegExp][] = [
@@ -278,10 +290,10 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
     expectStatus(await owner.client.post(t.path(), { enabled: true, sp_metadata_url: mdUrl }), 200);
     const serviceId = await serviceIdOf(t.org, t.svc);
     expectStatus(await owner.client.post(t.path(), { enabled: true, ...stored, metadata_refresh_hours: 1 }), 200);
-    const due = await samlConfigOf(owner, t.path());
+    const due = (await samlConfigOf(owner, t.path())) as unknown as Record<string, unknown>;
     expect(Date.parse(String(due.metadata_next_refresh_at))).toBeLessThanOrEqual(Date.now());
     await srv.metadataRefresh.runNow();
-    const cfg = await samlConfigOf(owner, t.path());
+    const cfg = (await samlConfigOf(owner, t.path())) as unknown as Record<string, unknown>;
     const after = Date.parse(String(cfg.metadata_next_refresh_at)) - Date.parse(String(cfg.metadata_fetched_at));
     expect(Math.abs(after - 3600_000)).toBeLessThan(60_000);
     // Disabled (DELETE …/saml): no outbound request, however due.
