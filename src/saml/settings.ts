@@ -114,6 +114,9 @@ export function idpUrls(publicUrl: string, orgSlug: string, serviceSlug: string)
 
 /** An SP certificate (signing or encryption) must be an RSA key of at least 2048 bits with e = 65537. Returns the normalised PEM. */
 export function checkSpCertificate(pem: string, field = 'sp_certificate'): { ok: true; pem: string } | { ok: false; reason: string } {
+  // X509Certificate reads the first certificate of a bundle and ignores the rest: a second one (weaker,
+  // or the one meant) would be dropped without a word.
+  if ((pem.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length > 1) return { ok: false, reason: `${field} must hold one certificate, not a bundle` };
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(pem);

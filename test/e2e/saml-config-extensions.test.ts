@@ -15,6 +15,8 @@ import { rsaCertificate } from '../helpers/saml-xml.ts';
 
 const GOOD = generateKeyPair('enc.example.com');
 const SHORT_KEY_CERT = rsaCertificate(1024);
+// A strong certificate with a weak one behind it: only the first would have been read.
+const BUNDLE = rsaCertificate(2048) + SHORT_KEY_CERT;
 const EXPONENT_3_CERT = rsaCertificate(2048, 3);
 const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 const fingerprint = (pem: unknown) => (typeof pem === 'string' ? new X509Certificate(pem).fingerprint256 : null);
@@ -56,6 +58,7 @@ describe.each(databases())('SAML configuration additions (CONTRACT §14) on $nam
       ['a 1024-bit key', SHORT_KEY_CERT, /at least 2048 bits/],
       ['exponent 3', EXPONENT_3_CERT, /exponent must be 65537/],
       ['not a certificate', 'not a pem', /not a PEM X.509 certificate/],
+      ['two certificates, the second weak', BUNDLE, /one certificate/],
     ])('SECURITY 45: sp_encryption_certificate with %s is refused at configuration', async (_name, pem, message) => {
       const t = await freshSamlService(owner);
       const res = await owner.client.post(t.path(), { ...ENABLE_SAML, encrypt_assertions: true, sp_encryption_certificate: pem });
