@@ -333,7 +333,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     await page.fill('#saml-enc-cert', '');
     await page.check('#saml-encrypt');
     await page.click('text=Save SAML settings');
-    expect(await page.locator('#saml-encrypt-error').textContent()).toContain('sp_encryption_certificate');
+    await expect.poll(() => page.locator('#saml-encrypt-error').textContent()).toContain('sp_encryption_certificate');
     await page.uncheck('#saml-encrypt');
     // The NameID from one of the user's attributes: saved, and read back after a reload.
     await page.selectOption('#saml-nameid', 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified');
@@ -358,7 +358,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
     // A second ACS endpoint (the SP's metadata put the first at index 1): a bad URL, then a used index,
     // each refused beside row 2's field; saved with index 2, both endpoints are back after a reload.
     await page.click('text=Add an ACS endpoint');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('saml-acs-1-url');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('saml-acs-1-url');
     await page.fill('#saml-acs-1-url', 'ftp://example.test/acs');
     await page.click('text=Save SAML settings');
     await expect.poll(() => page.locator('#saml-acs-1-url-error').textContent()).toContain('absolute https URL');
@@ -548,7 +548,7 @@ describe.runIf(hasChromium && sqlite)('admin console in headless Chromium', () =
       await page.fill('#password', ADMIN_PASSWORD);
       await page.click('button[type=submit]');
       await page.locator('h1:text("Enter your authentication code")').waitFor();
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe('code');
+      await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('code');
       await check('sign in (code)');
       await page.keyboard.type('000000');
       await page.keyboard.press('Enter');
