@@ -37,7 +37,16 @@ export function samlOutcomes(db: Db, owners: SamlOwners, logger: Logger): SamlOu
     try {
       const found = await owners.owner(ctx.params.org ?? '', ctx.params.service ?? '');
       if (!found) return;
-      await recordSignIn(db, { ...requestFacts(ctx), ...samlFlow(ctx), ...found, outcome, reason, userId: user?.id ?? null, email: user?.email ?? null, authnContext: null });
+      await recordSignIn(db, {
+        ...requestFacts(ctx),
+        ...samlFlow(ctx),
+        ...found,
+        outcome,
+        reason,
+        userId: user?.id ?? null,
+        email: user?.email ?? null,
+        authnContext: null,
+      });
     } catch (err) {
       logger.error({ reqId: ctx.state.requestId, err: { message: (err as Error).message } }, 'sign-in activity not recorded');
     }
