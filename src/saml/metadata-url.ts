@@ -12,7 +12,7 @@ import { OutboundError, requestOutbound } from '../security/outbound.ts';
 import { parseDom, preflightXml } from './xml/parse.ts';
 import { verifyEnvelopedSignature } from './xml/signature.ts';
 import { readCheckedSpMetadata } from './sp-metadata.ts';
-import { formatTakesSource } from './settings.ts';
+import { acsEndpointsFrom, formatTakesSource } from './settings.ts';
 
 export const METADATA_MAX_BYTES = 1024 * 1024;
 export const METADATA_TIMEOUT_MS = 10_000;
@@ -128,42 +128,28 @@ function metadataColumns(xml: string, allowHttp: boolean, stored: Pick<SamlConfi
   };
 }
 
-/** The API names of the fields a refresh's columns change on the row as read. */
-const FIELD_NAMES: Record<string, string> = {
+/** The API names of the columns a refresh writes, other than the ACS endpoints (compared as endpoints). */
+const FIELD_NAMES = {
   entityId: 'entity_id',
-  acsUrl: 'acs_url',
-  acsUrls: 'acs_urls',
   sloUrl: 'slo_url',
   spCertificate: 'sp_certificate',
   spEncryptionCertificate: 'sp_encryption_certificate',
   wantAuthnRequestsSigned: 'want_authn_requests_signed',
   nameIdFormat: 'name_id_format',
-};
+} as const;
 
-/** JSON text compared by what it says, not how it was written (key order). */
-function sameJson(a: unknown, b: unknown): boolean {
-  const canon = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canon)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.entries(v)
-              .sort(([x], [y]) => x.localeCompare(y))
-              .map(([k, x]) => [k, canon(x)]),
-          )
-        : v;
-  try {
-    return JSON.stringify(canon(JSON.parse(String(a)))) === JSON.stringify(canon(JSON.parse(String(b))));
-  } catch {
-    return a === b;
-  }
-}
-
+/**
+ * The API names of the fields a refresh's columns change on the row as read. The ACS endpoints are
+ * compared as the SP gets them (acsEndpointsFrom, the one reading of the two columns), so a lone acs_url
+ * and the same endpoint listed by the metadata are no change.
+ */
 function changedFields(cfg: DueConfig, columns: ReturnType<typeof metadataColumns>): string[] {
-  const row = cfg as unknown as Record<string, unknown>;
-  return Object.entries(columns)
-    .filter(([column, value]) => (column === 'acsUrls' ? !sameJson(row[column], value) : row[column] !== value))
-    .map(([column]) => FIELD_NAMES[column] ?? column);
+  const endpoints = (row: Pick<SamlConfig, 'acsUrl' | 'acsUrls'>) => JSON.stringify(acsEndpointsFrom(row));
+  const changed: string[] = endpoints(cfg) === endpoints(columns) ? [] : ['acs_urls'];
+  for (const [column, field] of Object.entries(FIELD_NAMES) as [keyof typeof FIELD_NAMES, string][]) {
+    if (column in columns && columns[column as keyof typeof columns] !== cfg[column]) changed.push(field);
+  }
+  return changed;
 }
 
 const clip = (s: string) => (s.length > 500 ? `${s.slice(0, 500)}…` : s);

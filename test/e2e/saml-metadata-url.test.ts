@@ -149,7 +149,7 @@ describe.each(databases())('SP metadata by URL on $name', (factory) => {
         )
       ).body.events.filter((e) => e.target.id === serviceId);
     expect((await refreshed()).map((e) => [e.actor.id, [...(e.changes.fields ?? [])].sort()])).toEqual([
-      ['job:metadata-refresh', ['acs_url', 'acs_urls', 'sp_certificate']],
+      ['job:metadata-refresh', ['acs_urls', 'sp_certificate']],
     ]);
     await refresh(t.path(), serviceId);
     expect(await refreshed()).toHaveLength(1);
