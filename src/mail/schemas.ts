@@ -1,7 +1,7 @@
 // The optional body of the admin routes that can mail what they create (password links, invitations).
 import { z } from 'zod';
 import { LOCALES } from '../i18n/index.ts';
-import { AppError } from '../http/errors.ts';
+import { conflict } from '../http/errors.ts';
 
 /** `send_email: true` mails the link; `locale` picks the email's language (English by default). */
 export const SendEmailFields = {
@@ -16,4 +16,4 @@ const MAIL_UNAVAILABLE = 'Email delivery is not configured (SMTP_URL): send_emai
  * The 409 of `send_email: true` when this instance cannot send mail at all; its detail names
  * send_email, so a form shows it beside that control, not beside a field the request got right.
  */
-export const mailUnavailable = () => new AppError(409, 'CONFLICT', MAIL_UNAVAILABLE, { details: [{ field: 'send_email', message: MAIL_UNAVAILABLE }] });
+export const mailUnavailable = () => conflict(MAIL_UNAVAILABLE, 'send_email');
