@@ -14,9 +14,9 @@ import { migrate } from '../src/db/migrate.ts';
 import { parseDatabaseUrl, pgPoolConfig } from '../src/db/client.ts';
 import { apiKeyHasher, generateApiKey } from '../src/security/api-key.ts';
 import { root, startChild, stopChild } from './lib.ts';
+import { ENCRYPTION_KEY, SECRET } from './seed.ts';
 import { ACTIVITY_ROWS, activityAdmin, activityPaths, checkTotals, explainActivity, seedActivity, timedGet } from './scale-activity.ts';
 
-const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 const BASE = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const USERS = 100_000;
 const EVENTS = 1_000_000;
@@ -246,7 +246,8 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       TESSERA_SECRET: SECRET,
       NODE_ENV: 'production',
-      TESSERA_ENCRYPTION_KEY: 'bench-only',
+      // Production refuses a key under 32 characters (src/config): the same bench-only key as `npm run bench`.
+      TESSERA_ENCRYPTION_KEY: ENCRYPTION_KEY,
       LOG_LEVEL: 'warn',
     });
     try {
