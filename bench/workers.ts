@@ -15,9 +15,8 @@ import { newId, newToken } from '../src/security/random.ts';
 import { apiKeyHasher, generateApiKey } from '../src/security/api-key.ts';
 import { load, root, startChild, stopChild, type LoadOptions, type Measured } from './lib.ts';
 import { authnRequestForm, seedSso } from './sso.ts';
+import { ENCRYPTION_KEY, SECRET } from './seed.ts';
 
-const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';
-const ENCRYPTION_KEY = 'bench-only-key-material-not-secret';
 const KEYS = 3000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SLICE_SECONDS = Number(process.env.BENCH_SLICE ?? 3);
