@@ -39,10 +39,15 @@ export async function selfSignedCertificate(subject: CertificateSubject, years: 
   validUntil.setUTCFullYear(validUntil.getUTCFullYear() + years);
   cert.validity.notBefore = validFrom;
   cert.validity.notAfter = validUntil;
+  // UTF8String, which RFC 5280 prefers for names: node-forge's default, PrintableString, holds only
+  // letters, digits and a few marks, and it wrote an organization named "名前 🎉" or "R&D" as invalid
+  // DER that no SP could load. forge encodes the value to UTF-8 itself for this tag. Its types declare
+  // the field as an asn1.Class, though forge reads it as the value's universal type: hence the cast.
+  const utf8 = forge.asn1.Type.UTF8 as number as forge.asn1.Class;
   const attrs = [
-    { name: 'commonName', value: subject.commonName },
-    { name: 'organizationName', value: subject.organization },
-    { shortName: 'OU', value: subject.unit },
+    { name: 'commonName', value: subject.commonName, valueTagClass: utf8 },
+    { name: 'organizationName', value: subject.organization, valueTagClass: utf8 },
+    { shortName: 'OU', value: subject.unit, valueTagClass: utf8 },
   ];
   cert.setSubject(attrs);
   cert.setIssuer(attrs);

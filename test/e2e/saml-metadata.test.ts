@@ -1,12 +1,13 @@
 // GET /saml/:org/:service/metadata (docs/api.md, SAML protocol): the IdP metadata an SP imports. No SAML metadata XSD
 // ships in node_modules, so the document is checked for well-formedness, for the schema's element order
 // inside IDPSSODescriptor, and read back by an independent implementation (samlify).
+import { X509Certificate } from 'node:crypto';
 import * as samlify from 'samlify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { suiteServer } from '../helpers/suite.ts';
 import { Client } from '../helpers/http.ts';
-import { createOrg, createService, registerAdmin, type Admin } from '../helpers/fixtures.ts';
+import { createOrg, createService, registerAdmin, uniqueSlug, type Admin } from '../helpers/fixtures.ts';
 import { expectError, expectStatus } from '../helpers/admin-plane.ts';
 import { ENABLE_SAML, samlPath } from '../helpers/saml.ts';
 import { BINDING, NAME_ID, NS, all, childrenOf, one, parseXml, pemBody, rsaCertificate, text } from '../helpers/saml-xml.ts';
@@ -109,6 +110,21 @@ describe.each(databases())('IdP metadata on $name', (factory) => {
     const x509 = one(key, NS.dsig, 'X509Certificate');
     expect((x509.parentNode as Element).localName).toBe('X509Data');
     expect(text(x509)).toBe(pemBody(t.cert.public_key));
+  });
+
+  it('an organization and service named outside ASCII (CJK, emoji, "&" and "<") get a certificate OpenSSL reads, naming both in UTF-8', async () => {
+    // node-forge wrote such names as PrintableString by default: invalid DER that no SP could load.
+    const slug = uniqueSlug();
+    expectStatus(await owner.client.post('/api/organizations', { slug, name: '名前 🎉 R&D <beta>' }), 201);
+    const svc = uniqueSlug('svc');
+    expectStatus(await owner.client.post(`/api/organizations/${slug}/services`, { slug: svc, name: 'Shop 🎉 Ü', service_type: 'web' }), 201);
+    expectStatus(await owner.client.post(samlPath(slug, svc), ENABLE_SAML), 200);
+    const urls = (await owner.client.get<Urls>(samlPath(slug, svc))).body;
+    const x509 = one(descriptor((await metadata(urls.metadata_url)).body), NS.dsig, 'X509Certificate');
+    const cert = new X509Certificate(Buffer.from(text(x509), 'base64'));
+    // OpenSSL's display form escapes "<" and ">" (RFC 4514); the certificate holds them as they were.
+    expect(cert.subject.split('\n')).toEqual(expect.arrayContaining(['CN=Shop 🎉 Ü SAML signing', 'O=名前 🎉 R&D \\<beta\\>']));
+    expect(cert.verify(cert.publicKey)).toBe(true);
   });
 
   it('samlify reads the entity ID, both SSO and SLO locations, NameIDFormat, WantAuthnRequestsSigned and the signing certificate', async () => {
