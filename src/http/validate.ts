@@ -51,7 +51,6 @@ export const Email = z
 export const Slug = z
   .string()
   .regex(/^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$/, 'Slug must be 3-50 characters of a-z, 0-9 and -, starting and ending with a letter or digit');
-export const Name = z.string().trim().min(1, 'Name must not be empty').max(200, 'Name must be at most 200 characters');
 /**
  * Whether a value that may travel into a SAML assertion or metadata is text an XML document can hold:
  * no C0 control character but tab, LF and CR, no DEL, no U+FFFE or U+FFFF, no unpaired surrogate. XML
@@ -61,6 +60,17 @@ export const Name = z.string().trim().min(1, 'Name must not be empty').max(200, 
 const NOT_ASSERTION_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]|\p{Cs}/u;
 export const isAssertionText = (value: string): boolean => !NOT_ASSERTION_TEXT.test(value);
 export const ASSERTION_TEXT_MESSAGE = 'must not contain control characters or characters XML does not allow (U+FFFE, U+FFFF, unpaired surrogates)';
+/**
+ * The name of an organization, service, API key or admin account. Names reach the hosted pages, the
+ * IdP certificate's subject and the console; the same character rule as assertion text keeps a
+ * control character or an unpaired surrogate (which the database would turn into U+FFFD) out of them.
+ */
+export const Name = z
+  .string()
+  .trim()
+  .min(1, 'Name must not be empty')
+  .max(200, 'Name must be at most 200 characters')
+  .refine(isAssertionText, `Name ${ASSERTION_TEXT_MESSAGE}`);
 
 export const Password = z.string().min(10, 'Password must be at least 10 characters').max(256, 'Password must be at most 256 characters');
 

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { Client, uniqueEmail, type Res } from '../helpers/http.ts';
-import { PASSWORD } from '../helpers/fixtures.ts';
-import { adminPlaneSuite, expectError, expectStatus, oversizedJson } from '../helpers/admin-plane.ts';
+import { PASSWORD, createKey } from '../helpers/fixtures.ts';
+import { adminPlaneSuite, expectError, expectStatus, oversizedJson, setUpTenantB } from '../helpers/admin-plane.ts';
 
 describe.each(databases())('admin-plane security, bodies, on $name', (factory) => {
   const t = adminPlaneSuite(factory);
@@ -94,6 +94,33 @@ describe.each(databases())('admin-plane security, bodies, on $name', (factory) =
       expect(users.body.users).toEqual([]);
       await t.expectAIntact();
     });
+  });
+
+  it('a name with a control character or an unpaired surrogate is 400 naming the field, wherever a name is taken; nothing is written', async () => {
+    const o = `/api/organizations/${t.a.org}`;
+    const s = `${o}/services/${t.a.svc.slug}`;
+    // The Service API's PATCH /info needs write:service: a key of another organization that has it.
+    const b = await setUpTenantB(srv.url);
+    const info = new Client(srv.url).apiKey((await createKey(b.owner, b.org, b.svc.slug, ['write:service'])).key);
+    // Raw JSON: "\\ud800" is a lone surrogate that JSON.parse keeps (the database would store U+FFFD).
+    for (const name of ['a\\u0007b', 'a\\u001b[31mb', 'a\\ud800b', 'a\\uffffb']) {
+      for (const [client, method, path, body] of [
+        [t.a.owner.client, 'POST', '/api/organizations', `{"slug":"bad-name-org","name":"${name}"}`],
+        [t.a.owner.client, 'PATCH', o, `{"name":"${name}"}`],
+        [t.a.owner.client, 'PATCH', o, `{"display_name":"${name}"}`],
+        [t.a.owner.client, 'POST', `${o}/services`, `{"slug":"bad-name-svc","name":"${name}","service_type":"web"}`],
+        [t.a.owner.client, 'PATCH', s, `{"name":"${name}"}`],
+        [t.a.owner.client, 'POST', `${s}/api-keys`, `{"name":"${name}","permissions":["read:users"]}`],
+        [info, 'PATCH', '/api/service/info', `{"name":"${name}"}`],
+        [t.anon, 'POST', '/api/auth/register', `{"email":"${uniqueEmail('badname')}","password":"${PASSWORD}","name":"${name}"}`],
+      ] as const) {
+        const res = await client.request(method, path, body);
+        const err = expectError(res, 400, 'BAD_REQUEST');
+        expect(JSON.stringify(err.details ?? []), `${method} ${path} ${name}`).toMatch(/name/);
+      }
+    }
+    expectError(await t.a.owner.client.get('/api/organizations/bad-name-org'), 404, 'NOT_FOUND');
+    await t.expectAIntact();
   });
 
   describe('JSON bombs (docs/security.md attack 31)', () => {
