@@ -4,13 +4,15 @@ import { Name, Slug } from '../http/validate.ts';
 
 export const SERVICE_TYPES = ['web', 'mobile', 'desktop', 'cli', 'api'] as const;
 
+/** Schemes a browser would run or read locally instead of navigating to an application. */
+const REFUSED_SCHEMES = new Set(['javascript:', 'vbscript:', 'data:', 'file:', 'blob:']);
 const RedirectUri = z
   .string()
   .max(2048)
   .refine((v) => {
     try {
       const u = new URL(v);
-      return u.protocol !== 'javascript:' && u.protocol !== 'data:' && u.protocol !== 'file:' && !u.hash;
+      return !REFUSED_SCHEMES.has(u.protocol) && !u.hash;
     } catch {
       return false;
     }

@@ -91,7 +91,19 @@ describe.each(databases())('services on $name', (factory) => {
     });
 
     it('requires absolute redirect URIs', async () => {
-      for (const uri of ['/callback', 'callback', 'app.example.com/cb', '//app.example.com/cb', '', 'javascript:alert(1)']) {
+      for (const uri of [
+        '/callback',
+        'callback',
+        'app.example.com/cb',
+        '//app.example.com/cb',
+        '',
+        'javascript:alert(1)',
+        'JavaScript:alert(1)',
+        'vbscript:msgbox',
+        'data:text/html,x',
+        'file:///etc/passwd',
+        'blob:https://a.example.com/x',
+      ]) {
         const err = expectError(
           await owner.client.post(svcPath(), { slug: uniqueSlug(), name: 'x', service_type: 'web', redirect_uris: [uri] }),
           400,
