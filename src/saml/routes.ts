@@ -10,6 +10,7 @@ import { rawQueryParams, decodeQueryComponent } from './xml/signature.ts';
 import { acceptAuthnRequest, type IncomingMessage } from './pipeline/index.ts';
 import { assertRelayState } from './pipeline/check-relay-state.ts';
 import { refuse } from './pipeline/reasons.ts';
+import { methodNotAllowed } from '../http/errors.ts';
 import { refusalReporter, reportRefusals } from './refusals.ts';
 import { refusalEvent } from './refusal-events.ts';
 import { buildMetadata } from './metadata.ts';
@@ -29,6 +30,11 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
   const router = new Router<AppState, AppContext>({ prefix: '/saml/:org/:service' });
   router.use(async (ctx, next) => {
     ctx.state.html = true;
+    // A HEAD carries the same SAML message as the GET it mirrors, but nobody acts on its answer: running
+    // the flow would spend the request's ID in the replay cache (or end a session, at /slo), and the
+    // browser's own GET would then be refused. Link checkers and prefetchers send HEAD; it is answered
+    // without reading the message. The metadata, a plain document, answers HEAD like GET.
+    if (ctx.method === 'HEAD' && !ctx.path.endsWith('/metadata')) throw methodNotAllowed(ctx.path.endsWith('/init') ? 'GET' : 'GET, POST');
     await next();
   });
   // Once the service is known, its organization brands every page of the flow, error pages included.

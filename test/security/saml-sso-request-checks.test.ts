@@ -16,7 +16,9 @@ import {
   expectSignInRedirect,
   hiddenField,
   newRequestId,
+  redirectQuery,
   send,
+  sendRedirect,
   signedInJar,
 } from '../helpers/saml-attacks.ts';
 
@@ -205,6 +207,16 @@ describe.each(databases())('SAML SSO request checks on $name', (factory) => {
       await expectRefusedWithoutEffect(srv, () => send('redirect', sso, xml, undefined, jar));
       await expectRefusedWithoutEffect(srv, () => send('post', sso, xml, undefined, jar));
       await expectRefusedWithoutEffect(srv, () => send('post', sso, xml, undefined, new CookieJar()));
+    });
+
+    it('a HEAD of the Redirect URL (a link checker, a prefetch) is 405 and spends nothing: the GET after it signs in', async () => {
+      const query = redirectQuery(authnRequest(sso));
+      const head = await fetch(`${sso}?${query}`, { method: 'HEAD', headers: { cookie: jar.header() } });
+      expect(head.status).toBe(405);
+      expect(head.headers.get('allow')).toBe('GET, POST');
+      const get = await sendRedirect(sso, query, jar);
+      expect(get.status).toBe(200);
+      expect(get.text).toContain('SAMLResponse');
     });
 
     it('a replay without a session (pending sign-in) is refused too', async () => {
