@@ -83,7 +83,13 @@ export async function formBody(ctx: AppContext, next: Next): Promise<void> {
     const raw = await readRawBody(ctx);
     const params = new URLSearchParams(raw.toString('utf8'));
     const body: Record<string, string> = Object.create(null) as Record<string, string>;
-    for (const [k, v] of params) if (!FORBIDDEN_KEYS.has(k)) body[k] = v;
+    for (const [k, v] of params) {
+      if (FORBIDDEN_KEYS.has(k)) continue;
+      // No hosted form has a field twice. Taking the last (or the first) would let one part of a request
+      // read another value than the rest, as a query parameter sent twice is refused for (SAML Redirect).
+      if (k in body) throw badRequest(`Form field ${k} appears more than once`, [{ field: k, message: 'appears more than once' }]);
+      body[k] = v;
+    }
     ctx.request.body = body;
   }
   await next();

@@ -18,6 +18,7 @@ import {
   newRequestId,
   redirectQuery,
   send,
+  sendPost,
   sendRedirect,
   signedInJar,
 } from '../helpers/saml-attacks.ts';
@@ -217,6 +218,34 @@ describe.each(databases())('SAML SSO request checks on $name', (factory) => {
       const get = await sendRedirect(sso, query, jar);
       expect(get.status).toBe(200);
       expect(get.text).toContain('SAMLResponse');
+    });
+
+    it('a POST with SAMLRequest or RelayState twice is 400 and answers neither, as the Redirect binding refuses a repeated parameter', async () => {
+      const a = Buffer.from(authnRequest(sso)).toString('base64');
+      const b = Buffer.from(authnRequest(sso)).toString('base64');
+      for (const form of [
+        new URLSearchParams([
+          ['SAMLRequest', a],
+          ['SAMLRequest', b],
+        ]),
+        new URLSearchParams([
+          ['SAMLRequest', a],
+          ['RelayState', 'one'],
+          ['RelayState', 'two'],
+        ]),
+      ]) {
+        const res = await fetch(sso, {
+          method: 'POST',
+          headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.toString(),
+        });
+        expect(res.status).toBe(400);
+        const text = await res.text();
+        expect(text).not.toContain('SAMLResponse');
+        expect(text).toContain('appears more than once');
+      }
+      // Neither request's ID was spent: each still signs in once.
+      for (const id of [a, b]) expect((await sendPost(sso, { SAMLRequest: id }, jar)).text).toContain('SAMLResponse');
     });
 
     it('a replay without a session (pending sign-in) is refused too', async () => {
