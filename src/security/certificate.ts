@@ -42,9 +42,11 @@ export async function selfSignedCertificate(subject: CertificateSubject, years: 
   // UTF8String, which RFC 5280 prefers for names: node-forge's default, PrintableString, holds only
   // letters, digits and a few marks, and it wrote an organization named "名前 🎉" or "R&D" as invalid
   // DER that no SP could load. forge encodes the value to UTF-8 itself for this tag. Its types declare
-  // the field as an asn1.Class, though forge reads it as the value's universal type: hence the cast.
+  // the field as an asn1.Class, though forge reads it as the value's universal type (asn1.Type): hence
+  // the one cast, which the enum lint rule would otherwise refuse.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
   const utf8 = forge.asn1.Type.UTF8 as number as forge.asn1.Class;
-  const attrs = [
+  const attrs: forge.pki.CertificateField[] = [
     { name: 'commonName', value: subject.commonName, valueTagClass: utf8 },
     { name: 'organizationName', value: subject.organization, valueTagClass: utf8 },
     { shortName: 'OU', value: subject.unit, valueTagClass: utf8 },
