@@ -49,11 +49,13 @@ export function signInForm(locale: Locale, csrf: string, org: { slug: string; na
 export function overview(v: AccountView): string {
   const { locale } = v;
   const reauth = (prefix: string) => field(`${prefix}-password`, 'password', t(locale, 'account.remove_password'), 'password', 'current-password', v.error);
+  // Adding a factor beside another one asks what removing one asks (account-routes.ts, mayAddFactor).
+  const addReauth = (prefix: string) => (v.totp || v.passkeys.length ? reauth(prefix) : '');
   const totp =
     `<h2>${e(t(locale, 'account.totp'))}</h2><p id="totp-status">${e(t(locale, v.totp ? 'account.totp_on' : 'account.totp_off'))}</p>` +
     (v.totp
       ? form(v, '/account/factors/remove', reauth('totp') + `<button type="submit">${e(t(locale, 'account.remove'))}</button>`, { kind: 'totp', id: '' })
-      : form(v, '/account/totp/start', `<button type="submit">${e(t(locale, 'account.totp_add'))}</button>`));
+      : form(v, '/account/totp/start', addReauth('totp-add') + `<button type="submit">${e(t(locale, 'account.totp_add'))}</button>`));
   const keys =
     `<h2>${e(t(locale, 'account.passkeys'))}</h2>` +
     (v.passkeys.length
@@ -69,7 +71,7 @@ export function overview(v: AccountView): string {
           )
           .join('')}</ul>`
       : `<p>${e(t(locale, 'account.passkeys_none'))}</p>`) +
-    form(v, '/account/passkey/start', `<button type="submit">${e(t(locale, 'account.passkey_add'))}</button>`);
+    form(v, '/account/passkey/start', addReauth('passkey-add') + `<button type="submit">${e(t(locale, 'account.passkey_add'))}</button>`);
   const recovery =
     `<h2>${e(t(locale, 'account.recovery'))}</h2><p id="recovery-left">${e(t(locale, 'account.recovery_left', { count: v.recoveryLeft }))}</p>` +
     (v.totp || v.passkeys.length

@@ -135,7 +135,8 @@ export function accountRoutes(deps: Deps, saml: SamlRuntime): Router<AppState, A
   router.use(html);
   const kit = accountKit(deps);
   signInRoutes(router, deps, saml, kit);
-  enrollmentRoutes(router, deps, saml, kit);
+  totpRoutes(router, deps, saml, kit);
+  passkeyRoutes(router, deps, kit);
   changeRoutes(router, deps, kit);
   return router;
 }
@@ -186,12 +187,36 @@ function signInRoutes(router: Router<AppState, AppContext>, deps: Deps, saml: Sa
   });
 }
 
-function enrollmentRoutes(router: Router<AppState, AppContext>, deps: Deps, saml: SamlRuntime, { posted, showOverview, codesOrBack }: Kit): void {
-  const { db, config } = deps;
+/**
+ * Whether this session may add a factor: the first one freely (the session passed the password), any
+ * further one only after the check a removal needs. Otherwise a borrowed or idle session could add
+ * the borrower's own authenticator or passkey, and sign in as the user from then on.
+ */
+function addFactorCheck(deps: Deps, kit: Kit) {
+  return async (ctx: AppContext, s: Signed, form: Map<string, string>): Promise<boolean> => {
+    if (!(await hasSecondFactor(deps.database, s.session.user.id))) return true;
+    if (await kit.reauthenticated(s, form.get('password') ?? '')) return true;
+    await kit.showOverview(ctx, s, 401, undefined, { field: 'password', message: t(s.locale, 'account.password_wrong') });
+    return false;
+  };
+}
+
+function totpRoutes(router: Router<AppState, AppContext>, deps: Deps, saml: SamlRuntime, kit: Kit): void {
+  const { db } = deps;
+  const { posted, codesOrBack } = kit;
+  const mayAddFactor = addFactorCheck(deps, kit);
+  /** One authenticator app per user: replacing it is removing it (with its check) and adding another. */
+  const hasTotp = async (userId: string) => (await db.totpFactor.count({ where: { userId } })) > 0;
+
   router.post('/totp/start', formBody, async (ctx) => {
     const p = await posted(ctx);
     if (!p) return;
     const { s } = p;
+    if (await hasTotp(s.session.user.id)) {
+      ctx.redirect(accountUrl(s.org.slug));
+      return;
+    }
+    if (!(await mayAddFactor(ctx, s, p.form))) return;
     const c = await createChallenge(db, { userId: s.session.user.id, organizationId: s.org.id, purpose: 'account', sessionId: s.session.id });
     const secret = newTotpSecret();
     await db.mfaChallenge.update({ where: { id: c.id }, data: { totpSecretSealed: sealTotpSecret(saml.sealer, s.session.user.id, secret) } });
@@ -217,7 +242,7 @@ function enrollmentRoutes(router: Router<AppState, AppContext>, deps: Deps, saml
     const { form, s } = p;
     const token = form.get('token') ?? '';
     const c = await findChallenge(db, token, 'account');
-    if (c?.sessionId !== s.session.id || !c.totpSecretSealed) {
+    if (c?.sessionId !== s.session.id || !c.totpSecretSealed || (await hasTotp(c.userId))) {
       ctx.redirect(accountUrl(s.org.slug));
       return;
     }
@@ -234,11 +259,17 @@ function enrollmentRoutes(router: Router<AppState, AppContext>, deps: Deps, saml
     await markSessionMfa(db, s.session.id);
     await codesOrBack(ctx, s, 'totp');
   });
+}
 
+function passkeyRoutes(router: Router<AppState, AppContext>, deps: Deps, kit: Kit): void {
+  const { db, config } = deps;
+  const { posted, showOverview, codesOrBack } = kit;
+  const mayAddFactor = addFactorCheck(deps, kit);
   router.post('/passkey/start', formBody, async (ctx) => {
     const p = await posted(ctx);
     if (!p) return;
     const { s } = p;
+    if (!(await mayAddFactor(ctx, s, p.form))) return;
     const c = await createChallenge(db, { userId: s.session.user.id, organizationId: s.org.id, purpose: 'account', sessionId: s.session.id });
     const options = await registrationOptions(db, relyingParty(config.publicUrl), c.id, s.session.user);
     render(

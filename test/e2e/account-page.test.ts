@@ -113,6 +113,65 @@ describe.each(databases())('/account on $name', (factory) => {
     expect(user.body.users[0]?.mfa).toMatchObject({ totp: false, recovery_codes_left: 0 });
   });
 
+  it('the authenticator cannot be replaced through /account, and a factor beside another needs the password or a recent second factor', async () => {
+    const email = await addUser();
+    const before = await signedIn(email); // the password alone, from before any factor
+    const racing = await signedIn(email);
+    // A first factor needs nothing more: this session starts an enrolment, to finish it late.
+    const late = await post(racing.jar, srv.url, '/account/totp/start', { csrf: racing.csrf, org: world.org });
+    const lateSecret = setupKey(late.text);
+    const { jar, csrf } = await signedIn(email);
+    const start = await post(jar, srv.url, '/account/totp/start', { csrf, org: world.org });
+    const secret = setupKey(start.text);
+    const enrolled = await post(jar, srv.url, '/account/totp/confirm', {
+      csrf,
+      org: world.org,
+      token: stepFields(start.text).token,
+      code: await totpCode(secret),
+    });
+    expect(enrolled.status).toBe(200);
+
+    // Another authenticator is refused, from the old session and even from the one that just passed the factor.
+    for (const from of [before, { jar, csrf }]) {
+      const again = await post(from.jar, srv.url, '/account/totp/start', { csrf: from.csrf, org: world.org, password: USER_PASSWORD });
+      expect(again.status).toBe(302);
+      expect(again.text).not.toContain('token');
+    }
+    // The enrolment started before the factor existed cannot replace it now.
+    const replaced = await post(racing.jar, srv.url, '/account/totp/confirm', {
+      csrf: racing.csrf,
+      org: world.org,
+      token: stepFields(late.text).token,
+      code: await totpCode(lateSecret),
+    });
+    expect(replaced.status).toBe(302);
+    const signInCode = async (key: string) => {
+      const other = new CookieJar();
+      const form = await browserFetch(other, `${srv.url}/account?org=${world.org}`);
+      const login = await post(other, srv.url, '/account/login', { csrf: stepFields(form.text).csrf, org: world.org, email, password: USER_PASSWORD });
+      return (await post(other, srv.url, '/login/factor', { ...stepFields(login.text), method: 'totp', code: await totpCode(key, Date.now() + 30_000) }))
+        .status;
+    };
+    expect(await signInCode(lateSecret)).toBe(401);
+    expect(await signInCode(secret)).toBe(302);
+
+    // A passkey beside the authenticator: the password-only session must type the password, and the right one.
+    for (const password of [undefined, 'not the password']) {
+      const refused = await post(before.jar, srv.url, '/account/passkey/start', {
+        csrf: before.csrf,
+        org: world.org,
+        ...(password === undefined ? {} : { password }),
+      });
+      expect(refused.status).toBe(401);
+      expect(refused.text).toContain('aria-invalid="true"');
+      expect(refused.text).not.toContain('startRegistration');
+    }
+    const allowed = await post(before.jar, srv.url, '/account/passkey/start', { csrf: before.csrf, org: world.org, password: USER_PASSWORD });
+    expect(allowed.status).toBe(200);
+    // The session that passed the factor just now needs nothing more.
+    expect((await post(jar, srv.url, '/account/passkey/start', { csrf, org: world.org })).status).toBe(200);
+  });
+
   it('new recovery codes: only after a recent second factor or the password; the old ones stop working, each new one works once', async () => {
     const email = await addUser();
     const before = await signedIn(email); // the password alone, from before the factor existed
