@@ -170,6 +170,8 @@ function signInRoutes(router: Router<AppState, AppContext>, deps: Deps, saml: Sa
     }
     const user = checked.user;
     if (policyOf(org) !== 'off' && (await hasSecondFactor(deps.database, user.id))) {
+      // As on the SAML sign-in page (finish-sign-in.ts): the right password's row, then the factor's.
+      await recordHostedAttempt(db, deps.logger, ctx, { organizationId: org.id, serviceId: null, userId: user.id, email }, 'mfa_required');
       await beginSecondFactor(deps, saml, ctx, { user, organizationId: org.id, pendingId: null, sessionId: null, kind: 'factor', back: accountUrl(org.slug) });
       return;
     }

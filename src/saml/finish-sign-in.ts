@@ -41,6 +41,10 @@ export async function finishPendingSignIn(deps: Deps, saml: SamlRuntime, ctx: Ap
   const requested = parseStoredContext(pending.requestedAuthnContext);
   const step = await nextStep(saml.factors, { org: target.org, requireMfa: target.settings.requireMfa, requested, have: f.have, userId: user.id });
   if ((step.kind === 'factor' || step.kind === 'enroll') && f.secondFactor) {
+    // The password was right but does not sign in alone: this attempt's row says so, so that a right
+    // password left at the factor page is seen too. The factor's own outcome is the next row.
+    const who = { organizationId: target.org.id, serviceId: target.service.id, userId: user.id, email: user.email };
+    await recordHostedAttempt(deps.db, deps.logger, ctx, who, 'mfa_required');
     await f.secondFactor(step.kind);
     return;
   }

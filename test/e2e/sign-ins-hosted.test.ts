@@ -86,13 +86,17 @@ describe.each(databases())('hosted sign-in attempts and status refusals on $name
     expect(warnings(right)).toEqual([]);
   });
 
-  it('the second-factor step: each wrong code is mfa_failed, the locked step rate_limited, with the service of the request', async () => {
+  it('the second-factor step: the right password is mfa_required, each wrong code mfa_failed, the locked step rate_limited, with the service of the request', async () => {
     const user = await addUser();
     // Enrollment forced by the policy, then back to optional: the next sign-in asks for the code.
     expectStatus(await world.admin.client.patch(`/api/organizations/${world.org}`, { mfa_policy: 'required' }), 200);
     const enrolling = new CookieJar();
     const enroll = await completeSignIn(world, enrolling, await browserFetch(enrolling, world.urls.sso.replace(/\/sso$/, '/init')), USER_PASSWORD, user.email);
     const secret = setupKey(enroll.text);
+    // The right password that does not sign in alone is a row too: a password left at this page is seen.
+    const required = expect.objectContaining({ flow: 'login', outcome: 'refused', reason: 'mfa_required', user_id: user.id, service: world.svc.slug });
+    expect(await rowsOf(enroll)).toEqual([required]);
+    expect(warnings(enroll)).toEqual([expect.objectContaining({ msg: 'sign-in refused', reason: 'mfa_required' })]);
     const wrongEnroll = await post(enrolling, srv.url, '/login/enroll', { ...stepFields(enroll.text), code: '000000' });
     expect(wrongEnroll.status).toBe(401);
     expect(await rowsOf(wrongEnroll)).toEqual([
@@ -104,6 +108,10 @@ describe.each(databases())('hosted sign-in attempts and status refusals on $name
     const jar = new CookieJar();
     let page = await completeSignIn(world, jar, await browserFetch(jar, world.urls.sso.replace(/\/sso$/, '/init')), USER_PASSWORD, user.email);
     expect(page.text).not.toContain('SAMLResponse');
+    expect(await rowsOf(page)).toEqual([required]);
+    const atAccount = await accountLogin(user.email, USER_PASSWORD);
+    expect(atAccount.text).toContain('name="method" value="totp"');
+    expect(await rowsOf(atAccount)).toEqual([expect.objectContaining({ outcome: 'refused', reason: 'mfa_required', user_id: user.id, service: null })]);
     const wrong = await post(jar, srv.url, '/login/factor', { ...stepFields(page.text), method: 'totp', code: '000000' });
     expect(wrong.status).toBe(401);
     expect(await rowsOf(wrong)).toEqual([
