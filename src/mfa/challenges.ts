@@ -43,6 +43,16 @@ export async function findChallenge(db: Db, token: string, purpose: ChallengePur
 
 export type Challenge = NonNullable<Awaited<ReturnType<typeof findChallenge>>>;
 
+/** Any step the token names, live or not: for its dead end's branding and way back only, never to go on. */
+export async function staleChallenge(db: Db, token: string) {
+  if (!token || token.length > 128) return null;
+  const row = await db.mfaChallenge.findUnique({
+    where: { tokenHash: hashToken(token) },
+    select: { pendingId: true, user: { select: { organization: true } } },
+  });
+  return row && { pendingId: row.pendingId, organization: row.user.organization };
+}
+
 /** Single use: true only for the one caller that finishes the step. */
 export async function consumeChallenge(db: Db, id: string): Promise<boolean> {
   const r = await db.mfaChallenge.updateMany({ where: { id, consumedAt: null, expiresAt: { gt: new Date() } }, data: { consumedAt: new Date() } });

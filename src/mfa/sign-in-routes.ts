@@ -11,10 +11,10 @@ import { rateLimited } from '../http/errors.ts';
 import { isRateLimitError } from '../http/rate-limit.ts';
 import { escapeHtml } from '../http/html.ts';
 import { brandOf } from '../http/brand.ts';
-import { t } from '../i18n/index.ts';
+import { t, type Locale } from '../i18n/index.ts';
 import type { SamlRuntime } from '../saml/runtime.ts';
 import { currentSession, findPending } from '../saml/session.ts';
-import { findChallenge, type Challenge } from './challenges.ts';
+import { findChallenge, staleChallenge, type Challenge } from './challenges.ts';
 import { recordHostedAttempt } from '../audit/sign-ins.ts';
 import { signInRefused } from '../saml/refusal-events.ts';
 import { checkCsrf, csrfToken, fields, localeOf, parseObject } from './form.ts';
@@ -40,6 +40,13 @@ async function backOf(deps: Deps, c: Challenge, form: Map<string, string>): Prom
 }
 
 /** The step a form's token names; its pages (and error pages) carry the user's organization's brand. */
+/** A step token that cannot go on: its dead end, under its organization's brand whatever became of the step. */
+async function deadEnd(deps: Deps, ctx: AppContext, token: string, locale: Locale): Promise<void> {
+  const stale = await staleChallenge(deps.db, token);
+  if (stale) ctx.state.brand = brandOf(stale.organization);
+  await expired(deps, ctx, locale, stale?.pendingId ?? null);
+}
+
 async function brandedChallenge(deps: Deps, ctx: AppContext, token: string): Promise<Challenge | null> {
   const c = await findChallenge(deps.db, token, 'sign_in');
   if (c) ctx.state.brand = brandOf(c.user.organization);
@@ -105,7 +112,7 @@ function enrollHandler(deps: Deps, saml: SamlRuntime) {
     const token = form.get('token') ?? '';
     const c = await brandedChallenge(deps, ctx, token);
     if (!c?.totpSecretSealed || c.passedAt) {
-      expired(ctx, locale);
+      await deadEnd(deps, ctx, token, locale);
       return;
     }
     const secret = openTotpSecret(saml.sealer, c.userId, c.totpSecretSealed);
@@ -119,7 +126,7 @@ function enrollHandler(deps: Deps, saml: SamlRuntime) {
     }
     const passed = await db.mfaChallenge.updateMany({ where: { id: c.id, passedAt: null }, data: { passedAt: new Date(), totpSecretSealed: null } });
     if (passed.count !== 1) {
-      expired(ctx, locale);
+      await expired(deps, ctx, locale, c.pendingId);
       return;
     }
     const codes = await regenerateRecoveryCodes(db, c.userId);
@@ -142,11 +149,8 @@ export function secondFactorRoutes(deps: Deps, saml: SamlRuntime): Router<AppSta
     const session = pending ? await currentSession(deps.database, ctx, pending.service.organizationId) : null;
     if (!pending || !session) {
       // No session (it ended, or another browser): the password form of the same request.
-      if (pending) {
-        ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
-        return;
-      }
-      expired(ctx, localeOf(ctx));
+      // Gone, answered or expired, the sign-in page's dead end says so, branded and with the way back.
+      ctx.redirect(`/login?state=${encodeURIComponent(state)}`);
       return;
     }
     const kind = (await hasSecondFactor(deps.database, session.user.id)) ? 'factor' : 'enroll';
@@ -167,7 +171,7 @@ export function secondFactorRoutes(deps: Deps, saml: SamlRuntime): Router<AppSta
     const token = form.get('token') ?? '';
     const c = await brandedChallenge(deps, ctx, token);
     if (!c || c.passedAt || c.totpSecretSealed) {
-      expired(ctx, locale);
+      await deadEnd(deps, ctx, token, locale);
       return;
     }
     await lockedOut(deps, ctx, c);
@@ -192,9 +196,10 @@ export function secondFactorRoutes(deps: Deps, saml: SamlRuntime): Router<AppSta
   router.post('/login/continue', html, formBody, async (ctx) => {
     const form = fields(ctx);
     checkCsrf(ctx, config.publicUrl, form);
-    const c = await brandedChallenge(deps, ctx, form.get('token') ?? '');
+    const token = form.get('token') ?? '';
+    const c = await brandedChallenge(deps, ctx, token);
     if (!c?.passedAt) {
-      expired(ctx, localeOf(ctx));
+      await deadEnd(deps, ctx, token, localeOf(ctx));
       return;
     }
     await finishSecondFactor(deps, saml, ctx, c);

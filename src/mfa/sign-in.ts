@@ -17,6 +17,7 @@ import { newTotpSecret, otpauthUri, openTotpSecret, sealTotpSecret } from './tot
 import { authenticationOptions, relyingParty } from './webauthn.ts';
 import { clearFailures } from './lockout.ts';
 import { recordHostedAttempt } from '../audit/sign-ins.ts';
+import { applicationSite, deadEndLinks } from '../saml/way-back.ts';
 
 /** A second-factor or /account page, in the browser's language and under the organization's brand (set by the route). */
 export function render(ctx: AppContext, status: number, title: string, body: string, script?: string): void {
@@ -24,8 +25,19 @@ export function render(ctx: AppContext, status: number, title: string, body: str
   sendPage(ctx, status, page(script ? { title, body, script, ui } : { title, body, ui }));
 }
 
-export function expired(ctx: AppContext, locale: Locale): void {
-  render(ctx, 400, t(locale, 'mfa.expired_title'), messagePage(t(locale, 'mfa.expired_title'), t(locale, 'mfa.expired')));
+/**
+ * The dead end of a step that cannot go on (spent, expired, its request answered), under the brand the
+ * route set: back to the application whose request it was, when there was one, and to support.
+ */
+export async function expired(deps: Deps, ctx: AppContext, locale: Locale, pendingId: string | null): Promise<void> {
+  const pending = pendingId
+    ? await deps.db.samlPendingRequest.findUnique({
+        where: { id: pendingId },
+        select: { service: { select: { name: true, samlConfig: { select: { acsUrl: true } } } } },
+      })
+    : null;
+  const links = deadEndLinks(uiFor(ctx, ctx.state.brand), pending ? applicationSite(pending.service) : null);
+  render(ctx, 400, t(locale, 'mfa.expired_title'), messagePage(t(locale, 'mfa.expired_title'), t(locale, 'mfa.expired')) + links);
 }
 
 export interface Begin {
@@ -125,13 +137,13 @@ export async function finishSecondFactor(deps: Deps, saml: SamlRuntime, ctx: App
   const { db } = deps;
   const locale = localeOf(ctx);
   if (!(await consumeChallenge(db, c.id))) {
-    expired(ctx, locale);
+    await expired(deps, ctx, locale, c.pendingId);
     return;
   }
   await clearFailures(db, c.userId);
   const session = await strengthenedSession(deps, ctx, c);
   if (!session) {
-    expired(ctx, locale);
+    await expired(deps, ctx, locale, c.pendingId);
     return;
   }
   if (c.pendingId === null) {
@@ -144,7 +156,7 @@ export async function finishSecondFactor(deps: Deps, saml: SamlRuntime, ctx: App
   }
   const pending = await db.samlPendingRequest.findUnique({ where: { id: c.pendingId } });
   if (!pending) {
-    expired(ctx, locale);
+    await expired(deps, ctx, locale, c.pendingId);
     return;
   }
   await finishPendingSignIn(deps, saml, ctx, {
@@ -153,9 +165,7 @@ export async function finishSecondFactor(deps: Deps, saml: SamlRuntime, ctx: App
     have: 2,
     session: () => Promise.resolve(session),
     pages: {
-      expired: () => {
-        expired(ctx, locale);
-      },
+      expired: () => expired(deps, ctx, locale, c.pendingId),
       unavailable: () => {
         render(ctx, 400, t(locale, 'mfa.unavailable_title'), messagePage(t(locale, 'mfa.unavailable_title'), t(locale, 'mfa.unavailable')));
       },

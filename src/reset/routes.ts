@@ -15,6 +15,7 @@ import { actionLink, escapeHtml, page, sendPage, uiFor, type PageUi } from '../h
 import { t, type MessageKey } from '../i18n/index.ts';
 import { newToken, safeEqual } from '../security/random.ts';
 import { findPending, readCookie, setCookie } from '../saml/session.ts';
+import { deadEndLinks, staleRequest } from '../saml/way-back.ts';
 import { resetMail } from '../mail/index.ts';
 import { createPasswordLink } from '../users/index.ts';
 import { formFromHere } from '../http/origin.ts';
@@ -48,10 +49,14 @@ export function resetRoutes(deps: Deps): Router<AppState, AppContext> {
   /** The pending request, with the page branded for its organization; or the page that explains where to start. */
   const pendingOr = async (ctx: AppContext, state: string): Promise<{ pending: Pending; ui: PageUi } | null> => {
     const pending = await findPending(db, state);
-    if (pending) ctx.state.brand = brandOf(pending.service.organization);
+    // A request already answered or expired still names its organization and application: the dead end
+    // is branded and leads back, as the sign-in page's does.
+    const stale = pending ? null : await staleRequest(db, state);
+    const organization = pending?.service.organization ?? stale?.organization;
+    if (organization) ctx.state.brand = brandOf(organization);
     const ui = uiFor(ctx, ctx.state.brand);
     if (!pending) {
-      const body = `<h1>${say(ui, 'reset.noRequestTitle')}</h1><p>${say(ui, 'reset.noRequest')}</p>`;
+      const body = `<h1>${say(ui, 'reset.noRequestTitle')}</h1><p>${say(ui, 'reset.noRequest')}</p>${deadEndLinks(ui, stale?.back ?? null)}`;
       sendPage(ctx, 400, page({ title: t(ui.locale, 'reset.title'), body, ui }));
       return null;
     }

@@ -25,7 +25,7 @@ export interface PendingSignIn {
   /** Level 1 only: the second factor (or its enrollment) the policy or the request asks for. */
   secondFactor?: (kind: 'factor' | 'enroll') => Promise<void>;
   /** The caller's pages: the request can no longer be answered; an IdP-initiated sign-in can never meet the policy. */
-  pages: { expired: () => void; unavailable: () => void };
+  pages: { expired: () => void | Promise<void>; unavailable: () => void };
 }
 
 export async function finishPendingSignIn(deps: Deps, saml: SamlRuntime, ctx: AppContext, f: PendingSignIn): Promise<void> {
@@ -35,7 +35,7 @@ export async function finishPendingSignIn(deps: Deps, saml: SamlRuntime, ctx: Ap
   // request's ACS only while it is still registered.
   const reply = target ? replyToPending(pending, target) : null;
   if (!target || !reply || (pending.requestId === null && !target.settings.allowIdpInitiated)) {
-    pages.expired();
+    await pages.expired();
     return;
   }
   const requested = parseStoredContext(pending.requestedAuthnContext);
@@ -49,7 +49,7 @@ export async function finishPendingSignIn(deps: Deps, saml: SamlRuntime, ctx: Ap
     return;
   }
   if (!(await consumePending(deps.db, pending.id))) {
-    pages.expired();
+    await pages.expired();
     return;
   }
   if (step.kind !== 'issue') {
@@ -61,7 +61,7 @@ export async function finishPendingSignIn(deps: Deps, saml: SamlRuntime, ctx: Ap
   }
   const session = await f.session();
   if (!session) {
-    pages.expired();
+    await pages.expired();
     return;
   }
   try {

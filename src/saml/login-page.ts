@@ -12,7 +12,7 @@ import { brandOf } from '../http/brand.ts';
 import { t, type MessageKey } from '../i18n/index.ts';
 import { newToken, safeEqual } from '../security/random.ts';
 import { findPending, readCookie, setCookie, startSession } from './session.ts';
-import { staleRequest, type WayBack } from './way-back.ts';
+import { deadEndLinks, staleRequest, type WayBack } from './way-back.ts';
 import { finishPendingSignIn } from './finish-sign-in.ts';
 import { beginSecondFactor } from '../mfa/sign-in.ts';
 import type { SamlRuntime } from './runtime.ts';
@@ -26,9 +26,7 @@ type Pending = NonNullable<Awaited<ReturnType<typeof findPending>>>;
 
 /** The dead end of an expired request leads back to the application (when known) or to support. */
 function expired(ui: PageUi, back: WayBack | null = null): string {
-  const app = back ? actionLink(back.href, t(ui.locale, 'password.backToApp', { service: back.service ?? '' })) : '';
-  const support = ui.brand.supportUrl ? actionLink(ui.brand.supportUrl, t(ui.locale, 'common.support')) : '';
-  return `<h1>${escapeHtml(t(ui.locale, 'login.expiredTitle'))}</h1><p>${escapeHtml(t(ui.locale, 'login.expiredBody'))}</p>${app}${support}`;
+  return `<h1>${escapeHtml(t(ui.locale, 'login.expiredTitle'))}</h1><p>${escapeHtml(t(ui.locale, 'login.expiredBody'))}</p>${deadEndLinks(ui, back)}`;
 }
 
 function render(ctx: AppContext, status: number, ui: PageUi, body: string): void {

@@ -2,6 +2,8 @@
 // it can still be resumed, else the application's own site, else the organization's support page.
 import type { Db } from '../db/client.ts';
 import { hashToken, newId, newToken } from '../security/random.ts';
+import { actionLink, type PageUi } from '../http/html.ts';
+import { t } from '../i18n/index.ts';
 
 export interface WayBack {
   href: string;
@@ -31,8 +33,8 @@ export async function wayBack(db: Db, pendingRequestId: string | null, supportUr
       });
       if (moved) return { href: `/login?state=${encodeURIComponent(state)}`, kind: 'resume' };
     }
-    const acs = pending?.service.samlConfig?.acsUrl;
-    if (pending && acs && URL.canParse(acs)) return { href: `${new URL(acs).origin}/`, kind: 'application', service: pending.service.name };
+    const site = pending ? applicationSite(pending.service) : null;
+    if (site) return site;
   }
   return supportUrl ? { href: supportUrl, kind: 'support' } : null;
 }
@@ -49,7 +51,18 @@ export async function staleRequest(db: Db, state: string) {
     include: { service: { include: { organization: true, samlConfig: true } } },
   });
   if (!row) return null;
-  const acs = row.service.samlConfig?.acsUrl;
-  const back: WayBack | null = acs && URL.canParse(acs) ? { href: `${new URL(acs).origin}/`, kind: 'application', service: row.service.name } : null;
-  return { organization: row.service.organization, back };
+  return { organization: row.service.organization, back: applicationSite(row.service) };
+}
+
+/** The application's own site: the origin of the service's registered ACS URL. */
+export function applicationSite(service: { name: string; samlConfig: { acsUrl: string | null } | null }): WayBack | null {
+  const acs = service.samlConfig?.acsUrl;
+  return acs && URL.canParse(acs) ? { href: `${new URL(acs).origin}/`, kind: 'application', service: service.name } : null;
+}
+
+/** The links of a dead end (a request expired or answered): back to the application when known, and to support. */
+export function deadEndLinks(ui: PageUi, back: WayBack | null): string {
+  const app = back ? actionLink(back.href, t(ui.locale, 'password.backToApp', { service: back.service ?? '' })) : '';
+  const support = ui.brand.supportUrl ? actionLink(ui.brand.supportUrl, t(ui.locale, 'common.support')) : '';
+  return app + support;
 }

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/databases.ts';
 import { suiteServer } from '../helpers/suite.ts';
 import { expectError, expectStatus } from '../helpers/admin-plane.ts';
-import { browserFetch, CookieJar, samlWorld, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
+import { browserFetch, completeSignIn, CookieJar, samlWorld, type FetchResult, type SamlWorld } from '../helpers/saml.ts';
+import { post, setupKey, stepFields, totpCode } from '../helpers/mfa.ts';
 import { authnRequest, expectSignInRedirect, send } from '../helpers/saml-attacks.ts';
 import { contrast } from '../../src/http/brand.ts';
 
@@ -135,6 +136,31 @@ describe.each(databases())('Branding and language of the hosted pages on $name',
     const expired = await browserFetch(new CookieJar(), `${world.base}/login?state=nope`);
     expect(expired.status).toBe(400);
     expect(expired.text).toContain('This sign-in request has expired');
+  });
+
+  it('the dead ends of an answered sign-in are branded and lead back: the reset page of its request and its spent second-factor step', async () => {
+    const w = await samlWorld(srv.url);
+    expectStatus(await w.admin.client.patch(`/api/organizations/${w.org}`, { display_name: 'Dead End Co', support_url: SUPPORT, mfa_policy: 'required' }), 200);
+    const jar = new CookieJar();
+    const first = await send('redirect', w.urls.sso, authnRequest(w.urls.sso), undefined, jar);
+    const state = new URL(first.headers.get('location') ?? '', w.base).searchParams.get('state') ?? '';
+    const enroll = await completeSignIn(w, jar, first);
+    const codes = await post(jar, srv.url, '/login/enroll', { ...stepFields(enroll.text), code: await totpCode(setupKey(enroll.text)) });
+    expect(codes.status).toBe(200);
+    const step = stepFields(codes.text);
+    expect((await post(jar, srv.url, '/login/continue', step)).text).toContain('SAMLResponse');
+    const leadsBack = (res: FetchResult, what: string) => {
+      expect(res.status, what).toBe(400);
+      expect(res.text, what).toContain('Dead End Co');
+      expect(res.text, what).toContain(`href="${SUPPORT}"`);
+      expect(res.text, what).toContain(`Return to Service ${w.svc.slug}`);
+    };
+    leadsBack(await post(jar, srv.url, '/login/continue', step), 'the step continued twice');
+    leadsBack(await post(jar, srv.url, '/login/factor', { ...step, method: 'totp', code: '000000' }), 'the spent step at /login/factor');
+    leadsBack(await browserFetch(jar, `${srv.url}/password/forgot?state=${encodeURIComponent(state)}`), 'the reset page of the answered request');
+    const stepUp = await browserFetch(jar, `${srv.url}/login/factor?state=${encodeURIComponent(state)}`);
+    expect(stepUp.headers.get('location')).toBe(`/login?state=${encodeURIComponent(state)}`);
+    leadsBack(await browserFetch(jar, `${srv.url}${stepUp.headers.get('location') ?? ''}`), 'the step-up page of the answered request');
   });
 
   it('Accept-Language fr gives French pages with lang="fr"; unsupported languages fall back to English', async () => {
