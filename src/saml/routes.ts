@@ -100,7 +100,8 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
         via: { flow: 'idp_initiated' as const, binding: null },
       };
       const outcome = await answerWithSession(deps.database, saml, ctx, t, session, unsolicited);
-      if (outcome === 'no_authn_context' || outcome === 'no_passive') await refused(ctx, outcome);
+      // The session's user is known: the refused row names them, as a refusal after the password does.
+      if (outcome === 'no_authn_context' || outcome === 'no_passive') await refused(ctx, outcome, { user: session.user });
       else count(outcome === 'session' ? 'idp_initiated_session' : outcome);
       return;
     }
@@ -140,7 +141,7 @@ function ssoHandler(
         via: { flow: 'sso' as const, binding: msg.binding },
       };
       const outcome = session ? await answerWithSession(deps.database, saml, ctx, t, session, r) : answerUnsatisfiable(ctx, t, r);
-      if (outcome === 'no_authn_context' || outcome === 'no_passive') await refused(ctx, outcome);
+      if (outcome === 'no_authn_context' || outcome === 'no_passive') await refused(ctx, outcome, session ? { user: session.user } : {});
       else count(outcome === 'session' ? 'success_session' : outcome);
       return;
     }

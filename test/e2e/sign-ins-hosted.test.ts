@@ -146,5 +146,19 @@ describe.each(databases())('hosted sign-in attempts and status refusals on $name
     expect(await rowsOf(unsatisfiable)).toEqual([expect.objectContaining({ flow: 'sso', outcome: 'refused', reason: 'no_authn_context' })]);
     expect(warnings(unsatisfiable)).toEqual([expect.objectContaining({ msg: 'SAML request refused', reason: 'no_authn_context' })]);
     expect(await refusedCount('no_authn_context')).toBe(contextBefore + 1);
+
+    // With a live session the user is known: both rows name them.
+    const jar = new CookieJar();
+    expect((await completeSignIn(world, jar, await sendRedirect(world.urls.sso, redirectQuery(authnRequest(world.urls.sso)), jar))).text).toContain(
+      'SAMLResponse',
+    );
+    const named = expect.objectContaining({ outcome: 'refused', user_id: world.userId, email: world.userEmail });
+    const smartcardAgain = authnRequest(world.urls.sso).replace('</samlp:AuthnRequest>', `${requested}</samlp:AuthnRequest>`);
+    expect(await rowsOf(await sendRedirect(world.urls.sso, redirectQuery(smartcardAgain), jar))).toEqual([named]);
+    const mfaOnly = `<samlp:RequestedAuthnContext Comparison="exact"><saml:AuthnContextClassRef>https://refeds.org/profile/mfa</saml:AuthnContextClassRef></samlp:RequestedAuthnContext>`;
+    const passiveStepUp = authnRequest(world.urls.sso, { attrs: ' IsPassive="true"' }).replace('</samlp:AuthnRequest>', `${mfaOnly}</samlp:AuthnRequest>`);
+    expect(await rowsOf(await sendRedirect(world.urls.sso, redirectQuery(passiveStepUp), jar))).toEqual([
+      expect.objectContaining({ reason: 'no_passive', user_id: world.userId }),
+    ]);
   });
 });
