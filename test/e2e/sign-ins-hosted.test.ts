@@ -94,7 +94,7 @@ describe.each(databases())('hosted sign-in attempts and status refusals on $name
     const enroll = await completeSignIn(world, enrolling, await browserFetch(enrolling, world.urls.sso.replace(/\/sso$/, '/init')), USER_PASSWORD, user.email);
     const secret = setupKey(enroll.text);
     // The right password that does not sign in alone is a row too: a password left at this page is seen.
-    const required = expect.objectContaining({ flow: 'login', outcome: 'refused', reason: 'mfa_required', user_id: user.id, service: world.svc.slug });
+    const required: unknown = expect.objectContaining({ flow: 'login', outcome: 'refused', reason: 'mfa_required', user_id: user.id, service: world.svc.slug });
     expect(await rowsOf(enroll)).toEqual([required]);
     expect(warnings(enroll)).toEqual([expect.objectContaining({ msg: 'sign-in refused', reason: 'mfa_required' })]);
     const wrongEnroll = await post(enrolling, srv.url, '/login/enroll', { ...stepFields(enroll.text), code: '000000' });
@@ -152,7 +152,7 @@ describe.each(databases())('hosted sign-in attempts and status refusals on $name
     expect((await completeSignIn(world, jar, await sendRedirect(world.urls.sso, redirectQuery(authnRequest(world.urls.sso)), jar))).text).toContain(
       'SAMLResponse',
     );
-    const named = expect.objectContaining({ outcome: 'refused', user_id: world.userId, email: world.userEmail });
+    const named: unknown = expect.objectContaining({ outcome: 'refused', user_id: world.userId, email: world.userEmail });
     const smartcardAgain = authnRequest(world.urls.sso).replace('</samlp:AuthnRequest>', `${requested}</samlp:AuthnRequest>`);
     expect(await rowsOf(await sendRedirect(world.urls.sso, redirectQuery(smartcardAgain), jar))).toEqual([named]);
     const mfaOnly = `<samlp:RequestedAuthnContext Comparison="exact"><saml:AuthnContextClassRef>https://refeds.org/profile/mfa</saml:AuthnContextClassRef></samlp:RequestedAuthnContext>`;
