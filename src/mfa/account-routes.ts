@@ -20,7 +20,7 @@ import { hasSecondFactor } from './presence.ts';
 import { checkCsrf, csrfToken, fields, localeOf, parseObject, webauthnScript } from './form.ts';
 import { codesPage, enrollPage, messagePage } from './pages.ts';
 import { policyOf } from './policy.ts';
-import { factorsChanged } from './presence.ts';
+import { factorAddedSince, factorsChanged } from './presence.ts';
 import { regenerateRecoveryCodes } from './recovery.ts';
 import { beginSecondFactor, enrollment, render, reshowEnrollment } from './sign-in.ts';
 import { confirmTotp, newTotpSecret, openTotpSecret, sealTotpSecret } from './totp.ts';
@@ -244,12 +244,19 @@ function totpRoutes(router: Router<AppState, AppContext>, deps: Deps, saml: Saml
     const { form, s } = p;
     const token = form.get('token') ?? '';
     const c = await findChallenge(db, token, 'account');
-    if (c?.sessionId !== s.session.id || !c.totpSecretSealed || (await hasTotp(c.userId))) {
+    if (c?.sessionId !== s.session.id || !c.totpSecretSealed) {
       ctx.redirect(accountUrl(s.org.slug));
       return;
     }
     const secret = openTotpSecret(saml.sealer, c.userId, c.totpSecretSealed);
-    if (!(await confirmTotp(db, deps.invalidation, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
+    const enrolled = await confirmTotp(db, deps.invalidation, saml.sealer, { userId: c.userId, secret, code: form.get('code') ?? '', since: c.createdAt });
+    if (enrolled === 'refused') {
+      // An authenticator is there now, or a factor came since this step began: start again (with its check).
+      await consumeChallenge(db, c.id);
+      ctx.redirect(accountUrl(s.org.slug));
+      return;
+    }
+    if (enrolled === 'wrong_code') {
       reshowEnrollment(saml, ctx, c, { action: '/account/totp/confirm', token }, t(s.locale, 'mfa.wrong_code'), {
         href: accountUrl(s.org.slug),
         label: t(s.locale, 'account.back'),
@@ -288,7 +295,9 @@ function passkeyRoutes(router: Router<AppState, AppContext>, deps: Deps, kit: Ki
     if (!p) return;
     const { form, s } = p;
     const c = await findChallenge(db, form.get('token') ?? '', 'account');
-    if (c?.sessionId !== s.session.id) {
+    // A factor enrolled since this step began was not there for its start's check (factorAddedSince).
+    if (c?.sessionId !== s.session.id || (await factorAddedSince(db, c.userId, c.createdAt))) {
+      if (c) await consumeChallenge(db, c.id);
       ctx.redirect(accountUrl(s.org.slug));
       return;
     }

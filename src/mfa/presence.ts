@@ -6,7 +6,7 @@
 // Like the SAML directory: a cached entry is trusted only after the bus's barrier (sync), a load that
 // overlapped an invalidation is not kept, and the TTL is only a backstop.
 import { LRUCache } from 'lru-cache';
-import type { Database } from '../db/client.ts';
+import type { Database, Db } from '../db/client.ts';
 import { sql } from '../db/client.ts';
 import type { InvalidationBus } from '../db/invalidation.ts';
 import { count, runRead } from '../db/statements.ts';
@@ -64,4 +64,14 @@ export async function hasSecondFactor(database: Database, userId: string): Promi
  */
 export function factorsChanged(bus: InvalidationBus, userId: string): Promise<void> {
   return bus.publish({ kind: 'factors', id: userId });
+}
+
+/**
+ * Whether a factor was enrolled at or after `since` (an enrollment step's start). Adding a factor beside
+ * another asks for re-authentication when the step starts; a step begun while the user had none was not
+ * asked, so it may not finish beside a factor added meanwhile.
+ */
+export async function factorAddedSince(db: Db, userId: string, since: Date): Promise<boolean> {
+  const where = { userId, createdAt: { gte: since } };
+  return (await db.totpFactor.count({ where })) + (await db.webauthnCredential.count({ where })) > 0;
 }

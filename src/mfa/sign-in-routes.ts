@@ -116,7 +116,13 @@ function enrollHandler(deps: Deps, saml: SamlRuntime) {
       return;
     }
     const secret = openTotpSecret(saml.sealer, c.userId, c.totpSecretSealed);
-    if (!(await confirmTotp(db, deps.invalidation, saml.sealer, c.userId, secret, form.get('code') ?? ''))) {
+    const enrolled = await confirmTotp(db, deps.invalidation, saml.sealer, { userId: c.userId, secret, code: form.get('code') ?? '', since: c.createdAt });
+    if (enrolled === 'refused') {
+      // A factor came since this enrollment began (another browser): it may neither replace nor join it.
+      await expired(deps, ctx, locale, c.pendingId);
+      return;
+    }
+    if (enrolled === 'wrong_code') {
       await refuseStep(deps, ctx, c, 'mfa_failed');
       reshowEnrollment(saml, ctx, c, { action: '/login/enroll', token }, t(locale, 'mfa.wrong_code'), {
         href: await backOf(deps, c, form),

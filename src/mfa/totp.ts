@@ -6,7 +6,8 @@
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { Db } from '../db/client.ts';
 import type { InvalidationBus } from '../db/invalidation.ts';
-import { factorsChanged } from './presence.ts';
+import { factorAddedSince, factorsChanged } from './presence.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import type { Sealer } from '../security/encryption.ts';
 
 const PERIOD = 30;
@@ -61,16 +62,27 @@ export async function checkTotp(db: Db, sealer: Sealer, userId: string, code: st
   });
 }
 
-/** Confirms an enrollment: the code must match the new secret; the factor replaces any earlier one. */
-export async function confirmTotp(db: Db, bus: InvalidationBus, sealer: Sealer, userId: string, secret: string, code: string): Promise<boolean> {
-  const step = await matchingStep(secret, code.trim());
-  if (step === null) return false;
-  const secretSealed = sealTotpSecret(sealer, userId, secret);
-  await db.totpFactor.upsert({
-    where: { userId },
-    create: { userId, secretSealed, lastTimeStep: BigInt(step) },
-    update: { secretSealed, lastTimeStep: BigInt(step), createdAt: new Date() },
-  });
+/**
+ * Confirms an enrollment begun at `since`: the code must match the new secret. The factor is created,
+ * never replaced (one authenticator per user: replacing it is removing it, with its check, first), and
+ * not beside a factor added since the step began (presence.ts, factorAddedSince): 'refused' then.
+ */
+export async function confirmTotp(
+  db: Db,
+  bus: InvalidationBus,
+  sealer: Sealer,
+  enrollment: { userId: string; secret: string; code: string; since: Date },
+): Promise<'enrolled' | 'wrong_code' | 'refused'> {
+  const { userId, secret } = enrollment;
+  const step = await matchingStep(secret, enrollment.code.trim());
+  if (step === null) return 'wrong_code';
+  if (await factorAddedSince(db, userId, enrollment.since)) return 'refused';
+  try {
+    await db.totpFactor.create({ data: { userId, secretSealed: sealTotpSecret(sealer, userId, secret), lastTimeStep: BigInt(step) } });
+  } catch (err) {
+    if (isUniqueViolation(err)) return 'refused';
+    throw err;
+  }
   await factorsChanged(bus, userId);
-  return true;
+  return 'enrolled';
 }

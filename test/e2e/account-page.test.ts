@@ -172,6 +172,47 @@ describe.each(databases())('/account on $name', (factory) => {
     expect((await post(jar, srv.url, '/account/passkey/start', { csrf, org: world.org })).status).toBe(200);
   });
 
+  it('an enrollment begun while the user had no factor cannot finish beside one that came meanwhile (it skipped the check)', async () => {
+    // A passkey step begun with no factor, then an authenticator enrolled in another browser: the step is refused before its answer is read.
+    const email = await addUser();
+    const borrowed = await signedIn(email);
+    const passkeyStep = await post(borrowed.jar, srv.url, '/account/passkey/start', { csrf: borrowed.csrf, org: world.org });
+    expect(passkeyStep.status).toBe(200);
+    const { jar, csrf } = await signedIn(email);
+    const start = await post(jar, srv.url, '/account/totp/start', { csrf, org: world.org });
+    const enrolled = await post(jar, srv.url, '/account/totp/confirm', {
+      csrf,
+      org: world.org,
+      token: stepFields(start.text).token,
+      code: await totpCode(setupKey(start.text)),
+    });
+    expect(enrolled.status).toBe(200);
+    const finish = await post(borrowed.jar, srv.url, '/account/passkey/finish', {
+      csrf: borrowed.csrf,
+      org: world.org,
+      token: stepFields(passkeyStep.text).token,
+      webauthn: '{}',
+    });
+    expect(finish.status).toBe(302); // refused as stale, not read and failed (400)
+
+    // An authenticator step begun with no factor, then a passkey registered elsewhere: the code is right, the step still refused.
+    const other = await addUser();
+    const user = await srv.deps.db.user.findFirstOrThrow({ where: { email: other } });
+    const late = await signedIn(other);
+    const totpStep = await post(late.jar, srv.url, '/account/totp/start', { csrf: late.csrf, org: world.org });
+    await srv.deps.db.webauthnCredential.create({
+      data: { id: `wac_${user.id}`, userId: user.id, credentialId: `cred-${user.id}`, publicKey: 'AQID', name: 'Elsewhere' },
+    });
+    const refused = await post(late.jar, srv.url, '/account/totp/confirm', {
+      csrf: late.csrf,
+      org: world.org,
+      token: stepFields(totpStep.text).token,
+      code: await totpCode(setupKey(totpStep.text)),
+    });
+    expect(refused.status).toBe(302);
+    expect(await srv.deps.db.totpFactor.count({ where: { userId: user.id } })).toBe(0);
+  });
+
   it('new recovery codes: only after a recent second factor or the password; the old ones stop working, each new one works once', async () => {
     const email = await addUser();
     const before = await signedIn(email); // the password alone, from before the factor existed
