@@ -20,7 +20,7 @@ export interface SamlOwners {
   owner(orgSlug: string, serviceSlug: string): Promise<{ organizationId: string; serviceId: string | null } | null>;
 }
 
-/** `user`: the signed-in user a refusal is about (name_id_unavailable), named in the row. */
+/** `user`: the user a refusal is about when one is known (name_id_unavailable, or a live session answered NoPassive or NoAuthnContext), named in the row. */
 export type SamlOutcomeRecorder = (
   ctx: AppContext,
   outcome: SignInActivity['outcome'],

@@ -61,16 +61,24 @@ const NOT_ASSERTION_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\
 export const isAssertionText = (value: string): boolean => !NOT_ASSERTION_TEXT.test(value);
 export const ASSERTION_TEXT_MESSAGE = 'must not contain control characters or characters XML does not allow (U+FFFE, U+FFFF, unpaired surrogates)';
 /**
+ * What a name may not hold beyond assertion text's rule: a line break or tab (a name is one line: a page
+ * title, an email subject, a certificate's subject), a C1 control, or a bidirectional override or
+ * isolate, which can make a name read as another one.
+ */
+const NOT_NAME_TEXT = /[\t\n\r\u0080-\u009F\u202A-\u202E\u2066-\u2069]/;
+/**
  * The name of an organization, service, API key or admin account. Names reach the hosted pages, the
- * IdP certificate's subject and the console; the same character rule as assertion text keeps a
- * control character or an unpaired surrogate (which the database would turn into U+FFFD) out of them.
+ * IdP certificate's subject and the console; an unpaired surrogate would be stored as U+FFFD.
  */
 export const Name = z
   .string()
   .trim()
   .min(1, 'Name must not be empty')
   .max(200, 'Name must be at most 200 characters')
-  .refine(isAssertionText, `Name ${ASSERTION_TEXT_MESSAGE}`);
+  .refine(
+    (v) => isAssertionText(v) && !NOT_NAME_TEXT.test(v),
+    'Name must be one line without control characters, bidirectional overrides or unpaired surrogates',
+  );
 
 export const Password = z.string().min(10, 'Password must be at least 10 characters').max(256, 'Password must be at most 256 characters');
 

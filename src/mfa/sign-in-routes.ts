@@ -39,7 +39,6 @@ async function backOf(deps: Deps, c: Challenge, form: Map<string, string>): Prom
   return `/account?org=${encodeURIComponent(org?.slug ?? '')}`;
 }
 
-/** The step a form's token names; its pages (and error pages) carry the user's organization's brand. */
 /** A step token that cannot go on: its dead end, under its organization's brand whatever became of the step. */
 async function deadEnd(deps: Deps, ctx: AppContext, token: string, locale: Locale): Promise<void> {
   const stale = await staleChallenge(deps.db, token);
@@ -47,6 +46,7 @@ async function deadEnd(deps: Deps, ctx: AppContext, token: string, locale: Local
   await expired(deps, ctx, locale, stale?.pendingId ?? null);
 }
 
+/** The step a form's token names; its pages (and error pages) carry the user's organization's brand. */
 async function brandedChallenge(deps: Deps, ctx: AppContext, token: string): Promise<Challenge | null> {
   const c = await findChallenge(deps.db, token, 'sign_in');
   if (c) ctx.state.brand = brandOf(c.user.organization);

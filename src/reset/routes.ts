@@ -61,7 +61,7 @@ export function resetRoutes(deps: Deps): Router<AppState, AppContext> {
       return null;
     }
     if (!mailer.available) {
-      const support = ui.brand.supportUrl ? actionLink(ui.brand.supportUrl, t(ui.locale, 'common.support')) : '';
+      const support = deadEndLinks(ui, null);
       const back = `<p class="links"><a href="/login?state=${encodeURIComponent(state)}">${say(ui, 'reset.backToSignIn')}</a></p>`;
       const body = `<h1>${say(ui, 'reset.unavailableTitle')}</h1><p>${say(ui, 'reset.unavailable')}</p>${support}${back}`;
       sendPage(ctx, 404, page({ title: t(ui.locale, 'reset.title'), body, ui }));

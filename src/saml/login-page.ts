@@ -7,7 +7,7 @@ import type { Deps } from '../deps.ts';
 import type { AppContext, AppState } from '../http/context.ts';
 import { forbidden, badRequest } from '../http/errors.ts';
 import { formBody } from '../http/body.ts';
-import { actionLink, escapeHtml, page, sendPage, uiFor, type PageUi } from '../http/html.ts';
+import { escapeHtml, page, sendPage, uiFor, type PageUi } from '../http/html.ts';
 import { brandOf } from '../http/brand.ts';
 import { t, type MessageKey } from '../i18n/index.ts';
 import { newToken, safeEqual } from '../security/random.ts';
@@ -167,6 +167,6 @@ async function afterPassword(
 
 /** An IdP-initiated sign-in whose policy can never be met (no SP to answer): say so, and where to turn. */
 function cannotComplete(ui: PageUi): string {
-  const support = ui.brand.supportUrl ? actionLink(ui.brand.supportUrl, t(ui.locale, 'common.support')) : '';
+  const support = deadEndLinks(ui, null);
   return `<h1>${escapeHtml(t(ui.locale, 'mfa.unavailable_title'))}</h1><p>${escapeHtml(t(ui.locale, 'mfa.unavailable'))}</p>${support}`;
 }

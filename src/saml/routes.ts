@@ -24,6 +24,8 @@ import { samlOutcomes } from '../audit/saml-activity.ts';
 import type { ResolvedService } from './pipeline/types.ts';
 
 type RefusedWithStatus = ReturnType<typeof refusalReporter>;
+/** The flow's URLs (a trailing slash matches the route too); the metadata is not one of them. */
+const FLOW_PATH = /\/(sso|init|slo)\/?$/;
 
 export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Router<AppState, AppContext> {
   const { db } = deps;
@@ -34,7 +36,8 @@ export function samlRoutes(deps: Deps, saml: SamlRuntime, metrics: Metrics): Rou
     // the flow would spend the request's ID in the replay cache (or end a session, at /slo), and the
     // browser's own GET would then be refused. Link checkers and prefetchers send HEAD; it is answered
     // without reading the message. The metadata, a plain document, answers HEAD like GET.
-    if (ctx.method === 'HEAD' && !ctx.path.endsWith('/metadata')) throw methodNotAllowed(ctx.path.endsWith('/init') ? 'GET' : 'GET, POST');
+    const flow = ctx.method === 'HEAD' ? FLOW_PATH.exec(ctx.path) : null;
+    if (flow) throw methodNotAllowed(flow[1] === 'init' ? 'GET' : 'GET, POST');
     await next();
   });
   // Once the service is known, its organization brands every page of the flow, error pages included.

@@ -8,7 +8,7 @@ import { formBody } from '../http/body.ts';
 import { brandOf } from '../http/brand.ts';
 import { actionLink, escapeHtml, page, sendPage, uiFor, type PageUi } from '../http/html.ts';
 import { t } from '../i18n/index.ts';
-import { wayBack } from '../saml/way-back.ts';
+import { deadEndLinks, wayBack } from '../saml/way-back.ts';
 import { findLink, usePasswordLink } from './password-links.ts';
 import { formFromHere } from '../http/origin.ts';
 import { forbidden } from '../http/errors.ts';
@@ -34,7 +34,7 @@ function form(ui: PageUi, token: string, email: string, problem?: Problem): stri
 }
 
 function invalid(ui: PageUi): string {
-  const support = ui.brand.supportUrl ? actionLink(ui.brand.supportUrl, t(ui.locale, 'common.support')) : '';
+  const support = deadEndLinks(ui, null);
   return `<h1>${escapeHtml(t(ui.locale, 'password.invalidTitle'))}</h1><p>${escapeHtml(t(ui.locale, 'password.invalidBody'))}</p><p>${escapeHtml(t(ui.locale, 'password.invalidWhatToDo'))}</p>${support}`;
 }
 

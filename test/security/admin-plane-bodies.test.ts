@@ -103,7 +103,7 @@ describe.each(databases())('admin-plane security, bodies, on $name', (factory) =
     const b = await setUpTenantB(srv.url);
     const info = new Client(srv.url).apiKey((await createKey(b.owner, b.org, b.svc.slug, ['write:service'])).key);
     // Raw JSON: "\\ud800" is a lone surrogate that JSON.parse keeps (the database would store U+FFFD).
-    for (const name of ['a\\u0007b', 'a\\u001b[31mb', 'a\\ud800b', 'a\\uffffb']) {
+    for (const name of ['a\\u0007b', 'a\\u001b[31mb', 'a\\ud800b', 'a\\uffffb', 'a\\nb', 'a\\tb', 'a\\u0085b', 'abc\\u202egnp.exe']) {
       for (const [client, method, path, body] of [
         [t.a.owner.client, 'POST', '/api/organizations', `{"slug":"bad-name-org","name":"${name}"}`],
         [t.a.owner.client, 'PATCH', o, `{"name":"${name}"}`],
@@ -120,6 +120,7 @@ describe.each(databases())('admin-plane security, bodies, on $name', (factory) =
       }
     }
     expectError(await t.a.owner.client.get('/api/organizations/bad-name-org'), 404, 'NOT_FOUND');
+    expectError(await t.a.owner.client.get(`${o}/services/bad-name-svc`), 404, 'NOT_FOUND');
     await t.expectAIntact();
   });
 

@@ -218,6 +218,16 @@ describe.each(databases())('SAML SSO request checks on $name', (factory) => {
       const get = await sendRedirect(sso, query, jar);
       expect(get.status).toBe(200);
       expect(get.text).toContain('SAMLResponse');
+      for (const [path, allow] of [
+        ['/slo', 'GET, POST'],
+        ['/init', 'GET'],
+        ['/sso/', 'GET, POST'],
+      ]) {
+        const other = await fetch(sso.replace(/\/sso$/, path ?? ''), { method: 'HEAD' });
+        expect([other.status, other.headers.get('allow')], path).toEqual([405, allow]);
+      }
+      // The metadata, a plain document, answers HEAD like GET (with or without the trailing slash).
+      for (const path of ['/metadata', '/metadata/']) expect((await fetch(sso.replace(/\/sso$/, path), { method: 'HEAD' })).status, path).toBe(200);
     });
 
     it('a POST with SAMLRequest or RelayState twice is 400 and answers neither, as the Redirect binding refuses a repeated parameter', async () => {
