@@ -40,8 +40,8 @@ export async function selfSignedCertificate(subject: CertificateSubject, years: 
   cert.validity.notBefore = validFrom;
   cert.validity.notAfter = validUntil;
   // UTF8String, which RFC 5280 prefers for names: node-forge's default, PrintableString, holds only
-  // letters, digits and a few marks, and it wrote an organization named "名前 🎉" or "R&D" as invalid
-  // DER that no SP could load. forge encodes the value to UTF-8 itself for this tag. Its types declare
+  // letters, digits and a few marks: it wrote an organization named "名前 🎉" as invalid DER that no SP
+  // could load, and "R&D" outside what the type allows, which strict parsers refuse. forge encodes the value to UTF-8 itself for this tag. Its types declare
   // the field as an asn1.Class, though forge reads it as the value's universal type (asn1.Type): hence
   // the one cast, which the enum lint rule would otherwise refuse.
   // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
