@@ -31,6 +31,20 @@ describe.each(databases())('/account on $name', (factory) => {
     return { jar, csrf };
   };
 
+  /** Enrolls an authenticator app from `from` (a session the check lets add one); returns its secret and the page after. */
+  const enrollTotp = async (from: { jar: CookieJar; csrf: string }) => {
+    const start = await post(from.jar, srv.url, '/account/totp/start', { csrf: from.csrf, org: world.org });
+    const secret = setupKey(start.text);
+    const page = await post(from.jar, srv.url, '/account/totp/confirm', {
+      csrf: from.csrf,
+      org: world.org,
+      token: stepFields(start.text).token,
+      code: await totpCode(secret),
+    });
+    expect(page.status).toBe(200);
+    return { secret, page };
+  };
+
   beforeAll(async () => {
     world = await samlWorld(srv.url);
   });
@@ -81,12 +95,7 @@ describe.each(databases())('/account on $name', (factory) => {
   it('a session without a recent second factor removes a factor only with the password; /account sign-in takes the factor; speaks French', async () => {
     const email = await addUser();
     const before = await signedIn(email); // a session from before the factor existed: the password alone
-    const { jar, csrf } = await signedIn(email);
-    const start = await post(jar, srv.url, '/account/totp/start', { csrf, org: world.org });
-    const secret = setupKey(start.text);
-    expect(
-      (await post(jar, srv.url, '/account/totp/confirm', { csrf, org: world.org, token: stepFields(start.text).token, code: await totpCode(secret) })).status,
-    ).toBe(200);
+    const { secret } = await enrollTotp(await signedIn(email));
     const remove = (password?: string) =>
       post(before.jar, srv.url, '/account/factors/remove', {
         csrf: before.csrf,
@@ -121,15 +130,7 @@ describe.each(databases())('/account on $name', (factory) => {
     const late = await post(racing.jar, srv.url, '/account/totp/start', { csrf: racing.csrf, org: world.org });
     const lateSecret = setupKey(late.text);
     const { jar, csrf } = await signedIn(email);
-    const start = await post(jar, srv.url, '/account/totp/start', { csrf, org: world.org });
-    const secret = setupKey(start.text);
-    const enrolled = await post(jar, srv.url, '/account/totp/confirm', {
-      csrf,
-      org: world.org,
-      token: stepFields(start.text).token,
-      code: await totpCode(secret),
-    });
-    expect(enrolled.status).toBe(200);
+    const { secret } = await enrollTotp({ jar, csrf });
 
     // Another authenticator is refused, from the old session and even from the one that just passed the factor.
     for (const from of [before, { jar, csrf }]) {
@@ -178,15 +179,7 @@ describe.each(databases())('/account on $name', (factory) => {
     const borrowed = await signedIn(email);
     const passkeyStep = await post(borrowed.jar, srv.url, '/account/passkey/start', { csrf: borrowed.csrf, org: world.org });
     expect(passkeyStep.status).toBe(200);
-    const { jar, csrf } = await signedIn(email);
-    const start = await post(jar, srv.url, '/account/totp/start', { csrf, org: world.org });
-    const enrolled = await post(jar, srv.url, '/account/totp/confirm', {
-      csrf,
-      org: world.org,
-      token: stepFields(start.text).token,
-      code: await totpCode(setupKey(start.text)),
-    });
-    expect(enrolled.status).toBe(200);
+    await enrollTotp(await signedIn(email));
     const finish = await post(borrowed.jar, srv.url, '/account/passkey/finish', {
       csrf: borrowed.csrf,
       org: world.org,
@@ -217,14 +210,7 @@ describe.each(databases())('/account on $name', (factory) => {
     const email = await addUser();
     const before = await signedIn(email); // the password alone, from before the factor existed
     const { jar, csrf } = await signedIn(email);
-    const start = await post(jar, srv.url, '/account/totp/start', { csrf, org: world.org });
-    const secret = setupKey(start.text);
-    const enrolled = await post(jar, srv.url, '/account/totp/confirm', {
-      csrf,
-      org: world.org,
-      token: stepFields(start.text).token,
-      code: await totpCode(secret),
-    });
+    const { page: enrolled } = await enrollTotp({ jar, csrf });
     const first = recoveryCodes(enrolled.text);
     expect(first).toHaveLength(10);
     const regenerate = (from: { jar: CookieJar; csrf: string }, password?: string) =>
