@@ -5,8 +5,9 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * A hosted form's post may come from this instance's own pages: no Origin (older browsers, some
- * privacy settings) or `null` (a redirect chain) is let through to the CSRF token check, which every
- * such form also makes; another site's Origin is not.
+ * privacy settings) or `null` (a redirect chain, or the `Referrer-Policy: no-referrer` these pages send:
+ * under it the Fetch standard serializes a POST's own origin as `null`) is let through to the CSRF token
+ * check, which every such form also makes; another site's Origin is not.
  */
 export function formFromHere(ctx: { get(field: string): string }, publicUrl: string): boolean {
   const origin = ctx.get('origin');
