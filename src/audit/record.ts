@@ -10,6 +10,14 @@ import { allowedChanges, targetTypeOf, type AuditAction } from './actions.ts';
 import { countAuditEvent } from './day-counts.ts';
 import { DAY_MS, floorTo } from '../time-buckets.ts';
 
+/**
+ * Whether a PATCH set nothing (every field left out): its command answers with the row as it is and
+ * writes nothing, so an empty PATCH leaves no audit event, no webhook event and no new updated_at.
+ */
+export function setsNothing(input: object): boolean {
+  return Object.values(input).every((v) => v === undefined);
+}
+
 /** Who did it, and from where: built once per request (actorOf) or once per CLI command (systemActor). */
 export interface Actor {
   type: 'account' | 'api_key' | 'system';

@@ -9,7 +9,7 @@ import type { Page } from '../http/validate.ts';
 import { looksLikeId, newId } from '../security/random.ts';
 import type { Role } from '../authz/roles.ts';
 import { lockOrganization } from './lock.ts';
-import { recordAudit, type Actor } from '../audit/index.ts';
+import { recordAudit, setsNothing, type Actor } from '../audit/index.ts';
 import type { CreateOrgInput, UpdateOrgInput } from './schemas.ts';
 
 /** The organization and the creator's owner membership, together or not at all. */
@@ -47,6 +47,7 @@ const SETTINGS = {
 
 /** Name, branding and the second-factor policy; a field left out stays, null clears a branding field. */
 export async function renameOrganization(deps: Deps, actor: Actor, organizationId: string, input: UpdateOrgInput) {
+  if (setsNothing(input)) return deps.db.organization.findUniqueOrThrow({ where: { id: organizationId } });
   const data: Record<string, string | null> = {};
   if (input.name !== undefined) data.name = input.name;
   for (const [field, column] of Object.entries(SETTINGS)) {

@@ -6,7 +6,7 @@ import { conflict } from '../http/errors.ts';
 import { newId } from '../security/random.ts';
 import { presentPlan } from './present.ts';
 import type { CreatePlanInput, UpdatePlanInput } from './schemas.ts';
-import { recordAudit, type Actor } from '../audit/index.ts';
+import { recordAudit, setsNothing, type Actor } from '../audit/index.ts';
 
 /** The service the plan belongs to, for the audit event (its organization). */
 type Owner = { id: string; organizationId: string };
@@ -48,6 +48,7 @@ export async function planWithCount(db: Db, plan: Plan) {
 }
 
 export async function updatePlan(db: Db, actor: Actor, service: Owner, plan: Plan, input: UpdatePlanInput) {
+  if (setsNothing(input)) return plan;
   try {
     return await db.$transaction(async (tx) => {
       const row = await tx.plan.update({

@@ -99,12 +99,15 @@ export function serviceApiRoutes(deps: Deps, metrics: Metrics): Router<AppState,
   router.patch('/info', need('write:service'), async (ctx) => {
     const body = validate(UpdateInfo, ctx.request.body);
     const s = svc(ctx);
+    const { name } = body;
+    // Nothing sent, nothing written, as in the admin PATCHes (audit/record.ts, setsNothing).
+    if (name === undefined) {
+      ctx.body = presentInfo(await db.service.findUniqueOrThrow({ where: { id: s.id } }));
+      return;
+    }
     const updated = await db.$transaction(async (tx) => {
-      const row =
-        body.name === undefined
-          ? await tx.service.findUniqueOrThrow({ where: { id: s.id } })
-          : await tx.service.update({ where: { id: s.id }, data: { name: body.name } });
-      await recordAudit(tx, actorOf(ctx), 'service.updated', s.organizationId, s.id, { name: body.name });
+      const row = await tx.service.update({ where: { id: s.id }, data: { name } });
+      await recordAudit(tx, actorOf(ctx), 'service.updated', s.organizationId, s.id, { name });
       return row;
     });
     await deps.invalidation.publish({ kind: 'service', id: s.id });

@@ -8,7 +8,7 @@ import type { Page } from '../http/validate.ts';
 import { newId, secureRandom } from '../security/random.ts';
 import { lockOrganization, maxServicesFor, serviceUsage } from '../organizations/index.ts';
 import type { CreateServiceInput, UpdateServiceInput } from './schemas.ts';
-import { recordAudit, type Actor } from '../audit/index.ts';
+import { recordAudit, setsNothing, type Actor } from '../audit/index.ts';
 
 /** Scope lists are stored in JSON text; null (no grant) and undefined (unchanged) pass through. */
 const json = (v: string[] | null | undefined) => (v === undefined ? undefined : v === null ? null : JSON.stringify(v));
@@ -64,6 +64,7 @@ export async function listServices(deps: Deps, org: { id: string; maxServices: n
 }
 
 export async function updateService(deps: Deps, actor: Actor, serviceId: string, input: UpdateServiceInput) {
+  if (setsNothing(input)) return deps.db.service.findUniqueOrThrow({ where: { id: serviceId } });
   const updated = await deps.db.$transaction(async (tx) => {
     const row = await tx.service.update({
       where: { id: serviceId },

@@ -9,7 +9,7 @@ import { newId } from '../security/random.ts';
 import { hashPassword } from '../security/passwords.ts';
 import { forgetLogins } from '../service-api/logins.ts';
 import type { CreateUserInput, UpdateUserInput } from './schemas.ts';
-import { recordAudit, type Actor } from '../audit/index.ts';
+import { recordAudit, setsNothing, type Actor } from '../audit/index.ts';
 import { enqueueEvent } from '../webhooks/index.ts';
 
 const emailTaken = (err: unknown) => (isUniqueViolation(err) ? conflict('A user with this email already exists in the organization', 'email') : err);
@@ -48,6 +48,7 @@ export async function createUser(db: Db, actor: Actor, organizationId: string, i
 }
 
 export async function updateUser(db: Db, actor: Actor, user: User, input: UpdateUserInput) {
+  if (setsNothing(input)) return user;
   try {
     return await db.$transaction(async (tx) => {
       const row = await tx.user.update({

@@ -8,7 +8,7 @@ import { sql } from '../db/sql.ts';
 import { checkOutboundUrl, OutboundError } from '../security/outbound.ts';
 import { newWebhookSecret } from '../security/webhook-signature.ts';
 import { lockOrganization } from '../organizations/index.ts';
-import { recordAudit, type Actor } from '../audit/index.ts';
+import { recordAudit, setsNothing, type Actor } from '../audit/index.ts';
 import { deliveryId } from './events.ts';
 import { enqueueEvent, signalOutbox } from './outbox.ts';
 import type { WebhookRow } from './load.ts';
@@ -77,6 +77,7 @@ export async function listWebhooks(deps: Deps, organizationId: string, page: Pag
  * disabled"), and can be retried by hand once it is enabled again.
  */
 export async function updateWebhook(deps: Deps, actor: Actor, webhook: WebhookRow, input: UpdateWebhookInput) {
+  if (setsNothing(input)) return presentWebhook(webhook);
   if (input.url !== undefined) await checkUrl(deps, input.url);
   const row = await deps.db.$transaction(async (tx) => {
     const updated = await tx.webhook.update({
