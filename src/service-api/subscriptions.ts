@@ -9,7 +9,7 @@ import { looksLikeId, newId } from '../security/random.ts';
 import { iso } from '../http/present.ts';
 import type { Page } from '../http/validate.ts';
 import { findLinkedUser, type Reader } from './users.ts';
-import { recordAudit, type Actor } from '../audit/index.ts';
+import { recordAudit, setsNothing, type Actor } from '../audit/index.ts';
 import { enqueueEvent } from '../webhooks/index.ts';
 
 export const STATUSES = ['active', 'cancelled', 'expired', 'past_due'] as const;
@@ -148,6 +148,7 @@ export async function getSubscription(database: Reader, service: Scope, userId: 
 
 export async function updateSubscription(database: Reader, actor: Actor, service: Scope, userId: string, input: z.output<typeof UpdateSubscription>) {
   const sub = await findSubscription(database, service, userId);
+  if (setsNothing(input)) return presentSubscription(sub);
   return database.prisma.$transaction(async (tx) => {
     const updated = await tx.subscription.update({
       where: { id: sub.id },

@@ -162,13 +162,16 @@ describe.each(databases())('audit log on $name', (factory) => {
     expect(await srv.deps.db.auditEvent.findUnique({ where: { id: event.id } })).toMatchObject({ id: event.id, action: event.action });
   });
 
-  it('an empty PATCH answers with the row as it is and writes nothing: no event, no webhook event, the same updated_at', async () => {
+  it('an empty PATCH answers with the object as it is and writes nothing: no event, no webhook event, the same updated_at', async () => {
     const o = `/api/organizations/${w.org}`;
     const s = `${o}/services/${w.svc.slug}`;
     const plan = await w.owner.client.post<{ plan: { id: string } }>(`${s}/plans`, { name: 'Empty Patch', price_cents: 100, currency: 'usd', features: [] });
     const user = await w.owner.client.post<{ user: { id: string } }>(`${o}/users`, { email: 'empty.patch@example.com' });
     const hook = await w.owner.client.post<{ webhook: { id: string } }>(`${o}/webhooks`, { url: w.hookUrl, events: ['*'] });
     expect([plan.status, user.status, hook.status]).toEqual([201, 201, 201]);
+    const api = new Client(srv.url).apiKey(w.key.key);
+    const subscriber = await api.post<{ id: string }>('/api/service/users', { email: 'empty.patch.sub@example.com' });
+    expect((await api.post('/api/service/subscriptions', { user_id: subscriber.body.id, plan_id: plan.body.plan.id })).status).toBe(200);
     const before = { audit: await count(srv), events: await srv.deps.db.webhookEvent.count() };
     const orgBefore = await srv.deps.db.organization.findUniqueOrThrow({ where: { slug: w.org } });
     for (const [client, path] of [
@@ -177,7 +180,8 @@ describe.each(databases())('audit log on $name', (factory) => {
       [w.owner.client, `${s}/plans/${plan.body.plan.id}`],
       [w.owner.client, `${o}/users/${user.body.user.id}`],
       [w.owner.client, `${o}/webhooks/${hook.body.webhook.id}`],
-      [new Client(srv.url).apiKey(w.key.key), '/api/service/info'],
+      [api, '/api/service/info'],
+      [api, `/api/service/subscriptions/${subscriber.body.id}`],
     ] as const) {
       const res = await client.patch(path, {});
       expect(res.status, path).toBe(200);
