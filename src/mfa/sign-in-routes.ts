@@ -39,8 +39,13 @@ async function backOf(deps: Deps, c: Challenge, form: Map<string, string>): Prom
   return `/account?org=${encodeURIComponent(org?.slug ?? '')}`;
 }
 
-/** A step token that cannot go on: its dead end, under its organization's brand whatever became of the step. */
-async function deadEnd(deps: Deps, ctx: AppContext, token: string, locale: Locale): Promise<void> {
+/**
+ * A step token that cannot go on: its dead end, under its organization's brand whatever became of the
+ * step. A step still live but past this point (`found`) is already branded; only one that no live step
+ * matches is looked up again, spent or expired.
+ */
+async function deadEnd(deps: Deps, ctx: AppContext, token: string, locale: Locale, found: Challenge | null): Promise<void> {
+  if (found) return expired(deps, ctx, locale, found.pendingId);
   const stale = await staleChallenge(deps.db, token);
   if (stale) ctx.state.brand = brandOf(stale.organization);
   await expired(deps, ctx, locale, stale?.pendingId ?? null);
@@ -112,7 +117,7 @@ function enrollHandler(deps: Deps, saml: SamlRuntime) {
     const token = form.get('token') ?? '';
     const c = await brandedChallenge(deps, ctx, token);
     if (!c?.totpSecretSealed || c.passedAt) {
-      await deadEnd(deps, ctx, token, locale);
+      await deadEnd(deps, ctx, token, locale, c);
       return;
     }
     const secret = openTotpSecret(saml.sealer, c.userId, c.totpSecretSealed);
@@ -177,7 +182,7 @@ export function secondFactorRoutes(deps: Deps, saml: SamlRuntime): Router<AppSta
     const token = form.get('token') ?? '';
     const c = await brandedChallenge(deps, ctx, token);
     if (!c || c.passedAt || c.totpSecretSealed) {
-      await deadEnd(deps, ctx, token, locale);
+      await deadEnd(deps, ctx, token, locale, c);
       return;
     }
     await lockedOut(deps, ctx, c);
@@ -205,7 +210,7 @@ export function secondFactorRoutes(deps: Deps, saml: SamlRuntime): Router<AppSta
     const token = form.get('token') ?? '';
     const c = await brandedChallenge(deps, ctx, token);
     if (!c?.passedAt) {
-      await deadEnd(deps, ctx, token, localeOf(ctx));
+      await deadEnd(deps, ctx, token, localeOf(ctx), c);
       return;
     }
     await finishSecondFactor(deps, saml, ctx, c);
